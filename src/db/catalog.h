@@ -1,0 +1,89 @@
+// The shape of a database as introspection reports it: tables with their columns, keys,
+// indexes, references, checks and triggers; views; sequences; sizes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cutover::db {
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // as the server spells it: "integer", "varchar(100)", "int(11)", "TEXT"
+  std::optional<std::string> default_expr;  // SQL expression text; nullopt when none
+  bool nullable = true;
+  int ordinal = 0;  // 1-based position
+};
+
+struct KeyInfo {  // a primary or unique key
+  std::string name;
+  std::vector<std::string> columns;
+};
+
+struct IndexInfo {
+  std::string name;
+  std::vector<std::string> columns;  // expressions appear as their text
+  bool unique = false;
+  bool primary = false;
+  bool valid = true;  // false for a PostgreSQL index left INVALID by a failed CONCURRENTLY build
+};
+
+struct ForeignKeyInfo {
+  std::string name;
+  std::vector<std::string> columns;
+  std::string ref_table;
+  std::vector<std::string> ref_columns;
+  std::string on_update;  // "NO ACTION", "CASCADE", ...
+  std::string on_delete;
+};
+
+struct CheckInfo {
+  std::string name;
+  std::string expression;
+};
+
+struct TriggerInfo {
+  std::string name;
+  std::string timing;  // "BEFORE", "AFTER", "INSTEAD OF"
+  std::string events;  // "INSERT", "UPDATE", "DELETE", or several joined by " OR "
+};
+
+struct TableInfo {
+  std::string schema;  // PostgreSQL schema, MariaDB database, "main" for SQLite
+  std::string name;
+  std::vector<ColumnInfo> columns;
+  std::optional<KeyInfo> primary_key;
+  std::vector<KeyInfo> unique_keys;  // unique constraints (not the primary key)
+  std::vector<IndexInfo> indexes;    // every index, including those backing keys
+  std::vector<ForeignKeyInfo> foreign_keys;
+  std::vector<CheckInfo> checks;
+  std::vector<TriggerInfo> triggers;
+  std::int64_t row_estimate = 0;  // from statistics; -1 when unknown
+  std::int64_t size_bytes = 0;    // table plus indexes; -1 when unknown
+
+  const ColumnInfo* find_column(const std::string& column) const;
+};
+
+struct ViewInfo {
+  std::string schema;
+  std::string name;
+  std::string definition;
+};
+
+struct SequenceInfo {
+  std::string schema;
+  std::string name;
+};
+
+struct Catalog {
+  std::vector<TableInfo> tables;  // sorted by name
+  std::vector<ViewInfo> views;
+  std::vector<SequenceInfo> sequences;
+  std::int64_t size_bytes = 0;  // the whole database (all schemas); -1 when unknown
+
+  const TableInfo* find_table(const std::string& name) const;
+};
+
+}  // namespace cutover::db

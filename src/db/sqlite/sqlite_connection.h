@@ -1,0 +1,15 @@
+// The sqlite driver of db::Connection.
+#pragma once
+
+#include <memory>
+
+#include "core/connection_url.h"
+#include "db/connection.h"
+#include "db/registry.h"
+
+namespace cutover::db {
+
+// Opens a session; see db::connect() for the contract.
+std::unique_ptr<Connection> open_sqlite(const ConnectionUrl& url, const ConnectOptions& options);
+
+}  // namespace cutover::db

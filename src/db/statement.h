@@ -1,0 +1,24 @@
+// Splitting SQL scripts into statements, per dialect, keeping each statement's line number.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/server_info.h"
+
+namespace cutover::db {
+
+struct Statement {
+  std::string text;  // the statement without its terminator, trimmed; comments kept
+  int line = 1;      // 1-based line of its first non-blank, non-comment character in the script
+};
+
+// Splits a script into statements. Empty statements (";;", comment-only tails) are dropped.
+// PostgreSQL: libpg_query's scanner (dollar quotes, nested comments, BEGIN ATOMIC bodies).
+// MariaDB: quotes, backticks, comments, DELIMITER directives, BEGIN...END compound bodies.
+// SQLite: quotes, comments, CREATE TRIGGER ... BEGIN ... END bodies.
+// Throws Error(kBadInput) naming the line of an unterminated quote, comment or block.
+std::vector<Statement> split_statements(Flavor flavor, std::string_view script);
+
+}  // namespace cutover::db
