@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "db/registry.h"
 
@@ -20,6 +22,22 @@ std::string unique_suffix() {
   std::random_device rd;
   return std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
          std::to_string(rd() % 100000);
+}
+
+// Galera applies DDL on the other nodes in total order, but not necessarily before CREATE
+// DATABASE returns on the first: poll each node until the database is there.
+void wait_for_database(const std::string& node_url, const std::string& name) {
+  auto node = db::connect(node_url);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (node->query("SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1",
+                     {name})
+             .scalar()
+             .as_int() == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("database " + name + " did not reach Galera node " + node_url);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -96,7 +114,10 @@ ScratchDatabase::ScratchDatabase(Backend backend) : backend_(backend) {
   auto admin = db::connect(admin_url_);
   admin->execute("CREATE DATABASE " + admin->quote_identifier(name_));
   if (backend == Backend::kGalera) {
-    for (const auto& node : galera_urls()) urls_.push_back(with_database(node, name_));
+    for (const auto& node : galera_urls()) {
+      wait_for_database(node, name_);
+      urls_.push_back(with_database(node, name_));
+    }
   } else {
     urls_.push_back(with_database(admin_url_, name_));
   }

@@ -1,0 +1,22 @@
+// Runs a program the way a user would, capturing its exit code, stdout and stderr.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cutover::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal if it was killed
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` (argv[0] is the path) with the current environment plus `env` (a nullopt value
+// unsets the variable), stdin from /dev/null. Blocks until it exits.
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::optional<std::string>>& env = {});
+
+}  // namespace cutover::test
