@@ -8,6 +8,7 @@
 
 #include "cli/check_command.h"
 #include "cli/command.h"
+#include "cli/probe_command.h"
 #include "core/connection_url.h"
 #include "core/error.h"
 #include "core/output.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
 
   cutover::cli::CommandRun run;
   cutover::cli::add_check_command(app, run);
+  cutover::cli::add_probe_command(app, run);
 
   try {
     app.parse(argc, argv);

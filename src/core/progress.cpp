@@ -108,6 +108,7 @@ std::string ProgressReporter::human_line() const {
     line += fmt::format("{} {}", format_count(static_cast<double>(done_)), unit_);
   }
   if (bytes_ >= 0) line += ", " + format_bytes(bytes_);
+  if (!detail_.empty()) line += ", " + detail_;
   line += fmt::format(", {} {}/s", format_count(rate()), unit_);
   if (finished_) {
     line += ", took " + format_duration(seconds_between(start_, clock_()));
@@ -127,6 +128,7 @@ void ProgressReporter::draw(bool final) {
                             {"elapsed_s", std::round(seconds_between(start_, clock_()) * 1000) / 1000}};
     if (total_ > 0) event["total"] = total_;
     if (bytes_ >= 0) event["bytes"] = bytes_;
+    if (!detail_.empty()) event["detail"] = detail_;
     if (double eta = eta_seconds(); eta >= 0 && !final) event["eta_s"] = std::round(eta * 10) / 10;
     output_.event(event);
     return;

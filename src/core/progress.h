@@ -25,6 +25,8 @@ class ProgressReporter {
   // often: it draws at most every 100 ms on a terminal, every 5 s as plain lines, every 1 s
   // as JSON.
   void update(std::int64_t done, std::int64_t bytes = -1);
+  // Extra words shown after the counts ("3 failed"), and as "detail" in JSON.
+  void set_detail(std::string detail) { detail_ = std::move(detail); }
   // Draws the final state once, ending the bar's line.
   void finish();
 
@@ -46,6 +48,7 @@ class ProgressReporter {
   std::chrono::steady_clock::time_point last_draw_;
   std::int64_t done_ = 0;
   std::int64_t bytes_ = -1;
+  std::string detail_;
   bool finished_ = false;
   struct Sample {
     std::chrono::steady_clock::time_point at;

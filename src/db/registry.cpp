@@ -2,6 +2,7 @@
 #include "db/registry.h"
 
 #include "core/connection_url.h"
+#include "core/error.h"
 #include "db/mariadb/mariadb_connection.h"
 #include "db/postgres/pg_connection.h"
 #include "db/sqlite/sqlite_connection.h"

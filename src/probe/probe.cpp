@@ -1,0 +1,299 @@
+// The probe: steady reads and writes against a database, every outcome recorded, then a check
+// that every acknowledged write is still there exactly once.
+#include "probe/probe.h"
+
+#include <algorithm>
+#include <ctime>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "core/connection_url.h"
+#include "core/error.h"
+#include "db/registry.h"
+#include "probe/probe_table.h"
+
+namespace cutover::probe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string new_run_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+// Fills the outcome of a failed operation from the error and says whether the connection is
+// gone (so the loop must reconnect).
+bool record_failure(Operation& op, const Error& error) {
+  op.sqlstate = error.sqlstate();
+  op.vendor_code = error.vendor_code();
+  op.message = redact(error.message());
+  switch (error.db_failure()) {
+    case DbFailure::kConnect:
+    case DbFailure::kConnectionLost:
+      op.outcome = Outcome::kConnectionLost;
+      return true;
+    case DbFailure::kCancelled:
+      op.outcome = Outcome::kTimeout;
+      return false;
+    case DbFailure::kNone:
+    case DbFailure::kStatement:
+      break;
+  }
+  op.outcome = Outcome::kError;
+  return false;
+}
+
+}  // namespace
+
+Probe::Probe(ProbeOptions options)
+    : options_(std::move(options)),
+      last_acked_(static_cast<size_t>(std::max(0, options_.writers))) {
+  if (options_.verify_url.empty()) options_.verify_url = options_.url;
+  if (options_.readers < 0 || options_.writers < 0 || options_.readers + options_.writers == 0) {
+    throw_bad_input("the probe needs at least one reader or writer",
+                    "use --readers N and --writers N with N >= 0, not both 0");
+  }
+  if (options_.rate < 0) throw_bad_input("--rate must be 0 (as fast as possible) or more");
+  for (auto& seq : last_acked_) seq = -1;
+  record_.run_id = new_run_id();
+  record_.url = redact(options_.url);
+  record_.verify_url = redact(options_.verify_url);
+  record_.table = options_.table;
+  record_.readers = options_.readers;
+  record_.writers = options_.writers;
+  record_.rate = options_.rate;
+}
+
+void Probe::prepare() {
+  db::ConnectOptions connect_options;
+  connect_options.password_file = options_.password_file;
+  auto connection = db::connect(options_.url, connect_options);
+  record_.flavor = db::flavor_name(connection->server().flavor);
+  ProbeTable(*connection, options_.table).ensure_exists();
+}
+
+std::int64_t Probe::now_us() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+}
+
+bool Probe::pause(Clock::duration how_long) {
+  std::unique_lock lock(stop_mutex_);
+  return !stop_cv_.wait_for(lock, how_long, [this] { return stopping_.load(); });
+}
+
+void Probe::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+ProbeCounts Probe::counts() const {
+  return {reads_ok_.load(), reads_failed_.load(), writes_ok_.load(), writes_failed_.load(),
+          now_us()};
+}
+
+// One worker's connection: opened lazily, dropped when it breaks, so the loop reconnects the
+// way an application's pool would.
+class WorkerSession {
+ public:
+  explicit WorkerSession(const ProbeOptions& options) : options_(options) {}
+
+  db::Connection& get() {
+    if (!connection_) {
+      db::ConnectOptions connect_options;
+      connect_options.password_file = options_.password_file;
+      connect_options.connect_timeout =
+          std::max(std::chrono::seconds(1),
+                   std::chrono::duration_cast<std::chrono::seconds>(options_.op_timeout));
+      connection_ = db::connect(options_.url, connect_options);
+      connection_->set_timeouts({.lock = options_.lock_timeout, .statement = options_.op_timeout});
+      table_ = std::make_unique<ProbeTable>(*connection_, options_.table);
+    }
+    return *connection_;
+  }
+  const ProbeTable& table() const { return *table_; }
+  void drop() {
+    table_.reset();
+    connection_.reset();
+  }
+
+ private:
+  const ProbeOptions& options_;
+  std::unique_ptr<db::Connection> connection_;
+  std::unique_ptr<ProbeTable> table_;
+};
+
+// Paces a loop at `rate` iterations per second (0: no pacing).
+class Pacer {
+ public:
+  explicit Pacer(double rate)
+      : period_(rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(1.0 / rate))
+                         : Clock::duration::zero()),
+        next_(Clock::now()) {}
+  Clock::duration wait() {
+    if (period_ == Clock::duration::zero()) return Clock::duration::zero();
+    auto now = Clock::now();
+    if (next_ < now) next_ = now;  // fell behind: do not burst to catch up
+    auto wait = next_ - now;
+    next_ += period_;
+    return wait;
+  }
+
+ private:
+  Clock::duration period_;
+  Clock::time_point next_;
+};
+
+void Probe::writer_loop(int writer, std::vector<Operation>& log) {
+  WorkerSession session(options_);
+  Pacer pacer(options_.rate);
+  for (std::int64_t seq = 0; !stopping_ && Clock::now() < deadline_; ++seq) {
+    if (!pause(pacer.wait())) break;
+    Operation op{.kind = OpKind::kWrite, .worker = writer, .start_us = now_us(), .write_seq = seq};
+    bool reconnect = false;
+    try {
+      auto& connection = session.get();
+      connection.execute(session.table().insert_sql(),
+                         {record_.run_id, writer, seq, op.start_us});
+      op.outcome = Outcome::kOk;
+    } catch (const Error& error) {
+      reconnect = record_failure(op, error);
+    }
+    op.end_us = now_us();
+    (op.ok() ? writes_ok_ : writes_failed_)++;
+    if (op.ok()) last_acked_[static_cast<size_t>(writer)] = seq;
+    log.push_back(std::move(op));
+    if (reconnect) {
+      session.drop();
+      if (!pause(options_.reconnect_pause)) break;
+    }
+  }
+}
+
+void Probe::reader_loop(int reader, std::vector<Operation>& log) {
+  WorkerSession session(options_);
+  Pacer pacer(options_.rate);
+  std::minstd_rand random(static_cast<unsigned>(reader) * 7919u + 1u);
+  int writers = std::max(1, options_.writers);
+  while (!stopping_ && Clock::now() < deadline_) {
+    if (!pause(pacer.wait())) break;
+    int writer = static_cast<int>(random() % static_cast<unsigned>(writers));
+    std::int64_t seq =
+        options_.writers > 0 ? last_acked_[static_cast<size_t>(writer)].load() : std::int64_t{0};
+    bool reconnect = false;
+    // A point read of a recent acknowledged write, then a small range read.
+    for (bool point : {true, false}) {
+      Operation op{.kind = OpKind::kRead, .worker = reader, .start_us = now_us()};
+      try {
+        auto& connection = session.get();
+        if (point) {
+          connection.query(session.table().point_read_sql(), {record_.run_id, writer, seq});
+        } else {
+          connection.query(session.table().range_read_sql(), {record_.run_id, writer});
+        }
+        op.outcome = Outcome::kOk;
+      } catch (const Error& error) {
+        reconnect = record_failure(op, error);
+      }
+      op.end_us = now_us();
+      (op.ok() ? reads_ok_ : reads_failed_)++;
+      log.push_back(std::move(op));
+      if (reconnect) break;
+    }
+    if (reconnect) {
+      session.drop();
+      if (!pause(options_.reconnect_pause)) break;
+    }
+  }
+}
+
+void Probe::run(const std::function<void(const ProbeCounts&)>& on_tick) {
+  start_ = Clock::now();
+  deadline_ = start_ + options_.duration;
+  auto wall = std::chrono::system_clock::now();
+  record_.started_unix_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+  record_.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(wall)));
+
+  std::vector<std::vector<Operation>> logs(
+      static_cast<size_t>(options_.readers + options_.writers));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < options_.writers; ++w) {
+    threads.emplace_back([this, w, &logs] { writer_loop(w, logs[static_cast<size_t>(w)]); });
+  }
+  for (int r = 0; r < options_.readers; ++r) {
+    threads.emplace_back([this, r, &logs] {
+      reader_loop(r, logs[static_cast<size_t>(options_.writers + r)]);
+    });
+  }
+  while (!stopping_ && Clock::now() < deadline_) {
+    pause(std::min<Clock::duration>(std::chrono::seconds(1), deadline_ - Clock::now()));
+    if (on_tick) on_tick(counts());
+  }
+  stop();
+  for (auto& t : threads) t.join();
+
+  record_.duration_us = now_us();
+  for (auto& log : logs) {
+    record_.operations.insert(record_.operations.end(), std::make_move_iterator(log.begin()),
+                              std::make_move_iterator(log.end()));
+  }
+  std::sort(record_.operations.begin(), record_.operations.end(),
+            [](const Operation& a, const Operation& b) { return a.start_us < b.start_us; });
+}
+
+void Probe::verify() {
+  // Which (writer, seq) were acknowledged: writers number their rows 0, 1, 2, ...
+  std::vector<std::vector<bool>> acked(static_cast<size_t>(options_.writers));
+  Verification& v = record_.verification;
+  for (const auto& op : record_.operations) {
+    if (op.kind != OpKind::kWrite || !op.ok()) continue;
+    auto& seqs = acked[static_cast<size_t>(op.worker)];
+    if (seqs.size() <= static_cast<size_t>(op.write_seq)) {
+      seqs.resize(static_cast<size_t>(op.write_seq) + 1, false);
+    }
+    seqs[static_cast<size_t>(op.write_seq)] = true;
+    ++v.acknowledged;
+  }
+  std::vector<std::vector<bool>> found(acked.size());
+  for (size_t w = 0; w < acked.size(); ++w) found[w].resize(acked[w].size(), false);
+
+  db::ConnectOptions connect_options;
+  connect_options.password_file = options_.password_file;
+  auto connection = db::connect(options_.verify_url, connect_options);
+  ProbeTable table(*connection, options_.table);
+  connection->query_stream(table.verify_sql(), {record_.run_id}, [&](const db::Row& row) {
+    auto writer = row.at(0).as_int();
+    auto seq = row.at(1).as_int();
+    auto copies = row.at(2).as_int();
+    if (copies > 1) v.duplicated.push_back({static_cast<int>(writer), seq});
+    bool was_acked = writer >= 0 && static_cast<size_t>(writer) < acked.size() &&
+                     static_cast<size_t>(seq) < acked[static_cast<size_t>(writer)].size() &&
+                     acked[static_cast<size_t>(writer)][static_cast<size_t>(seq)];
+    if (was_acked) {
+      found[static_cast<size_t>(writer)][static_cast<size_t>(seq)] = true;
+      ++v.found;
+    } else {
+      ++v.unconfirmed_present;
+    }
+    return true;
+  });
+  for (size_t w = 0; w < acked.size(); ++w) {
+    for (size_t s = 0; s < acked[w].size(); ++s) {
+      if (acked[w][s] && !found[w][s]) {
+        v.lost.push_back({static_cast<int>(w), static_cast<std::int64_t>(s)});
+      }
+    }
+  }
+  v.done = true;
+}
+
+}  // namespace cutover::probe
