@@ -29,6 +29,7 @@ KindStats analyze_kind(const ProbeRecord& record, OpKind kind) {
   UnavailabilityWindow window;
   for (const Operation* op : ops) {
     ++stats.total;
+    if (op->retried) ++stats.retried;
     if (op->ok()) {
       ++stats.ok;
       latencies.push_back(op->end_us - op->start_us);

@@ -28,6 +28,7 @@ struct KindStats {
   double availability_pct = 100;  // ok / total
   double p50_ms = 0, p99_ms = 0, max_ms = 0;  // latency of successful operations
   std::int64_t longest_without_success_us = 0;
+  std::int64_t retried = 0;  // reads retried once after their pooled connection was closed
   std::vector<UnavailabilityWindow> windows;
   std::map<std::string, std::int64_t> errors;
 };

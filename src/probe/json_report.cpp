@@ -25,6 +25,7 @@ nlohmann::json kind_json(const KindStats& stats) {
           {"latency_ms", {{"p50", round2(stats.p50_ms)}, {"p99", round2(stats.p99_ms)},
                           {"max", round2(stats.max_ms)}}},
           {"longest_without_success_ms", ms(stats.longest_without_success_us)},
+          {"retried_after_stale_connection", stats.retried},
           {"errors", stats.errors},
           {"windows", windows}};
 }

@@ -25,6 +25,9 @@ struct Operation {
   int vendor_code = 0;   // MariaDB error number / SQLite extended code
   std::string message;   // redacted; empty when ok
   std::int64_t write_seq = -1;  // for writes: the sequence number the row carries
+  // A read whose pooled connection turned out closed was retried once on a new connection,
+  // as application pools do for idempotent reads. The outcome is the retry's.
+  bool retried = false;
 
   bool ok() const { return outcome == Outcome::kOk; }
 };

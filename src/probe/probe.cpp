@@ -77,7 +77,7 @@ void Probe::prepare() {
   ProbeTable(*connection, options_.table).ensure_exists();
 }
 
-std::int64_t Probe::now_us() const {
+std::int64_t Probe::elapsed_us() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
 }
 
@@ -96,7 +96,7 @@ void Probe::stop() {
 
 ProbeCounts Probe::counts() const {
   return {reads_ok_.load(), reads_failed_.load(), writes_ok_.load(), writes_failed_.load(),
-          now_us()};
+          elapsed_us()};
 }
 
 // One worker's connection: opened lazily, dropped when it breaks, so the loop reconnects the
@@ -104,6 +104,8 @@ ProbeCounts Probe::counts() const {
 class WorkerSession {
  public:
   explicit WorkerSession(const ProbeOptions& options) : options_(options) {}
+
+  bool connected() const { return connection_ != nullptr; }
 
   db::Connection& get() {
     if (!connection_) {
@@ -157,7 +159,7 @@ void Probe::writer_loop(int writer, std::vector<Operation>& log) {
   Pacer pacer(options_.rate);
   for (std::int64_t seq = 0; !stopping_ && Clock::now() < deadline_; ++seq) {
     if (!pause(pacer.wait())) break;
-    Operation op{.kind = OpKind::kWrite, .worker = writer, .start_us = now_us(), .write_seq = seq};
+    Operation op{.kind = OpKind::kWrite, .worker = writer, .start_us = elapsed_us(), .write_seq = seq};
     bool reconnect = false;
     try {
       auto& connection = session.get();
@@ -167,7 +169,7 @@ void Probe::writer_loop(int writer, std::vector<Operation>& log) {
     } catch (const Error& error) {
       reconnect = record_failure(op, error);
     }
-    op.end_us = now_us();
+    op.end_us = elapsed_us();
     (op.ok() ? writes_ok_ : writes_failed_)++;
     if (op.ok()) last_acked_[static_cast<size_t>(writer)] = seq;
     log.push_back(std::move(op));
@@ -191,19 +193,29 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
     bool reconnect = false;
     // A point read of a recent acknowledged write, then a small range read.
     for (bool point : {true, false}) {
-      Operation op{.kind = OpKind::kRead, .worker = reader, .start_us = now_us()};
-      try {
-        auto& connection = session.get();
-        if (point) {
-          connection.query(session.table().point_read_sql(), {record_.run_id, writer, seq});
-        } else {
-          connection.query(session.table().range_read_sql(), {record_.run_id, writer});
+      Operation op{.kind = OpKind::kRead, .worker = reader, .start_us = elapsed_us()};
+      for (bool first_try = true;; first_try = false) {
+        bool was_connected = session.connected();
+        try {
+          auto& connection = session.get();
+          if (point) {
+            connection.query(session.table().point_read_sql(), {record_.run_id, writer, seq});
+          } else {
+            connection.query(session.table().range_read_sql(), {record_.run_id, writer});
+          }
+          op = Operation{.kind = OpKind::kRead, .worker = reader, .start_us = op.start_us,
+                         .outcome = Outcome::kOk, .retried = !first_try};
+          reconnect = false;
+        } catch (const Error& error) {
+          reconnect = record_failure(op, error);
         }
-        op.outcome = Outcome::kOk;
-      } catch (const Error& error) {
-        reconnect = record_failure(op, error);
+        // Only a connection that was already open may be stale; a fresh one failing means the
+        // server is really unavailable.
+        if (!reconnect || !was_connected || !first_try) break;
+        session.drop();
+        op.retried = true;
       }
-      op.end_us = now_us();
+      op.end_us = elapsed_us();
       (op.ok() ? reads_ok_ : reads_failed_)++;
       log.push_back(std::move(op));
       if (reconnect) break;
@@ -241,7 +253,7 @@ void Probe::run(const std::function<void(const ProbeCounts&)>& on_tick) {
   stop();
   for (auto& t : threads) t.join();
 
-  record_.duration_us = now_us();
+  record_.duration_us = elapsed_us();
   for (auto& log : logs) {
     record_.operations.insert(record_.operations.end(), std::make_move_iterator(log.begin()),
                               std::make_move_iterator(log.end()));

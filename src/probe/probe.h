@@ -42,12 +42,15 @@ class Probe {
 
   const ProbeRecord& record() const { return record_; }
 
+  // Microseconds since run() started, on the clock the record uses: lets a test that drives
+  // trouble note when it began and ended, to compare with what the probe saw.
+  std::int64_t elapsed_us() const;
+
  private:
   struct Shared;
   void reader_loop(int reader, std::vector<Operation>& log);
   void writer_loop(int writer, std::vector<Operation>& log);
   bool pause(std::chrono::steady_clock::duration how_long);  // false when stopping
-  std::int64_t now_us() const;
   ProbeCounts counts() const;
 
   ProbeOptions options_;

@@ -27,6 +27,10 @@ void kind_text(std::string& out, const char* name, const KindStats& s) {
   out += fmt::format("       longest time without a successful {}: {}\n",
                      std::string(name).substr(0, std::string(name).size() - 1),
                      seconds(s.longest_without_success_us));
+  if (s.retried > 0) {
+    out += fmt::format("       {} retried once on a new connection after the pooled one was closed\n",
+                       s.retried);
+  }
   for (const auto& w : s.windows) {
     out += fmt::format("       unavailable {} .. {} ({}{}): {}\n", seconds(w.start_us),
                        seconds(w.end_us), seconds(w.duration_us()),
