@@ -13,8 +13,9 @@ namespace cutover::db {
 
 struct ConnectOptions {
   std::chrono::seconds connect_timeout{10};
-  // A file whose first line is the password; used when the URL, the environment and the
-  // client's own files (~/.pgpass, option files) give none.
+  // A file whose first line is the password. Precedence, most explicit first: a password in
+  // the URL (discouraged, warned about), this file, the environment (PGPASSWORD, MYSQL_PWD),
+  // then the clients' own files (~/.pgpass, PGSERVICE, MariaDB option files).
   std::optional<std::string> password_file;
   std::string application_name = "cutover";
 };

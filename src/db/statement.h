@@ -10,12 +10,12 @@
 namespace cutover::db {
 
 struct Statement {
-  std::string text;  // the statement without its terminator, trimmed; comments kept
+  std::string text;  // first to last token, no terminator: inner comments kept, outer dropped
   int line = 1;      // 1-based line of its first non-blank, non-comment character in the script
 };
 
 // Splits a script into statements. Empty statements (";;", comment-only tails) are dropped.
-// PostgreSQL: libpg_query's scanner (dollar quotes, nested comments, BEGIN ATOMIC bodies).
+// PostgreSQL: libpg_query's parser; where the script does not parse, psql's rules on its tokens.
 // MariaDB: quotes, backticks, comments, DELIMITER directives, BEGIN...END compound bodies.
 // SQLite: quotes, comments, CREATE TRIGGER ... BEGIN ... END bodies.
 // Throws Error(kBadInput) naming the line of an unterminated quote, comment or block.

@@ -37,7 +37,9 @@ const SplitCase kSplitCases[] = {
     {"WhitespaceOnly", " \n\t\r\n", {}},
     {"OnlyComments", "-- a\n# b\n/* c; */\n--", {}},
     {"SingleStatement", "SELECT 1;", {{"SELECT 1", 1}}},
-    {"TrailingStatementWithoutSemicolon", "SELECT 1;\nSELECT 2", {{"SELECT 1", 1}, {"SELECT 2", 2}}},
+    {"TrailingStatementWithoutSemicolon",
+     "SELECT 1;\nSELECT 2",
+     {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"EmptyStatementsDropped", "SELECT 1;;\n;SELECT 2;;", {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"WindowsLineEndings",
      "SELECT 1;\r\nSELECT\r\n  2;\r\n",
@@ -46,7 +48,8 @@ const SplitCase kSplitCases[] = {
      "# header\n-- more\n/* block\n */\nCREATE TABLE t (id INT);",
      {{"CREATE TABLE t (id INT)", 5}}},
     {"CommentInsideStatementKept", "SELECT 1 # one\n + 2;", {{"SELECT 1 # one\n + 2", 1}}},
-    {"CommentAfterSemicolonDropped", "SELECT 1; -- done\nSELECT 2; # also\n",
+    {"CommentAfterSemicolonDropped",
+     "SELECT 1; -- done\nSELECT 2; # also\n",
      {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"SemicolonInSingleQuotes", "SELECT 'a;b';", {{"SELECT 'a;b'", 1}}},
     {"SemicolonInDoubleQuotes", "SELECT \"a;b\";", {{"SELECT \"a;b\"", 1}}},
@@ -113,7 +116,8 @@ const SplitCase kSplitCases[] = {
      "  ELSEIF n < 0 THEN SELECT 2;\n  ELSE\n    CASE n WHEN 0 THEN SELECT 3; ELSE SELECT 4; END "
      "CASE;\n  END IF;\n  SELECT CASE WHEN n = 1 THEN 'one' ELSE 'many' END;\nEND;\nCALL p(1);",
      {{"CREATE PROCEDURE p(IN n INT)\nBEGIN\n  IF n > 0 THEN\n    BEGIN\n      SELECT 1;\n    "
-       "END;\n  ELSEIF n < 0 THEN SELECT 2;\n  ELSE\n    CASE n WHEN 0 THEN SELECT 3; ELSE SELECT 4; "
+       "END;\n  ELSEIF n < 0 THEN SELECT 2;\n  ELSE\n    CASE n WHEN 0 THEN SELECT 3; ELSE SELECT "
+       "4; "
        "END CASE;\n  END IF;\n  SELECT CASE WHEN n = 1 THEN 'one' ELSE 'many' END;\nEND",
        1},
       {"CALL p(1)", 13}}},
@@ -188,9 +192,9 @@ const SplitCase kSplitCases[] = {
        1},
       {"INSERT INTO t VALUES (1)", 7}}},
     {"TriggerBodyIsIfStatement",
-     "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW FOLLOWS db.other IF NEW.a IS NULL THEN "
+     "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW FOLLOWS other IF NEW.a IS NULL THEN "
      "SET NEW.a = 1; END IF;\nSELECT 1;",
-     {{"CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW FOLLOWS db.other IF NEW.a IS NULL THEN "
+     {{"CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW FOLLOWS other IF NEW.a IS NULL THEN "
        "SET NEW.a = 1; END IF",
        1},
       {"SELECT 1", 2}}},
@@ -217,9 +221,7 @@ const SplitCase kSplitCases[] = {
     {"BeginStartsTransaction",
      "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;",
      {{"BEGIN", 1}, {"UPDATE t SET a = 1", 2}, {"COMMIT", 3}}},
-    {"BeginWorkStartsTransaction",
-     "BEGIN WORK;\nSELECT 1;",
-     {{"BEGIN WORK", 1}, {"SELECT 1", 2}}},
+    {"BeginWorkStartsTransaction", "BEGIN WORK;\nSELECT 1;", {{"BEGIN WORK", 1}, {"SELECT 1", 2}}},
     {"CaseExpressionIsNotABlock",
      "SELECT CASE WHEN a THEN 1 ELSE 2 END FROM t;\nSELECT 2;",
      {{"SELECT CASE WHEN a THEN 1 ELSE 2 END FROM t", 1}, {"SELECT 2", 2}}},
@@ -254,7 +256,7 @@ TEST_P(MariaDbSplitTest, SplitsExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, MariaDbSplitTest, testing::ValuesIn(kSplitCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 class MariaDbSplitErrorTest : public testing::TestWithParam<ErrorCase> {};
 
@@ -270,7 +272,7 @@ TEST_P(MariaDbSplitErrorTest, RejectsWithLine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, MariaDbSplitErrorTest, testing::ValuesIn(kErrorCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
 }  // namespace cutover::db

@@ -37,7 +37,9 @@ const SplitCase kSplitCases[] = {
     {"WhitespaceOnly", "  \n\t\r\n  ", {}},
     {"OnlyComments", "-- a\n/* b */\n-- c", {}},
     {"SingleStatement", "SELECT 1;", {{"SELECT 1", 1}}},
-    {"TrailingStatementWithoutSemicolon", "SELECT 1;\nSELECT 2", {{"SELECT 1", 1}, {"SELECT 2", 2}}},
+    {"TrailingStatementWithoutSemicolon",
+     "SELECT 1;\nSELECT 2",
+     {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"EmptyStatementsDropped", "SELECT 1;;\n;SELECT 2;;", {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"WindowsLineEndings",
      "SELECT 1;\r\nSELECT\r\n  2;\r\n",
@@ -50,9 +52,7 @@ const SplitCase kSplitCases[] = {
      {{"CREATE TABLE t (id int)", 4}}},
     {"CommentInsideStatementKept", "SELECT 1 -- one\n + 2;", {{"SELECT 1 -- one\n + 2", 1}}},
     {"CommentAfterSemicolonDropped", "SELECT 1; -- done\n", {{"SELECT 1", 1}}},
-    {"CommentAfterLastStatementWithoutSemicolonDropped",
-     "SELECT 1\n-- the end",
-     {{"SELECT 1", 1}}},
+    {"CommentAfterLastStatementWithoutSemicolonDropped", "SELECT 1\n-- the end", {{"SELECT 1", 1}}},
     {"CommentBetweenStatementsOnOneLine",
      "SELECT 1; /* c */ SELECT 2;",
      {{"SELECT 1", 1}, {"SELECT 2", 1}}},
@@ -169,22 +169,24 @@ const SplitCase kSplitCases[] = {
 const ErrorCase kErrorCases[] = {
     {"UnterminatedQuote", "SELECT 1;\nSELECT 'abc;\nSELECT 2;",
      "unterminated quoted string starting at line 2"},
-    {"UnterminatedQuoteAfterMultibyteCharacters",
-     "SELECT '\xC3\xA9\xF0\x9F\x98\x80';\nSELECT 'x",
+    {"UnterminatedQuoteAfterMultibyteCharacters", "SELECT '\xC3\xA9\xF0\x9F\x98\x80';\nSELECT 'x",
      "unterminated quoted string starting at line 2"},
     {"UnterminatedDollarQuote", "SELECT 1;\n\nDO $x$ BEGIN END $y$;",
      "unterminated dollar-quoted string starting at line 3"},
     {"UnterminatedNestedBlockComment", "SELECT 1;\n/* a /* b */\nSELECT 2;",
      "unterminated /* comment starting at line 2"},
-    {"UnterminatedQuotedIdentifier", "SELECT \"abc;", "unterminated quoted identifier starting "
-                                                      "at line 1"},
-    {"BeginAtomicWithoutEnd", "SELECT 1;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n"
-                              "BEGIN ATOMIC\n  SELECT 1;",
+    {"UnterminatedQuotedIdentifier", "SELECT \"abc;",
+     "unterminated quoted identifier starting "
+     "at line 1"},
+    {"BeginAtomicWithoutEnd",
+     "SELECT 1;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n"
+     "BEGIN ATOMIC\n  SELECT 1;",
      "BEGIN ATOMIC body starting at line 3 has no matching END"},
     {"PsqlMetaCommand", "SELECT 1;\n\\connect other\nSELECT 2;",
      "psql meta-command \\connect at line 2 is not SQL; cutover runs plain SQL"},
-    {"PsqlMetaCommandInclude", "\\i other.sql", "psql meta-command \\i at line 1 is not SQL; "
-                                                "cutover runs plain SQL"},
+    {"PsqlMetaCommandInclude", "\\i other.sql",
+     "psql meta-command \\i at line 1 is not SQL; "
+     "cutover runs plain SQL"},
     {"CopyFromStdin", "SELECT 1;\nCOPY t (a, b) FROM stdin;\n1\tO'Brien\n\\.\n",
      "COPY ... FROM STDIN at line 2 reads its rows from the client, like psql's inline COPY data; "
      "cutover runs plain SQL"},
@@ -202,7 +204,7 @@ TEST_P(PgSplitTest, SplitsExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, PgSplitTest, testing::ValuesIn(kSplitCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 class PgSplitErrorTest : public testing::TestWithParam<ErrorCase> {};
 
@@ -218,7 +220,7 @@ TEST_P(PgSplitErrorTest, RejectsWithLine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, PgSplitErrorTest, testing::ValuesIn(kErrorCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
 }  // namespace cutover::db

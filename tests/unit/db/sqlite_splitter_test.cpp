@@ -37,7 +37,9 @@ const SplitCase kSplitCases[] = {
     {"WhitespaceOnly", " \n\t\r\n", {}},
     {"OnlyComments", "-- a;\n/* b; */\n--", {}},
     {"SingleStatement", "SELECT 1;", {{"SELECT 1", 1}}},
-    {"TrailingStatementWithoutSemicolon", "SELECT 1;\nSELECT 2", {{"SELECT 1", 1}, {"SELECT 2", 2}}},
+    {"TrailingStatementWithoutSemicolon",
+     "SELECT 1;\nSELECT 2",
+     {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"TrailingStatementEndingInLineComment",
      "SELECT 1;\nSELECT 2 -- two",
      {{"SELECT 1", 1}, {"SELECT 2", 2}}},
@@ -52,7 +54,8 @@ const SplitCase kSplitCases[] = {
      "-- header\n/* block\n */\nCREATE TABLE t (id INTEGER);",
      {{"CREATE TABLE t (id INTEGER)", 4}}},
     {"CommentInsideStatementKept", "SELECT 1 -- one;\n + 2;", {{"SELECT 1 -- one;\n + 2", 1}}},
-    {"CommentAfterSemicolonDropped", "SELECT 1; -- done\nSELECT 2; /* end */",
+    {"CommentAfterSemicolonDropped",
+     "SELECT 1; -- done\nSELECT 2; /* end */",
      {{"SELECT 1", 1}, {"SELECT 2", 2}}},
     {"SemicolonInSingleQuotes", "SELECT 'a;b';", {{"SELECT 'a;b'", 1}}},
     {"SemicolonInDoubledSingleQuotes", "SELECT 'it''s;';", {{"SELECT 'it''s;'", 1}}},
@@ -61,9 +64,7 @@ const SplitCase kSplitCases[] = {
      {{"CREATE TABLE \"a;b\" (\"c\"\";\" INT)", 1}}},
     {"SemicolonInBackticks", "SELECT `a;b` FROM t;", {{"SELECT `a;b` FROM t", 1}}},
     {"SemicolonInBrackets", "SELECT [a;b] FROM t;", {{"SELECT [a;b] FROM t", 1}}},
-    {"BackslashIsNotAnEscape",
-     "SELECT 'a\\'; SELECT 2;",
-     {{"SELECT 'a\\'", 1}, {"SELECT 2", 1}}},
+    {"BackslashIsNotAnEscape", "SELECT 'a\\'; SELECT 2;", {{"SELECT 'a\\'", 1}, {"SELECT 2", 1}}},
     {"SemicolonInLineComment", "SELECT 1 -- x;\n, 2;", {{"SELECT 1 -- x;\n, 2", 1}}},
     {"SemicolonInBlockComment", "SELECT /* ; */ 1;", {{"SELECT /* ; */ 1", 1}}},
     {"Utf8AndEmojiInStrings",
@@ -106,8 +107,7 @@ const SplitCase kSplitCases[] = {
     {"TemporaryTriggerLowercase",
      "create temp trigger trg instead of insert on v begin insert into t values (new.a); "
      "end;\nselect 1;",
-     {{"create temp trigger trg instead of insert on v begin insert into t values (new.a); end",
-       1},
+     {{"create temp trigger trg instead of insert on v begin insert into t values (new.a); end", 1},
       {"select 1", 2}}},
     {"TriggerWithEndInStringAndComment",
      "CREATE TRIGGER trg AFTER INSERT ON t BEGIN\n  INSERT INTO log VALUES ('END;'); -- END;\n"
@@ -157,11 +157,13 @@ const ErrorCase kErrorCases[] = {
     {"UnterminatedDoubleQuote", "SELECT 1;\n\nSELECT \"abc;",
      "unterminated quoted identifier starting at line 3"},
     {"UnterminatedBacktick", "SELECT `a;", "unterminated quoted identifier starting at line 1"},
-    {"UnterminatedBracket", "SELECT 1;\nSELECT [a;", "unterminated quoted identifier starting at "
-                                                     "line 2"},
+    {"UnterminatedBracket", "SELECT 1;\nSELECT [a;",
+     "unterminated quoted identifier starting at "
+     "line 2"},
     {"UnterminatedBlockComment", "SELECT 1;\n/* a;\nSELECT 2;",
      "unterminated /* comment starting at line 2"},
-    {"TriggerWithoutEnd", "SELECT 1;\n-- t\nCREATE TRIGGER trg AFTER INSERT ON t BEGIN\n  SELECT 1;\n",
+    {"TriggerWithoutEnd",
+     "SELECT 1;\n-- t\nCREATE TRIGGER trg AFTER INSERT ON t BEGIN\n  SELECT 1;\n",
      "CREATE TRIGGER starting at line 3 has BEGIN without END"},
 };
 
@@ -172,7 +174,7 @@ TEST_P(SqliteSplitTest, SplitsExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SqliteSplitTest, testing::ValuesIn(kSplitCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 class SqliteSplitErrorTest : public testing::TestWithParam<ErrorCase> {};
 
@@ -188,7 +190,7 @@ TEST_P(SqliteSplitErrorTest, RejectsWithLine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SqliteSplitErrorTest, testing::ValuesIn(kErrorCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
 }  // namespace cutover::db
