@@ -45,17 +45,17 @@ class Probe {
   // Microseconds since run() started, on the clock the record uses: lets a test that drives
   // trouble note when it began and ended, to compare with what the probe saw.
   std::int64_t elapsed_us() const;
+  // Counts so far. Thread-safe.
+  ProbeCounts counts() const;
 
  private:
-  struct Shared;
   void reader_loop(int reader, std::vector<Operation>& log);
   void writer_loop(int writer, std::vector<Operation>& log);
   bool pause(std::chrono::steady_clock::duration how_long);  // false when stopping
-  ProbeCounts counts() const;
 
   ProbeOptions options_;
   ProbeRecord record_;
-  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;
