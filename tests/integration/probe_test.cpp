@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <thread>
 
 #include "core/connection_url.h"
@@ -87,6 +88,8 @@ std::string describe(const probe::KindStats& s) {
 
 // The one window of `stats` matches [began, ended] within the tolerance.
 void expect_one_window(const probe::KindStats& stats, std::int64_t began, std::int64_t ended) {
+  std::cout << "[ measured ] trouble " << began / 1000 << ".." << ended / 1000 << " ms; probe saw "
+            << describe(stats) << std::endl;
   ASSERT_EQ(stats.windows.size(), 1u) << describe(stats);
   const auto& w = stats.windows[0];
   EXPECT_NEAR(static_cast<double>(w.start_us), static_cast<double>(began), kToleranceUs)

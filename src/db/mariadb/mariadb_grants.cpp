@@ -89,12 +89,12 @@ bool grant_allows_create(std::string_view grant_line, std::string_view database)
   if (!grants_create(line.substr(0, on))) return false;
   std::string_view object = trim(line.substr(on + 4, to - on - 4));
   if (object == "*.*") return true;
+  if (database.empty()) return false;  // no database selected: only a global grant counts
   std::optional<std::string> pattern = database_of(object);
   return pattern && matches_pattern(*pattern, database);
 }
 
 bool may_create_tables(Connection& connection, const std::string& database) {
-  if (database.empty()) return false;
   Result grants = connection.query("SHOW GRANTS");
   for (const Row& row : grants.rows) {
     if (grant_allows_create(row[0].text(), database)) return true;

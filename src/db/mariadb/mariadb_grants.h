@@ -10,7 +10,8 @@ namespace cutover::db::mariadb {
 
 // True when a grant of the session (its user or its active role) gives CREATE or ALL
 // PRIVILEGES on *.* or on a database pattern matching `database` ('app', 'app\_%').
-// Table-level CREATE grants are not counted. False when `database` is empty.
+// Table-level CREATE grants are not counted. With no database selected (`database` empty),
+// only a grant on *.* counts: the user may then create tables in any database.
 // Throws Error(kOperationFailed) when SHOW GRANTS fails.
 bool may_create_tables(Connection& connection, const std::string& database);
 

@@ -172,7 +172,7 @@ Explanation explain_connect_failure(const ServerError& error, const SessionConfi
   switch (error.number) {
     case ER_ACCESS_DENIED_ERROR:
     case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-      return {"access denied for " + user,
+      return {"authentication failed: access denied for " + user,
               "check the user and the password (MYSQL_PWD, --password-file, option files such "
               "as ~/.my.cnf [client] password=, or the URL)"};
     case ER_DBACCESS_DENIED_ERROR:
