@@ -1,12 +1,12 @@
 // `cutover check URL...`: can cutover reach these databases, and what are they?
 #include "cli/check_command.h"
 
+#include <fmt/format.h>
+
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/connection_url.h"
 #include "core/error.h"
@@ -116,12 +116,12 @@ void add_check_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--password-file", options->password_file,
                   "File whose first line is the password (used when no other source gives one)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to wait for each server")
+  cmd->add_option("--connect-timeout", options->connect_timeout_s,
+                  "Seconds to wait for each server")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  cmd->callback([&run, options] {
-    run = [options](Output& output) { return run_check(*options, output); };
-  });
+  cmd->callback(
+      [&run, options] { run = [options](Output& output) { return run_check(*options, output); }; });
 }
 
 }  // namespace cutover::cli

@@ -1,9 +1,8 @@
 // How a subcommand plugs into the CLI: it registers its options on the app and runs later.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 #include "core/output.h"
 

@@ -1,10 +1,9 @@
 // The cutover executable: parses the command line, runs one command, and is the only place
 // that catches cutover::Error and turns it into an exit code.
-#include <iostream>
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/check_command.h"
 #include "cli/command.h"

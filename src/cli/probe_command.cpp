@@ -2,13 +2,13 @@
 // clients saw.
 #include "cli/probe_command.h"
 
+#include <fmt/format.h>
+
 #include <csignal>
 #include <fstream>
 #include <memory>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/duration.h"
 #include "core/error.h"
@@ -138,9 +138,14 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("url", o->url, "Database to probe")->required();
   cmd->add_option("--verify-against", o->verify_url,
                   "Where to look for acknowledged writes afterwards (after a move: the target)");
-  cmd->add_option("--duration", o->duration, "How long to run: 30s, 2m, 500ms")->capture_default_str();
-  cmd->add_option("--readers", o->readers, "Reader loops")->check(CLI::Range(0, 256))->capture_default_str();
-  cmd->add_option("--writers", o->writers, "Writer loops")->check(CLI::Range(0, 256))->capture_default_str();
+  cmd->add_option("--duration", o->duration, "How long to run: 30s, 2m, 500ms")
+      ->capture_default_str();
+  cmd->add_option("--readers", o->readers, "Reader loops")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--writers", o->writers, "Writer loops")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   cmd->add_option("--rate", o->rate, "Operations per second per loop; 0 = as fast as possible")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

@@ -36,9 +36,9 @@ std::string percent_decode(std::string_view s, std::string_view what) {
     int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
     int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
     if (hi < 0 || lo < 0) {
-      throw_bad_input("malformed percent-encoding in the " + std::string(what) +
-                          " of a connection URL",
-                      "encode '%' as %25");
+      throw_bad_input(
+          "malformed percent-encoding in the " + std::string(what) + " of a connection URL",
+          "encode '%' as %25");
     }
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
@@ -116,9 +116,9 @@ ConnectionUrl parse_network_url(std::string_view text, Scheme scheme, size_t aft
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     if (eq == std::string_view::npos) {
-      throw_bad_input("option '" + std::string(pair) + "' has no value in connection URL " +
-                          redact(text),
-                      "write options as ?name=value&name2=value2");
+      throw_bad_input(
+          "option '" + std::string(pair) + "' has no value in connection URL " + redact(text),
+          "write options as ?name=value&name2=value2");
     }
     std::string key = percent_decode(pair.substr(0, eq), "option name");
     std::string value = percent_decode(pair.substr(eq + 1), "option value");
@@ -169,9 +169,9 @@ ConnectionUrl parse_keyword_string(std::string_view text) {
         }
       }
       if (!closed) {
-        throw_bad_input("unterminated quoted value for '" + key + "' in connection string " +
-                            redact(text),
-                        "close the value with a single quote");
+        throw_bad_input(
+            "unterminated quoted value for '" + key + "' in connection string " + redact(text),
+            "close the value with a single quote");
       }
     } else {
       while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) {
@@ -260,11 +260,13 @@ std::string redact(std::string_view text) {
   static const std::regex kUserInfo(R"(([A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*):[^@\s]*@)");
   s = std::regex_replace(s, kUserInfo, "$1:***@");
   // password=..., also inside quotes, in query strings and keyword strings
-  static const std::regex kKeyQuoted(R"(((?:^|[\s?&;])(?:password|sslpassword|pwd|pass)\s*=\s*)'(?:[^'\\]|\\.)*')",
-                                     std::regex::icase);
+  static const std::regex kKeyQuoted(
+      R"(((?:^|[\s?&;])(?:password|sslpassword|pwd|pass)\s*=\s*)'(?:[^'\\]|\\.)*')",
+      std::regex::icase);
   s = std::regex_replace(s, kKeyQuoted, "$1***");
-  static const std::regex kKeyPlain(R"(((?:^|[\s?&;])(?:password|sslpassword|pwd|pass)\s*=\s*)(?!\*\*\*(?:[\s&;]|$))[^\s&;]*)",
-                                    std::regex::icase);
+  static const std::regex kKeyPlain(
+      R"(((?:^|[\s?&;])(?:password|sslpassword|pwd|pass)\s*=\s*)(?!\*\*\*(?:[\s&;]|$))[^\s&;]*)",
+      std::regex::icase);
   s = std::regex_replace(s, kKeyPlain, "$1***");
   return s;
 }

@@ -22,7 +22,7 @@ struct ConnectionUrl {
   std::optional<std::string> password;  // only when written in the string itself
   std::string host;                     // empty: the driver's default (local socket)
   std::optional<int> port;
-  std::string database;  // for SQLite: the file path or ":memory:"
+  std::string database;                        // for SQLite: the file path or ":memory:"
   std::map<std::string, std::string> options;  // query parameters or keywords, decoded
 
   // The string with any password replaced by "***", safe for logs, errors and state files.

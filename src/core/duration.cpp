@@ -1,11 +1,11 @@
 // Durations as operators write them on a command line.
 #include "core/duration.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 

@@ -6,7 +6,10 @@
 namespace cutover {
 
 Error::Error(ErrorCode code, std::string message, std::string hint)
-    : std::runtime_error(message), code_(code), message_(std::move(message)), hint_(std::move(hint)) {}
+    : std::runtime_error(message),
+      code_(code),
+      message_(std::move(message)),
+      hint_(std::move(hint)) {}
 
 Error& Error::with_sqlstate(std::string sqlstate) {
   sqlstate_ = std::move(sqlstate);

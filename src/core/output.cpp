@@ -6,9 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/connection_url.h"
 

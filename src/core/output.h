@@ -3,9 +3,8 @@
 #pragma once
 
 #include <iosfwd>
-#include <string_view>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string_view>
 
 namespace cutover {
 

@@ -1,11 +1,11 @@
 // Progress of a long operation: bar on a terminal, plain lines elsewhere, JSON with --json.
 #include "core/progress.h"
 
-#include <cmath>
-#include <ostream>
-
 #include <fmt/format.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 namespace cutover {
 namespace {
@@ -67,7 +67,7 @@ void ProgressReporter::update(std::int64_t done, std::int64_t bytes) {
   window_.push_back({now, done});
   while (window_.size() > 2 && now - window_[1].at > kRateWindow) window_.pop_front();
 
-  auto interval = output_.json() ? milliseconds(1000)
+  auto interval = output_.json()       ? milliseconds(1000)
                   : output_.terminal() ? milliseconds(100)
                                        : milliseconds(5000);
   if (now - last_draw_ >= interval) {
@@ -102,8 +102,9 @@ std::string ProgressReporter::human_line() const {
     int filled = static_cast<int>(fraction * kBarWidth);
     line += "[" + std::string(static_cast<size_t>(filled), '#') +
             std::string(static_cast<size_t>(kBarWidth - filled), '.') + "] ";
-    line += fmt::format("{:3.0f}% {}/{} {}", fraction * 100, format_count(static_cast<double>(done_)),
-                        format_count(static_cast<double>(total_)), unit_);
+    line +=
+        fmt::format("{:3.0f}% {}/{} {}", fraction * 100, format_count(static_cast<double>(done_)),
+                    format_count(static_cast<double>(total_)), unit_);
   } else {
     line += fmt::format("{} {}", format_count(static_cast<double>(done_)), unit_);
   }
@@ -120,12 +121,13 @@ std::string ProgressReporter::human_line() const {
 
 void ProgressReporter::draw(bool final) {
   if (output_.json()) {
-    nlohmann::json event = {{"event", final ? "progress_done" : "progress"},
-                            {"task", task_},
-                            {"unit", unit_},
-                            {"done", done_},
-                            {"rate", std::round(rate() * 10) / 10},
-                            {"elapsed_s", std::round(seconds_between(start_, clock_()) * 1000) / 1000}};
+    nlohmann::json event = {
+        {"event", final ? "progress_done" : "progress"},
+        {"task", task_},
+        {"unit", unit_},
+        {"done", done_},
+        {"rate", std::round(rate() * 10) / 10},
+        {"elapsed_s", std::round(seconds_between(start_, clock_()) * 1000) / 1000}};
     if (total_ > 0) event["total"] = total_;
     if (bytes_ >= 0) event["bytes"] = bytes_;
     if (!detail_.empty()) event["detail"] = detail_;

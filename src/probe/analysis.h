@@ -17,7 +17,7 @@ namespace cutover::probe {
 struct UnavailabilityWindow {
   std::int64_t start_us = 0;
   std::int64_t end_us = 0;
-  bool open_at_end = false;  // the run ended before anything succeeded again
+  bool open_at_end = false;                    // the run ended before anything succeeded again
   std::map<std::string, std::int64_t> errors;  // error class -> count
   std::int64_t duration_us() const { return end_us - start_us; }
 };
@@ -25,7 +25,7 @@ struct UnavailabilityWindow {
 struct KindStats {
   std::int64_t total = 0;
   std::int64_t ok = 0;
-  double availability_pct = 100;  // ok / total
+  double availability_pct = 100;              // ok / total
   double p50_ms = 0, p99_ms = 0, max_ms = 0;  // latency of successful operations
   std::int64_t longest_without_success_us = 0;
   std::int64_t retried = 0;  // reads retried once after their pooled connection was closed

@@ -1,10 +1,10 @@
 // A self-contained HTML page of a probe run with an inline SVG timeline.
 #include "probe/html_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 
 namespace cutover::probe {
 namespace {
@@ -18,11 +18,20 @@ std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -34,18 +43,24 @@ struct Bucket {
   std::map<std::string, int> errors;
 };
 
-// Operations are placed in the bucket where their answer arrived.
+// An operation counts in every bucket it was in flight: a write blocked for 500 ms on a lock
+// and then refused colours those 500 ms red, not just the moment the refusal arrived.
 std::vector<Bucket> bucketize(const ProbeRecord& record, OpKind kind) {
-  size_t count = static_cast<size_t>(std::max<std::int64_t>(1, (record.duration_us + kBucketUs - 1) / kBucketUs));
+  size_t count = static_cast<size_t>(
+      std::max<std::int64_t>(1, (record.duration_us + kBucketUs - 1) / kBucketUs));
+  auto bucket_of = [count](std::int64_t us) {
+    return std::min(count - 1, static_cast<size_t>(std::max<std::int64_t>(0, us) / kBucketUs));
+  };
   std::vector<Bucket> buckets(count);
   for (const auto& op : record.operations) {
     if (op.kind != kind) continue;
-    size_t i = std::min(count - 1, static_cast<size_t>(std::max<std::int64_t>(0, op.end_us) / kBucketUs));
-    if (op.ok()) {
-      ++buckets[i].ok;
-    } else {
-      ++buckets[i].failed;
-      ++buckets[i].errors[error_class(op)];
+    for (size_t i = bucket_of(op.start_us); i <= bucket_of(op.end_us); ++i) {
+      if (op.ok()) {
+        ++buckets[i].ok;
+      } else {
+        ++buckets[i].failed;
+        ++buckets[i].errors[error_class(op)];
+      }
     }
   }
   return buckets;
@@ -59,14 +74,15 @@ const char* bucket_color(const Bucket& b) {
 }
 
 std::string lane_svg(const std::vector<Bucket>& buckets, double y, const char* label) {
-  std::string out = fmt::format(
-      "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lane\">{}</text>\n", kLeft - 8,
-      y + kLaneHeight / 2 + 4, label);
+  std::string out =
+      fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lane\">{}</text>\n",
+                  kLeft - 8, y + kLaneHeight / 2 + 4, label);
   double width = kChartWidth / static_cast<double>(buckets.size());
   for (size_t i = 0; i < buckets.size(); ++i) {
     const auto& b = buckets[i];
-    std::string title = fmt::format("{:.1f}-{:.1f} s: {} ok, {} failed", static_cast<double>(i) / 10,
-                                    static_cast<double>(i + 1) / 10, b.ok, b.failed);
+    std::string title =
+        fmt::format("{:.1f}-{:.1f} s in flight: {} ok, {} failed", static_cast<double>(i) / 10,
+                    static_cast<double>(i + 1) / 10, b.ok, b.failed);
     for (const auto& [cls, n] : b.errors) title += fmt::format("; {} x{}", cls, n);
     out += fmt::format(
         "<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"{}\"><title>{}</title>"
@@ -112,11 +128,13 @@ std::string window_rows(const char* name, const KindStats& s) {
   std::string out;
   for (const auto& w : s.windows) {
     std::string errors;
-    for (const auto& [cls, n] : w.errors) errors += (errors.empty() ? "" : ", ") + fmt::format("{} x{}", cls, n);
-    out += fmt::format("<tr><td>{}</td><td>{:.3f} s</td><td>{:.3f} s</td><td>{:.3f} s{}</td><td>{}</td></tr>\n",
-                       name, static_cast<double>(w.start_us) / 1e6, static_cast<double>(w.end_us) / 1e6,
-                       static_cast<double>(w.duration_us()) / 1e6,
-                       w.open_at_end ? " (still failing at the end)" : "", escape(errors));
+    for (const auto& [cls, n] : w.errors)
+      errors += (errors.empty() ? "" : ", ") + fmt::format("{} x{}", cls, n);
+    out += fmt::format(
+        "<tr><td>{}</td><td>{:.3f} s</td><td>{:.3f} s</td><td>{:.3f} s{}</td><td>{}</td></tr>\n",
+        name, static_cast<double>(w.start_us) / 1e6, static_cast<double>(w.end_us) / 1e6,
+        static_cast<double>(w.duration_us()) / 1e6,
+        w.open_at_end ? " (still failing at the end)" : "", escape(errors));
   }
   return out;
 }
@@ -140,10 +158,13 @@ std::string html_report(const ProbeRecord& record, const Analysis& analysis) {
       verification += "</p>\n";
     }
   }
-  std::string windows = window_rows("reads", analysis.reads) + window_rows("writes", analysis.writes);
-  if (windows.empty()) windows = "<tr><td colspan=\"5\">none: every operation kind stayed available</td></tr>\n";
+  std::string windows =
+      window_rows("reads", analysis.reads) + window_rows("writes", analysis.writes);
+  if (windows.empty())
+    windows = "<tr><td colspan=\"5\">none: every operation kind stayed available</td></tr>\n";
 
-  return fmt::format(R"(<!DOCTYPE html>
+  return fmt::format(
+      R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>cutover probe {run_id}</title>
 <style>
@@ -158,7 +179,7 @@ th {{ background: #f4f4f4; }}
 <h1>cutover probe</h1>
 <p>{url} ({flavor}), started {started} UTC, {duration:.3f} s, {readers} readers, {writers} writers, {ops:.0f} operations/s.</p>
 <h2>Timeline</h2>
-<p class="legend">100 ms per bar, by when the answer arrived:<span style="background:#2e9d5b"></span>all ok<span style="background:#f0a030"></span>some failed<span style="background:#d64541"></span>all failed<span style="background:#e4e4e4"></span>nothing ran</p>
+<p class="legend">100 ms per bar, by the operations in flight in it:<span style="background:#2e9d5b"></span>all ok<span style="background:#f0a030"></span>some failed<span style="background:#d64541"></span>all failed<span style="background:#e4e4e4"></span>nothing ran</p>
 {svg}
 <h2>Availability</h2>
 <table><tr><th></th><th>available</th><th>ok</th><th>failed</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>longest without success</th></tr>
@@ -170,15 +191,13 @@ th {{ background: #f4f4f4; }}
 {verification}
 </body></html>
 )",
-                     fmt::arg("run_id", escape(record.run_id)), fmt::arg("url", escape(record.url)),
-                     fmt::arg("flavor", escape(record.flavor)),
-                     fmt::arg("started", escape(record.started_at)),
-                     fmt::arg("duration", static_cast<double>(record.duration_us) / 1e6),
-                     fmt::arg("readers", record.readers), fmt::arg("writers", record.writers),
-                     fmt::arg("ops", analysis.ops_per_second), fmt::arg("svg", timeline_svg(record)),
-                     fmt::arg("kinds", kind_rows("reads", analysis.reads) +
-                                           kind_rows("writes", analysis.writes)),
-                     fmt::arg("windows", windows), fmt::arg("verification", verification));
+      fmt::arg("run_id", escape(record.run_id)), fmt::arg("url", escape(record.url)),
+      fmt::arg("flavor", escape(record.flavor)), fmt::arg("started", escape(record.started_at)),
+      fmt::arg("duration", static_cast<double>(record.duration_us) / 1e6),
+      fmt::arg("readers", record.readers), fmt::arg("writers", record.writers),
+      fmt::arg("ops", analysis.ops_per_second), fmt::arg("svg", timeline_svg(record)),
+      fmt::arg("kinds", kind_rows("reads", analysis.reads) + kind_rows("writes", analysis.writes)),
+      fmt::arg("windows", windows), fmt::arg("verification", verification));
 }
 
 }  // namespace cutover::probe

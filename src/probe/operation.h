@@ -17,13 +17,13 @@ enum class Outcome {
 
 struct Operation {
   OpKind kind = OpKind::kRead;
-  int worker = 0;            // reader or writer number
+  int worker = 0;             // reader or writer number
   std::int64_t start_us = 0;  // microseconds since the probe started (steady clock)
   std::int64_t end_us = 0;
   Outcome outcome = Outcome::kOk;
-  std::string sqlstate;  // for errors, where known
-  int vendor_code = 0;   // MariaDB error number / SQLite extended code
-  std::string message;   // redacted; empty when ok
+  std::string sqlstate;         // for errors, where known
+  int vendor_code = 0;          // MariaDB error number / SQLite extended code
+  std::string message;          // redacted; empty when ok
   std::int64_t write_seq = -1;  // for writes: the sequence number the row carries
   // A read whose pooled connection turned out closed was retried once on a new connection,
   // as application pools do for idempotent reads. The outcome is the retry's.

@@ -2,14 +2,14 @@
 // that every acknowledged write is still there exactly once.
 #include "probe/probe.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <ctime>
 #include <memory>
 #include <random>
 #include <thread>
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 #include "core/connection_url.h"
 #include "core/error.h"
@@ -159,12 +159,12 @@ void Probe::writer_loop(int writer, std::vector<Operation>& log) {
   Pacer pacer(options_.rate);
   for (std::int64_t seq = 0; !stopping_ && Clock::now() < deadline_; ++seq) {
     if (!pause(pacer.wait())) break;
-    Operation op{.kind = OpKind::kWrite, .worker = writer, .start_us = elapsed_us(), .write_seq = seq};
+    Operation op{
+        .kind = OpKind::kWrite, .worker = writer, .start_us = elapsed_us(), .write_seq = seq};
     bool reconnect = false;
     try {
       auto& connection = session.get();
-      connection.execute(session.table().insert_sql(),
-                         {record_.run_id, writer, seq, op.start_us});
+      connection.execute(session.table().insert_sql(), {record_.run_id, writer, seq, op.start_us});
       op.outcome = Outcome::kOk;
     } catch (const Error& error) {
       reconnect = record_failure(op, error);
@@ -203,8 +203,11 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
           } else {
             connection.query(session.table().range_read_sql(), {record_.run_id, writer});
           }
-          op = Operation{.kind = OpKind::kRead, .worker = reader, .start_us = op.start_us,
-                         .outcome = Outcome::kOk, .retried = !first_try};
+          op = Operation{.kind = OpKind::kRead,
+                         .worker = reader,
+                         .start_us = op.start_us,
+                         .outcome = Outcome::kOk,
+                         .retried = !first_try};
           reconnect = false;
         } catch (const Error& error) {
           reconnect = record_failure(op, error);
@@ -233,7 +236,8 @@ void Probe::run(const std::function<void(const ProbeCounts&)>& on_tick) {
   auto wall = std::chrono::system_clock::now();
   record_.started_unix_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
-  record_.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(wall)));
+  record_.started_at =
+      fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(wall)));
 
   std::vector<std::vector<Operation>> logs(
       static_cast<size_t>(options_.readers + options_.writers));
@@ -242,9 +246,8 @@ void Probe::run(const std::function<void(const ProbeCounts&)>& on_tick) {
     threads.emplace_back([this, w, &logs] { writer_loop(w, logs[static_cast<size_t>(w)]); });
   }
   for (int r = 0; r < options_.readers; ++r) {
-    threads.emplace_back([this, r, &logs] {
-      reader_loop(r, logs[static_cast<size_t>(options_.writers + r)]);
-    });
+    threads.emplace_back(
+        [this, r, &logs] { reader_loop(r, logs[static_cast<size_t>(options_.writers + r)]); });
   }
   while (!stopping_ && Clock::now() < deadline_) {
     pause(std::min<Clock::duration>(std::chrono::seconds(1), deadline_ - Clock::now()));

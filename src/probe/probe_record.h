@@ -18,10 +18,10 @@ struct WriteId {
 
 struct Verification {
   bool done = false;
-  std::int64_t acknowledged = 0;  // writes the probe saw committed
-  std::int64_t found = 0;         // of those, present on the verify target
-  std::vector<WriteId> lost;        // acknowledged, missing
-  std::vector<WriteId> duplicated;  // present more than once
+  std::int64_t acknowledged = 0;         // writes the probe saw committed
+  std::int64_t found = 0;                // of those, present on the verify target
+  std::vector<WriteId> lost;             // acknowledged, missing
+  std::vector<WriteId> duplicated;       // present more than once
   std::int64_t unconfirmed_present = 0;  // not acknowledged (error or lost reply), yet present
 };
 

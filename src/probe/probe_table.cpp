@@ -6,7 +6,9 @@
 namespace cutover::probe {
 
 ProbeTable::ProbeTable(db::Connection& connection, std::string name)
-    : connection_(connection), name_(std::move(name)), quoted_(connection.quote_identifier(name_)) {}
+    : connection_(connection),
+      name_(std::move(name)),
+      quoted_(connection.quote_identifier(name_)) {}
 
 void ProbeTable::ensure_exists() {
   std::string run_id_type =
@@ -28,7 +30,8 @@ std::string ProbeTable::insert_sql() const {
 }
 
 std::string ProbeTable::point_read_sql() const {
-  return "SELECT seq, client_us FROM " + quoted_ + " WHERE run_id = $1 AND writer = $2 AND seq = $3";
+  return "SELECT seq, client_us FROM " + quoted_ +
+         " WHERE run_id = $1 AND writer = $2 AND seq = $3";
 }
 
 std::string ProbeTable::range_read_sql() const {

@@ -16,10 +16,10 @@ class ProbeTable {
   void ensure_exists();
 
   // Statements with $n parameters, valid for the connection's dialect:
-  std::string insert_sql() const;       // $1 run_id, $2 writer, $3 seq, $4 client_us
-  std::string point_read_sql() const;   // $1 run_id, $2 writer, $3 seq
-  std::string range_read_sql() const;   // $1 run_id, $2 writer: the 10 newest rows
-  std::string verify_sql() const;       // $1 run_id: writer, seq, count(*) per id
+  std::string insert_sql() const;      // $1 run_id, $2 writer, $3 seq, $4 client_us
+  std::string point_read_sql() const;  // $1 run_id, $2 writer, $3 seq
+  std::string range_read_sql() const;  // $1 run_id, $2 writer: the 10 newest rows
+  std::string verify_sql() const;      // $1 run_id: writer, seq, count(*) per id
 
  private:
   db::Connection& connection_;

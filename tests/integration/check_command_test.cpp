@@ -4,9 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
-
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "core/connection_url.h"
 #include "support/process.h"
@@ -152,13 +151,10 @@ TEST_P(CheckCliOnNetworkServer, WrongPasswordExitsTwoAndNeverShowsIt) {
   expect_failure({"check", url()}, 2, "authentication", {{password_variable(), kSecret}});
   // ...through --password-file...
   auto file = std::filesystem::temp_directory_path() / "cutover-wrong-password";
-  {
-    std::ofstream(file) << kSecret << "\n";
-  }
-  expect_failure({"check", "--password-file", file.string(), url_with(u.user, *u.port)}, 2,
-                 "authentication",
-                 {{"PGPASSWORD", std::nullopt}, {"MYSQL_PWD", std::nullopt},
-                  {"PGPASSFILE", "/dev/null"}});
+  { std::ofstream(file) << kSecret << "\n"; }
+  expect_failure(
+      {"check", "--password-file", file.string(), url_with(u.user, *u.port)}, 2, "authentication",
+      {{"PGPASSWORD", std::nullopt}, {"MYSQL_PWD", std::nullopt}, {"PGPASSFILE", "/dev/null"}});
   // ...and in the URL, which works but is warned about.
   expect_failure({"check", url_with(u.user + ":" + kSecret, *u.port)}, 2, "authentication");
 }

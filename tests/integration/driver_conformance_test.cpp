@@ -315,33 +315,41 @@ void create_catalog_fixture(Connection& c, Flavor flavor) {
   bool maria = flavor == Flavor::kMariaDb || flavor == Flavor::kMySql;
   std::string text = maria ? "VARCHAR(100)" : "TEXT";
   c.execute("CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, email " + text +
-            " NOT NULL, name " + text + " DEFAULT 'anon', age INTEGER, "
+            " NOT NULL, name " + text +
+            " DEFAULT 'anon', age INTEGER, "
             "CONSTRAINT users_email_key UNIQUE (email), "
             "CONSTRAINT users_age_check CHECK (age >= 0))");
-  c.execute("CREATE TABLE addresses (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, "
-            "line1 " + text + ", "
-            "CONSTRAINT addresses_user_fk FOREIGN KEY (user_id) REFERENCES users (id) "
-            "ON DELETE CASCADE)");
+  c.execute(
+      "CREATE TABLE addresses (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, "
+      "line1 " +
+      text +
+      ", "
+      "CONSTRAINT addresses_user_fk FOREIGN KEY (user_id) REFERENCES users (id) "
+      "ON DELETE CASCADE)");
   c.execute("CREATE INDEX addresses_user_idx ON addresses (user_id, line1)");
   c.execute("CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18");
   switch (flavor) {
     case Flavor::kPostgres:
-      c.execute("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RETURN NEW; END $$");
-      c.execute("CREATE TRIGGER users_touch BEFORE INSERT OR UPDATE ON users "
-                "FOR EACH ROW EXECUTE FUNCTION touch()");
+      c.execute(
+          "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN RETURN NEW; END $$");
+      c.execute(
+          "CREATE TRIGGER users_touch BEFORE INSERT OR UPDATE ON users "
+          "FOR EACH ROW EXECUTE FUNCTION touch()");
       c.execute("CREATE SEQUENCE invoice_numbers");
       break;
     case Flavor::kMariaDb:
     case Flavor::kMySql:
-      c.execute("CREATE TRIGGER users_touch BEFORE INSERT ON users FOR EACH ROW SET NEW.name = "
-                "COALESCE(NEW.name, 'anon')");
+      c.execute(
+          "CREATE TRIGGER users_touch BEFORE INSERT ON users FOR EACH ROW SET NEW.name = "
+          "COALESCE(NEW.name, 'anon')");
       // Galera refuses cached sequences: each node would hand out its own cache.
       c.execute("CREATE SEQUENCE invoice_numbers NOCACHE");
       break;
     case Flavor::kSqlite:
-      c.execute("CREATE TRIGGER users_touch AFTER INSERT ON users BEGIN "
-                "UPDATE users SET name = coalesce(name, 'anon') WHERE id = NEW.id; END");
+      c.execute(
+          "CREATE TRIGGER users_touch AFTER INSERT ON users BEGIN "
+          "UPDATE users SET name = coalesce(name, 'anon') WHERE id = NEW.id; END");
       break;
   }
   c.execute("INSERT INTO users (id, email, age) VALUES (1, 'a@example.com', 30)");
@@ -429,8 +437,9 @@ TEST_P(DriverConformance, CopyChannelExistsOnlyOnPostgres) {
   }
   conn_->execute("CREATE TABLE src (id integer, body text, at timestamptz)");
   conn_->execute("CREATE TABLE dst (LIKE src)");
-  conn_->execute("INSERT INTO src SELECT g, md5(g::text) || E'\\t\\n', now() "
-                 "FROM generate_series(1, 20000) g");
+  conn_->execute(
+      "INSERT INTO src SELECT g, md5(g::text) || E'\\t\\n', now() "
+      "FROM generate_series(1, 20000) g");
   conn_->execute("INSERT INTO src VALUES (0, NULL, NULL)");
   std::string buffer;
   auto rows_out = conn_->copy()->copy_out("COPY src TO STDOUT (FORMAT binary)",

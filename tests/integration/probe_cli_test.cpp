@@ -1,14 +1,12 @@
 // `cutover probe` as a user runs it: the real binary, its reports, and its HTML page rendered by
 // headless Chromium.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/process.h"
 #include "support/test_servers.h"
@@ -58,17 +56,18 @@ TEST_P(ProbeCli, WritesSummaryRecordAndAnHtmlPageThatChromiumRenders) {
 
   // Chromium renders the page to a PNG; a console error or a crash fails the test.
   auto png = dir_ / "probe.png";
-  auto chromium = run_process(
-      {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-       "--no-first-run", "--disable-background-networking", "--disable-component-update",
-       "--disable-sync", "--user-data-dir=" + (dir_ / "chromium").string(),
-       "--enable-logging=stderr", "--v=0", "--window-size=1400,800",
-       "--screenshot=" + png.string(), "file://" + html.string()});
+  auto chromium = run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                               "--disable-quic", "--no-first-run",
+                               "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", "--user-data-dir=" + (dir_ / "chromium").string(),
+                               "--enable-logging=stderr", "--v=0", "--window-size=1400,800",
+                               "--screenshot=" + png.string(), "file://" + html.string()});
   EXPECT_EQ(chromium.exit_code, 0) << chromium.err;
   EXPECT_EQ(chromium.err.find("CONSOLE"), std::string::npos) << chromium.err;
   ASSERT_TRUE(fs::exists(png)) << chromium.err;
   EXPECT_GT(fs::file_size(png), 10'000u) << "the screenshot looks empty";
-  if (const char* keep = std::getenv("CUTOVER_KEEP_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+  if (const char* keep = std::getenv("CUTOVER_KEEP_SCREENSHOT"))
+    fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
 }
 
 TEST_P(ProbeCli, JsonEventsModePrintsTheSummaryAsJson) {

@@ -1,5 +1,7 @@
 // The probe against real trouble: each test causes a known outage and checks that the probe
 // sees exactly that, within 200 ms, and no more.
+#include "probe/probe.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,7 +14,6 @@
 #include "core/error.h"
 #include "db/registry.h"
 #include "probe/analysis.h"
-#include "probe/probe.h"
 #include "support/test_servers.h"
 #include "support/throwaway_server.h"
 
@@ -245,9 +246,9 @@ TEST_P(ProbeLostWrite, DeletedAcknowledgedRowIsReportedById) {
   probe.run();
 
   auto connection = scratch.connect();
-  std::int64_t deleted = connection->execute(
-      "DELETE FROM cutover_probe WHERE run_id = $1 AND writer = 1 AND seq = 5",
-      {probe.record().run_id});
+  std::int64_t deleted =
+      connection->execute("DELETE FROM cutover_probe WHERE run_id = $1 AND writer = 1 AND seq = 5",
+                          {probe.record().run_id});
   ASSERT_EQ(deleted, 1);
   probe.verify();
 

@@ -29,10 +29,10 @@ std::string unique_suffix() {
 void wait_for_database(const std::string& node_url, const std::string& name) {
   auto node = db::connect(node_url);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (node->query("SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1",
-                     {name})
-             .scalar()
-             .as_int() == 0) {
+  while (
+      node->query("SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1", {name})
+          .scalar()
+          .as_int() == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error("database " + name + " did not reach Galera node " + node_url);
     }

@@ -16,10 +16,10 @@ enum class Backend { kSqlite, kPostgres, kMariaDb, kGalera };
 // variable and how to set it when it is missing, so that the test fails instead of skipping.
 std::string required_env(const char* name);
 
-std::string postgres_url();             // CUTOVER_TEST_PG_URL
-std::string postgres2_url();            // CUTOVER_TEST_PG2_URL: a second cluster
-std::string mariadb_url();              // CUTOVER_TEST_MARIADB_URL
-std::vector<std::string> galera_urls(); // CUTOVER_TEST_GALERA_URLS: one per node, comma-separated
+std::string postgres_url();              // CUTOVER_TEST_PG_URL
+std::string postgres2_url();             // CUTOVER_TEST_PG2_URL: a second cluster
+std::string mariadb_url();               // CUTOVER_TEST_MARIADB_URL
+std::vector<std::string> galera_urls();  // CUTOVER_TEST_GALERA_URLS: one per node, comma-separated
 
 // A database created for one test and dropped when the object goes: a fresh file for SQLite,
 // CREATE DATABASE on PostgreSQL, MariaDB and Galera (on node 1, replicated to the others).

@@ -41,7 +41,8 @@ TEST(ConnectionUrl, ParsesEmptyAuthority) {
 }
 
 TEST(ConnectionUrl, ParsesKeywordString) {
-  auto url = parse_connection_url("host=127.0.0.1 port=5432 dbname='my db' user=app password='a b'");
+  auto url =
+      parse_connection_url("host=127.0.0.1 port=5432 dbname='my db' user=app password='a b'");
   EXPECT_EQ(url.scheme, Scheme::kPostgres);
   EXPECT_TRUE(url.keyword_form);
   EXPECT_EQ(url.host, "127.0.0.1");

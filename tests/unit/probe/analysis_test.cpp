@@ -6,8 +6,8 @@
 namespace cutover::probe {
 namespace {
 
-Operation op(OpKind kind, std::int64_t start_ms, std::int64_t end_ms, Outcome outcome = Outcome::kOk,
-             std::string sqlstate = {}) {
+Operation op(OpKind kind, std::int64_t start_ms, std::int64_t end_ms,
+             Outcome outcome = Outcome::kOk, std::string sqlstate = {}) {
   Operation o;
   o.kind = kind;
   o.start_us = start_ms * 1000;
@@ -62,7 +62,8 @@ TEST(ProbeAnalysis, OneOutageIsOneWindowFromFirstFailureToNextSuccess) {
 
 TEST(ProbeAnalysis, WindowNeverStartsBeforeTheLastSuccessEnded) {
   // A slow failure that started before a success ended must not stretch the window back.
-  std::vector<Operation> ops = {op(OpKind::kRead, 0, 50), op(OpKind::kRead, 10, 80, Outcome::kTimeout),
+  std::vector<Operation> ops = {op(OpKind::kRead, 0, 50),
+                                op(OpKind::kRead, 10, 80, Outcome::kTimeout),
                                 op(OpKind::kRead, 90, 95)};
   auto a = analyze(record_of(ops, 100));
   ASSERT_EQ(a.reads.windows.size(), 1u);

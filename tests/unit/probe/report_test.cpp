@@ -17,10 +17,14 @@ ProbeRecord sample_record() {
   r.duration_us = 1'000'000;
   r.readers = 1;
   r.writers = 1;
-  Operation ok{.kind = OpKind::kWrite, .worker = 0, .start_us = 1000, .end_us = 2000,
-               .write_seq = 0};
-  Operation bad{.kind = OpKind::kWrite, .worker = 0, .start_us = 300'000, .end_us = 301'000,
-                .outcome = Outcome::kError, .sqlstate = "25006",
+  Operation ok{
+      .kind = OpKind::kWrite, .worker = 0, .start_us = 1000, .end_us = 2000, .write_seq = 0};
+  Operation bad{.kind = OpKind::kWrite,
+                .worker = 0,
+                .start_us = 300'000,
+                .end_us = 301'000,
+                .outcome = Outcome::kError,
+                .sqlstate = "25006",
                 .message = "cannot execute INSERT in a read-only transaction <script>",
                 .write_seq = 1};
   Operation read{.kind = OpKind::kRead, .worker = 0, .start_us = 500'000, .end_us = 500'400};
