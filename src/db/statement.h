@@ -1,6 +1,7 @@
 // Splitting SQL scripts into statements, per dialect, keeping each statement's line number.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +21,8 @@ struct Statement {
 // SQLite: quotes, comments, CREATE TRIGGER ... BEGIN ... END bodies.
 // Throws Error(kBadInput) naming the line of an unterminated quote, comment or block.
 std::vector<Statement> split_statements(Flavor flavor, std::string_view script);
+
+// The 1-based line of byte `offset` in `script` (offsets past the end count as the end).
+int line_of_offset(std::string_view script, std::size_t offset);
 
 }  // namespace cutover::db

@@ -15,12 +15,6 @@
 namespace cutover::db {
 namespace {
 
-int line_at(std::string_view script, std::size_t offset) {
-  offset = std::min(offset, script.size());
-  return 1 + static_cast<int>(
-                 std::count(script.begin(), script.begin() + static_cast<long>(offset), '\n'));
-}
-
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -169,11 +163,12 @@ class Lexer {
 
   [[noreturn]] void throw_unterminated(std::string_view what, std::size_t begin,
                                        std::string_view closer) const {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("unterminated {} starting at line {}", what, line_at(script_, begin)),
-                fmt::format("Close it with {} (in MariaDB a backslash escapes the next character "
-                            "inside '...' and \"...\").",
-                            closer));
+    throw Error(
+        ErrorCode::kBadInput,
+        fmt::format("unterminated {} starting at line {}", what, line_of_offset(script_, begin)),
+        fmt::format("Close it with {} (in MariaDB a backslash escapes the next character "
+                    "inside '...' and \"...\").",
+                    closer));
   }
 
   std::string_view script_;
@@ -318,7 +313,7 @@ class Splitter {
     } else {
       argument = rest.substr(0, rest.find_first_of(" \t\r"));
     }
-    const int line = line_at(script_, directive.begin);
+    const int line = line_of_offset(script_, directive.begin);
     if (argument.empty()) {
       throw Error(ErrorCode::kBadInput,
                   fmt::format("DELIMITER at line {} needs a delimiter string", line),
@@ -342,13 +337,13 @@ class Splitter {
       const OpenBlock& open = blocks_.back();
       throw Error(ErrorCode::kBadInput,
                   fmt::format("{} block starting at line {} has no matching END",
-                              block_keyword(open.block), line_at(script_, open.offset)),
+                              block_keyword(open.block), line_of_offset(script_, open.offset)),
                   "End every BEGIN, IF, CASE, LOOP, REPEAT, WHILE and FOR with its END (END IF, "
                   "END CASE, ...), or wrap the statement in DELIMITER // ... // DELIMITER ;.");
     }
     if (first_) {
-      statements_.push_back(
-          {std::string(script_.substr(*first_, last_ - *first_)), line_at(script_, *first_)});
+      statements_.push_back({std::string(script_.substr(*first_, last_ - *first_)),
+                             line_of_offset(script_, *first_)});
     }
     first_.reset();
     at_statement_start_ = true;

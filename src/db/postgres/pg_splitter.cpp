@@ -56,12 +56,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-int line_at(std::string_view script, std::size_t offset) {
-  offset = std::min(offset, script.size());
-  return 1 + static_cast<int>(
-                 std::count(script.begin(), script.begin() + static_cast<long>(offset), '\n'));
-}
-
 // libpg_query reports error positions as 1-based character (not byte) positions in UTF-8.
 std::size_t byte_offset_of_cursor(std::string_view script, int cursorpos) {
   std::size_t offset = 0;
@@ -279,7 +273,7 @@ class ClientFeatureCheck {
     const std::string_view command = script_.substr(offset, end - offset);
     throw Error(ErrorCode::kBadInput,
                 fmt::format("psql meta-command {} at line {} is not SQL; cutover runs plain SQL",
-                            command, line_at(script_, offset)),
+                            command, line_of_offset(script_, offset)),
                 "Remove it from the script: cutover sends each statement to the server as is, "
                 "without psql.");
   }
@@ -290,7 +284,7 @@ class ClientFeatureCheck {
         throw Error(ErrorCode::kBadInput,
                     fmt::format("COPY ... FROM STDIN at line {} reads its rows from the client, "
                                 "like psql's inline COPY data; cutover runs plain SQL",
-                                line_at(script_, offset)),
+                                line_of_offset(script_, offset)),
                     "Put the rows in INSERT statements, or COPY from a file on the database "
                     "server (COPY ... FROM '/path/on/server').");
       }
@@ -298,7 +292,7 @@ class ClientFeatureCheck {
         throw Error(ErrorCode::kBadInput,
                     fmt::format("COPY ... TO STDOUT at line {} sends rows to the client, which a "
                                 "migration has nowhere to put",
-                                line_at(script_, offset)),
+                                line_of_offset(script_, offset)),
                     "Remove the statement from the migration.");
       }
     }
@@ -311,7 +305,7 @@ class ClientFeatureCheck {
     if (value == "off" || value == "false" || value == "no" || value == "0") {
       throw Error(ErrorCode::kBadInput,
                   fmt::format("SET standard_conforming_strings = off at line {} is not supported",
-                              line_at(script_, tokens_[span.first].begin)),
+                              line_of_offset(script_, tokens_[span.first].begin)),
                   "cutover splits scripts as PostgreSQL lexes them by default (backslashes are "
                   "literal in '...'); write backslash escapes as E'...' strings instead.");
     }
@@ -322,7 +316,7 @@ class ClientFeatureCheck {
 };
 
 [[noreturn]] void throw_scan_failure(std::string_view script, const ScanFailure& failure) {
-  const int line = line_at(script, failure.offset);
+  const int line = line_of_offset(script, failure.offset);
   const bool unterminated = failure.message.rfind("unterminated", 0) == 0;
   throw Error(
       ErrorCode::kBadInput,
@@ -340,7 +334,8 @@ std::vector<Statement> to_statements(std::string_view script, const std::vector<
   for (const TokenSpan& span : spans) {
     const std::size_t begin = tokens[span.first].begin;
     const std::size_t end = tokens[span.last].end;
-    statements.push_back({std::string(script.substr(begin, end - begin)), line_at(script, begin)});
+    statements.push_back(
+        {std::string(script.substr(begin, end - begin)), line_of_offset(script, begin)});
   }
   return statements;
 }
@@ -364,7 +359,7 @@ std::vector<Statement> split_postgres(std::string_view script) {
   if (open_body_offset) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("BEGIN ATOMIC body starting at line {} has no matching END",
-                            line_at(script, *open_body_offset)),
+                            line_of_offset(script, *open_body_offset)),
                 "End the function or procedure body with END, then `;`.");
   }
   return to_statements(script, scan.tokens, *spans);

@@ -15,12 +15,6 @@
 namespace cutover::db {
 namespace {
 
-int line_at(std::string_view script, std::size_t offset) {
-  offset = std::min(offset, script.size());
-  return 1 + static_cast<int>(
-                 std::count(script.begin(), script.begin() + static_cast<long>(offset), '\n'));
-}
-
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -101,7 +95,7 @@ class Splitter {
 
   void emit() {
     statements_.push_back(
-        {std::string(script_.substr(*first_, last_ - *first_)), line_at(script_, *first_)});
+        {std::string(script_.substr(*first_, last_ - *first_)), line_of_offset(script_, *first_)});
     first_.reset();
   }
 
@@ -113,7 +107,7 @@ class Splitter {
     if (!is_complete(closed)) {
       throw Error(ErrorCode::kBadInput,
                   fmt::format("CREATE TRIGGER starting at line {} has BEGIN without END",
-                              line_at(script_, *first_)),
+                              line_of_offset(script_, *first_)),
                   "End the trigger body with END; after its last statement.");
     }
     emit();
@@ -121,9 +115,10 @@ class Splitter {
 
   [[noreturn]] void throw_unterminated(std::string_view what, std::size_t begin,
                                        std::string_view closer) const {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("unterminated {} starting at line {}", what, line_at(script_, begin)),
-                fmt::format("Close it with {}.", closer));
+    throw Error(
+        ErrorCode::kBadInput,
+        fmt::format("unterminated {} starting at line {}", what, line_of_offset(script_, begin)),
+        fmt::format("Close it with {}.", closer));
   }
 
   std::string_view script_;

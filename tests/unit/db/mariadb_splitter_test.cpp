@@ -7,30 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.h"
+#include "unit/db/splitter_cases.h"
 
 namespace cutover::db {
 namespace {
-
-using Expected = std::vector<std::pair<std::string, int>>;  // text, line
-
-struct SplitCase {
-  const char* name;
-  std::string script;
-  Expected expected;
-};
-
-struct ErrorCase {
-  const char* name;
-  std::string script;
-  std::string message;
-};
-
-Expected texts_and_lines(const std::vector<Statement>& statements) {
-  Expected out;
-  for (const Statement& s : statements) out.emplace_back(s.text, s.line);
-  return out;
-}
 
 const SplitCase kSplitCases[] = {
     {"EmptyScript", "", {}},
@@ -255,24 +235,13 @@ TEST_P(MariaDbSplitTest, SplitsExactly) {
   EXPECT_EQ(texts_and_lines(split_mariadb(GetParam().script)), GetParam().expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, MariaDbSplitTest, testing::ValuesIn(kSplitCases),
-                         [](const auto& test) { return std::string(test.param.name); });
+INSTANTIATE_TEST_SUITE_P(Cases, MariaDbSplitTest, testing::ValuesIn(kSplitCases), CaseName());
 
 class MariaDbSplitErrorTest : public testing::TestWithParam<ErrorCase> {};
 
-TEST_P(MariaDbSplitErrorTest, RejectsWithLine) {
-  try {
-    split_mariadb(GetParam().script);
-    FAIL() << "expected cutover::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
-    EXPECT_EQ(e.message(), GetParam().message);
-    EXPECT_FALSE(e.hint().empty());
-  }
-}
+TEST_P(MariaDbSplitErrorTest, RejectsWithLine) { expect_split_error(split_mariadb, GetParam()); }
 
-INSTANTIATE_TEST_SUITE_P(Cases, MariaDbSplitErrorTest, testing::ValuesIn(kErrorCases),
-                         [](const auto& test) { return std::string(test.param.name); });
+INSTANTIATE_TEST_SUITE_P(Cases, MariaDbSplitErrorTest, testing::ValuesIn(kErrorCases), CaseName());
 
 }  // namespace
 }  // namespace cutover::db

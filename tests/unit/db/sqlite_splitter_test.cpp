@@ -7,30 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.h"
+#include "unit/db/splitter_cases.h"
 
 namespace cutover::db {
 namespace {
-
-using Expected = std::vector<std::pair<std::string, int>>;  // text, line
-
-struct SplitCase {
-  const char* name;
-  std::string script;
-  Expected expected;
-};
-
-struct ErrorCase {
-  const char* name;
-  std::string script;
-  std::string message;
-};
-
-Expected texts_and_lines(const std::vector<Statement>& statements) {
-  Expected out;
-  for (const Statement& s : statements) out.emplace_back(s.text, s.line);
-  return out;
-}
 
 const SplitCase kSplitCases[] = {
     {"EmptyScript", "", {}},
@@ -173,24 +153,13 @@ TEST_P(SqliteSplitTest, SplitsExactly) {
   EXPECT_EQ(texts_and_lines(split_sqlite(GetParam().script)), GetParam().expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, SqliteSplitTest, testing::ValuesIn(kSplitCases),
-                         [](const auto& test) { return std::string(test.param.name); });
+INSTANTIATE_TEST_SUITE_P(Cases, SqliteSplitTest, testing::ValuesIn(kSplitCases), CaseName());
 
 class SqliteSplitErrorTest : public testing::TestWithParam<ErrorCase> {};
 
-TEST_P(SqliteSplitErrorTest, RejectsWithLine) {
-  try {
-    split_sqlite(GetParam().script);
-    FAIL() << "expected cutover::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
-    EXPECT_EQ(e.message(), GetParam().message);
-    EXPECT_FALSE(e.hint().empty());
-  }
-}
+TEST_P(SqliteSplitErrorTest, RejectsWithLine) { expect_split_error(split_sqlite, GetParam()); }
 
-INSTANTIATE_TEST_SUITE_P(Cases, SqliteSplitErrorTest, testing::ValuesIn(kErrorCases),
-                         [](const auto& test) { return std::string(test.param.name); });
+INSTANTIATE_TEST_SUITE_P(Cases, SqliteSplitErrorTest, testing::ValuesIn(kErrorCases), CaseName());
 
 }  // namespace
 }  // namespace cutover::db
