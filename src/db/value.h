@@ -29,7 +29,8 @@ class Value {
 
   // The value as text ("" for NULL). Integers and floats are formatted in C locale.
   std::string text() const;
-  // The value as an integer; parses text. Throws Error(kOperationFailed) if it is not one.
+  // The value as an integer; parses text. Throws Error(kOperationFailed) if it is not one:
+  // NULL, text that is not a whole number, a float with a fraction or outside int64.
   std::int64_t as_int() const;
   double as_double() const;
   std::optional<std::string> as_optional_text() const;

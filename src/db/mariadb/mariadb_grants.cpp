@@ -77,6 +77,19 @@ std::optional<std::string> database_of(std::string_view object) {
   return name;
 }
 
+// The first `needle` at or after `from` that is not inside a `backtick-quoted` name.
+std::size_t find_unquoted(std::string_view text, std::string_view needle, std::size_t from) {
+  bool quoted = false;
+  for (std::size_t i = from; i < text.size(); ++i) {
+    if (text[i] == '`') {
+      quoted = !quoted;  // a doubled `` inside a name toggles twice: still quoted
+    } else if (!quoted && text.substr(i, needle.size()) == needle) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 bool grant_allows_create(std::string_view grant_line, std::string_view database) {
@@ -84,7 +97,7 @@ bool grant_allows_create(std::string_view grant_line, std::string_view database)
   if (!starts_with(line, "GRANT ")) return false;
   line.remove_prefix(6);
   const std::size_t on = line.find(" ON ");
-  const std::size_t to = line.find(" TO ", on == std::string_view::npos ? 0 : on);
+  const std::size_t to = find_unquoted(line, " TO ", on == std::string_view::npos ? 0 : on);
   if (on == std::string_view::npos || to == std::string_view::npos) return false;  // a role
   if (!grants_create(line.substr(0, on))) return false;
   std::string_view object = trim(line.substr(on + 4, to - on - 4));

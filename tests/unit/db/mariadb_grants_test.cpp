@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 namespace cutover::db::mariadb {
@@ -14,6 +15,7 @@ struct GrantCase {
   std::string database;  // "" when no database is selected
   bool allows_create;
 };
+void PrintTo(const GrantCase& c, std::ostream* os) { *os << c.name; }
 
 const GrantCase kGrantCases[] = {
     // Global grants count for every database, and with none selected.
@@ -65,8 +67,7 @@ const GrantCase kGrantCases[] = {
     {"UnderscoreMatchesUnderscore", "GRANT CREATE ON `app_`.* TO `u`@`%`", "app_", true},
     {"UnderscoreNeedsAChar", "GRANT CREATE ON `app_`.* TO `u`@`%`", "app", false},
     {"UnderscoreMatchesOnlyOne", "GRANT CREATE ON `app_`.* TO `u`@`%`", "app12", false},
-    {"EscapedUnderscoreMatchesUnderscore", "GRANT CREATE ON `app\\_%`.* TO `u`@`%`", "app_x",
-     true},
+    {"EscapedUnderscoreMatchesUnderscore", "GRANT CREATE ON `app\\_%`.* TO `u`@`%`", "app_x", true},
     {"EscapedUnderscoreIsLiteral", "GRANT CREATE ON `app\\_%`.* TO `u`@`%`", "appx", false},
     {"EscapedPercentIsLiteral", "GRANT CREATE ON `100\\%`.* TO `u`@`%`", "100%", true},
     {"EscapedPercentMatchesNoMore", "GRANT CREATE ON `100\\%`.* TO `u`@`%`", "1000", false},
@@ -74,10 +75,9 @@ const GrantCase kGrantCases[] = {
     // Column-level privileges: commas inside the column list separate no privileges.
     {"ColumnPrivilegesOnTable", "GRANT SELECT (a, b), INSERT (c) ON `app`.`t` TO `u`@`%`", "app",
      false},
-    {"ColumnNamedCreateIsNoPrivilege", "GRANT SELECT (id, CREATE , x) ON `app`.* TO `u`@`%`",
-     "app", false},
-    {"CreateAfterColumnList", "GRANT SELECT (`a`, `b`), CREATE ON `app`.* TO `u`@`%`", "app",
-     true},
+    {"ColumnNamedCreateIsNoPrivilege", "GRANT SELECT (id, CREATE , x) ON `app`.* TO `u`@`%`", "app",
+     false},
+    {"CreateAfterColumnList", "GRANT SELECT (`a`, `b`), CREATE ON `app`.* TO `u`@`%`", "app", true},
 
     // Role grants give no privilege by themselves; a role's own grants do.
     {"RoleGrant", "GRANT `app_admin` TO `u`@`%`", "app", false},

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct RewriteCase {
   std::vector<std::size_t> bind_order;
   std::size_t highest;
 };
+void PrintTo(const RewriteCase& c, std::ostream* os) { *os << c.name; }
 
 const RewriteCase kRewriteCases[] = {
     // Parameters in plain SQL.
@@ -30,8 +32,11 @@ const RewriteCase kRewriteCases[] = {
      {0, 1},
      2},
     {"WholeStatementIsParameter", "$1", "?", {0}, 1},
-    {"OutOfOrder", "INSERT INTO t (a, b) VALUES ($2, $1)", "INSERT INTO t (a, b) VALUES (?, ?)",
-     {1, 0}, 2},
+    {"OutOfOrder",
+     "INSERT INTO t (a, b) VALUES ($2, $1)",
+     "INSERT INTO t (a, b) VALUES (?, ?)",
+     {1, 0},
+     2},
     {"Repeated", "SELECT $1 + $1 * $2", "SELECT ? + ? * ?", {0, 0, 1}, 2},
     {"MultiDigit", "SELECT $10, $2", "SELECT ?, ?", {9, 1}, 10},
     {"GapKeepsHighest", "SELECT $3", "SELECT ?", {2}, 3},
@@ -42,12 +47,18 @@ const RewriteCase kRewriteCases[] = {
     {"DollarWithoutDigits", "SELECT $a, $ FROM t$", "SELECT $a, $ FROM t$", {}, 0},
 
     // A $ inside an identifier belongs to it.
-    {"IdentifierWithDollar", "SELECT a$1, _$2, x1$3 FROM t WHERE b = $4",
-     "SELECT a$1, _$2, x1$3 FROM t WHERE b = ?", {3}, 4},
+    {"IdentifierWithDollar",
+     "SELECT a$1, _$2, x1$3 FROM t WHERE b = $4",
+     "SELECT a$1, _$2, x1$3 FROM t WHERE b = ?",
+     {3},
+     4},
     {"IdentifierEndingInDollarBeforeDigit", "SELECT col$$1", "SELECT col$$1", {}, 0},
     {"Utf8IdentifierWithDollar", "SELECT \xC3\xA9$1, $1", "SELECT \xC3\xA9$1, ?", {0}, 1},
-    {"ParameterAfterQualifierDot", "SELECT t.a FROM t WHERE t.b=$1", "SELECT t.a FROM t WHERE t.b=?",
-     {0}, 1},
+    {"ParameterAfterQualifierDot",
+     "SELECT t.a FROM t WHERE t.b=$1",
+     "SELECT t.a FROM t WHERE t.b=?",
+     {0},
+     1},
 
     // Single-quoted strings, with '' and backslash escapes.
     {"SingleQuoted", "SELECT '$1', $2", "SELECT '$1', ?", {1}, 2},
@@ -60,11 +71,13 @@ const RewriteCase kRewriteCases[] = {
 
     // Double-quoted strings and backtick identifiers.
     {"DoubleQuoted", "SELECT \"$1\", $2", "SELECT \"$1\", ?", {1}, 2},
-    {"DoubleQuotedBackslashQuote", "SELECT \"a\\\" $1 ?\", $2", "SELECT \"a\\\" $1 ?\", ?", {1},
-     2},
+    {"DoubleQuotedBackslashQuote", "SELECT \"a\\\" $1 ?\", $2", "SELECT \"a\\\" $1 ?\", ?", {1}, 2},
     {"DoubleQuotedDoubledQuote", "SELECT \"a\"\"$1\", $2", "SELECT \"a\"\"$1\", ?", {1}, 2},
-    {"Backticks", "SELECT `col$1`, `$2 ?` FROM t WHERE a = $3",
-     "SELECT `col$1`, `$2 ?` FROM t WHERE a = ?", {2}, 3},
+    {"Backticks",
+     "SELECT `col$1`, `$2 ?` FROM t WHERE a = $3",
+     "SELECT `col$1`, `$2 ?` FROM t WHERE a = ?",
+     {2},
+     3},
     {"BacktickDoubled", "SELECT `a``$1`, $2", "SELECT `a``$1`, ?", {1}, 2},
     {"BacktickIgnoresBackslash", "SELECT `a\\`, $1", "SELECT `a\\`, ?", {0}, 1},
 
@@ -76,18 +89,26 @@ const RewriteCase kRewriteCases[] = {
     {"DashDashWithoutSpaceIsNoComment", "SELECT 1--$1", "SELECT 1--?", {0}, 1},
     {"HashComment", "SELECT $1 # $2 ?\n+ $2", "SELECT ? # $2 ?\n+ ?", {0, 1}, 2},
     {"BlockComment", "SELECT /* $1 ? */ $2", "SELECT /* $1 ? */ ?", {1}, 2},
-    {"MultiLineBlockComment", "SELECT $1 /*\n $2 ?\n*/ + $3", "SELECT ? /*\n $2 ?\n*/ + ?", {0, 2},
+    {"MultiLineBlockComment",
+     "SELECT $1 /*\n $2 ?\n*/ + $3",
+     "SELECT ? /*\n $2 ?\n*/ + ?",
+     {0, 2},
      3},
     {"SlashStarSlashDoesNotClose", "SELECT /*/ $1 */ $2", "SELECT /*/ $1 */ ?", {1}, 2},
     {"UnterminatedBlockComment", "SELECT $1 /* $2 ?", "SELECT ? /* $2 ?", {0}, 1},
-    {"CommentMarkersInsideString", "SELECT '-- #', \"/*\", $1", "SELECT '-- #', \"/*\", ?", {0},
-     1},
-    {"QuoteInsideComment", "SELECT $1 /* it's */ , $2 # don't\n", "SELECT ? /* it's */ , ? # don't\n",
-     {0, 1}, 2},
+    {"CommentMarkersInsideString", "SELECT '-- #', \"/*\", $1", "SELECT '-- #', \"/*\", ?", {0}, 1},
+    {"QuoteInsideComment",
+     "SELECT $1 /* it's */ , $2 # don't\n",
+     "SELECT ? /* it's */ , ? # don't\n",
+     {0, 1},
+     2},
 
     // Executable comments are run by the server, so their parameters count.
     {"ExecutableComment", "SELECT /*! $1 */ 1", "SELECT /*! ? */ 1", {0}, 1},
-    {"MariaDbExecutableComment", "SELECT /*M!100500 $2 */ $1", "SELECT /*M!100500 ? */ ?", {1, 0},
+    {"MariaDbExecutableComment",
+     "SELECT /*M!100500 $2 */ $1",
+     "SELECT /*M!100500 ? */ ?",
+     {1, 0},
      2},
 };
 
@@ -110,12 +131,14 @@ struct RejectCase {
   std::string message;
   std::string hint;
 };
+void PrintTo(const RejectCase& c, std::ostream* os) { *os << c.name; }
 
 const std::string kDollarZero = "the statement uses $0; parameters are numbered from $1";
 const std::string kDollarZeroHint = "renumber the parameters $1, $2, ...";
 const std::string kBareMarker =
     "the statement contains a bare '?', which MariaDB reads as a parameter";
-const std::string kBareMarkerHint = "write parameters as $1, $2, ...; quote a literal question mark";
+const std::string kBareMarkerHint =
+    "write parameters as $1, $2, ...; quote a literal question mark";
 
 const RejectCase kRejectCases[] = {
     {"DollarZero", "SELECT $0", kDollarZero, kDollarZeroHint},

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -111,6 +112,25 @@ TEST(ValueTest, AsDoubleConvertsDoublesIntsAndText) {
   EXPECT_EQ(Value("7").as_double(), 7.0);
 }
 
+// PostgreSQL prints float8 specials and subnormals this way; all are numbers.
+TEST(ValueTest, AsDoubleReadsSpecials) {
+  EXPECT_EQ(Value("Infinity").as_double(), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(Value("-Infinity").as_double(), -std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(Value("NaN").as_double()));
+}
+
+TEST(ValueTest, AsDoubleReadsSubnormals) {
+  auto parsed = [](const char* text) -> std::optional<double> {
+    try {
+      return Value(text).as_double();
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+  };
+  EXPECT_EQ(parsed("1e-310"), 1e-310);
+  EXPECT_EQ(parsed("4.9406564584124654e-324"), std::numeric_limits<double>::denorm_min());
+}
+
 TEST(ValueTest, AsDoubleRejectsWhatIsNoNumber) {
   EXPECT_EQ(error_of([] { Value().as_double(); }), "expected a number, got NULL");
   EXPECT_EQ(error_of([] { Value("").as_double(); }), "expected a number, got ''");
@@ -137,10 +157,10 @@ TEST(ValueTest, EqualityComparesKindAndValue) {
   EXPECT_EQ(Value("a"), Value(std::optional<std::string>("a")));
 
   EXPECT_NE(Value(1), Value(2));
-  EXPECT_NE(Value(1), Value(1.0));    // an int is no float
-  EXPECT_NE(Value(1), Value("1"));    // nor text
-  EXPECT_NE(Value(""), Value());      // empty text is not NULL
-  EXPECT_NE(Value(0), Value());       // nor is zero
+  EXPECT_NE(Value(1), Value(1.0));  // an int is no float
+  EXPECT_NE(Value(1), Value("1"));  // nor text
+  EXPECT_NE(Value(""), Value());    // empty text is not NULL
+  EXPECT_NE(Value(0), Value());     // nor is zero
   EXPECT_NE(Value("a"), Value("A"));
 }
 
