@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "support/process.h"
 #include "support/test_servers.h"
@@ -83,6 +84,26 @@ TEST_P(ProbeCli, JsonEventsModePrintsTheSummaryAsJson) {
   auto summary = nlohmann::json::parse(last);
   EXPECT_EQ(summary["event"], "probe_summary");
   EXPECT_EQ(summary["reads"]["failed"], 0);
+}
+
+// Several processes on one SQLite file, as several application instances would be: each
+// probe creates the table or finds it, and none loses a write.
+TEST_P(ProbeCli, SeveralProcessesShareOneDatabase) {
+  test::ScratchDatabase scratch(GetParam());
+  constexpr int kProcesses = 3;
+  std::vector<test::ProcessResult> results(kProcesses);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&, i] {
+      results[static_cast<size_t>(i)] = cutover_cli(
+          {"probe", scratch.url(), "--duration", "2s", "--readers", "1", "--writers", "2"});
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find(" 0 lost, 0 duplicated"), std::string::npos) << r.out;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ProbeCli, testing::Values(Backend::kSqlite));
