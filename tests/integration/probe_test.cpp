@@ -3,6 +3,7 @@
 #include "probe/probe.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <fstream>
@@ -109,6 +110,26 @@ void expect_no_write_lost(const Probe& probe) {
   EXPECT_TRUE(v.duplicated.empty());
 }
 
+// Polls `done` every 5 ms until it is true; fails the test after 60 s.
+template <typename Done>
+void poll_until(const char* what, Done done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error(std::string("timed out waiting until ") + what);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+pid_t postmaster_pid(const ThrowawayServer& server) {
+  std::ifstream pid_file(server.dir() / "data" / "postmaster.pid");
+  pid_t pid = 0;
+  pid_file >> pid;
+  if (pid <= 0) throw std::runtime_error("no postmaster.pid in " + server.dir().string());
+  return pid;
+}
+
 // PostgreSQL stopped for 2 s and restarted: one window of about 2 s for reads and writes, with
 // connection errors, and no acknowledged write lost.
 class ProbeServerStop : public testing::TestWithParam<Backend> {};
@@ -119,11 +140,26 @@ TEST_P(ProbeServerStop, ServerStoppedTwoSecondsIsOneWindowOfConnectionErrors) {
   options.password_file = server.password_file().string();
   BackgroundProbe probe(options);
 
+  // The outage must be timed from the client's side, not by how long scripts take: a fast
+  // shutdown signal to the postmaster begins it, and the first connection that works ends it.
+  pid_t postmaster = postmaster_pid(server);
   std::int64_t began = probe.now_us();
-  server.stop();
+  ASSERT_EQ(kill(postmaster, SIGINT), 0);
+  poll_until("the postmaster exited", [&] { return kill(postmaster, 0) != 0; });
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the outage itself
-  server.start();  // returns once the server accepts connections
+  std::thread restart([&] { server.start(); });
+  db::ConnectOptions connect_options{.connect_timeout = std::chrono::seconds(1),
+                                     .password_file = server.password_file().string()};
+  poll_until("the server accepts connections again", [&] {
+    try {
+      db::connect(server.url(), connect_options);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  });
   std::int64_t ended = probe.now_us();
+  restart.join();
   auto analysis = probe.finish(std::chrono::seconds(1));
 
   EXPECT_GE(ended - began, 2'000'000);
