@@ -11,6 +11,8 @@ std::string error_class(const Operation& op) {
       return "timeout";
     case Outcome::kConnectionLost:
       return "connection lost";
+    case Outcome::kStaleRead:
+      return "stale read";
     case Outcome::kError:
       break;
   }
@@ -34,6 +36,8 @@ const char* outcome_name(Outcome outcome) {
       return "timeout";
     case Outcome::kConnectionLost:
       return "connection_lost";
+    case Outcome::kStaleRead:
+      return "stale_read";
   }
   return "error";
 }

@@ -13,6 +13,7 @@ enum class Outcome {
   kError,           // the server refused the statement (read-only, lock timeout, ...)
   kTimeout,         // cancelled by the probe's statement timeout
   kConnectionLost,  // no connection: it broke, or reconnecting failed
+  kStaleRead,       // a point read did not find a write acknowledged before it began
 };
 
 struct Operation {

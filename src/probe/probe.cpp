@@ -26,6 +26,14 @@ std::string new_run_id() {
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
+// Records an unexpected failure (not a cutover::Error, e.g. std::bad_alloc) as an error and
+// drops the connection: a worker thread must never end the process.
+bool record_unexpected(Operation& op, const std::exception& error) {
+  op.outcome = Outcome::kError;
+  op.message = redact(error.what());
+  return true;
+}
+
 // Fills the outcome of a failed operation from the error and says whether the connection is
 // gone (so the loop must reconnect).
 bool record_failure(Operation& op, const Error& error) {
@@ -59,6 +67,12 @@ Probe::Probe(ProbeOptions options)
                     "use --readers N and --writers N with N >= 0, not both 0");
   }
   if (options_.rate < 0) throw_bad_input("--rate must be 0 (as fast as possible) or more");
+  if (options_.url.find(":memory:") != std::string::npos) {
+    throw_bad_input(
+        "the probe cannot use sqlite::memory:, where every connection has a "
+        "database of its own",
+        "probe a database file: sqlite:path/to/file.db");
+  }
   for (auto& seq : last_acked_) seq = -1;
   record_.run_id = new_run_id();
   record_.url = redact(options_.url);
@@ -78,7 +92,9 @@ void Probe::prepare() {
 }
 
 std::int64_t Probe::elapsed_us() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+  auto since_epoch = Clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count() -
+         start_us_.load();
 }
 
 bool Probe::pause(Clock::duration how_long) {
@@ -114,9 +130,11 @@ class WorkerSession {
       connect_options.connect_timeout =
           std::max(std::chrono::seconds(1),
                    std::chrono::duration_cast<std::chrono::seconds>(options_.op_timeout));
-      connection_ = db::connect(options_.url, connect_options);
-      connection_->set_timeouts({.lock = options_.lock_timeout, .statement = options_.op_timeout});
-      table_ = std::make_unique<ProbeTable>(*connection_, options_.table);
+      // Kept only once fully set up: a half-configured session would be reused as if it worked.
+      auto connection = db::connect(options_.url, connect_options);
+      connection->set_timeouts({.lock = options_.lock_timeout, .statement = options_.op_timeout});
+      table_ = std::make_unique<ProbeTable>(*connection, options_.table);
+      connection_ = std::move(connection);
     }
     return *connection_;
   }
@@ -168,6 +186,8 @@ void Probe::writer_loop(int writer, std::vector<Operation>& log) {
       op.outcome = Outcome::kOk;
     } catch (const Error& error) {
       reconnect = record_failure(op, error);
+    } catch (const std::exception& error) {
+      reconnect = record_unexpected(op, error);
     }
     op.end_us = elapsed_us();
     (op.ok() ? writes_ok_ : writes_failed_)++;
@@ -188,8 +208,8 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
   while (!stopping_ && Clock::now() < deadline_) {
     if (!pause(pacer.wait())) break;
     int writer = static_cast<int>(random() % static_cast<unsigned>(writers));
-    std::int64_t seq =
-        options_.writers > 0 ? last_acked_[static_cast<size_t>(writer)].load() : std::int64_t{0};
+    // -1 until the writer has an acknowledged write: the read then finds nothing, correctly.
+    std::int64_t seq = options_.writers > 0 ? last_acked_[static_cast<size_t>(writer)].load() : -1;
     bool reconnect = false;
     // A point read of a recent acknowledged write, then a small range read.
     for (bool point : {true, false}) {
@@ -199,7 +219,17 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
         try {
           auto& connection = session.get();
           if (point) {
-            connection.query(session.table().point_read_sql(), {record_.run_id, writer, seq});
+            auto rows =
+                connection.query(session.table().point_read_sql(), {record_.run_id, writer, seq});
+            reconnect = false;
+            if (seq >= 0 && rows.empty()) {
+              // The write was acknowledged before this read began: not seeing it is a stale
+              // read (a lagging replica, a switch to a target that misses it).
+              op.outcome = Outcome::kStaleRead;
+              op.message =
+                  fmt::format("acknowledged write (writer {}, seq {}) not visible", writer, seq);
+              break;
+            }
           } else {
             connection.query(session.table().range_read_sql(), {record_.run_id, writer});
           }
@@ -211,6 +241,8 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
           reconnect = false;
         } catch (const Error& error) {
           reconnect = record_failure(op, error);
+        } catch (const std::exception& error) {
+          reconnect = record_unexpected(op, error);
         }
         // Only a connection that was already open may be stale; a fresh one failing means the
         // server is really unavailable.
@@ -231,8 +263,10 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
 }
 
 void Probe::run(const std::function<void(const ProbeCounts&)>& on_tick) {
-  start_ = Clock::now();
-  deadline_ = start_ + options_.duration;
+  auto start = Clock::now();
+  start_us_ =
+      std::chrono::duration_cast<std::chrono::microseconds>(start.time_since_epoch()).count();
+  deadline_ = start + options_.duration;
   auto wall = std::chrono::system_clock::now();
   record_.started_unix_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();

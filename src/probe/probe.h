@@ -55,7 +55,11 @@ class Probe {
 
   ProbeOptions options_;
   ProbeRecord record_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  // When run() started, in microseconds of the steady clock: atomic because tests read the
+  // probe's clock from another thread while run() sets it.
+  std::atomic<std::int64_t> start_us_{std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count()};
   std::chrono::steady_clock::time_point deadline_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;

@@ -11,16 +11,42 @@ ProbeTable::ProbeTable(db::Connection& connection, std::string name)
       quoted_(connection.quote_identifier(name_)) {}
 
 void ProbeTable::ensure_exists() {
-  std::string run_id_type =
-      connection_.server().flavor == db::Flavor::kPostgres ? "text" : "VARCHAR(40)";
-  std::string ddl = "CREATE TABLE IF NOT EXISTS " + quoted_ + " (run_id " + run_id_type +
-                    " NOT NULL, writer INTEGER NOT NULL, seq BIGINT NOT NULL, "
-                    "client_us BIGINT NOT NULL, PRIMARY KEY (run_id, writer, seq))";
+  // A surrogate key, not (run_id, writer, seq): a write replayed twice (by a faulty copy or
+  // switch) must be stored twice so that verification can report it. Galera and replication
+  // still get the primary key they need.
+  std::string id_column, run_id_type;
+  switch (connection_.server().flavor) {
+    case db::Flavor::kPostgres:
+      id_column = "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+      run_id_type = "text";
+      break;
+    case db::Flavor::kMariaDb:
+    case db::Flavor::kMySql:
+      id_column = "id BIGINT AUTO_INCREMENT PRIMARY KEY";
+      run_id_type = "VARCHAR(40)";
+      break;
+    case db::Flavor::kSqlite:
+      id_column = "id INTEGER PRIMARY KEY";
+      run_id_type = "TEXT";
+      break;
+  }
+  run_tolerating_races("CREATE TABLE IF NOT EXISTS " + quoted_ + " (" + id_column + ", run_id " +
+                       run_id_type +
+                       " NOT NULL, writer INTEGER NOT NULL, seq BIGINT NOT NULL, "
+                       "client_us BIGINT NOT NULL)");
+  std::string index = connection_.quote_identifier(name_ + "_write_id");
+  std::string if_not_exists =
+      connection_.server().flavor == db::Flavor::kMySql ? "" : "IF NOT EXISTS ";
+  run_tolerating_races("CREATE INDEX " + if_not_exists + index + " ON " + quoted_ +
+                       " (run_id, writer, seq)");
+}
+
+void ProbeTable::run_tolerating_races(const std::string& ddl) {
   try {
     connection_.execute(ddl);
   } catch (const Error& e) {
-    // PostgreSQL: two concurrent CREATE TABLE IF NOT EXISTS may collide on the catalog's
-    // unique index; the other probe created it, which is all we need.
+    // PostgreSQL: two concurrent CREATE ... IF NOT EXISTS may collide on the catalog's unique
+    // index; the other probe created it, which is all we need.
     if (e.sqlstate() != "23505" && e.sqlstate() != "42P07") throw;
   }
 }

@@ -7,6 +7,8 @@
 
 namespace cutover::probe {
 
+// The table is (id, run_id, writer, seq, client_us); each probe run has its own run_id, so
+// runs can share a table. `connection` must outlive this object.
 class ProbeTable {
  public:
   ProbeTable(db::Connection& connection, std::string name);
@@ -22,6 +24,8 @@ class ProbeTable {
   std::string verify_sql() const;      // $1 run_id: writer, seq, count(*) per id
 
  private:
+  void run_tolerating_races(const std::string& ddl);
+
   db::Connection& connection_;
   std::string name_;
   std::string quoted_;

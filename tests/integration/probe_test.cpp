@@ -296,6 +296,29 @@ TEST_P(ProbeLostWrite, DeletedAcknowledgedRowIsReportedById) {
   EXPECT_TRUE(v.duplicated.empty());
 }
 
+// A write stored twice (as a faulty copy or replay would) is reported as exactly that duplicate.
+TEST_P(ProbeLostWrite, CopiedAcknowledgedRowIsReportedAsDuplicated) {
+  ScratchDatabase scratch(GetParam());
+  Probe probe(steady_options(scratch.url(), std::chrono::milliseconds(1500)));
+  probe.prepare();
+  probe.run();
+
+  auto connection = scratch.connect();
+  ASSERT_EQ(connection->execute("INSERT INTO cutover_probe (run_id, writer, seq, client_us) "
+                                "SELECT run_id, writer, seq, client_us FROM cutover_probe "
+                                "WHERE run_id = $1 AND writer = 0 AND seq = 7",
+                                {probe.record().run_id}),
+            1);
+  probe.verify();
+
+  const auto& v = probe.record().verification;
+  ASSERT_EQ(v.duplicated.size(), 1u);
+  EXPECT_EQ(v.duplicated[0].writer, 0);
+  EXPECT_EQ(v.duplicated[0].seq, 7);
+  EXPECT_TRUE(v.lost.empty());
+  EXPECT_EQ(v.found, v.acknowledged);
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ProbeLostWrite, testing::Values(Backend::kPostgres));
 INSTANTIATE_TEST_SUITE_P(MariaDb, ProbeLostWrite, testing::Values(Backend::kMariaDb));
 INSTANTIATE_TEST_SUITE_P(Sqlite, ProbeLostWrite, testing::Values(Backend::kSqlite));
