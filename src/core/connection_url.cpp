@@ -2,7 +2,6 @@
 #include "core/connection_url.h"
 
 #include <cctype>
-#include <regex>
 #include <utility>
 
 #include "core/error.h"
@@ -80,6 +79,11 @@ ConnectionUrl parse_network_url(std::string_view text, Scheme scheme, size_t aft
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
     authority = rest.substr(0, slash);
     url.database = percent_decode(rest.substr(slash + 1), "database name");
+  }
+  if (authority.find('@') != authority.rfind('@')) {
+    throw_bad_input("the user name or password in " + redact(text) + " contains an unencoded '@'",
+                    "percent-encode it: write '@' as %40 (better: keep the password out of the "
+                    "URL, in PGPASSWORD, ~/.pgpass, MYSQL_PWD or --password-file)");
   }
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
@@ -254,20 +258,78 @@ ConnectionUrl parse_connection_url(std::string_view text) {
 
 std::string ConnectionUrl::redacted() const { return redact(text); }
 
+namespace {
+
+bool is_boundary(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '&' || c == ';';
+}
+
+bool is_value_end(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) || c == '&' || c == ';';
+}
+
+// Hides user:PASSWORD@ in every scheme://authority of `s`: the password runs from the first ':'
+// of the user-info to its last '@', so an unencoded '@' inside it is hidden too.
+void redact_user_info(std::string& s) {
+  for (size_t scheme = s.find("://"); scheme != std::string::npos;
+       scheme = s.find("://", scheme + 3)) {
+    size_t begin = scheme + 3;
+    size_t end = begin;
+    while (end < s.size() && s[end] != '/' && s[end] != '?' && s[end] != '#' && s[end] != '"' &&
+           s[end] != '\'' && !std::isspace(static_cast<unsigned char>(s[end]))) {
+      ++end;
+    }
+    size_t at = s.rfind('@', end == 0 ? 0 : end - 1);
+    if (at == std::string::npos || at < begin) continue;
+    size_t colon = s.find(':', begin);
+    if (colon == std::string::npos || colon > at) continue;
+    s.replace(colon + 1, at - colon - 1, "***");
+  }
+}
+
+// Hides the value of password=, sslpassword=, pwd= and pass= (any case, quoted or not, with
+// backslash escapes) in query strings and libpq keyword strings.
+void redact_keywords(std::string& s) {
+  static constexpr std::string_view kKeys[] = {"sslpassword", "password", "pwd", "pass"};
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i > 0 && !is_boundary(s[i - 1])) continue;
+    for (std::string_view key : kKeys) {
+      if (s.size() - i < key.size()) continue;
+      bool match = true;
+      for (size_t k = 0; k < key.size() && match; ++k) {
+        match = std::tolower(static_cast<unsigned char>(s[i + k])) == key[k];
+      }
+      if (!match) continue;
+      size_t j = i + key.size();
+      while (j < s.size() && s[j] == ' ') ++j;
+      if (j >= s.size() || s[j] != '=') continue;
+      ++j;
+      while (j < s.size() && s[j] == ' ') ++j;
+      size_t value = j;
+      if (j < s.size() && s[j] == '\'') {
+        for (++j; j < s.size() && s[j] != '\''; ++j) {
+          if (s[j] == '\\') ++j;
+        }
+        j = std::min(j + 1, s.size());
+      } else {
+        for (; j < s.size() && !is_value_end(s[j]); ++j) {
+          if (s[j] == '\\') ++j;
+        }
+        j = std::min(j, s.size());
+      }
+      s.replace(value, j - value, "***");
+      i = value + 2;
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 std::string redact(std::string_view text) {
   std::string s(text);
-  // user:password@ in any scheme://
-  static const std::regex kUserInfo(R"(([A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*):[^@\s]*@)");
-  s = std::regex_replace(s, kUserInfo, "$1:***@");
-  // password=..., also inside quotes, in query strings and keyword strings
-  static const std::regex kKeyQuoted(
-      R"(((?:^|[\s?&;])(?:password|sslpassword|pwd|pass)\s*=\s*)'(?:[^'\\]|\\.)*')",
-      std::regex::icase);
-  s = std::regex_replace(s, kKeyQuoted, "$1***");
-  static const std::regex kKeyPlain(
-      R"(((?:^|[\s?&;])(?:password|sslpassword|pwd|pass)\s*=\s*)(?!\*\*\*(?:[\s&;]|$))[^\s&;]*)",
-      std::regex::icase);
-  s = std::regex_replace(s, kKeyPlain, "$1***");
+  redact_user_info(s);
+  redact_keywords(s);
   return s;
 }
 

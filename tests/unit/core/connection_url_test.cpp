@@ -126,6 +126,24 @@ TEST(Redact, HidesPasswordsInsideLongerText) {
   EXPECT_NE(out.find("postgres://app:***@db/shop"), std::string::npos) << out;
 }
 
+TEST(Redact, HidesPasswordsWithAtSignsEscapesAndQuotes) {
+  EXPECT_EQ(redact("postgres://u:p@ss@127.0.0.1:1/db"), "postgres://u:***@127.0.0.1:1/db");
+  EXPECT_EQ(redact("host=h password=a\\ bcd dbname=d"), "host=h password=*** dbname=d");
+  EXPECT_EQ(redact("x 'mariadb://r:s3c@h/' y"), "x 'mariadb://r:***@h/' y");
+  EXPECT_EQ(redact("bypass=1 pass=s3cret"), "bypass=1 pass=***");
+}
+
+TEST(Redact, HandlesVeryLongTextWithoutCrashing) {
+  std::string long_text(200'000, 'x');
+  EXPECT_EQ(redact(long_text), long_text);
+  std::string with_secret = "password=" + std::string(100'000, 's') + " tail";
+  EXPECT_EQ(redact(with_secret), "password=*** tail");
+}
+
+TEST(ConnectionUrl, RejectsUnencodedAtInUserInfo) {
+  expect_bad_input("postgres://u:p@hunter2@h/db", "unencoded '@'");
+}
+
 TEST(Redact, LeavesTextWithoutSecretsAlone) {
   for (const char* s : {"postgres://app@db:5432/shop", "sqlite:/tmp/a.db", "hello world",
                         "mariadb://127.0.0.1:3306/", "host=h dbname=d user=u"}) {
