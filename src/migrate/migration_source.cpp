@@ -1,0 +1,150 @@
+// The migration scripts of one folder, read, checked and in the order they apply.
+#include "migrate/migration_source.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <system_error>
+
+#include "core/error.h"
+#include "migrate/checksum.h"
+
+namespace cutover::migrate {
+namespace {
+
+// Length of the well-formed UTF-8 sequence at the start of `bytes` (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or 0 if it is not one. Java's decoder, which Flyway
+// reads files with, refuses exactly these.
+size_t utf8_sequence_length(std::string_view bytes) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong
+    if (lead == 0xED) high = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (bytes.size() < length || byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+void check_utf8(const std::string& file_name, std::string_view text) {
+  int line = 1;
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_sequence_length(text.substr(i));
+    if (length == 0) {
+      throw_bad_input(fmt::format("{}:{}: not valid UTF-8", file_name, line),
+                      "save the file as UTF-8 (Flyway's default encoding too)");
+    }
+    if (text[i] == '\n') ++line;
+    i += length;
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (!in.is_open() || in.bad()) {
+    throw_bad_input(fmt::format("cannot read migration file '{}'", path.string()),
+                    "check that it is a readable file and that this user may read it");
+  }
+  return text;
+}
+
+MigrationScript load_script(const std::filesystem::path& path, MigrationFileName name) {
+  const std::string file_name = path.filename().string();
+  std::string text = read_file(path);
+  check_utf8(file_name, text);
+  MigrationScript script{.kind = name.kind,
+                         .version = std::move(name.version),
+                         .description = std::move(name.description),
+                         .file_name = file_name,
+                         .path = path,
+                         .text = {},
+                         .checksum = flyway_checksum(text),
+                         .options = parse_migration_options(file_name, text)};
+  script.text = std::move(text);
+  return script;
+}
+
+std::vector<std::filesystem::path> files_in(const std::filesystem::path& folder) {
+  std::error_code error;
+  std::filesystem::directory_iterator entries(folder, error);
+  std::vector<std::filesystem::path> files;
+  for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+    std::error_code ignored;  // a broken link is kept: reading it names the problem
+    if (!entries->is_directory(ignored)) files.push_back(entries->path());
+  }
+  if (error) {
+    throw_bad_input(
+        fmt::format("cannot read migrations folder '{}': {}", folder.string(), error.message()),
+        "pass the folder that holds your V<version>__<description>.sql files, and "
+        "check that it exists and that this user may list it");
+  }
+  return files;
+}
+
+[[noreturn]] void throw_duplicate(const MigrationScript& a, const MigrationScript& b,
+                                  std::string_view what) {
+  throw_bad_input(
+      fmt::format("migration files '{}' and '{}' have the same {}", a.file_name, b.file_name, what),
+      "rename one of them; every versioned migration needs its own version (1 and "
+      "1.0 are the same) and every repeatable one its own description");
+}
+
+bool applies_before(const MigrationScript& a, const MigrationScript& b) {
+  if (a.kind != b.kind) return a.kind == MigrationKind::kVersioned;
+  if (a.kind == MigrationKind::kVersioned) return *a.version < *b.version;
+  return a.description < b.description;
+}
+
+// Scripts that would take the same row in the history table sort next to each other.
+void check_no_duplicates(const std::vector<MigrationScript>& sorted) {
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    const MigrationScript& a = sorted[i - 1];
+    const MigrationScript& b = sorted[i];
+    if (applies_before(a, b)) continue;
+    throw_duplicate(
+        a, b,
+        a.kind == MigrationKind::kVersioned
+            ? fmt::format("version ({} and {})", a.version->to_string(), b.version->to_string())
+            : fmt::format("description ('{}')", a.description));
+  }
+}
+
+}  // namespace
+
+std::vector<MigrationScript> load_migrations(const std::filesystem::path& folder) {
+  std::vector<MigrationScript> scripts;
+  for (const auto& path : files_in(folder)) {
+    const std::string file_name = path.filename().string();
+    if (file_name.starts_with('.')) continue;
+    if (auto name = parse_migration_file_name(file_name)) {
+      scripts.push_back(load_script(path, std::move(*name)));
+    }
+  }
+  // Directory order is arbitrary: sort by file name first so that errors and ties are stable.
+  std::sort(scripts.begin(), scripts.end(),
+            [](const auto& a, const auto& b) { return a.file_name < b.file_name; });
+  std::stable_sort(scripts.begin(), scripts.end(), applies_before);
+  check_no_duplicates(scripts);
+  return scripts;
+}
+
+}  // namespace cutover::migrate

@@ -1,0 +1,81 @@
+// `${name}` placeholders: replacement, missing values, and `--placeholder` arguments.
+#include "migrate/placeholders.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace cutover::migrate {
+namespace {
+
+using std::string_literals::operator""s;
+
+std::string replace(std::string_view text, const Placeholders& values = {}) {
+  return replace_placeholders(text, values, "V1__x.sql");
+}
+
+TEST(Placeholders, ReplacesEveryOccurrence) {
+  const Placeholders values = {{"schema", "app"}, {"owner", "app_owner"}, {"empty", ""}};
+  EXPECT_EQ(
+      replace("CREATE TABLE ${schema}.t ();\nALTER TABLE ${schema}.t OWNER TO ${owner};", values),
+      "CREATE TABLE app.t ();\nALTER TABLE app.t OWNER TO app_owner;");
+  EXPECT_EQ(replace("a${empty}b", values), "ab");
+  EXPECT_EQ(replace("${schema}${schema}", values), "appapp");
+}
+
+TEST(Placeholders, InsertsValuesVerbatimWithoutRescanning) {
+  EXPECT_EQ(replace("x=${a}", {{"a", "${b}"}}), "x=${b}");
+}
+
+TEST(Placeholders, LeavesTextThatIsNoPlaceholderAlone) {
+  for (const char* text : {"", "SELECT 1;", "$1 and $$body$$", "${}", "${ unclosed", "${a\n}",
+                           "${a\r\n}", "{x}", "$ {x}"}) {
+    EXPECT_EQ(replace(text), text) << text;
+  }
+}
+
+TEST(Placeholders, NamesFileLineAndPlaceholderWhenAValueIsMissing) {
+  try {
+    replace("SELECT 1;\nSELECT 2;\nSELECT '${tenant}';\n", {{"other", "x"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find("V1__x.sql:3"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("${tenant}"), std::string::npos) << e.message();
+    EXPECT_NE(e.hint().find("--placeholder tenant="), std::string::npos) << e.hint();
+  }
+}
+
+TEST(Placeholders, RefusesFlywayBuiltInsClearly) {
+  try {
+    replace("CREATE SCHEMA ${flyway:defaultSchema};");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("${flyway:defaultSchema}"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("built-in"), std::string::npos) << e.message();
+  }
+}
+
+TEST(PlaceholderAssignment, SplitsAtTheFirstEquals) {
+  EXPECT_EQ(parse_placeholder_assignment("schema=app"), std::make_pair("schema"s, "app"s));
+  EXPECT_EQ(parse_placeholder_assignment("expr=a=b"), std::make_pair("expr"s, "a=b"s));
+  EXPECT_EQ(parse_placeholder_assignment("empty="), std::make_pair("empty"s, ""s));
+  EXPECT_EQ(parse_placeholder_assignment("my.app-name_2=x"),
+            std::make_pair("my.app-name_2"s, "x"s));
+}
+
+TEST(PlaceholderAssignment, RejectsBadArgumentsNamingThem) {
+  for (const char* bad : {"", "schema", "=app", "a b=c", "a}=b", "${a}=b"}) {
+    try {
+      parse_placeholder_assignment(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+      EXPECT_NE(e.message().find(std::string("'") + bad + "'"), std::string::npos) << e.message();
+      EXPECT_FALSE(e.hint().empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cutover::migrate
