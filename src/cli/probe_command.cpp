@@ -3,8 +3,11 @@
 #include "cli/probe_command.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
+#include <atomic>
 #include <csignal>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -38,16 +41,48 @@ struct ProbeCliOptions {
   bool no_verify = false;
 };
 
-probe::Probe* g_running_probe = nullptr;
+// Ctrl-C and SIGTERM end the load early and the reports are still written. The signals are
+// blocked in every thread and taken by one waiting thread, where calling Probe::stop() (a
+// mutex and a condition variable) is safe, unlike in a signal handler.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(probe::Probe& probe) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);  // before the probe starts its threads
+    waiter_ = std::thread([this, &probe] {
+      int signal = 0;
+      sigwait(&signals_, &signal);
+      if (!done_) {
+        interrupted_ = true;
+        probe.stop();
+      }
+    });
+  }
+  ~StopOnSignal() {
+    done_ = true;
+    pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes the waiter; it sees done_
+    waiter_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
 
-// Ctrl-C ends the load early; the report is still written.
-extern "C" void stop_probe_on_signal(int) {
-  if (g_running_probe != nullptr) g_running_probe->stop();
-}
+  bool interrupted() const { return interrupted_; }
+
+ private:
+  sigset_t signals_{};
+  sigset_t previous_{};
+  std::atomic<bool> done_{false};
+  std::atomic<bool> interrupted_{false};
+  std::thread waiter_;
+};
 
 void write_file(const std::string& path, const std::string& content, const char* what) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
+  out.close();  // a full disk shows only when the buffer is written
   if (!out) {
     throw Error(ErrorCode::kOperationFailed, fmt::format("cannot write the {} to {}", what, path),
                 "check that the directory exists and is writable");
@@ -74,25 +109,33 @@ int run_probe(const ProbeCliOptions& cli, Output& output) {
   probe.prepare();
 
   ProgressReporter progress(output, "probe", "ms", options.duration.count());
-  g_running_probe = &probe;
-  std::signal(SIGINT, stop_probe_on_signal);
-  std::signal(SIGTERM, stop_probe_on_signal);
-  probe.run([&](const probe::ProbeCounts& c) {
-    progress.set_detail(fmt::format("reads {} ok {} failed, writes {} ok {} failed", c.reads_ok,
-                                    c.reads_failed, c.writes_ok, c.writes_failed));
-    progress.update(c.elapsed_us / 1000);
-  });
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  g_running_probe = nullptr;
+  bool interrupted = false;
+  {
+    StopOnSignal stop_on_signal(probe);
+    probe.run([&](const probe::ProbeCounts& c) {
+      progress.set_detail(fmt::format("reads {} ok {} failed, writes {} ok {} failed", c.reads_ok,
+                                      c.reads_failed, c.writes_ok, c.writes_failed));
+      progress.update(c.elapsed_us / 1000);
+    });
+    interrupted = stop_on_signal.interrupted();
+  }
   progress.finish();
 
-  if (!cli.no_verify && options.writers > 0) probe.verify();
+  // A target unreachable at the end must not cost the record of the whole run: write the
+  // reports first (they say "not verified"), then fail.
+  std::exception_ptr verify_failure;
+  if (!cli.no_verify && options.writers > 0) {
+    try {
+      probe.verify();
+    } catch (const Error&) {
+      verify_failure = std::current_exception();
+    }
+  }
   const auto& record = probe.record();
   auto analysis = probe::analyze(record);
 
   if (!cli.json_file.empty()) {
-    write_file(cli.json_file, probe::to_json(record, analysis).dump(1) + "\n", "JSON record");
+    write_file(cli.json_file, probe::to_json(record, analysis).dump() + "\n", "JSON record");
   }
   if (!cli.html_file.empty()) {
     write_file(cli.html_file, probe::html_report(record, analysis), "HTML report");
@@ -105,6 +148,13 @@ int run_probe(const ProbeCliOptions& cli, Output& output) {
     output.event(event);
   } else {
     output.out() << probe::human_summary(record, analysis);
+  }
+  if (verify_failure) std::rethrow_exception(verify_failure);
+  if (interrupted) {
+    throw Error(ErrorCode::kOperationFailed,
+                fmt::format("the probe was interrupted after {:.1f} s",
+                            static_cast<double>(record.duration_us) / 1e6),
+                "the reports cover what ran until then");
   }
   const auto& v = record.verification;
   if (!v.lost.empty() || !v.duplicated.empty()) {

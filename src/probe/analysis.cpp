@@ -58,6 +58,12 @@ KindStats analyze_kind(const ProbeRecord& record, OpKind kind) {
     window.open_at_end = true;
     stats.windows.push_back(window);
   }
+  std::int64_t unavailable_us = 0;
+  for (const auto& w : stats.windows) unavailable_us += w.duration_us();
+  if (record.duration_us > 0 && stats.total > 0) {
+    stats.time_availability_pct = 100.0 * (1.0 - static_cast<double>(unavailable_us) /
+                                                     static_cast<double>(record.duration_us));
+  }
   if (stats.total > 0) {
     stats.availability_pct =
         100.0 * static_cast<double>(stats.ok) / static_cast<double>(stats.total);

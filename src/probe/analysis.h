@@ -25,7 +25,11 @@ struct UnavailabilityWindow {
 struct KindStats {
   std::int64_t total = 0;
   std::int64_t ok = 0;
-  double availability_pct = 100;              // ok / total
+  double availability_pct = 100;  // ok / total: operations that succeeded
+  // Share of the run's time outside unavailability windows: what a user felt. Operations are
+  // a biased sample (a loop makes thousands of calls a second while the target is up and
+  // twenty while it is down), so this is the figure to quote.
+  double time_availability_pct = 100;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;  // latency of successful operations
   std::int64_t longest_without_success_us = 0;
   std::int64_t retried = 0;  // reads retried once after their pooled connection was closed

@@ -118,10 +118,10 @@ std::string timeline_svg(const ProbeRecord& record) {
 
 std::string kind_rows(const char* name, const KindStats& s) {
   return fmt::format(
-      "<tr><th>{}</th><td>{:.3f}%</td><td>{}</td><td>{}</td><td>{:.2f}</td><td>{:.2f}</td>"
-      "<td>{:.2f}</td><td>{:.3f} s</td></tr>\n",
-      name, s.availability_pct, s.ok, s.total - s.ok, s.p50_ms, s.p99_ms, s.max_ms,
-      static_cast<double>(s.longest_without_success_us) / 1e6);
+      "<tr><th>{}</th><td>{:.3f}%</td><td>{:.3f}%</td><td>{}</td><td>{}</td><td>{:.2f}</td>"
+      "<td>{:.2f}</td><td>{:.2f}</td><td>{:.3f} s</td></tr>\n",
+      name, s.time_availability_pct, s.availability_pct, s.ok, s.total - s.ok, s.p50_ms, s.p99_ms,
+      s.max_ms, static_cast<double>(s.longest_without_success_us) / 1e6);
 }
 
 std::string window_rows(const char* name, const KindStats& s) {
@@ -182,7 +182,7 @@ th {{ background: #f4f4f4; }}
 <p class="legend">100 ms per bar, by the operations in flight in it:<span style="background:#2e9d5b"></span>all ok<span style="background:#f0a030"></span>some failed<span style="background:#d64541"></span>all failed<span style="background:#e4e4e4"></span>nothing ran</p>
 {svg}
 <h2>Availability</h2>
-<table><tr><th></th><th>available</th><th>ok</th><th>failed</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>longest without success</th></tr>
+<table><tr><th></th><th>available (time)</th><th>operations ok</th><th>ok</th><th>failed</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>longest without success</th></tr>
 {kinds}</table>
 <h2>Unavailability windows</h2>
 <table><tr><th>kind</th><th>from</th><th>to</th><th>duration</th><th>errors</th></tr>

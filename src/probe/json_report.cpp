@@ -22,12 +22,13 @@ nlohmann::json kind_json(const KindStats& stats) {
           {"ok", stats.ok},
           {"failed", stats.total - stats.ok},
           {"availability_pct", std::round(stats.availability_pct * 1000) / 1000},
+          {"time_availability_pct", std::round(stats.time_availability_pct * 1000) / 1000},
+          {"retried_after_stale_connection", stats.retried},
           {"latency_ms",
            {{"p50", round2(stats.p50_ms)},
             {"p99", round2(stats.p99_ms)},
             {"max", round2(stats.max_ms)}}},
           {"longest_without_success_ms", ms(stats.longest_without_success_us)},
-          {"retried_after_stale_connection", stats.retried},
           {"errors", stats.errors},
           {"windows", windows}};
 }

@@ -24,9 +24,10 @@ void kind_text(std::string& out, const char* name, const KindStats& s) {
     return;
   }
   out += fmt::format(
-      "{:<7}{:>8.3f}% available   {} ok, {} failed   latency p50 {:.2f} ms, "
-      "p99 {:.2f} ms, max {:.2f} ms\n",
-      name, s.availability_pct, s.ok, s.total - s.ok, s.p50_ms, s.p99_ms, s.max_ms);
+      "{:<7}{:>8.3f}% available over time; {:.3f}% of operations ok ({} ok, {} failed); "
+      "latency p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
+      name, s.time_availability_pct, s.availability_pct, s.ok, s.total - s.ok, s.p50_ms, s.p99_ms,
+      s.max_ms);
   out += fmt::format("       longest time without a successful {}: {}\n",
                      std::string(name).substr(0, std::string(name).size() - 1),
                      seconds(s.longest_without_success_us));

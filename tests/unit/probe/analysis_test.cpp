@@ -60,6 +60,21 @@ TEST(ProbeAnalysis, OneOutageIsOneWindowFromFirstFailureToNextSuccess) {
   EXPECT_NEAR(a.writes.availability_pct, 4.0 / 7 * 100, 1e-9);
 }
 
+TEST(ProbeAnalysis, TimeAvailabilityWeighsTheOutageByItsLength) {
+  // 1000 quick successes in 9 s, then 1 s in which 20 attempts fail: by operations 98 %
+  // available, by time 90 %.
+  std::vector<Operation> ops;
+  for (int i = 0; i < 1000; ++i) ops.push_back(op(OpKind::kRead, i * 9, i * 9 + 1));
+  for (int i = 0; i < 20; ++i) {
+    ops.push_back(op(OpKind::kRead, 9000 + i * 50, 9000 + i * 50 + 1, Outcome::kConnectionLost));
+  }
+  ops.push_back(op(OpKind::kRead, 9999, 10'000));
+  auto a = analyze(record_of(ops, 10'000));
+  EXPECT_NEAR(a.reads.availability_pct, 100.0 * 1001 / 1021, 1e-9);
+  ASSERT_EQ(a.reads.windows.size(), 1u);
+  EXPECT_NEAR(a.reads.time_availability_pct, 90.0, 0.02);
+}
+
 TEST(ProbeAnalysis, WindowNeverStartsBeforeTheLastSuccessEnded) {
   // A slow failure that started before a success ended must not stretch the window back.
   std::vector<Operation> ops = {op(OpKind::kRead, 0, 50),
