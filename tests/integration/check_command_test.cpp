@@ -1,6 +1,7 @@
 // `cutover check` as a user runs it: the real binary against real servers. Bad input of every
 // kind exits 2 with a message naming the problem, and no password ever appears in any output.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,7 +46,10 @@ void expect_failure(const std::vector<std::string>& args, int code, const std::s
   json_args.insert(json_args.begin() + 1, "--json");
   ProcessResult json = cutover_cli(json_args, env);
   EXPECT_EQ(json.exit_code, code) << json.out << json.err;
-  auto event = nlohmann::json::parse(json.out.substr(json.out.rfind('{')));
+  // The error event is the last line.
+  std::string last_line = json.out.substr(0, json.out.find_last_not_of('\n') + 1);
+  last_line = last_line.substr(last_line.rfind('\n') + 1);
+  auto event = nlohmann::json::parse(last_line);
   EXPECT_EQ(event["event"], "error");
   EXPECT_EQ(event["exit_code"], code);
   EXPECT_NE(event["message"].get<std::string>().find(needle), std::string::npos) << json.out;
@@ -81,7 +85,8 @@ TEST(CheckCli, MalformedUrlExitsTwo) {
 }
 
 TEST(CheckCli, MalformedUrlIsReportedBeforeAnyConnection) {
-  auto sqlite = std::filesystem::temp_directory_path() / "cutover-check-first.db";
+  auto sqlite = std::filesystem::temp_directory_path() /
+                ("cutover-check-first-" + std::to_string(getpid()) + ".db");
   std::filesystem::remove(sqlite);
   expect_failure({"check", "sqlite:" + sqlite.string(), "bogus://x"}, 2, "unknown scheme");
   EXPECT_FALSE(std::filesystem::exists(sqlite)) << "check created a file before failing";
@@ -100,7 +105,9 @@ class CheckCliOnServer : public testing::TestWithParam<Backend> {
       case Backend::kSqlite:
         break;
     }
-    return "sqlite:" + (std::filesystem::temp_directory_path() / "cutover-check.db").string();
+    return "sqlite:" + (std::filesystem::temp_directory_path() /
+                        ("cutover-check-" + std::to_string(getpid()) + ".db"))
+                           .string();
   }
   // The same server with `port` and `userinfo` changed.
   std::string url_with(const std::string& userinfo, int port) {
@@ -150,11 +157,13 @@ TEST_P(CheckCliOnNetworkServer, WrongPasswordExitsTwoAndNeverShowsIt) {
   // Through the environment, as recommended...
   expect_failure({"check", url()}, 2, "authentication", {{password_variable(), kSecret}});
   // ...through --password-file...
-  auto file = std::filesystem::temp_directory_path() / "cutover-wrong-password";
+  auto file = std::filesystem::temp_directory_path() /
+              ("cutover-wrong-password-" + std::to_string(getpid()));
   { std::ofstream(file) << kSecret << "\n"; }
   expect_failure(
       {"check", "--password-file", file.string(), url_with(u.user, *u.port)}, 2, "authentication",
       {{"PGPASSWORD", std::nullopt}, {"MYSQL_PWD", std::nullopt}, {"PGPASSFILE", "/dev/null"}});
+  std::filesystem::remove(file);
   // ...and in the URL, which works but is warned about.
   expect_failure({"check", url_with(u.user + ":" + kSecret, *u.port)}, 2, "authentication");
 }

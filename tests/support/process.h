@@ -1,6 +1,7 @@
 // Runs a program the way a user would, capturing its exit code, stdout and stderr.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,8 +16,10 @@ struct ProcessResult {
 };
 
 // Runs `argv` (argv[0] is the path) with the current environment plus `env` (a nullopt value
-// unsets the variable), stdin from /dev/null. Blocks until it exits.
+// unsets the variable), stdin from /dev/null. Blocks until it exits; kills it after `timeout`
+// (then the exit code is 128 + 9 and stderr says so).
 ProcessResult run_process(const std::vector<std::string>& argv,
-                          const std::map<std::string, std::optional<std::string>>& env = {});
+                          const std::map<std::string, std::optional<std::string>>& env = {},
+                          std::chrono::seconds timeout = std::chrono::seconds(180));
 
 }  // namespace cutover::test
