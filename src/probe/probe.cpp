@@ -14,6 +14,7 @@
 #include "core/connection_url.h"
 #include "core/error.h"
 #include "db/registry.h"
+#include "probe/op_watchdog.h"
 #include "probe/probe_table.h"
 
 namespace cutover::probe {
@@ -60,7 +61,10 @@ bool record_failure(Operation& op, const Error& error) {
 
 Probe::Probe(ProbeOptions options)
     : options_(std::move(options)),
-      last_acked_(static_cast<size_t>(std::max(0, options_.writers))) {
+      last_acked_(static_cast<size_t>(std::max(0, options_.writers))),
+      // The server's own statement timeout normally fires first; this is the backstop.
+      watchdog_(static_cast<size_t>(std::max(0, options_.readers) + std::max(0, options_.writers)),
+                options_.op_timeout + std::chrono::milliseconds(250)) {
   if (options_.verify_url.empty()) options_.verify_url = options_.url;
   if (options_.readers < 0 || options_.writers < 0 || options_.readers + options_.writers == 0) {
     throw_bad_input("the probe needs at least one reader or writer",
@@ -139,7 +143,12 @@ class WorkerSession {
     return *connection_;
   }
   const ProbeTable& table() const { return *table_; }
+  std::shared_ptr<db::Canceller> canceller() {
+    if (!canceller_) canceller_ = connection_->canceller();
+    return canceller_;
+  }
   void drop() {
+    canceller_.reset();
     table_.reset();
     connection_.reset();
   }
@@ -148,6 +157,7 @@ class WorkerSession {
   const ProbeOptions& options_;
   std::unique_ptr<db::Connection> connection_;
   std::unique_ptr<ProbeTable> table_;
+  std::shared_ptr<db::Canceller> canceller_;
 };
 
 // Paces a loop at `rate` iterations per second (0: no pacing).
@@ -182,6 +192,7 @@ void Probe::writer_loop(int writer, std::vector<Operation>& log) {
     bool reconnect = false;
     try {
       auto& connection = session.get();
+      WatchedOperation watched(watchdog_, static_cast<size_t>(writer), session.canceller());
       connection.execute(session.table().insert_sql(), {record_.run_id, writer, seq, op.start_us});
       op.outcome = Outcome::kOk;
     } catch (const Error& error) {
@@ -218,6 +229,8 @@ void Probe::reader_loop(int reader, std::vector<Operation>& log) {
         bool was_connected = session.connected();
         try {
           auto& connection = session.get();
+          WatchedOperation watched(watchdog_, static_cast<size_t>(options_.writers + reader),
+                                   session.canceller());
           if (point) {
             auto rows =
                 connection.query(session.table().point_read_sql(), {record_.run_id, writer, seq});

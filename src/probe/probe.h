@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "probe/op_watchdog.h"
 #include "probe/probe_options.h"
 #include "probe/probe_record.h"
 
@@ -67,6 +68,7 @@ class Probe {
   // The newest acknowledged sequence number per writer, for readers to look up.
   std::vector<std::atomic<std::int64_t>> last_acked_;
   std::atomic<std::int64_t> reads_ok_{0}, reads_failed_{0}, writes_ok_{0}, writes_failed_{0};
+  OpWatchdog watchdog_;  // slots 0..writers-1 for writers, then readers
 };
 
 }  // namespace cutover::probe
