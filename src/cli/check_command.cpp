@@ -113,9 +113,7 @@ void add_check_command(CLI::App& app, CommandRun& run) {
       "  cutover check --json mariadb://root@127.0.0.1:3306/ | jq .galera_cluster_size\n"
       "\nExit codes: 0 all reachable, 2 a URL is malformed or a server unreachable or refused.");
   cmd->add_option("url", options->urls, "Connection strings to check")->required();
-  cmd->add_option("--password-file", options->password_file,
-                  "File whose first line is the password (used when no other source gives one)")
-      ->check(CLI::ExistingFile);
+  add_password_file_option(*cmd, options->password_file);
   cmd->add_option("--connect-timeout", options->connect_timeout_s,
                   "Seconds to wait for each server")
       ->check(CLI::Range(1, 3600))

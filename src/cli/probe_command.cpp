@@ -206,8 +206,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   cmd->add_option("--json", o->json_file, "Write the full record (every operation) to FILE");
   cmd->add_option("--html", o->html_file, "Write a self-contained HTML report with a timeline");
-  cmd->add_option("--password-file", o->password_file, "File whose first line is the password")
-      ->check(CLI::ExistingFile);
+  add_password_file_option(*cmd, o->password_file);
   cmd->add_flag("--no-verify", o->no_verify, "Skip the lookup of acknowledged writes");
   cmd->callback([&run, o] { run = [o](Output& output) { return run_probe(*o, output); }; });
 }
