@@ -7,6 +7,7 @@
 
 #include "cli/check_command.h"
 #include "cli/command.h"
+#include "cli/migrate_command.h"
 #include "cli/probe_command.h"
 #include "core/connection_url.h"
 #include "core/error.h"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   cutover::cli::CommandRun run;
   cutover::cli::add_check_command(app, run);
   cutover::cli::add_probe_command(app, run);
+  cutover::cli::add_migrate_command(app, run);
 
   try {
     app.parse(argc, argv);

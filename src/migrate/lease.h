@@ -33,8 +33,10 @@ struct LeaseState {
   std::int64_t token = 0;                  // the last token handed out
   std::chrono::milliseconds expires_in{};  // negative once expired
   std::optional<std::string> script;       // the file being applied, if any
-  std::optional<std::int32_t> checksum;    // its Flyway checksum
-  int statements_done = 0;                 // how many of its statements are applied
+  // Identifies the applied statements (PreparedScript::prefix_checksum), so that a successor
+  // resumes only while they are unchanged.
+  std::optional<std::int32_t> checksum;
+  int statements_done = 0;  // how many of its statements are applied
 
   // Someone holds it and it has not expired.
   bool held() const { return holder.has_value() && expires_in.count() > 0; }
@@ -63,6 +65,9 @@ class MigrationLease {
 
   const std::string& table() const { return table_; }
   const LeaseOptions& options() const { return options_; }
+
+  // Whether the lease table exists.
+  bool table_exists();
 
   // Creates the lease table if it does not exist. Safe when many processes do it at once on
   // any topology. Throws Error(kBadInput) naming the table and the fix when this user may not
@@ -105,7 +110,6 @@ class MigrationLease {
   std::optional<Observed> observe();
   std::optional<LeaseToken> insert_row(const std::string& holder);
   std::optional<LeaseToken> take_over(const Observed& seen, const std::string& holder);
-  bool table_exists();
   std::string create_table_sql() const;
   Error cannot_create(const Error& cause) const;
   // Runs a fenced UPDATE, retrying Galera certification conflicts while outside a transaction.

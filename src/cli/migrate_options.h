@@ -1,0 +1,52 @@
+// The options `cutover migrate` and its subcommands share, as typed on the command line, and
+// their conversion into the runner's options.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db/connection.h"
+#include "migrate/migration_runner.h"
+#include "migrate/migration_source.h"
+
+namespace cutover::cli {
+
+struct MigrateCliOptions {
+  std::string url;
+  std::string dir = "migrations";
+  std::string history_table{migrate::kDefaultHistoryTable};
+  std::vector<std::string> placeholders;
+  std::string password_file;
+  int connect_timeout_s = 10;
+  // migrate
+  std::string target;
+  bool dry_run = false;
+  bool out_of_order = false;
+  std::string lock_timeout = "2s";
+  std::string retry_for = "1m";
+  std::string statement_timeout = "0";
+  std::string wait_timeout = "10m";
+  std::string lease_ttl = "10s";
+  // baseline
+  std::string baseline_version;
+  std::string baseline_description = "<< Flyway Baseline >>";
+};
+
+// Registers the URL and the options every migrate command takes on `command`.
+void add_migrate_common_options(CLI::App& command, MigrateCliOptions& options);
+
+// Checks and converts every option. Throws Error(kBadInput) naming the option for a bad value,
+// before anything connects.
+migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& options);
+
+// The migration files of the --dir folder, and a connection to the URL, after the options.
+struct MigrateSession {
+  migrate::MigrateOptions options;
+  std::vector<migrate::MigrationScript> scripts;
+  std::unique_ptr<db::Connection> connection;
+};
+MigrateSession open_migrate_session(const MigrateCliOptions& options);
+
+}  // namespace cutover::cli

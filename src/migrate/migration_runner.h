@@ -1,0 +1,74 @@
+// `cutover migrate`: any number of instances run it at once; exactly one applies the pending
+// scripts while holding the lease, the others wait until nothing is pending.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/output.h"
+#include "db/connection.h"
+#include "db/registry.h"
+#include "migrate/history_table.h"
+#include "migrate/lease.h"
+#include "migrate/migration_plan.h"
+#include "migrate/placeholders.h"
+#include "migrate/prepared_script.h"
+#include "migrate/script_applier.h"
+
+namespace cutover::migrate {
+
+struct MigrateOptions {
+  std::string url;
+  db::ConnectOptions connect;
+  std::filesystem::path dir{"migrations"};
+  std::string history_table{kDefaultHistoryTable};
+  Placeholders placeholders;
+  PlanOptions plan;
+  ApplyOptions apply;
+  LeaseOptions lease;
+  // How long an instance waits for the one applying before giving up (`--wait-timeout`).
+  std::chrono::milliseconds wait_timeout{600'000};
+};
+
+// What `migrate` would do now: the plan, and its pending scripts prepared.
+struct ReadyPlan {
+  MigrationPlan plan;
+  std::vector<PreparedScript> pending;
+};
+
+// Plans `scripts` against `history` and prepares every pending script, so that anything wrong
+// is found before anything runs. Throws Error(kBadInput) listing every problem that stops a
+// migration (all but applied versions newer than the files: a newer release migrated already,
+// normal in a rolling deploy; they are warned about on `warnings` unless it is null) and naming
+// the first bad script.
+ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
+                     const std::vector<HistoryRow>& history, db::Flavor flavor,
+                     const MigrateOptions& options, Output* warnings);
+
+enum class MigrateRole {
+  kNone,    // nothing was pending when it started
+  kLeader,  // it applied scripts
+  kWaiter,  // another instance applied them while it waited
+};
+
+const char* role_name(MigrateRole role);  // "none", "leader", "waiter"
+
+struct MigrateOutcome {
+  MigrateRole role = MigrateRole::kNone;
+  int applied = 0;                     // scripts this process applied
+  std::optional<std::string> current;  // the schema version at the end
+};
+
+// Brings the database up to date, coordinating with every other instance doing the same:
+// creates the history and lease tables if missing, takes the lease when free (or expired: a
+// holder that died), applies what is pending, resuming a file its predecessor left half done,
+// and releases it; or waits, polling, until nothing is pending. Emits events on `output`.
+// Throws Error(kBadInput) for bad files or history problems (nothing applied),
+// Error(kOperationFailed) when a statement fails, Error(kConflict) when the wait passes
+// options.wait_timeout (naming the holder) or the lease was lost mid-way.
+MigrateOutcome run_migrate(const MigrateOptions& options, Output& output);
+
+}  // namespace cutover::migrate

@@ -1,0 +1,55 @@
+// A migration script made ready to run: placeholders filled, split into statements, each
+// statement classified, and grouped into the steps that are applied and recorded together.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "db/server_info.h"
+#include "migrate/migration_source.h"
+#include "migrate/placeholders.h"
+#include "migrate/statement_rules.h"
+
+namespace cutover::migrate {
+
+struct ScriptStatement {
+  std::string text;
+  int line = 1;  // in the file
+  StatementTraits traits;
+};
+
+// Statements [first, end) applied together: inside one transaction, or one statement on its
+// own where it cannot run in a transaction (or the database commits DDL implicitly, or the file
+// says `-- cutover: no-transaction`). Progress is recorded at the end of each step.
+struct ScriptStep {
+  int first = 0;
+  int end = 0;
+  bool in_transaction = false;
+};
+
+struct PreparedScript {
+  MigrationScript script;
+  std::vector<ScriptStatement> statements;
+  std::vector<ScriptStep> steps;
+
+  const ScriptStatement& statement(int index) const {
+    return statements.at(static_cast<std::size_t>(index));
+  }
+  int count() const { return static_cast<int>(statements.size()); }
+  // Whether the whole file runs as one transaction: nothing of it is applied unless all is.
+  bool atomic() const { return steps.size() == 1 && steps.front().in_transaction; }
+  // Identifies the first `count` statements (Flyway's checksum of their texts), so that a
+  // partly applied file is resumed only while those statements are unchanged.
+  std::int32_t prefix_checksum(int count) const;
+  // "statement 3 (line 7)", for messages.
+  std::string where(int index) const;
+};
+
+// Prepares `script` for `flavor`. Throws Error(kBadInput) naming the file, and the statement
+// and line where known, for a placeholder without a value, an unterminated quote or comment,
+// and (PostgreSQL, whose parser is at hand) a syntax error: all found before anything runs.
+PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
+                              const Placeholders& placeholders);
+
+}  // namespace cutover::migrate

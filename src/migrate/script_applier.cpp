@@ -1,0 +1,262 @@
+// Applies one prepared migration script as the lease holder.
+#include "migrate/script_applier.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/duration.h"
+#include "core/progress.h"
+
+namespace cutover::migrate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int32_t elapsed_ms(Clock::time_point since) {
+  return static_cast<std::int32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
+}
+
+const char* conflict_name(const Error& e) {
+  const std::string& state = e.sqlstate();
+  if (state == "40P01" || e.vendor_code() == 1213) return "deadlock or write conflict";
+  if (state == "40001") return "serialization failure";
+  return "lock timeout";
+}
+
+}  // namespace
+
+ScriptApplier::ScriptApplier(db::Connection& connection, HistoryTable& history,
+                             MigrationLease& lease, const LeaseToken& token,
+                             const Heartbeat& heartbeat, ApplyOptions options, Output& output)
+    : connection_(connection),
+      history_(history),
+      lease_(lease),
+      token_(token),
+      heartbeat_(heartbeat),
+      options_(options),
+      output_(output),
+      flavor_(connection.server().flavor),
+      session_timeouts_(!connection.server().behind_pooler) {
+  // Behind a transaction pooler a session setting may land on another client's server
+  // connection, so there the limits are set per transaction (SET LOCAL) only. Statements that
+  // run outside a transaction then have none; they take no lock that blocks the application's
+  // reads or writes (CREATE INDEX CONCURRENTLY and the like).
+  if (session_timeouts_) {
+    connection_.set_timeouts({options_.retry.lock_timeout, options_.statement_timeout});
+  }
+}
+
+std::string ScriptApplier::applied_so_far(const PreparedScript& script, int done) const {
+  const std::string& file = script.script.file_name;
+  if (done == 0 && script.atomic()) {
+    return fmt::format("nothing of {} is applied (its transaction was rolled back): fix it and "
+                       "run migrate again",
+                       file);
+  }
+  if (done == 0) return fmt::format("nothing of {} is applied yet: fix it and run migrate again",
+                                    file);
+  return fmt::format(
+      "statements 1-{} of {} are applied and recorded; fix what failed and run migrate again: "
+      "it resumes at statement {} as long as statements 1-{} are unchanged",
+      done, file, done + 1, done);
+}
+
+void ScriptApplier::throw_lost(const PreparedScript& script, int done) const {
+  throw Error(ErrorCode::kConflict,
+              fmt::format("{}: stopped after {} of {} statements: this instance lost the "
+                          "migration lease ({}), so another instance continues from there",
+                          script.script.file_name, done, script.statements.size(),
+                          heartbeat_.lost() ? heartbeat_.lost_reason() : "taken over"),
+              "nothing needs fixing; run migrate again and it waits for the instance that took "
+              "over (a lease is lost when renewals fail for a whole --lease-ttl: check the "
+              "database's load and the network)");
+}
+
+void ScriptApplier::check_lease(const PreparedScript& script, int done) const {
+  if (heartbeat_.lost()) throw_lost(script, done);
+}
+
+void ScriptApplier::set_transaction_timeouts() {
+  if (session_timeouts_ || flavor_ != db::Flavor::kPostgres) return;
+  auto setting = [](std::chrono::milliseconds limit) {
+    return db::Value(fmt::format("{}ms", limit.count()));
+  };
+  connection_.query(
+      "select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+      {setting(options_.retry.lock_timeout), setting(options_.statement_timeout)});
+}
+
+void ScriptApplier::execute(const PreparedScript& script, int index) {
+  running_ = index;
+  connection_.execute(script.statement(index).text);
+  running_ = -1;
+}
+
+void ScriptApplier::append_history(const PreparedScript& script, Clock::time_point started) {
+  HistoryRow row;
+  if (script.script.version) row.version = script.script.version->to_string();
+  row.description = script.script.description;
+  row.script = script.script.file_name;
+  row.checksum = script.script.checksum;
+  row.installed_by = history_.default_installed_by();
+  row.execution_time_ms = elapsed_ms(started);
+  row.success = true;
+  history_.append(row);
+}
+
+// Returns true when the statement must not run: its index exists and is valid while we resume
+// at it, so it finished before its progress could be recorded.
+bool ScriptApplier::skip_or_clean_concurrent_index(const ScriptStatement& statement,
+                                                   bool resuming) {
+  const auto& index = statement.traits.concurrent_index;
+  if (!index || index->name.empty()) return false;
+  auto found = connection_.query(
+      "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relname = $1 AND n.nspname = coalesce(nullif($2, ''), current_schema())",
+      {index->name, index->schema});
+  if (found.empty()) return false;
+  if (found.scalar().text() == "t") return resuming;
+  std::string qualified = connection_.quote_identifier(index->name);
+  if (!index->schema.empty()) qualified = connection_.quote_identifier(index->schema) + "." + qualified;
+  output_.info(fmt::format("index {} is INVALID, left by an interrupted build: dropping it to "
+                           "build it again",
+                           qualified));
+  connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + qualified);
+  return false;
+}
+
+void ScriptApplier::run_step(const PreparedScript& script, const ScriptStep& step, bool last,
+                             bool resuming, Clock::time_point started) {
+  const std::string& file = script.script.file_name;
+  if (!step.in_transaction) {
+    const ScriptStatement& statement = script.statement(step.first);
+    if (!skip_or_clean_concurrent_index(statement, resuming)) execute(script, step.first);
+    if (!lease_.record_progress(token_, file, script.prefix_checksum(step.end), step.end)) {
+      throw_lost(script, step.end);
+    }
+    return;
+  }
+  in_transaction([&] {
+    for (int i = step.first; i < step.end; ++i) execute(script, i);
+    bool fenced;
+    if (last) {
+      append_history(script, started);
+      fenced = lease_.record_progress(token_, "", std::nullopt, 0);
+    } else {
+      fenced = lease_.record_progress(token_, file, script.prefix_checksum(step.end), step.end);
+    }
+    if (!fenced) throw_lost(script, step.first);
+  });
+}
+
+void ScriptApplier::in_transaction(const std::function<void()>& body) {
+  connection_.begin();
+  try {
+    set_transaction_timeouts();
+    body();
+    connection_.commit();
+  } catch (...) {
+    try {
+      connection_.rollback();
+    } catch (const Error&) {
+      // The connection broke: the server rolls back on its own.
+    }
+    throw;
+  }
+}
+
+void ScriptApplier::with_retries(const PreparedScript& script, int done,
+                                 const std::function<void()>& attempt) {
+  const std::string& file = script.script.file_name;
+  LockRetry retry(options_.retry);
+  for (;;) {
+    try {
+      attempt();
+      return;
+    } catch (const Error& e) {
+      int failed = running_;
+      running_ = -1;
+      std::string where = failed >= 0 ? script.where(failed) : "recording its progress";
+      if (e.db_failure() == DbFailure::kNone) throw;  // ours, already explained
+      if (!is_lock_conflict(flavor_, e)) {
+        throw Error(ErrorCode::kOperationFailed,
+                    fmt::format("{}: {} failed: {}", file, where, e.message()),
+                    applied_so_far(script, done))
+            .with_sqlstate(e.sqlstate())
+            .with_vendor_code(e.vendor_code())
+            .with_db_failure(e.db_failure());
+      }
+      auto pause = retry.next_pause();
+      if (!pause) {
+        throw Error(ErrorCode::kOperationFailed,
+                    fmt::format("{}: {} still blocked after {} attempts over {} (--retry-for), "
+                                "each waiting at most {} for its locks (--lock-timeout): {}",
+                                file, where, retry.conflicts(),
+                                format_duration_ms(options_.retry.retry_for),
+                                format_duration_ms(options_.retry.lock_timeout), e.message()),
+                    "another session holds a lock this statement needs (find it in "
+                    "pg_stat_activity / pg_locks, or SHOW PROCESSLIST): end it or wait for it, "
+                    "or give --retry-for more time; " +
+                        applied_so_far(script, done))
+            .with_sqlstate(e.sqlstate())
+            .with_vendor_code(e.vendor_code());
+      }
+      int line = failed >= 0 ? script.statement(failed).line : 0;
+      if (output_.json()) {
+        output_.event({{"event", "retry"},
+                       {"script", file},
+                       {"statement", failed + 1},
+                       {"line", line},
+                       {"reason", conflict_name(e)},
+                       {"attempt", retry.conflicts() + 1},
+                       {"pause_ms", pause->count()},
+                       {"message", e.message()}});
+      } else {
+        output_.info(fmt::format("{}: {}: {}, retrying in {} (attempt {})", file, where,
+                                 conflict_name(e), format_duration_ms(*pause),
+                                 retry.conflicts() + 1));
+      }
+      std::this_thread::sleep_for(*pause);
+      check_lease(script, done);
+    }
+  }
+}
+
+std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from) {
+  auto started = Clock::now();
+  const int total = script.count();
+  ProgressReporter progress(output_, "apply " + script.script.file_name, "statements", total);
+  progress.update(resume_from);
+  bool history_written = false;
+  for (std::size_t s = 0; s < script.steps.size(); ++s) {
+    ScriptStep step = script.steps[s];
+    if (step.end <= resume_from) continue;
+    step.first = std::max(step.first, resume_from);
+    bool last = s + 1 == script.steps.size() && step.in_transaction;
+    bool resuming = resume_from > 0 && step.first == resume_from;
+    check_lease(script, step.first);
+    with_retries(script, step.first, [&] { run_step(script, step, last, resuming, started); });
+    history_written = last;
+    progress.update(step.end);
+  }
+  if (!history_written) {
+    // The last statement ran on its own, or everything was done before: the history row and
+    // the end of the progress go in a transaction of their own, still fenced.
+    check_lease(script, total);
+    with_retries(script, total, [&] {
+      in_transaction([&] {
+        append_history(script, started);
+        if (!lease_.record_progress(token_, "", std::nullopt, 0)) throw_lost(script, total);
+      });
+    });
+  }
+  if (output_.terminal()) progress.finish();  // ends the bar; the caller reports the result
+  return elapsed_ms(started);
+}
+
+}  // namespace cutover::migrate

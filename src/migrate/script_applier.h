@@ -1,0 +1,72 @@
+// Applies one prepared migration script as the lease holder: step by step, each DDL statement
+// with a short lock timeout and jittered retries, progress fenced by the lease token.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "core/output.h"
+#include "db/connection.h"
+#include "migrate/heartbeat.h"
+#include "migrate/history_table.h"
+#include "migrate/lease.h"
+#include "migrate/lock_retry.h"
+#include "migrate/prepared_script.h"
+
+namespace cutover::migrate {
+
+struct ApplyOptions {
+  LockRetryPolicy retry;
+  std::chrono::milliseconds statement_timeout{0};  // 0: none
+};
+
+// Borrows everything; all must outlive it. One script at a time, on one thread.
+class ScriptApplier {
+ public:
+  ScriptApplier(db::Connection& connection, HistoryTable& history, MigrationLease& lease,
+                const LeaseToken& token, const Heartbeat& heartbeat, ApplyOptions options,
+                Output& output);
+
+  // Applies `script` from statement `resume_from` (0 for a fresh start; what the lease row
+  // records for a file a previous holder left half done) and appends its history row.
+  // A transaction step is all or nothing; after each step the lease records how many
+  // statements are done, fenced by the token, in the step's own transaction where it has one.
+  // A CREATE INDEX CONCURRENTLY that an earlier attempt left INVALID is dropped and built
+  // again; one found valid when resuming at it (it finished, its progress was not recorded)
+  // is kept. Returns the execution time in milliseconds.
+  // Throws Error(kOperationFailed) naming the file, statement and line when a statement fails
+  // or stays blocked by locks past retry_for (the message says what of the file is applied),
+  // and Error(kConflict) when the lease was lost: another instance takes over from there.
+  std::int32_t apply(const PreparedScript& script, int resume_from);
+
+ private:
+  void run_step(const PreparedScript& script, const ScriptStep& step, bool last, bool resuming,
+                std::chrono::steady_clock::time_point started);
+  bool skip_or_clean_concurrent_index(const ScriptStatement& statement, bool resuming);
+  void execute(const PreparedScript& script, int index);
+  // Runs `attempt` until it succeeds, retrying lock conflicts per the policy; turns a database
+  // error into one that names the file, the statement and what of the file is applied (`done`
+  // statements before the attempt).
+  void with_retries(const PreparedScript& script, int done, const std::function<void()>& attempt);
+  // Runs `body` in a transaction with the statement limits set; rolls back if it throws.
+  void in_transaction(const std::function<void()>& body);
+  void set_transaction_timeouts();
+  void append_history(const PreparedScript& script, std::chrono::steady_clock::time_point started);
+  void check_lease(const PreparedScript& script, int done) const;
+  [[noreturn]] void throw_lost(const PreparedScript& script, int done) const;
+  std::string applied_so_far(const PreparedScript& script, int done) const;
+
+  db::Connection& connection_;
+  HistoryTable& history_;
+  MigrationLease& lease_;
+  const LeaseToken& token_;
+  const Heartbeat& heartbeat_;
+  ApplyOptions options_;
+  Output& output_;
+  db::Flavor flavor_;
+  int running_ = -1;       // the statement being executed, for error messages
+  bool session_timeouts_;  // false behind a transaction pooler: only SET LOCAL is safe there
+};
+
+}  // namespace cutover::migrate

@@ -1,0 +1,218 @@
+// What cutover migrate must know about one statement before running it, read from libpg_query's
+// JSON parse tree.
+#include "migrate/statement_rules.h"
+
+#include <pg_query.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/error.h"
+
+namespace cutover::migrate {
+namespace {
+
+using nlohmann::json;
+
+// libpg_query's answer for one text: the parse tree, or the error.
+struct Parse {
+  json tree;  // {"version": ..., "stmts": [{"stmt": {"<NodeType>": {...}}}, ...]}
+  std::optional<SyntaxError> error;
+};
+
+// libpg_query reports error positions as 1-based character (not byte) positions in UTF-8.
+int byte_offset_of_cursor(std::string_view sql, int cursorpos) {
+  std::size_t offset = 0;
+  for (int chars = 1; chars < cursorpos && offset < sql.size(); ++chars) {
+    const auto lead = static_cast<unsigned char>(sql[offset]);
+    offset += lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  }
+  return static_cast<int>(std::min(offset, sql.size()));
+}
+
+Parse parse(std::string_view sql) {
+  const std::string input(sql);
+  PgQueryParseResult result = pg_query_parse(input.c_str());
+  const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> guard(
+      &result, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
+  Parse parsed;
+  if (result.error != nullptr) {
+    parsed.error = SyntaxError{result.error->message != nullptr ? result.error->message : "",
+                               byte_offset_of_cursor(sql, result.error->cursorpos)};
+    return parsed;
+  }
+  parsed.tree = json::parse(result.parse_tree, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.tree.is_object()) {
+    throw Error(ErrorCode::kOperationFailed, "libpg_query returned an unreadable parse tree",
+                "This is a bug in cutover or libpg_query; please report it with the statement.");
+  }
+  return parsed;
+}
+
+// node[key] when node is an object holding key, else null.
+const json& field(const json& node, const char* key) {
+  static const json kNull;
+  if (!node.is_object()) return kNull;
+  const auto it = node.find(key);
+  return it == node.end() ? kNull : *it;
+}
+
+bool flag(const json& node, const char* key) {
+  const json& value = field(node, key);
+  return value.is_boolean() && value.get<bool>();
+}
+
+std::string text(const json& node, const char* key) {
+  const json& value = field(node, key);
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::string lower(std::string value) {
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value;
+}
+
+// The boolean a DefElem's argument spells, as PostgreSQL's defGetBoolean reads it: no argument
+// is true; integers and the words true/false/on/off. The tree omits zero and false values.
+bool def_elem_bool(const json& def_elem) {
+  const json& arg = field(def_elem, "arg");
+  if (arg.is_null()) return true;
+  if (const json& boolean = field(arg, "Boolean"); boolean.is_object()) {
+    return flag(boolean, "boolval");
+  }
+  if (const json& integer = field(arg, "Integer"); integer.is_object()) {
+    const json& ival = field(integer, "ival");
+    return ival.is_number() && ival.get<long long>() != 0;
+  }
+  std::string word = text(field(arg, "String"), "sval");
+  if (const json& names = field(field(arg, "TypeName"), "names");  // unquoted `off`
+      names.is_array() && !names.empty()) {
+    word = text(field(names.back(), "String"), "sval");
+  }
+  word = lower(word);
+  return word != "false" && word != "off";
+}
+
+// The boolean value of option `name` in a list of DefElem nodes, nullopt when absent.
+std::optional<bool> option(const json& def_elems, std::string_view name) {
+  if (!def_elems.is_array()) return std::nullopt;
+  for (const json& item : def_elems) {
+    const json& def_elem = field(item, "DefElem");
+    if (text(def_elem, "defname") == name) return def_elem_bool(def_elem);
+  }
+  return std::nullopt;
+}
+
+bool has_option(const json& def_elems, std::string_view name) {
+  if (!def_elems.is_array()) return false;
+  return std::any_of(def_elems.begin(), def_elems.end(), [&](const json& item) {
+    return text(field(item, "DefElem"), "defname") == name;
+  });
+}
+
+// Traits of a statement that must run outside a transaction block, when `applies`; else none.
+StatementTraits outside(std::string kind, bool applies = true) {
+  StatementTraits traits;
+  if (!applies) return traits;
+  traits.outside_transaction = true;
+  traits.kind = std::move(kind);
+  return traits;
+}
+
+StatementTraits reindex_traits(const json& stmt) {
+  if (option(field(stmt, "params"), "concurrently").value_or(false)) {
+    return outside("REINDEX CONCURRENTLY");
+  }
+  const std::string kind = text(stmt, "kind");
+  if (kind == "REINDEX_OBJECT_SCHEMA") return outside("REINDEX SCHEMA");
+  if (kind == "REINDEX_OBJECT_SYSTEM") return outside("REINDEX SYSTEM");
+  if (kind == "REINDEX_OBJECT_DATABASE") return outside("REINDEX DATABASE");
+  return {};
+}
+
+bool detaches_concurrently(const json& alter_table) {
+  const json& cmds = field(alter_table, "cmds");
+  if (!cmds.is_array()) return false;
+  return std::any_of(cmds.begin(), cmds.end(), [](const json& item) {
+    const json& cmd = field(item, "AlterTableCmd");
+    return text(cmd, "subtype") == "AT_DetachPartition" &&
+           flag(field(field(cmd, "def"), "PartitionCmd"), "concurrent");
+  });
+}
+
+StatementTraits alter_subscription_traits(const json& stmt) {
+  const std::string kind = text(stmt, "kind");
+  if (kind == "ALTER_SUBSCRIPTION_REFRESH") return outside("ALTER SUBSCRIPTION ... REFRESH");
+  const bool changes_publications = kind == "ALTER_SUBSCRIPTION_SET_PUBLICATION" ||
+                                    kind == "ALTER_SUBSCRIPTION_ADD_PUBLICATION" ||
+                                    kind == "ALTER_SUBSCRIPTION_DROP_PUBLICATION";
+  return outside("ALTER SUBSCRIPTION ... PUBLICATION",
+                 changes_publications && option(field(stmt, "options"), "refresh").value_or(true));
+}
+
+// Traits of one parsed statement: `type` is its node name, `stmt` the node's fields.
+StatementTraits traits_of(const std::string& type, const json& stmt) {
+  if (type == "IndexStmt") {
+    StatementTraits traits = outside("CREATE INDEX CONCURRENTLY", flag(stmt, "concurrent"));
+    if (traits.outside_transaction) {
+      traits.concurrent_index =
+          ConcurrentIndex{text(field(stmt, "relation"), "schemaname"), text(stmt, "idxname")};
+    }
+    return traits;
+  }
+  if (type == "DropStmt") return outside("DROP INDEX CONCURRENTLY", flag(stmt, "concurrent"));
+  if (type == "ReindexStmt") return reindex_traits(stmt);
+  if (type == "AlterEnumStmt") {  // RENAME VALUE names the old value; ADD VALUE does not
+    return outside("ALTER TYPE ... ADD VALUE", field(stmt, "oldVal").is_null());
+  }
+  if (type == "VacuumStmt") return outside("VACUUM", flag(stmt, "is_vacuumcmd"));  // not ANALYZE
+  if (type == "ClusterStmt") return outside("CLUSTER", field(stmt, "relation").is_null());
+  if (type == "AlterTableStmt") {
+    return outside("DETACH PARTITION CONCURRENTLY", detaches_concurrently(stmt));
+  }
+  if (type == "AlterDatabaseStmt") {
+    return outside("ALTER DATABASE SET TABLESPACE",
+                   has_option(field(stmt, "options"), "tablespace"));
+  }
+  if (type == "CreateSubscriptionStmt") {  // connect = false implies create_slot = false
+    const json& options = field(stmt, "options");
+    return outside("CREATE SUBSCRIPTION", option(options, "connect").value_or(true) &&
+                                              option(options, "create_slot").value_or(true));
+  }
+  if (type == "AlterSubscriptionStmt") return alter_subscription_traits(stmt);
+  if (type == "DropSubscriptionStmt") return outside("DROP SUBSCRIPTION");
+  if (type == "CreatedbStmt") return outside("CREATE DATABASE");
+  if (type == "DropdbStmt") return outside("DROP DATABASE");
+  if (type == "AlterSystemStmt") return outside("ALTER SYSTEM");
+  if (type == "CreateTableSpaceStmt") return outside("CREATE TABLESPACE");
+  if (type == "DropTableSpaceStmt") return outside("DROP TABLESPACE");
+  return {};
+}
+
+}  // namespace
+
+StatementTraits classify_statement(db::Flavor flavor, std::string_view sql) {
+  if (flavor != db::Flavor::kPostgres) return {};
+  const Parse parsed = parse(sql);
+  if (parsed.error) return {};
+  const json& stmts = field(parsed.tree, "stmts");
+  if (!stmts.is_array()) return {};
+  for (const json& raw : stmts) {
+    const json& stmt = field(raw, "stmt");
+    if (!stmt.is_object() || stmt.empty()) continue;
+    StatementTraits traits = traits_of(stmt.begin().key(), stmt.begin().value());
+    if (!traits.kind.empty()) return traits;
+  }
+  return {};
+}
+
+std::optional<SyntaxError> find_syntax_error(db::Flavor flavor, std::string_view sql) {
+  if (flavor != db::Flavor::kPostgres) return std::nullopt;
+  return parse(sql).error;
+}
+
+}  // namespace cutover::migrate

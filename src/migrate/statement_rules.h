@@ -1,0 +1,50 @@
+// What cutover migrate must know about one statement before running it: whether it may run in a
+// transaction, which index a CREATE INDEX CONCURRENTLY builds, and where a script fails to parse.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "db/server_info.h"
+
+namespace cutover::migrate {
+
+// The index a CREATE INDEX CONCURRENTLY statement builds, as PostgreSQL will name it (quoted
+// identifiers keep their case, unquoted ones are folded to lower case).
+struct ConcurrentIndex {
+  std::string schema;  // "" when not qualified
+  std::string name;    // "" when the statement does not name the index
+};
+
+struct StatementTraits {
+  // Must run outside a transaction block (PostgreSQL refuses it inside one, or, for
+  // ALTER TYPE ... ADD VALUE, the new value is unusable until commit).
+  bool outside_transaction = false;
+  std::optional<ConcurrentIndex> concurrent_index;  // set for CREATE INDEX CONCURRENTLY only
+  std::string
+      kind;  // short name for messages, e.g. "CREATE INDEX CONCURRENTLY", "" if nothing special
+};
+
+// Classifies one statement (comments included, as the splitters yield it) with libpg_query's
+// parse tree. Only PostgreSQL statements are classified; other flavors and statements that do
+// not parse return default traits. Statements flagged outside_transaction: CREATE/DROP INDEX
+// CONCURRENTLY, REINDEX CONCURRENTLY (both syntaxes), REINDEX SCHEMA/DATABASE/SYSTEM, ALTER TYPE
+// ... ADD VALUE, VACUUM (not ANALYZE), CREATE/DROP DATABASE, ALTER DATABASE SET TABLESPACE, ALTER
+// SYSTEM, CREATE/DROP TABLESPACE, CLUSTER without a table, ALTER TABLE ... DETACH PARTITION ...
+// CONCURRENTLY, CREATE SUBSCRIPTION unless create_slot or connect is false, ALTER SUBSCRIPTION
+// ... REFRESH or ... PUBLICATION with refresh, DROP SUBSCRIPTION (always: whether it drops a slot
+// is only known to the server). If `sql` holds several statements, the first special one
+// decides. Throws Error(kOperationFailed) only if libpg_query returns an unreadable tree.
+StatementTraits classify_statement(db::Flavor flavor, std::string_view sql);
+
+struct SyntaxError {
+  std::string message;  // libpg_query's message, e.g. `syntax error at or near "TABEL"`
+  int offset = 0;       // 0-based byte offset in sql of the error (cursorpos-1), 0 if unknown
+};
+
+// PostgreSQL only: nullopt when `sql` parses (or flavor is not PostgreSQL), else the error.
+// libpg_query counts characters; `offset` is converted to bytes of the UTF-8 text.
+std::optional<SyntaxError> find_syntax_error(db::Flavor flavor, std::string_view sql);
+
+}  // namespace cutover::migrate

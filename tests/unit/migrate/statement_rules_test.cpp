@@ -1,0 +1,206 @@
+// Statement rules: which PostgreSQL statements must run outside a transaction, the index a
+// CREATE INDEX CONCURRENTLY builds, and where a statement fails to parse.
+#include "migrate/statement_rules.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace cutover::migrate {
+namespace {
+
+StatementTraits classify(std::string_view sql) {
+  return classify_statement(db::Flavor::kPostgres, sql);
+}
+
+// The kind of `sql` when it must run outside a transaction, "" when it may run inside one.
+std::string outside_kind(std::string_view sql) {
+  const StatementTraits traits = classify(sql);
+  EXPECT_EQ(traits.outside_transaction, !traits.kind.empty()) << sql;
+  return traits.outside_transaction ? traits.kind : "";
+}
+
+TEST(StatementRules, EachKindMustRunOutsideATransaction) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"CREATE INDEX CONCURRENTLY i ON t (a)", "CREATE INDEX CONCURRENTLY"},
+      {"create unique index concurrently i on t (a)", "CREATE INDEX CONCURRENTLY"},
+      {"DROP INDEX CONCURRENTLY IF EXISTS s.i", "DROP INDEX CONCURRENTLY"},
+      {"REINDEX INDEX CONCURRENTLY i", "REINDEX CONCURRENTLY"},
+      {"REINDEX TABLE CONCURRENTLY t", "REINDEX CONCURRENTLY"},
+      {"REINDEX (CONCURRENTLY) TABLE t", "REINDEX CONCURRENTLY"},
+      {"REINDEX (VERBOSE, CONCURRENTLY on) TABLE t", "REINDEX CONCURRENTLY"},
+      {"REINDEX SCHEMA s", "REINDEX SCHEMA"},
+      {"REINDEX DATABASE d", "REINDEX DATABASE"},
+      {"REINDEX SYSTEM d", "REINDEX SYSTEM"},
+      {"ALTER TYPE mood ADD VALUE 'meh'", "ALTER TYPE ... ADD VALUE"},
+      {"ALTER TYPE s.mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'ok'", "ALTER TYPE ... ADD VALUE"},
+      {"VACUUM", "VACUUM"},
+      {"VACUUM (ANALYZE) t", "VACUUM"},
+      {"VACUUM FULL t", "VACUUM"},
+      {"CREATE DATABASE d", "CREATE DATABASE"},
+      {"DROP DATABASE IF EXISTS d", "DROP DATABASE"},
+      {"ALTER DATABASE d SET TABLESPACE fast", "ALTER DATABASE SET TABLESPACE"},
+      {"ALTER SYSTEM SET work_mem = '64MB'", "ALTER SYSTEM"},
+      {"CREATE TABLESPACE fast LOCATION '/ssd'", "CREATE TABLESPACE"},
+      {"DROP TABLESPACE fast", "DROP TABLESPACE"},
+      {"CLUSTER", "CLUSTER"},
+      {"CLUSTER VERBOSE", "CLUSTER"},
+      {"ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY", "DETACH PARTITION CONCURRENTLY"},
+      {"CREATE SUBSCRIPTION s CONNECTION 'host=a' PUBLICATION p", "CREATE SUBSCRIPTION"},
+      {"ALTER SUBSCRIPTION s REFRESH PUBLICATION", "ALTER SUBSCRIPTION ... REFRESH"},
+      {"ALTER SUBSCRIPTION s SET PUBLICATION p", "ALTER SUBSCRIPTION ... PUBLICATION"},
+      {"ALTER SUBSCRIPTION s ADD PUBLICATION p WITH (refresh = true)",
+       "ALTER SUBSCRIPTION ... PUBLICATION"},
+      {"DROP SUBSCRIPTION s", "DROP SUBSCRIPTION"},
+  };
+  for (const auto& [sql, kind] : cases) EXPECT_EQ(outside_kind(sql), kind) << sql;
+}
+
+TEST(StatementRules, LookalikesMayRunInATransaction) {
+  const char* const cases[] = {
+      "CREATE INDEX i ON t (a)",
+      "CREATE INDEX concurrently_i ON concurrently (concurrently)",
+      "CREATE INDEX i ON t (a) WHERE b <> 'CONCURRENTLY'",
+      "CREATE INDEX /* CONCURRENTLY */ i ON t (a) -- CONCURRENTLY",
+      "DROP INDEX i",
+      "DROP TABLE t",
+      "REINDEX TABLE t",
+      "REINDEX (VERBOSE) INDEX i",
+      "REINDEX (CONCURRENTLY false) TABLE t",
+      "REINDEX (CONCURRENTLY 0) TABLE t",
+      "ALTER TYPE mood RENAME VALUE 'meh' TO 'fine'",
+      "ALTER TYPE mood RENAME TO feeling",
+      "ANALYZE t",
+      "CLUSTER t",
+      "CLUSTER t USING i",
+      "ALTER DATABASE d SET work_mem = '64MB'",
+      "ALTER DATABASE d SET tablespace = fast",  // a setting named tablespace, not a move
+      "ALTER TABLE p DETACH PARTITION p1",
+      "CREATE SUBSCRIPTION s CONNECTION 'host=a' PUBLICATION p WITH (create_slot = false)",
+      "CREATE SUBSCRIPTION s CONNECTION 'host=a' PUBLICATION p WITH (connect = false)",
+      "ALTER SUBSCRIPTION s SET PUBLICATION p WITH (refresh = false)",
+      "ALTER SUBSCRIPTION s DROP PUBLICATION p WITH (refresh = off)",
+      "ALTER SUBSCRIPTION s DISABLE",
+      "CREATE TABLE t (a int)",
+      "SELECT 'CREATE INDEX CONCURRENTLY i ON t (a)'",
+      "DO $$ BEGIN EXECUTE 'VACUUM'; END $$",
+      "",
+      "-- only a comment",
+  };
+  for (const char* sql : cases) {
+    const StatementTraits traits = classify(sql);
+    EXPECT_FALSE(traits.outside_transaction) << sql;
+    EXPECT_EQ(traits.kind, "") << sql;
+    EXPECT_FALSE(traits.concurrent_index.has_value()) << sql;
+  }
+}
+
+TEST(StatementRules, NamesTheIndexOfCreateIndexConcurrently) {
+  const auto index = [](std::string_view sql) {
+    const StatementTraits traits = classify(sql);
+    EXPECT_TRUE(traits.concurrent_index.has_value()) << sql;
+    return traits.concurrent_index.value_or(ConcurrentIndex{"?", "?"});
+  };
+  const ConcurrentIndex unqualified =
+      index("CREATE INDEX CONCURRENTLY users_email ON users (email)");
+  EXPECT_EQ(unqualified.schema, "");
+  EXPECT_EQ(unqualified.name, "users_email");
+
+  const ConcurrentIndex qualified =
+      index("CREATE INDEX CONCURRENTLY Users_Email ON App.Users (email)");
+  EXPECT_EQ(qualified.schema, "app");  // unquoted identifiers fold to lower case
+  EXPECT_EQ(qualified.name, "users_email");
+
+  const ConcurrentIndex unnamed = index("CREATE INDEX CONCURRENTLY ON app.users (email)");
+  EXPECT_EQ(unnamed.schema, "app");
+  EXPECT_EQ(unnamed.name, "");
+
+  const ConcurrentIndex quoted =
+      index(R"(CREATE INDEX CONCURRENTLY IF NOT EXISTS "My Index" ON "My Schema"."T" (a))");
+  EXPECT_EQ(quoted.schema, "My Schema");
+  EXPECT_EQ(quoted.name, "My Index");
+
+  const ConcurrentIndex only = index("CREATE UNIQUE INDEX CONCURRENTLY u ON ONLY s.t (a)");
+  EXPECT_EQ(only.schema, "s");
+  EXPECT_EQ(only.name, "u");
+}
+
+TEST(StatementRules, ReadsStatementsThroughTheirComments) {
+  const StatementTraits traits = classify(
+      "-- add the index without blocking writes\n"
+      "/* see ticket 42; CREATE INDEX i ON t (a) would lock */\n"
+      "CREATE INDEX /* inner */ CONCURRENTLY -- why\n"
+      "  orders_by_customer ON shop.orders (customer_id) -- trailing\n");
+  EXPECT_TRUE(traits.outside_transaction);
+  EXPECT_EQ(traits.kind, "CREATE INDEX CONCURRENTLY");
+  ASSERT_TRUE(traits.concurrent_index.has_value());
+  EXPECT_EQ(traits.concurrent_index->schema, "shop");
+  EXPECT_EQ(traits.concurrent_index->name, "orders_by_customer");
+
+  EXPECT_EQ(outside_kind("/* VACUUM */ ANALYZE t"), "");
+  EXPECT_EQ(outside_kind("-- x\nVACUUM /* y */ t;"), "VACUUM");
+}
+
+TEST(StatementRules, FirstSpecialStatementDecidesWhenThereAreSeveral) {
+  EXPECT_EQ(outside_kind("CREATE TABLE t (a int); CREATE INDEX CONCURRENTLY i ON t (a)"),
+            "CREATE INDEX CONCURRENTLY");
+  EXPECT_EQ(outside_kind("DROP INDEX CONCURRENTLY j; CREATE INDEX CONCURRENTLY i ON t (a)"),
+            "DROP INDEX CONCURRENTLY");
+}
+
+TEST(StatementRules, OtherFlavorsAreNotClassified) {
+  for (const db::Flavor flavor : {db::Flavor::kMariaDb, db::Flavor::kMySql, db::Flavor::kSqlite}) {
+    const StatementTraits traits =
+        classify_statement(flavor, "CREATE INDEX CONCURRENTLY i ON t (a)");
+    EXPECT_FALSE(traits.outside_transaction);
+    EXPECT_EQ(traits.kind, "");
+    EXPECT_FALSE(traits.concurrent_index.has_value());
+    EXPECT_FALSE(find_syntax_error(flavor, "CREATE TABEL x ()").has_value());
+  }
+}
+
+TEST(StatementRules, StatementsThatDoNotParseGetDefaultTraits) {
+  for (const char* sql : {"CREATE INDEX CONCURRENTLY ON", "VACUUM VACUUM VACUUM",
+                          "\x01\xff garbage", "CREATE INDEX CONCURRENTLY i ON t (a"}) {
+    const StatementTraits traits = classify(sql);
+    EXPECT_FALSE(traits.outside_transaction) << sql;
+    EXPECT_EQ(traits.kind, "") << sql;
+    EXPECT_FALSE(traits.concurrent_index.has_value()) << sql;
+  }
+}
+
+TEST(StatementRules, ValidStatementsHaveNoSyntaxError) {
+  for (const char* sql : {"CREATE TABLE x ()", "", "-- nothing", "SELECT 1; SELECT 2",
+                          "CREATE INDEX CONCURRENTLY i ON t (a)"}) {
+    EXPECT_FALSE(find_syntax_error(db::Flavor::kPostgres, sql).has_value()) << sql;
+  }
+}
+
+TEST(StatementRules, SyntaxErrorsPointAtTheOffendingByte) {
+  const auto error = [](std::string_view sql) {
+    const std::optional<SyntaxError> found = find_syntax_error(db::Flavor::kPostgres, sql);
+    EXPECT_TRUE(found.has_value()) << sql;
+    return found.value_or(SyntaxError{"(none)", -1});
+  };
+  const SyntaxError tabel = error("CREATE TABEL x ()");
+  EXPECT_EQ(tabel.message, R"(syntax error at or near "TABEL")");
+  EXPECT_EQ(tabel.offset, 7);
+
+  const std::string commented = "-- first\nSELECT 1;\nCREATE TABEL x ()";
+  EXPECT_EQ(error(commented).offset, static_cast<int>(commented.find("TABEL")));
+
+  // libpg_query counts characters; the offset counts bytes ("é" is two).
+  const std::string accented = "SELECT 'café' FROM FROM";
+  EXPECT_EQ(error(accented).offset, static_cast<int>(accented.rfind("FROM")));
+
+  const SyntaxError at_end = error("SELECT (");
+  EXPECT_EQ(at_end.message, "syntax error at end of input");
+  EXPECT_EQ(at_end.offset, 8);
+
+  const SyntaxError unterminated = error("SELECT 1; SELECT 'abc");
+  EXPECT_EQ(unterminated.message, R"(unterminated quoted string at or near "'abc")");
+  EXPECT_EQ(unterminated.offset, 17);
+}
+
+}  // namespace
+}  // namespace cutover::migrate
