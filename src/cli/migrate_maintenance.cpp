@@ -116,7 +116,7 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
                           {"message", problem.message}});
     }
     document["problems"] = problems;
-    output.out() << document.dump(2) << "\n";
+    output.out() << document.dump() << "\n";
     return 0;
   }
   auto& out = output.out();

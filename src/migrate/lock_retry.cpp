@@ -28,7 +28,7 @@ bool is_lock_conflict(db::Flavor flavor, const Error& error) {
 }
 
 LockRetry::LockRetry(const LockRetryPolicy& policy, Clock::time_point start)
-    : policy_(policy), deadline_(start + policy.retry_for), random_(std::random_device{}()) {}
+    : policy_(policy), start_(start), deadline_(start + policy.retry_for), random_(std::random_device{}()) {}
 
 std::optional<std::chrono::milliseconds> LockRetry::next_pause(Clock::time_point now) {
   ++conflicts_;

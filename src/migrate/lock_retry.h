@@ -38,9 +38,14 @@ class LockRetry {
 
   // Conflicts seen so far.
   int conflicts() const { return conflicts_; }
+  // Time since the first attempt.
+  std::chrono::milliseconds elapsed(Clock::time_point now = Clock::now()) const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - start_);
+  }
 
  private:
   LockRetryPolicy policy_;
+  Clock::time_point start_;
   Clock::time_point deadline_;
   int conflicts_ = 0;
   std::mt19937 random_;

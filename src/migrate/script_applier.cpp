@@ -53,15 +53,12 @@ ScriptApplier::ScriptApplier(db::Connection& connection, HistoryTable& history,
 std::string ScriptApplier::applied_so_far(const PreparedScript& script, int done) const {
   const std::string& file = script.script.file_name;
   if (done == 0 && script.atomic()) {
-    return fmt::format("nothing of {} is applied (its transaction was rolled back): fix it and "
-                       "run migrate again",
-                       file);
+    return fmt::format("nothing of {} is applied (its transaction was rolled back)", file);
   }
-  if (done == 0) return fmt::format("nothing of {} is applied yet: fix it and run migrate again",
-                                    file);
+  if (done == 0) return fmt::format("nothing of {} is applied yet", file);
   return fmt::format(
-      "statements 1-{} of {} are applied and recorded; fix what failed and run migrate again: "
-      "it resumes at statement {} as long as statements 1-{} are unchanged",
+      "statements 1-{} of {} are applied and recorded: migrate resumes at statement {} as long "
+      "as statements 1-{} are unchanged",
       done, file, done + 1, done);
 }
 
@@ -186,7 +183,7 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
       if (!is_lock_conflict(flavor_, e)) {
         throw Error(ErrorCode::kOperationFailed,
                     fmt::format("{}: {} failed: {}", file, where, e.message()),
-                    applied_so_far(script, done))
+                    "fix it and run migrate again; " + applied_so_far(script, done))
             .with_sqlstate(e.sqlstate())
             .with_vendor_code(e.vendor_code())
             .with_db_failure(e.db_failure());
@@ -194,9 +191,10 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
       auto pause = retry.next_pause();
       if (!pause) {
         throw Error(ErrorCode::kOperationFailed,
-                    fmt::format("{}: {} still blocked after {} attempts over {} (--retry-for), "
+                    fmt::format("{}: {} still blocked after {} attempts in {} (--retry-for {}), "
                                 "each waiting at most {} for its locks (--lock-timeout): {}",
                                 file, where, retry.conflicts(),
+                                format_duration_ms(retry.elapsed()),
                                 format_duration_ms(options_.retry.retry_for),
                                 format_duration_ms(options_.retry.lock_timeout), e.message()),
                     "another session holds a lock this statement needs (find it in "

@@ -1,0 +1,1 @@
+CREATE TABLE not_fine (id INT NOT NULL PRIMARY KEY);

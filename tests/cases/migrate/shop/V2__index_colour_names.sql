@@ -1,0 +1,1 @@
+CREATE INDEX colours_name_idx ON colours (name);

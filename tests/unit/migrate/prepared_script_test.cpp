@@ -1,0 +1,120 @@
+// Preparing a script: steps per database, resume checksums, and errors found before running.
+#include "migrate/prepared_script.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "migrate/checksum.h"
+
+namespace cutover::migrate {
+namespace {
+
+using Flavor = db::Flavor;
+
+MigrationScript script(std::string text, bool no_transaction = false) {
+  MigrationScript s;
+  s.version = Version::parse("2");
+  s.description = "mixed";
+  s.file_name = "V2__mixed.sql";
+  s.text = std::move(text);
+  s.checksum = flyway_checksum(s.text);
+  s.options.no_transaction = no_transaction;
+  return s;
+}
+
+std::vector<std::pair<int, int>> bounds(const PreparedScript& p, bool in_transaction) {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& step : p.steps) {
+    if (step.in_transaction == in_transaction) out.emplace_back(step.first, step.end);
+  }
+  return out;
+}
+
+constexpr const char* kMixed =
+    "CREATE TABLE a (id INT);\n"
+    "INSERT INTO a VALUES (1);\n"
+    "CREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+    "CREATE TABLE b (id INT);\n"
+    "CREATE TABLE c (id INT);\n";
+
+TEST(PreparedScript, PostgresGroupsStatementsIntoTransactionsAroundTheNonTransactionalOnes) {
+  PreparedScript p = prepare_script(script(kMixed), Flavor::kPostgres, {});
+  ASSERT_EQ(p.count(), 5);
+  EXPECT_EQ(bounds(p, true), (std::vector<std::pair<int, int>>{{0, 2}, {3, 5}}));
+  EXPECT_EQ(bounds(p, false), (std::vector<std::pair<int, int>>{{2, 3}}));
+  EXPECT_FALSE(p.atomic());
+  EXPECT_EQ(p.statement(2).line, 3);
+  ASSERT_TRUE(p.statement(2).traits.concurrent_index.has_value());
+  EXPECT_EQ(p.statement(2).traits.concurrent_index->name, "a_id");
+  EXPECT_EQ(p.where(2), "statement 3 (line 3)");
+}
+
+TEST(PreparedScript, AFileWithoutSpecialStatementsIsOneTransactionOnPostgresAndSqlite) {
+  const char* text = "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n";
+  EXPECT_TRUE(prepare_script(script(text), Flavor::kPostgres, {}).atomic());
+  EXPECT_TRUE(prepare_script(script(text), Flavor::kSqlite, {}).atomic());
+}
+
+TEST(PreparedScript, MariaDbAndNoTransactionFilesRunStatementByStatement) {
+  const char* text = "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n";
+  for (auto p : {prepare_script(script(text), Flavor::kMariaDb, {}),
+                 prepare_script(script(text, true), Flavor::kPostgres, {})}) {
+    EXPECT_EQ(bounds(p, false), (std::vector<std::pair<int, int>>{{0, 1}, {1, 2}}));
+    EXPECT_TRUE(bounds(p, true).empty());
+  }
+}
+
+TEST(PreparedScript, PrefixChecksumIgnoresEditsAfterThePrefixOnly) {
+  PreparedScript before = prepare_script(script(kMixed), Flavor::kPostgres, {});
+  std::string edited_tail = std::string(kMixed) + "CREATE TABLE d (id INT);\n";
+  PreparedScript after = prepare_script(script(edited_tail), Flavor::kPostgres, {});
+  EXPECT_EQ(before.prefix_checksum(3), after.prefix_checksum(3));
+  EXPECT_NE(before.prefix_checksum(5), after.prefix_checksum(6));
+
+  std::string edited_head = "CREATE TABLE a (id BIGINT);\n" + std::string(kMixed).substr(25);
+  PreparedScript head = prepare_script(script(edited_head), Flavor::kPostgres, {});
+  EXPECT_NE(before.prefix_checksum(3), head.prefix_checksum(3));
+}
+
+TEST(PreparedScript, SyntaxErrorNamesFileStatementAndLineBeforeAnythingRuns) {
+  const char* text =
+      "CREATE TABLE a (id INT);\n"
+      "INSERT INTO a VALUES (1);\n"
+      "\n"
+      "CREATE TABEL b (id INT);\n";
+  try {
+    prepare_script(script(text), Flavor::kPostgres, {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find("V2__mixed.sql: statement 3 (line 4)"), std::string::npos)
+        << e.message();
+    EXPECT_NE(e.message().find("TABEL"), std::string::npos) << e.message();
+  }
+}
+
+TEST(PreparedScript, MissingPlaceholderAndUnterminatedQuoteNameTheFile) {
+  try {
+    prepare_script(script("CREATE TABLE a (id INT);\nGRANT SELECT ON a TO ${owner};\n"),
+                   Flavor::kPostgres, {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find("V2__mixed.sql"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("owner"), std::string::npos) << e.message();
+  }
+  PreparedScript filled = prepare_script(
+      script("GRANT SELECT ON a TO ${owner};\n"), Flavor::kPostgres, {{"owner", "app"}});
+  EXPECT_EQ(filled.statement(0).text, "GRANT SELECT ON a TO app");
+
+  try {
+    prepare_script(script("SELECT 1;\nSELECT 'open;\n"), Flavor::kSqlite, {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find("V2__mixed.sql"), std::string::npos) << e.message();
+  }
+}
+
+}  // namespace
+}  // namespace cutover::migrate
