@@ -203,6 +203,11 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
   std::vector<MigrationScript> scripts = load_migrations(options.dir);
   std::unique_ptr<db::Connection> connection = db::connect(options.url, options.connect);
   db::Flavor flavor = connection->server().flavor;
+  if (connection->server().galera) {
+    // Reads wait until this node has applied everything the cluster committed before them,
+    // so a waiter on another node than the leader never plans from a stale history.
+    connection->execute("SET SESSION wsrep_sync_wait = 1");
+  }
   HistoryTable history(*connection, options.history_table);
   MigrationLease lease(*connection, options.history_table, options.lease);
   // Every instance checks the files before touching anything, so bad input fails them all
