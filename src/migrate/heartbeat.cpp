@@ -48,6 +48,10 @@ Heartbeat::~Heartbeat() {
 
 void Heartbeat::connect() {
   auto connection = db::connect(url_, connect_options_);
+  // A renewal blocked on SQLite waits for the file's write lock, which the leader's own
+  // migration transaction usually holds: nobody can take the lease over meanwhile (that needs
+  // the same lock), and the leader's fenced progress write renews the lease at each commit.
+  time_bound_ = connection->server().flavor != db::Flavor::kSqlite;
   auto lease = std::make_unique<MigrationLease>(*connection, history_table_, options_);
   auto canceller = connection->canceller();
   {
@@ -62,7 +66,9 @@ Clock::time_point Heartbeat::expires_estimate() const {
   return Clock::time_point(std::chrono::nanoseconds(expires_at_ns_.load()));
 }
 
-bool Heartbeat::lost() const { return lost_ || Clock::now() >= expires_estimate(); }
+bool Heartbeat::lost() const {
+  return lost_ || (time_bound_ && Clock::now() >= expires_estimate());
+}
 
 std::string Heartbeat::lost_reason() const {
   std::lock_guard lock(mutex_);
@@ -96,7 +102,7 @@ void Heartbeat::run(std::stop_token stop) {
       renew_once();
       interval = options_.ttl / 3;
     } catch (const std::exception& e) {
-      if (Clock::now() >= expires_estimate()) {
+      if (time_bound_ && Clock::now() >= expires_estimate()) {
         mark_lost(fmt::format("could not renew the lease on {}_lease within its ttl of {} ms: {}",
                               history_table_, options_.ttl.count(), e.what()));
         return;

@@ -21,7 +21,8 @@ namespace cutover::migrate {
 //
 // lost() turns true, for good, as soon as a renewal finds the lease taken over, or when no
 // renewal has succeeded for a whole ttl (the database unreachable, the renewal blocked): by
-// then another process may lead, so the runner must stop at once. Errors are retried
+// then another process may lead, so the runner must stop at once. On SQLite only a takeover
+// counts: there a blocked renewal means the file is locked, and nobody can take over either. Errors are retried
 // (reconnecting when the connection broke) until that point; they never escape the thread.
 // Destroy it before release(): a renewal after the release finds the lease gone.
 class Heartbeat {
@@ -64,6 +65,8 @@ class Heartbeat {
   // plus the ttl. Nanoseconds of the steady clock.
   std::atomic<std::int64_t> expires_at_ns_;
   std::atomic<bool> lost_{false};
+  // Whether a whole ttl without a successful renewal counts as lost (not on SQLite: see connect).
+  std::atomic<bool> time_bound_{true};
   std::atomic<std::int64_t> renewals_{0};
   mutable std::mutex mutex_;
   std::string lost_reason_;  // guarded by mutex_

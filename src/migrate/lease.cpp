@@ -317,11 +317,12 @@ bool MigrationLease::record_progress(const LeaseToken& token, const std::string&
       script.empty() || !checksum ? db::Value() : db::Value(static_cast<std::int64_t>(*checksum));
   return fenced_update(
       fmt::format("UPDATE {} SET script = $4, checksum = $5, statements_done = $6, "
-                  "row_version = row_version + 1 "
+                  "expires_at = {} + $7, row_version = row_version + 1 "
                   "WHERE name = $1 AND token = $2 AND holder = $3",
-                  quoted_table_),
+                  quoted_table_, now_us_),
       {name_, token.value, token.holder, script_value, checksum_value,
-       script.empty() ? 0 : statements_done});
+       script.empty() ? 0 : statements_done,
+       static_cast<std::int64_t>(as_micros(options_.ttl).count())});
 }
 
 std::optional<LeaseState> MigrationLease::current() {

@@ -94,8 +94,8 @@ class MigrationLease {
   // The row as it stands, or nullopt when no lease was ever taken. The table must exist.
   std::optional<LeaseState> current();
 
-  // Records which statement of which file has been applied; an empty script clears the
-  // progress. Fenced: returns false, writing nothing, when the lease is no longer ours. Inside
+  // Records which statement of which file has been applied, and renews the lease with it; an
+  // empty script clears the progress. Fenced: returns false, writing nothing, when the lease is no longer ours. Inside
   // an open transaction it joins it, so the caller's history write and this guard commit or
   // fail together; call it last before commit, since it locks the lease row (and on SQLite
   // the whole file is locked by the transaction) until the end, which holds up renewals.

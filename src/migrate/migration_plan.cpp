@@ -164,8 +164,8 @@ class Planner {
                       script->file_name, script->version->to_string(), applied_on(row),
                       checksum_text(row.checksum), script->checksum),
           "undo the edit: an applied migration must stay as it ran, and a new change goes in a "
-          "new V file. If the edit changes nothing (a comment, spacing), run `cutover repair` "
-          "after reviewing it to record the new checksum");
+          "new V file. If the edit changes nothing (a comment, spacing), run `cutover migrate "
+          "repair` after reviewing it to record the new checksum");
     }
     if (row.description != script->description) {
       add(ProblemKind::kDescriptionMismatch,
@@ -173,7 +173,7 @@ class Planner {
                       script->file_name, script->version->to_string(), quoted_text(row.description),
                       quoted_text(script->description)),
           fmt::format("rename the file back to the name it was applied with ({}), or run "
-                      "`cutover repair` to record the new description",
+                      "`cutover migrate repair` to record the new description",
                       row.script));
     }
     return MigrationState::kSuccess;
@@ -223,7 +223,7 @@ class Planner {
                     "(installed_rank {})",
                     what, applied_on(row), row.installed_rank),
         "check what the script left behind and fix the database by hand, then run `cutover "
-        "repair` to remove the failed row, and migrate again");
+        "migrate repair` to remove the failed row, and migrate again");
   }
 
   // --- the files not yet in the history ---

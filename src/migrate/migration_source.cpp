@@ -83,11 +83,17 @@ MigrationScript load_script(const std::filesystem::path& path, MigrationFileName
   return script;
 }
 
+// Every file under `folder`, subfolders included (as Flyway scans them), hidden ones skipped.
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& folder) {
   std::error_code error;
-  std::filesystem::directory_iterator entries(folder, error);
+  std::filesystem::recursive_directory_iterator entries(folder, error);
   std::vector<std::filesystem::path> files;
-  for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+  for (; !error && entries != std::filesystem::recursive_directory_iterator();
+       entries.increment(error)) {
+    if (entries->path().filename().string().starts_with('.')) {
+      entries.disable_recursion_pending();  // .git, editor folders, backups
+      continue;
+    }
     std::error_code ignored;  // a broken link is kept: reading it names the problem
     if (!entries->is_directory(ignored)) files.push_back(entries->path());
   }
@@ -133,10 +139,10 @@ void check_no_duplicates(const std::vector<MigrationScript>& sorted) {
 std::vector<MigrationScript> load_migrations(const std::filesystem::path& folder) {
   std::vector<MigrationScript> scripts;
   for (const auto& path : files_in(folder)) {
-    const std::string file_name = path.filename().string();
-    if (file_name.starts_with('.')) continue;
-    if (auto name = parse_migration_file_name(file_name)) {
+    if (auto name = parse_migration_file_name(path.filename().string())) {
       scripts.push_back(load_script(path, std::move(*name)));
+      // In a subfolder, Flyway's `script` is the path below the folder: "2024/V7__x.sql".
+      scripts.back().file_name = path.lexically_relative(folder).generic_string();
     }
   }
   // Directory order is arbitrary: sort by file name first so that errors and ties are stable.

@@ -23,8 +23,9 @@ struct MigrationScript {
   MigrationOptions options;
 };
 
-// Reads every migration in `folder` (not its subfolders). Files whose names do not end in `.sql`
-// and hidden files (names starting with `.`, e.g. editor backups) are skipped. Returns versioned
+// Reads every migration in `folder` and its subfolders, as Flyway does (a file in a subfolder
+// is named by its path below `folder`, "2024/V7__x.sql"). Files whose names do not end in `.sql`
+// and hidden files and folders (names starting with `.`, e.g. editor backups) are skipped. Returns versioned
 // scripts by ascending version, then repeatable ones by description.
 // Throws Error(kBadInput):
 // - naming the path when the folder cannot be read or is not a folder;

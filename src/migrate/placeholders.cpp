@@ -12,7 +12,7 @@ namespace {
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '-';
+         c == '.' || c == '-' || c == ':';
 }
 
 int line_of(std::string_view text, size_t offset) {
@@ -37,7 +37,8 @@ std::pair<std::string, std::string> parse_placeholder_assignment(std::string_vie
   if (equals == std::string_view::npos || name.empty() ||
       !std::all_of(name.begin(), name.end(), is_name_char)) {
     throw_bad_input(fmt::format("bad --placeholder '{}'", argument),
-                    "write --placeholder name=value; a name is letters, digits, '_', '.' and '-'");
+                    "write --placeholder name=value; a name is letters, digits, '_', '.', '-' "
+                    "and ':'");
   }
   return {std::string(name), std::string(argument.substr(equals + 1))};
 }

@@ -170,7 +170,7 @@ void ScriptApplier::in_transaction(const std::function<void()>& body) {
 void ScriptApplier::with_retries(const PreparedScript& script, int done,
                                  const std::function<void()>& attempt) {
   const std::string& file = script.script.file_name;
-  LockRetry retry(options_.retry);
+  db::LockRetry retry(options_.retry);
   for (;;) {
     try {
       attempt();
@@ -180,7 +180,7 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
       running_ = -1;
       std::string where = failed >= 0 ? script.where(failed) : "recording its progress";
       if (e.db_failure() == DbFailure::kNone) throw;  // ours, already explained
-      if (!is_lock_conflict(flavor_, e)) {
+      if (!db::is_lock_conflict(flavor_, e)) {
         throw Error(ErrorCode::kOperationFailed,
                     fmt::format("{}: {} failed: {}", file, where, e.message()),
                     "fix it and run migrate again; " + applied_so_far(script, done))
@@ -230,6 +230,11 @@ std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from)
   const int total = script.count();
   ProgressReporter progress(output_, "apply " + script.script.file_name, "statements", total);
   progress.update(resume_from);
+  // Names the file in the lease before it starts, so that waiters can say what they wait for.
+  if (resume_from == 0 &&
+      !lease_.record_progress(token_, script.script.file_name, script.prefix_checksum(0), 0)) {
+    throw_lost(script, 0);
+  }
   bool history_written = false;
   for (std::size_t s = 0; s < script.steps.size(); ++s) {
     ScriptStep step = script.steps[s];

@@ -11,13 +11,13 @@
 #include "migrate/heartbeat.h"
 #include "migrate/history_table.h"
 #include "migrate/lease.h"
-#include "migrate/lock_retry.h"
+#include "db/lock_retry.h"
 #include "migrate/prepared_script.h"
 
 namespace cutover::migrate {
 
 struct ApplyOptions {
-  LockRetryPolicy retry;
+  db::LockRetryPolicy retry;
   std::chrono::milliseconds statement_timeout{0};  // 0: none
 };
 

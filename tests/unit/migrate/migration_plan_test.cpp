@@ -176,7 +176,7 @@ TEST(MigrationPlan, EditedAppliedFileIsAChecksumMismatchShowingBothChecksums) {
   EXPECT_NE(problem.message.find("version 1"), std::string::npos) << problem.message;
   EXPECT_NE(problem.message.find("987654321"), std::string::npos) << problem.message;
   EXPECT_NE(problem.message.find("-123456789"), std::string::npos) << problem.message;
-  EXPECT_NE(problem.hint.find("cutover repair"), std::string::npos) << problem.hint;
+  EXPECT_NE(problem.hint.find("cutover migrate repair"), std::string::npos) << problem.hint;
   // The edited file is not applied again; the new one still is.
   EXPECT_EQ(pending_files(plan), (Strings{"V2__b.sql"}));
   EXPECT_EQ(state_of(plan, "V1__create_users.sql"), MigrationState::kSuccess);
@@ -198,7 +198,7 @@ TEST(MigrationPlan, RenamedAppliedFileIsADescriptionMismatch) {
   EXPECT_NE(problem.message.find("\"create users\""), std::string::npos) << problem.message;
   EXPECT_NE(problem.message.find("\"create accounts\""), std::string::npos) << problem.message;
   EXPECT_NE(problem.hint.find("V1__create_users.sql"), std::string::npos) << problem.hint;
-  EXPECT_NE(problem.hint.find("cutover repair"), std::string::npos) << problem.hint;
+  EXPECT_NE(problem.hint.find("cutover migrate repair"), std::string::npos) << problem.hint;
   EXPECT_TRUE(plan.pending.empty());
 }
 
@@ -244,7 +244,7 @@ TEST(MigrationPlan, FailedMigrationNeedsRepairAndIsNotRetriedUntilThen) {
   EXPECT_NE(problem.message.find("version 2 (V2__add_index.sql)"), std::string::npos)
       << problem.message;
   EXPECT_NE(problem.message.find("installed_rank 2"), std::string::npos) << problem.message;
-  EXPECT_NE(problem.hint.find("cutover repair"), std::string::npos) << problem.hint;
+  EXPECT_NE(problem.hint.find("cutover migrate repair"), std::string::npos) << problem.hint;
   EXPECT_TRUE(plan.pending.empty());
   EXPECT_EQ(state_of(plan, "V2__add_index.sql"), MigrationState::kFailed);
   EXPECT_EQ(plan.current->to_string(), "1");  // a failed version is not current

@@ -91,15 +91,26 @@ TEST_F(MigrationSource, FillsEveryField) {
   EXPECT_FALSE(repeatable.options.no_transaction);
 }
 
-TEST_F(MigrationSource, SkipsOtherFilesHiddenFilesAndSubfolders) {
+TEST_F(MigrationSource, SkipsOtherFilesAndHiddenFilesAndFolders) {
   write("V1__init.sql");
   write("README.md", "# notes");
   write("V2__draft.sql.bak");
   write(".#V3__lock.sql");
   fs::create_directory(folder_ / "V4__folder.sql");
-  fs::create_directory(folder_ / "old");
-  std::ofstream(folder_ / "old" / "V5__nested.sql") << "SELECT 1;";
+  fs::create_directory(folder_ / ".git");
+  std::ofstream(folder_ / ".git" / "V6__hidden.sql") << "SELECT 1;";
   EXPECT_EQ(loaded_names(), std::vector<std::string>{"V1__init.sql"});
+}
+
+TEST_F(MigrationSource, ReadsSubfoldersAsFlywayDoesNamingFilesByTheirPathBelowTheFolder) {
+  write("V1__init.sql");
+  fs::create_directories(folder_ / "2024" / "q2");
+  std::ofstream(folder_ / "2024" / "V5__nested.sql") << "SELECT 1;";
+  std::ofstream(folder_ / "2024" / "q2" / "V3__deeper.sql") << "SELECT 1;";
+  EXPECT_EQ(loaded_names(), (std::vector<std::string>{"V1__init.sql", "2024/q2/V3__deeper.sql",
+                                                      "2024/V5__nested.sql"}));
+  std::ofstream(folder_ / "2024" / "V1.0__again.sql") << "SELECT 2;";
+  expect_bad_input({"V1__init.sql", "2024/V1.0__again.sql"});
 }
 
 TEST_F(MigrationSource, ReadsEmptyFiles) {

@@ -62,6 +62,10 @@ TEST(PlaceholderAssignment, SplitsAtTheFirstEquals) {
   EXPECT_EQ(parse_placeholder_assignment("empty="), std::make_pair("empty"s, ""s));
   EXPECT_EQ(parse_placeholder_assignment("my.app-name_2=x"),
             std::make_pair("my.app-name_2"s, "x"s));
+  // Flyway's built-ins are not filled in by cutover, but may be given like any other.
+  EXPECT_EQ(parse_placeholder_assignment("flyway:user=app"), std::make_pair("flyway:user"s, "app"s));
+  EXPECT_EQ(replace_placeholders("GRANT ALL TO ${flyway:user};", {{"flyway:user", "app"}}, "V1.sql"),
+            "GRANT ALL TO app;");
 }
 
 TEST(PlaceholderAssignment, RejectsBadArgumentsNamingThem) {

@@ -1,13 +1,13 @@
 // Lock retries: which errors are retried, how the pauses grow, and when they stop.
-#include "migrate/lock_retry.h"
+#include "db/lock_retry.h"
 
 #include <gtest/gtest.h>
 
-namespace cutover::migrate {
+namespace cutover::db {
 namespace {
 
 using std::chrono::milliseconds;
-using Flavor = db::Flavor;
+
 
 Error statement_error(const std::string& sqlstate, int vendor_code = 0) {
   Error e(ErrorCode::kOperationFailed, "refused");
@@ -57,4 +57,4 @@ TEST(LockRetry, StopsWhenTheNextAttemptWouldStartAfterRetryFor) {
 }
 
 }  // namespace
-}  // namespace cutover::migrate
+}  // namespace cutover::db

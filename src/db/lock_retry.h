@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "db/server_info.h"
 
-namespace cutover::migrate {
+namespace cutover::db {
 
 struct LockRetryPolicy {
   // How long one attempt may wait for a lock (`--lock-timeout`): the longest the application's
@@ -22,7 +22,7 @@ struct LockRetryPolicy {
 // Whether `error` says the statement changed nothing because of another session: a lock wait
 // past the lock timeout, a deadlock, a serialization or Galera certification failure. Running
 // it again later is safe.
-bool is_lock_conflict(db::Flavor flavor, const Error& error);
+bool is_lock_conflict(Flavor flavor, const Error& error);
 
 // The pauses between the attempts of one statement: growing from 100 ms to at most 5 s, each
 // drawn at random from its upper half (jitter), so that several waiters do not retry in step.
@@ -51,4 +51,4 @@ class LockRetry {
   std::mt19937 random_;
 };
 
-}  // namespace cutover::migrate
+}  // namespace cutover::db

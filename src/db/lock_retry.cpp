@@ -1,9 +1,9 @@
 // Retrying a statement that gave up waiting for a lock.
-#include "migrate/lock_retry.h"
+#include "db/lock_retry.h"
 
 #include <algorithm>
 
-namespace cutover::migrate {
+namespace cutover::db {
 namespace {
 
 constexpr std::chrono::milliseconds kFirstPause{100};
@@ -15,9 +15,9 @@ constexpr int kMariaDbNodeNotReady = 1047;
 
 }  // namespace
 
-bool is_lock_conflict(db::Flavor flavor, const Error& error) {
+bool is_lock_conflict(Flavor flavor, const Error& error) {
   if (error.db_failure() != DbFailure::kStatement) return false;
-  if (flavor == db::Flavor::kMariaDb || flavor == db::Flavor::kMySql) {
+  if (flavor == Flavor::kMariaDb || flavor == Flavor::kMySql) {
     int code = error.vendor_code();
     return code == kMariaDbLockWaitTimeout || code == kMariaDbDeadlock ||
            code == kMariaDbNodeNotReady;
@@ -40,4 +40,4 @@ std::optional<std::chrono::milliseconds> LockRetry::next_pause(Clock::time_point
   return pause;
 }
 
-}  // namespace cutover::migrate
+}  // namespace cutover::db
