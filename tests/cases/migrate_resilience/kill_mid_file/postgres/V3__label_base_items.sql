@@ -1,0 +1,1 @@
+ALTER TABLE base_items ADD COLUMN label VARCHAR(20);

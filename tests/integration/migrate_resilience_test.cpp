@@ -1,0 +1,547 @@
+// `cutover migrate` when things go wrong: a leader killed with -9 inside a slow statement is
+// taken over and its file finished exactly once; a long lock holder is outwaited (or reported)
+// while `cutover probe` shows the other tables stay available.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "db/connection.h"
+#include "migrate/history_table.h"
+#include "migrate/lease.h"
+#include "support/process.h"
+#include "support/spawned_process.h"
+#include "support/test_servers.h"
+
+namespace cutover {
+namespace {
+
+using nlohmann::json;
+using test::Backend;
+using test::ProcessResult;
+using test::ScratchDatabase;
+using test::SpawnedProcess;
+namespace fs = std::filesystem;
+
+constexpr const char* kHistory = "cutover_schema_history";
+const fs::path kCases = fs::path(CUTOVER_CASES_DIR) / "migrate_resilience";
+
+std::string backend_param_name(const testing::TestParamInfo<Backend>& info) {
+  return test::backend_name(info.param);
+}
+
+bool is_postgres(Backend backend) { return backend == Backend::kPostgres; }
+
+// Polls `done` every 20 ms until it is true; throws after `limit` naming what never happened.
+template <typename Done>
+void poll_until(const std::string& what, Done done,
+                std::chrono::seconds limit = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("timed out waiting until " + what);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Throws with the process's output when it is no longer running: a condition it was meant to
+// reach while running never will be.
+void require_running(SpawnedProcess& process, const std::string& what) {
+  if (process.running()) return;
+  ProcessResult r = process.wait();
+  throw std::runtime_error(what + " exited (code " + std::to_string(r.exit_code) +
+                           ") before the test could act:\nstdout:\n" + r.out + "\nstderr:\n" +
+                           r.err);
+}
+
+// `cutover --json migrate URL --dir DIR extra...`
+std::vector<std::string> migrate_argv(const std::string& url, const fs::path& dir,
+                                      const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {CUTOVER_BINARY, "--json", "migrate", url, "--dir", dir.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+// The JSON events of a --json run: one object per complete line. A line that is not JSON fails
+// the test (the spec promises one object per line) and is skipped.
+std::vector<json> events_of(const std::string& out) {
+  std::vector<json> events;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (lines.eof() && !out.ends_with('\n')) break;  // a line still being written
+    if (line.empty()) continue;
+    try {
+      events.push_back(json::parse(line));
+    } catch (const json::exception&) {
+      ADD_FAILURE() << "not a JSON line on stdout: " << line;
+    }
+  }
+  return events;
+}
+
+std::vector<json> events_named(const std::vector<json>& events, const std::string& name) {
+  std::vector<json> out;
+  for (const auto& e : events) {
+    if (e.is_object() && e.value("event", "") == name) out.push_back(e);
+  }
+  return out;
+}
+
+// The final {"event":"done",...} of a run; fails the test when the last line is something else.
+json done_event(const ProcessResult& r) {
+  auto events = events_of(r.out);
+  if (events.empty() || events.back().value("event", "") != "done") {
+    ADD_FAILURE() << "the last line is not a done event:\nstdout:\n"
+                  << r.out << "\nstderr:\n"
+                  << r.err;
+    return json::object();
+  }
+  return events.back();
+}
+
+std::string describe(const ProcessResult& r) {
+  return "exit code " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::int64_t scalar_int(db::Connection& c, const std::string& sql, const db::Params& params = {}) {
+  return c.query(sql, params).scalar().as_int();
+}
+
+bool column_exists(db::Connection& c, Backend backend, const std::string& table,
+                   const std::string& column) {
+  std::string schema = is_postgres(backend) ? "current_schema()" : "DATABASE()";
+  return scalar_int(c,
+                    "SELECT count(*) FROM information_schema.columns WHERE table_schema = " +
+                        schema + " AND table_name = $1 AND column_name = $2",
+                    {table, column}) == 1;
+}
+
+bool index_exists(db::Connection& c, Backend backend, const std::string& table,
+                  const std::string& index) {
+  if (is_postgres(backend)) {
+    return scalar_int(c,
+                      "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND "
+                      "tablename = $1 AND indexname = $2",
+                      {table, index}) == 1;
+  }
+  return scalar_int(c,
+                    "SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE "
+                    "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = $1 AND INDEX_NAME = $2",
+                    {table, index}) == 1;
+}
+
+std::vector<migrate::HistoryRow> history_of(db::Connection& c) {
+  migrate::HistoryTable history(c, kHistory);
+  if (!history.exists()) return {};
+  return history.read();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. kill -9 of the leader inside a slow statement of V2.
+
+constexpr const char* kV1 = "V1__create_base_items.sql";
+constexpr const char* kV2 = "V2__events_with_a_slow_step.sql";
+constexpr const char* kV3 = "V3__label_base_items.sql";
+
+class MigrateKillNine : public testing::TestWithParam<Backend> {
+ protected:
+  // Process i's node: on Galera the instances are spread over the three nodes.
+  const std::string& url(size_t i) const { return scratch_.urls()[i % scratch_.urls().size()]; }
+
+  fs::path dir() const {
+    return kCases / "kill_mid_file" / (is_postgres(GetParam()) ? "postgres" : "mariadb");
+  }
+
+  std::vector<std::string> migrate(size_t node) const {
+    return migrate_argv(url(node), dir(), {"--lease-ttl", "3s"});
+  }
+
+  // Whether a session other than `observer` runs V2's sleep on the observer's node.
+  bool sleep_running(db::Connection& observer) const {
+    if (is_postgres(GetParam())) {
+      return scalar_int(observer,
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = "
+                        "'active' AND query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()",
+                        {scratch_.name()}) > 0;
+    }
+    return scalar_int(observer,
+                      "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = $1 AND "
+                      "INFO LIKE '%SLEEP(4)%' AND ID <> CONNECTION_ID()",
+                      {scratch_.name()}) > 0;
+  }
+
+  // Starts the leader on node 0 and returns once it runs V2's slow statement.
+  std::unique_ptr<SpawnedProcess> start_leader_and_wait_for_the_slow_statement() {
+    auto leader = std::make_unique<SpawnedProcess>(migrate(0));
+    auto observer = scratch_.connect(0);
+    poll_until("the leader runs V2's slow statement", [&] {
+      require_running(*leader, "the leader");
+      return sleep_running(*observer);
+    });
+    return leader;
+  }
+
+  // kill -9, and the proof that it died of it.
+  void kill_nine(SpawnedProcess& leader) {
+    leader.kill(SIGKILL);
+    ProcessResult r = leader.wait(std::chrono::seconds(30));
+    ASSERT_EQ(r.exit_code, 128 + SIGKILL) << describe(r);
+  }
+
+  // What V2 committed before the kill: the three rows before its index (which cannot run in
+  // the file's transaction on PostgreSQL, and commits on its own on MariaDB).
+  void expect_rows_before_the_kill_committed_once() {
+    auto c = scratch_.connect(0);
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM events WHERE tag LIKE 'before-%'"), 3);
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM events WHERE tag LIKE 'after-%'"), 0);
+  }
+
+  // Everything V1..V3 make, each once, on node `node`; the history says so and the lease is free.
+  void expect_applied_once(size_t node) {
+    SCOPED_TRACE("node " + std::to_string(node));
+    auto c = scratch_.connect(node);
+    // Galera applies writes on the other nodes shortly after the commit on the first.
+    poll_until("node " + std::to_string(node) + " has the history of V3",
+               [&] { return history_of(*c).size() >= 3; });
+    auto rows = history_of(*c);
+    ASSERT_EQ(rows.size(), 3u);
+    const char* scripts[] = {kV1, kV2, kV3};
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i].installed_rank, static_cast<int>(i + 1));
+      EXPECT_EQ(rows[i].version, std::to_string(i + 1));
+      EXPECT_EQ(rows[i].script, scripts[i]);
+      EXPECT_EQ(rows[i].type, "SQL");
+      EXPECT_TRUE(rows[i].success) << rows[i].script;
+    }
+
+    std::map<std::string, std::int64_t> tags;
+    for (const auto& row :
+         c->query("SELECT tag, count(*) FROM events GROUP BY tag ORDER BY tag").rows) {
+      tags[row[0].text()] = row[1].as_int();
+    }
+    std::map<std::string, std::int64_t> expected = {
+        {"after-1", 1}, {"before-1", 1}, {"before-2", 1}, {"before-3", 1}};
+    EXPECT_EQ(tags, expected) << "every row of V2 exactly once";
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM event_notes"), 1);
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM base_items"), 2);
+    EXPECT_TRUE(column_exists(*c, GetParam(), "base_items", "label")) << "V3 ran";
+    EXPECT_TRUE(index_exists(*c, GetParam(), "events", "events_tag_idx"));
+    EXPECT_TRUE(index_exists(*c, GetParam(), "event_notes", "event_notes_note_idx"));
+    if (is_postgres(GetParam())) {
+      EXPECT_EQ(scalar_int(*c,
+                           "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = "
+                           "i.indexrelid WHERE c.relname = 'events_tag_idx' AND i.indisvalid"),
+                1)
+          << "CREATE INDEX CONCURRENTLY left an invalid index";
+      EXPECT_EQ(scalar_int(*c,
+                           "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = "
+                           "i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                           "n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready)"),
+                0)
+          << "an invalid index is left over";
+    }
+
+    migrate::MigrationLease lease(*c, kHistory);
+    auto state = lease.current();
+    ASSERT_TRUE(state.has_value()) << "no lease row: who applied?";
+    EXPECT_FALSE(state->holder.has_value()) << "the lease is still held by " << *state->holder;
+  }
+
+  void expect_applied_once_everywhere() {
+    for (size_t node = 0; node < scratch_.urls().size(); ++node) expect_applied_once(node);
+  }
+
+  ScratchDatabase scratch_{GetParam()};
+};
+
+TEST_P(MigrateKillNine, LeaderKilledInASlowStatementIsFinishedOnceByAnInstanceStartedLater) {
+  auto leader = start_leader_and_wait_for_the_slow_statement();
+  kill_nine(*leader);
+  expect_rows_before_the_kill_committed_once();
+
+  // Right after the kill, before anyone takes over: info works and does not call V2 applied.
+  ProcessResult info = test::run_process(
+      {CUTOVER_BINARY, "--json", "migrate", "info", url(1), "--dir", dir().string()});
+  ASSERT_EQ(info.exit_code, 0) << describe(info);
+  EXPECT_EQ(std::count(info.out.begin(), info.out.end(), '\n'), 1)
+      << "--json promises one JSON object per line:\n"
+      << info.out;
+  json report = json::parse(info.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(report.is_object() && report.contains("migrations")) << describe(info);
+  // Not promised by the spec, but when info says what is in progress, it must be right: the
+  // kill came inside V2's fourth statement.
+  if (report.contains("in_progress") && !report["in_progress"].is_null()) {
+    EXPECT_EQ(report["in_progress"].value("script", ""), kV2) << info.out;
+    EXPECT_EQ(report["in_progress"].value("statements_done", -1), 3) << info.out;
+  }
+  std::map<std::string, std::string> states;
+  for (const auto& m : report["migrations"]) {
+    states[m.value("script", "")] = m.value("state", "");
+  }
+  EXPECT_EQ(states[kV1], "Success") << info.out;
+  EXPECT_NE(states[kV2], "") << "info does not list V2: " << info.out;
+  EXPECT_NE(states[kV2], "Success") << info.out;
+  EXPECT_NE(states[kV3], "Success") << info.out;
+  EXPECT_EQ(report.value("current", json()), "1") << info.out;
+
+  // A new instance, on another node where there is one, takes over once the lease expires.
+  ProcessResult successor = test::run_process(migrate(1));
+  ASSERT_EQ(successor.exit_code, 0) << describe(successor);
+  json done = done_event(successor);
+  EXPECT_EQ(done.value("role", ""), "leader") << successor.out;
+  EXPECT_EQ(done.value("applied", -1), 2) << "V2 and V3: " << successor.out;
+  EXPECT_EQ(done.value("current", ""), "3") << successor.out;
+  auto applied = events_named(events_of(successor.out), "applied");
+  ASSERT_EQ(applied.size(), 2u) << successor.out;
+  EXPECT_EQ(applied[0].value("script", ""), kV2);
+  EXPECT_EQ(applied[1].value("script", ""), kV3);
+
+  expect_applied_once_everywhere();
+
+  // And a later run finds nothing to do.
+  ProcessResult again = test::run_process(migrate(2));
+  ASSERT_EQ(again.exit_code, 0) << describe(again);
+  json again_done = done_event(again);
+  EXPECT_EQ(again_done.value("role", ""), "none") << again.out;
+  EXPECT_EQ(again_done.value("applied", -1), 0) << again.out;
+}
+
+TEST_P(MigrateKillNine, FourWaitingInstancesTakeOverAKilledLeaderAndApplyTheFileOnce) {
+  auto leader = start_leader_and_wait_for_the_slow_statement();
+  const std::string leader_pid = ":" + std::to_string(leader->pid()) + ":";
+
+  std::vector<std::unique_ptr<SpawnedProcess>> waiters;
+  for (size_t i = 0; i < 4; ++i)
+    waiters.push_back(std::make_unique<SpawnedProcess>(migrate(i + 1)));
+  for (size_t i = 0; i < waiters.size(); ++i) {
+    poll_until("waiter " + std::to_string(i) + " reports that it waits", [&] {
+      require_running(*waiters[i], "waiter " + std::to_string(i));
+      require_running(*leader, "the leader");
+      return !events_named(events_of(waiters[i]->output_so_far()), "waiting").empty();
+    });
+    json waiting = events_named(events_of(waiters[i]->output_so_far()), "waiting").front();
+    EXPECT_NE(waiting.value("holder", "").find(leader_pid), std::string::npos)
+        << "the waiting event names the leader (pid " << leader->pid() << "): " << waiting;
+    EXPECT_EQ(waiting.value("script", ""), kV2) << waiting;
+  }
+
+  kill_nine(*leader);
+
+  int leaders = 0;
+  std::int64_t applied_total = 0;
+  for (size_t i = 0; i < waiters.size(); ++i) {
+    ProcessResult r = waiters[i]->wait(std::chrono::seconds(120));
+    SCOPED_TRACE("waiter " + std::to_string(i));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    json done = done_event(r);
+    if (done.value("role", "") == "leader") ++leaders;
+    applied_total += done.value("applied", 0);
+    EXPECT_EQ(done.value("current", ""), "3") << r.out;
+  }
+  EXPECT_EQ(leaders, 1) << "exactly one waiter took over";
+  EXPECT_EQ(applied_total, 2) << "V2 and V3, each applied by one process";
+
+  expect_applied_once_everywhere();
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MigrateKillNine, testing::Values(Backend::kPostgres),
+                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(MariaDb, MigrateKillNine, testing::Values(Backend::kMariaDb),
+                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Galera, MigrateKillNine, testing::Values(Backend::kGalera),
+                         backend_param_name);
+
+// ---------------------------------------------------------------------------------------------
+// 2. A session holds a lock on t while `cutover migrate` alters t and `cutover probe` runs.
+
+constexpr const char* kAddColumn = "V1__add_column_c.sql";
+
+class MigrateLockHolder : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    work_ = fs::temp_directory_path() /
+            ("cutover-resilience-" + std::to_string(getpid()) + "-" + scratch_.name());
+    fs::create_directories(work_);
+    auto c = scratch_.connect();
+    c->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)");
+    c->execute("INSERT INTO t (id, v) VALUES (1, 0), (2, 0)");
+  }
+  void TearDown() override { fs::remove_all(work_); }
+
+  fs::path record_path() const { return work_ / "probe.json"; }
+
+  // Starts `cutover probe` on the scratch database and returns once it has acknowledged writes.
+  // It runs for a fixed time, long enough to cover the migration (checked at the end): stopping
+  // it with SIGINT would be the better signal, but see expect_probe_saw_no_failure().
+  std::unique_ptr<SpawnedProcess> start_probe() {
+    auto probe = std::make_unique<SpawnedProcess>(std::vector<std::string>{
+        CUTOVER_BINARY, "probe", scratch_.url(), "--duration", "12s", "--readers", "2", "--writers",
+        "2", "--rate", "20", "--json", record_path().string()});
+    auto c = scratch_.connect();
+    poll_until("the probe has written rows", [&] {
+      require_running(*probe, "the probe");
+      try {
+        return scalar_int(*c, "SELECT count(*) FROM cutover_probe") >= 20;
+      } catch (const Error&) {
+        return false;  // the probe has not created its table yet
+      }
+    });
+    return probe;
+  }
+
+  // A session of the application's: an open transaction that updated a row of t, which any
+  // ALTER TABLE t must wait for.
+  std::unique_ptr<db::Connection> hold_a_lock_on_t() {
+    auto holder = scratch_.connect();
+    holder->begin();
+    EXPECT_EQ(holder->execute("UPDATE t SET v = v + 1 WHERE id = 1"), 1);
+    return holder;
+  }
+
+  // Waits for the probe to finish and checks that it ran until after `migrate_ended` (wall
+  // clock, ms since the epoch), that no read or write of its own table failed and that no
+  // acknowledged write went missing.
+  // (SIGINT would end it at the right moment, but the probe's watchdog thread starts before
+  // SIGINT is blocked, so the signal kills the process without a record: exit 130.)
+  void expect_probe_saw_no_failure(SpawnedProcess& probe, std::int64_t migrate_ended) {
+    ProcessResult r = probe.wait(std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    std::ifstream in(record_path());
+    ASSERT_TRUE(in) << "no probe record at " << record_path() << "\n" << describe(r);
+    json record = json::parse(in);
+    double probe_ended =
+        record["started_unix_ms"].get<double>() + record["duration_ms"].get<double>();
+    ASSERT_GE(probe_ended, static_cast<double>(migrate_ended))
+        << "the probe stopped before migrate did, so it proves nothing: give it a longer "
+           "--duration";
+    const json& summary = record["summary"];
+    EXPECT_GT(summary["reads"]["ok"].get<std::int64_t>(), 0) << summary.dump();
+    EXPECT_GT(summary["writes"]["ok"].get<std::int64_t>(), 0) << summary.dump();
+    EXPECT_EQ(summary["reads"]["failed"], 0) << summary["reads"].dump();
+    EXPECT_EQ(summary["writes"]["failed"], 0) << summary["writes"].dump();
+    ASSERT_TRUE(summary.contains("verification")) << "writes not verified: " << summary.dump();
+    EXPECT_EQ(summary["verification"]["lost"].size(), 0u) << summary["verification"].dump();
+    EXPECT_EQ(summary["verification"]["duplicated"].size(), 0u) << summary["verification"].dump();
+  }
+
+  // The retry events of a run: each names the file, its statement and line, the reason, and
+  // counts its attempts up.
+  static std::vector<json> expect_lock_timeout_retries(const std::string& out) {
+    auto retries = events_named(events_of(out), "retry");
+    EXPECT_FALSE(retries.empty()) << out;
+    std::int64_t last_attempt = 0;
+    for (const auto& e : retries) {
+      EXPECT_EQ(e.value("script", ""), kAddColumn) << e;
+      EXPECT_EQ(e.value("statement", -1), 1) << e;
+      EXPECT_EQ(e.value("line", -1), 1) << e;
+      EXPECT_EQ(e.value("reason", ""), "lock timeout") << e;
+      std::int64_t attempt = e.value("attempt", std::int64_t{-1});
+      EXPECT_GT(attempt, last_attempt) << e;
+      last_attempt = attempt;
+    }
+    return retries;
+  }
+
+  std::vector<std::string> migrate(const std::string& retry_for) const {
+    return migrate_argv(scratch_.url(), kCases / "lock_holder",
+                        {"--lock-timeout", "500ms", "--retry-for", retry_for});
+  }
+
+  static std::int64_t now_unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  ScratchDatabase scratch_{GetParam()};
+  fs::path work_;
+};
+
+TEST_P(MigrateLockHolder, AlterWaitsOutALockHolderWhileOtherTablesStayAvailable) {
+  auto probe = start_probe();
+  auto holder = hold_a_lock_on_t();
+
+  SpawnedProcess migrate_run(migrate("30s"));
+  // Two lock timeouts seen: the ALTER really waited for the holder, and retried.
+  poll_until("migrate retried twice after lock timeouts", [&] {
+    require_running(migrate_run, "migrate");
+    return events_named(events_of(migrate_run.output_so_far()), "retry").size() >= 2;
+  });
+  holder->rollback();
+
+  ProcessResult r = migrate_run.wait(std::chrono::seconds(120));
+  std::int64_t migrate_ended = now_unix_ms();
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_GE(expect_lock_timeout_retries(r.out).size(), 2u);
+  json done = done_event(r);
+  EXPECT_EQ(done.value("applied", -1), 1) << r.out;
+  EXPECT_EQ(done.value("current", ""), "1") << r.out;
+
+  auto c = scratch_.connect();
+  EXPECT_TRUE(column_exists(*c, GetParam(), "t", "c"));
+  auto rows = history_of(*c);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].script, kAddColumn);
+  EXPECT_TRUE(rows[0].success);
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM t"), 2) << "the holder's update was rolled back";
+
+  expect_probe_saw_no_failure(*probe, migrate_ended);
+}
+
+TEST_P(MigrateLockHolder, LockHeldPastRetryForFailsNamingFileLockTimeoutAndRetries) {
+  auto probe = start_probe();
+  auto holder = hold_a_lock_on_t();
+
+  ProcessResult r = test::run_process(migrate("3s"), {}, std::chrono::seconds(120));
+  std::int64_t migrate_ended = now_unix_ms();
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  expect_lock_timeout_retries(r.out);
+  auto errors = events_named(events_of(r.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << describe(r);
+  EXPECT_EQ(errors[0].value("exit_code", -1), 1) << errors[0];
+  std::string message = lower(errors[0].value("message", ""));
+  EXPECT_NE(message.find(lower(kAddColumn)), std::string::npos) << "names the file: " << message;
+  EXPECT_NE(message.find("--lock-timeout"), std::string::npos)
+      << "names the lock timeout: " << message;
+  EXPECT_NE(message.find("500ms"), std::string::npos) << "and its value: " << message;
+  EXPECT_TRUE(message.find("retr") != std::string::npos ||
+              message.find("attempt") != std::string::npos)
+      << "says it retried: " << message;
+  holder->rollback();
+
+  auto c = scratch_.connect();
+  EXPECT_FALSE(column_exists(*c, GetParam(), "t", "c")) << "nothing of the file is applied";
+  for (const auto& row : history_of(*c)) {
+    EXPECT_FALSE(row.script == kAddColumn && row.success) << "history records the file as applied";
+  }
+
+  expect_probe_saw_no_failure(*probe, migrate_ended);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MigrateLockHolder, testing::Values(Backend::kPostgres),
+                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(MariaDb, MigrateLockHolder, testing::Values(Backend::kMariaDb),
+                         backend_param_name);
+
+}  // namespace
+}  // namespace cutover
