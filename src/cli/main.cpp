@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/change_command.h"
 #include "cli/check_command.h"
 #include "cli/command.h"
 #include "cli/migrate_command.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   cutover::cli::add_check_command(app, run);
   cutover::cli::add_probe_command(app, run);
   cutover::cli::add_migrate_command(app, run);
+  cutover::cli::add_change_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,475 @@
+// The backfill: touches every row that existed when a change started, in key order and in
+// batches, so that the sync triggers fill the new shape; bounded, throttled and resumable.
+#include "change/backfill.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/progress.h"
+
+namespace cutover::change {
+namespace {
+
+// Below this many rows (by the statistics), the estimate for the ETA is an exact count.
+constexpr std::int64_t kExactCountBelow = 2'000'000;
+// Bounds of an adapted batch size: at least this many rows, at most this times the first size.
+constexpr std::int64_t kSmallestBatch = 10;
+constexpr std::int64_t kLargestBatchFactor = 50;
+// One adaptation changes the size by at most this factor either way, so one slow batch (a
+// checkpoint, a lock wait) does not swing it.
+constexpr double kLargestStep = 2.0;
+// A value shown in an error's sample row is cut after this many characters.
+constexpr std::size_t kSampleValueLength = 80;
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Keys greater than `after` (none: from the first) and at most `upto`.
+struct KeyRange {
+  std::optional<std::string> after;
+  std::string upto;
+};
+
+// What one batch did.
+struct BatchResult {
+  std::int64_t selected = 0;            // keys in the batch (0: nothing left up to the bound)
+  std::int64_t touched = 0;             // rows the UPDATE changed
+  std::optional<std::string> last_key;  // the batch's largest key
+};
+
+// A failing row found by splitting a batch, with the database's error on it.
+struct FailingRow {
+  std::string key;
+  Error error;
+};
+
+bool is_data_failure(db::Flavor flavor, const Error& error) {
+  return error.db_failure() == DbFailure::kStatement && !db::is_lock_conflict(flavor, error);
+}
+
+std::string shorten(std::string text) {
+  if (text.size() <= kSampleValueLength) return text;
+  return text.substr(0, kSampleValueLength) + "...";
+}
+
+// The backfill of one table: its key, the statements, and the batch transactions.
+class TableBackfill {
+ public:
+  TableBackfill(db::Connection& connection, const ChangeContext& context,
+                const BackfillTarget& target, const BackfillOptions& options)
+      : connection_(connection),
+        flavor_(connection.server().flavor),
+        name_(target.table),
+        table_(context.table(target.table)),
+        options_(options) {
+    const db::TableInfo& info = find_table(context);
+    if (!info.primary_key || info.primary_key->columns.size() != 1) {
+      std::string has =
+          !info.primary_key
+              ? "it has none"
+              : fmt::format("its key has {} columns: {}", info.primary_key->columns.size(),
+                            fmt::join(info.primary_key->columns, ", "));
+      throw_bad_input(
+          fmt::format("table {} needs a primary key of one column to backfill; {}", name_, has),
+          fmt::format("add one (a column with unique, not null values and a PRIMARY KEY on it) "
+                      "to {}, or write the part of the change that fills {} as a sql operation",
+                      name_, name_));
+    }
+    key_name_ = info.primary_key->columns.front();
+    key_ = ChangeContext::quote(key_name_);
+    for (const auto& column : target.touch) touch_.push_back(ChangeContext::quote(column));
+    if (touch_.empty()) touch_.push_back(key_);
+    row_estimate_ = info.row_estimate;
+  }
+
+  const std::string& name() const { return name_; }
+
+  // Takes the upper bound (the largest key now) and the number of rows up to it.
+  void take_bound(BackfillProgress& progress) {
+    auto result = connection_.query(
+        fmt::format("SELECT {} FROM {} ORDER BY {} DESC LIMIT 1", key_text(), table_, key_));
+    progress.upper_bound = result.empty() ? std::nullopt : result.rows[0][0].as_optional_text();
+    progress.bound_taken = true;
+    progress.last_key.reset();
+    progress.rows_done = 0;
+    progress.rows_estimate = 0;
+    progress.done = !progress.upper_bound;
+    if (!progress.upper_bound) return;
+    if (row_estimate_ >= kExactCountBelow) {
+      progress.rows_estimate = row_estimate_;
+    } else {
+      progress.rows_estimate =
+          connection_
+              .query(fmt::format("SELECT count(*) FROM {} WHERE {} <= $1", table_, key_),
+                     {*progress.upper_bound})
+              .scalar()
+              .as_int();
+    }
+  }
+
+  // Touches the next `limit` rows of `range` in one transaction (with lock retries).
+  // Throws the database's error when the batch fails for a row's data.
+  BatchResult run_batch(const KeyRange& range, std::int64_t limit) {
+    return in_transaction(range, [&] {
+      return flavor_ == db::Flavor::kPostgres ? postgres_batch(range, limit)
+                                              : sqlite_batch(range, limit);
+    });
+  }
+
+  // The batch that failed with `failure`: splits it until one row fails alone, committing
+  // the parts that succeed. Returns nullopt when every part succeeded (the failure came from
+  // rows together, or went away): then the whole batch is done.
+  std::optional<FailingRow> locate_failing_row(const KeyRange& range, std::int64_t limit,
+                                               const Error& failure,
+                                               std::vector<std::string>& keys) {
+    keys = batch_keys(range, limit);
+    if (keys.empty()) return std::nullopt;
+    return locate(range.after, keys, 0, keys.size(), failure);
+  }
+
+  // The error for a row that fails: its key, its columns, the database's message.
+  Error row_error(const FailingRow& row) {
+    std::string sample;
+    try {
+      auto result = connection_.query(
+          fmt::format("SELECT * FROM {} WHERE {} = $1", table_, key_), {row.key});
+      if (!result.empty()) {
+        for (size_t i = 0; i < result.columns.size(); ++i) {
+          const db::Value& value = result.rows[0][i];
+          if (!sample.empty()) sample += ", ";
+          sample += result.columns[i] + "=" + (value.is_null() ? "NULL" : shorten(value.text()));
+        }
+      }
+    } catch (const Error& e) {
+      if (e.db_failure() == DbFailure::kConnectionLost) throw;
+      sample.clear();  // the sample is a courtesy: the error below matters more
+    }
+    std::string message = fmt::format("backfill of table {} fails on the row {} = {}: {}", name_,
+                                      key_name_, shorten(row.key), row.error.message());
+    if (!sample.empty()) message += fmt::format(" (the row: {})", sample);
+    Error error(ErrorCode::kBadInput, std::move(message),
+                "fix the expression (up/down) so that it works on this row, or fix the row's "
+                "data; then start the change again");
+    error.with_sqlstate(row.error.sqlstate());
+    return error;
+  }
+
+  std::chrono::milliseconds last_attempt() const { return last_attempt_; }
+
+ private:
+  const db::TableInfo& find_table(const ChangeContext& context) {
+    if (context.catalog) {
+      if (const db::TableInfo* info = context.catalog->find_table(name_)) return *info;
+    }
+    catalog_ = connection_.introspect(context.base_schema);
+    if (const db::TableInfo* info = catalog_.find_table(name_)) return *info;
+    throw_bad_input(fmt::format("backfill: there is no table {} in {}", name_, context.base_schema),
+                    "check the table's name and the schema (--schema) of the change");
+  }
+
+  // The key as text, as the progress stores it.
+  std::string key_text() const {
+    return flavor_ == db::Flavor::kPostgres ? key_ + "::text" : key_;
+  }
+
+  // "key > $n AND key <= $m" for `range`, its parameters appended to `params`.
+  std::string where(const KeyRange& range, db::Params& params) const {
+    std::string clause;
+    if (range.after) {
+      params.emplace_back(*range.after);
+      clause = fmt::format("{} > ${} AND ", key_, params.size());
+    }
+    params.emplace_back(range.upto);
+    return clause + fmt::format("{} <= ${}", key_, params.size());
+  }
+
+  BatchResult postgres_batch(const KeyRange& range, std::int64_t limit) {
+    // The batch's last key comes from the keys chosen, not from the rows updated, so that a
+    // batch whose rows were all deleted meanwhile does not end the backfill early.
+    db::Params params;
+    std::string range_sql = where(range, params);
+    params.emplace_back(limit);
+    auto result = connection_.query(
+        fmt::format("WITH batch AS (SELECT {key} AS _cutover_key FROM {table} WHERE {range} "
+                    "ORDER BY {key} LIMIT ${limit}), "
+                    "touched AS (UPDATE {table} AS _cutover_row SET {set} FROM batch "
+                    "WHERE _cutover_row.{key} = batch._cutover_key RETURNING 1) "
+                    "SELECT (SELECT _cutover_key::text FROM batch ORDER BY _cutover_key DESC "
+                    "LIMIT 1), (SELECT count(*) FROM batch), (SELECT count(*) FROM touched)",
+                    fmt::arg("key", key_), fmt::arg("table", table_),
+                    fmt::arg("range", range_sql), fmt::arg("limit", params.size()),
+                    fmt::arg("set", set_list("_cutover_row."))),
+        params);
+    const db::Row& row = result.rows.at(0);
+    return BatchResult{row[1].as_int(), row[2].as_int(), row[0].as_optional_text()};
+  }
+
+  // SQLite: begin() took the write lock, so the keys chosen are those the UPDATE then sees.
+  BatchResult sqlite_batch(const KeyRange& range, std::int64_t limit) {
+    db::Params params;
+    std::string range_sql = where(range, params);
+    params.emplace_back(limit);
+    auto chosen = connection_.query(
+        fmt::format("SELECT max({0}), count(*) FROM (SELECT {0} FROM {1} WHERE {2} ORDER BY {0} "
+                    "LIMIT ${3})",
+                    key_, table_, range_sql, params.size()),
+        params);
+    BatchResult batch;
+    batch.selected = chosen.rows.at(0)[1].as_int();
+    if (batch.selected == 0) return batch;
+    batch.last_key = chosen.rows[0][0].text();
+    batch.touched = update_range(KeyRange{range.after, *batch.last_key});
+    return batch;
+  }
+
+  // UPDATE of every row in `range`; returns the rows changed.
+  std::int64_t update_range(const KeyRange& range) {
+    db::Params params;
+    std::string range_sql = where(range, params);
+    return connection_.execute(
+        fmt::format("UPDATE {} SET {} WHERE {}", table_, set_list(), range_sql), params);
+  }
+
+  // `"c" = "c", ...`, the right-hand sides qualified with `qualifier` when not empty.
+  std::string set_list(const std::string& qualifier = {}) const {
+    std::string list;
+    for (const auto& column : touch_) {
+      if (!list.empty()) list += ", ";
+      list += fmt::format("{} = {}{}", column, qualifier, column);
+    }
+    return list;
+  }
+
+  // The keys of the batch that starts after range.after, as text, in order.
+  std::vector<std::string> batch_keys(const KeyRange& range, std::int64_t limit) {
+    db::Params params;
+    std::string range_sql = where(range, params);
+    params.emplace_back(limit);
+    std::vector<std::string> keys;
+    auto result = connection_.query(
+        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ${}", key_text(), table_,
+                    range_sql, key_, params.size()),
+        params);
+    for (const auto& row : result.rows) keys.push_back(row[0].text());
+    return keys;
+  }
+
+  // keys[begin, end) failed together with `failure`; `before` is the key before keys[begin].
+  std::optional<FailingRow> locate(const std::optional<std::string>& before,
+                                   const std::vector<std::string>& keys, size_t begin,
+                                   size_t end, const Error& failure) {
+    if (end - begin == 1) return FailingRow{keys[begin], failure};
+    size_t middle = begin + (end - begin) / 2;
+    std::optional<std::string> before_second = keys[middle - 1];
+    if (auto error = try_range(KeyRange{before, keys[middle - 1]})) {
+      return locate(before, keys, begin, middle, *error);
+    }
+    if (auto error = try_range(KeyRange{before_second, keys[end - 1]})) {
+      return locate(before_second, keys, middle, end, *error);
+    }
+    return std::nullopt;
+  }
+
+  // Touches `range` in its own transaction: nullopt when it succeeded (committed), else the
+  // error of a data failure. Other failures are thrown.
+  std::optional<Error> try_range(const KeyRange& range) {
+    try {
+      in_transaction(range, [&] { return BatchResult{0, update_range(range), range.upto}; });
+      return std::nullopt;
+    } catch (const Error& e) {
+      if (!is_data_failure(flavor_, e)) throw;
+      return e;
+    }
+  }
+
+  // Runs `work` in a transaction, again after each lock conflict per options_.retry.
+  template <typename Work>
+  BatchResult in_transaction(const KeyRange& range, Work work) {
+    db::LockRetry retry(options_.retry);
+    for (;;) {
+      auto started = SteadyClock::now();
+      try {
+        connection_.begin();
+        BatchResult result = work();
+        connection_.commit();
+        last_attempt_ =
+            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+        return result;
+      } catch (const Error& e) {
+        roll_back_quietly();
+        if (!db::is_lock_conflict(flavor_, e)) throw;
+        auto pause = retry.next_pause();
+        if (!pause) throw gave_up(range, retry, e);
+        std::this_thread::sleep_for(*pause);
+      }
+    }
+  }
+
+  void roll_back_quietly() {
+    try {
+      connection_.rollback();
+    } catch (const Error&) {
+      // The session is broken: the caller's error says why; a lost session rolled back anyway.
+    }
+  }
+
+  Error gave_up(const KeyRange& range, const db::LockRetry& retry, const Error& last) const {
+    Error error(
+        ErrorCode::kConflict,
+        fmt::format("backfill of table {}: the batch after {} = {} gave up after {} lock "
+                    "conflicts in {} s: {}",
+                    name_, key_name_, range.after ? shorten(*range.after) : "(the first)",
+                    retry.conflicts(), retry.elapsed().count() / 1000, last.message()),
+        "the application holds locks on rows of " + name_ +
+            " for long; start the change again later (the backfill resumes where it stopped), "
+            "or raise --retry-for");
+    error.with_sqlstate(last.sqlstate());
+    return error;
+  }
+
+  db::Connection& connection_;
+  db::Flavor flavor_;
+  std::string name_;   // the table's name
+  std::string table_;  // quoted, with the schema on PostgreSQL
+  const BackfillOptions& options_;
+  db::Catalog catalog_;  // introspected when the context has no catalog
+  std::string key_name_;
+  std::string key_;       // quoted
+  std::vector<std::string> touch_;  // quoted columns the UPDATE sets to themselves
+  std::int64_t row_estimate_ = -1;
+  std::chrono::milliseconds last_attempt_{0};
+};
+
+// The next batch size: toward options.target_batch, by the time the last full batch took.
+std::int64_t adapted_size(std::int64_t size, std::chrono::milliseconds took,
+                          const BackfillOptions& options) {
+  double ratio = static_cast<double>(options.target_batch.count()) /
+                 static_cast<double>(std::max<std::int64_t>(took.count(), 1));
+  ratio = std::clamp(ratio, 1.0 / kLargestStep, kLargestStep);
+  auto next = static_cast<std::int64_t>(std::llround(static_cast<double>(size) * ratio));
+  std::int64_t largest = std::max(kSmallestBatch, options.batch_size * kLargestBatchFactor);
+  return std::clamp(next, kSmallestBatch, largest);
+}
+
+}  // namespace
+
+nlohmann::json BackfillProgress::to_json() const {
+  return {{"table", table},
+          {"upper_bound", upper_bound ? nlohmann::json(*upper_bound) : nlohmann::json()},
+          {"bound_taken", bound_taken},
+          {"last_key", last_key ? nlohmann::json(*last_key) : nlohmann::json()},
+          {"rows_done", rows_done},
+          {"rows_estimate", rows_estimate},
+          {"done", done}};
+}
+
+BackfillProgress BackfillProgress::from_json(const nlohmann::json& stored) {
+  auto optional_text = [&](const char* field) -> std::optional<std::string> {
+    auto it = stored.find(field);
+    if (it == stored.end() || it->is_null()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  try {
+    BackfillProgress progress;
+    progress.table = stored.at("table").get<std::string>();
+    progress.upper_bound = optional_text("upper_bound");
+    progress.bound_taken = stored.value("bound_taken", false);
+    progress.last_key = optional_text("last_key");
+    progress.rows_done = stored.value("rows_done", std::int64_t{0});
+    progress.rows_estimate = stored.value("rows_estimate", std::int64_t{0});
+    progress.done = stored.value("done", false);
+    return progress;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kOperationFailed,
+                fmt::format("the saved backfill progress is not readable: {} in {}", e.what(),
+                            stored.dump()),
+                "roll the change back (cutover change rollback) and start it again");
+  }
+}
+
+void run_backfill(db::Connection& connection, const ChangeContext& context,
+                  const BackfillTarget& target, BackfillProgress& progress,
+                  const BackfillOptions& options, Output& output,
+                  const std::function<void(const BackfillProgress&)>& checkpoint) {
+  if (progress.table.empty()) progress.table = target.table;
+  if (progress.table != target.table) {
+    throw Error(ErrorCode::kOperationFailed,
+                fmt::format("backfill of table {} was given the progress of table {}",
+                            target.table, progress.table));
+  }
+  if (progress.done) return;
+  if (options.batch_size <= 0) {
+    throw_bad_input(fmt::format("the batch size must be at least 1, not {}", options.batch_size),
+                    "pass --batch-size with a positive number of rows");
+  }
+
+  TableBackfill backfill(connection, context, target, options);
+  connection.set_timeouts(db::Timeouts{options.retry.lock_timeout, {}});
+
+  if (!progress.bound_taken) {
+    backfill.take_bound(progress);
+    checkpoint(progress);
+  } else if (progress.last_key) {
+    output.info(fmt::format("backfill of {} resumes after key {} ({} rows done)", target.table,
+                            shorten(*progress.last_key), progress.rows_done));
+  }
+  if (!progress.upper_bound) {  // the table was empty when the bound was taken
+    if (!progress.done) {
+      progress.done = true;
+      checkpoint(progress);
+    }
+    return;
+  }
+
+  ProgressReporter reporter(output, "backfill", "rows", progress.rows_estimate);
+  reporter.set_detail(target.table);
+  reporter.update(progress.rows_done);
+
+  std::int64_t size = options.batch_size;
+  bool first = true;
+  while (!progress.done) {
+    if (!first && options.pause.count() > 0) std::this_thread::sleep_for(options.pause);
+    first = false;
+
+    KeyRange range{progress.last_key, *progress.upper_bound};
+    BatchResult batch;
+    bool split = false;
+    try {
+      batch = backfill.run_batch(range, size);
+    } catch (const Error& e) {
+      if (!is_data_failure(connection.server().flavor, e)) throw;
+      std::vector<std::string> keys;
+      if (auto row = backfill.locate_failing_row(range, size, e, keys)) {
+        throw backfill.row_error(*row);
+      }
+      // Every part of the batch went through on its own: the batch is done.
+      split = true;
+      batch.selected = static_cast<std::int64_t>(keys.size());
+      batch.touched = batch.selected;
+      if (!keys.empty()) batch.last_key = keys.back();
+    }
+
+    if (batch.selected > 0) {
+      progress.last_key = batch.last_key;
+      progress.rows_done += batch.touched;
+    }
+    progress.done = batch.selected < size || progress.last_key == progress.upper_bound;
+    checkpoint(progress);
+    reporter.update(progress.rows_done);
+
+    if (options.target_batch.count() > 0 && batch.selected == size && !split) {
+      size = adapted_size(size, backfill.last_attempt(), options);
+    }
+  }
+  reporter.finish();
+}
+
+}  // namespace cutover::change

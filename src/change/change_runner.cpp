@@ -1,0 +1,264 @@
+// The phases of an expand/contract change: start, complete, rollback, status.
+#include "change/change_runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "change/operation.h"
+#include "change/step_runner.h"
+#include "change/version_schema.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+using Operations = std::vector<std::unique_ptr<Operation>>;
+
+Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
+  Operations operations;
+  for (const auto& op : spec.operations) {
+    operations.push_back(make_operation(op));
+    if (!operations.back()->supports(flavor)) {
+      throw_bad_input(
+          fmt::format("{}: {} is not supported on {}", op.where(), op.kind, db::flavor_name(flavor)),
+          "SQLite runs create_table, add_column, split_to_table, drop_column and create_index; "
+          "do the rest with a migration (cutover migrate)");
+    }
+  }
+  return operations;
+}
+
+// The backfill targets of all operations, one per table, their touched columns merged.
+std::vector<BackfillTarget> backfill_targets(const Operations& operations,
+                                             const ChangeContext& context) {
+  std::vector<BackfillTarget> targets;
+  for (const auto& op : operations) {
+    for (auto& target : op->backfill(context)) {
+      auto same = std::find_if(targets.begin(), targets.end(),
+                               [&](const auto& t) { return t.table == target.table; });
+      if (same == targets.end()) {
+        targets.push_back(std::move(target));
+        continue;
+      }
+      for (auto& column : target.touch) {
+        if (std::find(same->touch.begin(), same->touch.end(), column) == same->touch.end()) {
+          same->touch.push_back(std::move(column));
+        }
+      }
+    }
+  }
+  return targets;
+}
+
+bool same_operations(const ChangeSpec& a, const ChangeSpec& b) {
+  if (a.operations.size() != b.operations.size()) return false;
+  for (std::size_t i = 0; i < a.operations.size(); ++i) {
+    if (a.operations[i].kind != b.operations[i].kind ||
+        a.operations[i].args != b.operations[i].args) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct ChangeRunner::Session {
+  std::unique_ptr<db::Connection> connection;
+  std::unique_ptr<ChangeState> state;
+  db::Catalog catalog;
+  std::string base_schema;
+
+  // A context for `change` over the database as it is now.
+  ChangeContext context(const std::string& change) {
+    catalog = connection->introspect(base_schema);
+    ChangeContext context;
+    context.flavor = connection->server().flavor;
+    context.change = change;
+    context.base_schema = base_schema;
+    context.catalog = &catalog;
+    return context;
+  }
+};
+
+ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
+    : options_(std::move(options)), output_(output), session_(std::make_unique<Session>()) {
+  session_->connection = db::connect(options_.url, options_.connect);
+  bool sqlite = session_->connection->server().flavor == db::Flavor::kSqlite;
+  if (!sqlite && session_->connection->server().flavor != db::Flavor::kPostgres) {
+    throw_bad_input("cutover change works on PostgreSQL and SQLite",
+                    "on MariaDB, use cutover migrate with online DDL (ALGORITHM=INPLACE)");
+  }
+  session_->base_schema = sqlite ? "main" : options_.schema;
+  session_->state = std::make_unique<ChangeState>(*session_->connection);
+  session_->state->ensure_table();
+}
+
+ChangeRunner::~ChangeRunner() = default;
+
+std::optional<ChangeRecord> ChangeRunner::status() { return session_->state->active(); }
+
+ChangeRecord ChangeRunner::require_active(const char* command) {
+  auto record = session_->state->active();
+  if (!record) {
+    throw_bad_input(fmt::format("there is no active change to {}", command),
+                    "cutover change status shows the active change; start one with cutover "
+                    "change start URL FILE");
+  }
+  session_->base_schema = record->base_schema;
+  return *record;
+}
+
+ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
+  db::Flavor flavor = session_->connection->server().flavor;
+  Operations operations = make_operations(spec, flavor);
+  ChangeState& state = *session_->state;
+  auto existing = state.active();
+  if (existing) {
+    if (existing->name != spec.name) {
+      throw Error(ErrorCode::kConflict,
+                  fmt::format("change {} is active ({}): one change at a time", existing->name,
+                              phase_name(existing->phase)),
+                  fmt::format("complete it (cutover change complete) or roll it back (cutover "
+                              "change rollback) before starting {}",
+                              spec.name));
+    }
+    if (!same_operations(existing->spec, spec)) {
+      throw_bad_input(fmt::format("change {} was started with other operations than {} now has",
+                                  spec.name, spec.file),
+                      "start it with the file it was started with, or roll it back first");
+    }
+    if (existing->phase == ChangePhase::kStarted) {
+      output_.info(fmt::format("change {} is started already", spec.name));
+      return *existing;
+    }
+    if (existing->phase != ChangePhase::kStarting && existing->phase != ChangePhase::kBackfilling) {
+      throw Error(ErrorCode::kConflict,
+                  fmt::format("change {} is {}", spec.name, phase_name(existing->phase)),
+                  fmt::format("run cutover change {} again to finish that first",
+                              existing->phase == ChangePhase::kCompleting ? "complete"
+                                                                          : "rollback"));
+    }
+    output_.info(fmt::format("resuming change {} ({})", spec.name, phase_name(existing->phase)));
+  }
+
+  ChangeContext context = session_->context(spec.name);
+  if (!existing) {
+    // Everything is checked before anything changes.
+    for (const auto& op : operations) op->validate(context);
+    ChangeRecord record;
+    record.name = spec.name;
+    record.base_schema = session_->base_schema;
+    record.spec = spec;
+    state.begin(record);
+  }
+  std::vector<BackfillProgress> progress = existing ? existing->backfill
+                                                    : std::vector<BackfillProgress>{};
+  StepRunner steps(*session_->connection, options_.retry, output_);
+  try {
+    if (!existing || existing->phase == ChangePhase::kStarting) {
+      for (const auto& op : operations) steps.run(op->expand(context));
+      state.set_phase(spec.name, ChangePhase::kBackfilling);
+    }
+    for (const auto& target : backfill_targets(operations, context)) {
+      auto it = std::find_if(progress.begin(), progress.end(),
+                             [&](const auto& p) { return p.table == target.table; });
+      if (it == progress.end()) {
+        progress.push_back(BackfillProgress{});
+        progress.back().table = target.table;
+        it = progress.end() - 1;
+      }
+      if (it->done) continue;
+      run_backfill(*session_->connection, context, target, *it, options_.backfill, output_,
+                   [&](const BackfillProgress&) { state.save_backfill(spec.name, progress); });
+      state.save_backfill(spec.name, progress);
+    }
+    for (const auto& op : operations) steps.run(op->after_backfill(context));
+    if (flavor == db::Flavor::kPostgres) {
+      ChangeContext now = session_->context(spec.name);
+      VersionShape shape = VersionShape::from_catalog(session_->catalog);
+      for (const auto& op : operations) op->shape(shape, now);
+      steps.run(create_version_schema(now, shape));
+    }
+    state.set_phase(spec.name, ChangePhase::kStarted);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kBadInput) {
+      // The data does not fit the change (an `up` expression failing on a row): undo it all,
+      // so that nothing is left of it, and say why.
+      output_.warn(fmt::format("change {} cannot be started: rolling it back", spec.name));
+      rollback();
+      throw Error(ErrorCode::kBadInput,
+                  e.message() + fmt::format(" (change {} was rolled back: nothing of it is left)",
+                                            spec.name),
+                  e.hint());
+    }
+    try {
+      state.set_error(spec.name, e.message());
+    } catch (const Error&) {
+      // The connection is gone; the phase says where to resume.
+    }
+    throw Error(e.code(), e.message(),
+                e.hint().empty()
+                    ? "run cutover change start again to resume, or cutover change rollback"
+                    : e.hint() + "; then run cutover change start again to resume, or cutover "
+                                 "change rollback")
+        .with_sqlstate(e.sqlstate());
+  }
+  return *state.active();
+}
+
+ChangeRecord ChangeRunner::complete() {
+  ChangeRecord record = require_active("complete");
+  if (record.phase != ChangePhase::kStarted && record.phase != ChangePhase::kCompleting) {
+    throw Error(ErrorCode::kConflict,
+                fmt::format("change {} is {}, not started", record.name, phase_name(record.phase)),
+                "finish the start first (cutover change start again resumes it) or roll it "
+                "back");
+  }
+  Operations operations =
+      make_operations(record.spec, session_->connection->server().flavor);
+  ChangeContext context = session_->context(record.name);
+  StepRunner steps(*session_->connection, options_.retry, output_);
+  session_->state->set_phase(record.name, ChangePhase::kCompleting);
+  try {
+    for (const auto& op : operations) steps.run(op->contract(context));
+  } catch (const Error& e) {
+    session_->state->set_error(record.name, e.message());
+    throw;
+  }
+  session_->state->mark_completed(record.name);
+  record.phase = ChangePhase::kCompleted;
+  return record;
+}
+
+ChangeRecord ChangeRunner::rollback() {
+  ChangeRecord record = require_active("roll back");
+  if (record.phase == ChangePhase::kCompleting) {
+    throw Error(ErrorCode::kConflict,
+                fmt::format("change {} is being completed: it can no longer be rolled back",
+                            record.name),
+                "run cutover change complete again to finish it");
+  }
+  Operations operations =
+      make_operations(record.spec, session_->connection->server().flavor);
+  ChangeContext context = session_->context(record.name);
+  StepRunner steps(*session_->connection, options_.retry, output_);
+  session_->state->set_phase(record.name, ChangePhase::kRollingBack);
+  try {
+    if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));
+    for (auto op = operations.rbegin(); op != operations.rend(); ++op) {
+      steps.run((*op)->rollback(context));
+    }
+  } catch (const Error& e) {
+    session_->state->set_error(record.name, e.message());
+    throw;
+  }
+  session_->state->forget(record.name);
+  record.phase = ChangePhase::kRollingBack;
+  return record;
+}
+
+}  // namespace cutover::change

@@ -1,0 +1,54 @@
+// `cutover change start / complete / rollback / status`: the phases of an expand/contract
+// change, each resumable after a crash and recorded in the database's change state.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "change/backfill.h"
+#include "change/change_spec.h"
+#include "change/change_state.h"
+#include "core/output.h"
+#include "db/connection.h"
+#include "db/lock_retry.h"
+#include "db/registry.h"
+
+namespace cutover::change {
+
+struct ChangeOptions {
+  std::string url;
+  db::ConnectOptions connect;
+  std::string schema = "public";  // PostgreSQL: the base schema; ignored on SQLite
+  BackfillOptions backfill;
+  db::LockRetryPolicy retry;
+};
+
+class ChangeRunner {
+ public:
+  // Connects and makes sure the state table exists. Throws as db::connect() does.
+  ChangeRunner(ChangeOptions options, Output& output);
+  ~ChangeRunner();
+
+  // Starts `spec`, or resumes it when it is the active change and was interrupted (starting,
+  // backfilling). Checks every operation first: Error(kBadInput) with nothing changed. A
+  // backfill that fails on a row's data rolls the change back, then throws Error(kBadInput)
+  // showing the row. Error(kConflict) when another change is active.
+  ChangeRecord start(const ChangeSpec& spec);
+  // Contracts the active started change (or resumes an interrupted complete).
+  ChangeRecord complete();
+  // Removes everything start added, in any phase but completing.
+  ChangeRecord rollback();
+  // The active change, if any.
+  std::optional<ChangeRecord> status();
+
+ private:
+  struct Session;
+  ChangeRecord require_active(const char* command);
+
+  ChangeOptions options_;
+  Output& output_;
+  std::unique_ptr<Session> session_;
+};
+
+}  // namespace cutover::change

@@ -1,0 +1,307 @@
+// add_column: a column the new version has and the old one does not know, filled for the old
+// version's rows by `up`.
+//
+//   - add_column:
+//       table: users
+//       column: {name: email, type: "varchar(200)", nullable: false, default: "''",
+//                unique: true, check: "email <> ''",
+//                references: {table: t, column: id, on_delete: CASCADE}}
+//       up: "lower(username) || '@example.com'"
+//
+// column.name and column.type are required; nullable (default true), default (SQL), unique
+// (default false), check (SQL over the column's name), references (table, column; optional
+// on_delete / on_update) are optional. `up` (SQL over the old version's columns) computes the
+// column for rows the old version writes and for the rows that exist; without it, the default
+// fills them (then nullable: false needs a default).
+//
+// PostgreSQL. Start adds the shadow column _cutover_<name> (nullable; the default set), then a
+// BEFORE INSERT OR UPDATE trigger that sets it from `up` when the old version writes, then
+// NOT NULL as CHECK (... IS NOT NULL), the check and the foreign key, all NOT VALID; the
+// backfill fills the rows that exist; after it, the constraints are validated and the unique
+// index is built CONCURRENTLY. The new version's view shows the shadow as <name>. Complete
+// drops the trigger, sets NOT NULL (the validated check spares the scan) and drops the check,
+// renames the shadow to <name> and gives the constraints and index their final names
+// (<table>_<name>_key / _check / _fkey, as PostgreSQL would name them). Rollback drops the
+// trigger and the shadow with everything on it. Without `up`, ADD COLUMN ... DEFAULT fills the
+// existing rows itself: PostgreSQL does that without rewriting the table unless the default is
+// volatile (random(), clock_timestamp(), nextval()): give such a default with `up` instead.
+//
+// SQLite. Start adds the column itself under its name (ALTER TABLE ADD COLUMN; no shadow), and,
+// with `up`, AFTER INSERT and AFTER UPDATE OF <name> triggers that set it from `up` where it is
+// NULL; the backfill touches every row (UPDATE SET <name> = <name>); after it, the unique index
+// is built. Complete drops the triggers; rollback drops them, the index and the column.
+// SQLite cannot add a NOT NULL column without a default, nor one with REFERENCES that rollback
+// could drop: nullable: false needs a default and no `up`, and references is refused.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "change/operation.h"
+#include "change/operation_args.h"
+#include "change/operations/column_copy.h"
+#include "change/operations/operations.h"
+#include "change/sync_trigger.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+class AddColumn : public Operation {
+ public:
+  explicit AddColumn(const OperationSpec& spec) : Operation(spec) {
+    OperationArgs args(spec);
+    table_ = args.identifier("table");
+    OperationArgs column = args.object("column");
+    name_ = column.identifier("name");
+    type_ = column.string("type");
+    nullable_ = column.optional_bool("nullable").value_or(true);
+    default_ = column.optional_string("default");
+    unique_ = column.optional_bool("unique").value_or(false);
+    check_ = column.optional_string("check");
+    if (auto references = column.optional_object("references")) {
+      ref_table_ = references->identifier("table");
+      ref_column_ = references->identifier("column");
+      on_delete_ = read_reference_action(*references, "on_delete", where());
+      on_update_ = read_reference_action(*references, "on_update", where());
+    }
+    up_ = args.optional_string("up");
+    args.reject_unknown();
+  }
+
+  bool supports(db::Flavor flavor) const override {
+    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
+  }
+
+  void validate(const ChangeContext& context) const override {
+    const db::TableInfo& table = context.require_table(table_, where());
+    if (table.find_column(name_)) {
+      throw_bad_input(fmt::format("{}: table {} has a column {} already", where(), table_, name_),
+                      "choose another name, or use alter_column to change the column");
+    }
+    if (table.find_column(ChangeContext::shadow(name_))) {
+      throw_bad_input(
+          fmt::format("{}: table {} has a column {} left by another change", where(), table_,
+                      ChangeContext::shadow(name_)),
+          "roll that change back (cutover change rollback) or drop the column");
+    }
+    if (ref_table_) {
+      const db::TableInfo& ref = context.require_table(*ref_table_, where());
+      context.require_column(ref, *ref_column_, where());
+    }
+    const bool sqlite = context.flavor == db::Flavor::kSqlite;
+    if (!nullable_ && !up_ && !default_) {
+      throw_bad_input(
+          fmt::format("{}: column {} is NOT NULL but has neither `up` nor a default, so the "
+                      "old version's rows would have no value for it",
+                      where(), name_),
+          "give `up` (an SQL expression over the old columns) or column.default");
+    }
+    if (sqlite && !nullable_ && up_) {
+      throw_bad_input(
+          fmt::format("{}: on SQLite a NOT NULL column is filled by its default, so `up` could "
+                      "never set it",
+                      where()),
+          "make it nullable, or drop `up` and give a default");
+    }
+    if (sqlite && ref_table_) {
+      throw_bad_input(fmt::format("{}: on SQLite a column with REFERENCES cannot be dropped "
+                                  "again, so the change could not be rolled back",
+                                  where()),
+                      "add the column without references, and the foreign key with a migration "
+                      "(cutover migrate) when the change is complete");
+    }
+    if (sqlite && unique_) {
+      const auto taken = names_in_use(*context.catalog);
+      if (std::find(taken.begin(), taken.end(), sqlite_index_name()) != taken.end()) {
+        throw_bad_input(fmt::format("{}: the unique index {} would take a name in use", where(),
+                                    sqlite_index_name()),
+                        "drop or rename what has that name first");
+      }
+    }
+  }
+
+  std::vector<Step> expand(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kSqlite) return sqlite_expand(context);
+    const ShadowColumn shadow = plan(context);
+    std::vector<Step> steps = add_shadow_column(context, shadow);
+    if (up_) {
+      SyncTrigger trigger;
+      trigger.table = table_;
+      trigger.name = context.trigger_name(spec().index, table_);
+      if (const db::TableInfo* table = context.catalog->find_table(table_)) {
+        trigger.old_names = table_variables(*table);
+      }
+      trigger.old_version_body =
+          fmt::format("      NEW.{} := ({});", ChangeContext::quote(ChangeContext::shadow(name_)),
+                      *up_);
+      for (auto& step : create_sync_trigger(context, trigger)) steps.push_back(std::move(step));
+    }
+    for (auto& step : constrain_shadow_column(context, shadow)) steps.push_back(std::move(step));
+    return steps;
+  }
+
+  std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
+    if (!up_) return {};
+    if (context.flavor == db::Flavor::kSqlite) return {{table_, {name_}}};
+    return {{table_, {}}};
+  }
+
+  std::vector<Step> after_backfill(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kSqlite) {
+      if (!unique_) return {};
+      return {{.what = fmt::format("build unique index on {}.{}", table_, name_),
+               .sql = fmt::format("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
+                                  ChangeContext::quote(sqlite_index_name()),
+                                  context.table(table_), ChangeContext::quote(name_))}};
+    }
+    return validate_shadow_column(context, plan(context));
+  }
+
+  void shape(VersionShape& shape, const ChangeContext&) const override {
+    VersionTable* view = version_table(shape, table_);
+    if (view == nullptr || view->find(name_)) return;
+    view->columns.push_back({name_, ChangeContext::shadow(name_)});
+  }
+
+  std::vector<Step> contract(const ChangeContext& context) const override {
+    std::vector<Step> steps = drop_triggers(context);
+    if (context.flavor == db::Flavor::kSqlite) return steps;
+    for (auto& step : swap_shadow_column(context, table_, name_, false)) {
+      steps.push_back(std::move(step));
+    }
+    return steps;
+  }
+
+  std::vector<Step> rollback(const ChangeContext& context) const override {
+    std::vector<Step> steps = drop_triggers(context);
+    if (context.flavor == db::Flavor::kSqlite) {
+      if (unique_) {
+        steps.push_back({.what = fmt::format("drop unique index on {}.{}", table_, name_),
+                         .sql = fmt::format("DROP INDEX IF EXISTS {}",
+                                            ChangeContext::quote(sqlite_index_name()))});
+      }
+      steps.push_back(
+          {.what = fmt::format("drop column {}.{}", table_, name_),
+           .sql = fmt::format("ALTER TABLE {} DROP COLUMN {}", context.table(table_),
+                              ChangeContext::quote(name_)),
+           .done_if = fmt::format("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pragma_table_info({}) "
+                                  "WHERE name = {})",
+                                  sql_literal(table_), sql_literal(name_))});
+      return steps;
+    }
+    for (auto& step : drop_shadow_column(context, table_, name_)) steps.push_back(std::move(step));
+    return steps;
+  }
+
+ private:
+  // What the shadow column must have; the names of its constraints and index as PostgreSQL
+  // would choose them for ALTER TABLE ADD COLUMN, among the names free now.
+  ShadowColumn plan(const ChangeContext& context) const {
+    ShadowColumn shadow;
+    shadow.table = table_;
+    shadow.column = name_;
+    shadow.type = type_;
+    shadow.default_expr = default_;
+    shadow.default_fills_existing = !up_;
+    shadow.not_null = !nullable_;
+    std::vector<std::string> taken = names_in_use(*context.catalog);
+    const std::string column = ChangeContext::shadow(name_);
+    if (check_) {
+      std::string name = choose_name(table_, name_, "check", taken);
+      taken.push_back(name);
+      shadow.constraints.push_back(
+          {name, fmt::format("CHECK ({})", rename_column_reference(*check_, name_, column)),
+           true});
+    }
+    if (ref_table_) {
+      std::string name = choose_name(table_, name_, "fkey", taken);
+      taken.push_back(name);
+      std::string definition =
+          fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", ChangeContext::quote(column),
+                      context.table(*ref_table_), ChangeContext::quote(*ref_column_));
+      if (on_update_) definition += " ON UPDATE " + *on_update_;
+      if (on_delete_) definition += " ON DELETE " + *on_delete_;
+      shadow.constraints.push_back({name, std::move(definition), true});
+    }
+    if (unique_) {
+      std::string name = choose_name(table_, name_, "key", taken);
+      shadow.indexes.push_back(
+          {name, CopyKind::kUnique, true, fmt::format("({})", ChangeContext::quote(column))});
+    }
+    return shadow;
+  }
+
+  // SQLite: the unique index's name, fixed (validate() checks that it is free) so that rollback
+  // finds it.
+  std::string sqlite_index_name() const { return choose_name(table_, name_, "key", {}); }
+
+  std::string sqlite_trigger(const ChangeContext& context, const char* event) const {
+    return context.trigger_name(spec().index, table_) + "_" + event;
+  }
+
+
+  std::vector<Step> sqlite_expand(const ChangeContext& context) const {
+    std::string definition = fmt::format("{} {}", ChangeContext::quote(name_), type_);
+    if (!nullable_) definition += " NOT NULL";
+    if (default_) definition += " DEFAULT " + *default_;
+    if (check_) definition += fmt::format(" CHECK ({})", *check_);
+    std::vector<Step> steps = {
+        {.what = fmt::format("add column {}.{}", table_, name_),
+         .sql = fmt::format("ALTER TABLE {} ADD COLUMN {}", context.table(table_), definition),
+         .done_if = fmt::format("SELECT 1 FROM pragma_table_info({}) WHERE name = {}",
+                                sql_literal(table_), sql_literal(name_))}};
+    if (!up_) return steps;
+    const std::string column = ChangeContext::quote(name_);
+    const std::string fill =
+        fmt::format("FOR EACH ROW WHEN NEW.{0} IS NULL BEGIN UPDATE {1} SET {0} = ({2}) WHERE {3}; "
+                    "END",
+                    column, context.table(table_), *up_, sqlite_same_row(context, table_));
+    steps.push_back({.what = fmt::format("create trigger filling {}.{} on insert", table_, name_),
+                     .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} AFTER INSERT ON {} {}",
+                                        ChangeContext::quote(sqlite_trigger(context, "insert")),
+                                        context.table(table_), fill)});
+    steps.push_back({.what = fmt::format("create trigger filling {}.{} on update", table_, name_),
+                     .sql = fmt::format(
+                         "CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE OF {} ON {} {}",
+                         ChangeContext::quote(sqlite_trigger(context, "update")), column,
+                         context.table(table_), fill)});
+    return steps;
+  }
+
+  std::vector<Step> drop_triggers(const ChangeContext& context) const {
+    if (context.flavor != db::Flavor::kSqlite) {
+      return drop_sync_trigger(context, table_, context.trigger_name(spec().index, table_));
+    }
+    std::vector<Step> steps;
+    for (const char* event : {"insert", "update"}) {
+      for (auto& step : drop_sync_trigger(context, table_, sqlite_trigger(context, event))) {
+        steps.push_back(std::move(step));
+      }
+    }
+    return steps;
+  }
+
+  std::string table_;
+  std::string name_;
+  std::string type_;
+  bool nullable_ = true;
+  std::optional<std::string> default_;
+  bool unique_ = false;
+  std::optional<std::string> check_;
+  std::optional<std::string> ref_table_;
+  std::optional<std::string> ref_column_;
+  std::optional<std::string> on_delete_;
+  std::optional<std::string> on_update_;
+  std::optional<std::string> up_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> make_add_column(const OperationSpec& spec) {
+  return std::make_unique<AddColumn>(spec);
+}
+
+}  // namespace cutover::change

@@ -1,0 +1,188 @@
+// drop_column: a column the new version no longer has; the old version keeps reading and
+// writing it until complete drops it.
+//
+//   - drop_column: {table: users, column: nickname, down: "username"}
+//
+// `down` (optional; SQL over the new version's columns) computes the column for rows the new
+// version writes, so that the old version still finds a value there. Without it, the new
+// version's rows get the column's default (NULL when it has none).
+//
+// PostgreSQL. The new version's view leaves the column out. With `down`, start adds a BEFORE
+// INSERT OR UPDATE trigger that sets the column from `down` when the new version writes.
+// Complete drops the trigger and the column; rollback drops the trigger.
+//
+// SQLite. Start adds, with `down`, an AFTER INSERT trigger that sets the column from `down`
+// where the inserted row left it NULL. Complete drops the trigger, the indexes that include the
+// column, then the column (ALTER TABLE DROP COLUMN, SQLite 3.35+); rollback drops the trigger.
+//
+// Refused: a column of the primary key, one a foreign key references, and (SQLite) one of a
+// unique constraint or foreign key, which SQLite cannot drop; a NOT NULL column without
+// default nor `down`, which the new version could not insert rows without.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "change/operation.h"
+#include "change/operation_args.h"
+#include "change/operations/column_copy.h"
+#include "change/operations/operations.h"
+#include "change/sync_trigger.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+class DropColumn : public Operation {
+ public:
+  explicit DropColumn(const OperationSpec& spec) : Operation(spec) {
+    OperationArgs args(spec);
+    table_ = args.identifier("table");
+    column_ = args.identifier("column");
+    down_ = args.optional_string("down");
+    args.reject_unknown();
+  }
+
+  bool supports(db::Flavor flavor) const override {
+    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
+  }
+
+  void validate(const ChangeContext& context) const override {
+    const db::TableInfo& table = context.require_table(table_, where());
+    const db::ColumnInfo& column = context.require_column(table, column_, where());
+    if (table.primary_key && contains(table.primary_key->columns, column_)) {
+      throw_bad_input(
+          fmt::format("{}: {}.{} is part of the primary key", where(), table_, column_),
+          "a table keeps its primary key: give the table another key first");
+    }
+    for (const auto& other : context.catalog->tables) {
+      for (const auto& key : other.foreign_keys) {
+        if (key.ref_table == table_ && contains(key.ref_columns, column_)) {
+          throw_bad_input(
+              fmt::format("{}: foreign key {} of {} references {}.{}", where(), key.name,
+                          other.name, table_, column_),
+              "drop that foreign key first (drop_constraint, in this change or an earlier one)");
+        }
+      }
+    }
+    if (!column.nullable && !column.default_expr && !down_) {
+      throw_bad_input(
+          fmt::format("{}: {}.{} is NOT NULL without a default, so the new version could not "
+                      "insert rows",
+                      where(), table_, column_),
+          "give `down`: an SQL expression over the new version's columns that fills it");
+    }
+    if (context.flavor == db::Flavor::kSqlite) {
+      for (const auto& key : table.unique_keys) {
+        if (contains(key.columns, column_)) {
+          throw_bad_input(fmt::format("{}: SQLite cannot drop {}.{}: it is part of the unique "
+                                      "constraint {}",
+                                      where(), table_, column_, key.name),
+                          "rebuild the table with a migration (cutover migrate) instead");
+        }
+      }
+      for (const auto& key : table.foreign_keys) {
+        if (contains(key.columns, column_)) {
+          throw_bad_input(fmt::format("{}: SQLite cannot drop {}.{}: it has a foreign key",
+                                      where(), table_, column_),
+                          "rebuild the table with a migration (cutover migrate) instead");
+        }
+      }
+      if (down_ && !column.nullable) {
+        throw_bad_input(
+            fmt::format("{}: on SQLite, `down` fills {}.{} after the insert, which its NOT NULL "
+                        "refuses first",
+                        where(), table_, column_),
+            "give the column a default instead (with a migration), or drop `down`");
+      }
+    }
+  }
+
+  std::vector<Step> expand(const ChangeContext& context) const override {
+    if (!down_) return {};
+    if (context.flavor == db::Flavor::kSqlite) {
+      return {{.what = fmt::format("create trigger filling {}.{} on insert", table_, column_),
+               .sql = fmt::format(
+                   "CREATE TRIGGER IF NOT EXISTS {0} AFTER INSERT ON {1} FOR EACH ROW WHEN NEW.{2} "
+                   "IS NULL BEGIN UPDATE {1} SET {2} = ({3}) WHERE {4}; END",
+                   ChangeContext::quote(trigger_name(context)), context.table(table_),
+                   ChangeContext::quote(column_), *down_, sqlite_same_row(context, table_))}};
+    }
+    SyncTrigger trigger;
+    trigger.table = table_;
+    trigger.name = trigger_name(context);
+    if (const db::TableInfo* table = context.catalog->find_table(table_)) {
+      trigger.new_names = table_variables(*table);
+      std::erase_if(trigger.new_names,
+                    [&](const TriggerVariable& v) { return v.name == column_; });
+    }
+    trigger.new_version_body =
+        fmt::format("      NEW.{} := ({});", ChangeContext::quote(column_), *down_);
+    return create_sync_trigger(context, trigger);
+  }
+
+  void shape(VersionShape& shape, const ChangeContext&) const override {
+    VersionTable* view = version_table(shape, table_);
+    if (view == nullptr) return;
+    std::erase_if(view->columns, [&](const ViewColumn& c) { return c.name == column_; });
+  }
+
+  std::vector<Step> contract(const ChangeContext& context) const override {
+    std::vector<Step> steps = drop_sync_trigger(context, table_, trigger_name(context));
+    if (context.flavor == db::Flavor::kSqlite) {
+      // SQLite refuses to drop an indexed column.
+      if (const db::TableInfo* table = context.catalog->find_table(table_)) {
+        for (const auto& index : table->indexes) {
+          if (index.primary || !contains(index.columns, column_)) continue;
+          bool constraint = std::any_of(table->unique_keys.begin(), table->unique_keys.end(),
+                                        [&](const db::KeyInfo& k) { return k.name == index.name; });
+          if (constraint) continue;
+          steps.push_back({.what = fmt::format("drop index {} of {}.{}", index.name, table_,
+                                               column_),
+                           .sql = fmt::format("DROP INDEX IF EXISTS {}",
+                                              ChangeContext::quote(index.name))});
+        }
+      }
+      steps.push_back(
+          {.what = fmt::format("drop column {}.{}", table_, column_),
+           .sql = fmt::format("ALTER TABLE {} DROP COLUMN {}", context.table(table_),
+                              ChangeContext::quote(column_)),
+           .done_if = fmt::format("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pragma_table_info({}) "
+                                  "WHERE name = {})",
+                                  sql_literal(table_), sql_literal(column_))});
+      return steps;
+    }
+    steps.push_back({.what = fmt::format("drop column {}.{}", table_, column_),
+                     .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}",
+                                        context.table(table_), ChangeContext::quote(column_))});
+    return steps;
+  }
+
+  std::vector<Step> rollback(const ChangeContext& context) const override {
+    return drop_sync_trigger(context, table_, trigger_name(context));
+  }
+
+ private:
+  std::string trigger_name(const ChangeContext& context) const {
+    return context.trigger_name(spec().index, table_);
+  }
+
+
+  std::string table_;
+  std::string column_;
+  std::optional<std::string> down_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> make_drop_column(const OperationSpec& spec) {
+  return std::make_unique<DropColumn>(spec);
+}
+
+}  // namespace cutover::change

@@ -1,0 +1,119 @@
+// drop_constraint: a constraint the new version no longer wants, dropped on complete.
+//
+//   - drop_constraint: {table: users, name: users_age_check}
+//
+// A check, unique, foreign-key or primary-key constraint of the table. It keeps holding for
+// both versions until complete (the old version may rely on it), so until then the new
+// version's writes must satisfy it too; complete drops it (ALTER TABLE ... DROP CONSTRAINT IF
+// EXISTS: a short lock, safe to run again; a unique or primary key's index goes with it).
+// Start and rollback do nothing. PostgreSQL only.
+//
+// There is no `down`: nothing has to be translated, since both versions write the same column.
+// When the new version must write values the constraint refuses before complete, take the
+// column route (alter_column on the column, whose shadow copy only the new version sees).
+//
+// A primary or unique key that a foreign key references cannot be dropped (PostgreSQL refuses
+// at complete, when there is no going back), so validation refuses it: drop that foreign key
+// first, in an earlier change.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "change/operation.h"
+#include "change/operation_args.h"
+#include "change/operations/operations.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+class DropConstraint : public Operation {
+ public:
+  explicit DropConstraint(const OperationSpec& spec) : Operation(spec) {
+    if (spec.args.is_object() && spec.args.contains("down")) {
+      throw_bad_input(
+          fmt::format("{}: drop_constraint takes no `down`", where()),
+          "the constraint holds for both versions until complete, so nothing is translated: "
+          "remove `down`; to let the new version write values the constraint refuses before "
+          "complete, use alter_column on the column instead");
+    }
+    OperationArgs args(spec);
+    table_ = args.identifier("table");
+    name_ = args.identifier("name");
+    args.reject_unknown();
+  }
+
+  void validate(const ChangeContext& context) const override {
+    const db::TableInfo& table = context.require_table(table_, where());
+    const std::vector<std::string>* key = nullptr;  // a primary or unique key's columns
+    bool found = false;
+    if (table.primary_key && table.primary_key->name == name_) {
+      key = &table.primary_key->columns;
+      found = true;
+    }
+    for (const auto& unique : table.unique_keys) {
+      if (unique.name == name_) {
+        key = &unique.columns;
+        found = true;
+      }
+    }
+    for (const auto& foreign : table.foreign_keys) found = found || foreign.name == name_;
+    for (const auto& check : table.checks) found = found || check.name == name_;
+    if (!found) {
+      std::vector<std::string> names;
+      if (table.primary_key) names.push_back(table.primary_key->name);
+      for (const auto& unique : table.unique_keys) names.push_back(unique.name);
+      for (const auto& foreign : table.foreign_keys) names.push_back(foreign.name);
+      for (const auto& check : table.checks) names.push_back(check.name);
+      throw_bad_input(
+          fmt::format("{}: table {} has no constraint {}", where(), table_, name_),
+          names.empty() ? "the table has no constraints (NOT NULL is changed by alter_column)"
+                        : fmt::format("its constraints are: {} (NOT NULL is changed by "
+                                      "alter_column)",
+                                      fmt::join(names, ", ")));
+    }
+    if (!key) return;
+    for (const auto& other : context.catalog->tables) {
+      for (const auto& foreign : other.foreign_keys) {
+        if (foreign.ref_table == table_ && same_set(foreign.ref_columns, *key)) {
+          throw_bad_input(
+              fmt::format("{}: foreign key {} of table {} references the key {}", where(),
+                          foreign.name, other.name, name_),
+              fmt::format("drop the foreign key first, in an earlier change (drop_constraint: "
+                          "{{table: {}, name: {}}})",
+                          other.name, foreign.name));
+        }
+      }
+    }
+  }
+
+  std::vector<Step> expand(const ChangeContext&) const override { return {}; }
+
+  std::vector<Step> contract(const ChangeContext& context) const override {
+    return {{.what = fmt::format("drop constraint {} of {}", name_, table_),
+             .sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                                context.table(table_), context.quote(name_))}};
+  }
+
+  std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
+
+ private:
+  std::string table_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> make_drop_constraint(const OperationSpec& spec) {
+  return std::make_unique<DropConstraint>(spec);
+}
+
+}  // namespace cutover::change

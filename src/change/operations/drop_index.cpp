@@ -1,0 +1,100 @@
+// drop_index: an index the new version no longer needs, dropped on complete.
+//
+//   - drop_index: {name: users_email_idx}
+//
+// The index serves both versions until complete, which drops it with DROP INDEX CONCURRENTLY
+// IF EXISTS (outside a transaction, without blocking writes; safe to run again). Start and
+// rollback do nothing. The index must exist in the base schema and must not back a constraint
+// (primary key, unique constraint, or the unique key a foreign key references): PostgreSQL
+// refuses to drop those, and complete must not fail; drop the constraint with drop_constraint.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "change/operation.h"
+#include "change/operation_args.h"
+#include "change/operations/operations.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+class DropIndex : public Operation {
+ public:
+  explicit DropIndex(const OperationSpec& spec) : Operation(spec) {
+    OperationArgs args(spec);
+    name_ = args.identifier("name");
+    args.reject_unknown();
+  }
+
+  void validate(const ChangeContext& context) const override {
+    const db::TableInfo* owner = nullptr;
+    const db::IndexInfo* index = nullptr;
+    for (const auto& table : context.catalog->tables) {
+      for (const auto& candidate : table.indexes) {
+        if (candidate.name == name_) {
+          owner = &table;
+          index = &candidate;
+        }
+      }
+    }
+    if (!index) {
+      throw_bad_input(
+          fmt::format("{}: there is no index {} in {}", where(), name_, context.base_schema),
+          "check the index's name (psql: \\di lists the indexes)");
+    }
+    std::string constraint;
+    if (index->primary) constraint = "the primary key of " + owner->name;
+    for (const auto& key : owner->unique_keys) {
+      if (key.name == name_) constraint = "unique constraint " + key.name + " of " + owner->name;
+    }
+    if (!constraint.empty()) {
+      throw_bad_input(fmt::format("{}: index {} backs {}", where(), name_, constraint),
+                      fmt::format("drop the constraint instead (drop_constraint: {{table: {}, "
+                                  "name: {}}}): its index goes with it",
+                                  owner->name, name_));
+    }
+    if (!index->unique) return;
+    for (const auto& table : context.catalog->tables) {
+      for (const auto& key : table.foreign_keys) {
+        if (key.ref_table == owner->name && same_set(key.ref_columns, index->columns)) {
+          throw_bad_input(
+              fmt::format("{}: foreign key {} of table {} references the key of index {}",
+                          where(), key.name, table.name, name_),
+              fmt::format("drop the foreign key first, in an earlier change (drop_constraint: "
+                          "{{table: {}, name: {}}})",
+                          table.name, key.name));
+        }
+      }
+    }
+  }
+
+  std::vector<Step> expand(const ChangeContext&) const override { return {}; }
+
+  std::vector<Step> contract(const ChangeContext& context) const override {
+    return {{.what = fmt::format("drop index {}", name_),
+             .sql = fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", context.table(name_)),
+             .outside_transaction = true}};
+  }
+
+  std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> make_drop_index(const OperationSpec& spec) {
+  return std::make_unique<DropIndex>(spec);
+}
+
+}  // namespace cutover::change

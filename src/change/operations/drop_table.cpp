@@ -1,0 +1,70 @@
+// drop_table: a table the new version no longer uses, dropped on complete.
+//
+//   - drop_table: {name: legacy_log}
+//
+// While both versions run, the table stays as it is for the old version, and the new version's
+// schema has no view of it (the base schema, later in its search_path, still shows it: the new
+// version must simply not use it). Complete drops it (DROP TABLE IF EXISTS: safe to run again);
+// rollback has nothing to undo. The table must exist, and no other table's foreign key may
+// reference it: DROP TABLE would refuse at complete, when there is no going back. Such a foreign
+// key is dropped first, by an earlier change (validation sees the database as it is before this
+// change, so a drop_constraint in the same file does not count).
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "change/operation.h"
+#include "change/operation_args.h"
+#include "change/operations/operations.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+class DropTable : public Operation {
+ public:
+  explicit DropTable(const OperationSpec& spec) : Operation(spec) {
+    OperationArgs args(spec);
+    name_ = args.identifier("name");
+    args.reject_unknown();
+  }
+
+  void validate(const ChangeContext& context) const override {
+    context.require_table(name_, where());
+    for (const auto& table : context.catalog->tables) {
+      if (table.name == name_) continue;
+      for (const auto& key : table.foreign_keys) {
+        if (key.ref_table != name_) continue;
+        throw_bad_input(
+            fmt::format("{}: foreign key {} of table {} references {}, so it cannot be dropped",
+                        where(), key.name, table.name, name_),
+            fmt::format("drop the foreign key first, in an earlier change "
+                        "(drop_constraint: {{table: {}, name: {}}}) or a migration",
+                        table.name, key.name));
+      }
+    }
+  }
+
+  std::vector<Step> expand(const ChangeContext&) const override { return {}; }
+
+  void shape(VersionShape& shape, const ChangeContext&) const override { shape.remove(name_); }
+
+  std::vector<Step> contract(const ChangeContext& context) const override {
+    return {{.what = fmt::format("drop table {}", name_),
+             .sql = fmt::format("DROP TABLE IF EXISTS {}", context.table(name_))}};
+  }
+
+  std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> make_drop_table(const OperationSpec& spec) {
+  return std::make_unique<DropTable>(spec);
+}
+
+}  // namespace cutover::change

@@ -1,0 +1,23 @@
+// One statement of a phase of a change, run with a short lock timeout and jittered retries.
+#pragma once
+
+#include <string>
+
+namespace cutover::change {
+
+struct Step {
+  std::string what;  // for progress and errors: "add shadow column users._cutover_email"
+  std::string sql;   // exactly one statement
+  // CREATE INDEX CONCURRENTLY and the like: run on its own, outside any transaction.
+  bool outside_transaction = false;
+  // Optional query that returns at least one row when the step is already done: the step is
+  // then skipped. Makes statements without IF [NOT] EXISTS (ADD CONSTRAINT, RENAME COLUMN, ...)
+  // safe to run again after a crash.
+  std::string done_if;
+  // For a CREATE INDEX CONCURRENTLY: the index it builds. Before each attempt the runner drops
+  // it when it exists but is INVALID (left by an interrupted or timed-out build), since
+  // IF NOT EXISTS would keep the broken one.
+  std::string builds_index;
+};
+
+}  // namespace cutover::change

@@ -1,0 +1,33 @@
+// The new version's schema of views (PostgreSQL).
+#include "change/version_schema.h"
+
+#include <fmt/format.h>
+
+namespace cutover::change {
+
+std::vector<Step> drop_version_schema(const ChangeContext& context) {
+  return {{fmt::format("drop version schema {}", context.change),
+           fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", context.quote(context.change)), false,
+           "", ""}};
+}
+
+std::vector<Step> create_version_schema(const ChangeContext& context, const VersionShape& shape) {
+  std::vector<Step> steps = drop_version_schema(context);
+  steps.push_back({fmt::format("create version schema {}", context.change),
+                   fmt::format("CREATE SCHEMA {}", context.quote(context.change)), false, "", ""});
+  for (const auto& table : shape.tables) {
+    std::string columns;
+    for (const auto& column : table.columns) {
+      if (!columns.empty()) columns += ", ";
+      columns += context.quote(column.column);
+      if (column.column != column.name) columns += " AS " + context.quote(column.name);
+    }
+    steps.push_back({fmt::format("create view {}.{}", context.change, table.view),
+                     fmt::format("CREATE VIEW {} AS SELECT {} FROM {}", context.view(table.view),
+                                 columns, context.table(table.table)),
+                     false, "", ""});
+  }
+  return steps;
+}
+
+}  // namespace cutover::change

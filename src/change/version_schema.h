@@ -1,0 +1,18 @@
+// The new version's schema (PostgreSQL): one simple view per table, in the new shape. Simple
+// views over one table are updatable, so the new version reads and writes through them.
+#pragma once
+
+#include <vector>
+
+#include "change/change_context.h"
+#include "change/step.h"
+#include "change/version_shape.h"
+
+namespace cutover::change {
+
+// Drops and creates the schema `context.change` with a view per table of `shape`.
+std::vector<Step> create_version_schema(const ChangeContext& context, const VersionShape& shape);
+// DROP SCHEMA IF EXISTS ... CASCADE: only views live there.
+std::vector<Step> drop_version_schema(const ChangeContext& context);
+
+}  // namespace cutover::change
