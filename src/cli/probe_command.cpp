@@ -10,6 +10,7 @@
 #include <exception>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -46,18 +47,20 @@ struct ProbeCliOptions {
 // mutex and a condition variable) is safe, unlike in a signal handler.
 class StopOnSignal {
  public:
-  explicit StopOnSignal(probe::Probe& probe) {
+  // Blocks the signals in this thread, so in every thread started after it: create it before
+  // the probe, whose watchdog thread starts with it, or a signal could land there and kill.
+  StopOnSignal() {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);  // before the probe starts its threads
-    waiter_ = std::thread([this, &probe] {
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    waiter_ = std::thread([this] {
       int signal = 0;
       sigwait(&signals_, &signal);
-      if (!done_) {
-        interrupted_ = true;
-        probe.stop();
-      }
+      if (done_) return;
+      interrupted_ = true;
+      std::lock_guard lock(mutex_);
+      if (probe_) probe_->stop();
     });
   }
   ~StopOnSignal() {
@@ -69,6 +72,12 @@ class StopOnSignal {
   StopOnSignal(const StopOnSignal&) = delete;
   StopOnSignal& operator=(const StopOnSignal&) = delete;
 
+  // From now on a signal stops `probe`; one that came earlier stops it at once.
+  void stop(probe::Probe& probe) {
+    std::lock_guard lock(mutex_);
+    probe_ = &probe;
+    if (interrupted_) probe.stop();
+  }
   bool interrupted() const { return interrupted_; }
 
  private:
@@ -76,6 +85,8 @@ class StopOnSignal {
   sigset_t previous_{};
   std::atomic<bool> done_{false};
   std::atomic<bool> interrupted_{false};
+  std::mutex mutex_;
+  probe::Probe* probe_ = nullptr;  // guarded by mutex_
   std::thread waiter_;
 };
 
@@ -105,13 +116,14 @@ int run_probe(const ProbeCliOptions& cli, Output& output) {
     throw_bad_input("--duration must be more than 0", "for example --duration 30s");
   }
 
+  StopOnSignal stop_on_signal;
   probe::Probe probe(options);
   probe.prepare();
 
   ProgressReporter progress(output, "probe", "ms", options.duration.count());
   bool interrupted = false;
   {
-    StopOnSignal stop_on_signal(probe);
+    stop_on_signal.stop(probe);
     probe.run([&](const probe::ProbeCounts& c) {
       progress.set_detail(fmt::format("reads {} ok {} failed, writes {} ok {} failed", c.reads_ok,
                                       c.reads_failed, c.writes_ok, c.writes_failed));
