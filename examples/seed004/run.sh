@@ -24,7 +24,7 @@ v1=$!
 sleep 2
 
 say "running: cutover change start $url split_addresses.yaml"
-"$cutover" change start "$url" "$here/split_addresses.yaml"
+"$cutover" change start "$url" "$here/split_addresses.yaml" --batch-size 250
 say "version 2 starts beside version 1: it writes users, then their address in addresses"
 "$here/app_v2.sh" "$database" "$scratch/v2.stop" "$scratch/v2.acked" "$scratch/v2.failed" &
 v2=$!

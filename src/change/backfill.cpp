@@ -72,15 +72,15 @@ class TableBackfill {
         options_(options) {
     const db::TableInfo& info = find_table(context);
     if (!info.primary_key || info.primary_key->columns.size() != 1) {
-      std::string has =
-          !info.primary_key
-              ? "it has none"
-              : fmt::format("its key has {} columns: {}", info.primary_key->columns.size(),
-                            fmt::join(info.primary_key->columns, ", "));
+      std::string has = !info.primary_key ? "it has none"
+                                          : fmt::format("its key has {} columns: {}",
+                                                        info.primary_key->columns.size(),
+                                                        fmt::join(info.primary_key->columns, ", "));
       throw_bad_input(
           fmt::format("table {} needs a primary key of one column to backfill; {}", name_, has),
-          fmt::format("add one (a column with unique, not null values and a PRIMARY KEY on it) "
-                      "to {}, or write the part of the change that fills {} as a sql operation",
+          fmt::format("give {} a primary key of one column (an identity column, for "
+                      "instance), or write the part of the change that fills {} as a sql "
+                      "operation",
                       name_, name_));
     }
     key_name_ = info.primary_key->columns.front();
@@ -89,8 +89,6 @@ class TableBackfill {
     if (touch_.empty()) touch_.push_back(key_);
     row_estimate_ = info.row_estimate;
   }
-
-  const std::string& name() const { return name_; }
 
   // Takes the upper bound (the largest key now) and the number of rows up to it.
   void take_bound(BackfillProgress& progress) {
@@ -139,8 +137,8 @@ class TableBackfill {
   Error row_error(const FailingRow& row) {
     std::string sample;
     try {
-      auto result = connection_.query(
-          fmt::format("SELECT * FROM {} WHERE {} = $1", table_, key_), {row.key});
+      auto result =
+          connection_.query(fmt::format("SELECT * FROM {} WHERE {} = $1", table_, key_), {row.key});
       if (!result.empty()) {
         for (size_t i = 0; i < result.columns.size(); ++i) {
           const db::Value& value = result.rows[0][i];
@@ -175,9 +173,10 @@ class TableBackfill {
                     "check the table's name and the schema (--schema) of the change");
   }
 
-  // The key as text, as the progress stores it.
+  // The key as text, as the progress stores it, for a select list. Named apart from the key,
+  // so that an ORDER BY of the key orders by the key itself, not by its text.
   std::string key_text() const {
-    return flavor_ == db::Flavor::kPostgres ? key_ + "::text" : key_;
+    return flavor_ == db::Flavor::kPostgres ? key_ + "::text AS _cutover_key_text" : key_;
   }
 
   // "key > $n AND key <= $m" for `range`, its parameters appended to `params`.
@@ -193,7 +192,8 @@ class TableBackfill {
 
   BatchResult postgres_batch(const KeyRange& range, std::int64_t limit) {
     // The batch's last key comes from the keys chosen, not from the rows updated, so that a
-    // batch whose rows were all deleted meanwhile does not end the backfill early.
+    // batch whose rows were all deleted meanwhile does not end the backfill early. The key is
+    // ordered as itself, not as its text (an output named like the column would be).
     db::Params params;
     std::string range_sql = where(range, params);
     params.emplace_back(limit);
@@ -202,11 +202,11 @@ class TableBackfill {
                     "ORDER BY {key} LIMIT ${limit}), "
                     "touched AS (UPDATE {table} AS _cutover_row SET {set} FROM batch "
                     "WHERE _cutover_row.{key} = batch._cutover_key RETURNING 1) "
-                    "SELECT (SELECT _cutover_key::text FROM batch ORDER BY _cutover_key DESC "
-                    "LIMIT 1), (SELECT count(*) FROM batch), (SELECT count(*) FROM touched)",
-                    fmt::arg("key", key_), fmt::arg("table", table_),
-                    fmt::arg("range", range_sql), fmt::arg("limit", params.size()),
-                    fmt::arg("set", set_list("_cutover_row."))),
+                    "SELECT (SELECT batch._cutover_key::text AS _cutover_last FROM batch "
+                    "ORDER BY batch._cutover_key DESC LIMIT 1), (SELECT count(*) FROM batch), "
+                    "(SELECT count(*) FROM touched)",
+                    fmt::arg("key", key_), fmt::arg("table", table_), fmt::arg("range", range_sql),
+                    fmt::arg("limit", params.size()), fmt::arg("set", set_list("_cutover_row."))),
         params);
     const db::Row& row = result.rows.at(0);
     return BatchResult{row[1].as_int(), row[2].as_int(), row[0].as_optional_text()};
@@ -254,18 +254,17 @@ class TableBackfill {
     std::string range_sql = where(range, params);
     params.emplace_back(limit);
     std::vector<std::string> keys;
-    auto result = connection_.query(
-        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ${}", key_text(), table_,
-                    range_sql, key_, params.size()),
-        params);
+    auto result = connection_.query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ${}",
+                                                key_text(), table_, range_sql, key_, params.size()),
+                                    params);
     for (const auto& row : result.rows) keys.push_back(row[0].text());
     return keys;
   }
 
   // keys[begin, end) failed together with `failure`; `before` is the key before keys[begin].
   std::optional<FailingRow> locate(const std::optional<std::string>& before,
-                                   const std::vector<std::string>& keys, size_t begin,
-                                   size_t end, const Error& failure) {
+                                   const std::vector<std::string>& keys, size_t begin, size_t end,
+                                   const Error& failure) {
     if (end - begin == 1) return FailingRow{keys[begin], failure};
     size_t middle = begin + (end - begin) / 2;
     std::optional<std::string> before_second = keys[middle - 1];
@@ -322,15 +321,17 @@ class TableBackfill {
   }
 
   Error gave_up(const KeyRange& range, const db::LockRetry& retry, const Error& last) const {
-    Error error(
-        ErrorCode::kConflict,
-        fmt::format("backfill of table {}: the batch after {} = {} gave up after {} lock "
-                    "conflicts in {} s: {}",
-                    name_, key_name_, range.after ? shorten(*range.after) : "(the first)",
-                    retry.conflicts(), retry.elapsed().count() / 1000, last.message()),
-        "the application holds locks on rows of " + name_ +
-            " for long; start the change again later (the backfill resumes where it stopped), "
-            "or raise --retry-for");
+    std::string batch =
+        range.after ? fmt::format("the batch after {} = {}", key_name_, shorten(*range.after))
+                    : std::string("the first batch");
+    Error error(ErrorCode::kConflict,
+                fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} "
+                            "s: {}",
+                            name_, batch, retry.conflicts(),
+                            static_cast<double>(retry.elapsed().count()) / 1000.0, last.message()),
+                "other sessions held locks the backfill of " + name_ +
+                    " needs for longer than --retry-for; start the change again later (the "
+                    "backfill resumes where it stopped), or raise --retry-for");
     error.with_sqlstate(last.sqlstate());
     return error;
   }
@@ -342,7 +343,7 @@ class TableBackfill {
   const BackfillOptions& options_;
   db::Catalog catalog_;  // introspected when the context has no catalog
   std::string key_name_;
-  std::string key_;       // quoted
+  std::string key_;                 // quoted
   std::vector<std::string> touch_;  // quoted columns the UPDATE sets to themselves
   std::int64_t row_estimate_ = -1;
   std::chrono::milliseconds last_attempt_{0};
@@ -402,8 +403,8 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
   if (progress.table.empty()) progress.table = target.table;
   if (progress.table != target.table) {
     throw Error(ErrorCode::kOperationFailed,
-                fmt::format("backfill of table {} was given the progress of table {}",
-                            target.table, progress.table));
+                fmt::format("backfill of table {} was given the progress of table {}", target.table,
+                            progress.table));
   }
   if (progress.done) return;
   if (options.batch_size <= 0) {
@@ -436,7 +437,17 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
   std::int64_t size = options.batch_size;
   bool first = true;
   while (!progress.done) {
-    if (!first && options.pause.count() > 0) std::this_thread::sleep_for(options.pause);
+    if (!first) {
+      // SQLite has one writer at a time, and its busy handler polls with growing sleeps: a
+      // backfill that takes the lock again at once starves the application's writers. Resting
+      // as long as the batch held the lock leaves them at least half of the time.
+      auto rest = options.pause;
+      if (connection.server().flavor == db::Flavor::kSqlite) {
+        rest = std::max(rest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  backfill.last_attempt()));
+      }
+      if (rest.count() > 0) std::this_thread::sleep_for(rest);
+    }
     first = false;
 
     KeyRange range{progress.last_key, *progress.upper_bound};

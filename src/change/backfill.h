@@ -38,19 +38,36 @@ struct BackfillProgress {
   std::int64_t rows_estimate = 0;  // rows up to the bound when it was taken (for the ETA)
   bool done = false;
 
+  // {"table", "upper_bound", "bound_taken", "last_key", "rows_done", "rows_estimate", "done"};
+  // keys are text (as the database prints them) or null.
   nlohmann::json to_json() const;
+  // The inverse of to_json(); missing fields other than "table" take their defaults. Throws
+  // Error(kOperationFailed) when `stored` is not such an object.
   static BackfillProgress from_json(const nlohmann::json& stored);
 };
 
 // Runs (or resumes) the backfill of `target` on `connection` (outside any transaction; the
-// session is the old version's: cutover.version unset). Each batch is one short transaction:
-// `UPDATE t SET <touch> = <touch> WHERE key IN (the next batch_size keys after last_key, up to
-// upper_bound)`, retried on lock conflicts per options.retry. Shows progress (rows, rate, ETA)
-// on `output`, and calls `checkpoint` after every batch with the progress to save.
-// Throws Error(kBadInput) naming the table when it has no primary key of one column.
-// When a batch fails for a row's data (an `up` expression that fails on it, a constraint),
-// finds one such row by splitting the batch and throws Error(kBadInput) whose message shows
-// that row's key and columns, and the database's error.
+// session is the old version's: cutover.version unset). Sets the session's timeouts to
+// {options.retry.lock_timeout, no statement limit} and leaves them so.
+// The key is the table's primary key (from context.catalog, else introspected); it must be one
+// column. When progress.bound_taken is false, first takes the largest key as upper_bound and
+// the rows up to it as rows_estimate (an exact count below two million rows by the
+// statistics, else the statistics), and calls `checkpoint`. Then each batch is one short
+// transaction that touches the next batch_size keys after last_key, up to upper_bound, in key
+// order (`UPDATE t SET <touch> = <touch>`), retried on lock conflicts per options.retry, with
+// options.pause between batches; with options.target_batch, the size adapts (between 10 and
+// 50 x batch_size) so that a batch takes about that long. Calls `checkpoint` after every batch
+// with the progress to save (keys as the database prints them as text); an exception from
+// `checkpoint` ends the backfill and passes through, and the next run redoes at most the batch
+// whose checkpoint was lost. Shows progress (rows, rate, ETA) on `output`. Returns at once when
+// progress.done.
+// Throws Error(kBadInput) naming the table when it has no primary key of one column, or is
+// missing. Throws Error(kConflict) when a batch still meets lock conflicts after
+// options.retry.retry_for. When a batch fails for a row's data (an `up` expression that fails
+// on it, a constraint), splits the batch (committing the parts that go through) until one row
+// fails alone, and throws Error(kBadInput) whose message shows the table, that row's key and
+// columns, and the database's error (its SQLSTATE kept). Other errors (a lost connection, a
+// cancelled statement) pass through unchanged.
 void run_backfill(db::Connection& connection, const ChangeContext& context,
                   const BackfillTarget& target, BackfillProgress& progress,
                   const BackfillOptions& options, Output& output,

@@ -391,8 +391,7 @@ class MigrateLockHolder : public testing::TestWithParam<Backend> {
   fs::path record_path() const { return work_ / "probe.json"; }
 
   // Starts `cutover probe` on the scratch database and returns once it has acknowledged writes.
-  // It runs for a fixed time, long enough to cover the migration (checked at the end): stopping
-  // it with SIGINT would be the better signal, but see expect_probe_saw_no_failure().
+  // It runs for a fixed time, long enough to cover the migration (checked at the end).
   std::unique_ptr<SpawnedProcess> start_probe() {
     auto probe = std::make_unique<SpawnedProcess>(std::vector<std::string>{
         CUTOVER_BINARY, "probe", scratch_.url(), "--duration", "12s", "--readers", "2", "--writers",
@@ -421,8 +420,6 @@ class MigrateLockHolder : public testing::TestWithParam<Backend> {
   // Waits for the probe to finish and checks that it ran until after `migrate_ended` (wall
   // clock, ms since the epoch), that no read or write of its own table failed and that no
   // acknowledged write went missing.
-  // (SIGINT would end it at the right moment, but the probe's watchdog thread starts before
-  // SIGINT is blocked, so the signal kills the process without a record: exit 130.)
   void expect_probe_saw_no_failure(SpawnedProcess& probe, std::int64_t migrate_ended) {
     ProcessResult r = probe.wait(std::chrono::seconds(60));
     EXPECT_EQ(r.exit_code, 0) << describe(r);
@@ -537,6 +534,37 @@ TEST_P(MigrateLockHolder, LockHeldPastRetryForFailsNamingFileLockTimeoutAndRetri
 
   expect_probe_saw_no_failure(*probe, migrate_ended);
 }
+
+// PostgreSQL: a CREATE INDEX CONCURRENTLY that gives up waiting for a writer leaves an INVALID
+// index behind. IF NOT EXISTS would keep it; the retry drops it and builds it again.
+using MigrateConcurrentIndex = MigrateLockHolder;
+
+TEST_P(MigrateConcurrentIndex, InvalidIndexLeftByATimedOutBuildIsDroppedAndBuiltAgain) {
+  auto holder = hold_a_lock_on_t();
+  SpawnedProcess migrate_run(migrate_argv(scratch_.url(), kCases / "concurrent_index",
+                                          {"--lock-timeout", "300ms", "--retry-for", "60s"}));
+  auto c = scratch_.connect();
+  const std::string count_of =
+      "SELECT count(*) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
+      "WHERE x.relname = 't_v_idx' AND ";
+  const std::string valid = count_of + "i.indisvalid", invalid = count_of + "NOT i.indisvalid";
+  poll_until("a timed-out build left t_v_idx INVALID and migrate retried", [&] {
+    require_running(migrate_run, "migrate");
+    return scalar_int(*c, invalid) == 1 &&
+           events_named(events_of(migrate_run.output_so_far()), "retry").size() >= 2;
+  });
+  holder->rollback();
+
+  ProcessResult r = migrate_run.wait(std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(scalar_int(*c, valid), 1) << "the index is valid";
+  EXPECT_EQ(scalar_int(*c, invalid), 0) << "no INVALID leftover";
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM pg_class WHERE relname LIKE 't_v_idx%'"), 1);
+  EXPECT_NE(r.out.find("INVALID"), std::string::npos) << "the drop was announced\n" << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MigrateConcurrentIndex, testing::Values(Backend::kPostgres),
+                         backend_param_name);
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MigrateLockHolder, testing::Values(Backend::kPostgres),
                          backend_param_name);

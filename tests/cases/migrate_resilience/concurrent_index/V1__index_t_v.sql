@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY t_v_idx ON t (v);
