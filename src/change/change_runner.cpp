@@ -114,6 +114,11 @@ ChangeRecord ChangeRunner::require_active(const char* command) {
 
 ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   db::Flavor flavor = session_->connection->server().flavor;
+  if (flavor == db::Flavor::kPostgres && spec.name == session_->base_schema) {
+    throw_bad_input(fmt::format("the change is named {}, like the schema it changes", spec.name),
+                    "the change's name is the schema of the new version's views: give the change "
+                    "another name (name: in the file)");
+  }
   Operations operations = make_operations(spec, flavor);
   ChangeState& state = *session_->state;
   auto existing = state.active();

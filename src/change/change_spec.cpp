@@ -2,6 +2,7 @@
 #include "change/change_spec.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -142,8 +143,15 @@ OperationSpec read_operation(const YAML::Node& item, int index, const std::strin
   const int line = line_of(item);
   const std::string number = fmt::format("operation {}", index + 1);
   if (!item.IsMap() || item.size() != 1) {
-    const std::string shape =
-        item.IsMap() ? fmt::format("a mapping with {} keys", item.size()) : describe(item);
+    std::string shape = describe(item);
+    if (item.IsMap() && item.size() == 0) shape = "an empty mapping";
+    if (item.IsMap() && item.size() > 1) {
+      std::vector<std::string> keys;
+      for (const auto& entry : item) {
+        keys.push_back(entry.first.IsScalar() ? entry.first.Scalar() : "?");
+      }
+      shape = fmt::format("a mapping with {} keys ({})", keys.size(), fmt::join(keys, ", "));
+    }
     fail_at(file, line,
             fmt::format("{} is {}, not a mapping with one key (its kind)", number, shape),
             kOperationForm);

@@ -2,6 +2,7 @@
 #include "change/operation_args.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -114,7 +115,8 @@ std::optional<bool> OperationArgs::optional_bool(const std::string& field) {
   const nlohmann::json* value = find(field);
   if (value == nullptr) return std::nullopt;
   if (!value->is_boolean()) {
-    fail(field, "must be true or false", "write true or false, without quotes");
+    fail(field, "must be true or false",
+         "write true or false, without quotes (yes, no, on and off are text here)");
   }
   return value->get<bool>();
 }
@@ -230,7 +232,6 @@ void OperationArgs::reject_unknown() const {
   }
 
   std::vector<std::string> hints;
-  if (!guesses.empty()) hints.push_back(fmt::format("did you mean {}?", fmt::join(guesses, ", ")));
   for (const auto& [parent, names] : known) {
     if (names.empty()) {
       hints.push_back(fmt::format("{} takes no fields", owner(parent)));
@@ -238,9 +239,12 @@ void OperationArgs::reject_unknown() const {
       hints.push_back(fmt::format("{} takes: {}", owner(parent), fmt::join(names, ", ")));
     }
   }
-  throw_bad_input(fmt::format("{}: unknown field{} {}", spec_.where(),
-                              unknown.size() > 1 ? "s" : "", fmt::join(unknown, ", ")),
-                  fmt::format("{}", fmt::join(hints, "; ")));
+  throw_bad_input(
+      fmt::format("{}: unknown field{} {}", spec_.where(), unknown.size() > 1 ? "s" : "",
+                  fmt::join(unknown, ", ")),
+      fmt::format("{}{}",
+                  guesses.empty() ? "" : fmt::format("did you mean {}? ", fmt::join(guesses, ", ")),
+                  fmt::join(hints, "; ")));
 }
 
 void check_identifier(const std::string& name, const std::string& where, const std::string& field) {
