@@ -324,7 +324,7 @@ class TableBackfill {
     std::string batch =
         range.after ? fmt::format("the batch after {} = {}", key_name_, shorten(*range.after))
                     : std::string("the first batch");
-    Error error(ErrorCode::kConflict,
+    Error error(ErrorCode::kOperationFailed,
                 fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} "
                             "s: {}",
                             name_, batch, retry.conflicts(),

@@ -93,6 +93,11 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
                     "on MariaDB, use cutover migrate with online DDL (ALGORITHM=INPLACE)");
   }
   session_->base_schema = sqlite ? "main" : options_.schema;
+  if (!sqlite) {
+    // cutover's own writes (the backfill above all) are the old version's, whatever the role
+    // or the URL set: the triggers then compute the new shape from the old.
+    session_->connection->query("SELECT set_config('cutover.version', '', false)");
+  }
   session_->state = std::make_unique<ChangeState>(*session_->connection);
   session_->state->ensure_table();
 }
@@ -153,6 +158,14 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   ChangeContext context = session_->context(spec.name);
   if (!existing) {
     // Everything is checked before anything changes.
+    if (flavor == db::Flavor::kPostgres &&
+        !session_->connection->query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {spec.name})
+             .empty()) {
+      throw_bad_input(
+          fmt::format("a schema named {} exists already: the change's views would replace it",
+                      spec.name),
+          "give the change another name (name: in the file)");
+    }
     for (const auto& op : operations) op->validate(context);
     ChangeRecord record;
     record.name = spec.name;
@@ -230,6 +243,10 @@ ChangeRecord ChangeRunner::complete() {
   session_->state->set_phase(record.name, ChangePhase::kCompleting);
   try {
     for (const auto& op : operations) steps.run(op->contract(context));
+    // The tables have the new shape now: new-version clients whose search_path names the
+    // version schema before the base schema fall through to the tables themselves, and no view
+    // is left to hold a later change's columns.
+    if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));
   } catch (const Error& e) {
     session_->state->set_error(record.name, e.message());
     throw;

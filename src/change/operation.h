@@ -47,8 +47,8 @@ class Operation {
   // Changes the new version's view of the schema.
   virtual void shape(VersionShape&, const ChangeContext&) const {}
 
-  // Complete: drop what only the old version needed, rename shadows into place. Runs after the
-  // version schema is dropped.
+  // Complete: drop what only the old version needed, rename shadows into place. The version
+  // schema's views follow renamed columns; they are dropped after the contract.
   virtual std::vector<Step> contract(const ChangeContext& context) const = 0;
   // Rollback: undo expand and after_backfill. Operations are rolled back in reverse order.
   virtual std::vector<Step> rollback(const ChangeContext& context) const = 0;

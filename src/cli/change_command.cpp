@@ -80,6 +80,11 @@ void print_status(Output& output, const change::ChangeRecord& record) {
              "rollback removes it\n";
       break;
     case change::ChangePhase::kStarted:
+      if (record.base_schema == "main") {  // SQLite: one shape serves both versions
+        out << "  next        both versions work. Then: cutover change complete, or cutover "
+               "change rollback\n";
+        break;
+      }
       out << fmt::format(
           "  next        both versions work; new-version clients use search_path={0},{1} and "
           "cutover.version={0}. Then: cutover change complete, or cutover change rollback\n",
@@ -101,6 +106,7 @@ int report(Output& output, const char* event, const change::ChangeRecord& record
   if (output.json()) {
     nlohmann::json j = describe(record);
     j["event"] = event;
+    if (std::string_view(event) == "rolled_back") j["phase"] = "rolled_back";
     output.event(j);
   } else {
     output.out() << line << "\n";
@@ -130,8 +136,9 @@ int run_complete(const ChangeCliOptions& o, Output& output) {
   change::ChangeRunner runner(to_options(o), output);
   auto record = runner.complete();
   return report(output, "completed", record,
-                fmt::format("change {} completed: the tables have the new shape; old-version "
-                            "clients must be gone now",
+                fmt::format("change {} completed: the tables have the new shape and the "
+                            "version schema is gone (clients whose search_path names it use "
+                            "the tables themselves); old-version clients must be gone now",
                             record.name));
 }
 
