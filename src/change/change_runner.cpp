@@ -190,8 +190,22 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
         it = progress.end() - 1;
       }
       if (it->done) continue;
-      run_backfill(*session_->connection, context, target, *it, options_.backfill, output_,
-                   [&](const BackfillProgress&) { state.save_backfill(spec.name, progress); });
+      try {
+        run_backfill(*session_->connection, context, target, *it, options_.backfill, output_,
+                     [&](const BackfillProgress&) { state.save_backfill(spec.name, progress); });
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kBadInput) throw;
+        // Say which operations' expressions ran on that table's rows.
+        std::vector<std::string> suspects;
+        for (const auto& op : operations) {
+          for (const auto& t : op->backfill(context)) {
+            if (t.table == target.table) suspects.push_back(op->where());
+          }
+        }
+        throw Error(ErrorCode::kBadInput,
+                    fmt::format("{}: {}", fmt::join(suspects, ", "), e.message()), e.hint())
+            .with_sqlstate(e.sqlstate());
+      }
       state.save_backfill(spec.name, progress);
     }
     for (const auto& op : operations) steps.run(op->after_backfill(context));

@@ -64,8 +64,9 @@ nlohmann::json describe(const change::ChangeRecord& record) {
 void print_status(Output& output, const change::ChangeRecord& record) {
   auto& out = output.out();
   out << fmt::format("change {}: {}\n", record.name, change::phase_name(record.phase));
-  out << fmt::format("  file        {} ({} operations)\n", record.spec.file,
-                     record.spec.operations.size());
+  std::size_t count = record.spec.operations.size();
+  out << fmt::format("  file        {} ({} operation{})\n", record.spec.file, count,
+                     count == 1 ? "" : "s");
   out << fmt::format("  started at  {}, last step {}\n", record.started_at, record.updated_at);
   for (const auto& progress : record.backfill) {
     std::string state = progress.done ? "done" : "in progress";

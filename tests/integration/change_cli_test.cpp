@@ -1,0 +1,714 @@
+// `cutover change` as a user runs it (the real binary): kill -9 in the middle of the backfill,
+// then status, resume and rollback; a backfill under heavy inserts; bad input refused with
+// nothing changed; DDL steps that wait out a lock holder.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "db/connection.h"
+#include "support/process.h"
+#include "support/spawned_process.h"
+#include "support/test_servers.h"
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::Backend;
+using test::ProcessResult;
+using test::ScratchDatabase;
+using test::SpawnedProcess;
+
+const fs::path kCases = fs::path(CUTOVER_CASES_DIR) / "change_cli";
+// Rows of tests/cases/change_cli/users (keys 1..kUsers) and small (keys 1..kSmallUsers).
+constexpr std::int64_t kUsers = 300'000;
+constexpr std::int64_t kSmallUsers = 5'000;
+// The batch size of the slow backfills; a batch may commit before its progress is saved.
+constexpr std::int64_t kBatch = 500;
+
+bool is_postgres(Backend backend) { return backend == Backend::kPostgres; }
+
+std::string describe(const ProcessResult& r) {
+  return "exit code " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Polls `done` every 20 ms until it is true; throws after `limit` naming what never happened.
+template <typename Done>
+void poll_until(const std::string& what, Done done,
+                std::chrono::seconds limit = std::chrono::seconds(120)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("timed out waiting until " + what);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Throws with the process's output when it is no longer running: a condition it was meant to
+// reach while running never will be.
+void require_running(SpawnedProcess& process, const std::string& what) {
+  if (process.running()) return;
+  ProcessResult r = process.wait();
+  throw std::runtime_error(what + " exited before the test could act: " + describe(r));
+}
+
+// The JSON events of a --json run: one object per complete line. A line that is not JSON fails
+// the test (--json promises one object per line) and is skipped.
+std::vector<json> events_of(const std::string& out) {
+  std::vector<json> events;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (lines.eof() && !out.ends_with('\n')) break;  // a line still being written
+    if (line.empty()) continue;
+    try {
+      events.push_back(json::parse(line));
+    } catch (const json::exception&) {
+      ADD_FAILURE() << "not a JSON line on stdout: " << line;
+    }
+  }
+  return events;
+}
+
+std::vector<json> events_named(const std::vector<json>& events, const std::string& name) {
+  std::vector<json> out;
+  for (const auto& e : events) {
+    if (e.is_object() && e.value("event", "") == name) out.push_back(e);
+  }
+  return out;
+}
+
+// `cutover [--json] change ARGS...`
+std::vector<std::string> change_argv(const std::vector<std::string>& args, bool json_output) {
+  std::vector<std::string> argv = {CUTOVER_BINARY};
+  if (json_output) argv.push_back("--json");
+  argv.push_back("change");
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+ProcessResult run_change(const std::vector<std::string>& args, bool json_output = false,
+                         std::chrono::seconds timeout = std::chrono::seconds(600)) {
+  return test::run_process(change_argv(args, json_output), {}, timeout);
+}
+
+// The one error event of a failed --json run; fails the test when there is not exactly one.
+json error_event(const ProcessResult& r) {
+  auto errors = events_named(events_of(r.out), "error");
+  if (errors.size() != 1) {
+    ADD_FAILURE() << "expected one error event: " << describe(r);
+    return json::object();
+  }
+  return errors.front();
+}
+
+std::int64_t scalar_int(db::Connection& c, const std::string& sql, const db::Params& params = {}) {
+  return c.query(sql, params).scalar().as_int();
+}
+
+// Runs the statements of an SQL file of tests/cases/change_cli: each ends with `;` at the end of
+// a line; lines starting with `--` are skipped.
+void run_sql_file(db::Connection& c, const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  std::string statement, line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("--")) continue;
+    statement += line + "\n";
+    auto end = line.find_last_not_of(" \t\r");
+    if (end != std::string::npos && line[end] == ';') {
+      c.execute(statement);
+      statement.clear();
+    }
+  }
+  if (statement.find_first_not_of(" \t\r\n") != std::string::npos) {
+    throw std::runtime_error(file.string() + " ends with a statement without `;`");
+  }
+}
+
+// `name.sql` on PostgreSQL, `name.sqlite.sql` on SQLite, in case folder `folder`.
+fs::path sql_file(const std::string& folder, const std::string& name, Backend backend) {
+  return kCases / folder / (name + (is_postgres(backend) ? ".sql" : ".sqlite.sql"));
+}
+
+// The path of `program` as PATH finds it; fails the test (and returns the name) when it does not.
+std::string find_program(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  ADD_FAILURE() << program << " is not on PATH (scripts/setup installs it)";
+  return program;
+}
+
+// The base schema as a text to compare: `pg_dump --schema-only -n public` without its
+// \restrict lines (a random key per run) on PostgreSQL; sqlite_master without cutover's state
+// table on SQLite. Fails the test when pg_dump fails.
+std::string schema_dump(const ScratchDatabase& scratch, Backend backend) {
+  if (is_postgres(backend)) {
+    ProcessResult r = test::run_process({find_program("pg_dump"), "--schema-only", "--no-owner",
+                                         "-n", "public", "-d", scratch.url()});
+    EXPECT_EQ(r.exit_code, 0) << "pg_dump: " << describe(r);
+    std::istringstream lines(r.out);
+    std::string dump, line;
+    while (std::getline(lines, line)) {
+      if (line.starts_with("\\restrict") || line.starts_with("\\unrestrict")) continue;
+      dump += line + "\n";
+    }
+    EXPECT_TRUE(contains(dump, "CREATE TABLE public.users")) << "pg_dump shows no users:\n" << dump;
+    return dump;
+  }
+  auto c = scratch.connect();
+  std::string dump;
+  for (const auto& row :
+       c->query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name <> "
+                "'_cutover_changes' ORDER BY type, name")
+           .rows) {
+    for (const auto& value : row) dump += (value.is_null() ? "NULL" : value.text()) + " | ";
+    dump += "\n";
+  }
+  EXPECT_TRUE(contains(dump, "CREATE TABLE users")) << "sqlite_master shows no users:\n" << dump;
+  return dump;
+}
+
+// The active change as the state table holds it: {name, phase, backfill: [...]}, or nullopt.
+std::optional<json> active_change(db::Connection& c, Backend backend) {
+  std::string table = is_postgres(backend) ? "cutover.changes" : "_cutover_changes";
+  std::string exists = is_postgres(backend)
+                           ? "SELECT count(*) FROM pg_tables WHERE schemaname = 'cutover' AND "
+                             "tablename = 'changes'"
+                           : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                             "'_cutover_changes'";
+  if (scalar_int(c, exists) == 0) return std::nullopt;
+  auto result = c.query("SELECT name, phase, backfill FROM " + table + " WHERE active = 1");
+  if (result.empty()) return std::nullopt;
+  const db::Row& row = result.rows[0];
+  return json{
+      {"name", row[0].text()}, {"phase", row[1].text()}, {"backfill", json::parse(row[2].text())}};
+}
+
+// The backfill progress of table users in a state or status object; a null json when none.
+json users_progress(const json& change) {
+  if (!change.contains("backfill") || !change["backfill"].is_array()) return json();
+  for (const auto& p : change["backfill"]) {
+    if (p.value("table", "") == "users") return p;
+  }
+  return json();
+}
+
+// `cutover --json change status URL`, parsed; fails the test unless it prints one JSON object.
+json status_json(const std::string& url) {
+  ProcessResult r = run_change({"status", url}, true);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  auto events = events_of(r.out);
+  if (events.size() != 1 || !events[0].is_object()) {
+    ADD_FAILURE() << "status --json prints one JSON object: " << describe(r);
+    return json::object();
+  }
+  return events[0];
+}
+
+// The changes the tests run, and how to tell that a row of users has its new shape.
+struct Variant {
+  const char* test_name;
+  const char* file;    // under tests/cases/change_cli/changes
+  const char* change;  // its name
+  const char* table;   // the table the new shape lives in: users or the split's child
+};
+
+const Variant kSplit{"SplitToTable", "split_addresses.yaml", "split_addresses", "addresses"};
+const Variant kAddColumn{"AddColumn", "add_email.yaml", "add_email", "users"};
+
+struct Param {
+  Backend backend;
+  Variant variant;
+};
+
+// For gtest's messages and ctest's test list.
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << test::backend_name(p.backend) << " " << p.variant.change;
+}
+
+std::string param_name(const testing::TestParamInfo<Param>& info) {
+  return info.param.variant.test_name;
+}
+
+// SQL: the number of rows of users with key <= $1 whose new shape does not say what their old
+// columns say (add_email: the column before complete, its shadow on PostgreSQL; split: a child
+// row with the same address).
+std::string unfilled_sql(const Param& p) {
+  bool pg = is_postgres(p.backend);
+  std::string distinct = pg ? " IS DISTINCT FROM " : " IS NOT ";
+  if (std::string(p.variant.change) == "add_email") {
+    return std::string("SELECT count(*) FROM users WHERE id <= $1 AND ") +
+           (pg ? "_cutover_email" : "email") + distinct + "lower(username) || '@example.com'";
+  }
+  return "SELECT count(*) FROM users u LEFT JOIN addresses a ON a.user_id = u.id WHERE u.id <= "
+         "$1 AND (a.user_id IS NULL OR a.address_line_1" +
+         distinct + "u.address_line_1 OR a.address_line_2" + distinct + "u.address_line_2)";
+}
+
+// SQL: the number of rows of users that have their new shape at all.
+std::string filled_sql(const Param& p) {
+  if (std::string(p.variant.change) == "add_email") {
+    return std::string("SELECT count(*) FROM users WHERE ") +
+           (is_postgres(p.backend) ? "_cutover_email" : "email") + " IS NOT NULL";
+  }
+  return "SELECT count(*) FROM addresses";
+}
+
+class ChangeCliTest : public testing::TestWithParam<Param> {
+ protected:
+  Backend backend() const { return GetParam().backend; }
+  const Variant& variant() const { return GetParam().variant; }
+  fs::path change_file() const { return kCases / "changes" / variant().file; }
+  const std::string& url() const { return scratch_.url(); }
+
+  void setup(const std::string& folder, bool touch_log = false) {
+    auto c = scratch_.connect();
+    run_sql_file(*c, sql_file(folder, "setup", backend()));
+    if (touch_log) run_sql_file(*c, sql_file(folder, "touch_log", backend()));
+  }
+
+  // `change start URL FILE extra...`
+  std::vector<std::string> start_args(const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> args = {"start", url(), change_file().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  std::int64_t unfilled_up_to(std::int64_t key) {
+    auto c = scratch_.connect();
+    return scalar_int(*c, unfilled_sql(GetParam()), {key});
+  }
+
+  std::int64_t filled() {
+    auto c = scratch_.connect();
+    return scalar_int(*c, filled_sql(GetParam()));
+  }
+
+  // Starts a slow `cutover --json change start`, waits until the state shows a few batches of
+  // the backfill done, and kills it with SIGKILL. Returns the state as the kill left it.
+  json start_and_kill_in_the_backfill() {
+    SpawnedProcess start(change_argv(
+        start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "20ms"}), true));
+    auto observer = scratch_.connect();
+    poll_until("the backfill has done 4 batches", [&] {
+      require_running(start, "change start");
+      auto change = active_change(*observer, backend());
+      if (!change || change->value("phase", "") != "backfilling") return false;
+      json progress = users_progress(*change);
+      return progress.is_object() && progress.value("rows_done", 0) >= 4 * kBatch;
+    });
+    start.kill(SIGKILL);
+    ProcessResult r = start.wait(std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 128 + SIGKILL) << describe(r);
+
+    auto change = active_change(*observer, backend());
+    if (!change) {
+      ADD_FAILURE() << "no active change after the kill";
+      return json::object();
+    }
+    return *change;
+  }
+
+  ScratchDatabase scratch_{GetParam().backend};
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. kill -9 in the middle of the backfill.
+
+using ChangeKillNine = ChangeCliTest;
+
+TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) {
+  setup("users", /*touch_log=*/true);
+  json killed = start_and_kill_in_the_backfill();
+  ASSERT_EQ(killed.value("phase", ""), "backfilling") << killed;
+  json progress = users_progress(killed);
+  ASSERT_TRUE(progress.is_object()) << killed;
+  const std::int64_t rows_done = progress.value("rows_done", std::int64_t{-1});
+  ASSERT_TRUE(progress["last_key"].is_string()) << progress;
+  const std::int64_t last_key = std::stoll(progress["last_key"].get<std::string>());
+  EXPECT_EQ(progress.value("upper_bound", json()), std::to_string(kUsers)) << progress;
+  EXPECT_FALSE(progress.value("done", true)) << progress;
+  ASSERT_GE(rows_done, 4 * kBatch) << progress;
+  ASSERT_LT(rows_done, kUsers) << progress;
+
+  // What the state calls done is done: every row up to the last key has its new shape, and at
+  // most the one batch that committed before its progress was saved is filled beyond it.
+  EXPECT_EQ(last_key, rows_done) << "keys 1..N, each touched once: " << progress;
+  EXPECT_EQ(unfilled_up_to(last_key), 0) << progress;
+  std::int64_t filled_rows = filled();
+  EXPECT_GE(filled_rows, rows_done);
+  EXPECT_LE(filled_rows, rows_done + kBatch);
+
+  // status, for people: the phase, the rows done, what to do next.
+  ProcessResult human = run_change({"status", url()});
+  ASSERT_EQ(human.exit_code, 0) << describe(human);
+  EXPECT_TRUE(contains(human.out, std::string("change ") + variant().change + ": backfilling"))
+      << human.out;
+  EXPECT_TRUE(contains(human.out, "users: " + std::to_string(rows_done) + " of ~" +
+                                      std::to_string(kUsers) + " rows, in progress"))
+      << human.out;
+  EXPECT_TRUE(contains(human.out, "cutover change start (same file) resumes it")) << human.out;
+  EXPECT_TRUE(contains(human.out, "cutover change rollback")) << human.out;
+
+  // status, for machines.
+  json status = status_json(url());
+  EXPECT_EQ(status.value("name", ""), variant().change) << status;
+  EXPECT_EQ(status.value("phase", ""), "backfilling") << status;
+  json status_progress = users_progress(status);
+  ASSERT_TRUE(status_progress.is_object()) << status;
+  EXPECT_EQ(status_progress.value("rows_done", std::int64_t{-1}), rows_done) << status;
+  EXPECT_EQ(status_progress.value("rows_estimate", std::int64_t{-1}), kUsers) << status;
+  EXPECT_FALSE(status_progress.value("done", true)) << status;
+
+  // The same start again resumes: its backfill continues after the last key saved.
+  scratch_.connect()->execute("DELETE FROM touch_log");
+  ProcessResult resumed = run_change(start_args({"--batch-size", std::to_string(kBatch)}), true);
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  auto events = events_of(resumed.out);
+  bool said_resumes = false;
+  for (const auto& e : events_named(events, "log")) {
+    std::string message = e.value("message", "");
+    if (contains(message, "resumes after key " + std::to_string(last_key)) &&
+        contains(message, std::to_string(rows_done) + " rows done")) {
+      said_resumes = true;
+    }
+  }
+  EXPECT_TRUE(said_resumes) << "the resumed start says where it resumes: " << resumed.out;
+  for (const auto& e : events) {
+    if (e.value("event", "").starts_with("progress") && e.value("task", "") == "backfill") {
+      EXPECT_GE(e.value("done", std::int64_t{-1}), rows_done)
+          << "progress counts on from the rows done before the kill: " << e;
+    }
+  }
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().value("event", ""), "started") << resumed.out;
+  EXPECT_EQ(events.back().value("phase", ""), "started") << resumed.out;
+
+  // The resumed backfill touched only the rows after the last key saved, each of them.
+  auto c = scratch_.connect();
+  EXPECT_GT(scalar_int(*c, "SELECT min(id) FROM touch_log"), last_key);
+  EXPECT_EQ(scalar_int(*c, "SELECT count(DISTINCT id) FROM touch_log"), kUsers - last_key);
+
+  EXPECT_EQ(unfilled_up_to(kUsers), 0) << "every row has its new shape";
+  json after = status_json(url());
+  EXPECT_EQ(after.value("phase", ""), "started") << after;
+  json after_progress = users_progress(after);
+  EXPECT_EQ(after_progress.value("rows_done", std::int64_t{-1}), kUsers) << after;
+  EXPECT_TRUE(after_progress.value("done", false)) << after;
+}
+
+TEST_P(ChangeKillNine, RollbackAfterTheKillRemovesEverything) {
+  setup("users");
+  const std::string before = schema_dump(scratch_, backend());
+  json killed = start_and_kill_in_the_backfill();
+  ASSERT_EQ(killed.value("phase", ""), "backfilling") << killed;
+  ASSERT_NE(schema_dump(scratch_, backend()), before) << "start changed nothing before the kill";
+
+  ProcessResult rollback = run_change({"rollback", url()});
+  ASSERT_EQ(rollback.exit_code, 0) << describe(rollback);
+  EXPECT_TRUE(contains(rollback.out, "rolled back")) << rollback.out;
+
+  EXPECT_EQ(schema_dump(scratch_, backend()), before) << "rollback leaves the schema as it was";
+  auto c = scratch_.connect();
+  EXPECT_FALSE(active_change(*c, backend()).has_value());
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM users"), kUsers);
+  if (is_postgres(backend())) {
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+                         {std::string(variant().change)}),
+              0)
+        << "the version schema is gone";
+  }
+
+  ProcessResult human = run_change({"status", url()});
+  ASSERT_EQ(human.exit_code, 0) << describe(human);
+  EXPECT_TRUE(contains(human.out, "no active change")) << human.out;
+  json status = status_json(url());
+  EXPECT_TRUE(status.contains("phase") && status["phase"].is_null()) << status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The backfill while another session inserts rows as fast as it can.
+
+using ChangeUnderInserts = ChangeCliTest;
+
+TEST_P(ChangeUnderInserts, StartFinishesAndEveryRowIsFilled) {
+  setup("users");
+
+  // The old version's inserts, one per transaction, as fast as they go.
+  std::atomic<bool> stop{false};
+  std::atomic<bool> start_running{true};
+  std::atomic<std::int64_t> inserted{0};
+  std::atomic<std::int64_t> last_key_during_start{0};
+  std::mutex failure_mutex;
+  std::int64_t failures = 0;
+  std::string first_failure;
+  auto writer = scratch_.connect();
+  writer->set_timeouts(db::Timeouts{std::chrono::seconds(30), {}});
+  std::thread inserter([&] {
+    for (std::int64_t n = 0; !stop; ++n) {
+      try {
+        std::string tag = "ins" + std::to_string(n);
+        auto result = writer->query(
+            "INSERT INTO users (username, address_line_1, address_line_2) VALUES ($1, $2, $3) "
+            "RETURNING id",
+            {"Writer" + std::to_string(n), "road " + tag, n % 2 == 0 ? db::Value() : tag});
+        std::int64_t id = result.scalar().as_int();
+        ++inserted;
+        if (start_running) last_key_during_start = id;
+      } catch (const Error& e) {
+        std::lock_guard lock(failure_mutex);
+        if (failures++ == 0) first_failure = e.message();
+      }
+    }
+  });
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Join() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } join{stop, inserter};
+
+  poll_until("the inserter has inserted rows", [&] { return inserted >= 100; });
+  ProcessResult r = run_change(start_args({"--batch-size", std::to_string(kBatch)}), true);
+  start_running = false;
+  poll_until("the inserter goes on after start",
+             [&, seen = inserted.load()] { return inserted > seen + 10; });
+  stop = true;
+  inserter.join();
+
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  {
+    std::lock_guard lock(failure_mutex);
+    EXPECT_EQ(failures, 0) << "an insert of the old version failed: " << first_failure;
+  }
+  json status = status_json(url());
+  EXPECT_EQ(status.value("phase", ""), "started") << status;
+  json progress = users_progress(status);
+  ASSERT_TRUE(progress["upper_bound"].is_string()) << status;
+  std::int64_t bound = std::stoll(progress["upper_bound"].get<std::string>());
+  EXPECT_GE(bound, kUsers) << "the bound is the largest key when the backfill began";
+  EXPECT_GT(last_key_during_start.load(), bound)
+      << "rows were inserted while the backfill ran (after its bound was taken)";
+
+  auto c = scratch_.connect();
+  std::int64_t rows = scalar_int(*c, "SELECT count(*) FROM users");
+  EXPECT_EQ(rows, kUsers + inserted.load()) << "every acknowledged insert is there";
+  EXPECT_EQ(unfilled_up_to(bound), 0) << "every row that existed at start is filled";
+  std::int64_t max_key = scalar_int(*c, "SELECT max(id) FROM users");
+  EXPECT_EQ(unfilled_up_to(max_key), 0)
+      << "rows inserted during and after start are filled by the triggers";
+  EXPECT_EQ(filled(), rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. A transaction holds a lock on users while start runs: its DDL retries until it is gone.
+
+using ChangeLockWait = ChangeCliTest;
+
+TEST_P(ChangeLockWait, StartRetriesWhileALockIsHeldAndSucceedsOnceItIsReleased) {
+  setup("small");
+  // The application's session: an open transaction that updated a row of users, which the
+  // first DDL step on users (ADD COLUMN, or a foreign key to it) must wait for.
+  auto holder = scratch_.connect();
+  holder->begin();
+  ASSERT_EQ(holder->execute("UPDATE users SET username = username WHERE id = 1"), 1);
+
+  SpawnedProcess start(
+      change_argv(start_args({"--lock-timeout", "300ms", "--retry-for", "20s"}), true));
+  poll_until("start reports two lock-timeout retries", [&] {
+    require_running(start, "change start");
+    return events_named(events_of(start.output_so_far()), "retry").size() >= 2;
+  });
+  holder->rollback();
+
+  ProcessResult r = start.wait(std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto events = events_of(r.out);
+  auto retries = events_named(events, "retry");
+  ASSERT_GE(retries.size(), 2u) << r.out;
+  std::int64_t last_attempt = 0;
+  for (const auto& e : retries) {
+    EXPECT_FALSE(e.value("step", "").empty()) << "a retry names its step: " << e;
+    EXPECT_TRUE(contains(e.value("message", ""), "lock timeout")) << e;
+    std::int64_t attempt = e.value("attempt", std::int64_t{-1});
+    EXPECT_GT(attempt, last_attempt) << e;
+    last_attempt = attempt;
+  }
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().value("event", ""), "started") << r.out;
+
+  EXPECT_EQ(status_json(url()).value("phase", ""), "started");
+  EXPECT_EQ(unfilled_up_to(kSmallUsers), 0) << "every row has its new shape";
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeKillNine,
+                         testing::Values(Param{Backend::kPostgres, kSplit},
+                                         Param{Backend::kPostgres, kAddColumn}),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeKillNine,
+                         testing::Values(Param{Backend::kSqlite, kSplit},
+                                         Param{Backend::kSqlite, kAddColumn}),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeUnderInserts,
+                         testing::Values(Param{Backend::kPostgres, kSplit},
+                                         Param{Backend::kPostgres, kAddColumn}),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeUnderInserts,
+                         testing::Values(Param{Backend::kSqlite, kSplit},
+                                         Param{Backend::kSqlite, kAddColumn}),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeLockWait,
+                         testing::Values(Param{Backend::kPostgres, kSplit},
+                                         Param{Backend::kPostgres, kAddColumn}),
+                         param_name);
+
+// ---------------------------------------------------------------------------------------------
+// 3. Bad input: exit 2 (3 for a conflict), a message naming the problem, nothing changed.
+
+std::string backend_param_name(const testing::TestParamInfo<Backend>& info) {
+  return test::backend_name(info.param);
+}
+
+class ChangeBadInput : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto c = scratch_.connect();
+    run_sql_file(*c, sql_file("small", "setup", GetParam()));
+    before_ = schema_dump(scratch_, GetParam());
+  }
+
+  const std::string& url() const { return scratch_.url(); }
+
+  // Runs `change ARGS` for people and with --json. Each must exit with `exit_code` and say
+  // every one of `parts` (stderr for people, the error event's message with --json). Returns
+  // the --json error event.
+  json expect_refused(const std::vector<std::string>& args, int exit_code,
+                      const std::vector<std::string>& parts) {
+    ProcessResult human = run_change(args);
+    EXPECT_EQ(human.exit_code, exit_code) << describe(human);
+    EXPECT_TRUE(contains(human.err, "error: ")) << describe(human);
+    ProcessResult machine = run_change(args, true);
+    EXPECT_EQ(machine.exit_code, exit_code) << describe(machine);
+    json error = error_event(machine);
+    EXPECT_EQ(error.value("exit_code", -1), exit_code) << error;
+    std::string message = error.value("message", "");
+    for (const auto& part : parts) {
+      EXPECT_TRUE(contains(human.err, part)) << "stderr names '" << part << "':\n" << human.err;
+      EXPECT_TRUE(contains(message, part)) << "the error names '" << part << "': " << message;
+    }
+    return error;
+  }
+
+  // Nothing changed: the schema is as it was and no change is active.
+  void expect_nothing_changed() {
+    EXPECT_EQ(schema_dump(scratch_, GetParam()), before_);
+    auto c = scratch_.connect();
+    EXPECT_FALSE(active_change(*c, GetParam()).has_value());
+    json status = status_json(url());
+    EXPECT_TRUE(status.contains("phase") && status["phase"].is_null()) << status;
+  }
+
+  std::vector<std::string> start(const std::string& file) const {
+    return {"start", url(), (kCases / file).string()};
+  }
+
+  ScratchDatabase scratch_{GetParam()};
+  std::string before_;
+};
+
+TEST_P(ChangeBadInput, UnknownOperationKindIsRefusedNamingItAndItsPlace) {
+  json error = expect_refused(start("bad/unknown_kind.yaml"), 2,
+                              {"operation 2 (frobnicate_table, line 7)", "frobnicate_table"});
+  EXPECT_TRUE(contains(error.value("hint", ""), "add_column")) << "lists the kinds: " << error;
+  expect_nothing_changed();
+}
+
+TEST_P(ChangeBadInput, MissingColumnIsRefusedNamingItAndItsOperation) {
+  expect_refused(start("bad/missing_column.yaml"), 2,
+                 {"operation 2 (split_to_table, line 7)", "no_such_column"});
+  expect_nothing_changed();
+}
+
+TEST_P(ChangeBadInput, MalformedYamlIsRefusedNamingItsLine) {
+  expect_refused(start("bad/malformed.yaml"), 2, {"malformed.yaml:7:", "not valid YAML"});
+  expect_nothing_changed();
+}
+
+TEST_P(ChangeBadInput, SecondChangeWhileOneIsActiveIsRefusedNamingTheActiveOne) {
+  ProcessResult first = run_change(start("changes/add_email.yaml"));
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  before_ = schema_dump(scratch_, GetParam());
+
+  expect_refused(start("changes/add_nickname.yaml"), 3, {"add_email"});
+  EXPECT_EQ(schema_dump(scratch_, GetParam()), before_) << "the second change added nothing";
+  json status = status_json(url());
+  EXPECT_EQ(status.value("name", ""), "add_email") << status;
+  EXPECT_EQ(status.value("phase", ""), "started") << status;
+}
+
+TEST_P(ChangeBadInput, CompleteAndRollbackWithoutAnActiveChangeAreRefused) {
+  expect_refused({"complete", url()}, 2, {"no active change"});
+  expect_refused({"rollback", url()}, 2, {"no active change"});
+  expect_nothing_changed();
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeBadInput, testing::Values(Backend::kPostgres),
+                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeBadInput, testing::Values(Backend::kSqlite),
+                         backend_param_name);
+
+// An `up` that fails on some rows: PostgreSQL only (SQLite's division by zero gives NULL).
+using ChangeFailingUp = ChangeBadInput;
+
+TEST_P(ChangeFailingUp, UpFailingOnSomeRowsShowsARowAndTheErrorAndRollsBack) {
+  for (bool json_output : {false, true}) {
+    SCOPED_TRACE(json_output ? "--json" : "for people");
+    ProcessResult r = run_change(start("bad/up_fails.yaml"), json_output);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    std::string message = json_output ? error_event(r).value("message", "") : r.err;
+    EXPECT_TRUE(contains(message, "division by zero")) << "the database's error: " << message;
+    std::smatch key;
+    ASSERT_TRUE(std::regex_search(message, key, std::regex(R"(\bid = (\d+))")))
+        << "a sample row, by its key: " << message;
+    EXPECT_EQ(std::stoll(key[1].str()) % 1000, 7) << "a row where the division fails: " << message;
+    EXPECT_TRUE(contains(message, "rolled back")) << message;
+    expect_nothing_changed();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeFailingUp, testing::Values(Backend::kPostgres),
+                         backend_param_name);
+
+}  // namespace
+}  // namespace cutover
