@@ -175,7 +175,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   }
   std::vector<BackfillProgress> progress = existing ? existing->backfill
                                                     : std::vector<BackfillProgress>{};
-  StepRunner steps(*session_->connection, options_.retry, output_);
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_);
   try {
     if (!existing || existing->phase == ChangePhase::kStarting) {
       for (const auto& op : operations) steps.run(op->expand(context));
@@ -253,7 +253,7 @@ ChangeRecord ChangeRunner::complete() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps(*session_->connection, options_.retry, output_);
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_);
   session_->state->set_phase(record.name, ChangePhase::kCompleting);
   try {
     for (const auto& op : operations) steps.run(op->contract(context));
@@ -281,7 +281,7 @@ ChangeRecord ChangeRunner::rollback() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps(*session_->connection, options_.retry, output_);
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_);
   session_->state->set_phase(record.name, ChangePhase::kRollingBack);
   try {
     if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));

@@ -11,8 +11,9 @@
 
 namespace cutover::change {
 
-StepRunner::StepRunner(db::Connection& connection, db::LockRetryPolicy retry, Output& output)
-    : connection_(connection), retry_(retry), output_(output) {
+StepRunner::StepRunner(db::Connection& connection, std::string schema, db::LockRetryPolicy retry,
+                       Output& output)
+    : connection_(connection), schema_(std::move(schema)), retry_(retry), output_(output) {
   connection_.set_timeouts({retry_.lock_timeout, std::chrono::milliseconds(0)});
 }
 
@@ -25,8 +26,8 @@ void StepRunner::drop_invalid_index(const std::string& index) {
   auto found = connection_.query(
       "SELECT n.nspname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relname = $1 AND NOT i.indisvalid AND n.nspname = ANY (current_schemas(false))",
-      {index});
+      "WHERE c.relname = $1 AND NOT i.indisvalid AND n.nspname = $2",
+      {index, schema_});
   for (const auto& row : found.rows) {
     output_.info(fmt::format("index {} is INVALID (an interrupted build): dropping it to build "
                              "it again",

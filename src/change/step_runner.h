@@ -2,6 +2,7 @@
 // skipped when already done, so that a phase can be run again after a crash.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "change/step.h"
@@ -13,8 +14,10 @@ namespace cutover::change {
 
 class StepRunner {
  public:
-  // Sets the session's lock timeout on `connection` (borrowed, must outlive this).
-  StepRunner(db::Connection& connection, db::LockRetryPolicy retry, Output& output);
+  // Sets the session's lock timeout on `connection` (borrowed, must outlive this). `schema`:
+  // where the indexes the steps build live (PostgreSQL).
+  StepRunner(db::Connection& connection, std::string schema, db::LockRetryPolicy retry,
+             Output& output);
 
   // Runs each step in order, on its own (autocommit): a step whose done_if returns a row is
   // skipped; an INVALID leftover of the index a step builds is dropped first; a lock conflict
@@ -27,6 +30,7 @@ class StepRunner {
   void drop_invalid_index(const std::string& index);
 
   db::Connection& connection_;
+  std::string schema_;
   db::LockRetryPolicy retry_;
   Output& output_;
 };

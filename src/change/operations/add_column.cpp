@@ -19,12 +19,13 @@
 // NOT NULL as CHECK (... IS NOT NULL), the check and the foreign key, all NOT VALID; the
 // backfill fills the rows that exist; after it, the constraints are validated and the unique
 // index is built CONCURRENTLY. The new version's view shows the shadow as <name>. Complete
-// drops the trigger, sets NOT NULL (the validated check spares the scan) and drops the check,
-// renames the shadow to <name> and gives the constraints and index their final names
-// (<table>_<name>_key / _check / _fkey, as PostgreSQL would name them). Rollback drops the
-// trigger and the shadow with everything on it. Without `up`, ADD COLUMN ... DEFAULT fills the
-// existing rows itself: PostgreSQL does that without rewriting the table unless the default is
-// volatile (random(), clock_timestamp(), nextval()): give such a default with `up` instead.
+// sets NOT NULL (the validated check spares the scan) and drops the check, drops the trigger,
+// renames the shadow to <name> (no other sync trigger names it) and gives the constraints
+// and index their final names (<table>_<name>_key / _check / _fkey, as PostgreSQL would name
+// them). Rollback drops the trigger and the shadow with everything on it. Without `up`,
+// ADD COLUMN ... DEFAULT fills the existing rows itself: PostgreSQL does that without
+// rewriting the table unless the default is volatile (random(), clock_timestamp(), nextval()):
+// give such a default with `up` instead.
 //
 // SQLite. Start adds the column itself under its name (ALTER TABLE ADD COLUMN; no shadow), and,
 // with `up`, AFTER INSERT and AFTER UPDATE OF <name> triggers that set it from `up` where it is
@@ -82,10 +83,9 @@ class AddColumn : public Operation {
                       "choose another name, or use alter_column to change the column");
     }
     if (table.find_column(ChangeContext::shadow(name_))) {
-      throw_bad_input(
-          fmt::format("{}: table {} has a column {} left by another change", where(), table_,
-                      ChangeContext::shadow(name_)),
-          "roll that change back (cutover change rollback) or drop the column");
+      throw_bad_input(fmt::format("{}: table {} has a column {} left by another change", where(),
+                                  table_, ChangeContext::shadow(name_)),
+                      "roll that change back (cutover change rollback) or drop the column");
     }
     if (ref_table_) {
       const db::TableInfo& ref = context.require_table(*ref_table_, where());
@@ -134,9 +134,8 @@ class AddColumn : public Operation {
       if (const db::TableInfo* table = context.catalog->find_table(table_)) {
         trigger.old_names = table_variables(*table);
       }
-      trigger.old_version_body =
-          fmt::format("      NEW.{} := ({});", ChangeContext::quote(ChangeContext::shadow(name_)),
-                      *up_);
+      trigger.old_version_body = fmt::format(
+          "      NEW.{} := ({});", ChangeContext::quote(ChangeContext::shadow(name_)), *up_);
       for (auto& step : create_sync_trigger(context, trigger)) steps.push_back(std::move(step));
     }
     for (auto& step : constrain_shadow_column(context, shadow)) steps.push_back(std::move(step));
@@ -154,8 +153,8 @@ class AddColumn : public Operation {
       if (!unique_) return {};
       return {{.what = fmt::format("build unique index on {}.{}", table_, name_),
                .sql = fmt::format("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
-                                  ChangeContext::quote(sqlite_index_name()),
-                                  context.table(table_), ChangeContext::quote(name_))}};
+                                  ChangeContext::quote(sqlite_index_name()), context.table(table_),
+                                  ChangeContext::quote(name_))}};
     }
     return validate_shadow_column(context, plan(context));
   }
@@ -167,12 +166,8 @@ class AddColumn : public Operation {
   }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
-    std::vector<Step> steps = drop_triggers(context);
-    if (context.flavor == db::Flavor::kSqlite) return steps;
-    for (auto& step : swap_shadow_column(context, table_, name_, false)) {
-      steps.push_back(std::move(step));
-    }
-    return steps;
+    if (context.flavor == db::Flavor::kSqlite) return drop_triggers(context);
+    return swap_shadow_column(context, table_, name_, false, spec().index, drop_triggers(context));
   }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
@@ -213,8 +208,7 @@ class AddColumn : public Operation {
       std::string name = choose_name(table_, name_, "check", taken);
       taken.push_back(name);
       shadow.constraints.push_back(
-          {name, fmt::format("CHECK ({})", rename_column_reference(*check_, name_, column)),
-           true});
+          {name, fmt::format("CHECK ({})", rename_column_reference(*check_, name_, column)), true});
     }
     if (ref_table_) {
       std::string name = choose_name(table_, name_, "fkey", taken);
@@ -242,7 +236,6 @@ class AddColumn : public Operation {
     return context.trigger_name(spec().index, table_) + "_" + event;
   }
 
-
   std::vector<Step> sqlite_expand(const ChangeContext& context) const {
     std::string definition = fmt::format("{} {}", ChangeContext::quote(name_), type_);
     if (!nullable_) definition += " NOT NULL";
@@ -255,19 +248,19 @@ class AddColumn : public Operation {
                                 sql_literal(table_), sql_literal(name_))}};
     if (!up_) return steps;
     const std::string column = ChangeContext::quote(name_);
-    const std::string fill =
-        fmt::format("FOR EACH ROW WHEN NEW.{0} IS NULL BEGIN UPDATE {1} SET {0} = ({2}) WHERE {3}; "
-                    "END",
-                    column, context.table(table_), *up_, sqlite_same_row(context, table_));
+    const std::string fill = fmt::format(
+        "FOR EACH ROW WHEN NEW.{0} IS NULL BEGIN UPDATE {1} SET {0} = ({2}) WHERE {3}; "
+        "END",
+        column, context.table(table_), *up_, sqlite_same_row(context, table_));
     steps.push_back({.what = fmt::format("create trigger filling {}.{} on insert", table_, name_),
                      .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} AFTER INSERT ON {} {}",
                                         ChangeContext::quote(sqlite_trigger(context, "insert")),
                                         context.table(table_), fill)});
-    steps.push_back({.what = fmt::format("create trigger filling {}.{} on update", table_, name_),
-                     .sql = fmt::format(
-                         "CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE OF {} ON {} {}",
-                         ChangeContext::quote(sqlite_trigger(context, "update")), column,
-                         context.table(table_), fill)});
+    steps.push_back(
+        {.what = fmt::format("create trigger filling {}.{} on update", table_, name_),
+         .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE OF {} ON {} {}",
+                            ChangeContext::quote(sqlite_trigger(context, "update")), column,
+                            context.table(table_), fill)});
     return steps;
   }
 

@@ -150,32 +150,31 @@ class AddConstraint : public Operation {
     for (const auto& key : table.foreign_keys) taken = taken || key.name == name_;
     for (const auto& check : table.checks) taken = taken || check.name == name_;
     if (taken) {
-      throw_bad_input(fmt::format("{}: table {} has a constraint {} already", where(), table_,
-                                  name_),
-                      "choose another name for the constraint");
+      throw_bad_input(
+          fmt::format("{}: table {} has a constraint {} already", where(), table_, name_),
+          "choose another name for the constraint");
     }
     if (kind_ == Kind::kUnique) check_index_name_free(context);
     if (kind_ == Kind::kForeignKey) {
       const db::TableInfo& ref = context.require_table(ref_table_, where());
       for (const auto& column : ref_columns_) context.require_column(ref, column, where());
       if (!is_unique_key(ref, ref_columns_)) {
-        throw_bad_input(
-            fmt::format("{}: ({}) is neither the primary key nor a unique key of {}", where(),
-                        fmt::join(ref_columns_, ", "), ref_table_),
-            "a foreign key references a primary key or unique key: add one first (for "
-            "instance add_constraint with unique, in an earlier change)");
+        throw_bad_input(fmt::format("{}: ({}) is neither the primary key nor a unique key of {}",
+                                    where(), fmt::join(ref_columns_, ", "), ref_table_),
+                        "a foreign key references a primary key or unique key: add one first (for "
+                        "instance add_constraint with unique, in an earlier change)");
       }
     }
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
     if (kind_ == Kind::kUnique) {
-      return {{.what = fmt::format("build unique index {} on {}", name_, table_),
-               .sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
-                                  context.quote(name_), context.table(table_),
-                                  quoted_list(columns_)),
-               .outside_transaction = true,
-               .builds_index = name_}};
+      return {
+          {.what = fmt::format("build unique index {} on {}", name_, table_),
+           .sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
+                              context.quote(name_), context.table(table_), quoted_list(columns_)),
+           .outside_transaction = true,
+           .builds_index = name_}};
     }
     std::string definition;
     if (kind_ == Kind::kCheck) {
@@ -194,11 +193,11 @@ class AddConstraint : public Operation {
 
   std::vector<Step> after_backfill(const ChangeContext& context) const override {
     if (kind_ == Kind::kUnique) {
-      return {{.what = fmt::format("attach unique index {} to {} as a constraint", name_, table_),
-               .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
-                                  context.table(table_), context.quote(name_),
-                                  context.quote(name_)),
-               .done_if = constraint_exists(context)}};
+      return {
+          {.what = fmt::format("attach unique index {} to {} as a constraint", name_, table_),
+           .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                              context.table(table_), context.quote(name_), context.quote(name_)),
+           .done_if = constraint_exists(context)}};
     }
     return {{.what = fmt::format("validate constraint {} of {}", name_, table_),
              .sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", context.table(table_),
@@ -208,16 +207,15 @@ class AddConstraint : public Operation {
   std::vector<Step> contract(const ChangeContext&) const override { return {}; }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
-    std::vector<Step> steps = {
-        {.what = fmt::format("drop constraint {} of {}", name_, table_),
-         .sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", context.table(table_),
-                            context.quote(name_))}};
+    std::vector<Step> steps = {{.what = fmt::format("drop constraint {} of {}", name_, table_),
+                                .sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                                                   context.table(table_), context.quote(name_))}};
     if (kind_ == Kind::kUnique) {
       // Not attached yet (rolled back before the backfill ended): the index alone.
-      steps.push_back({.what = fmt::format("drop unique index {}", name_),
-                       .sql = fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}",
-                                          context.table(name_)),
-                       .outside_transaction = true});
+      steps.push_back(
+          {.what = fmt::format("drop unique index {}", name_),
+           .sql = fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", context.table(name_)),
+           .outside_transaction = true});
     }
     return steps;
   }

@@ -22,13 +22,15 @@
 // CHECK (... IS NOT NULL)), the checks and the foreign keys are added NOT VALID. The backfill
 // fills the shadow of the rows that exist; after it, the constraints are validated and each
 // index is built CONCURRENTLY. The new version's view shows the shadow under the column's name.
-// Complete drops the trigger, sets NOT NULL and drops its check, hands a serial column's
-// sequence to the shadow, drops the original column, renames the shadow, and gives every
-// constraint and index the original's name (unique and primary keys attached with ... USING
-// INDEX). Rollback drops the trigger and the shadow with everything on it.
+// Complete sets NOT NULL and drops its check, hands a serial column's sequence to the shadow,
+// disables the change's sync triggers on the table and drops the original column in one
+// statement, drops the trigger, renames the shadow, and gives every constraint and index the
+// original's name (unique and primary keys attached with ... USING INDEX). Rollback drops the
+// trigger and the shadow with everything on it.
 //
 // Refused: a column that a foreign key references (the keys would have to move too: drop them
-// with drop_constraint first, add them back afterwards).
+// with drop_constraint first, add them back afterwards), a column a view uses, and (the start
+// stops at its first step) an identity or generated column.
 // Limits: indexes are rebuilt from the catalog's key columns and expressions: a partial index
 // (WHERE), another access method than btree, operator classes, collations, DESC / NULLS order
 // and INCLUDE columns are not copied. Exclusion constraints, column comments, statistics
@@ -61,10 +63,16 @@ std::string canonical_type(std::string_view type) {
     out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   static const std::map<std::string, std::string> kAliases = {
-      {"int", "integer"},      {"int4", "integer"},         {"int8", "bigint"},
-      {"int2", "smallint"},    {"bool", "boolean"},          {"float8", "double precision"},
-      {"float4", "real"},      {"varchar", "character varying"},
-      {"timestamptz", "timestamp with time zone"},          {"timestamp", "timestamp without time zone"}};
+      {"int", "integer"},
+      {"int4", "integer"},
+      {"int8", "bigint"},
+      {"int2", "smallint"},
+      {"bool", "boolean"},
+      {"float8", "double precision"},
+      {"float4", "real"},
+      {"varchar", "character varying"},
+      {"timestamptz", "timestamp with time zone"},
+      {"timestamp", "timestamp without time zone"}};
   std::string suffix;
   if (auto paren = out.find('('); paren != std::string::npos) {
     suffix = out.substr(paren);
@@ -95,8 +103,7 @@ class AlterColumn : public Operation {
       on_update_ = read_reference_action(*references, "on_update", where());
     }
     args.reject_unknown();
-    if (!type_ && !nullable_ && !default_ && !unique_ && !check_ && !ref_table_ && !up_ &&
-        !down_) {
+    if (!type_ && !nullable_ && !default_ && !unique_ && !check_ && !ref_table_ && !up_ && !down_) {
       throw_bad_input(fmt::format("{}: nothing to change", where()),
                       "give one or more of type, nullable, default, unique, check, references");
     }
@@ -106,10 +113,9 @@ class AlterColumn : public Operation {
     const db::TableInfo& table = context.require_table(table_, where());
     const db::ColumnInfo& column = context.require_column(table, column_, where());
     if (table.find_column(ChangeContext::shadow(column_))) {
-      throw_bad_input(
-          fmt::format("{}: table {} has a column {} left by another change", where(), table_,
-                      ChangeContext::shadow(column_)),
-          "roll that change back (cutover change rollback) or drop the column");
+      throw_bad_input(fmt::format("{}: table {} has a column {} left by another change", where(),
+                                  table_, ChangeContext::shadow(column_)),
+                      "roll that change back (cutover change rollback) or drop the column");
     }
     if (type_ && canonical_type(*type_) != canonical_type(column.type) && (!up_ || !down_)) {
       throw_bad_input(
@@ -120,18 +126,18 @@ class AlterColumn : public Operation {
                       column_, *type_, column.type));
     }
     const bool in_primary_key =
-        table.primary_key && std::find(table.primary_key->columns.begin(),
-                                       table.primary_key->columns.end(),
-                                       column_) != table.primary_key->columns.end();
+        table.primary_key &&
+        std::find(table.primary_key->columns.begin(), table.primary_key->columns.end(), column_) !=
+            table.primary_key->columns.end();
     if (in_primary_key && nullable_ == true) {
       throw_bad_input(fmt::format("{}: {}.{} is part of the primary key, which cannot be NULL",
                                   where(), table_, column_),
                       "leave nullable out");
     }
     if (in_primary_key && unique_ == false && table.primary_key->columns.size() == 1) {
-      throw_bad_input(fmt::format("{}: {}.{} is the primary key, which stays unique", where(),
-                                  table_, column_),
-                      "leave unique out");
+      throw_bad_input(
+          fmt::format("{}: {}.{} is the primary key, which stays unique", where(), table_, column_),
+          "leave unique out");
     }
     for (const auto& other : context.catalog->tables) {
       for (const auto& key : other.foreign_keys) {
@@ -150,6 +156,7 @@ class AlterColumn : public Operation {
       const db::TableInfo& ref = context.require_table(*ref_table_, where());
       context.require_column(ref, *ref_column_, where());
     }
+    refuse_dependent_views(context, table_, column_, where());
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
@@ -158,7 +165,8 @@ class AlterColumn : public Operation {
       context.require_column(context.require_table(table_, where()), column_, where());
     }
     const ShadowColumn shadow = plan(context);
-    std::vector<Step> steps = add_shadow_column(context, shadow);
+    std::vector<Step> steps = {plain_column_guard(context)};
+    for (auto& step : add_shadow_column(context, shadow)) steps.push_back(std::move(step));
 
     const std::string shadow_name = ChangeContext::shadow(column_);
     SyncTrigger trigger;
@@ -172,8 +180,7 @@ class AlterColumn : public Operation {
     const std::string itself = ChangeContext::quote(column_);
     trigger.old_version_body = fmt::format("      NEW.{} := ({});",
                                            ChangeContext::quote(shadow_name), up_.value_or(itself));
-    trigger.new_version_body =
-        fmt::format("      NEW.{} := ({});", itself, down_.value_or(itself));
+    trigger.new_version_body = fmt::format("      NEW.{} := ({});", itself, down_.value_or(itself));
     for (auto& step : create_sync_trigger(context, trigger)) steps.push_back(std::move(step));
 
     for (auto& step : constrain_shadow_column(context, shadow)) steps.push_back(std::move(step));
@@ -195,12 +202,9 @@ class AlterColumn : public Operation {
   }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
-    std::vector<Step> steps =
-        drop_sync_trigger(context, table_, context.trigger_name(spec().index, table_));
-    for (auto& step : swap_shadow_column(context, table_, column_, true)) {
-      steps.push_back(std::move(step));
-    }
-    return steps;
+    return swap_shadow_column(
+        context, table_, column_, true, spec().index,
+        drop_sync_trigger(context, table_, context.trigger_name(spec().index, table_)));
   }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
@@ -213,6 +217,22 @@ class AlterColumn : public Operation {
   }
 
  private:
+  // The catalog does not tell identity and generated columns apart: a step that stops the
+  // start with a clear error before anything is added, for a shadow could copy neither.
+  Step plain_column_guard(const ChangeContext& context) const {
+    const std::string message = fmt::format(
+        "cutover: alter_column cannot copy {}.{}: it is an identity or generated column", table_,
+        column_);
+    return {.what = fmt::format("check that {}.{} is an ordinary column", table_, column_),
+            .sql = fmt::format("DO $cutover$ BEGIN RAISE EXCEPTION USING MESSAGE = {}, HINT = "
+                               "{}; END $cutover$",
+                               sql_literal(message),
+                               sql_literal("change such a column with a migration "
+                                           "(cutover migrate), or roll this change back")),
+            .done_if = fmt::format("{} AND attidentity = '' AND attgenerated = ''",
+                                   column_exists_query(context, table_, column_))};
+  }
+
   // The original column's properties, changed as the operation says.
   ShadowColumn plan(const ChangeContext& context) const {
     const db::TableInfo& table = context.require_table(table_, where());

@@ -24,18 +24,17 @@ constexpr std::size_t kCopyPrefixBytes = kPrefix.size() + 2;
 constexpr std::size_t kMaxIdentifierBytes = 63;
 constexpr std::size_t kMaxFinalBytes = kMaxIdentifierBytes - kCopyPrefixBytes;  // 52
 
-// A name as PostgreSQL's lexer read it, and where it is in the text.
-struct NameToken {
+// One token as PostgreSQL's lexer read it; offsets are bytes into the text.
+struct Token {
+  int kind = 0;       // a PgQuery__Token value: a character code below 256, else a named token
+  bool name = false;  // an identifier or a non-reserved keyword: may name a column
   std::size_t begin = 0;
   std::size_t end = 0;
-  std::string name;  // unquoted names folded to lower case; quoted ones as written
 };
 
-// The names of `expression` that may be column references: identifiers and non-reserved
-// keywords, except function names (followed by `(`) and type names (after `::`). Empty when
-// the lexer rejects the text.
-std::vector<NameToken> column_names(std::string_view expression) {
-  const std::string input(expression);
+// The tokens of `text`, comments left out; empty when the lexer rejects the text.
+std::vector<Token> scan(std::string_view text) {
+  const std::string input(text);
   PgQueryScanResult result = pg_query_scan(input.c_str());
   const std::unique_ptr<PgQueryScanResult, void (*)(PgQueryScanResult*)> result_guard(
       &result, [](PgQueryScanResult* r) { pg_query_free_scan_result(*r); });
@@ -45,28 +44,44 @@ std::vector<NameToken> column_names(std::string_view expression) {
   if (unpacked == nullptr) return {};
   const std::unique_ptr<PgQuery__ScanResult, void (*)(PgQuery__ScanResult*)> unpacked_guard(
       unpacked, [](PgQuery__ScanResult* r) { pg_query__scan_result__free_unpacked(r, nullptr); });
-
-  std::vector<const PgQuery__ScanToken*> tokens;
+  std::vector<Token> tokens;
   for (std::size_t i = 0; i < unpacked->n_tokens; ++i) {
-    const PgQuery__ScanToken* token = unpacked->tokens[i];
-    if (token->token == PG_QUERY__TOKEN__SQL_COMMENT ||
-        token->token == PG_QUERY__TOKEN__C_COMMENT) {
+    const PgQuery__ScanToken& raw = *unpacked->tokens[i];
+    if (raw.token == PG_QUERY__TOKEN__SQL_COMMENT || raw.token == PG_QUERY__TOKEN__C_COMMENT) {
       continue;
     }
+    Token token;
+    token.kind = raw.token;
+    token.name = raw.token == PG_QUERY__TOKEN__IDENT ||
+                 (raw.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD &&
+                  raw.keyword_kind != PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD);
+    token.begin = static_cast<std::size_t>(raw.start);
+    token.end = static_cast<std::size_t>(raw.end);
     tokens.push_back(token);
   }
+  return tokens;
+}
+
+// A name as PostgreSQL's lexer read it, and where it is in the text.
+struct NameToken {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string name;  // unquoted names folded to lower case; quoted ones as written
+};
+
+// The names of `expression` that may be column references: identifiers and non-reserved
+// keywords, except function names (followed by `(`) and type names (after `::`).
+std::vector<NameToken> column_names(std::string_view expression) {
+  const std::vector<Token> tokens = scan(expression);
   std::vector<NameToken> names;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const PgQuery__ScanToken& token = *tokens[i];
-    const bool identifier = token.token == PG_QUERY__TOKEN__IDENT;
-    const bool keyword = token.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD &&
-                         token.keyword_kind != PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD;
-    if (!identifier && !keyword) continue;
-    if (i > 0 && tokens[i - 1]->token == PG_QUERY__TOKEN__TYPECAST) continue;
-    if (i + 1 < tokens.size() && tokens[i + 1]->token == '(') continue;
+    const Token& token = tokens[i];
+    if (!token.name) continue;
+    if (i > 0 && tokens[i - 1].kind == PG_QUERY__TOKEN__TYPECAST) continue;
+    if (i + 1 < tokens.size() && tokens[i + 1].kind == '(') continue;
     NameToken name;
-    name.begin = static_cast<std::size_t>(token.start);
-    name.end = static_cast<std::size_t>(token.end);
+    name.begin = token.begin;
+    name.end = token.end;
     std::string_view text = expression.substr(name.begin, name.end - name.begin);
     if (text.size() >= 2 && text.front() == '"') {
       for (std::size_t at = 1; at + 1 < text.size(); ++at) {
@@ -116,7 +131,8 @@ bool index_uses(const db::TableInfo& table, const db::IndexInfo& index, std::str
 std::string qualified_table(const ChangeContext& context, const std::string& name) {
   const auto dot = name.find('.');
   if (dot == std::string::npos) return context.table(name);
-  return ChangeContext::quote(name.substr(0, dot)) + "." + ChangeContext::quote(name.substr(dot + 1));
+  return ChangeContext::quote(name.substr(0, dot)) + "." +
+         ChangeContext::quote(name.substr(dot + 1));
 }
 
 std::string quoted_names(const std::vector<std::string>& names, std::string_view from,
@@ -198,6 +214,19 @@ std::string sqlite_same_row(const ChangeContext& context, std::string_view table
   return out;
 }
 
+void refuse_dependent_views(const ChangeContext& context, std::string_view table,
+                            std::string_view column, const std::string& where) {
+  for (const auto& view : context.catalog->views) {
+    if (mentions_column(view.definition, table) && mentions_column(view.definition, column)) {
+      throw_bad_input(
+          fmt::format("{}: view {} uses {}.{}, so complete could not drop the column", where,
+                      view.name, table, column),
+          "drop the view first, or change it so that it no longer uses the column (the new "
+          "version's views are made by cutover; views of your own move with a migration)");
+    }
+  }
+}
+
 std::string rename_column_reference(std::string_view expression, std::string_view from,
                                     std::string_view to) {
   std::string out;
@@ -233,8 +262,9 @@ std::string column_missing_query(const ChangeContext& context, std::string_view 
 
 std::string constraint_exists_query(const ChangeContext& context, std::string_view table,
                                     std::string_view name) {
-  return fmt::format("SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({}) AND conname = {}",
-                     sql_literal(context.table(table)), sql_literal(name));
+  return fmt::format(
+      "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({}) AND conname = {}",
+      sql_literal(context.table(table)), sql_literal(name));
 }
 
 std::string constraint_missing_query(const ChangeContext& context, std::string_view table,
@@ -244,8 +274,7 @@ std::string constraint_missing_query(const ChangeContext& context, std::string_v
 }
 
 std::string index_missing_query(const ChangeContext& context, std::string_view index) {
-  return fmt::format("SELECT 1 WHERE to_regclass({}) IS NULL",
-                     sql_literal(context.table(index)));
+  return fmt::format("SELECT 1 WHERE to_regclass({}) IS NULL", sql_literal(context.table(index)));
 }
 
 std::string copy_name(CopyKind kind, std::string_view final_name) {
@@ -314,6 +343,17 @@ std::string index_keys(const db::TableInfo& table, const std::vector<std::string
     }
   }
   return "(" + out + ")";
+}
+
+std::optional<std::string> index_definition_tail(std::string_view definition, std::string_view from,
+                                                 std::string_view to) {
+  if (!definition.starts_with("CREATE ")) return std::nullopt;
+  for (const Token& token : scan(definition)) {
+    if (token.kind == PG_QUERY__TOKEN__USING) {
+      return rename_column_reference(definition.substr(token.begin), from, to);
+    }
+  }
+  return std::nullopt;
 }
 
 ShadowColumn copy_column(const ChangeContext& context, const db::TableInfo& table,
@@ -413,8 +453,7 @@ std::vector<Step> constrain_shadow_column(const ChangeContext& context,
   return steps;
 }
 
-std::vector<Step> validate_shadow_column(const ChangeContext& context,
-                                         const ShadowColumn& shadow) {
+std::vector<Step> validate_shadow_column(const ChangeContext& context, const ShadowColumn& shadow) {
   const std::string table = context.table(shadow.table);
   const std::string column = ChangeContext::shadow(shadow.column);
   std::vector<Step> steps;
@@ -445,10 +484,35 @@ std::vector<Step> validate_shadow_column(const ChangeContext& context,
   return steps;
 }
 
-std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::string& table_name,
-                                     const std::string& column, bool replaces_original) {
+std::string disable_change_triggers(const ChangeContext& context, const std::string& table_name,
+                                    int own_index) {
   const db::TableInfo* table = context.catalog->find_table(table_name);
-  if (table == nullptr) return {};
+  if (table == nullptr) return "";
+  // Trigger names are _cutover_<change>_<index>_<table> (shortened with a hash when long,
+  // which keeps the index).
+  const std::string prefix = fmt::format("{}{}_", kPrefix, context.change);
+  std::string out;
+  for (const auto& trigger : table->triggers) {
+    if (!trigger.name.starts_with(prefix)) continue;
+    const std::string_view rest = std::string_view(trigger.name).substr(prefix.size());
+    std::size_t digits = 0;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
+      ++digits;
+    }
+    if (digits > 0 && digits < 10 && std::stoi(std::string(rest.substr(0, digits))) < own_index) {
+      continue;
+    }
+    if (!out.empty()) out += ", ";
+    out += "DISABLE TRIGGER " + ChangeContext::quote(trigger.name);
+  }
+  return out;
+}
+
+std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::string& table_name,
+                                     const std::string& column, bool replaces_original,
+                                     int own_index, std::vector<Step> trigger_drop) {
+  const db::TableInfo* table = context.catalog->find_table(table_name);
+  if (table == nullptr) return trigger_drop;
   const std::string shadow = ChangeContext::shadow(column);
   const std::string table_sql = context.table(table_name);
   const bool has_shadow = table->find_column(shadow) != nullptr;
@@ -472,7 +536,8 @@ std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::st
 
   // The final name of each temporary object whose name was shortened, from the originals.
   std::map<std::string, DecodedCopy> shortened;
-  if (replaces_original && has_shadow && original != nullptr) {
+  const bool drop_original = replaces_original && has_shadow && original != nullptr;
+  if (drop_original) {
     if (auto sequence = nextval_sequence(original->default_expr)) {
       // A serial column's sequence goes with the column: it must not be dropped with it.
       steps.push_back(
@@ -487,9 +552,13 @@ std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::st
                column_exists_query(context, table_name, shadow), sql_literal(*sequence),
                sql_literal(table_sql), sql_literal(column))});
     }
+  }
+  if (drop_original) {
+    std::string disable = disable_change_triggers(context, table_name, own_index);
+    if (!disable.empty()) disable += ", ";
     steps.push_back({.what = fmt::format("drop the original column {}.{}", table_name, column),
-                     .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", table_sql,
-                                        ChangeContext::quote(column)),
+                     .sql = fmt::format("ALTER TABLE {} {}DROP COLUMN IF EXISTS {}", table_sql,
+                                        disable, ChangeContext::quote(column)),
                      .done_if = shadow_gone});
     auto remember = [&](CopyKind kind, const std::string& name) {
       shortened.emplace(copy_name(kind, name), DecodedCopy{kind, name});
@@ -500,6 +569,7 @@ std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::st
     for (const auto& key : table->unique_keys) remember(CopyKind::kUnique, key.name);
     for (const auto& index : table->indexes) remember(CopyKind::kIndex, index.name);
   }
+  for (auto& step : trigger_drop) steps.push_back(std::move(step));
   if (has_shadow) {
     steps.push_back({.what = fmt::format("rename {}.{} to {}", table_name, shadow, column),
                      .sql = fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", table_sql,
@@ -517,8 +587,8 @@ std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::st
     auto target = final_of(name);
     if (!target || target->kind != CopyKind::kConstraint) return;
     steps.push_back(
-        {.what = fmt::format("rename constraint {} of {} to {}", name, table_name,
-                             target->final_name),
+        {.what =
+             fmt::format("rename constraint {} of {} to {}", name, table_name, target->final_name),
          .sql = fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", table_sql,
                             ChangeContext::quote(name), ChangeContext::quote(target->final_name)),
          .done_if = constraint_missing_query(context, table_name, name)});
@@ -544,18 +614,18 @@ std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::st
     switch (target->kind) {
       case CopyKind::kIndex:
         step.what = fmt::format("rename index {} to {}", index.name, target->final_name);
-        step.sql = fmt::format("ALTER INDEX {} RENAME TO {}", context.table(index.name),
-                               final_name);
+        step.sql =
+            fmt::format("ALTER INDEX {} RENAME TO {}", context.table(index.name), final_name);
         break;
       case CopyKind::kUnique:
         step.what = fmt::format("attach index {} to {} as unique key {}", index.name, table_name,
                                 target->final_name);
-        step.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
-                               table_sql, final_name, quoted);
+        step.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", table_sql,
+                               final_name, quoted);
         break;
       case CopyKind::kPrimaryKey:
-        step.what = fmt::format("attach index {} to {} as primary key {}", index.name,
-                                table_name, target->final_name);
+        step.what = fmt::format("attach index {} to {} as primary key {}", index.name, table_name,
+                                target->final_name);
         step.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
                                table_sql, final_name, quoted);
         break;

@@ -56,6 +56,11 @@ std::optional<std::string> read_reference_action(OperationArgs& args, const std:
 // "id" = NEW."id" by the primary key, else rowid = NEW.rowid.
 std::string sqlite_same_row(const ChangeContext& context, std::string_view table);
 
+// Throws Error(kBadInput) naming `where` when a view of the base schema uses `column` of
+// `table` (its definition names both): complete could not drop the column under it.
+void refuse_dependent_views(const ChangeContext& context, std::string_view table,
+                            std::string_view column, const std::string& where);
+
 // Queries for Step::done_if (they return a row when true), on the base schema's `table`.
 std::string column_exists_query(const ChangeContext& context, std::string_view table,
                                 std::string_view column);
@@ -104,10 +109,12 @@ struct ShadowConstraint {
 
 // An index that includes the shadow column, built CONCURRENTLY after the backfill.
 struct ShadowIndex {
-  std::string name;  // the final name
+  std::string name;                  // the final name
   CopyKind kind = CopyKind::kIndex;  // kIndex, kUnique or kPrimaryKey
   bool unique = false;
-  std::string keys;  // the key list, parentheses included: ("org_id", "_cutover_email")
+  // What follows `ON <table>`: the key list, parentheses included: ("org_id", "_cutover_email"),
+  // or all of it from a definition: USING gin ("_cutover_tags") WHERE ("_cutover_tags" <> ...).
+  std::string keys;
 };
 
 // Everything the shadow of `column` must have.
@@ -137,24 +144,43 @@ ShadowColumn copy_column(const ChangeContext& context, const db::TableInfo& tabl
 std::string index_keys(const db::TableInfo& table, const std::vector<std::string>& columns,
                        std::string_view from, std::string_view to);
 
+// What follows `ON <table>` in an index definition as pg_get_indexdef() prints it ("CREATE
+// UNIQUE INDEX i ON public.t USING btree (a, lower(b)) INCLUDE (c) WHERE (a > 0)"), with the
+// column `from` replaced by `to`: "USING btree (a, lower("x")) INCLUDE (c) WHERE (a > 0)", so
+// that a copy keeps the access method, operator classes, order, INCLUDE columns and predicate.
+// nullopt when the text is not such a definition.
+std::optional<std::string> index_definition_tail(std::string_view definition, std::string_view from,
+                                                 std::string_view to);
+
 // Start, before the sync trigger: ADD COLUMN IF NOT EXISTS the shadow (nullable), SET DEFAULT.
 std::vector<Step> add_shadow_column(const ChangeContext& context, const ShadowColumn& shadow);
 // Start, once the sync trigger fills the shadow: NOT NULL as a check, the checks and foreign
 // keys, all NOT VALID (no scan, a short lock each). Skipped when they exist.
-std::vector<Step> constrain_shadow_column(const ChangeContext& context,
-                                          const ShadowColumn& shadow);
+std::vector<Step> constrain_shadow_column(const ChangeContext& context, const ShadowColumn& shadow);
 // After the backfill: VALIDATE CONSTRAINT each, then CREATE [UNIQUE] INDEX CONCURRENTLY each
 // index (outside a transaction; an INVALID leftover is rebuilt by the step runner).
-std::vector<Step> validate_shadow_column(const ChangeContext& context,
-                                         const ShadowColumn& shadow);
+std::vector<Step> validate_shadow_column(const ChangeContext& context, const ShadowColumn& shadow);
 
-// Complete, after the sync trigger is dropped; worked out from the catalog as it is now, so
-// that it finishes what a crashed complete left: SET NOT NULL (cheap: the validated check
-// proves it) and drop the check; with `replaces_original`, hand the original's owned sequence
-// to the shadow and drop the original column; rename the shadow to `column`; give each
-// temporary constraint and index its final name (attaching unique and primary keys).
+// Complete, PostgreSQL: "DISABLE TRIGGER a, DISABLE TRIGGER b" (empty when none) for the sync
+// triggers on `table` of this change's operations from `own_index` on (those before it were
+// dropped by their own complete), as the catalog lists them. Every sync trigger function
+// declares a variable for each column of the table, so a trigger of another operation fails
+// every write once a column is dropped or renamed: put this in the same ALTER TABLE as the
+// DROP COLUMN, or just before a RENAME COLUMN. Each operation's complete still drops its own.
+std::string disable_change_triggers(const ChangeContext& context, const std::string& table,
+                                    int own_index);
+
+// Complete; worked out from the catalog as it is now, so that it finishes what a crashed
+// complete left. While the sync triggers still keep both columns right: SET NOT NULL (cheap:
+// the validated check proves it) and drop the check; with `replaces_original`, hand the
+// original's owned sequence to the shadow and, in one statement, disable the change's sync
+// triggers on the table (from `own_index` on) and drop the original column, so that no write
+// finds the original column unfilled. Then `trigger_drop` (the operation's own trigger and
+// function), rename the shadow to `column`, and give each temporary constraint and index its
+// final name (attaching unique and primary keys).
 std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::string& table,
-                                     const std::string& column, bool replaces_original);
+                                     const std::string& column, bool replaces_original,
+                                     int own_index, std::vector<Step> trigger_drop);
 
 // Rollback: DROP COLUMN IF EXISTS the shadow, which drops its indexes and constraints too.
 std::vector<Step> drop_shadow_column(const ChangeContext& context, const std::string& table,

@@ -61,9 +61,9 @@ class CreateIndex : public Operation {
     if (method_) {
       for (char c : *method_) {
         if (!std::islower(static_cast<unsigned char>(c)) && c != '_') {
-          throw_bad_input(fmt::format("{}: method '{}' is not an access method's name", where(),
-                                      *method_),
-                          "use btree, hash, gin, gist, spgist, brin, or another installed one");
+          throw_bad_input(
+              fmt::format("{}: method '{}' is not an access method's name", where(), *method_),
+              "use btree, hash, gin, gist, spgist, brin, or another installed one");
         }
       }
     }
@@ -91,16 +91,16 @@ class CreateIndex : public Operation {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     std::vector<std::string> quoted;
     for (const auto& column : columns_) quoted.push_back(context.quote(column));
-    std::string sql = fmt::format(
-        "CREATE {}INDEX {}IF NOT EXISTS {} ON {}{} ({})", unique_ ? "UNIQUE " : "",
-        sqlite ? "" : "CONCURRENTLY ", context.quote(name_), context.table(table_),
-        method_ ? " USING " + *method_ : "", fmt::join(quoted, ", "));
+    std::string sql =
+        fmt::format("CREATE {}INDEX {}IF NOT EXISTS {} ON {}{} ({})", unique_ ? "UNIQUE " : "",
+                    sqlite ? "" : "CONCURRENTLY ", context.quote(name_), context.table(table_),
+                    method_ ? " USING " + *method_ : "", fmt::join(quoted, ", "));
     if (where_) sql += " WHERE " + *where_;
-    return {{.what = fmt::format("create {}index {} on {}", unique_ ? "unique " : "", name_,
-                                 table_),
-             .sql = std::move(sql),
-             .outside_transaction = !sqlite,
-             .builds_index = sqlite ? "" : name_}};
+    return {
+        {.what = fmt::format("create {}index {} on {}", unique_ ? "unique " : "", name_, table_),
+         .sql = std::move(sql),
+         .outside_transaction = !sqlite,
+         .builds_index = sqlite ? "" : name_}};
   }
 
   std::vector<Step> contract(const ChangeContext&) const override { return {}; }

@@ -9,10 +9,11 @@
 //         - {name: line_1, type: "varchar(100)", default: "''", check: "line_1 <> ''"}
 //         - {name: code, type: text, unique: true}
 //
-// Column fields: name and type (required); nullable (default true), default (SQL expression),
-// primary_key (several columns make a composite key), unique, check (SQL expression),
-// references {table, column, optional on_delete / on_update: NO ACTION, RESTRICT, CASCADE,
-// SET NULL, SET DEFAULT}. The old version does not know the table and ignores it; the new one
+// Column fields: name and type (required); nullable (default true, false for a primary key),
+// default (SQL expression), primary_key (several columns make a composite key), unique, check
+// (SQL expression), references {table, column (a primary or unique key of that table, or of
+// this one), optional on_delete / on_update: NO ACTION, RESTRICT, CASCADE, SET NULL,
+// SET DEFAULT}. The old version does not know the table and ignores it; the new one
 // sees it in its version schema. Complete has nothing to do; rollback drops it.
 //
 // SQLite too: there, serial types (serial, bigserial, smallserial, serial2/4/8) become INTEGER,
@@ -79,6 +80,20 @@ std::optional<std::string> read_action(OperationArgs& args, const std::string& f
   return action;
 }
 
+// Whether `column` alone is the primary key or a unique key (constraint or valid unique index)
+// of `table`: what a foreign key may reference.
+bool is_unique_key(const db::TableInfo& table, const std::string& column) {
+  const std::vector<std::string> key = {column};
+  if (table.primary_key && table.primary_key->columns == key) return true;
+  for (const auto& unique : table.unique_keys) {
+    if (unique.columns == key) return true;
+  }
+  for (const auto& index : table.indexes) {
+    if (index.unique && index.valid && index.columns == key) return true;
+  }
+  return false;
+}
+
 bool is_serial(const std::string& type) {
   std::string lower = type;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -137,10 +152,10 @@ class CreateTable : public Operation {
 
   void validate(const ChangeContext& context) const override {
     if (context.catalog->find_table(name_)) {
-      throw_bad_input(fmt::format("{}: table {} exists already in {}", where(), name_,
-                                  context.base_schema),
-                      "choose another name, or drop the table first (drop_table in an earlier "
-                      "change): rolling this change back would drop it");
+      throw_bad_input(
+          fmt::format("{}: table {} exists already in {}", where(), name_, context.base_schema),
+          "choose another name, or drop the table first (drop_table in an earlier "
+          "change): rolling this change back would drop it");
     }
     for (const auto& view : context.catalog->views) {
       if (view.name == name_) {
@@ -162,54 +177,67 @@ class CreateTable : public Operation {
       if (!column.references) continue;
       const Reference& ref = *column.references;
       if (ref.table == name_) {
-        if (std::none_of(columns_.begin(), columns_.end(),
-                         [&](const ColumnDefinition& c) { return c.name == ref.column; })) {
+        auto target = std::find_if(columns_.begin(), columns_.end(),
+                                   [&](const ColumnDefinition& c) { return c.name == ref.column; });
+        if (target == columns_.end()) {
           throw_bad_input(fmt::format("{}: column {} references {}.{}, which is not declared",
                                       where(), column.name, ref.table, ref.column),
                           "reference a column the table declares");
+        }
+        if (!(target->primary_key && key_columns() == 1) && !target->unique) {
+          throw_bad_input(fmt::format("{}: column {} references {}.{}, which is neither the "
+                                      "primary key nor unique",
+                                      where(), column.name, ref.table, ref.column),
+                          "reference the table's primary key, or declare the column unique");
         }
         continue;
       }
       const db::TableInfo& table = context.require_table(ref.table, where());
       context.require_column(table, ref.column, where());
+      if (!is_unique_key(table, ref.column)) {
+        throw_bad_input(
+            fmt::format("{}: column {} references {}.{}, which is neither the primary key nor a "
+                        "unique key of {}",
+                        where(), column.name, ref.table, ref.column, ref.table),
+            "a foreign key references a primary key or unique key: reference one, or make one "
+            "first (add_constraint with unique, in an earlier change)");
+      }
     }
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
-    std::vector<std::string> keys;
-    for (const auto& column : columns_) {
-      if (column.primary_key) keys.push_back(column.name);
-    }
     std::vector<std::string> parts;
     for (const auto& column : columns_) {
       std::string part = context.quote(column.name) + " " +
                          (sqlite && is_serial(column.type) ? "INTEGER" : column.type);
-      if (column.primary_key && keys.size() == 1) part += " PRIMARY KEY";
+      if (column.primary_key && key_columns() == 1) part += " PRIMARY KEY";
       if (!column.nullable && !column.primary_key) part += " NOT NULL";
       if (column.default_expr) {
-        part += sqlite ? " DEFAULT (" + *column.default_expr + ")"
-                       : " DEFAULT " + *column.default_expr;
+        part +=
+            sqlite ? " DEFAULT (" + *column.default_expr + ")" : " DEFAULT " + *column.default_expr;
       }
       if (column.unique) part += " UNIQUE";
       if (column.check) part += " CHECK (" + *column.check + ")";
       if (column.references) {
         const Reference& ref = *column.references;
-        part += fmt::format(" REFERENCES {} ({})", context.table(ref.table),
-                            context.quote(ref.column));
+        part +=
+            fmt::format(" REFERENCES {} ({})", context.table(ref.table), context.quote(ref.column));
         if (ref.on_delete) part += " ON DELETE " + *ref.on_delete;
         if (ref.on_update) part += " ON UPDATE " + *ref.on_update;
       }
       parts.push_back(std::move(part));
     }
-    if (keys.size() > 1) {
-      std::vector<std::string> quoted;
-      for (const auto& key : keys) quoted.push_back(context.quote(key));
-      parts.push_back(fmt::format("PRIMARY KEY ({})", fmt::join(quoted, ", ")));
+    if (key_columns() > 1) {
+      std::vector<std::string> keys;
+      for (const auto& column : columns_) {
+        if (column.primary_key) keys.push_back(context.quote(column.name));
+      }
+      parts.push_back(fmt::format("PRIMARY KEY ({})", fmt::join(keys, ", ")));
     }
     return {{.what = fmt::format("create table {}", name_),
-             .sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n)",
-                                context.table(name_), fmt::join(parts, ",\n  "))}};
+             .sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n)", context.table(name_),
+                                fmt::join(parts, ",\n  "))}};
   }
 
   void shape(VersionShape& shape, const ChangeContext&) const override {
@@ -229,6 +257,11 @@ class CreateTable : public Operation {
   }
 
  private:
+  std::size_t key_columns() const {
+    return std::count_if(columns_.begin(), columns_.end(),
+                         [](const ColumnDefinition& c) { return c.primary_key; });
+  }
+
   std::string name_;
   std::vector<ColumnDefinition> columns_;
 };

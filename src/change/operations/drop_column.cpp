@@ -9,15 +9,16 @@
 //
 // PostgreSQL. The new version's view leaves the column out. With `down`, start adds a BEFORE
 // INSERT OR UPDATE trigger that sets the column from `down` when the new version writes.
-// Complete drops the trigger and the column; rollback drops the trigger.
+// Complete disables the change's sync triggers on the table (they name the column) and drops
+// the column in one statement, then drops the trigger; rollback drops the trigger.
 //
 // SQLite. Start adds, with `down`, an AFTER INSERT trigger that sets the column from `down`
 // where the inserted row left it NULL. Complete drops the trigger, the indexes that include the
 // column, then the column (ALTER TABLE DROP COLUMN, SQLite 3.35+); rollback drops the trigger.
 //
-// Refused: a column of the primary key, one a foreign key references, and (SQLite) one of a
-// unique constraint or foreign key, which SQLite cannot drop; a NOT NULL column without
-// default nor `down`, which the new version could not insert rows without.
+// Refused: a column of the primary key, one a foreign key references, one a view uses, and
+// (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot drop; a NOT
+// NULL column without default nor `down`, which the new version could not insert rows without.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -57,9 +58,8 @@ class DropColumn : public Operation {
     const db::TableInfo& table = context.require_table(table_, where());
     const db::ColumnInfo& column = context.require_column(table, column_, where());
     if (table.primary_key && contains(table.primary_key->columns, column_)) {
-      throw_bad_input(
-          fmt::format("{}: {}.{} is part of the primary key", where(), table_, column_),
-          "a table keeps its primary key: give the table another key first");
+      throw_bad_input(fmt::format("{}: {}.{} is part of the primary key", where(), table_, column_),
+                      "a table keeps its primary key: give the table another key first");
     }
     for (const auto& other : context.catalog->tables) {
       for (const auto& key : other.foreign_keys) {
@@ -71,6 +71,7 @@ class DropColumn : public Operation {
         }
       }
     }
+    refuse_dependent_views(context, table_, column_, where());
     if (!column.nullable && !column.default_expr && !down_) {
       throw_bad_input(
           fmt::format("{}: {}.{} is NOT NULL without a default, so the new version could not "
@@ -89,8 +90,15 @@ class DropColumn : public Operation {
       }
       for (const auto& key : table.foreign_keys) {
         if (contains(key.columns, column_)) {
-          throw_bad_input(fmt::format("{}: SQLite cannot drop {}.{}: it has a foreign key",
-                                      where(), table_, column_),
+          throw_bad_input(fmt::format("{}: SQLite cannot drop {}.{}: it has a foreign key", where(),
+                                      table_, column_),
+                          "rebuild the table with a migration (cutover migrate) instead");
+        }
+      }
+      for (const auto& check : table.checks) {
+        if (mentions_column(check.expression, column_)) {
+          throw_bad_input(fmt::format("{}: SQLite cannot drop {}.{}: the check {} mentions it",
+                                      where(), table_, column_, check.expression),
                           "rebuild the table with a migration (cutover migrate) instead");
         }
       }
@@ -119,8 +127,7 @@ class DropColumn : public Operation {
     trigger.name = trigger_name(context);
     if (const db::TableInfo* table = context.catalog->find_table(table_)) {
       trigger.new_names = table_variables(*table);
-      std::erase_if(trigger.new_names,
-                    [&](const TriggerVariable& v) { return v.name == column_; });
+      std::erase_if(trigger.new_names, [&](const TriggerVariable& v) { return v.name == column_; });
     }
     trigger.new_version_body =
         fmt::format("      NEW.{} := ({});", ChangeContext::quote(column_), *down_);
@@ -134,8 +141,9 @@ class DropColumn : public Operation {
   }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
-    std::vector<Step> steps = drop_sync_trigger(context, table_, trigger_name(context));
+    std::vector<Step> steps;
     if (context.flavor == db::Flavor::kSqlite) {
+      steps = drop_sync_trigger(context, table_, trigger_name(context));
       // SQLite refuses to drop an indexed column.
       if (const db::TableInfo* table = context.catalog->find_table(table_)) {
         for (const auto& index : table->indexes) {
@@ -143,10 +151,9 @@ class DropColumn : public Operation {
           bool constraint = std::any_of(table->unique_keys.begin(), table->unique_keys.end(),
                                         [&](const db::KeyInfo& k) { return k.name == index.name; });
           if (constraint) continue;
-          steps.push_back({.what = fmt::format("drop index {} of {}.{}", index.name, table_,
-                                               column_),
-                           .sql = fmt::format("DROP INDEX IF EXISTS {}",
-                                              ChangeContext::quote(index.name))});
+          steps.push_back(
+              {.what = fmt::format("drop index {} of {}.{}", index.name, table_, column_),
+               .sql = fmt::format("DROP INDEX IF EXISTS {}", ChangeContext::quote(index.name))});
         }
       }
       steps.push_back(
@@ -158,9 +165,16 @@ class DropColumn : public Operation {
                                   sql_literal(table_), sql_literal(column_))});
       return steps;
     }
-    steps.push_back({.what = fmt::format("drop column {}.{}", table_, column_),
-                     .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}",
-                                        context.table(table_), ChangeContext::quote(column_))});
+    // The change's sync triggers on the table name the column: disabled in the same statement.
+    std::string disable = disable_change_triggers(context, table_, spec().index);
+    if (!disable.empty()) disable += ", ";
+    steps.push_back(
+        {.what = fmt::format("drop column {}.{}", table_, column_),
+         .sql = fmt::format("ALTER TABLE {} {}DROP COLUMN IF EXISTS {}", context.table(table_),
+                            disable, ChangeContext::quote(column_))});
+    for (auto& step : drop_sync_trigger(context, table_, trigger_name(context))) {
+      steps.push_back(std::move(step));
+    }
     return steps;
   }
 
@@ -172,7 +186,6 @@ class DropColumn : public Operation {
   std::string trigger_name(const ChangeContext& context) const {
     return context.trigger_name(spec().index, table_);
   }
-
 
   std::string table_;
   std::string column_;

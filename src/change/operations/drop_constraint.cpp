@@ -73,12 +73,12 @@ class DropConstraint : public Operation {
       for (const auto& unique : table.unique_keys) names.push_back(unique.name);
       for (const auto& foreign : table.foreign_keys) names.push_back(foreign.name);
       for (const auto& check : table.checks) names.push_back(check.name);
-      throw_bad_input(
-          fmt::format("{}: table {} has no constraint {}", where(), table_, name_),
-          names.empty() ? "the table has no constraints (NOT NULL is changed by alter_column)"
-                        : fmt::format("its constraints are: {} (NOT NULL is changed by "
-                                      "alter_column)",
-                                      fmt::join(names, ", ")));
+      throw_bad_input(fmt::format("{}: table {} has no constraint {}", where(), table_, name_),
+                      names.empty()
+                          ? "the table has no constraints (NOT NULL is changed by alter_column)"
+                          : fmt::format("its constraints are: {} (NOT NULL is changed by "
+                                        "alter_column)",
+                                        fmt::join(names, ", ")));
     }
     if (!key) return;
     for (const auto& other : context.catalog->tables) {

@@ -67,8 +67,8 @@ class DropIndex : public Operation {
       for (const auto& key : table.foreign_keys) {
         if (key.ref_table == owner->name && same_set(key.ref_columns, index->columns)) {
           throw_bad_input(
-              fmt::format("{}: foreign key {} of table {} references the key of index {}",
-                          where(), key.name, table.name, name_),
+              fmt::format("{}: foreign key {} of table {} references the key of index {}", where(),
+                          key.name, table.name, name_),
               fmt::format("drop the foreign key first, in an earlier change (drop_constraint: "
                           "{{table: {}, name: {}}})",
                           table.name, key.name));

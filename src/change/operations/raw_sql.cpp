@@ -51,9 +51,7 @@ class RawSql : public Operation {
     return steps("complete", complete_);
   }
 
-  std::vector<Step> rollback(const ChangeContext&) const override {
-    return steps("down", down_);
-  }
+  std::vector<Step> rollback(const ChangeContext&) const override { return steps("down", down_); }
 
  private:
   // The statements of one field; Error(kBadInput) naming the field for a script that cannot be
@@ -80,9 +78,8 @@ class RawSql : public Operation {
                              ? fmt::format("sql {}", field)
                              : fmt::format("sql {}, statement {} (line {} of {})", field, i + 1,
                                            statements[i].line, field);
-      out.push_back({.what = std::move(what),
-                     .sql = statements[i].text,
-                     .outside_transaction = true});
+      out.push_back(
+          {.what = std::move(what), .sql = statements[i].text, .outside_transaction = true});
     }
     return out;
   }

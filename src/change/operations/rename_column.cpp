@@ -4,8 +4,8 @@
 //
 // PostgreSQL only. Nothing changes at start: the new version's view shows the column under its
 // new name, so both versions read and write the same column and no trigger is needed. Complete
-// renames the column (ALTER TABLE RENAME COLUMN, skipped when done). Rollback has nothing to
-// undo.
+// disables the change's sync triggers on the table (they name the column) and renames the
+// column (ALTER TABLE RENAME COLUMN, skipped when done). Rollback has nothing to undo.
 #include <fmt/format.h>
 
 #include <string>
@@ -52,12 +52,24 @@ class RenameColumn : public Operation {
   }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
-    return {{.what = fmt::format("rename {}.{} to {}", table_, from_, to_),
-             .sql = fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", context.table(table_),
-                                ChangeContext::quote(from_), ChangeContext::quote(to_)),
-             .done_if = fmt::format("SELECT 1 WHERE NOT EXISTS ({}) AND EXISTS ({})",
-                                    column_exists_query(context, table_, from_),
-                                    column_exists_query(context, table_, to_))}};
+    // The change's sync triggers on the table name the column: disabled first (RENAME cannot
+    // share an ALTER TABLE with anything else).
+    std::vector<Step> steps;
+    const std::string disable = disable_change_triggers(context, table_, spec().index);
+    if (!disable.empty()) {
+      steps.push_back({.what = fmt::format("disable the change's triggers on {}", table_),
+                       .sql = fmt::format("ALTER TABLE {} {}", context.table(table_), disable),
+                       .done_if = fmt::format("SELECT 1 WHERE NOT EXISTS ({})",
+                                              column_exists_query(context, table_, from_))});
+    }
+    steps.push_back(
+        {.what = fmt::format("rename {}.{} to {}", table_, from_, to_),
+         .sql = fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", context.table(table_),
+                            ChangeContext::quote(from_), ChangeContext::quote(to_)),
+         .done_if = fmt::format("SELECT 1 WHERE NOT EXISTS ({}) AND EXISTS ({})",
+                                column_exists_query(context, table_, from_),
+                                column_exists_query(context, table_, to_))});
+    return steps;
   }
 
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }

@@ -68,9 +68,8 @@ class RenameTable : public Operation {
     }
     VersionTable* table = shape.find(from_);
     if (!table) {
-      throw_bad_input(
-          fmt::format("{}: the new version has no table {} to rename", where(), from_),
-          "an earlier operation of the change dropped or renamed it");
+      throw_bad_input(fmt::format("{}: the new version has no table {} to rename", where(), from_),
+                      "an earlier operation of the change dropped or renamed it");
     }
     table->view = to_;
   }
