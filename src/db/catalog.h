@@ -28,6 +28,8 @@ struct IndexInfo {
   bool unique = false;
   bool primary = false;
   bool valid = true;  // false for a PostgreSQL index left INVALID by a failed CONCURRENTLY build
+  // PostgreSQL: the whole CREATE INDEX statement (pg_get_indexdef); empty elsewhere.
+  std::string definition;
 };
 
 struct ForeignKeyInfo {

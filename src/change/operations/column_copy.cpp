@@ -168,6 +168,15 @@ std::string strip_suffix(std::string text, std::string_view suffix, bool& stripp
   return text;
 }
 
+// What follows `ON <table>` in the copy of `index` on the shadow `to` of column `from`: from
+// its full definition, so that its access method, operator classes, order, INCLUDE columns and
+// predicate are kept; from its key columns where the catalog has no definition.
+std::string copy_keys(const db::TableInfo& table, const db::IndexInfo& index, std::string_view from,
+                      std::string_view to) {
+  if (auto tail = index_definition_tail(index.definition, from, to)) return *tail;
+  return index_keys(table, index.columns, from, to);
+}
+
 }  // namespace
 
 std::string sql_literal(std::string_view text) {
@@ -387,27 +396,18 @@ ShadowColumn copy_column(const ChangeContext& context, const db::TableInfo& tabl
     copy.constraints.push_back({key.name, std::move(definition), true});
   }
 
-  std::vector<std::string> key_indexes;  // indexes that back the primary key or a unique key
-  if (table.primary_key) {
-    key_indexes.push_back(table.primary_key->name);
-    if (contains(table.primary_key->columns, column.name)) {
-      copy.indexes.push_back({table.primary_key->name, CopyKind::kPrimaryKey, true,
-                              index_keys(table, table.primary_key->columns, column.name, shadow)});
-    }
-  }
-  for (const auto& key : table.unique_keys) {
-    key_indexes.push_back(key.name);
-    if (is_temporary(key.name) || !contains(key.columns, column.name)) continue;
-    copy.indexes.push_back(
-        {key.name, CopyKind::kUnique, true, index_keys(table, key.columns, column.name, shadow)});
-  }
   for (const auto& index : table.indexes) {
-    if (index.primary || !index.valid || is_temporary(index.name) ||
-        contains(key_indexes, index.name) || !index_uses(table, index, column.name)) {
+    if (!index.valid || is_temporary(index.name) || !index_uses(table, index, column.name)) {
       continue;
     }
-    copy.indexes.push_back({index.name, CopyKind::kIndex, index.unique,
-                            index_keys(table, index.columns, column.name, shadow)});
+    const bool unique_key =
+        std::any_of(table.unique_keys.begin(), table.unique_keys.end(),
+                    [&](const db::KeyInfo& key) { return key.name == index.name; });
+    const CopyKind kind = index.primary ? CopyKind::kPrimaryKey
+                          : unique_key  ? CopyKind::kUnique
+                                        : CopyKind::kIndex;
+    copy.indexes.push_back({index.name, kind, index.unique || index.primary,
+                            copy_keys(table, index, column.name, shadow)});
   }
   return copy;
 }

@@ -250,9 +250,11 @@ class SplitToTable : public Operation {
       set += (set.empty() ? "" : ", ") + fmt::format("{0} = NEW.{0}", c);
       differs += (differs.empty() ? "" : " OR ") + fmt::format("{0} IS NOT NEW.{0}", c);
     }
-    // The parent's row written by the old version: update the first child, or add one.
+    // The parent's row written by the old version: update the first child, or add one; all
+    // its values NULL, as on PostgreSQL, means no first child.
     std::string to_child = fmt::format(
-        "UPDATE {0} SET {1} WHERE {2} = {3} AND ({4}); "
+        "UPDATE {0} SET {1} WHERE {2} = {3} AND ({4}) AND ({9}); "
+        "DELETE FROM {0} WHERE {2} = {3} AND NOT ({9}); "
         "INSERT INTO {0} ({5}, {6}) SELECT NEW.{7}, {8} WHERE ({9}) AND NOT EXISTS "
         "(SELECT 1 FROM {0} WHERE {5} = NEW.{7});",
         child, set, first_column, first_id, differs, child_key, list(context, ""), key,

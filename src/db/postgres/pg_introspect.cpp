@@ -68,7 +68,8 @@ order by con.conrelid, con.conname collate "C", k.position)sql";
 constexpr const char* kIndexesQuery = R"sql(
 select i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid,
        case when k.attnum = 0 then pg_get_indexdef(i.indexrelid, k.position::int, true)
-            else col.attname end
+            else col.attname end,
+       pg_get_indexdef(i.indexrelid)
 from pg_index i
 join pg_class c on c.oid = i.indrelid
 join pg_class ic on ic.oid = i.indexrelid
@@ -208,6 +209,7 @@ class CatalogBuilder {
         index.unique = is_true(row[2]);
         index.primary = is_true(row[3]);
         index.valid = is_true(row[4]);
+        index.definition = row[6].text();
         owner.indexes.push_back(std::move(index));
         last_key = std::move(key);
       }

@@ -1,0 +1,7 @@
+-- users, to which the new version adds a table of addresses.
+CREATE TABLE users (
+  id integer PRIMARY KEY,
+  username text NOT NULL
+);
+WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 300)
+INSERT INTO users SELECT n, 'user' || n FROM g;

@@ -1,0 +1,564 @@
+// Runs every data-driven `cutover change` case of tests/cases/change/ (format: its README.md).
+// Each runs start, its `started` steps, rollback (schema as before), start again, complete and
+// its `completed` steps through the real binary, with old- and new-version probes writing.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "db/registry.h"
+#include "db/statement.h"
+#include "support/process.h"
+#include "support/spawned_process.h"
+#include "support/test_servers.h"
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::Backend;
+using test::ProcessResult;
+using test::ScratchDatabase;
+using test::SpawnedProcess;
+
+// A step that waits for a lock gives up after this long and is retried by the runner. It stays
+// below the probes' own lock timeout (500 ms), so a statement of theirs queued behind a waiting
+// step is never refused: every probe failure then counts.
+constexpr const char* kChangeLockTimeout = "200ms";
+
+fs::path cases_dir() { return fs::path(CUTOVER_CASES_DIR) / "change"; }
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases: one folder each, found when the test program starts
+
+struct CaseParam {
+  Backend backend;
+  std::string name;  // the folder's name
+};
+
+void PrintTo(const CaseParam& param, std::ostream* os) {
+  *os << test::backend_name(param.backend) << "/" << param.name;
+}
+
+// Every folder of tests/cases/change/, sorted; on SQLite only those with a setup.sqlite.sql.
+std::vector<CaseParam> find_cases(Backend backend) {
+  std::vector<CaseParam> cases;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(cases_dir(), error)) {
+    if (!entry.is_directory()) continue;
+    if (backend == Backend::kSqlite && !fs::exists(entry.path() / "setup.sqlite.sql")) continue;
+    cases.push_back({backend, entry.path().filename().string()});
+  }
+  std::sort(cases.begin(), cases.end(),
+            [](const CaseParam& a, const CaseParam& b) { return a.name < b.name; });
+  return cases;
+}
+
+std::string case_test_name(const testing::TestParamInfo<CaseParam>& info) {
+  std::string name = info.param.name;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// script.yaml
+
+using Cell = std::optional<std::string>;  // nullopt: NULL
+using Rows = std::vector<std::vector<Cell>>;
+
+struct ScriptStep {
+  int line = 0;  // in script.yaml, 1-based
+  bool as_new = false;
+  std::string sql;
+  std::optional<Rows> expect;  // the rows, in order, as text
+  std::string error;           // the SQLSTATE it must fail with; empty: it must succeed
+};
+
+struct Script {
+  std::vector<ScriptStep> started;
+  std::vector<ScriptStep> completed;
+};
+
+[[noreturn]] void bad_script(const fs::path& file, const YAML::Node& node,
+                             const std::string& problem) {
+  throw std::runtime_error(file.string() + " line " + std::to_string(node.Mark().line + 1) + ": " +
+                           problem);
+}
+
+std::string scalar(const fs::path& file, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar()) bad_script(file, node, what + " must be a string");
+  return node.Scalar();
+}
+
+Rows parse_rows(const fs::path& file, const YAML::Node& node) {
+  if (!node.IsSequence()) bad_script(file, node, "expect must be a list of rows");
+  Rows rows;
+  for (const auto& row : node) {
+    if (!row.IsSequence()) bad_script(file, row, "each row of expect must be a list of values");
+    std::vector<Cell> cells;
+    for (const auto& cell : row) {
+      if (cell.IsNull()) {
+        cells.emplace_back(std::nullopt);
+      } else if (cell.IsScalar()) {
+        cells.emplace_back(cell.Scalar());
+      } else {
+        bad_script(file, cell, "a value of expect must be a scalar or null");
+      }
+    }
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+// The steps of one phase that apply to `backend`. Throws std::runtime_error naming the line of
+// anything it does not understand, so that a typo fails the case instead of skipping a check.
+std::vector<ScriptStep> parse_phase(const fs::path& file, const YAML::Node& node, Backend backend) {
+  std::vector<ScriptStep> steps;
+  if (!node) return steps;
+  if (!node.IsSequence()) bad_script(file, node, "a phase must be a list of steps");
+  for (const auto& item : node) {
+    if (!item.IsMap()) bad_script(file, item, "a step must be a map {as, sql, ...}");
+    ScriptStep step;
+    step.line = item.Mark().line + 1;
+    bool applies = true;
+    bool has_as = false;
+    for (const auto& field : item) {
+      std::string key = field.first.Scalar();
+      const YAML::Node& value = field.second;
+      if (key == "as") {
+        std::string as = scalar(file, value, "as");
+        if (as != "old" && as != "new") bad_script(file, value, "as must be old or new");
+        step.as_new = as == "new";
+        has_as = true;
+      } else if (key == "sql") {
+        step.sql = scalar(file, value, "sql");
+      } else if (key == "expect") {
+        step.expect = parse_rows(file, value);
+      } else if (key == "error") {
+        step.error = scalar(file, value, "error");
+        if (step.error.size() != 5) bad_script(file, value, "error must be a 5-character SQLSTATE");
+      } else if (key == "only") {
+        std::string only = scalar(file, value, "only");
+        if (only != "postgres" && only != "sqlite") {
+          bad_script(file, value, "only must be postgres or sqlite");
+        }
+        applies = (only == "sqlite") == (backend == Backend::kSqlite);
+      } else {
+        bad_script(file, field.first, "unknown field '" + key + "' (as, sql, expect, error, only)");
+      }
+    }
+    if (!has_as) bad_script(file, item, "a step needs as: old or as: new");
+    if (step.sql.empty()) bad_script(file, item, "a step needs sql");
+    if (step.expect && !step.error.empty()) {
+      bad_script(file, item, "a step has expect or error, not both");
+    }
+    if (applies) steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+Script load_script(const fs::path& file, Backend backend) {
+  YAML::Node root = YAML::LoadFile(file.string());
+  if (!root.IsMap()) bad_script(file, root, "the script must be a map {started, completed}");
+  for (const auto& field : root) {
+    std::string key = field.first.Scalar();
+    if (key != "started" && key != "completed") {
+      bad_script(file, field.first, "unknown phase '" + key + "' (started, completed)");
+    }
+  }
+  return {parse_phase(file, root["started"], backend),
+          parse_phase(file, root["completed"], backend)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database
+
+db::Flavor flavor_of(Backend backend) {
+  return backend == Backend::kSqlite ? db::Flavor::kSqlite : db::Flavor::kPostgres;
+}
+
+void run_setup(const std::string& url, Backend backend, const fs::path& file) {
+  auto connection = db::connect(url);
+  for (const auto& statement : db::split_statements(flavor_of(backend), read_file(file))) {
+    try {
+      connection->execute(statement.text);
+    } catch (const Error& e) {
+      throw std::runtime_error(file.string() + " line " + std::to_string(statement.line) + ": " +
+                               e.what());
+    }
+  }
+}
+
+// The base schema as a text to compare: pg_dump --schema-only of `public` (PostgreSQL), or
+// sqlite_master without cutover's own tables and their indexes (SQLite).
+std::string schema_dump(const std::string& url, Backend backend) {
+  if (backend == Backend::kSqlite) {
+    auto connection = db::connect(url);
+    auto result = connection->query(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name NOT LIKE '\\_cutover%' ESCAPE "
+        "'\\' "
+        "ORDER BY name");
+    std::string dump;
+    for (const auto& row : result.rows) {
+      dump += row[0].text() + " " + row[1].text() + ": " + row[2].text() + "\n";
+    }
+    return dump;
+  }
+  ProcessResult r =
+      test::run_process({"/usr/bin/pg_dump", "--schema-only", "-n", "public", "-d", url});
+  if (r.exit_code != 0) throw std::runtime_error("pg_dump failed: " + r.err);
+  // Newer pg_dump releases fence the dump with \restrict KEY ... \unrestrict KEY, a random key.
+  std::istringstream lines(r.out);
+  std::string dump;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("\\restrict") || line.starts_with("\\unrestrict")) continue;
+    dump += line + "\n";
+  }
+  return dump;
+}
+
+std::string percent_encode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+  return out;
+}
+
+// The URL a new-version client of `change` uses on PostgreSQL: the change's views first on the
+// search path, and cutover.version set so that the sync triggers know who wrote a row.
+std::string new_version_url(const std::string& url, const std::string& change) {
+  std::string options = "-c search_path=" + change + ",public -c cutover.version=" + change;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") +
+         "options=" + percent_encode(options);
+}
+
+std::string rows_text(const Rows& rows) {
+  json j = json::array();
+  for (const auto& row : rows) {
+    json r = json::array();
+    for (const auto& cell : row) r.push_back(cell ? json(*cell) : json(nullptr));
+    j.push_back(r);
+  }
+  return j.dump();
+}
+
+// Polls `done` every 20 ms for up to 60 s; false if it never became true.
+bool poll_until(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// How many probe runs have written to the probe table; 0 while it does not exist.
+std::int64_t probe_runs(const std::string& url) {
+  try {
+    auto connection = db::connect(url);
+    return connection->query("SELECT count(DISTINCT run_id) FROM cutover_probe").scalar().as_int();
+  } catch (const Error& e) {
+    if (e.sqlstate() == "42P01") return 0;
+    throw;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The binary
+
+ProcessResult cutover_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), CUTOVER_BINARY);
+  return test::run_process(args);
+}
+
+std::string describe(const ProcessResult& r) {
+  return "exit code " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out +
+         "\n--- stderr:\n" + r.err;
+}
+
+// The change's name, from the "started" event of `cutover --json change start`.
+std::string started_change_name(const ProcessResult& r) {
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("{")) continue;
+    auto event = json::parse(line, nullptr, false);
+    if (!event.is_discarded() && event.value("event", "") == "started") {
+      return event.value("name", "");
+    }
+  }
+  return "";
+}
+
+// `cutover probe` running as one application version until stopped with SIGINT.
+class ProbeProcess {
+ public:
+  ProbeProcess(std::string label, const std::string& url, fs::path record)
+      : label_(std::move(label)),
+        record_(std::move(record)),
+        process_({CUTOVER_BINARY, "probe", url, "--duration", "1h", "--readers", "1", "--writers",
+                  "2", "--rate", "50", "--json", record_.string()}) {}
+
+  bool running() { return process_.running(); }
+  std::string gone() {
+    return label_ + " exited early: " + describe(process_.wait(std::chrono::seconds(5)));
+  }
+
+  // Stops the probe with SIGINT and checks what it recorded: it must exit 1 ("interrupted")
+  // with its record written, have written, and have seen no failed read or write and no lost
+  // or duplicated write. Reports a gtest failure with the summary and the errors otherwise.
+  void stop_and_check() {
+    process_.kill(SIGINT);
+    ProcessResult r = process_.wait(std::chrono::seconds(120));
+    EXPECT_EQ(r.exit_code, 1) << label_ << " should end as interrupted\n" << describe(r);
+    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << label_ << "\n" << describe(r);
+    if (!fs::exists(record_)) {
+      ADD_FAILURE() << label_ << " wrote no record at " << record_ << "\n" << describe(r);
+      return;
+    }
+    json record = json::parse(read_file(record_));
+    json summary = record["summary"];
+    json verification = summary["verification"];  // null when the writes were not verified
+    std::int64_t writes = summary["writes"]["total"];
+    std::int64_t failed_reads = summary["reads"]["failed"];
+    std::int64_t failed_writes = summary["writes"]["failed"];
+    bool clean = writes > 0 && failed_reads == 0 && failed_writes == 0 &&
+                 verification.is_object() && verification["lost"].empty() &&
+                 verification["duplicated"].empty();
+    if (clean) return;
+    std::string failures;
+    int failed = 0;
+    for (const auto& op : record["operations"]) {
+      if (op[4] == "ok") continue;
+      if (++failed > 20) continue;
+      failures += "  " + op[0].get<std::string>() + " worker " + op[1].dump() + " at " +
+                  std::to_string(op[2].get<std::int64_t>() / 1000) +
+                  " ms: " + op[4].get<std::string>() + " " + (op.size() > 6 ? op[6].dump() : "") +
+                  " " + (op.size() > 8 ? op[8].get<std::string>() : "") + "\n";
+    }
+    ADD_FAILURE() << label_ << " saw trouble: " << writes << " writes, " << failed_writes
+                  << " failed, " << failed_reads << " failed reads, lost/duplicated "
+                  << verification.dump() << "\n--- summary:\n"
+                  << r.out << "\n--- failed operations (" << failed << ", first 20):\n"
+                  << failures << "--- record: " << record_;
+  }
+
+ private:
+  std::string label_;
+  fs::path record_;
+  SpawnedProcess process_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The case runner
+
+class ChangeCase : public testing::TestWithParam<CaseParam> {
+ protected:
+  void SetUp() override {
+    const CaseParam& param = GetParam();
+    dir_ = cases_dir() / param.name;
+    work_ = fs::temp_directory_path() / ("cutover-change-cases-" + std::to_string(getpid()) + "-" +
+                                         test::backend_name(param.backend) + "-" + param.name);
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+  }
+  void TearDown() override {
+    // The probes' records stay for a look when the case failed.
+    if (HasFailure()) {
+      std::cerr << "probe records kept in " << work_ << "\n";
+    } else {
+      fs::remove_all(work_);
+    }
+  }
+
+  bool sqlite() const { return GetParam().backend == Backend::kSqlite; }
+
+  // Runs the steps of `phase`: "as: old" on `old_url`, "as: new" on `new_url`. Reports each
+  // step that does not do what it says, and carries on with the next.
+  void run_steps(const char* phase, const std::vector<ScriptStep>& steps,
+                 const std::string& old_url, const std::string& new_url) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const ScriptStep& step = steps[i];
+      std::string where = GetParam().name + " (" + test::backend_name(GetParam().backend) + "), " +
+                          phase + " step " + std::to_string(i + 1) + " (script.yaml line " +
+                          std::to_string(step.line) + ", as " + (step.as_new ? "new" : "old") +
+                          "):\n  " + step.sql + "\n";
+      auto connection = db::connect(step.as_new ? new_url : old_url);
+      db::Result result;
+      try {
+        result = connection->query(step.sql);
+      } catch (const Error& e) {
+        if (step.error.empty()) {
+          ADD_FAILURE() << where << "expected success, got SQLSTATE " << e.sqlstate() << ": "
+                        << e.what();
+        } else if (e.sqlstate() != step.error) {
+          ADD_FAILURE() << where << "expected SQLSTATE " << step.error << ", got SQLSTATE "
+                        << e.sqlstate() << ": " << e.what();
+        }
+        continue;
+      }
+      if (!step.error.empty()) {
+        ADD_FAILURE() << where << "expected SQLSTATE " << step.error << ", but it succeeded";
+        continue;
+      }
+      if (!step.expect) continue;
+      Rows got;
+      for (const auto& row : result.rows) {
+        std::vector<Cell> cells;
+        for (const auto& value : row) cells.push_back(value.as_optional_text());
+        got.push_back(std::move(cells));
+      }
+      if (got != *step.expect) {
+        ADD_FAILURE() << where << "expected " << rows_text(*step.expect) << "\n     got "
+                      << rows_text(got);
+      }
+    }
+  }
+
+  fs::path dir_;
+  fs::path work_;
+};
+
+TEST_P(ChangeCase, StartRollbackStartComplete) {
+  const Backend backend = GetParam().backend;
+  const fs::path change_file = dir_ / "change.yaml";
+  Script script = load_script(dir_ / "script.yaml", backend);
+  ScratchDatabase scratch(backend);
+  const std::string url = scratch.url();
+  run_setup(url, backend, dir_ / (sqlite() ? "setup.sqlite.sql" : "setup.sql"));
+
+  // The old version writes from before the change to the end. Its table is part of the base
+  // schema, so the version schema gets a view of it for the new version's probe.
+  ProbeProcess old_probe("old-version probe", url, work_ / "rec_old.json");
+  ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 1 || !old_probe.running(); }));
+  ASSERT_TRUE(old_probe.running()) << old_probe.gone();
+  const std::string dump_before = schema_dump(url, backend);
+
+  const std::vector<std::string> lock = {"--lock-timeout", kChangeLockTimeout};
+  auto with_lock = [&](std::vector<std::string> args) {
+    args.insert(args.end(), lock.begin(), lock.end());
+    return args;
+  };
+  ProcessResult start =
+      cutover_cli(with_lock({"--json", "change", "start", url, change_file.string()}));
+  ASSERT_EQ(start.exit_code, 0) << "first change start\n" << describe(start);
+  const std::string change = started_change_name(start);
+  ASSERT_FALSE(change.empty()) << "no started event with the change's name\n" << describe(start);
+  const std::string new_url = sqlite() ? url : new_version_url(url, change);
+
+  {
+    // The new version writes beside the old one, through the version schema's views.
+    ProbeProcess new_probe("new-version probe", new_url, work_ / "rec_new.json");
+    ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 2 || !new_probe.running(); }));
+    ASSERT_TRUE(new_probe.running()) << new_probe.gone();
+    run_steps("started", script.started, url, new_url);
+    // Stopped before rollback: rollback removes the views it writes through.
+    new_probe.stop_and_check();
+  }
+
+  ProcessResult rollback = cutover_cli(with_lock({"change", "rollback", url}));
+  ASSERT_EQ(rollback.exit_code, 0) << "change rollback\n" << describe(rollback);
+  EXPECT_EQ(schema_dump(url, backend), dump_before)
+      << "rollback must leave the base schema exactly as it was";
+
+  start = cutover_cli(with_lock({"change", "start", url, change_file.string()}));
+  ASSERT_EQ(start.exit_code, 0) << "second change start, after the rollback\n" << describe(start);
+  // New-version clients keep working through complete, on the same connection settings.
+  ProbeProcess new_probe("new-version probe through complete", new_url,
+                         work_ / "rec_new_complete.json");
+  ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 3 || !new_probe.running(); }));
+  ASSERT_TRUE(new_probe.running()) << new_probe.gone();
+  ProcessResult complete = cutover_cli(with_lock({"change", "complete", url}));
+  ASSERT_EQ(complete.exit_code, 0) << "change complete\n" << describe(complete);
+  // After complete the base schema has the new shape: the new version uses it directly.
+  run_steps("completed", script.completed, url, url);
+
+  ASSERT_TRUE(new_probe.running()) << new_probe.gone();
+  new_probe.stop_and_check();
+  ASSERT_TRUE(old_probe.running()) << old_probe.gone();
+  old_probe.stop_and_check();
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeCase, testing::ValuesIn(find_cases(Backend::kPostgres)),
+                         case_test_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeCase, testing::ValuesIn(find_cases(Backend::kSqlite)),
+                         case_test_name);
+
+// A missing or empty folder would instantiate nothing and pass in silence.
+TEST(ChangeCasesFolder, HoldsCases) {
+  EXPECT_FALSE(find_cases(Backend::kPostgres).empty()) << "no case folder in " << cases_dir();
+}
+
+// The format's checks: a typo in a script fails its case instead of skipping a check.
+TEST(ChangeCasesScript, RejectsWhatItDoesNotUnderstand) {
+  fs::path file = fs::temp_directory_path() /
+                  ("cutover-change-cases-script-" + std::to_string(getpid()) + ".yaml");
+  auto rejects = [&](const std::string& text, const std::string& needle) {
+    std::ofstream(file, std::ios::trunc) << text;
+    try {
+      load_script(file, Backend::kPostgres);
+      ADD_FAILURE() << "accepted:\n" << text;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  rejects("started:\n  - {as: new, sql: 'SELECT 1', expct: [['1']]}\n", "line 2: unknown field");
+  rejects("started:\n  - {as: neww, sql: 'SELECT 1'}\n", "as must be old or new");
+  rejects("started:\n  - {sql: 'SELECT 1'}\n", "needs as");
+  rejects("started:\n  - {as: old, sql: 'SELECT 1', error: '235'}\n", "SQLSTATE");
+  rejects("start:\n  - {as: old, sql: 'SELECT 1'}\n", "unknown phase");
+  rejects("completed:\n  - {as: old, sql: 'SELECT 1', expect: [['1']], error: '23505'}\n",
+          "not both");
+
+  std::ofstream(file, std::ios::trunc)
+      << "started:\n  - {as: new, sql: 'SELECT 1', expect: [['1', null, ~]]}\n"
+         "  - {as: old, only: sqlite, sql: 'SELECT 2'}\n"
+         "completed:\n  - {as: old, sql: 'SELECT 3', error: '42703'}\n";
+  Script script = load_script(file, Backend::kPostgres);
+  fs::remove(file);
+  ASSERT_EQ(script.started.size(), 1u);  // the sqlite-only step is left out
+  EXPECT_TRUE(script.started[0].as_new);
+  EXPECT_EQ(script.started[0].line, 2);
+  ASSERT_TRUE(script.started[0].expect.has_value());
+  EXPECT_EQ(rows_text(*script.started[0].expect), R"([["1",null,null]])");
+  ASSERT_EQ(script.completed.size(), 1u);
+  EXPECT_EQ(script.completed[0].error, "42703");
+}
+
+}  // namespace
+}  // namespace cutover
