@@ -193,20 +193,25 @@ class TableBackfill {
   BatchResult postgres_batch(const KeyRange& range, std::int64_t limit) {
     // The batch's last key comes from the keys chosen, not from the rows updated, so that a
     // batch whose rows were all deleted meanwhile does not end the backfill early. The key is
-    // ordered as itself, not as its text (an output named like the column would be).
+    // ordered as itself, not as its text (an output named like the column would be). The
+    // UPDATE is bounded by the batch's key range rather than joined to its keys: past a few
+    // thousand keys the planner turns such a join into a scan of the whole table.
     db::Params params;
     std::string range_sql = where(range, params);
     params.emplace_back(limit);
+    std::string after = range.after ? fmt::format("_cutover_row.{} > $1 AND ", key_) : "";
     auto result = connection_.query(
         fmt::format("WITH batch AS (SELECT {key} AS _cutover_key FROM {table} WHERE {range} "
                     "ORDER BY {key} LIMIT ${limit}), "
-                    "touched AS (UPDATE {table} AS _cutover_row SET {set} FROM batch "
-                    "WHERE _cutover_row.{key} = batch._cutover_key RETURNING 1) "
+                    "touched AS (UPDATE {table} AS _cutover_row SET {set} "
+                    "WHERE {after}_cutover_row.{key} <= (SELECT max(_cutover_key) FROM batch) "
+                    "RETURNING 1) "
                     "SELECT (SELECT batch._cutover_key::text AS _cutover_last FROM batch "
                     "ORDER BY batch._cutover_key DESC LIMIT 1), (SELECT count(*) FROM batch), "
                     "(SELECT count(*) FROM touched)",
                     fmt::arg("key", key_), fmt::arg("table", table_), fmt::arg("range", range_sql),
-                    fmt::arg("limit", params.size()), fmt::arg("set", set_list("_cutover_row."))),
+                    fmt::arg("limit", params.size()), fmt::arg("set", set_list("_cutover_row.")),
+                    fmt::arg("after", after)),
         params);
     const db::Row& row = result.rows.at(0);
     return BatchResult{row[1].as_int(), row[2].as_int(), row[0].as_optional_text()};
