@@ -28,4 +28,13 @@ int line_of_offset(std::string_view script, std::size_t offset) {
                  std::count(script.begin(), script.begin() + static_cast<long>(offset), '\n'));
 }
 
+std::size_t byte_offset_of_character(std::string_view text, int character) {
+  std::size_t offset = 0;
+  for (int seen = 1; seen < character && offset < text.size(); ++seen) {
+    const auto lead = static_cast<unsigned char>(text[offset]);
+    offset += lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  }
+  return std::min(offset, text.size());
+}
+
 }  // namespace cutover::db

@@ -22,6 +22,10 @@ struct Statement {
 // Throws Error(kBadInput) naming the line of an unterminated quote, comment or block.
 std::vector<Statement> split_statements(Flavor flavor, std::string_view script);
 
+// The byte offset of the 1-based `character` of UTF-8 `text` (how libpg_query reports an
+// error's position), at most text.size().
+std::size_t byte_offset_of_character(std::string_view text, int character);
+
 // The 1-based line of byte `offset` in `script` (offsets past the end count as the end).
 int line_of_offset(std::string_view script, std::size_t offset);
 

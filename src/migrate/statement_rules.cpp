@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "db/statement.h"
 
 namespace cutover::migrate {
 namespace {
@@ -23,16 +24,6 @@ struct Parse {
   std::optional<SyntaxError> error;
 };
 
-// libpg_query reports error positions as 1-based character (not byte) positions in UTF-8.
-int byte_offset_of_cursor(std::string_view sql, int cursorpos) {
-  std::size_t offset = 0;
-  for (int chars = 1; chars < cursorpos && offset < sql.size(); ++chars) {
-    const auto lead = static_cast<unsigned char>(sql[offset]);
-    offset += lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-  }
-  return static_cast<int>(std::min(offset, sql.size()));
-}
-
 Parse parse(std::string_view sql) {
   const std::string input(sql);
   PgQueryParseResult result = pg_query_parse(input.c_str());
@@ -41,7 +32,7 @@ Parse parse(std::string_view sql) {
   Parse parsed;
   if (result.error != nullptr) {
     parsed.error = SyntaxError{result.error->message != nullptr ? result.error->message : "",
-                               byte_offset_of_cursor(sql, result.error->cursorpos)};
+                               static_cast<int>(db::byte_offset_of_character(sql, result.error->cursorpos))};
     return parsed;
   }
   parsed.tree = json::parse(result.parse_tree, nullptr, /*allow_exceptions=*/false);

@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "db/registry.h"
 #include "db/statement.h"
+#include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
@@ -35,6 +36,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
 using test::ProcessResult;
+using test::describe;
 using test::ScratchDatabase;
 using test::SpawnedProcess;
 
@@ -305,11 +307,6 @@ std::int64_t probe_runs(const std::string& url) {
 ProcessResult cutover_cli(std::vector<std::string> args) {
   args.insert(args.begin(), CUTOVER_BINARY);
   return test::run_process(args);
-}
-
-std::string describe(const ProcessResult& r) {
-  return "exit code " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out +
-         "\n--- stderr:\n" + r.err;
 }
 
 // The change's name, from the "started" event of `cutover --json change start`.

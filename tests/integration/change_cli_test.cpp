@@ -24,6 +24,7 @@
 
 #include "core/error.h"
 #include "db/connection.h"
+#include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
@@ -35,6 +36,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
 using test::ProcessResult;
+using test::describe;
+using test::events_named;
+using test::json_events;
+using test::poll_until;
+using test::require_running;
 using test::ScratchDatabase;
 using test::SpawnedProcess;
 
@@ -47,59 +53,8 @@ constexpr std::int64_t kBatch = 500;
 
 bool is_postgres(Backend backend) { return backend == Backend::kPostgres; }
 
-std::string describe(const ProcessResult& r) {
-  return "exit code " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-// Polls `done` every 20 ms until it is true; throws after `limit` naming what never happened.
-template <typename Done>
-void poll_until(const std::string& what, Done done,
-                std::chrono::seconds limit = std::chrono::seconds(120)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("timed out waiting until " + what);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-// Throws with the process's output when it is no longer running: a condition it was meant to
-// reach while running never will be.
-void require_running(SpawnedProcess& process, const std::string& what) {
-  if (process.running()) return;
-  ProcessResult r = process.wait();
-  throw std::runtime_error(what + " exited before the test could act: " + describe(r));
-}
-
-// The JSON events of a --json run: one object per complete line. A line that is not JSON fails
-// the test (--json promises one object per line) and is skipped.
-std::vector<json> events_of(const std::string& out) {
-  std::vector<json> events;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (lines.eof() && !out.ends_with('\n')) break;  // a line still being written
-    if (line.empty()) continue;
-    try {
-      events.push_back(json::parse(line));
-    } catch (const json::exception&) {
-      ADD_FAILURE() << "not a JSON line on stdout: " << line;
-    }
-  }
-  return events;
-}
-
-std::vector<json> events_named(const std::vector<json>& events, const std::string& name) {
-  std::vector<json> out;
-  for (const auto& e : events) {
-    if (e.is_object() && e.value("event", "") == name) out.push_back(e);
-  }
-  return out;
 }
 
 // `cutover [--json] change ARGS...`
@@ -118,7 +73,7 @@ ProcessResult run_change(const std::vector<std::string>& args, bool json_output 
 
 // The one error event of a failed --json run; fails the test when there is not exactly one.
 json error_event(const ProcessResult& r) {
-  auto errors = events_named(events_of(r.out), "error");
+  auto errors = events_named(json_events(r.out), "error");
   if (errors.size() != 1) {
     ADD_FAILURE() << "expected one error event: " << describe(r);
     return json::object();
@@ -226,7 +181,7 @@ json users_progress(const json& change) {
 json status_json(const std::string& url) {
   ProcessResult r = run_change({"status", url}, true);
   EXPECT_EQ(r.exit_code, 0) << describe(r);
-  auto events = events_of(r.out);
+  auto events = json_events(r.out);
   if (events.size() != 1 || !events[0].is_object()) {
     ADD_FAILURE() << "status --json prints one JSON object: " << describe(r);
     return json::object();
@@ -393,7 +348,7 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
   scratch_.connect()->execute("DELETE FROM touch_log");
   ProcessResult resumed = run_change(start_args({"--batch-size", std::to_string(kBatch)}), true);
   ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
-  auto events = events_of(resumed.out);
+  auto events = json_events(resumed.out);
   bool said_resumes = false;
   for (const auto& e : events_named(events, "log")) {
     std::string message = e.value("message", "");
@@ -548,13 +503,13 @@ TEST_P(ChangeLockWait, StartRetriesWhileALockIsHeldAndSucceedsOnceItIsReleased) 
       change_argv(start_args({"--lock-timeout", "300ms", "--retry-for", "20s"}), true));
   poll_until("start reports two lock-timeout retries", [&] {
     require_running(start, "change start");
-    return events_named(events_of(start.output_so_far()), "retry").size() >= 2;
+    return events_named(json_events(start.output_so_far()), "retry").size() >= 2;
   });
   holder->rollback();
 
   ProcessResult r = start.wait(std::chrono::seconds(120));
   ASSERT_EQ(r.exit_code, 0) << describe(r);
-  auto events = events_of(r.out);
+  auto events = json_events(r.out);
   auto retries = events_named(events, "retry");
   ASSERT_GE(retries.size(), 2u) << r.out;
   std::int64_t last_attempt = 0;

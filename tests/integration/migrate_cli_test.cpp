@@ -17,6 +17,7 @@
 
 #include "db/registry.h"
 #include "migrate/history_table.h"
+#include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
@@ -28,6 +29,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
 using test::ProcessResult;
+using test::describe;
 using test::ScratchDatabase;
 using test::SpawnedProcess;
 using test::StartBarrier;
@@ -72,11 +74,6 @@ class FolderCopy {
 
 // ---------------------------------------------------------------------------------------------
 // Output of the binary
-
-std::string describe(const ProcessResult& r) {
-  return "exit code " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out +
-         "\n--- stderr:\n" + r.err;
-}
 
 // The last non-empty line of `out`, parsed: every --json command ends with its result object.
 // Null when there is no such line or it is not JSON.

@@ -22,6 +22,7 @@
 #include "db/connection.h"
 #include "migrate/history_table.h"
 #include "migrate/lease.h"
+#include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
@@ -32,6 +33,11 @@ namespace {
 using nlohmann::json;
 using test::Backend;
 using test::ProcessResult;
+using test::describe;
+using test::events_named;
+using test::json_events;
+using test::poll_until;
+using test::require_running;
 using test::ScratchDatabase;
 using test::SpawnedProcess;
 namespace fs = std::filesystem;
@@ -45,29 +51,6 @@ std::string backend_param_name(const testing::TestParamInfo<Backend>& info) {
 
 bool is_postgres(Backend backend) { return backend == Backend::kPostgres; }
 
-// Polls `done` every 20 ms until it is true; throws after `limit` naming what never happened.
-template <typename Done>
-void poll_until(const std::string& what, Done done,
-                std::chrono::seconds limit = std::chrono::seconds(60)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("timed out waiting until " + what);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-// Throws with the process's output when it is no longer running: a condition it was meant to
-// reach while running never will be.
-void require_running(SpawnedProcess& process, const std::string& what) {
-  if (process.running()) return;
-  ProcessResult r = process.wait();
-  throw std::runtime_error(what + " exited (code " + std::to_string(r.exit_code) +
-                           ") before the test could act:\nstdout:\n" + r.out + "\nstderr:\n" +
-                           r.err);
-}
-
 // `cutover --json migrate URL --dir DIR extra...`
 std::vector<std::string> migrate_argv(const std::string& url, const fs::path& dir,
                                       const std::vector<std::string>& extra = {}) {
@@ -76,35 +59,9 @@ std::vector<std::string> migrate_argv(const std::string& url, const fs::path& di
   return argv;
 }
 
-// The JSON events of a --json run: one object per complete line. A line that is not JSON fails
-// the test (the spec promises one object per line) and is skipped.
-std::vector<json> events_of(const std::string& out) {
-  std::vector<json> events;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (lines.eof() && !out.ends_with('\n')) break;  // a line still being written
-    if (line.empty()) continue;
-    try {
-      events.push_back(json::parse(line));
-    } catch (const json::exception&) {
-      ADD_FAILURE() << "not a JSON line on stdout: " << line;
-    }
-  }
-  return events;
-}
-
-std::vector<json> events_named(const std::vector<json>& events, const std::string& name) {
-  std::vector<json> out;
-  for (const auto& e : events) {
-    if (e.is_object() && e.value("event", "") == name) out.push_back(e);
-  }
-  return out;
-}
-
 // The final {"event":"done",...} of a run; fails the test when the last line is something else.
 json done_event(const ProcessResult& r) {
-  auto events = events_of(r.out);
+  auto events = json_events(r.out);
   if (events.empty() || events.back().value("event", "") != "done") {
     ADD_FAILURE() << "the last line is not a done event:\nstdout:\n"
                   << r.out << "\nstderr:\n"
@@ -112,10 +69,6 @@ json done_event(const ProcessResult& r) {
     return json::object();
   }
   return events.back();
-}
-
-std::string describe(const ProcessResult& r) {
-  return "exit code " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
 }
 
 std::string lower(std::string s) {
@@ -311,7 +264,7 @@ TEST_P(MigrateKillNine, LeaderKilledInASlowStatementIsFinishedOnceByAnInstanceSt
   EXPECT_EQ(done.value("role", ""), "leader") << successor.out;
   EXPECT_EQ(done.value("applied", -1), 2) << "V2 and V3: " << successor.out;
   EXPECT_EQ(done.value("current", ""), "3") << successor.out;
-  auto applied = events_named(events_of(successor.out), "applied");
+  auto applied = events_named(json_events(successor.out), "applied");
   ASSERT_EQ(applied.size(), 2u) << successor.out;
   EXPECT_EQ(applied[0].value("script", ""), kV2);
   EXPECT_EQ(applied[1].value("script", ""), kV3);
@@ -337,9 +290,9 @@ TEST_P(MigrateKillNine, FourWaitingInstancesTakeOverAKilledLeaderAndApplyTheFile
     poll_until("waiter " + std::to_string(i) + " reports that it waits", [&] {
       require_running(*waiters[i], "waiter " + std::to_string(i));
       require_running(*leader, "the leader");
-      return !events_named(events_of(waiters[i]->output_so_far()), "waiting").empty();
+      return !events_named(json_events(waiters[i]->output_so_far()), "waiting").empty();
     });
-    json waiting = events_named(events_of(waiters[i]->output_so_far()), "waiting").front();
+    json waiting = events_named(json_events(waiters[i]->output_so_far()), "waiting").front();
     EXPECT_NE(waiting.value("holder", "").find(leader_pid), std::string::npos)
         << "the waiting event names the leader (pid " << leader->pid() << "): " << waiting;
     EXPECT_EQ(waiting.value("script", ""), kV2) << waiting;
@@ -444,7 +397,7 @@ class MigrateLockHolder : public testing::TestWithParam<Backend> {
   // The retry events of a run: each names the file, its statement and line, the reason, and
   // counts its attempts up.
   static std::vector<json> expect_lock_timeout_retries(const std::string& out) {
-    auto retries = events_named(events_of(out), "retry");
+    auto retries = events_named(json_events(out), "retry");
     EXPECT_FALSE(retries.empty()) << out;
     std::int64_t last_attempt = 0;
     for (const auto& e : retries) {
@@ -482,7 +435,7 @@ TEST_P(MigrateLockHolder, AlterWaitsOutALockHolderWhileOtherTablesStayAvailable)
   // Two lock timeouts seen: the ALTER really waited for the holder, and retried.
   poll_until("migrate retried twice after lock timeouts", [&] {
     require_running(migrate_run, "migrate");
-    return events_named(events_of(migrate_run.output_so_far()), "retry").size() >= 2;
+    return events_named(json_events(migrate_run.output_so_far()), "retry").size() >= 2;
   });
   holder->rollback();
 
@@ -513,7 +466,7 @@ TEST_P(MigrateLockHolder, LockHeldPastRetryForFailsNamingFileLockTimeoutAndRetri
   std::int64_t migrate_ended = now_unix_ms();
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   expect_lock_timeout_retries(r.out);
-  auto errors = events_named(events_of(r.out), "error");
+  auto errors = events_named(json_events(r.out), "error");
   ASSERT_EQ(errors.size(), 1u) << describe(r);
   EXPECT_EQ(errors[0].value("exit_code", -1), 1) << errors[0];
   std::string message = lower(errors[0].value("message", ""));
@@ -551,7 +504,7 @@ TEST_P(MigrateConcurrentIndex, InvalidIndexLeftByATimedOutBuildIsDroppedAndBuilt
   poll_until("a timed-out build left t_v_idx INVALID and migrate retried", [&] {
     require_running(migrate_run, "migrate");
     return scalar_int(*c, invalid) == 1 &&
-           events_named(events_of(migrate_run.output_so_far()), "retry").size() >= 2;
+           events_named(json_events(migrate_run.output_so_far()), "retry").size() >= 2;
   });
   holder->rollback();
 

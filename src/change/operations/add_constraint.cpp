@@ -39,53 +39,21 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/operations.h"
+#include "change/operations/sql_parts.h"
 #include "core/error.h"
 
 namespace cutover::change {
 namespace {
 
-constexpr std::array<const char*, 5> kActions = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
-                                                 "SET DEFAULT"};
-
-// An SQL string literal.
-std::string literal(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') quoted += '\'';
-    quoted += c;
-  }
-  return quoted + "'";
-}
-
-bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return a == b;
-}
-
-std::optional<std::string> read_action(OperationArgs& args, const std::string& field,
-                                       const std::string& where) {
-  auto value = args.optional_string(field);
-  if (!value) return std::nullopt;
-  std::string action = *value;
-  std::transform(action.begin(), action.end(), action.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
-    throw_bad_input(fmt::format("{}: references.{} is '{}'", where, field, *value),
-                    "use one of NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT");
-  }
-  return action;
-}
-
 // Whether `columns` are the primary key or a unique key (constraint or valid unique index) of
 // `table`: what a foreign key may reference.
 bool is_unique_key(const db::TableInfo& table, const std::vector<std::string>& columns) {
-  if (table.primary_key && same_set(table.primary_key->columns, columns)) return true;
+  if (table.primary_key && same_columns(table.primary_key->columns, columns)) return true;
   for (const auto& key : table.unique_keys) {
-    if (same_set(key.columns, columns)) return true;
+    if (same_columns(key.columns, columns)) return true;
   }
   for (const auto& index : table.indexes) {
-    if (index.unique && index.valid && same_set(index.columns, columns)) return true;
+    if (index.unique && index.valid && same_columns(index.columns, columns)) return true;
   }
   return false;
 }
@@ -124,8 +92,8 @@ class AddConstraint : public Operation {
       columns_ = ref.identifier_list("columns");
       ref_table_ = ref.identifier("table");
       ref_columns_ = ref.identifier_list("ref_columns");
-      on_delete_ = read_action(ref, "on_delete", where());
-      on_update_ = read_action(ref, "on_update", where());
+      on_delete_ = read_reference_action(ref, "on_delete", where());
+      on_update_ = read_reference_action(ref, "on_update", where());
       ++given;
     }
     args.reject_unknown();
@@ -242,7 +210,7 @@ class AddConstraint : public Operation {
   std::string constraint_exists(const ChangeContext& context) const {
     return fmt::format(
         "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({}) AND conname = {}",
-        literal(context.table(table_)), literal(name_));
+        sql_literal(context.table(table_)), sql_literal(name_));
   }
 
   std::string table_;

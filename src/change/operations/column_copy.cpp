@@ -179,37 +179,12 @@ std::string copy_keys(const db::TableInfo& table, const db::IndexInfo& index, st
 
 }  // namespace
 
-std::string sql_literal(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') quoted += '\'';
-    quoted += c;
-  }
-  return quoted + "'";
-}
-
 VersionTable* version_table(VersionShape& shape, std::string_view table) {
   if (VersionTable* view = shape.find(table)) return view;
   for (auto& view : shape.tables) {
     if (view.table == table) return &view;
   }
   return nullptr;
-}
-
-std::optional<std::string> read_reference_action(OperationArgs& args, const std::string& field,
-                                                 const std::string& where) {
-  constexpr std::array<std::string_view, 5> kActions = {"NO ACTION", "RESTRICT", "CASCADE",
-                                                        "SET NULL", "SET DEFAULT"};
-  auto value = args.optional_string(field);
-  if (!value) return std::nullopt;
-  std::string action = *value;
-  std::transform(action.begin(), action.end(), action.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
-    throw_bad_input(fmt::format("{}: references.{} is '{}'", where, field, *value),
-                    "use one of NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT");
-  }
-  return action;
 }
 
 std::string sqlite_same_row(const ChangeContext& context, std::string_view table_name) {

@@ -25,13 +25,11 @@
 #include "change/change_context.h"
 #include "change/operation_args.h"
 #include "change/step.h"
+#include "change/operations/sql_parts.h"
 #include "change/version_shape.h"
 #include "db/catalog.h"
 
 namespace cutover::change {
-
-// An SQL string literal: 'it''s'.
-std::string sql_literal(std::string_view text);
 
 // `expression` (PostgreSQL SQL) with every reference to the column `from` replaced by the
 // quoted name `to`. References are found with PostgreSQL's own lexer: unquoted names
@@ -46,11 +44,6 @@ bool mentions_column(std::string_view expression, std::string_view name);
 // The new version's view of `table`: the view of that name, else the first view over it;
 // nullptr when there is none.
 VersionTable* version_table(VersionShape& shape, std::string_view table);
-
-// A foreign key's optional `on_delete` / `on_update` field of `args`, upper-cased; Error
-// (kBadInput) naming `where` unless it is NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT.
-std::optional<std::string> read_reference_action(OperationArgs& args, const std::string& field,
-                                                 const std::string& where);
 
 // SQLite: the condition that finds, in a trigger's body, the row the trigger fired for:
 // "id" = NEW."id" by the primary key, else rowid = NEW.rowid.

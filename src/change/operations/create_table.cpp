@@ -35,13 +35,11 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/operations.h"
+#include "change/operations/sql_parts.h"
 #include "core/error.h"
 
 namespace cutover::change {
 namespace {
-
-constexpr std::array<const char*, 5> kActions = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
-                                                 "SET DEFAULT"};
 
 struct Reference {
   std::string table;
@@ -60,25 +58,6 @@ struct ColumnDefinition {
   std::optional<std::string> check;
   std::optional<Reference> references;
 };
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
-
-// "cascade" -> "CASCADE"; Error(kBadInput) for anything but a referential action.
-std::optional<std::string> read_action(OperationArgs& args, const std::string& field,
-                                       const std::string& where) {
-  auto value = args.optional_string(field);
-  if (!value) return std::nullopt;
-  std::string action = upper(*value);
-  if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
-    throw_bad_input(fmt::format("{}: references.{} is '{}'", where, field, *value),
-                    "use one of NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT");
-  }
-  return action;
-}
 
 // Whether `column` alone is the primary key or a unique key (constraint or valid unique index)
 // of `table`: what a foreign key may reference.
@@ -129,8 +108,8 @@ class CreateTable : public Operation {
         Reference reference;
         reference.table = ref->identifier("table");
         reference.column = ref->identifier("column");
-        reference.on_delete = read_action(*ref, "on_delete", where());
-        reference.on_update = read_action(*ref, "on_update", where());
+        reference.on_delete = read_reference_action(*ref, "on_delete", where());
+        reference.on_update = read_reference_action(*ref, "on_update", where());
         column.references = std::move(reference);
       }
       columns_.push_back(std::move(column));

@@ -24,16 +24,11 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/operations.h"
+#include "change/operations/sql_parts.h"
 #include "core/error.h"
 
 namespace cutover::change {
 namespace {
-
-bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return a == b;
-}
 
 class DropConstraint : public Operation {
  public:
@@ -81,18 +76,7 @@ class DropConstraint : public Operation {
                                         fmt::join(names, ", ")));
     }
     if (!key) return;
-    for (const auto& other : context.catalog->tables) {
-      for (const auto& foreign : other.foreign_keys) {
-        if (foreign.ref_table == table_ && same_set(foreign.ref_columns, *key)) {
-          throw_bad_input(
-              fmt::format("{}: foreign key {} of table {} references the key {}", where(),
-                          foreign.name, other.name, name_),
-              fmt::format("drop the foreign key first, in an earlier change (drop_constraint: "
-                          "{{table: {}, name: {}}})",
-                          other.name, foreign.name));
-        }
-      }
-    }
+    refuse_referenced_key(context, table_, *key, where(), "the key " + name_);
   }
 
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }

@@ -16,16 +16,11 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/operations.h"
+#include "change/operations/sql_parts.h"
 #include "core/error.h"
 
 namespace cutover::change {
 namespace {
-
-bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return a == b;
-}
 
 class DropIndex : public Operation {
  public:
@@ -63,18 +58,8 @@ class DropIndex : public Operation {
                                   owner->name, name_));
     }
     if (!index->unique) return;
-    for (const auto& table : context.catalog->tables) {
-      for (const auto& key : table.foreign_keys) {
-        if (key.ref_table == owner->name && same_set(key.ref_columns, index->columns)) {
-          throw_bad_input(
-              fmt::format("{}: foreign key {} of table {} references the key of index {}", where(),
-                          key.name, table.name, name_),
-              fmt::format("drop the foreign key first, in an earlier change (drop_constraint: "
-                          "{{table: {}, name: {}}})",
-                          table.name, key.name));
-        }
-      }
-    }
+    refuse_referenced_key(context, owner->name, index->columns, where(),
+                          "the key of index " + name_);
   }
 
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }

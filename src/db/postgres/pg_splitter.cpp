@@ -56,17 +56,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// libpg_query reports error positions as 1-based character (not byte) positions in UTF-8.
-std::size_t byte_offset_of_cursor(std::string_view script, int cursorpos) {
-  std::size_t offset = 0;
-  for (int chars = 1; chars < cursorpos && offset < script.size(); ++chars) {
-    const auto lead = static_cast<unsigned char>(script[offset]);
-    const std::size_t width = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    offset += width;
-  }
-  return std::min(offset, script.size());
-}
-
 // "unterminated quoted string at or near "'abc..." -> "unterminated quoted string".
 std::string without_excerpt(std::string message) {
   const auto at = message.find(" at or near ");
@@ -104,7 +93,7 @@ Scan scan_tokens(const std::string& input) {
   const std::unique_ptr<PgQueryScanResult, void (*)(PgQueryScanResult*)> result_guard(
       &result, [](PgQueryScanResult* r) { pg_query_free_scan_result(*r); });
   if (result.error != nullptr) {
-    scan.failure = ScanFailure{byte_offset_of_cursor(input, result.error->cursorpos),
+    scan.failure = ScanFailure{byte_offset_of_character(input, result.error->cursorpos),
                                without_excerpt(result.error->message)};
     return scan;
   }
