@@ -172,7 +172,9 @@ TEST_P(MigrateHistory, EightProcessesCreatingAtOnceAllSucceed) {
   HistoryTable history(*conn_);
   history.append(versioned_row("1", "after the race", 1));
   EXPECT_EQ(history.read().size(), 1u);
-  const db::TableInfo* table = conn_->introspect().find_table("cutover_schema_history");
+  // The catalog must outlive the pointer that find_table() returns into it.
+  const db::Catalog catalog = conn_->introspect();
+  const db::TableInfo* table = catalog.find_table("cutover_schema_history");
   ASSERT_NE(table, nullptr);
   EXPECT_EQ(table->columns.size(), kFlywayColumns.size());
 }

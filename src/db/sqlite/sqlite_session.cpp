@@ -222,14 +222,30 @@ void SqliteSession::require_writable(const std::string& mode) {
 }
 
 // WAL lets readers in any process go on while one writer writes. Switching needs a moment
-// of exclusive access, which the busy handler waits for when other processes are active.
+// of exclusive access. When several processes open a new file at once, SQLite may answer
+// SQLITE_BUSY at once, without calling the busy handler (it would deadlock two connections
+// that each hold a shared lock), so the switch waits and retries like any other lock, up to
+// the lock timeout.
 void SqliteSession::use_wal() {
   std::string journal_mode;
   auto keep_result = [](void* out, int, char** values, char**) {
     *static_cast<std::string*>(out) = values[0] != nullptr ? values[0] : "";
     return 0;
   };
-  int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", keep_result, &journal_mode, nullptr);
+  const Clock::time_point started = Clock::now();
+  int rc = SQLITE_OK;
+  for (int attempt = 0;; ++attempt) {
+    rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", keep_result, &journal_mode, nullptr);
+    if ((rc & 0xff) != SQLITE_BUSY) break;
+    if (lock_timeout_.count() > 0 && Clock::now() - started >= lock_timeout_) break;
+    std::this_thread::sleep_for(busy_backoff(attempt));
+  }
+  if ((rc & 0xff) == SQLITE_BUSY) {
+    throw_connect_error(fmt::format("the database stayed locked while switching to WAL "
+                                    "journaling ({})",
+                                    sqlite3_errmsg(db_)),
+                        lock_hint(lock_timeout_));
+  }
   if (rc != SQLITE_OK) {
     throw_connect_error(fmt::format("could not switch to WAL journaling ({})", sqlite3_errmsg(db_)),
                         "check that the file system supports shared memory and file locks "
