@@ -3,9 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <functional>
-
 #include "core/error.h"
+#include "core/stable_hash.h"
 
 namespace cutover::change {
 
@@ -34,14 +33,35 @@ std::string ChangeContext::shadow(std::string_view column) {
 std::string ChangeContext::trigger_name(int index, std::string_view table) const {
   std::string name = fmt::format("_cutover_{}_{}_{}", change, index, table);
   constexpr std::size_t kLimit = 63;  // PostgreSQL's identifier length
+  constexpr std::size_t kHashLength = 8;
   if (name.size() <= kLimit) return name;
-  std::string hash = fmt::format("{:08x}", std::hash<std::string>{}(name) & 0xffffffffu);
-  return name.substr(0, kLimit - hash.size() - 1) + "_" + hash;
+  std::string head = name.substr(0, kLimit - kHashLength - 1) + "_";
+  // Releases before this one shortened names with std::hash, which differs between builds:
+  // a trigger on the table with the same head and another hash was made by such a release
+  // for this operation, and keeps its name until the change ends.
+  if (const db::TableInfo* info = catalog ? catalog->find_table(std::string(table)) : nullptr) {
+    for (const db::TriggerInfo& trigger : info->triggers) {
+      std::string_view found = trigger.name;
+      if (!found.starts_with(head) || found.size() < head.size() + kHashLength) continue;
+      std::string_view hash = found.substr(head.size(), kHashLength);
+      if (hash.find_first_not_of("0123456789abcdef") == std::string_view::npos) {
+        return std::string(found.substr(0, head.size() + kHashLength));
+      }
+    }
+  }
+  return head + stable_short_hash(name);
 }
 
 const db::TableInfo& ChangeContext::require_table(std::string_view name,
                                                   const std::string& where) const {
   if (const db::TableInfo* table = catalog->find_table(std::string(name))) return *table;
+  if (const db::ViewInfo* view = catalog->find_view(std::string(name))) {
+    const char* kind = view->materialized ? "a materialized view" : "a view";
+    throw_bad_input(fmt::format("{}: {} is {}, not a table", where, name, kind),
+                    fmt::format("change operations work on tables: change the tables that {} "
+                                "reads from (its definition is shown by \\d+ {})",
+                                name, name));
+  }
   throw_bad_input(fmt::format("{}: there is no table {} in {}", where, name, base_schema),
                   "check the table's name and the schema (--schema) of the change");
 }

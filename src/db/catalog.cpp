@@ -17,4 +17,11 @@ const TableInfo* Catalog::find_table(const std::string& name) const {
   return nullptr;
 }
 
+const ViewInfo* Catalog::find_view(const std::string& name) const {
+  for (const auto& v : views) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
 }  // namespace cutover::db

@@ -72,6 +72,7 @@ struct ViewInfo {
   std::string schema;
   std::string name;
   std::string definition;
+  bool materialized = false;  // a PostgreSQL materialized view
 };
 
 struct SequenceInfo {
@@ -86,6 +87,7 @@ struct Catalog {
   std::int64_t size_bytes = 0;  // the whole database (all schemas); -1 when unknown
 
   const TableInfo* find_table(const std::string& name) const;
+  const ViewInfo* find_view(const std::string& name) const;
 };
 
 }  // namespace cutover::db

@@ -35,11 +35,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
-using test::ProcessResult;
 using test::describe;
 using test::events_named;
 using test::json_events;
 using test::poll_until;
+using test::ProcessResult;
 using test::require_running;
 using test::ScratchDatabase;
 using test::SpawnedProcess;
@@ -612,6 +612,20 @@ TEST_P(ChangeBadInput, UnknownOperationKindIsRefusedNamingItAndItsPlace) {
 TEST_P(ChangeBadInput, MissingColumnIsRefusedNamingItAndItsOperation) {
   expect_refused(start("bad/missing_column.yaml"), 2,
                  {"operation 2 (split_to_table, line 7)", "no_such_column"});
+  expect_nothing_changed();
+}
+
+TEST_P(ChangeBadInput, AnOperationOnAViewSaysThatItIsAView) {
+  auto c = scratch_.connect();
+  c->execute("CREATE VIEW user_names AS SELECT id, username FROM users");
+  before_ = schema_dump(scratch_, GetParam());
+  expect_refused(start("bad/on_view.yaml"), 2, {"user_names is a view, not a table"});
+  expect_nothing_changed();
+  if (GetParam() != Backend::kPostgres) return;
+  c->execute("CREATE MATERIALIZED VIEW user_counts AS SELECT count(*) AS n FROM users");
+  before_ = schema_dump(scratch_, GetParam());
+  expect_refused(start("bad/on_matview.yaml"), 2,
+                 {"user_counts is a materialized view, not a table"});
   expect_nothing_changed();
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/stable_hash.h"
 
 namespace cutover::change {
 namespace {
@@ -96,17 +97,6 @@ std::vector<NameToken> column_names(std::string_view expression) {
     names.push_back(std::move(name));
   }
   return names;
-}
-
-// FNV-1a: stable across builds, unlike std::hash, since shortened names must be found again
-// by a later run.
-std::string short_hash(std::string_view text) {
-  std::uint32_t hash = 2166136261u;
-  for (char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 16777619u;
-  }
-  return fmt::format("{:08x}", hash);
 }
 
 bool is_temporary(std::string_view name) { return name.starts_with(kPrefix); }
@@ -268,7 +258,7 @@ std::string copy_name(CopyKind kind, std::string_view final_name) {
   // _cutover_h<kind>_<start of the name>_<hash>: 63 bytes.
   const std::size_t keep = kMaxIdentifierBytes - kCopyPrefixBytes - 1 - 1 - 8;
   return fmt::format("{}h{}_{}_{}", kPrefix, static_cast<char>(kind), final_name.substr(0, keep),
-                     short_hash(final_name));
+                     stable_short_hash(final_name));
 }
 
 std::optional<DecodedCopy> decode_copy_name(std::string_view name) {

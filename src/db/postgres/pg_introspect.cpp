@@ -18,14 +18,15 @@ from (select coalesce($1, current_schema()) as name) s
 left join pg_namespace n on n.nspname = s.name)sql";
 
 // Tables, partitioned tables (their size and row estimate summed over their leaf partitions),
-// views and sequences. reltuples is -1 until the table is first vacuumed or analyzed.
+// views, materialized views and sequences. reltuples is -1 until the table is first vacuumed or
+// analyzed.
 constexpr const char* kRelationsQuery = R"sql(
 select c.oid, c.relname, c.relkind,
        case c.relkind when 'r' then pg_total_relation_size(c.oid)
                       when 'p' then coalesce(tree.size_bytes, 0) end,
        case c.relkind when 'r' then case when c.reltuples < 0 then -1 else c.reltuples::bigint end
                       when 'p' then coalesce(tree.row_estimate, 0) end,
-       case c.relkind when 'v' then pg_get_viewdef(c.oid, true) end
+       case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid, true) end
 from pg_class c
 left join lateral (
   select sum(pg_total_relation_size(leaf.oid))::bigint as size_bytes,
@@ -34,7 +35,7 @@ left join lateral (
   from pg_partition_tree(case when c.relkind = 'p' then c.oid end) t
   join pg_class leaf on leaf.oid = t.relid
   where t.isleaf) tree on true
-where c.relnamespace = $1 and c.relkind in ('r', 'p', 'v', 'S')
+where c.relnamespace = $1 and c.relkind in ('r', 'p', 'v', 'm', 'S')
 order by c.relname collate "C")sql";
 
 constexpr const char* kColumnsQuery = R"sql(
@@ -149,7 +150,9 @@ class CatalogBuilder {
           break;
         }
         case 'v':
-          catalog_.views.push_back({schema_name_, std::move(name), row[5].text()});
+        case 'm':
+          catalog_.views.push_back(
+              {schema_name_, std::move(name), row[5].text(), row[2].text() == "m"});
           break;
         case 'S':
           catalog_.sequences.push_back({schema_name_, std::move(name)});
