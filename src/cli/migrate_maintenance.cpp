@@ -9,7 +9,8 @@
 
 #include "core/error.h"
 #include "migrate/history_table.h"
-#include "migrate/lease.h"
+#include "coord/lease.h"
+#include "migrate/migration_runner.h"
 #include "migrate/migration_plan.h"
 
 namespace cutover::cli {
@@ -26,9 +27,9 @@ std::vector<migrate::HistoryRow> read_history(migrate::HistoryTable& history) {
 }
 
 // The partial run the lease records, if the lease table exists and records one.
-std::optional<migrate::LeaseState> read_lease(db::Connection& connection,
+std::optional<coord::LeaseState> read_lease(db::Connection& connection,
                                               const std::string& history_table) {
-  migrate::MigrationLease lease(connection, history_table);
+  coord::Lease lease(connection, migrate::migration_lease_key(history_table));
   if (!lease.table_exists()) return std::nullopt;
   return lease.current();
 }
@@ -38,9 +39,9 @@ std::optional<migrate::LeaseState> read_lease(db::Connection& connection,
 class MaintenanceLease {
  public:
   MaintenanceLease(db::Connection& connection, const std::string& history_table)
-      : lease_(connection, history_table) {
+      : lease_(connection, migrate::migration_lease_key(history_table)) {
     lease_.ensure_table();
-    auto token = lease_.try_acquire(migrate::describe_this_process());
+    auto token = lease_.try_acquire(coord::describe_this_process());
     if (!token) {
       auto state = lease_.current();
       throw Error(ErrorCode::kConflict,
@@ -75,11 +76,11 @@ class MaintenanceLease {
       throw;
     }
   }
-  migrate::MigrationLease& lease() { return lease_; }
+  coord::Lease& lease() { return lease_; }
 
  private:
-  migrate::MigrationLease lease_;
-  migrate::LeaseToken token_;
+  coord::Lease lease_;
+  coord::LeaseToken token_;
 };
 
 }  // namespace
