@@ -351,14 +351,20 @@ std::optional<LeaseToken> Lease::try_acquire(const std::string& holder_descripti
   if (!token || !previous) return token;
   // The predecessor may still be running a statement it sent before it stopped renewing: end
   // its session and wait until it is gone, so that nothing of it commits after this point.
+  // The lease is renewed meanwhile, and once more at the end, so that the caller gets a token
+  // with a whole ttl ahead of it (acquired_at is when that last renewal was sent).
   Clock::time_point next_renewal = Clock::now() + options_.ttl / 3;
-  auto keep_alive = [&] {
-    if (Clock::now() < next_renewal) return true;
-    next_renewal = Clock::now() + options_.ttl / 3;
-    return renew(*token);
+  auto renew_now = [&] {
+    Clock::time_point sent = Clock::now();
+    if (!renew(*token)) return false;
+    token->acquired_at = sent;
+    next_renewal = sent + options_.ttl / 3;
+    return true;
   };
   try {
-    token->takeover = end_session(connection_, *previous, options_, keep_alive);
+    token->takeover = end_session(connection_, *previous, options_,
+                                  [&] { return Clock::now() < next_renewal || renew_now(); });
+    if (!renew_now()) return std::nullopt;  // taken over meanwhile: not ours any more
   } catch (...) {
     try {
       release(*token);

@@ -246,6 +246,8 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
   coord::LeaseOptions lease_options = options.lease;
   lease_options.url = options.url;  // to reach a dead leader's Galera node
   lease_options.connect = options.connect;
+  // A dead leader's session may take as long to roll back as it ran: as long as a wait.
+  lease_options.session_end_timeout = options.wait_timeout;
   coord::Lease lease(*connection, migration_lease_key(options.history_table), lease_options);
   // Every instance checks the files before touching anything, so bad input fails them all
   // alike with nothing applied.
