@@ -7,10 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "coord/lease.h"
 #include "core/error.h"
 #include "migrate/history_table.h"
-#include "migrate/lease.h"
 #include "migrate/migration_plan.h"
+#include "migrate/migration_runner.h"
 
 namespace cutover::cli {
 namespace {
@@ -26,9 +27,9 @@ std::vector<migrate::HistoryRow> read_history(migrate::HistoryTable& history) {
 }
 
 // The partial run the lease records, if the lease table exists and records one.
-std::optional<migrate::LeaseState> read_lease(db::Connection& connection,
-                                              const std::string& history_table) {
-  migrate::MigrationLease lease(connection, history_table);
+std::optional<coord::LeaseState> read_lease(db::Connection& connection,
+                                            const std::string& history_table) {
+  coord::Lease lease(connection, migrate::migration_lease_key(history_table));
   if (!lease.table_exists()) return std::nullopt;
   return lease.current();
 }
@@ -37,10 +38,19 @@ std::optional<migrate::LeaseState> read_lease(db::Connection& connection,
 // migration. Throws Error(kConflict) naming the holder when one is running.
 class MaintenanceLease {
  public:
-  MaintenanceLease(db::Connection& connection, const std::string& history_table)
-      : lease_(connection, history_table) {
+  // The URL reaches a dead leader's Galera node, whose session a takeover ends.
+  static coord::LeaseOptions lease_options(const migrate::MigrateOptions& options) {
+    coord::LeaseOptions lease = options.lease;
+    lease.url = options.url;
+    lease.connect = options.connect;
+    return lease;
+  }
+
+  MaintenanceLease(db::Connection& connection, const migrate::MigrateOptions& options)
+      : lease_(connection, migrate::migration_lease_key(options.history_table),
+               lease_options(options)) {
     lease_.ensure_table();
-    auto token = lease_.try_acquire(migrate::describe_this_process());
+    auto token = lease_.try_acquire(coord::describe_this_process());
     if (!token) {
       auto state = lease_.current();
       throw Error(ErrorCode::kConflict,
@@ -75,11 +85,11 @@ class MaintenanceLease {
       throw;
     }
   }
-  migrate::MigrationLease& lease() { return lease_; }
+  coord::Lease& lease() { return lease_; }
 
  private:
-  migrate::MigrationLease lease_;
-  migrate::LeaseToken token_;
+  coord::Lease lease_;
+  coord::LeaseToken token_;
 };
 
 }  // namespace
@@ -112,8 +122,8 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
     }
     json problems = json::array();
     for (const auto& problem : plan.problems) {
-      problems.push_back({{"kind", migrate::problem_kind_name(problem.kind)},
-                          {"message", problem.message}});
+      problems.push_back(
+          {{"kind", migrate::problem_kind_name(problem.kind)}, {"message", problem.message}});
     }
     document["problems"] = problems;
     output.out() << document.dump() << "\n";
@@ -125,8 +135,7 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
   for (const auto& row : plan.info) {
     out << fmt::format("{:<10} {:<32} {:<9} {:<20} {}\n", row.version.value_or(""),
                        row.description.substr(0, 32), row.type,
-                       row.installed_on.value_or("").substr(0, 19),
-                       migrate::state_name(row.state));
+                       row.installed_on.value_or("").substr(0, 19), migrate::state_name(row.state));
   }
   out << fmt::format("{}\n", current ? "schema at version " + *current : "no version applied");
   if (partial && partial->script) {
@@ -150,9 +159,8 @@ int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
                   {"migrations", session.scripts.size()},
                   {"pending", ready.pending.size()}});
   } else {
-    output.out() << fmt::format(
-        "validate: {} migration files and the history agree; {} pending\n",
-        session.scripts.size(), ready.pending.size());
+    output.out() << fmt::format("validate: {} migration files and the history agree; {} pending\n",
+                                session.scripts.size(), ready.pending.size());
   }
   return 0;
 }
@@ -169,12 +177,11 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   history.ensure_exists();
-  MaintenanceLease guard(connection, session.options.history_table);
+  MaintenanceLease guard(connection, session.options);
   if (auto rows = history.read(); !rows.empty()) {
-    throw_bad_input(
-        fmt::format("{} already has {} row{}: baseline only starts an empty history",
-                    history.name(), rows.size(), rows.size() == 1 ? "" : "s"),
-        "run `cutover migrate info` to see where the database stands");
+    throw_bad_input(fmt::format("{} already has {} row{}: baseline only starts an empty history",
+                                history.name(), rows.size(), rows.size() == 1 ? "" : "s"),
+                    "run `cutover migrate info` to see where the database stands");
   }
   guard.commit_fenced(connection, "baseline",
                       [&] { history.append_baseline(version, cli.baseline_description); });
@@ -196,7 +203,7 @@ int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
     throw_bad_input(fmt::format("there is no history table {} to repair", history.name()),
                     "check --history-table and the database");
   }
-  MaintenanceLease guard(connection, session.options.history_table);
+  MaintenanceLease guard(connection, session.options);
   std::vector<std::string> done;
   auto partial = guard.lease().current();
   guard.commit_fenced(connection, "repair", [&] {

@@ -9,9 +9,10 @@
 #include <random>
 #include <thread>
 
+#include "coord/heartbeat.h"
+#include "coord/server_session.h"
 #include "core/duration.h"
 #include "core/error.h"
-#include "migrate/heartbeat.h"
 
 namespace cutover::migrate {
 namespace {
@@ -24,15 +25,16 @@ constexpr std::chrono::milliseconds kPollMin{100};
 constexpr std::chrono::milliseconds kPollMax{250};
 
 void throw_problems(const MigrationPlan& plan) {
-  std::string message = fmt::format("the migrations and the history disagree ({} problem{}):",
-                                    plan.problems.size(), plan.problems.size() == 1 ? "" : "s");
+  std::string message =
+      fmt::format("the migrations and the history disagree ({} problem{}):", plan.problems.size(),
+                  plan.problems.size() == 1 ? "" : "s");
   for (const auto& problem : plan.problems) message += "\n  " + problem.message;
   throw_bad_input(std::move(message), plan.problems.front().hint + "; nothing has been applied");
 }
 
 // Where to resume `script`: after the statements the lease records as applied by an earlier
 // holder, if that record is about this file and those statements are unchanged.
-int resume_point(const std::optional<LeaseState>& lease, const PreparedScript& script) {
+int resume_point(const std::optional<coord::LeaseState>& lease, const PreparedScript& script) {
   if (!lease || !lease->script || lease->statements_done == 0) return 0;
   const std::string& file = script.script.file_name;
   int done = lease->statements_done;
@@ -78,7 +80,7 @@ class WaitReporter {
  public:
   explicit WaitReporter(Output& output) : output_(output) {}
 
-  void report(const std::optional<LeaseState>& lease) {
+  void report(const std::optional<coord::LeaseState>& lease) {
     std::string holder = lease && lease->holder ? *lease->holder : "";
     std::string script = lease && lease->script ? *lease->script : "";
     int done = lease ? lease->statements_done : 0;
@@ -90,10 +92,9 @@ class WaitReporter {
       if (!script.empty()) event["script"] = script, event["statements_done"] = done;
       output_.event(event);
     } else {
-      output_.info(fmt::format("waiting: {} is applying migrations{}", holder,
-                               script.empty() ? ""
-                                              : fmt::format(" ({}, {} statements done)",
-                                                            script, done)));
+      output_.info(fmt::format(
+          "waiting: {} is applying migrations{}", holder,
+          script.empty() ? "" : fmt::format(" ({}, {} statements done)", script, done)));
     }
   }
 
@@ -112,7 +113,7 @@ class WaitReporter {
 class Leader {
  public:
   Leader(const MigrateOptions& options, db::Connection& connection, HistoryTable& history,
-         MigrationLease& lease, const std::vector<MigrationScript>& scripts, Output& output)
+         coord::Lease& lease, const std::vector<MigrationScript>& scripts, Output& output)
       : options_(options),
         connection_(connection),
         history_(history),
@@ -120,7 +121,7 @@ class Leader {
         scripts_(scripts),
         output_(output) {}
 
-  int lead(const LeaseToken& token) {
+  int lead(const coord::LeaseToken& token) {
     try {
       int applied = apply_pending(token);
       lease_.release(token);
@@ -137,21 +138,20 @@ class Leader {
   }
 
  private:
-  int apply_pending(const LeaseToken& token) {
-    Heartbeat heartbeat(options_.url, options_.history_table, token, options_.lease,
-                        options_.connect);
-    ScriptApplier applier(connection_, history_, lease_, token, heartbeat, options_.apply,
-                          output_);
+  int apply_pending(const coord::LeaseToken& token) {
+    coord::Heartbeat heartbeat(options_.url, lease_.key(), token, options_.lease, options_.connect);
+    ScriptApplier applier(connection_, history_, lease_, token, heartbeat, options_.apply, output_);
     // Read again under the lease: another leader may have finished since this one looked.
-    ReadyPlan ready = ready_plan(scripts_, history_.read(), connection_.server().flavor,
-                                 options_, nullptr);
+    ReadyPlan ready =
+        ready_plan(scripts_, history_.read(), connection_.server().flavor, options_, nullptr);
     int applied = 0;
     for (const PreparedScript& script : ready.pending) {
       int resume_from = resume_point(lease_.current(), script);
       if (resume_from > 0) {
-        output_.info(fmt::format("{}: resuming at statement {}: statements 1-{} were applied "
-                                 "by an instance that stopped",
-                                 script.script.file_name, resume_from + 1, resume_from));
+        output_.info(
+            fmt::format("{}: resuming at statement {}: statements 1-{} were applied "
+                        "by an instance that stopped",
+                        script.script.file_name, resume_from + 1, resume_from));
       }
       std::int32_t ms = applier.apply(script, resume_from);
       ++applied;
@@ -163,12 +163,46 @@ class Leader {
   const MigrateOptions& options_;
   db::Connection& connection_;
   HistoryTable& history_;
-  MigrationLease& lease_;
+  coord::Lease& lease_;
   const std::vector<MigrationScript>& scripts_;
   Output& output_;
 };
 
+// Says how the previous holder's server session was dealt with before resuming its work.
+void announce_takeover(Output& output, const coord::SessionTakeover& takeover) {
+  const std::string who = coord::describe_session(takeover.session);
+  std::string what;
+  if (takeover.outcome == "ended") {
+    what = fmt::format(
+        "ended the previous leader's {} and waited {} ms until it was gone: what "
+        "it had not committed is rolled back",
+        who, takeover.took.count());
+  } else if (takeover.outcome == "node left") {
+    what = fmt::format(
+        "the previous leader's {} is on a node that has left the cluster: what it "
+        "had not committed cannot commit any more",
+        who);
+  } else {
+    what = fmt::format("the previous leader's {} had already ended", who);
+  }
+  if (output.json()) {
+    nlohmann::json event = {{"event", "takeover"},
+                            {"previous_session", takeover.session.id},
+                            {"outcome", takeover.outcome},
+                            {"waited_ms", takeover.took.count()},
+                            {"message", what}};
+    if (!takeover.session.node.empty()) event["previous_node"] = takeover.session.node;
+    output.event(event);
+  } else {
+    output.info(what);
+  }
+}
+
 }  // namespace
+
+coord::LeaseKey migration_lease_key(const std::string& history_table) {
+  return {history_table + "_lease", history_table};
+}
 
 const char* role_name(MigrateRole role) {
   switch (role) {
@@ -209,7 +243,12 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
     connection->execute("SET SESSION wsrep_sync_wait = 1");
   }
   HistoryTable history(*connection, options.history_table);
-  MigrationLease lease(*connection, options.history_table, options.lease);
+  coord::LeaseOptions lease_options = options.lease;
+  lease_options.url = options.url;  // to reach a dead leader's Galera node
+  lease_options.connect = options.connect;
+  // A dead leader's session may take as long to roll back as it ran: as long as a wait.
+  lease_options.session_end_timeout = options.wait_timeout;
+  coord::Lease lease(*connection, migration_lease_key(options.history_table), lease_options);
   // Every instance checks the files before touching anything, so bad input fails them all
   // alike with nothing applied.
   ready_plan(scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor,
@@ -217,7 +256,7 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
   history.ensure_exists();
   lease.ensure_table();
 
-  const std::string me = describe_this_process();
+  const std::string me = coord::describe_this_process();
   Leader leader(options, *connection, history, lease, scripts, output);
   WaitReporter waiting(output);
   MigrateOutcome outcome;
@@ -232,6 +271,7 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
       return outcome;
     }
     if (auto token = lease.try_acquire(me)) {
+      if (token->takeover) announce_takeover(output, *token->takeover);
       outcome.role = MigrateRole::kLeader;
       outcome.applied += leader.lead(*token);
       continue;
@@ -242,8 +282,7 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
       throw Error(ErrorCode::kConflict,
                   fmt::format("gave up after waiting {} (--wait-timeout) for {} to finish the "
                               "pending migrations",
-                              format_duration_ms(options.wait_timeout),
-                              waiting.describe_holder()),
+                              format_duration_ms(options.wait_timeout), waiting.describe_holder()),
                   "that instance renews its lease while it works; if it died, another takes "
                   "over within --lease-ttl. If it is still migrating, wait longer with "
                   "--wait-timeout");

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "coord/lease.h"
 #include "core/output.h"
 #include "db/connection.h"
 #include "db/registry.h"
 #include "migrate/history_table.h"
-#include "migrate/lease.h"
 #include "migrate/migration_plan.h"
 #include "migrate/placeholders.h"
 #include "migrate/prepared_script.h"
@@ -28,7 +28,7 @@ struct MigrateOptions {
   Placeholders placeholders;
   PlanOptions plan;
   ApplyOptions apply;
-  LeaseOptions lease;
+  coord::LeaseOptions lease;
   // How long an instance waits for the one applying before giving up (`--wait-timeout`).
   std::chrono::milliseconds wait_timeout{600'000};
 };
@@ -47,6 +47,10 @@ struct ReadyPlan {
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
                      const std::vector<HistoryRow>& history, db::Flavor flavor,
                      const MigrateOptions& options, Output* warnings);
+
+// migrate's lease: the row named after the history table in `<history_table>_lease`, so that
+// databases migrated by earlier releases keep their lease.
+coord::LeaseKey migration_lease_key(const std::string& history_table);
 
 enum class MigrateRole {
   kNone,    // nothing was pending when it started

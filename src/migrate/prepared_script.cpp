@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "db/statement.h"
 #include "migrate/checksum.h"
+#include "migrate/mariadb_dml.h"
 
 namespace cutover::migrate {
 namespace {
@@ -15,11 +16,20 @@ bool has_transactional_ddl(db::Flavor flavor) {
   return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
 }
 
+// Whether `statement` may run inside a step's transaction, together with the progress record
+// that says it is applied. On MariaDB only DML can: DDL commits implicitly, so it runs alone
+// (a DDL that committed just before its holder died, unrecorded, is run again by a successor).
+bool may_share_transaction(db::Flavor flavor, const ScriptStatement& statement) {
+  if (statement.traits.outside_transaction) return false;
+  if (has_transactional_ddl(flavor)) return true;
+  return is_mariadb_dml(statement.text);
+}
+
 std::vector<ScriptStep> group_into_steps(const std::vector<ScriptStatement>& statements,
-                                         bool transactions) {
+                                         db::Flavor flavor, bool transactions) {
   std::vector<ScriptStep> steps;
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    bool alone = !transactions || statements[i].traits.outside_transaction;
+    bool alone = !transactions || !may_share_transaction(flavor, statements[i]);
     int n = static_cast<int>(i);
     if (!alone && !steps.empty() && steps.back().in_transaction) {
       steps.back().end = n + 1;
@@ -58,7 +68,8 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
   for (auto& statement : split) {
     if (auto error = find_syntax_error(flavor, statement.text)) {
       int index = static_cast<int>(prepared.statements.size());
-      int line = statement.line + db::line_of_offset(statement.text, static_cast<std::size_t>(error->offset)) - 1;
+      int line = statement.line +
+                 db::line_of_offset(statement.text, static_cast<std::size_t>(error->offset)) - 1;
       throw_bad_input(fmt::format("{}: statement {} (line {}): {}", script.file_name, index + 1,
                                   line, error->message),
                       "fix the statement; nothing has been applied");
@@ -66,8 +77,7 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
     StatementTraits traits = classify_statement(flavor, statement.text);
     prepared.statements.push_back({std::move(statement.text), statement.line, std::move(traits)});
   }
-  bool transactions = has_transactional_ddl(flavor) && !script.options.no_transaction;
-  prepared.steps = group_into_steps(prepared.statements, transactions);
+  prepared.steps = group_into_steps(prepared.statements, flavor, !script.options.no_transaction);
   return prepared;
 }
 

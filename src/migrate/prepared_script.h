@@ -20,8 +20,9 @@ struct ScriptStatement {
 };
 
 // Statements [first, end) applied together: inside one transaction, or one statement on its
-// own where it cannot run in a transaction (or the database commits DDL implicitly, or the file
-// says `-- cutover: no-transaction`). Progress is recorded at the end of each step.
+// own where it cannot run in a transaction (or it is not DML on MariaDB, which commits DDL
+// implicitly, or the file says `-- cutover: no-transaction`). Progress is recorded at the end of
+// each step, in the step's transaction where it has one.
 struct ScriptStep {
   int first = 0;
   int end = 0;

@@ -30,8 +30,8 @@ const char* conflict_name(const Error& e) {
 }  // namespace
 
 ScriptApplier::ScriptApplier(db::Connection& connection, HistoryTable& history,
-                             MigrationLease& lease, const LeaseToken& token,
-                             const Heartbeat& heartbeat, ApplyOptions options, Output& output)
+                             coord::Lease& lease, const coord::LeaseToken& token,
+                             const coord::Heartbeat& heartbeat, ApplyOptions options, Output& output)
     : connection_(connection),
       history_(history),
       lease_(lease),
@@ -176,6 +176,8 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
       attempt();
       return;
     } catch (const Error& e) {
+      // A successor ended this session (or may be about to): the error is its doing.
+      if (heartbeat_.lost()) throw_lost(script, done);
       int failed = running_;
       running_ = -1;
       std::string where = failed >= 0 ? script.where(failed) : "recording its progress";

@@ -8,9 +8,9 @@
 
 #include "core/output.h"
 #include "db/connection.h"
-#include "migrate/heartbeat.h"
+#include "coord/heartbeat.h"
+#include "coord/lease.h"
 #include "migrate/history_table.h"
-#include "migrate/lease.h"
 #include "db/lock_retry.h"
 #include "migrate/prepared_script.h"
 
@@ -24,8 +24,8 @@ struct ApplyOptions {
 // Borrows everything; all must outlive it. One script at a time, on one thread.
 class ScriptApplier {
  public:
-  ScriptApplier(db::Connection& connection, HistoryTable& history, MigrationLease& lease,
-                const LeaseToken& token, const Heartbeat& heartbeat, ApplyOptions options,
+  ScriptApplier(db::Connection& connection, HistoryTable& history, coord::Lease& lease,
+                const coord::LeaseToken& token, const coord::Heartbeat& heartbeat, ApplyOptions options,
                 Output& output);
 
   // Applies `script` from statement `resume_from` (0 for a fresh start; what the lease row
@@ -59,9 +59,9 @@ class ScriptApplier {
 
   db::Connection& connection_;
   HistoryTable& history_;
-  MigrationLease& lease_;
-  const LeaseToken& token_;
-  const Heartbeat& heartbeat_;
+  coord::Lease& lease_;
+  const coord::LeaseToken& token_;
+  const coord::Heartbeat& heartbeat_;
   ApplyOptions options_;
   Output& output_;
   db::Flavor flavor_;

@@ -21,7 +21,8 @@
 #include "core/error.h"
 #include "db/connection.h"
 #include "migrate/history_table.h"
-#include "migrate/lease.h"
+#include "coord/lease.h"
+#include "migrate/migration_runner.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -214,7 +215,7 @@ class MigrateKillNine : public testing::TestWithParam<Backend> {
           << "an invalid index is left over";
     }
 
-    migrate::MigrationLease lease(*c, kHistory);
+    coord::Lease lease(*c, migrate::migration_lease_key(kHistory));
     auto state = lease.current();
     ASSERT_TRUE(state.has_value()) << "no lease row: who applied?";
     EXPECT_FALSE(state->holder.has_value()) << "the lease is still held by " << *state->holder;

@@ -55,13 +55,32 @@ TEST(PreparedScript, AFileWithoutSpecialStatementsIsOneTransactionOnPostgresAndS
   EXPECT_TRUE(prepare_script(script(text), Flavor::kSqlite, {}).atomic());
 }
 
-TEST(PreparedScript, MariaDbAndNoTransactionFilesRunStatementByStatement) {
+TEST(PreparedScript, NoTransactionFilesRunStatementByStatement) {
   const char* text = "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n";
-  for (auto p : {prepare_script(script(text), Flavor::kMariaDb, {}),
+  for (auto p : {prepare_script(script(text, true), Flavor::kMariaDb, {}),
                  prepare_script(script(text, true), Flavor::kPostgres, {})}) {
     EXPECT_EQ(bounds(p, false), (std::vector<std::pair<int, int>>{{0, 1}, {1, 2}}));
     EXPECT_TRUE(bounds(p, true).empty());
   }
+}
+
+// Each MariaDB DML step commits together with its progress record, so a successor never runs
+// a committed INSERT again; DDL commits implicitly and stays a step of its own.
+TEST(PreparedScript, MariaDbGroupsDmlIntoTransactionsAndRunsDdlAlone) {
+  const char* text =
+      "CREATE TABLE a (id INT);\n"
+      "INSERT INTO a VALUES (1);\n"
+      "-- a comment\n# another\n/* and one more */ update a SET id = 2;\n"
+      "CREATE INDEX a_id ON a (id);\n"
+      "DELETE FROM a;\n"
+      "/*!40000 ALTER TABLE a DISABLE KEYS */;\n"
+      "WITH x AS (SELECT 1 AS v) SELECT v FROM x;\n"
+      "CALL p();\n"
+      "REPLACE INTO a VALUES (3);\n";
+  PreparedScript p = prepare_script(script(text), Flavor::kMariaDb, {});
+  ASSERT_EQ(p.count(), 9);
+  EXPECT_EQ(bounds(p, true), (std::vector<std::pair<int, int>>{{1, 3}, {4, 5}, {6, 7}, {8, 9}}));
+  EXPECT_EQ(bounds(p, false), (std::vector<std::pair<int, int>>{{0, 1}, {3, 4}, {5, 6}, {7, 8}}));
 }
 
 TEST(PreparedScript, PrefixChecksumIgnoresEditsAfterThePrefixOnly) {
@@ -103,8 +122,8 @@ TEST(PreparedScript, MissingPlaceholderAndUnterminatedQuoteNameTheFile) {
     EXPECT_NE(e.message().find("V2__mixed.sql"), std::string::npos) << e.message();
     EXPECT_NE(e.message().find("owner"), std::string::npos) << e.message();
   }
-  PreparedScript filled = prepare_script(
-      script("GRANT SELECT ON a TO ${owner};\n"), Flavor::kPostgres, {{"owner", "app"}});
+  PreparedScript filled = prepare_script(script("GRANT SELECT ON a TO ${owner};\n"),
+                                         Flavor::kPostgres, {{"owner", "app"}});
   EXPECT_EQ(filled.statement(0).text, "GRANT SELECT ON a TO app");
 
   try {

@@ -1,5 +1,5 @@
-// The coordination lease of `cutover migrate`: one row that says which process applies migrations.
-#include "migrate/lease.h"
+// The coordination lease: one row that says which process may do a piece of work.
+#include "coord/lease.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <climits>
 #include <random>
+#include <set>
 #include <thread>
 
+#include "coord/server_session.h"
 #include "core/error.h"
 
-namespace cutover::migrate {
+namespace cutover::coord {
 namespace {
 
 using db::Flavor;
@@ -134,25 +136,24 @@ std::string describe_this_process() {
   return fmt::format("{}:{}:{:016x}", host_name(), getpid(), id);
 }
 
-MigrationLease::MigrationLease(db::Connection& connection, const std::string& history_table,
-                               LeaseOptions options)
+Lease::Lease(db::Connection& connection, LeaseKey key, LeaseOptions options)
     : connection_(connection),
-      name_(history_table),
-      table_(history_table + "_lease"),
-      options_(options),
-      quoted_table_(connection.quote_identifier(table_)),
+      key_(std::move(key)),
+      options_(std::move(options)),
+      quoted_table_(connection.quote_identifier(key_.table)),
       now_us_(now_micros_sql(connection.server().flavor)) {
   std::size_t limit = identifier_limit(connection.server().flavor);
-  if (table_.size() > limit) {
+  const std::string& table = key_.table;
+  if (table.size() > limit) {
     throw_bad_input(
-        fmt::format("the lease table name '{}' is {} bytes long; {} keeps at most {}", table_,
-                    table_.size(), db::flavor_name(connection.server().flavor), limit),
-        fmt::format("choose a history table name of at most {} bytes", limit - 6));
+        fmt::format("the lease table name '{}' is {} bytes long; {} keeps at most {}", table,
+                    table.size(), db::flavor_name(connection.server().flavor), limit),
+        fmt::format("choose a shorter name: at most {} bytes", limit));
   }
   if (options_.ttl.count() <= 0) throw_bad_input("the lease ttl must be positive");
 }
 
-std::string MigrationLease::create_table_sql() const {
+std::string Lease::create_table_sql() const {
   bool mariadb = connection_.server().flavor == Flavor::kMariaDb ||
                  connection_.server().flavor == Flavor::kMySql;
   // InnoDB explicitly: Galera replicates nothing else.
@@ -165,11 +166,16 @@ std::string MigrationLease::create_table_sql() const {
       "script VARCHAR(1000) NULL, "
       "checksum INT NULL, "
       "statements_done INT NOT NULL DEFAULT 0, "
-      "row_version BIGINT NOT NULL DEFAULT 0){}",
+      "row_version BIGINT NOT NULL DEFAULT 0, "
+      "holder_session BIGINT NULL, "
+      "holder_session_start BIGINT NULL, "
+      "holder_node VARCHAR(200) NULL, "
+      "holder_address VARCHAR(400) NULL){}",
       quoted_table_, mariadb ? " ENGINE=InnoDB" : "");
 }
 
-bool MigrationLease::table_exists() {
+bool Lease::table_exists() {
+  const std::string& table = key_.table;
   switch (connection_.server().flavor) {
     case Flavor::kPostgres:
       // to_regclass follows the search_path, as the unqualified CREATE TABLE does.
@@ -180,67 +186,161 @@ bool MigrationLease::table_exists() {
                  .query(
                      "SELECT count(*) FROM information_schema.TABLES "
                      "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = $1",
-                     {table_})
+                     {table})
                  .scalar()
                  .as_int() > 0;
     case Flavor::kSqlite:
       return connection_
                  .query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
-                        {table_})
+                        {table})
                  .scalar()
                  .as_int() > 0;
   }
   return false;
 }
 
-void MigrationLease::ensure_table() {
+void Lease::ensure_table() {
   Flavor flavor = connection_.server().flavor;
   for (int attempt = 0;; ++attempt) {
     try {
       // A user without DDL rights can still coordinate once an administrator created it.
-      if (table_exists()) return;
-      connection_.execute(create_table_sql());
+      if (!table_exists()) connection_.execute(create_table_sql());
+      add_missing_columns();
       return;
     } catch (const Error& e) {
-      if (is_statement_error(e) && is_permission_denied(flavor, e)) throw cannot_create(e);
-      // Another process is creating it this very moment (on Galera even the existence check
-      // can be aborted by that DDL): look again. An error of any other kind is real.
+      if (is_statement_error(e) && is_permission_denied(flavor, e)) {
+        throw cannot_create(e, create_table_sql());
+      }
+      // Another process is creating or altering it this very moment (on Galera even the
+      // existence check can be aborted by that DDL): look again. An error of any other kind
+      // is real.
       if (!is_concurrent_creation(flavor, e) || attempt + 1 >= kCreateAttempts) throw;
     }
     back_off(attempt);
   }
 }
 
-Error MigrationLease::cannot_create(const Error& cause) const {
+// The columns a lease table made by an earlier release lacks, with their types.
+struct AddedColumn {
+  const char* name;
+  const char* type;
+};
+constexpr AddedColumn kAddedColumns[] = {{"holder_session", "BIGINT NULL"},
+                                         {"holder_session_start", "BIGINT NULL"},
+                                         {"holder_node", "VARCHAR(200) NULL"},
+                                         {"holder_address", "VARCHAR(400) NULL"}};
+
+void Lease::add_missing_columns() {
+  Flavor flavor = connection_.server().flavor;
+  std::string sql;
+  switch (flavor) {
+    case Flavor::kPostgres:
+      sql =
+          "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
+          "AND NOT attisdropped";
+      break;
+    case Flavor::kMariaDb:
+    case Flavor::kMySql:
+      sql =
+          "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+          "AND TABLE_NAME = $1";
+      break;
+    case Flavor::kSqlite:
+      sql = "SELECT name FROM pragma_table_info($1)";
+      break;
+  }
+  auto rows = connection_.query(sql, {flavor == Flavor::kPostgres ? quoted_table_ : key_.table});
+  std::set<std::string> present;
+  for (const auto& row : rows.rows) present.insert(row[0].text());
+  for (const AddedColumn& column : kAddedColumns) {
+    if (present.contains(column.name)) continue;
+    // IF NOT EXISTS (PostgreSQL, MariaDB) makes a concurrent addition harmless; SQLite lacks it,
+    // but serializes writers, and its "duplicate column" error is caught as a race and the
+    // columns are read again.
+    std::string add =
+        fmt::format("ALTER TABLE {} ADD COLUMN {}{} {}", quoted_table_,
+                    flavor == Flavor::kSqlite ? "" : "IF NOT EXISTS ", column.name, column.type);
+    try {
+      connection_.execute(add);
+    } catch (const Error& e) {
+      if (is_statement_error(e) && is_permission_denied(flavor, e)) throw cannot_create(e, add);
+      if (!is_statement_error(e)) throw;
+      // Added by another process meanwhile (SQLite's duplicate column): fine.
+      bool now_present = false;
+      for (const auto& row :
+           connection_.query(sql, {flavor == Flavor::kPostgres ? quoted_table_ : key_.table})
+               .rows) {
+        now_present = now_present || row[0].text() == column.name;
+      }
+      if (!now_present) throw;
+    }
+  }
+}
+
+Error Lease::cannot_create(const Error& cause, const std::string& fix) const {
   Error error(ErrorCode::kBadInput,
-              fmt::format("cannot create the lease table {} that coordinates migrations on {}: {}",
-                          table_, connection_.redacted_url(), cause.message()),
-              fmt::format("let this user create tables there, or have an administrator create "
-                          "it once: {}",
-                          create_table_sql()));
+              fmt::format("cannot create or update the lease table {} that coordinates this "
+                          "work on {}: {}",
+                          key_.table, connection_.redacted_url(), cause.message()),
+              fmt::format("let this user create and alter tables there, or have an "
+                          "administrator run it once: {}",
+                          fix));
   error.with_sqlstate(cause.sqlstate())
       .with_vendor_code(cause.vendor_code())
       .with_db_failure(cause.db_failure());
   return error;
 }
 
-std::optional<MigrationLease::Observed> MigrationLease::observe() {
-  auto result = connection_.query(
-      fmt::format("SELECT token, CASE WHEN expires_at < {} THEN 1 ELSE 0 END FROM {} "
-                  "WHERE name = $1",
-                  now_us_, quoted_table_),
-      {name_});
-  if (result.empty()) return std::nullopt;
-  return Observed{result.rows[0][0].as_int(), result.rows[0][1].as_int() == 1};
+namespace {
+
+std::optional<ServerSession> session_of(const db::Row& row, std::size_t first) {
+  if (row[first].is_null()) return std::nullopt;
+  ServerSession session;
+  session.id = row[first].as_int();
+  if (!row[first + 1].is_null()) session.start = row[first + 1].as_int();
+  session.node = row[first + 2].as_optional_text().value_or("");
+  session.address = row[first + 3].as_optional_text().value_or("");
+  return session;
 }
 
-std::optional<LeaseToken> MigrationLease::try_acquire(const std::string& holder_description) {
+}  // namespace
+
+db::Params Lease::session_params(const std::optional<ServerSession>& session) const {
+  if (!session) return {db::Value(), db::Value(), db::Value(), db::Value()};
+  auto text_or_null = [](const std::string& s) { return s.empty() ? db::Value() : db::Value(s); };
+  return {db::Value(session->id), db::Value(session->start), text_or_null(session->node),
+          text_or_null(session->address)};
+}
+
+std::optional<ServerSession> Lease::own_session() {
+  if (!session_known_) {
+    session_ = identify_session(connection_);
+    session_known_ = true;
+  }
+  return session_;
+}
+
+std::optional<Lease::Observed> Lease::observe() {
+  auto result = connection_.query(
+      fmt::format("SELECT token, CASE WHEN expires_at < {} THEN 1 ELSE 0 END, holder_session, "
+                  "holder_session_start, holder_node, holder_address FROM {} WHERE name = $1",
+                  now_us_, quoted_table_),
+      {key_.name});
+  if (result.empty()) return std::nullopt;
+  const db::Row& row = result.rows[0];
+  return Observed{row[0].as_int(), row[1].as_int() == 1, session_of(row, 2)};
+}
+
+std::optional<LeaseToken> Lease::try_acquire(const std::string& holder_description) {
   Flavor flavor = connection_.server().flavor;
+  std::optional<LeaseToken> token;
+  std::optional<ServerSession> previous;
   try {
     std::optional<Observed> seen = observe();
     if (!seen) return insert_row(holder_description);
     if (!seen->expired) return std::nullopt;
-    return take_over(*seen, holder_description);
+    token = take_over(*seen, holder_description);
+    previous = seen->session;
   } catch (const Error& e) {
     // Someone else raced us to the row; the next poll reads who won.
     if (is_write_race(flavor, e) || (is_statement_error(e) && is_unique_violation(flavor, e))) {
@@ -248,36 +348,70 @@ std::optional<LeaseToken> MigrationLease::try_acquire(const std::string& holder_
     }
     throw;
   }
+  if (!token || !previous) return token;
+  // The predecessor may still be running a statement it sent before it stopped renewing: end
+  // its session and wait until it is gone, so that nothing of it commits after this point.
+  // The lease is renewed meanwhile, and once more at the end, so that the caller gets a token
+  // with a whole ttl ahead of it (acquired_at is when that last renewal was sent).
+  Clock::time_point next_renewal = Clock::now() + options_.ttl / 3;
+  auto renew_now = [&] {
+    Clock::time_point sent = Clock::now();
+    if (!renew(*token)) return false;
+    token->acquired_at = sent;
+    next_renewal = sent + options_.ttl / 3;
+    return true;
+  };
+  try {
+    token->takeover = end_session(connection_, *previous, options_,
+                                  [&] { return Clock::now() < next_renewal || renew_now(); });
+    if (!renew_now()) return std::nullopt;  // taken over meanwhile: not ours any more
+  } catch (...) {
+    try {
+      release(*token);
+    } catch (const Error&) {
+      // The original error says more; the lease expires on its own.
+    }
+    throw;
+  }
+  return token;
 }
 
-std::optional<LeaseToken> MigrationLease::insert_row(const std::string& holder) {
+std::optional<LeaseToken> Lease::insert_row(const std::string& holder) {
+  std::optional<ServerSession> session = own_session();
   Clock::time_point sent = Clock::now();
+  db::Params params = {key_.name, holder,
+                       static_cast<std::int64_t>(as_micros(options_.ttl).count())};
+  for (auto& value : session_params(session)) params.push_back(std::move(value));
   connection_.execute(
-      fmt::format("INSERT INTO {} (name, holder, token, expires_at, statements_done, row_version) "
-                  "VALUES ($1, $2, 1, {} + $3, 0, 0)",
+      fmt::format("INSERT INTO {} (name, holder, token, expires_at, statements_done, row_version, "
+                  "holder_session, holder_session_start, holder_node, holder_address) "
+                  "VALUES ($1, $2, 1, {} + $3, 0, 0, $4, $5, $6, $7)",
                   quoted_table_, now_us_),
-      {name_, holder, static_cast<std::int64_t>(as_micros(options_.ttl).count())});
-  return LeaseToken{1, holder, sent};
+      params);
+  return LeaseToken{1, holder, sent, std::nullopt};
 }
 
 // Compare-and-set on the token just read: only one of several racers can move it on, and
 // only while the lease is still expired. The progress columns stay for the successor.
-std::optional<LeaseToken> MigrationLease::take_over(const Observed& seen,
-                                                    const std::string& holder) {
+std::optional<LeaseToken> Lease::take_over(const Observed& seen, const std::string& holder) {
+  std::optional<ServerSession> session = own_session();
   Clock::time_point sent = Clock::now();
   std::int64_t next = seen.token + 1;
+  db::Params params = {key_.name, holder, next,
+                       static_cast<std::int64_t>(as_micros(options_.ttl).count()), seen.token};
+  for (auto& value : session_params(session)) params.push_back(std::move(value));
   std::int64_t changed = connection_.execute(
       fmt::format("UPDATE {0} SET holder = $2, token = $3, expires_at = {1} + $4, "
-                  "row_version = row_version + 1 "
+                  "holder_session = $6, holder_session_start = $7, holder_node = $8, "
+                  "holder_address = $9, row_version = row_version + 1 "
                   "WHERE name = $1 AND token = $5 AND expires_at < {1}",
                   quoted_table_, now_us_),
-      {name_, holder, next, static_cast<std::int64_t>(as_micros(options_.ttl).count()),
-       seen.token});
+      params);
   if (changed != 1) return std::nullopt;
-  return LeaseToken{next, holder, sent};
+  return LeaseToken{next, holder, sent, std::nullopt};
 }
 
-bool MigrationLease::fenced_update(const std::string& sql, const db::Params& params) {
+bool Lease::fenced_update(const std::string& sql, const db::Params& params) {
   // Read before running: a failed statement may have ended the transaction already.
   bool inside_transaction = connection_.in_transaction();
   Flavor flavor = connection_.server().flavor;
@@ -293,25 +427,27 @@ bool MigrationLease::fenced_update(const std::string& sql, const db::Params& par
   }
 }
 
-bool MigrationLease::renew(const LeaseToken& token) {
+bool Lease::renew(const LeaseToken& token) {
   return fenced_update(
       fmt::format("UPDATE {} SET expires_at = {} + $4, row_version = row_version + 1 "
                   "WHERE name = $1 AND token = $2 AND holder = $3",
                   quoted_table_, now_us_),
-      {name_, token.value, token.holder,
+      {key_.name, token.value, token.holder,
        static_cast<std::int64_t>(as_micros(options_.ttl).count())});
 }
 
-void MigrationLease::release(const LeaseToken& token) {
+void Lease::release(const LeaseToken& token) {
   fenced_update(fmt::format("UPDATE {} SET holder = NULL, expires_at = {}, "
+                            "holder_session = NULL, holder_session_start = NULL, "
+                            "holder_node = NULL, holder_address = NULL, "
                             "row_version = row_version + 1 "
                             "WHERE name = $1 AND token = $2 AND holder = $3",
                             quoted_table_, now_us_),
-                {name_, token.value, token.holder});
+                {key_.name, token.value, token.holder});
 }
 
-bool MigrationLease::record_progress(const LeaseToken& token, const std::string& script,
-                                     std::optional<std::int32_t> checksum, int statements_done) {
+bool Lease::record_progress(const LeaseToken& token, const std::string& script,
+                            std::optional<std::int32_t> checksum, int statements_done) {
   db::Value script_value = script.empty() ? db::Value() : db::Value(script);
   db::Value checksum_value =
       script.empty() || !checksum ? db::Value() : db::Value(static_cast<std::int64_t>(*checksum));
@@ -320,17 +456,18 @@ bool MigrationLease::record_progress(const LeaseToken& token, const std::string&
                   "expires_at = {} + $7, row_version = row_version + 1 "
                   "WHERE name = $1 AND token = $2 AND holder = $3",
                   quoted_table_, now_us_),
-      {name_, token.value, token.holder, script_value, checksum_value,
+      {key_.name, token.value, token.holder, script_value, checksum_value,
        script.empty() ? 0 : statements_done,
        static_cast<std::int64_t>(as_micros(options_.ttl).count())});
 }
 
-std::optional<LeaseState> MigrationLease::current() {
+std::optional<LeaseState> Lease::current() {
   auto result = connection_.query(
-      fmt::format("SELECT holder, token, expires_at - {}, script, checksum, statements_done "
+      fmt::format("SELECT holder, token, expires_at - {}, script, checksum, statements_done, "
+                  "holder_session, holder_session_start, holder_node, holder_address "
                   "FROM {} WHERE name = $1",
                   now_us_, quoted_table_),
-      {name_});
+      {key_.name});
   if (result.empty()) return std::nullopt;
   const db::Row& row = result.rows[0];
   LeaseState state;
@@ -341,7 +478,8 @@ std::optional<LeaseState> MigrationLease::current() {
   state.script = row[3].as_optional_text();
   if (!row[4].is_null()) state.checksum = static_cast<std::int32_t>(row[4].as_int());
   state.statements_done = static_cast<int>(row[5].as_int());
+  state.session = session_of(row, 6);
   return state;
 }
 
-}  // namespace cutover::migrate
+}  // namespace cutover::coord

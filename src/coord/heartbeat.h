@@ -1,4 +1,4 @@
-// Keeps a migration lease alive from a background thread, and says when it was lost.
+// Keeps a lease alive from a background thread, and says when it was lost.
 #pragma once
 
 #include <atomic>
@@ -10,11 +10,11 @@
 #include <string>
 #include <thread>
 
+#include "coord/lease.h"
 #include "db/connection.h"
 #include "db/registry.h"
-#include "migrate/lease.h"
 
-namespace cutover::migrate {
+namespace cutover::coord {
 
 // Renews a held lease every ttl/3 on a connection of its own, so that a long statement on the
 // migration's connection does not stop the renewals. Stops (and joins) on destruction.
@@ -22,15 +22,15 @@ namespace cutover::migrate {
 // lost() turns true, for good, as soon as a renewal finds the lease taken over, or when no
 // renewal has succeeded for a whole ttl (the database unreachable, the renewal blocked): by
 // then another process may lead, so the runner must stop at once. On SQLite only a takeover
-// counts: there a blocked renewal means the file is locked, and nobody can take over either. Errors are retried
-// (reconnecting when the connection broke) until that point; they never escape the thread.
-// Destroy it before release(): a renewal after the release finds the lease gone.
+// counts: there a blocked renewal means the file is locked, and nobody can take over either. Errors
+// are retried (reconnecting when the connection broke) until that point; they never escape the
+// thread. Destroy it before release(): a renewal after the release finds the lease gone.
 class Heartbeat {
  public:
   // Opens its connection to `url` now, so an unreachable database throws here as
   // db::connect() does, and starts renewing `token`.
-  Heartbeat(const std::string& url, const std::string& history_table, LeaseToken token,
-            LeaseOptions options = {}, db::ConnectOptions connect_options = {});
+  Heartbeat(const std::string& url, LeaseKey key, LeaseToken token, LeaseOptions options = {},
+            db::ConnectOptions connect_options = {});
   ~Heartbeat();
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
@@ -50,14 +50,14 @@ class Heartbeat {
   std::chrono::steady_clock::time_point expires_estimate() const;
 
   const std::string url_;
-  const std::string history_table_;
+  const LeaseKey key_;
   const LeaseToken token_;
   const LeaseOptions options_;
   const db::ConnectOptions connect_options_;
 
   // Owned by the thread once it runs; the canceller lets the destructor end a blocked renewal.
   std::unique_ptr<db::Connection> connection_;
-  std::unique_ptr<MigrationLease> lease_;
+  std::unique_ptr<Lease> lease_;
   std::shared_ptr<db::Canceller> canceller_;  // guarded by mutex_
   std::atomic<bool> renewing_{false};
 
@@ -74,4 +74,4 @@ class Heartbeat {
   std::jthread thread_;  // last: starts after everything above is ready
 };
 
-}  // namespace cutover::migrate
+}  // namespace cutover::coord

@@ -1,5 +1,5 @@
-// Keeps a migration lease alive from a background thread, and says when it was lost.
-#include "migrate/heartbeat.h"
+// Keeps a lease alive from a background thread, and says when it was lost.
+#include "coord/heartbeat.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 
-namespace cutover::migrate {
+namespace cutover::coord {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -23,10 +23,10 @@ std::chrono::milliseconds retry_interval(std::chrono::milliseconds ttl) {
 
 }  // namespace
 
-Heartbeat::Heartbeat(const std::string& url, const std::string& history_table, LeaseToken token,
-                     LeaseOptions options, db::ConnectOptions connect_options)
+Heartbeat::Heartbeat(const std::string& url, LeaseKey key, LeaseToken token, LeaseOptions options,
+                     db::ConnectOptions connect_options)
     : url_(url),
-      history_table_(history_table),
+      key_(std::move(key)),
       token_(std::move(token)),
       options_(options),
       connect_options_(std::move(connect_options)) {
@@ -52,7 +52,7 @@ void Heartbeat::connect() {
   // migration transaction usually holds: nobody can take the lease over meanwhile (that needs
   // the same lock), and the leader's fenced progress write renews the lease at each commit.
   time_bound_ = connection->server().flavor != db::Flavor::kSqlite;
-  auto lease = std::make_unique<MigrationLease>(*connection, history_table_, options_);
+  auto lease = std::make_unique<Lease>(*connection, key_, options_);
   auto canceller = connection->canceller();
   {
     std::lock_guard lock(mutex_);
@@ -74,8 +74,8 @@ std::string Heartbeat::lost_reason() const {
   std::lock_guard lock(mutex_);
   if (!lost_reason_.empty()) return lost_reason_;
   if (lost()) {
-    return fmt::format("the lease on {}_lease was not renewed within its ttl of {} ms",
-                       history_table_, options_.ttl.count());
+    return fmt::format("the lease on {} was not renewed within its ttl of {} ms", key_.table,
+                       options_.ttl.count());
   }
   return {};
 }
@@ -103,8 +103,8 @@ void Heartbeat::run(std::stop_token stop) {
       interval = options_.ttl / 3;
     } catch (const std::exception& e) {
       if (time_bound_ && Clock::now() >= expires_estimate()) {
-        mark_lost(fmt::format("could not renew the lease on {}_lease within its ttl of {} ms: {}",
-                              history_table_, options_.ttl.count(), e.what()));
+        mark_lost(fmt::format("could not renew the lease on {} within its ttl of {} ms: {}",
+                              key_.table, options_.ttl.count(), e.what()));
         return;
       }
       interval = retry_interval(options_.ttl);
@@ -135,13 +135,13 @@ void Heartbeat::renew_once() {
   renewing_ = false;
   if (!still_ours) {
     mark_lost(
-        fmt::format("the lease on {}_lease was taken over by another process (token {} "
+        fmt::format("the lease on {} was taken over by another process (token {} "
                     "is no longer current)",
-                    history_table_, token_.value));
+                    key_.table, token_.value));
     return;
   }
   expires_at_ns_ = to_ns(sent + options_.ttl);
   ++renewals_;
 }
 
-}  // namespace cutover::migrate
+}  // namespace cutover::coord

@@ -1,4 +1,4 @@
-// The migration lease on every topology: one leader among racing processes, exclusivity until
+// The coordination lease on every topology: one leader among racing processes, exclusivity until
 // release, takeover after expiry with fencing of the old holder, renewals, and PgBouncer.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,27 +13,30 @@
 #include <thread>
 #include <vector>
 
+#include "coord/heartbeat.h"
+#include "coord/lease.h"
 #include "core/error.h"
 #include "db/registry.h"
-#include "migrate/heartbeat.h"
-#include "migrate/lease.h"
 #include "support/test_servers.h"
 
 namespace cutover {
 namespace {
 
-using migrate::Heartbeat;
-using migrate::LeaseOptions;
-using migrate::LeaseToken;
-using migrate::MigrationLease;
+using coord::Heartbeat;
+using coord::Lease;
+using coord::LeaseKey;
+using coord::LeaseOptions;
+using coord::LeaseToken;
 using test::Backend;
 using test::ScratchDatabase;
 
 constexpr const char* kHistory = "cutover_schema_history";
+// migrate's key, as databases made by earlier releases have it.
+const LeaseKey kKey{std::string(kHistory) + "_lease", kHistory};
 constexpr int kContenders = 16;
 // Long enough that no lease expires by accident while a test races for it.
-constexpr LeaseOptions kLongLease{std::chrono::seconds(60)};
-constexpr LeaseOptions kShortLease{std::chrono::seconds(1)};
+const LeaseOptions kLongLease{std::chrono::seconds(60)};
+const LeaseOptions kShortLease{std::chrono::seconds(1)};
 
 // Polls `done` every 10 ms until it is true; throws after 30 s naming what never happened.
 template <typename Done>
@@ -47,14 +50,20 @@ void poll_until(const std::string& what, Done done) {
   }
 }
 
+// `options` with the URL a successor reaches its predecessor's Galera node through.
+LeaseOptions reaching(LeaseOptions options, const std::string& url) {
+  options.url = url;
+  return options;
+}
+
 // One process taking part: its own connection and its own view of the lease.
 struct Contender {
   Contender(const std::string& url, LeaseOptions options)
       : connection(db::connect(url)),
-        lease(*connection, kHistory, options),
-        holder(migrate::describe_this_process()) {}
+        lease(*connection, kKey, reaching(options, url)),
+        holder(coord::describe_this_process()) {}
   std::unique_ptr<db::Connection> connection;
-  MigrationLease lease;
+  Lease lease;
   std::string holder;
 
   std::optional<LeaseToken> try_acquire() { return lease.try_acquire(holder); }
@@ -131,7 +140,7 @@ std::string backend_param_name(const testing::TestParamInfo<Backend>& info) {
   return test::backend_name(info.param);
 }
 
-class MigrationLeaseTest : public testing::TestWithParam<Backend> {
+class LeaseTest : public testing::TestWithParam<Backend> {
  protected:
   // The URL of process `i`: on Galera, the processes are spread over the three nodes.
   const std::string& url(size_t i) const { return scratch_.urls()[i % scratch_.urls().size()]; }
@@ -145,11 +154,11 @@ class MigrationLeaseTest : public testing::TestWithParam<Backend> {
   ScratchDatabase scratch_{GetParam()};
 };
 
-TEST_P(MigrationLeaseTest, SixteenContendersOnAFreshDatabaseElectExactlyOneLeader) {
+TEST_P(LeaseTest, SixteenContendersOnAFreshDatabaseElectExactlyOneLeader) {
   expect_exactly_one_leader(race_for_the_lease(contender_urls()), url(0));
 }
 
-TEST_P(MigrationLeaseTest, HeldLeaseIsExclusiveUntilReleasedThenPassesOnWithAHigherToken) {
+TEST_P(LeaseTest, HeldLeaseIsExclusiveUntilReleasedThenPassesOnWithAHigherToken) {
   Contender leader(url(0), kLongLease);
   leader.lease.ensure_table();
   auto first = leader.try_acquire();
@@ -177,7 +186,7 @@ TEST_P(MigrationLeaseTest, HeldLeaseIsExclusiveUntilReleasedThenPassesOnWithAHig
   EXPECT_EQ(state->holder, next.holder);
 }
 
-TEST_P(MigrationLeaseTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
+TEST_P(LeaseTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
   auto killed = std::make_unique<Contender>(url(0), kShortLease);
   killed->lease.ensure_table();
   auto old_token = killed->try_acquire();
@@ -222,14 +231,14 @@ TEST_P(MigrationLeaseTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
   EXPECT_FALSE(state->checksum.has_value());
 }
 
-TEST_P(MigrationLeaseTest, HeartbeatKeepsTheLeaseAndNoticesATakeover) {
+TEST_P(LeaseTest, HeartbeatKeepsTheLeaseAndNoticesATakeover) {
   // Long enough that a heartbeat on a busy machine stays on time, short enough to outlive.
   const LeaseOptions options{std::chrono::seconds(3)};
   Contender leader(url(0), options);
   leader.lease.ensure_table();
   auto token = leader.try_acquire();
   ASSERT_TRUE(token.has_value());
-  Heartbeat heartbeat(url(0), kHistory, *token, options);
+  Heartbeat heartbeat(url(0), kKey, *token, options);
 
   // Four renewals, one every ttl/3: the lease has outlived its first ttl.
   poll_until("the heartbeat renewed four times", [&] { return heartbeat.renewals() >= 4; });
@@ -253,6 +262,93 @@ TEST_P(MigrationLeaseTest, HeartbeatKeepsTheLeaseAndNoticesATakeover) {
   poll_until("the heartbeat notices the takeover", [&] { return heartbeat.lost(); });
   EXPECT_NE(heartbeat.lost_reason().find("taken over"), std::string::npos)
       << heartbeat.lost_reason();
+}
+
+TEST_P(LeaseTest, TakeoverEndsThePreviousHoldersSessionBeforeReturningTheToken) {
+  auto stopped = std::make_unique<Contender>(url(0), kShortLease);
+  stopped->lease.ensure_table();
+  auto old_token = stopped->try_acquire();
+  ASSERT_TRUE(old_token.has_value());
+  if (GetParam() == Backend::kSqlite) {
+    // No server session: a process's locks die with it.
+    EXPECT_FALSE(stopped->lease.current()->session.has_value());
+    return;
+  }
+  // The holder is stuck in a long statement on the connection that took the lease, and stops
+  // renewing: the statement would go on after its process died.
+  bool postgres = GetParam() == Backend::kPostgres;
+  std::string error;
+  std::thread statement([&] {
+    try {
+      stopped->connection->execute(postgres ? "SELECT pg_sleep(60)" : "SELECT SLEEP(60)");
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  });
+  Contender successor(url(1), kShortLease);
+  LeaseToken token = acquire_eventually(successor);
+  statement.join();  // ended by the takeover, long before its 60 s
+  EXPECT_FALSE(error.empty()) << "the holder's statement was not ended";
+  ASSERT_TRUE(token.takeover.has_value());
+  EXPECT_EQ(token.takeover->outcome, "ended");
+  auto state = successor.lease.current();
+  ASSERT_TRUE(state.has_value() && state->session.has_value());
+  EXPECT_NE(state->session->id, token.takeover->session.id) << "the successor's own session";
+  if (GetParam() == Backend::kGalera) {
+    EXPECT_EQ(token.takeover->session.node, stopped->connection->server().galera_node);
+    EXPECT_EQ(state->session->node, successor.connection->server().galera_node);
+  }
+}
+
+// The lease table as the previous release created it, without the holder_* columns.
+std::string previous_release_table_sql(db::Connection& c) {
+  bool mariadb = c.server().flavor == db::Flavor::kMariaDb;
+  return "CREATE TABLE " + c.quote_identifier(kKey.table) +
+         " (name VARCHAR(200) NOT NULL PRIMARY KEY, holder VARCHAR(400) NULL, token BIGINT NOT "
+         "NULL, expires_at BIGINT NOT NULL, script VARCHAR(1000) NULL, checksum INT NULL, "
+         "statements_done INT NOT NULL DEFAULT 0, row_version BIGINT NOT NULL DEFAULT 0)" +
+         (mariadb ? std::string(" ENGINE=InnoDB") : std::string());
+}
+
+TEST_P(LeaseTest, LeaseTableOfThePreviousReleaseGainsTheNewColumnsWhenManyStartAtOnce) {
+  {
+    auto c = db::connect(url(0));
+    c->execute(previous_release_table_sql(*c));
+    // A partial run recorded by the previous release, its lease expired long ago.
+    c->execute("INSERT INTO " + c->quote_identifier(kKey.table) +
+                   " (name, holder, token, expires_at, script, checksum, statements_done, "
+                   "row_version) VALUES ($1, 'old-host:1:1', 7, 0, 'V2__split.sql', 12345, 3, 9)",
+               {kKey.name});
+  }
+  for (size_t node = 0; node < scratch_.urls().size(); ++node) {
+    auto c = db::connect(url(node));
+    poll_until("node " + std::to_string(node) + " has the old row", [&] {
+      try {
+        return c->query("SELECT token FROM " + c->quote_identifier(kKey.table)).rows.size() == 1;
+      } catch (const Error&) {
+        return false;  // the table has not reached this node yet
+      }
+    });
+  }
+  // Sixteen processes of the new release at once, on every node: each brings the table up to
+  // date; exactly one takes the lease over from the old row.
+  RaceOutcome outcome = race_for_the_lease(contender_urls());
+  ASSERT_TRUE(outcome.failures.empty()) << joined(outcome.failures);
+  ASSERT_EQ(outcome.winners.size(), 1u);
+  EXPECT_EQ(outcome.winners[0].value, 8) << "the token goes on from the old row's";
+
+  Contender observer(url(1), kLongLease);
+  std::optional<coord::LeaseState> state;
+  poll_until("the takeover reached the observer's node", [&] {
+    state = observer.lease.current();
+    return state && state->token == 8;
+  });
+  EXPECT_EQ(state->holder, outcome.winners[0].holder);
+  EXPECT_EQ(state->script, "V2__split.sql") << "the old progress is kept";
+  EXPECT_EQ(state->checksum, 12345);
+  EXPECT_EQ(state->statements_done, 3);
+  // The new holder recorded its session where the database has one to end.
+  EXPECT_EQ(state->session.has_value(), GetParam() != Backend::kSqlite);
 }
 
 // Opens the scratch database as a user who may read but not create tables.
@@ -304,11 +400,11 @@ class ReadOnlyUser {
   std::string url_;
 };
 
-TEST_P(MigrationLeaseTest, NoRightToCreateTheTableIsBadInputNamingTableAndFix) {
+TEST_P(LeaseTest, NoRightToCreateTheTableIsBadInputNamingTableAndFix) {
   ReadOnlyUser reader(scratch_);
   {
     auto connection = reader.connect();
-    MigrationLease lease(*connection, kHistory);
+    Lease lease(*connection, kKey);
     try {
       lease.ensure_table();
       FAIL() << "ensure_table() succeeded without the right to create tables";
@@ -322,10 +418,10 @@ TEST_P(MigrationLeaseTest, NoRightToCreateTheTableIsBadInputNamingTableAndFix) {
 
   // Once an administrator created the table, the same user gets past ensure_table().
   auto admin = db::connect(url(0));
-  MigrationLease(*admin, kHistory).ensure_table();
+  Lease(*admin, kKey).ensure_table();
   poll_until("the table reached the reader's node", [&] {
     auto connection = reader.connect();
-    MigrationLease lease(*connection, kHistory);
+    Lease lease(*connection, kKey);
     try {
       lease.ensure_table();
       return true;
@@ -335,20 +431,18 @@ TEST_P(MigrationLeaseTest, NoRightToCreateTheTableIsBadInputNamingTableAndFix) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, MigrationLeaseTest, testing::Values(Backend::kSqlite),
+INSTANTIATE_TEST_SUITE_P(Sqlite, LeaseTest, testing::Values(Backend::kSqlite), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, LeaseTest, testing::Values(Backend::kPostgres),
                          backend_param_name);
-INSTANTIATE_TEST_SUITE_P(Postgres, MigrationLeaseTest, testing::Values(Backend::kPostgres),
+INSTANTIATE_TEST_SUITE_P(MariaDb, LeaseTest, testing::Values(Backend::kMariaDb),
                          backend_param_name);
-INSTANTIATE_TEST_SUITE_P(MariaDb, MigrationLeaseTest, testing::Values(Backend::kMariaDb),
-                         backend_param_name);
-INSTANTIATE_TEST_SUITE_P(Galera, MigrationLeaseTest, testing::Values(Backend::kGalera),
-                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Galera, LeaseTest, testing::Values(Backend::kGalera), backend_param_name);
 
 // PostgreSQL through PgBouncer in transaction mode: consecutive statements of one client may
 // run on different server sessions, which is why the lease never relies on a session.
-class MigrationLeasePooled : public testing::TestWithParam<Backend> {};
+class LeasePooled : public testing::TestWithParam<Backend> {};
 
-TEST_P(MigrationLeasePooled, SixteenContendersThroughPgBouncerElectExactlyOneLeader) {
+TEST_P(LeasePooled, SixteenContendersThroughPgBouncerElectExactlyOneLeader) {
   ScratchDatabase scratch(Backend::kPostgres);
   std::string pooled =
       test::with_database(test::required_env("CUTOVER_TEST_PGBOUNCER_URL"), scratch.name());
@@ -357,7 +451,7 @@ TEST_P(MigrationLeasePooled, SixteenContendersThroughPgBouncerElectExactlyOneLea
                             pooled);
 }
 
-INSTANTIATE_TEST_SUITE_P(Postgres, MigrationLeasePooled, testing::Values(Backend::kPostgres),
+INSTANTIATE_TEST_SUITE_P(Postgres, LeasePooled, testing::Values(Backend::kPostgres),
                          backend_param_name);
 
 }  // namespace
