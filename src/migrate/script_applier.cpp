@@ -255,7 +255,7 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
                                  conflict_name(e), format_duration_ms(*pause),
                                  retry.conflicts() + 1));
       }
-      std::this_thread::sleep_for(*pause);
+      interrupted_within(*pause);  // a signal ends the pause: the next attempt stops
       check_lease(script, done);
     }
   }

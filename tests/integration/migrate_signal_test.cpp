@@ -151,11 +151,12 @@ class MigrateSignal : public testing::TestWithParam<Backend> {
     auto rows = history.read();
     ASSERT_EQ(rows.size(), 1u) << "only V1 is applied";
     EXPECT_EQ(rows[0].version, "1");
-    EXPECT_EQ(scalar_int(*c,
-                         "SELECT count(*) FROM events WHERE tag IN ('v2-slow-step', "
-                         "'v2-after')"),
-              0)
-        << "the interrupted transaction step was rolled back";
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM events WHERE tag = 'v2-after'"), 0);
+    // PostgreSQL and SQLite run it in the slow statement's transaction, rolled back; MariaDB,
+    // which commits DDL on its own, runs every statement of the file as a step of its own.
+    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM events WHERE tag = 'v2-slow-step'"),
+              GetParam() == Backend::kMariaDb ? 1 : 0)
+        << "the interrupted transaction step was rolled back, the committed steps kept";
   }
 
   // The slow statement made quick, a new run applies the rest at once; each row exists once.
