@@ -50,6 +50,11 @@ InterruptWatch::~InterruptWatch() {
   pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes the waiter; it sees done_
   waiter_.join();
   current_watch = nullptr;
+  // A signal that came while the watch was ending was for it: once unblocked, it would kill
+  // the process with its default action instead of letting it end as the watch decided.
+  const timespec now{0, 0};
+  while (sigtimedwait(&signals_, nullptr, &now) > 0) {
+  }
   pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 

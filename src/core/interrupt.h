@@ -28,7 +28,8 @@ enum class SecondSignal {
 // does not block it and kill the process. A thread of its own waits for the signals (sigwait),
 // records the first, runs the registered callbacks (see OnInterrupt) and wakes every
 // interrupted_within(). At most one exists at a time; it is what the free functions below ask.
-// The destructor stops the thread and restores the previous signal mask.
+// The destructor stops the thread, swallows a signal still pending (it came while the watch
+// ended) and restores the previous signal mask.
 class InterruptWatch {
  public:
   explicit InterruptWatch(SecondSignal second = SecondSignal::kExitAtOnce);

@@ -45,8 +45,9 @@ const char* conflict_name(const Error& e) {
     if (inside) event["statement"] = at + 1, event["line"] = script.statement(at).line;
     output.event(event);
   }
-  std::string where = !inside ? "" : stopped_at >= 0 ? fmt::format(", at {}", script.where(at))
-                                                     : fmt::format(", before {}", script.where(at));
+  std::string where = !inside           ? ""
+                      : stopped_at >= 0 ? fmt::format(", at {}", script.where(at))
+                                        : fmt::format(", before {}", script.where(at));
   throw_interrupted(fmt::format("while applying {}{}: {}", file, where, applied),
                     "run migrate again: it applies the rest of the file and what follows");
 }
@@ -213,7 +214,9 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
     } catch (const Error& e) {
       int failed = running_;
       running_ = -1;
-      if (interrupted()) stop_interrupted(output_, script, done, failed, applied_so_far(script, done));
+      if (interrupted()) {
+        stop_interrupted(output_, script, done, failed, applied_so_far(script, done));
+      }
       std::string where = failed >= 0 ? script.where(failed) : "recording its progress";
       if (e.db_failure() == DbFailure::kNone) throw;  // ours, already explained
       if (!db::is_lock_conflict(flavor_, e)) {
@@ -279,7 +282,9 @@ std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from)
     bool last = s + 1 == script.steps.size() && step.in_transaction;
     bool resuming = resume_from > 0 && step.first == resume_from;
     check_lease(script, step.first);
-    if (interrupted()) stop_interrupted(output_, script, step.first, -1, applied_so_far(script, step.first));
+    if (interrupted()) {
+      stop_interrupted(output_, script, step.first, -1, applied_so_far(script, step.first));
+    }
     with_retries(script, step.first, [&] { run_step(script, step, last, resuming, started); });
     history_written = last;
     progress.update(step.end);
