@@ -9,6 +9,7 @@
 #include "cli/migrate_maintenance.h"
 #include "cli/migrate_options.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "db/registry.h"
 
 namespace cutover::cli {
@@ -34,13 +35,13 @@ int run_dry_run(const MigrateCliOptions& cli, Output& output) {
       for (const auto& statement : script.statements) {
         if (statement.traits.outside_transaction) outside.push_back(statement.line);
       }
-      pending.push_back({{"script", script.script.file_name},
-                         {"version", script.script.version
-                                         ? nlohmann::json(script.script.version->to_string())
-                                         : nlohmann::json()},
-                         {"statements", script.statements.size()},
-                         {"atomic", script.atomic()},
-                         {"outside_transaction_lines", outside}});
+      pending.push_back(
+          {{"script", script.script.file_name},
+           {"version", script.script.version ? nlohmann::json(script.script.version->to_string())
+                                             : nlohmann::json()},
+           {"statements", script.statements.size()},
+           {"atomic", script.atomic()},
+           {"outside_transaction_lines", outside}});
     }
     output.event({{"event", "plan"},
                   {"dry_run", true},
@@ -52,10 +53,9 @@ int run_dry_run(const MigrateCliOptions& cli, Output& output) {
   out << fmt::format("migrate --dry-run: {}, {} to apply{}\n", schema_at(current),
                      ready.pending.size(), ready.pending.empty() ? "" : ":");
   for (const auto& script : ready.pending) {
-    std::string how = script.atomic()
-                          ? "in one transaction"
-                          : fmt::format("in {} steps, progress recorded after each",
-                                        script.steps.size());
+    std::string how = script.atomic() ? "in one transaction"
+                                      : fmt::format("in {} steps, progress recorded after each",
+                                                    script.steps.size());
     out << fmt::format("  {:<40} {} statement{}, {}\n", script.script.file_name,
                        script.statements.size(), script.statements.size() == 1 ? "" : "s", how);
     for (const auto& statement : script.statements) {
@@ -69,13 +69,17 @@ int run_dry_run(const MigrateCliOptions& cli, Output& output) {
 
 int run_migrate(const MigrateCliOptions& cli, Output& output) {
   if (cli.dry_run) return run_dry_run(cli, output);
+  // SIGINT and SIGTERM cancel the running statement, roll back what is not committed, release
+  // the lease and end in one error saying where it stopped; a second signal exits at once.
+  // Created before the lease heartbeat's thread starts, so that only the watch takes them.
+  InterruptWatch interrupt_watch;
   migrate::MigrateOutcome outcome = migrate::run_migrate(to_migrate_options(cli), output);
   if (output.json()) {
-    output.event({{"event", "done"},
-                  {"role", migrate::role_name(outcome.role)},
-                  {"applied", outcome.applied},
-                  {"current", outcome.current ? nlohmann::json(*outcome.current)
-                                              : nlohmann::json()}});
+    output.event(
+        {{"event", "done"},
+         {"role", migrate::role_name(outcome.role)},
+         {"applied", outcome.applied},
+         {"current", outcome.current ? nlohmann::json(*outcome.current) : nlohmann::json()}});
     return 0;
   }
   std::string line;
@@ -117,9 +121,12 @@ void add_migrate_command(CLI::App& app, CommandRun& run) {
       "  cutover migrate postgres://app@db/shop --dry-run\n"
       "  cutover migrate mariadb://app@galera-2/shop --placeholder owner=app --target 12\n"
       "  cutover migrate info postgres://app@db/shop --history-table flyway_schema_history\n"
+      "\nSIGINT or SIGTERM cancels the running statement, rolls back what is not committed,\n"
+      "releases the lease and says where it stopped (exit 1); the next run resumes there.\n"
       "\nExit codes: 0 up to date (applied here or by another instance), 1 a statement failed\n"
-      "(the message names file, statement and line), 2 bad input: nothing applied, 3 gave up\n"
-      "waiting for another instance (--wait-timeout) or lost the lease.");
+      "(the message names file, statement and line) or the run was interrupted, 2 bad input:\n"
+      "nothing applied, 3 gave up waiting for another instance (--wait-timeout) or lost the\n"
+      "lease.");
   add_migrate_common_options(*cmd, *o);
   cmd->add_option("--target", o->target, "Apply versioned migrations up to this version only");
   cmd->add_flag("--dry-run", o->dry_run, "Print what would be applied; change nothing");
@@ -160,8 +167,10 @@ void add_migrate_command(CLI::App& app, CommandRun& run) {
        "Check that the files and the history agree (edited, missing, unknown or out-of-order "
        "migrations): exit 0 or 2",
        run_migrate_validate},
-      {"baseline", "Start the history of an existing database at --version, without running "
-       "the migrations up to it", run_migrate_baseline},
+      {"baseline",
+       "Start the history of an existing database at --version, without running "
+       "the migrations up to it",
+       run_migrate_baseline},
       {"repair",
        "Delete failed rows, realign checksums and descriptions with the files after a reviewed "
        "edit, and forget a partial run",
@@ -173,14 +182,13 @@ void add_migrate_command(CLI::App& app, CommandRun& run) {
     if (std::string_view(sub.name) == "baseline") {
       command->add_option("--version", o->baseline_version, "The version the database is at")
           ->required();
-      command->add_option("--description", o->baseline_description,
-                          "Description of the baseline row")
+      command
+          ->add_option("--description", o->baseline_description, "Description of the baseline row")
           ->capture_default_str();
     }
     auto entry = sub.entry;
-    command->callback([&run, o, entry] {
-      run = [o, entry](Output& output) { return entry(*o, output); };
-    });
+    command->callback(
+        [&run, o, entry] { run = [o, entry](Output& output) { return entry(*o, output); }; });
   }
 }
 

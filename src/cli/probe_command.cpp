@@ -3,19 +3,15 @@
 #include "cli/probe_command.h"
 
 #include <fmt/format.h>
-#include <pthread.h>
 
-#include <atomic>
-#include <csignal>
 #include <exception>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "core/duration.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/progress.h"
 #include "probe/analysis.h"
 #include "probe/html_report.h"
@@ -40,54 +36,6 @@ struct ProbeCliOptions {
   std::string html_file;
   std::string password_file;
   bool no_verify = false;
-};
-
-// Ctrl-C and SIGTERM end the load early and the reports are still written. The signals are
-// blocked in every thread and taken by one waiting thread, where calling Probe::stop() (a
-// mutex and a condition variable) is safe, unlike in a signal handler.
-class StopOnSignal {
- public:
-  // Blocks the signals in this thread, so in every thread started after it: create it before
-  // the probe, whose watchdog thread starts with it, or a signal could land there and kill.
-  StopOnSignal() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
-    waiter_ = std::thread([this] {
-      int signal = 0;
-      sigwait(&signals_, &signal);
-      if (done_) return;
-      interrupted_ = true;
-      std::lock_guard lock(mutex_);
-      if (probe_) probe_->stop();
-    });
-  }
-  ~StopOnSignal() {
-    done_ = true;
-    pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes the waiter; it sees done_
-    waiter_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-
-  // From now on a signal stops `probe`; one that came earlier stops it at once.
-  void stop(probe::Probe& probe) {
-    std::lock_guard lock(mutex_);
-    probe_ = &probe;
-    if (interrupted_) probe.stop();
-  }
-  bool interrupted() const { return interrupted_; }
-
- private:
-  sigset_t signals_{};
-  sigset_t previous_{};
-  std::atomic<bool> done_{false};
-  std::atomic<bool> interrupted_{false};
-  std::mutex mutex_;
-  probe::Probe* probe_ = nullptr;  // guarded by mutex_
-  std::thread waiter_;
 };
 
 void write_file(const std::string& path, const std::string& content, const char* what) {
@@ -116,20 +64,23 @@ int run_probe(const ProbeCliOptions& cli, Output& output) {
     throw_bad_input("--duration must be more than 0", "for example --duration 30s");
   }
 
-  StopOnSignal stop_on_signal;
+  // Ctrl-C and SIGTERM end the load early and the reports are still written. Created before
+  // the probe, whose watchdog thread starts with it, so that no thread takes the signals but
+  // the watch's own, where calling Probe::stop() is safe, unlike in a signal handler.
+  InterruptWatch interrupt_watch(SecondSignal::kIgnore);
   probe::Probe probe(options);
   probe.prepare();
 
   ProgressReporter progress(output, "probe", "ms", options.duration.count());
   bool interrupted = false;
   {
-    stop_on_signal.stop(probe);
+    OnInterrupt stop_probe([&probe] { probe.stop(); });  // at once if a signal came already
     probe.run([&](const probe::ProbeCounts& c) {
       progress.set_detail(fmt::format("reads {} ok {} failed, writes {} ok {} failed", c.reads_ok,
                                       c.reads_failed, c.writes_ok, c.writes_failed));
       progress.update(c.elapsed_us / 1000);
     });
-    interrupted = stop_on_signal.interrupted();
+    interrupted = cutover::interrupted();
   }
   progress.finish();
 

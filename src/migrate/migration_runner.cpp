@@ -13,6 +13,7 @@
 #include "coord/server_session.h"
 #include "core/duration.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cutover::migrate {
 namespace {
@@ -108,6 +109,34 @@ class WaitReporter {
   std::string holder_, script_;
   int done_ = -1;
 };
+
+// SIGINT or SIGTERM came while this instance was not applying anything: says so on the output
+// (an "interrupted" event with --json) and throws the one interrupt error.
+[[noreturn]] void stop_interrupted(Output& output, const MigrateOutcome& outcome,
+                                   const WaitReporter& waiting) {
+  bool waiter = outcome.role == MigrateRole::kWaiter;
+  if (output.json()) {
+    nlohmann::json event = {{"event", "interrupted"},
+                            {"signal", interrupt_signal_name()},
+                            {"role", role_name(outcome.role)},
+                            {"applied", outcome.applied}};
+    if (waiter) event["waiting_for"] = waiting.describe_holder();
+    output.event(event);
+  }
+  if (waiter) {
+    throw_interrupted(
+        fmt::format("while waiting for {} to finish the pending migrations",
+                    waiting.describe_holder()),
+        "this instance applied nothing; the other one goes on, and the next run waits for it "
+        "or finds everything applied");
+  }
+  if (outcome.applied == 0) {
+    throw_interrupted("before applying anything", "run migrate again to apply what is pending");
+  }
+  throw_interrupted(fmt::format("after applying {} migration{}, before the next", outcome.applied,
+                                outcome.applied == 1 ? "" : "s"),
+                    "run migrate again to apply the rest");
+}
 
 // The work of the lease holder: applies everything pending, then gives the lease back.
 class Leader {
@@ -264,6 +293,7 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
   std::mt19937 random(std::random_device{}());
   std::uniform_int_distribution<std::int64_t> poll(kPollMin.count(), kPollMax.count());
   for (;;) {
+    if (interrupted()) stop_interrupted(output, outcome, waiting);
     // Cheap enough to poll: the scripts were checked above, and are again by the leader.
     MigrationPlan plan = plan_migrations(scripts, history.read(), options.plan);
     if (plan.pending.empty()) {
@@ -287,7 +317,9 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
                   "over within --lease-ttl. If it is still migrating, wait longer with "
                   "--wait-timeout");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll(random)));
+    if (interrupted_within(std::chrono::milliseconds(poll(random)))) {
+      stop_interrupted(output, outcome, waiting);
+    }
   }
 }
 

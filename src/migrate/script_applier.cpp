@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/duration.h"
+#include "core/interrupt.h"
 #include "core/progress.h"
 
 namespace cutover::migrate {
@@ -25,6 +26,30 @@ const char* conflict_name(const Error& e) {
   if (state == "40P01" || e.vendor_code() == 1213) return "deadlock or write conflict";
   if (state == "40001") return "serialization failure";
   return "lock timeout";
+}
+
+// SIGINT or SIGTERM came while applying `script`: `done` statements of it are applied and
+// recorded, `stopped_at` is the statement that was cancelled or rolled back (-1: between steps).
+// Says so on the output (an "interrupted" event with --json) and throws the one interrupt error.
+[[noreturn]] void stop_interrupted(Output& output, const PreparedScript& script, int done,
+                                   int stopped_at, const std::string& applied) {
+  const std::string& file = script.script.file_name;
+  int at = stopped_at >= 0 ? stopped_at : done;
+  bool inside = at < script.count();
+  if (output.json()) {
+    nlohmann::json event = {{"event", "interrupted"},
+                            {"signal", interrupt_signal_name()},
+                            {"script", file},
+                            {"statements_done", done},
+                            {"resumes_at_statement", done + 1}};
+    if (inside) event["statement"] = at + 1, event["line"] = script.statement(at).line;
+    output.event(event);
+  }
+  std::string where = !inside           ? ""
+                      : stopped_at >= 0 ? fmt::format(", at {}", script.where(at))
+                                        : fmt::format(", before {}", script.where(at));
+  throw_interrupted(fmt::format("while applying {}{}: {}", file, where, applied),
+                    "run migrate again: it applies the rest of the file and what follows");
 }
 
 }  // namespace
@@ -87,9 +112,20 @@ void ScriptApplier::set_transaction_timeouts() {
       {setting(options_.retry.lock_timeout), setting(options_.statement_timeout)});
 }
 
+// On SIGINT or SIGTERM the statement is cancelled; one that ends normally all the same stops
+// its transaction from committing. with_retries() turns what this throws into the interrupt
+// error.
 void ScriptApplier::execute(const PreparedScript& script, int index) {
   running_ = index;
-  connection_.execute(script.statement(index).text);
+  if (interrupted()) throw Error(ErrorCode::kOperationFailed, "interrupted before it ran");
+  {
+    std::shared_ptr<db::Canceller> canceller = connection_.canceller();
+    OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
+    connection_.execute(script.statement(index).text);
+  }
+  if (interrupted() && connection_.in_transaction()) {
+    throw Error(ErrorCode::kOperationFailed, "interrupted before its transaction committed");
+  }
   running_ = -1;
 }
 
@@ -180,6 +216,9 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
       if (heartbeat_.lost()) throw_lost(script, done);
       int failed = running_;
       running_ = -1;
+      if (interrupted()) {
+        stop_interrupted(output_, script, done, failed, applied_so_far(script, done));
+      }
       std::string where = failed >= 0 ? script.where(failed) : "recording its progress";
       if (e.db_failure() == DbFailure::kNone) throw;  // ours, already explained
       if (!db::is_lock_conflict(flavor_, e)) {
@@ -221,7 +260,7 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
                                  conflict_name(e), format_duration_ms(*pause),
                                  retry.conflicts() + 1));
       }
-      std::this_thread::sleep_for(*pause);
+      interrupted_within(*pause);  // a signal ends the pause: the next attempt stops
       check_lease(script, done);
     }
   }
@@ -245,6 +284,9 @@ std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from)
     bool last = s + 1 == script.steps.size() && step.in_transaction;
     bool resuming = resume_from > 0 && step.first == resume_from;
     check_lease(script, step.first);
+    if (interrupted()) {
+      stop_interrupted(output_, script, step.first, -1, applied_so_far(script, step.first));
+    }
     with_retries(script, step.first, [&] { run_step(script, step, last, resuming, started); });
     history_written = last;
     progress.update(step.end);

@@ -1,0 +1,1 @@
+INSERT INTO events (tag) VALUES ('v3');
