@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "migrate/callbacks.h"
 #include "migrate/history_table.h"
 #include "migrate/lease.h"
 #include "migrate/migration_plan.h"
@@ -86,6 +87,10 @@ class MaintenanceLease {
 
 int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::CallbackFrame frame(callbacks, "Info");
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   migrate::MigrationPlan plan =
       migrate::plan_migrations(session.scripts, read_history(history), session.options.plan);
@@ -112,11 +117,12 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
     }
     json problems = json::array();
     for (const auto& problem : plan.problems) {
-      problems.push_back({{"kind", migrate::problem_kind_name(problem.kind)},
-                          {"message", problem.message}});
+      problems.push_back(
+          {{"kind", migrate::problem_kind_name(problem.kind)}, {"message", problem.message}});
     }
     document["problems"] = problems;
     output.out() << document.dump() << "\n";
+    frame.done();
     return 0;
   }
   auto& out = output.out();
@@ -125,8 +131,7 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
   for (const auto& row : plan.info) {
     out << fmt::format("{:<10} {:<32} {:<9} {:<20} {}\n", row.version.value_or(""),
                        row.description.substr(0, 32), row.type,
-                       row.installed_on.value_or("").substr(0, 19),
-                       migrate::state_name(row.state));
+                       row.installed_on.value_or("").substr(0, 19), migrate::state_name(row.state));
   }
   out << fmt::format("{}\n", current ? "schema at version " + *current : "no version applied");
   if (partial && partial->script) {
@@ -136,24 +141,30 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
                                        : "stopped: the next migrate resumes it");
   }
   for (const auto& problem : plan.problems) out << "problem: " << problem.message << "\n";
+  frame.done();
   return 0;
 }
 
 int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::warn_if_no_migrations(session.scripts, output);
+  migrate::CallbackFrame frame(callbacks, "Validate");
   migrate::HistoryTable history(*session.connection, session.options.history_table);
-  migrate::ReadyPlan ready =
-      migrate::ready_plan(session.scripts, read_history(history),
-                          session.connection->server().flavor, session.options, &output);
+  migrate::ReadyPlan ready = migrate::ready_plan(
+      session.scripts, read_history(history), session.connection->server().flavor, session.options,
+      &output, callbacks.missing_placeholders());
   if (output.json()) {
     output.event({{"event", "validated"},
                   {"migrations", session.scripts.size()},
                   {"pending", ready.pending.size()}});
   } else {
-    output.out() << fmt::format(
-        "validate: {} migration files and the history agree; {} pending\n",
-        session.scripts.size(), ready.pending.size());
+    output.out() << fmt::format("validate: {} migration files and the history agree; {} pending\n",
+                                session.scripts.size(), ready.pending.size());
   }
+  frame.done();
   return 0;
 }
 
@@ -166,15 +177,18 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
     }
   }();
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::CallbackFrame frame(callbacks, "Baseline");
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   history.ensure_exists();
   MaintenanceLease guard(connection, session.options.history_table);
   if (auto rows = history.read(); !rows.empty()) {
-    throw_bad_input(
-        fmt::format("{} already has {} row{}: baseline only starts an empty history",
-                    history.name(), rows.size(), rows.size() == 1 ? "" : "s"),
-        "run `cutover migrate info` to see where the database stands");
+    throw_bad_input(fmt::format("{} already has {} row{}: baseline only starts an empty history",
+                                history.name(), rows.size(), rows.size() == 1 ? "" : "s"),
+                    "run `cutover migrate info` to see where the database stands");
   }
   guard.commit_fenced(connection, "baseline",
                       [&] { history.append_baseline(version, cli.baseline_description); });
@@ -185,11 +199,16 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
         "baseline: history starts at version {}; migrate applies only what is above it\n",
         version.to_string());
   }
+  frame.done();
   return 0;
 }
 
 int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::CallbackFrame frame(callbacks, "Repair");
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   if (!history.exists()) {
@@ -230,6 +249,7 @@ int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
   } else {
     for (const auto& line : done) output.out() << "repair: " << line << "\n";
   }
+  frame.done();
   return 0;
 }
 
