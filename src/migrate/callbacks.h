@@ -61,7 +61,6 @@ class CallbackRunner {
   void warn_unsupported() const;
   // The placeholders without a value in callbacks of supported events.
   std::vector<MissingPlaceholder> missing_placeholders() const;
-  bool has(std::string_view event) const;
 
   // Runs every callback of `event`, in order. Throws Error(kOperationFailed) naming the
   // callback, statement and line when one fails (SQLSTATE, vendor code and failure kind kept);
@@ -71,28 +70,6 @@ class CallbackRunner {
   // a failure of theirs is warned about, not thrown, so that the first error is the one
   // reported.
   void run_after_error(std::string_view event) noexcept;
-
-  // Flyway's frame around a command, as a function (see also CallbackFrame): before<Command>, then
-  // `body`; after<Command> when it succeeds, after<Command>Error when it (or before<Command>)
-  // throws, which is rethrown. `command` is "Validate", "Info", "Baseline", "Repair" or "Migrate".
-  template <typename Body>
-  auto around(std::string_view command, Body&& body) -> decltype(body()) {
-    const std::string name(command);
-    try {
-      run("before" + name);
-      if constexpr (std::is_void_v<decltype(body())>) {
-        body();
-        run("after" + name);
-      } else {
-        auto result = body();
-        run("after" + name);
-        return result;
-      }
-    } catch (...) {
-      run_after_error("after" + name + "Error");
-      throw;
-    }
-  }
 
  private:
   struct Prepared {
@@ -107,7 +84,7 @@ class CallbackRunner {
   Output& output_;
 };
 
-// Flyway's frame around a command, as a scope: the constructor runs before<Command>; done()
+// Flyway's frame around a command: the constructor runs before<Command>; done()
 // runs after<Command>; leaving the scope without done() (an exception) runs after<Command>Error.
 // When before<Command> fails, after<Command>Error runs and the constructor throws.
 class CallbackFrame {
