@@ -242,7 +242,8 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
 }
 
 MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) {
-  std::unique_ptr<db::Connection> connection = db::connect(given_options.url, given_options.connect);
+  std::unique_ptr<db::Connection> connection =
+      db::connect(given_options.url, given_options.connect);
   // Flyway's built-in placeholders come from the session, and a repeatable script's checksum
   // from its text with placeholders replaced: read the files once those are known.
   MigrateOptions options = given_options;
