@@ -21,11 +21,16 @@ std::string schema_at(const std::optional<std::string>& version) {
 
 int run_dry_run(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::warn_if_no_migrations(session.scripts, output);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   std::vector<migrate::HistoryRow> rows;
   if (history.exists()) rows = history.read();
-  migrate::ReadyPlan ready = migrate::ready_plan(
-      session.scripts, rows, session.connection->server().flavor, session.options, &output);
+  migrate::ReadyPlan ready =
+      migrate::ready_plan(session.scripts, rows, session.connection->server().flavor,
+                          session.options, &output, callbacks.missing_placeholders());
   std::optional<std::string> current;
   if (ready.plan.current) current = ready.plan.current->to_string();
   if (output.json()) {

@@ -9,6 +9,7 @@
 
 #include "coord/lease.h"
 #include "core/error.h"
+#include "migrate/callbacks.h"
 #include "migrate/history_table.h"
 #include "migrate/migration_plan.h"
 #include "migrate/migration_runner.h"
@@ -96,6 +97,10 @@ class MaintenanceLease {
 
 int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::CallbackFrame frame(callbacks, "Info");
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   migrate::MigrationPlan plan =
       migrate::plan_migrations(session.scripts, read_history(history), session.options.plan);
@@ -127,6 +132,7 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
     }
     document["problems"] = problems;
     output.out() << document.dump() << "\n";
+    frame.done();
     return 0;
   }
   auto& out = output.out();
@@ -145,15 +151,21 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
                                        : "stopped: the next migrate resumes it");
   }
   for (const auto& problem : plan.problems) out << "problem: " << problem.message << "\n";
+  frame.done();
   return 0;
 }
 
 int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::warn_if_no_migrations(session.scripts, output);
+  migrate::CallbackFrame frame(callbacks, "Validate");
   migrate::HistoryTable history(*session.connection, session.options.history_table);
-  migrate::ReadyPlan ready =
-      migrate::ready_plan(session.scripts, read_history(history),
-                          session.connection->server().flavor, session.options, &output);
+  migrate::ReadyPlan ready = migrate::ready_plan(
+      session.scripts, read_history(history), session.connection->server().flavor, session.options,
+      &output, callbacks.missing_placeholders());
   if (output.json()) {
     output.event({{"event", "validated"},
                   {"migrations", session.scripts.size()},
@@ -162,6 +174,7 @@ int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
     output.out() << fmt::format("validate: {} migration files and the history agree; {} pending\n",
                                 session.scripts.size(), ready.pending.size());
   }
+  frame.done();
   return 0;
 }
 
@@ -174,6 +187,10 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
     }
   }();
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::CallbackFrame frame(callbacks, "Baseline");
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   history.ensure_exists();
@@ -192,11 +209,16 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
         "baseline: history starts at version {}; migrate applies only what is above it\n",
         version.to_string());
   }
+  frame.done();
   return 0;
 }
 
 int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
   MigrateSession session = open_migrate_session(cli);
+  migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
+                                    session.options.placeholders, output);
+  callbacks.warn_unsupported();
+  migrate::CallbackFrame frame(callbacks, "Repair");
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   if (!history.exists()) {
@@ -237,6 +259,7 @@ int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
   } else {
     for (const auto& line : done) output.out() << "repair: " << line << "\n";
   }
+  frame.done();
   return 0;
 }
 

@@ -68,9 +68,13 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& o) {
 }
 
 MigrateSession open_migrate_session(const MigrateCliOptions& o) {
-  MigrateSession session{to_migrate_options(o), {}, nullptr};
-  session.scripts = migrate::load_migrations(session.options.dir);
+  MigrateSession session{to_migrate_options(o), {}, nullptr, {}};
   session.connection = db::connect(session.options.url, session.options.connect);
+  // Built-in placeholders come from the session; repeatable checksums need every placeholder.
+  session.options.placeholders = migrate::with_builtin_placeholders(
+      session.options.placeholders, *session.connection, session.options.history_table);
+  session.scripts = migrate::load_migrations(session.options.dir, session.options.placeholders);
+  session.callbacks = migrate::load_callbacks(session.options.dir, session.options.placeholders);
   return session;
 }
 

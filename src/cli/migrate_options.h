@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/connection.h"
+#include "migrate/callbacks.h"
 #include "migrate/migration_runner.h"
 #include "migrate/migration_source.h"
 
@@ -41,11 +42,13 @@ void add_migrate_common_options(CLI::App& command, MigrateCliOptions& options);
 // before anything connects.
 migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& options);
 
-// The migration files of the --dir folder, and a connection to the URL, after the options.
+// The migration files of the --dir folder, and a connection to the URL, after the options
+// (whose placeholders then include Flyway's built-ins), and the folder's Flyway callbacks.
 struct MigrateSession {
   migrate::MigrateOptions options;
   std::vector<migrate::MigrationScript> scripts;
   std::unique_ptr<db::Connection> connection;
+  std::vector<migrate::CallbackScript> callbacks;
 };
 MigrateSession open_migrate_session(const MigrateCliOptions& options);
 

@@ -142,12 +142,14 @@ class WaitReporter {
 class Leader {
  public:
   Leader(const MigrateOptions& options, db::Connection& connection, HistoryTable& history,
-         coord::Lease& lease, const std::vector<MigrationScript>& scripts, Output& output)
+         coord::Lease& lease, const std::vector<MigrationScript>& scripts,
+         CallbackRunner& callbacks, Output& output)
       : options_(options),
         connection_(connection),
         history_(history),
         lease_(lease),
         scripts_(scripts),
+        callbacks_(callbacks),
         output_(output) {}
 
   int lead(const coord::LeaseToken& token) {
@@ -156,6 +158,7 @@ class Leader {
       lease_.release(token);
       return applied;
     } catch (...) {
+      if (callbacks_started_) callbacks_.run_after_error("afterMigrateError");
       // Let the others go on at once rather than after the ttl: they meet the same error, or
       // take over where this one stopped. A lease lost already is not ours to release.
       try {
@@ -173,8 +176,19 @@ class Leader {
     // Read again under the lease: another leader may have finished since this one looked.
     ReadyPlan ready =
         ready_plan(scripts_, history_.read(), connection_.server().flavor, options_, nullptr);
+    // Flyway's migrate callbacks run here only, in the one instance that applies: with many
+    // instances starting at once, beforeMigrate runs once, not once per instance.
+    if (ready.pending.empty()) return 0;
+    callbacks_started_ = true;
+    callbacks_.run("beforeMigrate");
     int applied = 0;
+    bool versioned_done = false;
     for (const PreparedScript& script : ready.pending) {
+      if (!versioned_done && script.script.kind == MigrationKind::kRepeatable) {
+        versioned_done = true;
+        callbacks_.run("afterVersioned");
+        callbacks_.run("beforeRepeatables");
+      }
       int resume_from = resume_point(lease_.current(), script);
       if (resume_from > 0) {
         output_.info(
@@ -182,10 +196,21 @@ class Leader {
                         "by an instance that stopped",
                         script.script.file_name, resume_from + 1, resume_from));
       }
-      std::int32_t ms = applier.apply(script, resume_from);
+      std::int32_t ms = 0;
+      try {
+        callbacks_.run("beforeEachMigrate");
+        ms = applier.apply(script, resume_from);
+      } catch (...) {
+        callbacks_.run_after_error("afterEachMigrateError");
+        throw;
+      }
+      callbacks_.run("afterEachMigrate");
       ++applied;
       announce_applied(output_, script, ms);
     }
+    if (!versioned_done) callbacks_.run("afterVersioned");
+    if (applied > 0) callbacks_.run("afterMigrateApplied");
+    callbacks_.run("afterMigrate");
     return applied;
   }
 
@@ -194,6 +219,8 @@ class Leader {
   HistoryTable& history_;
   coord::Lease& lease_;
   const std::vector<MigrationScript>& scripts_;
+  CallbackRunner& callbacks_;
+  bool callbacks_started_ = false;  // beforeMigrate ran: afterMigrateError runs on failure
   Output& output_;
 };
 
@@ -247,7 +274,8 @@ const char* role_name(MigrateRole role) {
 
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
                      const std::vector<HistoryRow>& history, db::Flavor flavor,
-                     const MigrateOptions& options, Output* warnings) {
+                     const MigrateOptions& options, Output* warnings,
+                     const std::vector<MissingPlaceholder>& callbacks_missing) {
   ReadyPlan ready{plan_migrations(scripts, history, options.plan), {}};
   MigrationPlan& plan = ready.plan;
   std::erase_if(plan.problems, [&](const Problem& problem) {
@@ -256,15 +284,39 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
     return true;
   });
   if (!plan.problems.empty()) throw_problems(plan);
+  // Every placeholder without a value at once: a repeatable script's checksum needs them all
+  // (Flyway's too), a pending versioned one and a callback need them to run.
+  std::vector<MissingPlaceholder> missing;
+  const auto add = [&](const std::vector<MissingPlaceholder>& more) {
+    missing.insert(missing.end(), more.begin(), more.end());
+  };
+  for (const auto& script : scripts) {
+    if (script.kind == MigrationKind::kRepeatable) add(script.missing_placeholders);
+  }
+  for (const auto& script : plan.pending) {
+    if (script.kind == MigrationKind::kVersioned) add(script.missing_placeholders);
+  }
+  add(callbacks_missing);
+  if (!missing.empty()) throw_missing_placeholders(missing);
   for (const auto& script : plan.pending) {
     ready.pending.push_back(prepare_script(script, flavor, options.placeholders));
   }
   return ready;
 }
 
-MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
-  std::vector<MigrationScript> scripts = load_migrations(options.dir);
-  std::unique_ptr<db::Connection> connection = db::connect(options.url, options.connect);
+MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) {
+  std::unique_ptr<db::Connection> connection =
+      db::connect(given_options.url, given_options.connect);
+  // Flyway's built-in placeholders come from the session, and a repeatable script's checksum
+  // from its text with placeholders replaced: read the files once those are known.
+  MigrateOptions options = given_options;
+  options.placeholders =
+      with_builtin_placeholders(options.placeholders, *connection, options.history_table);
+  std::vector<MigrationScript> scripts = load_migrations(options.dir, options.placeholders);
+  warn_if_no_migrations(scripts, output);
+  CallbackRunner callbacks(load_callbacks(options.dir, options.placeholders), *connection,
+                           options.placeholders, output);
+  callbacks.warn_unsupported();
   db::Flavor flavor = connection->server().flavor;
   if (connection->server().galera) {
     // Reads wait until this node has applied everything the cluster committed before them,
@@ -281,12 +333,12 @@ MigrateOutcome run_migrate(const MigrateOptions& options, Output& output) {
   // Every instance checks the files before touching anything, so bad input fails them all
   // alike with nothing applied.
   ready_plan(scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor,
-             options, &output);
+             options, &output, callbacks.missing_placeholders());
   history.ensure_exists();
   lease.ensure_table();
 
   const std::string me = coord::describe_this_process();
-  Leader leader(options, *connection, history, lease, scripts, output);
+  Leader leader(options, *connection, history, lease, scripts, callbacks, output);
   WaitReporter waiting(output);
   MigrateOutcome outcome;
   const auto deadline = Clock::now() + options.wait_timeout;

@@ -12,6 +12,7 @@
 #include "core/output.h"
 #include "db/connection.h"
 #include "db/registry.h"
+#include "migrate/callbacks.h"
 #include "migrate/history_table.h"
 #include "migrate/migration_plan.h"
 #include "migrate/placeholders.h"
@@ -43,10 +44,12 @@ struct ReadyPlan {
 // is found before anything runs. Throws Error(kBadInput) listing every problem that stops a
 // migration (all but applied versions newer than the files: a newer release migrated already,
 // normal in a rolling deploy; they are warned about on `warnings` unless it is null) and naming
-// the first bad script.
+// the first bad script. Every placeholder without a value (in any repeatable script, any pending
+// versioned one, and `callbacks_missing`) is named in one Error(kBadInput).
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
                      const std::vector<HistoryRow>& history, db::Flavor flavor,
-                     const MigrateOptions& options, Output* warnings);
+                     const MigrateOptions& options, Output* warnings,
+                     const std::vector<MissingPlaceholder>& callbacks_missing = {});
 
 // migrate's lease: the row named after the history table in `<history_table>_lease`, so that
 // databases migrated by earlier releases keep their lease.

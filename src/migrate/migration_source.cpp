@@ -10,6 +10,8 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/output.h"
+#include "migrate/callbacks.h"
 #include "migrate/checksum.h"
 
 namespace cutover::migrate {
@@ -67,24 +69,46 @@ std::string read_file(const std::filesystem::path& path) {
   return text;
 }
 
-MigrationScript load_script(const std::filesystem::path& path, MigrationFileName name) {
-  const std::string file_name = path.filename().string();
-  std::string text = read_file(path);
-  check_utf8(file_name, text);
+// `file_name` is the path below the migrations folder: Flyway's `script`, "2024/V7__x.sql".
+MigrationScript load_script(const std::filesystem::path& path, const std::string& file_name,
+                            MigrationFileName name, const Placeholders& placeholders) {
+  std::string text = read_script_file(path, file_name);
   MigrationScript script{.kind = name.kind,
                          .version = std::move(name.version),
                          .description = std::move(name.description),
                          .file_name = file_name,
                          .path = path,
                          .text = {},
-                         .checksum = flyway_checksum(text),
-                         .options = parse_migration_options(file_name, text)};
+                         .checksum = 0,
+                         .options = parse_migration_options(file_name, text),
+                         .missing_placeholders = {}};
+  script.missing_placeholders = find_missing_placeholders(text, placeholders, file_name);
+  // Flyway (SqlMigrationResolver): a repeatable script's checksum is taken after placeholder
+  // replacement, a versioned one's from the raw file.
+  if (script.kind == MigrationKind::kRepeatable && script.missing_placeholders.empty()) {
+    script.checksum = flyway_checksum(replace_placeholders(text, placeholders, file_name));
+  } else {
+    script.checksum = flyway_checksum(text);
+  }
   script.text = std::move(text);
   return script;
 }
 
+}  // namespace
+
+std::string read_script_file(const std::filesystem::path& path, const std::string& file_name) {
+  std::string text = read_file(path);
+  check_utf8(file_name, text);
+  return text;
+}
+
+void warn_if_no_migrations(const std::vector<MigrationScript>& scripts, Output& output) {
+  // Flyway's own words (DbValidate), so that users searching for them find the cause.
+  if (scripts.empty()) output.warn("No migrations found. Are your locations set up correctly?");
+}
+
 // Every file under `folder`, subfolders included (as Flyway scans them), hidden ones skipped.
-std::vector<std::filesystem::path> files_in(const std::filesystem::path& folder) {
+std::vector<std::filesystem::path> files_in_migration_folder(const std::filesystem::path& folder) {
   std::error_code error;
   std::filesystem::recursive_directory_iterator entries(folder, error);
   std::vector<std::filesystem::path> files;
@@ -105,6 +129,8 @@ std::vector<std::filesystem::path> files_in(const std::filesystem::path& folder)
   }
   return files;
 }
+
+namespace {
 
 [[noreturn]] void throw_duplicate(const MigrationScript& a, const MigrationScript& b,
                                   std::string_view what) {
@@ -136,13 +162,16 @@ void check_no_duplicates(const std::vector<MigrationScript>& sorted) {
 
 }  // namespace
 
-std::vector<MigrationScript> load_migrations(const std::filesystem::path& folder) {
+std::vector<MigrationScript> load_migrations(const std::filesystem::path& folder,
+                                             const Placeholders& placeholders) {
   std::vector<MigrationScript> scripts;
-  for (const auto& path : files_in(folder)) {
-    if (auto name = parse_migration_file_name(path.filename().string())) {
-      scripts.push_back(load_script(path, std::move(*name)));
+  for (const auto& path : files_in_migration_folder(folder)) {
+    const std::string base_name = path.filename().string();
+    if (is_callback_file_name(base_name)) continue;
+    if (auto name = parse_migration_file_name(base_name)) {
       // In a subfolder, Flyway's `script` is the path below the folder: "2024/V7__x.sql".
-      scripts.back().file_name = path.lexically_relative(folder).generic_string();
+      scripts.push_back(load_script(path, path.lexically_relative(folder).generic_string(),
+                                    std::move(*name), placeholders));
     }
   }
   // Directory order is arbitrary: sort by file name first so that errors and ties are stable.

@@ -50,6 +50,45 @@ class MigrationSource : public ::testing::Test {
   fs::path folder_;
 };
 
+// Flyway (SqlMigrationResolver) checksums a repeatable script after placeholder replacement and
+// a versioned one before: a changed value applies a repeatable script again.
+TEST_F(MigrationSource, ChecksumsARepeatableScriptAfterPlaceholderReplacement) {
+  const std::string text = "GRANT SELECT ON t TO ${owner};\n";
+  write("R__grants.sql", text);
+  write("V1__grants.sql", text);
+  const auto as_app = load_migrations(folder_, {{"owner", "app"}});
+  ASSERT_EQ(as_app.size(), 2u);
+  // Independently: CRC-32 of "GRANT SELECT ON t TO app;" (line breaks dropped), from Python's
+  // zlib.crc32, as a signed 32-bit integer.
+  EXPECT_EQ(as_app[1].checksum, 563160239);
+  EXPECT_EQ(as_app[1].checksum, flyway_checksum("GRANT SELECT ON t TO app;\n"));
+  EXPECT_EQ(as_app[0].checksum, 490594437);  // versioned: the raw text's
+  EXPECT_EQ(as_app[0].checksum, flyway_checksum(text));
+  EXPECT_EQ(as_app[1].text, text);  // the text itself stays raw
+  const auto as_ops = load_migrations(folder_, {{"owner", "ops"}});
+  EXPECT_EQ(as_ops[1].checksum, -362610593);
+  EXPECT_EQ(as_ops[0].checksum, as_app[0].checksum);
+}
+
+TEST_F(MigrationSource, RecordsPlaceholdersWithoutValueInsteadOfThrowing) {
+  write("R__a.sql", "SELECT '${x}';\nSELECT '${flyway:filename}';\n");
+  const auto scripts = load_migrations(folder_, {});
+  ASSERT_EQ(scripts.size(), 1u);
+  ASSERT_EQ(scripts[0].missing_placeholders.size(), 1u);
+  EXPECT_EQ(scripts[0].missing_placeholders[0].name, "x");
+  EXPECT_EQ(scripts[0].checksum, flyway_checksum(scripts[0].text));
+}
+
+TEST_F(MigrationSource, SkipsFlywayCallbacksInAnyFolder) {
+  write("V1__one.sql");
+  fs::create_directories(folder_ / "callbacks");
+  write("afterMigrate.sql");
+  write("callbacks/afterMigrate__last_updated.sql");
+  write("callbacks/beforeEachMigrate__set_path.sql");
+  write("beforeClean.sql");
+  EXPECT_EQ(loaded_names(), std::vector<std::string>{"V1__one.sql"});
+}
+
 TEST_F(MigrationSource, EmptyFolderHasNoMigrations) {
   EXPECT_TRUE(load_migrations(folder_).empty());
 }

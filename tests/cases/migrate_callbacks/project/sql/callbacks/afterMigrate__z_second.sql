@@ -1,0 +1,1 @@
+UPDATE meta SET n = n * 10 + 2;
