@@ -124,10 +124,10 @@ Scan scan_tokens(const std::string& input) {
 
 // Like scan_tokens(), but when the lexer fails, still returns the tokens before the failure so
 // that problems earlier in the script are reported first.
-Scan scan_script(std::string_view script) {
-  Scan scan = scan_tokens(std::string(script));
+Scan scan_script(const std::string& script) {
+  Scan scan = scan_tokens(script);
   if (scan.failure) {
-    Scan prefix = scan_tokens(std::string(script.substr(0, scan.failure->offset)));
+    Scan prefix = scan_tokens(script.substr(0, scan.failure->offset));
     scan.tokens = std::move(prefix.tokens);
   }
   return scan;
@@ -316,25 +316,91 @@ class ClientFeatureCheck {
                    : std::string("Fix the script where PostgreSQL's lexer stopped."));
 }
 
-std::vector<Statement> to_statements(std::string_view script, const std::vector<Token>& tokens,
-                                     const std::vector<TokenSpan>& spans) {
-  std::vector<Statement> statements;
+std::vector<StatementSpan> to_spans(std::string_view script, const std::vector<Token>& tokens,
+                                    const std::vector<TokenSpan>& spans, bool parsed) {
+  std::vector<StatementSpan> statements;
   statements.reserve(spans.size());
+  LineCounter lines(script);  // spans come in order: one pass over the script for all lines
   for (const TokenSpan& span : spans) {
     const std::size_t begin = tokens[span.first].begin;
-    const std::size_t end = tokens[span.last].end;
-    statements.push_back(
-        {std::string(script.substr(begin, end - begin)), line_of_offset(script, begin)});
+    statements.push_back({begin, tokens[span.last].end, lines.line_of(begin), parsed});
+  }
+  return statements;
+}
+
+// Where PostgreSQL's scanner sees statements end (after each top-level `;`), as offsets just
+// past them; nullopt when it cannot scan the script. Holds no token list.
+std::optional<std::vector<std::size_t>> statement_ends_by_scanner(const std::string& input) {
+  PgQuerySplitResult result = pg_query_split_with_scanner(input.c_str());
+  const std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
+      &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
+  if (result.error != nullptr) return std::nullopt;
+  std::vector<std::size_t> ends;
+  ends.reserve(static_cast<std::size_t>(result.n_stmts));
+  for (int i = 1; i < result.n_stmts; ++i) {  // a statement starts past the previous one's `;`
+    ends.push_back(static_cast<std::size_t>(result.stmts[i]->stmt_location));
+  }
+  return ends;
+}
+
+// A big script is split a chunk at a time: chunks of about kChunkBytes cut where the scanner
+// sees a statement end, so that the tokens and parse tree of one chunk are held, not those of
+// the whole file (several times its size).
+constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
+
+// The statements of `input` found chunk by chunk, when the parser accepts every chunk as it
+// stands. Then the chunks' statements are the whole script's: its grammar is a sequence of
+// statements separated by `;`, and the lexer is in its initial state after a `;` token. A
+// scanner cut that is not a statement end (inside a BEGIN ATOMIC body) leaves a chunk that does
+// not parse. nullopt when a chunk does not parse or has a problem to report: the caller splits
+// the whole script then, and reports it with the right line.
+std::optional<std::vector<StatementSpan>> find_in_chunks(const std::string& input) {
+  const std::optional<std::vector<std::size_t>> ends = statement_ends_by_scanner(input);
+  if (!ends) return std::nullopt;
+  std::vector<StatementSpan> statements;
+  LineCounter lines(input);
+  std::size_t chunk_begin = 0;
+  std::size_t next_end = 0;
+  while (chunk_begin < input.size()) {
+    std::size_t chunk_end = input.size();
+    while (next_end < ends->size() && (*ends)[next_end] <= chunk_begin) ++next_end;
+    while (next_end < ends->size()) {
+      chunk_end = (*ends)[next_end++];
+      if (chunk_end - chunk_begin >= kChunkBytes) break;
+      chunk_end = input.size();
+    }
+    if (chunk_end == input.size()) next_end = ends->size();
+    const std::string chunk = input.substr(chunk_begin, chunk_end - chunk_begin);
+    const Scan scan = scan_tokens(chunk);
+    if (scan.failure) return std::nullopt;
+    const std::optional<std::vector<TokenSpan>> spans = split_by_parser(chunk, scan.tokens);
+    if (!spans) return std::nullopt;
+    try {
+      const ClientFeatureCheck client_features(chunk, scan.tokens);
+      for (const TokenSpan& span : *spans) client_features.check(span);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    for (const TokenSpan& span : *spans) {
+      const std::size_t begin = chunk_begin + scan.tokens[span.first].begin;
+      statements.push_back(
+          {begin, chunk_begin + scan.tokens[span.last].end, lines.line_of(begin), true});
+    }
+    chunk_begin = chunk_end;
   }
   return statements;
 }
 
 }  // namespace
 
-std::vector<Statement> split_postgres(std::string_view script) {
-  const Scan scan = scan_script(script);
+std::vector<StatementSpan> find_postgres_statements(std::string_view script) {
+  const std::string input(script);  // libpg_query reads NUL-terminated text: the one copy
+  if (input.size() > kChunkBytes) {
+    if (auto spans = find_in_chunks(input)) return std::move(*spans);
+  }
+  const Scan scan = scan_script(input);
   std::optional<std::vector<TokenSpan>> spans;
-  if (!scan.failure) spans = split_by_parser(std::string(script), scan.tokens);
+  if (!scan.failure) spans = split_by_parser(input, scan.tokens);
   const bool parsed = spans.has_value();
   std::optional<std::size_t> open_body_offset;
   if (!parsed) {
@@ -351,7 +417,7 @@ std::vector<Statement> split_postgres(std::string_view script) {
                             line_of_offset(script, *open_body_offset)),
                 "End the function or procedure body with END, then `;`.");
   }
-  return to_statements(script, scan.tokens, *spans);
+  return to_spans(script, scan.tokens, *spans, parsed);
 }
 
 }  // namespace cutover::db

@@ -191,5 +191,29 @@ TEST_P(PgSplitErrorTest, RejectsWithLine) { expect_split_error(split_postgres, G
 
 INSTANTIATE_TEST_SUITE_P(Cases, PgSplitErrorTest, testing::ValuesIn(kErrorCases), CaseName());
 
+TEST(PgSplit, SpansOfAParsedScriptSayTheyParseAndOfOneThatDoesNotSayNot) {
+  const std::string parsed = "SELECT 1;\n/* c */ SELECT 2;";
+  const std::vector<StatementSpan> spans = find_postgres_statements(parsed);
+  ASSERT_EQ(spans.size(), 2U);
+  EXPECT_TRUE(spans[1].parsed);
+  EXPECT_EQ(spans[1].text_in(parsed), "SELECT 2");
+  EXPECT_EQ(spans[1].line, 2);
+  const std::vector<StatementSpan> fallback = find_postgres_statements("SELECT 1;\nSELEC 2;");
+  ASSERT_EQ(fallback.size(), 2U);
+  EXPECT_FALSE(fallback[1].parsed);
+}
+
+TEST(LineCounter, AgreesWithLineOfOffsetForwardsAndBackwards) {
+  std::string script;
+  for (int i = 0; i < 500; ++i) script += i % 3 == 0 ? "a\n\n" : "bcd\n";
+  LineCounter lines(script);
+  for (std::size_t offset :
+       {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{900},
+        std::size_t{901}, std::size_t{17}, script.size(), script.size() + 10, std::size_t{5}}) {
+    EXPECT_EQ(lines.line_of(offset), line_of_offset(script, offset)) << offset;
+  }
+  EXPECT_EQ(line_of_offset("a\nb", 2), 2);
+}
+
 }  // namespace
 }  // namespace cutover::db
