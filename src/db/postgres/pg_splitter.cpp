@@ -19,11 +19,13 @@ namespace cutover::db {
 namespace {
 
 // One lexical token of the script, comments excluded; offsets are bytes into the script.
+// 16 bytes: a chunk of a big script has a token every few bytes. libpg_query's offsets are
+// 32-bit too.
 struct Token {
-  int kind = 0;          // a PgQuery__Token value: a character code below 256, else a named token
-  bool is_word = false;  // unquoted identifier or keyword, as psql counts words
-  std::size_t begin = 0;
-  std::size_t end = 0;
+  std::int32_t kind = 0;  // a PgQuery__Token value: a character code below 256, else a named token
+  bool is_word = false;   // unquoted identifier or keyword, as psql counts words
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
 };
 
 // Tokens [first, last] of the token list form one statement.
@@ -105,15 +107,16 @@ Scan scan_tokens(const std::string& input) {
   }
   const std::unique_ptr<PgQuery__ScanResult, void (*)(PgQuery__ScanResult*)> unpacked_guard(
       unpacked, [](PgQuery__ScanResult* r) { pg_query__scan_result__free_unpacked(r, nullptr); });
+  scan.tokens.reserve(unpacked->n_tokens);
   for (std::size_t i = 0; i < unpacked->n_tokens; ++i) {
     const PgQuery__ScanToken& raw = *unpacked->tokens[i];
     if (is_comment(raw.token)) continue;
     Token token;
-    token.kind = raw.token;
-    token.begin = static_cast<std::size_t>(raw.start);
-    token.end = static_cast<std::size_t>(raw.end);
+    token.kind = static_cast<std::int32_t>(raw.token);
+    token.begin = static_cast<std::uint32_t>(raw.start);
+    token.end = static_cast<std::uint32_t>(raw.end);
     if (raw.token == PG_QUERY__TOKEN__USCONST || raw.token == PG_QUERY__TOKEN__UIDENT) {
-      token.end = unicode_literal_end(input, token.begin);
+      token.end = static_cast<std::uint32_t>(unicode_literal_end(input, token.begin));
     }
     token.is_word = (raw.token == PG_QUERY__TOKEN__IDENT && input[token.begin] != '"') ||
                     raw.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
@@ -343,10 +346,10 @@ std::optional<std::vector<std::size_t>> statement_ends_by_scanner(const std::str
   return ends;
 }
 
-// A big script is split a chunk at a time: chunks of about kChunkBytes cut where the scanner
+// A big script is split a chunk at a time: chunks of about kChunkBytes (1 MB) cut where the scanner
 // sees a statement end, so that the tokens and parse tree of one chunk are held, not those of
 // the whole file (several times its size).
-constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
+constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 
 // The statements of `input` found chunk by chunk, when the parser accepts every chunk as it
 // stands. Then the chunks' statements are the whole script's: its grammar is a sequence of
