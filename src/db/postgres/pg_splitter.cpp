@@ -331,19 +331,27 @@ std::vector<StatementSpan> to_spans(std::string_view script, const std::vector<T
   return statements;
 }
 
-// Where PostgreSQL's scanner sees statements end (after each top-level `;`), as offsets just
-// past them; nullopt when it cannot scan the script. Holds no token list.
-std::optional<std::vector<std::size_t>> statement_ends_by_scanner(const std::string& input) {
-  PgQuerySplitResult result = pg_query_split_with_scanner(input.c_str());
+// Statement starts that PostgreSQL's scanner sees in `piece` after its first statement (each
+// just past a top-level `;`), or, when it cannot scan the piece, the byte offset where it
+// stopped. Holds no token list.
+struct ScannerCuts {
+  std::vector<std::size_t> starts;
+  std::optional<std::size_t> failure;
+};
+
+ScannerCuts scanner_cuts(const std::string& piece) {
+  PgQuerySplitResult result = pg_query_split_with_scanner(piece.c_str());
   const std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
       &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
-  if (result.error != nullptr) return std::nullopt;
-  std::vector<std::size_t> ends;
-  ends.reserve(static_cast<std::size_t>(result.n_stmts));
-  for (int i = 1; i < result.n_stmts; ++i) {  // a statement starts past the previous one's `;`
-    ends.push_back(static_cast<std::size_t>(result.stmts[i]->stmt_location));
+  ScannerCuts cuts;
+  if (result.error != nullptr) {
+    cuts.failure = byte_offset_of_character(piece, result.error->cursorpos);
+    return cuts;
   }
-  return ends;
+  for (int i = 1; i < result.n_stmts; ++i) {
+    cuts.starts.push_back(static_cast<std::size_t>(result.stmts[i]->stmt_location));
+  }
+  return cuts;
 }
 
 // A big script is split a chunk at a time: chunks of about kChunkBytes (1 MB) cut where the scanner
@@ -357,22 +365,36 @@ constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 // scanner cut that is not a statement end (inside a BEGIN ATOMIC body) leaves a chunk that does
 // not parse. nullopt when a chunk does not parse or has a problem to report: the caller splits
 // the whole script then, and reports it with the right line.
+// Where the chunk starting at `begin` (just past a `;`, so the lexer starts afresh) ends: the
+// first statement start the scanner sees at least kChunkBytes further, found in a window of the
+// script that grows until it holds one. A window cut inside a token (a string) is scanned again
+// up to that token. nullopt when the scanner cannot scan the script.
+std::optional<std::size_t> chunk_end_from(const std::string& input, std::size_t begin) {
+  for (std::size_t window = 2 * kChunkBytes;; window *= 2) {
+    std::size_t end = begin + window;
+    if (end >= input.size()) return input.size();  // the rest is the last chunk
+    ScannerCuts cuts = scanner_cuts(input.substr(begin, window));
+    if (cuts.failure && *cuts.failure > 0) {
+      end = begin + *cuts.failure;  // scan the window again up to the token it cut
+      cuts = scanner_cuts(input.substr(begin, end - begin));
+    }
+    if (cuts.failure) return std::nullopt;
+    // Every start follows a real `;`: the tokens before the window's end lex as in the script.
+    for (std::size_t start : cuts.starts) {
+      if (start >= kChunkBytes) return begin + start;
+    }
+    if (!cuts.starts.empty()) return begin + cuts.starts.back();
+  }
+}
+
 std::optional<std::vector<StatementSpan>> find_in_chunks(const std::string& input) {
-  const std::optional<std::vector<std::size_t>> ends = statement_ends_by_scanner(input);
-  if (!ends) return std::nullopt;
   std::vector<StatementSpan> statements;
   LineCounter lines(input);
   std::size_t chunk_begin = 0;
-  std::size_t next_end = 0;
   while (chunk_begin < input.size()) {
-    std::size_t chunk_end = input.size();
-    while (next_end < ends->size() && (*ends)[next_end] <= chunk_begin) ++next_end;
-    while (next_end < ends->size()) {
-      chunk_end = (*ends)[next_end++];
-      if (chunk_end - chunk_begin >= kChunkBytes) break;
-      chunk_end = input.size();
-    }
-    if (chunk_end == input.size()) next_end = ends->size();
+    const std::optional<std::size_t> end = chunk_end_from(input, chunk_begin);
+    if (!end || *end <= chunk_begin) return std::nullopt;
+    const std::size_t chunk_end = *end;
     const std::string chunk = input.substr(chunk_begin, chunk_end - chunk_begin);
     const Scan scan = scan_tokens(chunk);
     if (scan.failure) return std::nullopt;
