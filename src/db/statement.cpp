@@ -9,23 +9,47 @@
 
 namespace cutover::db {
 
-std::vector<Statement> split_statements(Flavor flavor, std::string_view script) {
+std::vector<StatementSpan> find_statements(Flavor flavor, std::string_view script) {
   switch (flavor) {
     case Flavor::kPostgres:
-      return split_postgres(script);
+      return find_postgres_statements(script);
     case Flavor::kMariaDb:
     case Flavor::kMySql:
-      return split_mariadb(script);
+      return find_mariadb_statements(script);
     case Flavor::kSqlite:
-      return split_sqlite(script);
+      return find_sqlite_statements(script);
   }
-  return split_sqlite(script);
+  return find_sqlite_statements(script);
+}
+
+std::vector<Statement> split_statements(Flavor flavor, std::string_view script) {
+  return statements_of(script, find_statements(flavor, script));
+}
+
+std::vector<Statement> statements_of(std::string_view script,
+                                     const std::vector<StatementSpan>& spans) {
+  std::vector<Statement> statements;
+  statements.reserve(spans.size());
+  for (const StatementSpan& span : spans) {
+    statements.push_back({std::string(span.text_in(script)), span.line});
+  }
+  return statements;
 }
 
 int line_of_offset(std::string_view script, std::size_t offset) {
-  offset = std::min(offset, script.size());
-  return 1 + static_cast<int>(
-                 std::count(script.begin(), script.begin() + static_cast<long>(offset), '\n'));
+  return LineCounter(script).line_of(offset);
+}
+
+int LineCounter::line_of(std::size_t offset) {
+  offset = std::min(offset, script_.size());
+  const auto at = [&](std::size_t o) { return script_.begin() + static_cast<long>(o); };
+  if (offset >= offset_) {
+    line_ += static_cast<int>(std::count(at(offset_), at(offset), '\n'));
+  } else {
+    line_ -= static_cast<int>(std::count(at(offset), at(offset_), '\n'));
+  }
+  offset_ = offset;
+  return line_;
 }
 
 std::size_t byte_offset_of_character(std::string_view text, int character) {

@@ -15,18 +15,56 @@ struct Statement {
   int line = 1;      // 1-based line of its first non-blank, non-comment character in the script
 };
 
-// Splits a script into statements. Empty statements (";;", comment-only tails) are dropped.
+// Where one statement is in its script, without a copy of its text: bytes [begin, end).
+struct StatementSpan {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  int line = 1;  // as Statement::line
+  // PostgreSQL: found by libpg_query's parser, which accepted the whole script, so the text
+  // parses; false where the splitter fell back to psql's rules (or for other dialects).
+  bool parsed = false;
+
+  std::string_view text_in(std::string_view script) const {
+    return script.substr(begin, end - begin);
+  }
+};
+
+// Finds the statements of a script, in order. Empty statements (";;", comment-only tails) are
+// dropped. Time linear in the script's length (the line numbers included).
 // PostgreSQL: libpg_query's parser; where the script does not parse, psql's rules on its tokens.
 // MariaDB: quotes, backticks, comments, DELIMITER directives, BEGIN...END compound bodies.
 // SQLite: quotes, comments, CREATE TRIGGER ... BEGIN ... END bodies.
 // Throws Error(kBadInput) naming the line of an unterminated quote, comment or block.
+std::vector<StatementSpan> find_statements(Flavor flavor, std::string_view script);
+
+// find_statements() with each statement's text copied out of the script.
 std::vector<Statement> split_statements(Flavor flavor, std::string_view script);
+
+// The texts of `spans` of `script`.
+std::vector<Statement> statements_of(std::string_view script,
+                                     const std::vector<StatementSpan>& spans);
 
 // The byte offset of the 1-based `character` of UTF-8 `text` (how libpg_query reports an
 // error's position), at most text.size().
 std::size_t byte_offset_of_character(std::string_view text, int character);
 
 // The 1-based line of byte `offset` in `script` (offsets past the end count as the end).
+// Counts from the start: for many offsets of one script use LineCounter.
 int line_of_offset(std::string_view script, std::size_t offset);
+
+// Lines of many offsets of one script, counted from the previous offset asked about: offsets
+// asked in increasing order cost one pass over the script in all. Borrows `script`.
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view script) : script_(script) {}
+
+  // As line_of_offset(script, offset), for any offset (going back costs the distance).
+  int line_of(std::size_t offset);
+
+ private:
+  std::string_view script_;
+  std::size_t offset_ = 0;  // line_ is the line of this offset
+  int line_ = 1;
+};
 
 }  // namespace cutover::db

@@ -14,4 +14,18 @@ namespace cutover::migrate {
 // files it cannot decode).
 std::int32_t flyway_checksum(std::string_view text);
 
+// flyway_checksum() of a text given in pieces: after add(a), add(b), value() is
+// flyway_checksum(a + b), in time linear in the pieces, whatever their number. A byte order
+// mark is dropped when the first non-empty piece starts with all of it.
+class FlywayChecksum {
+ public:
+  FlywayChecksum();
+  void add(std::string_view piece);
+  std::int32_t value() const;
+
+ private:
+  unsigned long crc_;  // zlib's running CRC-32 of the bytes so far, line breaks left out
+  bool started_ = false;
+};
+
 }  // namespace cutover::migrate

@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 #include "core/error.h"
 #include "db/statement.h"
 #include "migrate/checksum.h"
@@ -40,15 +44,33 @@ std::vector<ScriptStep> group_into_steps(const std::vector<ScriptStatement>& sta
   return steps;
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Whether classify_statement() has anything to find in a statement that parses: false for the
+// plain data statements that fill big files (a statement from the splitter starts with its
+// first token), whose kind the first word decides, so that they cost no parse tree.
+bool may_be_special(std::string_view text) {
+  constexpr std::array<std::string_view, 6> kPlainData = {"insert", "update", "delete",
+                                                          "select", "values", "with"};
+  std::size_t length = 0;
+  while (length < text.size() && std::isalpha(static_cast<unsigned char>(text[length])) != 0) {
+    ++length;
+  }
+  const std::string_view word = text.substr(0, length);
+  return std::none_of(kPlainData.begin(), kPlainData.end(),
+                      [&](std::string_view plain) { return equals_ignoring_case(word, plain); });
+}
+
 }  // namespace
 
 std::int32_t PreparedScript::prefix_checksum(int count) const {
-  std::string joined;
-  for (int i = 0; i < count && i < this->count(); ++i) {
-    joined += statement(i).text;
-    joined += '\n';
-  }
-  return flyway_checksum(joined);
+  const int last = static_cast<int>(prefix_checksums.size()) - 1;
+  return prefix_checksums.at(static_cast<std::size_t>(std::clamp(count, 0, last)));
 }
 
 std::string PreparedScript::where(int index) const {
@@ -57,25 +79,38 @@ std::string PreparedScript::where(int index) const {
 
 PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
                               const Placeholders& placeholders) {
-  PreparedScript prepared{script, {}, {}};
-  std::string text = replace_placeholders(script.text, placeholders, script.file_name);
-  std::vector<db::Statement> split;
+  PreparedScript prepared;
+  prepared.script = script;
+  std::string().swap(prepared.script.text);  // the text is kept once, filled, in `sql`
+  auto sql = std::make_shared<std::string>(
+      replace_placeholders(script.text, placeholders, script.file_name));
+  prepared.sql = sql;
+  std::vector<db::StatementSpan> spans;
   try {
-    split = db::split_statements(flavor, text);
+    spans = db::find_statements(flavor, *sql);
   } catch (const Error& e) {
     throw Error(e.code(), fmt::format("{}: {}", script.file_name, e.message()), e.hint());
   }
-  for (auto& statement : split) {
-    if (auto error = find_syntax_error(flavor, statement.text)) {
+  prepared.statements.reserve(spans.size());
+  prepared.prefix_checksums.reserve(spans.size() + 1);
+  FlywayChecksum prefix;
+  prepared.prefix_checksums.push_back(prefix.value());
+  for (const db::StatementSpan& span : spans) {
+    const std::string_view text = span.text_in(*sql);
+    // A statement the parser found in the whole script parses: no need to ask again.
+    if (auto error = span.parsed ? std::nullopt : find_syntax_error(flavor, text)) {
       int index = static_cast<int>(prepared.statements.size());
-      int line = statement.line +
-                 db::line_of_offset(statement.text, static_cast<std::size_t>(error->offset)) - 1;
+      int line = span.line + db::line_of_offset(text, static_cast<std::size_t>(error->offset)) - 1;
       throw_bad_input(fmt::format("{}: statement {} (line {}): {}", script.file_name, index + 1,
                                   line, error->message),
                       "fix the statement; nothing has been applied");
     }
-    StatementTraits traits = classify_statement(flavor, statement.text);
-    prepared.statements.push_back({std::move(statement.text), statement.line, std::move(traits)});
+    StatementTraits traits;
+    if (!span.parsed || may_be_special(text)) traits = classify_statement(flavor, text);
+    prepared.statements.push_back({text, span.line, std::move(traits)});
+    prefix.add(text);
+    prefix.add("\n");
+    prepared.prefix_checksums.push_back(prefix.value());
   }
   prepared.steps = group_into_steps(prepared.statements, flavor, !script.options.no_transaction);
   return prepared;

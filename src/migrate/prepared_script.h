@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/server_info.h"
@@ -14,8 +16,8 @@
 namespace cutover::migrate {
 
 struct ScriptStatement {
-  std::string text;
-  int line = 1;  // in the file
+  std::string_view text;  // in its PreparedScript's sql(), which keeps it alive
+  int line = 1;           // in the file
   StatementTraits traits;
 };
 
@@ -29,10 +31,14 @@ struct ScriptStep {
   bool in_transaction = false;
 };
 
+// Holds the script's text once (placeholders filled; copies share it) and each statement as a
+// view into it: memory about the file's size plus a small record per statement.
 struct PreparedScript {
-  MigrationScript script;
+  MigrationScript script;  // the file's name, version, checksum and options; its text is cleared
   std::vector<ScriptStatement> statements;
   std::vector<ScriptStep> steps;
+  std::shared_ptr<const std::string> sql;      // the text the statements are views of
+  std::vector<std::int32_t> prefix_checksums;  // [n]: prefix_checksum(n), n = 0..count()
 
   const ScriptStatement& statement(int index) const {
     return statements.at(static_cast<std::size_t>(index));
@@ -40,8 +46,9 @@ struct PreparedScript {
   int count() const { return static_cast<int>(statements.size()); }
   // Whether the whole file runs as one transaction: nothing of it is applied unless all is.
   bool atomic() const { return steps.size() == 1 && steps.front().in_transaction; }
-  // Identifies the first `count` statements (Flyway's checksum of their texts), so that a
-  // partly applied file is resumed only while those statements are unchanged.
+  // Identifies the first `count` statements (Flyway's checksum of their texts, each followed by
+  // a line break), so that a partly applied file is resumed only while those statements are
+  // unchanged. Computed once by prepare_script(); a count past the end counts as all.
   std::int32_t prefix_checksum(int count) const;
   // "statement 3 (line 7)", for messages.
   std::string where(int index) const;

@@ -245,9 +245,9 @@ constexpr std::array<std::string_view, 4> kWordsTakingAName = {"returns", "chars
 
 class Splitter {
  public:
-  explicit Splitter(std::string_view script) : script_(script), lexer_(script) {}
+  explicit Splitter(std::string_view script) : script_(script), lines_(script), lexer_(script) {}
 
-  std::vector<Statement> split() {
+  std::vector<StatementSpan> split() {
     while (true) {
       if (handle_delimiter_directive()) continue;
       const Token token = lexer_.next();
@@ -342,8 +342,7 @@ class Splitter {
                   "END CASE, ...), or wrap the statement in DELIMITER // ... // DELIMITER ;.");
     }
     if (first_) {
-      statements_.push_back({std::string(script_.substr(*first_, last_ - *first_)),
-                             line_of_offset(script_, *first_)});
+      statements_.push_back({*first_, last_, lines_.line_of(*first_)});
     }
     first_.reset();
     at_statement_start_ = true;
@@ -546,8 +545,9 @@ class Splitter {
   }
 
   std::string_view script_;
+  LineCounter lines_;  // statements are found in order: one pass for all their lines
   Lexer lexer_;
-  std::vector<Statement> statements_;
+  std::vector<StatementSpan> statements_;
   std::optional<std::size_t> first_;  // begin of the pending statement's first token
   std::size_t last_ = 0;              // end of its last token
   // Compound-statement tracking for the pending statement (only with the ; delimiter).
@@ -563,6 +563,8 @@ class Splitter {
 
 }  // namespace
 
-std::vector<Statement> split_mariadb(std::string_view script) { return Splitter(script).split(); }
+std::vector<StatementSpan> find_mariadb_statements(std::string_view script) {
+  return Splitter(script).split();
+}
 
 }  // namespace cutover::db

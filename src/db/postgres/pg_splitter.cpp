@@ -19,11 +19,13 @@ namespace cutover::db {
 namespace {
 
 // One lexical token of the script, comments excluded; offsets are bytes into the script.
+// 16 bytes: a chunk of a big script has a token every few bytes. libpg_query's offsets are
+// 32-bit too.
 struct Token {
-  int kind = 0;          // a PgQuery__Token value: a character code below 256, else a named token
-  bool is_word = false;  // unquoted identifier or keyword, as psql counts words
-  std::size_t begin = 0;
-  std::size_t end = 0;
+  std::int32_t kind = 0;  // a PgQuery__Token value: a character code below 256, else a named token
+  bool is_word = false;   // unquoted identifier or keyword, as psql counts words
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
 };
 
 // Tokens [first, last] of the token list form one statement.
@@ -105,15 +107,16 @@ Scan scan_tokens(const std::string& input) {
   }
   const std::unique_ptr<PgQuery__ScanResult, void (*)(PgQuery__ScanResult*)> unpacked_guard(
       unpacked, [](PgQuery__ScanResult* r) { pg_query__scan_result__free_unpacked(r, nullptr); });
+  scan.tokens.reserve(unpacked->n_tokens);
   for (std::size_t i = 0; i < unpacked->n_tokens; ++i) {
     const PgQuery__ScanToken& raw = *unpacked->tokens[i];
     if (is_comment(raw.token)) continue;
     Token token;
-    token.kind = raw.token;
-    token.begin = static_cast<std::size_t>(raw.start);
-    token.end = static_cast<std::size_t>(raw.end);
+    token.kind = static_cast<std::int32_t>(raw.token);
+    token.begin = static_cast<std::uint32_t>(raw.start);
+    token.end = static_cast<std::uint32_t>(raw.end);
     if (raw.token == PG_QUERY__TOKEN__USCONST || raw.token == PG_QUERY__TOKEN__UIDENT) {
-      token.end = unicode_literal_end(input, token.begin);
+      token.end = static_cast<std::uint32_t>(unicode_literal_end(input, token.begin));
     }
     token.is_word = (raw.token == PG_QUERY__TOKEN__IDENT && input[token.begin] != '"') ||
                     raw.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
@@ -124,10 +127,10 @@ Scan scan_tokens(const std::string& input) {
 
 // Like scan_tokens(), but when the lexer fails, still returns the tokens before the failure so
 // that problems earlier in the script are reported first.
-Scan scan_script(std::string_view script) {
-  Scan scan = scan_tokens(std::string(script));
+Scan scan_script(const std::string& script) {
+  Scan scan = scan_tokens(script);
   if (scan.failure) {
-    Scan prefix = scan_tokens(std::string(script.substr(0, scan.failure->offset)));
+    Scan prefix = scan_tokens(script.substr(0, scan.failure->offset));
     scan.tokens = std::move(prefix.tokens);
   }
   return scan;
@@ -316,25 +319,113 @@ class ClientFeatureCheck {
                    : std::string("Fix the script where PostgreSQL's lexer stopped."));
 }
 
-std::vector<Statement> to_statements(std::string_view script, const std::vector<Token>& tokens,
-                                     const std::vector<TokenSpan>& spans) {
-  std::vector<Statement> statements;
+std::vector<StatementSpan> to_spans(std::string_view script, const std::vector<Token>& tokens,
+                                    const std::vector<TokenSpan>& spans, bool parsed) {
+  std::vector<StatementSpan> statements;
   statements.reserve(spans.size());
+  LineCounter lines(script);  // spans come in order: one pass over the script for all lines
   for (const TokenSpan& span : spans) {
     const std::size_t begin = tokens[span.first].begin;
-    const std::size_t end = tokens[span.last].end;
-    statements.push_back(
-        {std::string(script.substr(begin, end - begin)), line_of_offset(script, begin)});
+    statements.push_back({begin, tokens[span.last].end, lines.line_of(begin), parsed});
+  }
+  return statements;
+}
+
+// Statement starts that PostgreSQL's scanner sees in `piece` after its first statement (each
+// just past a top-level `;`), or, when it cannot scan the piece, the byte offset where it
+// stopped. Holds no token list.
+struct ScannerCuts {
+  std::vector<std::size_t> starts;
+  std::optional<std::size_t> failure;
+};
+
+ScannerCuts scanner_cuts(const std::string& piece) {
+  PgQuerySplitResult result = pg_query_split_with_scanner(piece.c_str());
+  const std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
+      &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
+  ScannerCuts cuts;
+  if (result.error != nullptr) {
+    cuts.failure = byte_offset_of_character(piece, result.error->cursorpos);
+    return cuts;
+  }
+  for (int i = 1; i < result.n_stmts; ++i) {
+    cuts.starts.push_back(static_cast<std::size_t>(result.stmts[i]->stmt_location));
+  }
+  return cuts;
+}
+
+// A big script is split a chunk at a time: chunks of about kChunkBytes (1 MB) cut where the scanner
+// sees a statement end, so that the tokens and parse tree of one chunk are held, not those of
+// the whole file (several times its size).
+constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+
+// The statements of `input` found chunk by chunk, when the parser accepts every chunk as it
+// stands. Then the chunks' statements are the whole script's: its grammar is a sequence of
+// statements separated by `;`, and the lexer is in its initial state after a `;` token. A
+// scanner cut that is not a statement end (inside a BEGIN ATOMIC body) leaves a chunk that does
+// not parse. nullopt when a chunk does not parse or has a problem to report: the caller splits
+// the whole script then, and reports it with the right line.
+// Where the chunk starting at `begin` (just past a `;`, so the lexer starts afresh) ends: the
+// first statement start the scanner sees at least kChunkBytes further, found in a window of the
+// script that grows until it holds one. A window cut inside a token (a string) is scanned again
+// up to that token. nullopt when the scanner cannot scan the script.
+std::optional<std::size_t> chunk_end_from(const std::string& input, std::size_t begin) {
+  for (std::size_t window = 2 * kChunkBytes;; window *= 2) {
+    std::size_t end = begin + window;
+    if (end >= input.size()) return input.size();  // the rest is the last chunk
+    ScannerCuts cuts = scanner_cuts(input.substr(begin, window));
+    if (cuts.failure && *cuts.failure > 0) {
+      end = begin + *cuts.failure;  // scan the window again up to the token it cut
+      cuts = scanner_cuts(input.substr(begin, end - begin));
+    }
+    if (cuts.failure) return std::nullopt;
+    // Every start follows a real `;`: the tokens before the window's end lex as in the script.
+    for (std::size_t start : cuts.starts) {
+      if (start >= kChunkBytes) return begin + start;
+    }
+    if (!cuts.starts.empty()) return begin + cuts.starts.back();
+  }
+}
+
+std::optional<std::vector<StatementSpan>> find_in_chunks(const std::string& input) {
+  std::vector<StatementSpan> statements;
+  LineCounter lines(input);
+  std::size_t chunk_begin = 0;
+  while (chunk_begin < input.size()) {
+    const std::optional<std::size_t> end = chunk_end_from(input, chunk_begin);
+    if (!end || *end <= chunk_begin) return std::nullopt;
+    const std::size_t chunk_end = *end;
+    const std::string chunk = input.substr(chunk_begin, chunk_end - chunk_begin);
+    const Scan scan = scan_tokens(chunk);
+    if (scan.failure) return std::nullopt;
+    const std::optional<std::vector<TokenSpan>> spans = split_by_parser(chunk, scan.tokens);
+    if (!spans) return std::nullopt;
+    try {
+      const ClientFeatureCheck client_features(chunk, scan.tokens);
+      for (const TokenSpan& span : *spans) client_features.check(span);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    for (const TokenSpan& span : *spans) {
+      const std::size_t begin = chunk_begin + scan.tokens[span.first].begin;
+      statements.push_back(
+          {begin, chunk_begin + scan.tokens[span.last].end, lines.line_of(begin), true});
+    }
+    chunk_begin = chunk_end;
   }
   return statements;
 }
 
 }  // namespace
 
-std::vector<Statement> split_postgres(std::string_view script) {
-  const Scan scan = scan_script(script);
+std::vector<StatementSpan> find_postgres_statements(std::string_view script) {
+  const std::string input(script);  // libpg_query reads NUL-terminated text: the one copy
+  if (input.size() > kChunkBytes) {
+    if (auto spans = find_in_chunks(input)) return std::move(*spans);
+  }
+  const Scan scan = scan_script(input);
   std::optional<std::vector<TokenSpan>> spans;
-  if (!scan.failure) spans = split_by_parser(std::string(script), scan.tokens);
+  if (!scan.failure) spans = split_by_parser(input, scan.tokens);
   const bool parsed = spans.has_value();
   std::optional<std::size_t> open_body_offset;
   if (!parsed) {
@@ -351,7 +442,7 @@ std::vector<Statement> split_postgres(std::string_view script) {
                             line_of_offset(script, *open_body_offset)),
                 "End the function or procedure body with END, then `;`.");
   }
-  return to_statements(script, scan.tokens, *spans);
+  return to_spans(script, scan.tokens, *spans, parsed);
 }
 
 }  // namespace cutover::db

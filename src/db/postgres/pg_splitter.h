@@ -1,4 +1,4 @@
-// Splits postgres scripts into statements; see db::split_statements() for the contract.
+// Splits postgres scripts into statements; see db::find_statements() for the contract.
 #pragma once
 
 #include <string_view>
@@ -8,6 +8,11 @@
 
 namespace cutover::db {
 
-std::vector<Statement> split_postgres(std::string_view script);
+std::vector<StatementSpan> find_postgres_statements(std::string_view script);
+
+// find_postgres_statements() with the texts copied.
+inline std::vector<Statement> split_postgres(std::string_view script) {
+  return statements_of(script, find_postgres_statements(script));
+}
 
 }  // namespace cutover::db

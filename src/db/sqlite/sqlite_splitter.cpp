@@ -23,9 +23,9 @@ bool is_complete(std::string_view text) { return sqlite3_complete(std::string(te
 
 class Splitter {
  public:
-  explicit Splitter(std::string_view script) : script_(script) {}
+  explicit Splitter(std::string_view script) : script_(script), lines_(script) {}
 
-  std::vector<Statement> split() {
+  std::vector<StatementSpan> split() {
     while (pos_ < script_.size()) {
       const char c = script_[pos_];
       if (is_space(c)) {
@@ -94,8 +94,7 @@ class Splitter {
   }
 
   void emit() {
-    statements_.push_back(
-        {std::string(script_.substr(*first_, last_ - *first_)), line_of_offset(script_, *first_)});
+    statements_.push_back({*first_, last_, lines_.line_of(*first_)});
     first_.reset();
   }
 
@@ -122,15 +121,18 @@ class Splitter {
   }
 
   std::string_view script_;
+  LineCounter lines_;  // statements are found in order: one pass for all their lines
   std::size_t pos_ = 0;
   std::size_t piece_begin_ = 0;       // where the text of the pending statement starts
   std::optional<std::size_t> first_;  // its first significant character
   std::size_t last_ = 0;              // just past its last significant character
-  std::vector<Statement> statements_;
+  std::vector<StatementSpan> statements_;
 };
 
 }  // namespace
 
-std::vector<Statement> split_sqlite(std::string_view script) { return Splitter(script).split(); }
+std::vector<StatementSpan> find_sqlite_statements(std::string_view script) {
+  return Splitter(script).split();
+}
 
 }  // namespace cutover::db

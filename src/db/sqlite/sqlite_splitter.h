@@ -1,4 +1,4 @@
-// Splits sqlite scripts into statements; see db::split_statements() for the contract.
+// Splits sqlite scripts into statements; see db::find_statements() for the contract.
 #pragma once
 
 #include <string_view>
@@ -8,6 +8,11 @@
 
 namespace cutover::db {
 
-std::vector<Statement> split_sqlite(std::string_view script);
+std::vector<StatementSpan> find_sqlite_statements(std::string_view script);
+
+// find_sqlite_statements() with the texts copied.
+inline std::vector<Statement> split_sqlite(std::string_view script) {
+  return statements_of(script, find_sqlite_statements(script));
+}
 
 }  // namespace cutover::db

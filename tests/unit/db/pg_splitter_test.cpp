@@ -191,5 +191,63 @@ TEST_P(PgSplitErrorTest, RejectsWithLine) { expect_split_error(split_postgres, G
 
 INSTANTIATE_TEST_SUITE_P(Cases, PgSplitErrorTest, testing::ValuesIn(kErrorCases), CaseName());
 
+TEST(PgSplit, SpansOfAParsedScriptSayTheyParseAndOfOneThatDoesNotSayNot) {
+  const std::string parsed = "SELECT 1;\n/* c */ SELECT 2;";
+  const std::vector<StatementSpan> spans = find_postgres_statements(parsed);
+  ASSERT_EQ(spans.size(), 2U);
+  EXPECT_TRUE(spans[1].parsed);
+  EXPECT_EQ(spans[1].text_in(parsed), "SELECT 2");
+  EXPECT_EQ(spans[1].line, 2);
+  const std::vector<StatementSpan> fallback = find_postgres_statements("SELECT 1;\nSELEC 2;");
+  ASSERT_EQ(fallback.size(), 2U);
+  EXPECT_FALSE(fallback[1].parsed);
+}
+
+// Scripts above 1 MB are split a chunk at a time: the result must be the whole script's.
+TEST(PgSplit, ABigScriptSplitInChunksKeepsEveryStatementAndLine) {
+  std::string script;
+  int statements = 0;
+  while (script.size() < (std::size_t{3} << 20)) {
+    script += "-- row " + std::to_string(statements) + "\nINSERT INTO t VALUES (" +
+              std::to_string(statements) + ", 'x;y', $$a;b$$);\n";
+    ++statements;
+  }
+  const std::vector<StatementSpan> spans = find_postgres_statements(script);
+  ASSERT_EQ(spans.size(), static_cast<std::size_t>(statements));
+  for (int i : {0, 1, 20000, statements / 2, statements - 1}) {
+    const StatementSpan& span = spans[static_cast<std::size_t>(i)];
+    EXPECT_EQ(span.line, 2 * i + 2) << i;
+    EXPECT_TRUE(span.parsed);
+    EXPECT_EQ(span.text_in(script),
+              "INSERT INTO t VALUES (" + std::to_string(i) + ", 'x;y', $$a;b$$)");
+  }
+}
+
+TEST(PgSplit, ABigBeginAtomicBodyIsOneStatementWhereverTheChunksWouldBeCut) {
+  std::string body;
+  while (body.size() < (std::size_t{3} << 20)) body += "  SELECT 1;\n";
+  const std::string script =
+      "SELECT 0;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n" + body +
+      "END;\nSELECT 2;\n";
+  const std::vector<StatementSpan> spans = find_postgres_statements(script);
+  ASSERT_EQ(spans.size(), 3U);
+  EXPECT_EQ(spans[1].line, 2);
+  EXPECT_TRUE(spans[1].text_in(script).ends_with("SELECT 1;\nEND"));
+  EXPECT_EQ(spans[2].text_in(script), "SELECT 2");
+  EXPECT_TRUE(spans[2].parsed);
+}
+
+TEST(LineCounter, AgreesWithLineOfOffsetForwardsAndBackwards) {
+  std::string script;
+  for (int i = 0; i < 500; ++i) script += i % 3 == 0 ? "a\n\n" : "bcd\n";
+  LineCounter lines(script);
+  for (std::size_t offset :
+       {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{900},
+        std::size_t{901}, std::size_t{17}, script.size(), script.size() + 10, std::size_t{5}}) {
+    EXPECT_EQ(lines.line_of(offset), line_of_offset(script, offset)) << offset;
+  }
+  EXPECT_EQ(line_of_offset("a\nb", 2), 2);
+}
+
 }  // namespace
 }  // namespace cutover::db

@@ -1,7 +1,10 @@
 // Preparing a script: steps per database, resume checksums, and errors found before running.
 #include "migrate/prepared_script.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <string_view>
 
 #include "core/error.h"
 #include "migrate/checksum.h"
@@ -132,6 +135,90 @@ TEST(PreparedScript, MissingPlaceholderAndUnterminatedQuoteNameTheFile) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kBadInput);
     EXPECT_NE(e.message().find("V2__mixed.sql"), std::string::npos) << e.message();
+  }
+}
+
+// 20,000 statements, every fourth spread over three lines, as a big data file is.
+std::string many_statements(int count) {
+  std::string text = "CREATE TABLE t (id INT, note TEXT);\n";
+  for (int i = 1; i < count; ++i) {
+    if (i % 4 == 0) {
+      text += fmt::format("-- row {}\nINSERT INTO t\n  VALUES ({}, 'note;{}');\n", i, i, i);
+    } else {
+      text += fmt::format("INSERT INTO t VALUES ({}, 'note {}');\n", i, i);
+    }
+  }
+  return text;
+}
+
+// The line of statement `index` (0-based) in many_statements().
+int line_in_many(int index) {
+  if (index == 0) return 1;
+  // Statement i > 0 starts after line 1, three lines per earlier multiple of 4 (its comment
+  // line included), one per other earlier statement; a multiple of 4 starts after its comment.
+  const int earlier = index - 1;
+  const int multiples = earlier / 4;
+  int line = 2 + (earlier - multiples) + 3 * multiples;
+  if (index % 4 == 0) line += 1;
+  return line;
+}
+
+TEST(PreparedScript, TwentyThousandStatementsKeepTheirLinesTextsAndPrefixChecksums) {
+  constexpr int kCount = 20000;
+  for (Flavor flavor : {Flavor::kPostgres, Flavor::kMariaDb, Flavor::kSqlite}) {
+    SCOPED_TRACE(static_cast<int>(flavor));
+    const PreparedScript p = prepare_script(script(many_statements(kCount)), flavor, {});
+    ASSERT_EQ(p.count(), kCount);
+    EXPECT_EQ(p.atomic(), flavor != Flavor::kMariaDb);
+    for (int i : {0, 1, 4, 7, 12345, 15000, kCount - 2, kCount - 1}) {
+      EXPECT_EQ(p.statement(i).line, line_in_many(i)) << "statement " << i + 1;
+    }
+    EXPECT_EQ(p.statement(15000).text, "INSERT INTO t\n  VALUES (15000, 'note;15000')");
+    EXPECT_EQ(p.statement(kCount - 1).text,
+              fmt::format("INSERT INTO t VALUES ({}, 'note {}')", kCount - 1, kCount - 1));
+    EXPECT_EQ(p.where(kCount - 1),
+              fmt::format("statement {} (line {})", kCount, line_in_many(kCount - 1)));
+    // The prefix checksums are Flyway's checksum of the joined statements, as they always were.
+    std::string joined;
+    for (int i = 0; i < kCount; ++i) {
+      if (i == 0 || i == 3 || i == 15001 || i == kCount - 1) {
+        EXPECT_EQ(p.prefix_checksum(i), flyway_checksum(joined)) << "prefix of " << i;
+      }
+      joined.append(p.statement(i).text).append("\n");
+    }
+    EXPECT_EQ(p.prefix_checksum(kCount), flyway_checksum(joined));
+    EXPECT_EQ(p.prefix_checksum(kCount + 5), p.prefix_checksum(kCount));
+  }
+}
+
+TEST(PreparedScript, StatementsAreViewsOfOneCopyOfTheText) {
+  const PreparedScript p = prepare_script(script(many_statements(100)), Flavor::kPostgres, {});
+  ASSERT_NE(p.sql, nullptr);
+  EXPECT_TRUE(p.script.text.empty());  // the raw text is not kept a second time
+  const std::string_view sql = *p.sql;
+  for (const ScriptStatement& statement : p.statements) {
+    EXPECT_GE(statement.text.data(), sql.data());
+    EXPECT_LE(statement.text.data() + statement.text.size(), sql.data() + sql.size());
+  }
+  const PreparedScript copy = p;  // copies share the text, and their views stay valid
+  EXPECT_EQ(copy.sql.get(), p.sql.get());
+  EXPECT_EQ(copy.statement(99).text, p.statement(99).text);
+}
+
+TEST(PreparedScript, ASyntaxErrorDeepInABigFileNamesItsStatementAndLine) {
+  constexpr int kCount = 20000;
+  std::string text = many_statements(kCount);
+  const std::string bad = "INSERT INTO t VALUES (19998, 'note 19998');";
+  text.replace(text.find(bad), bad.size(), "INSERT INTO t VALUES (19998, 'note 19998'));");
+  try {
+    prepare_script(script(text), Flavor::kPostgres, {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find(
+                  fmt::format("V2__mixed.sql: statement 19999 (line {})", line_in_many(19998))),
+              std::string::npos)
+        << e.message();
   }
 }
 
