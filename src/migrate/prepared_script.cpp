@@ -53,7 +53,7 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
   try {
     split = db::split_statements(flavor, text);
   } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("{}: {}", script.file_name, e.message()), e.hint());
+    throw e.with_context(script.file_name);
   }
   for (auto& statement : split) {
     if (auto error = find_syntax_error(flavor, statement.text)) {
