@@ -175,9 +175,13 @@ TEST(ErrorKind, ConcurrentCreationIsOneCheckForEveryCaller) {
 
 TEST(LockRetry, StopsWhenTheNextAttemptWouldStartAfterRetryFor) {
   auto start = LockRetry::Clock::now();
-  LockRetry retry({milliseconds(2000), milliseconds(1000)}, start);
+  // First pause 200-400 ms (2-4 x the lock timeout).
+  LockRetry retry({milliseconds(100), milliseconds(1000)}, start);
   EXPECT_TRUE(retry.next_pause(start + milliseconds(500)).has_value());
   EXPECT_FALSE(retry.next_pause(start + milliseconds(1000)).has_value());
+  LockRetry long_wait({milliseconds(2000), milliseconds(1000)}, start);
+  EXPECT_FALSE(long_wait.next_pause(start).has_value())
+      << "a pause of at least twice a 2 s lock timeout does not fit in 1 s";
   EXPECT_EQ(retry.elapsed(start + milliseconds(1234)), milliseconds(1234));
 
   LockRetry none({milliseconds(2000), milliseconds(0)}, start);
