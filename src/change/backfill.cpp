@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "db/transaction.h"
 
 namespace cutover::change {
 namespace {
@@ -297,48 +298,37 @@ class TableBackfill {
   // Runs `work` in a transaction, again after each lock conflict per options_.retry.
   template <typename Work>
   BatchResult in_transaction(const KeyRange& range, Work work) {
-    db::LockRetry retry(options_.retry);
-    for (;;) {
-      auto started = SteadyClock::now();
-      try {
-        connection_.begin();
-        BatchResult result = work();
-        connection_.commit();
-        last_attempt_ =
-            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
-        return result;
-      } catch (const Error& e) {
-        roll_back_quietly();
-        if (!db::is_lock_conflict(flavor_, e)) throw;
-        auto pause = retry.next_pause();
-        if (!pause) throw gave_up(range, retry, e);
-        std::this_thread::sleep_for(*pause);
-      }
-    }
-  }
-
-  void roll_back_quietly() {
-    try {
-      connection_.rollback();
-    } catch (const Error&) {
-      // The session is broken: the caller's error says why; a lost session rolled back anyway.
-    }
+    BatchResult result;
+    db::LockRetryHooks hooks;
+    hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
+      return gave_up(range, retry, last);
+    };
+    db::retry_lock_conflicts(
+        flavor_, options_.retry,
+        [&] {
+          auto started = SteadyClock::now();
+          db::Transaction transaction(connection_);
+          result = work();
+          transaction.commit();
+          last_attempt_ =
+              std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+        },
+        hooks);
+    return result;
   }
 
   Error gave_up(const KeyRange& range, const db::LockRetry& retry, const Error& last) const {
     std::string batch =
         range.after ? fmt::format("the batch after {} = {}", key_name_, shorten(*range.after))
                     : std::string("the first batch");
-    Error error(ErrorCode::kOperationFailed,
-                fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} "
-                            "s: {}",
-                            name_, batch, retry.conflicts(),
-                            static_cast<double>(retry.elapsed().count()) / 1000.0, last.message()),
-                "other sessions held locks the backfill of " + name_ +
-                    " needs for longer than --retry-for; start the change again later (the "
-                    "backfill resumes where it stopped), or raise --retry-for");
-    error.with_sqlstate(last.sqlstate());
-    return error;
+    return last.restated(
+        ErrorCode::kOperationFailed,
+        fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} s: {}",
+                    name_, batch, retry.conflicts(),
+                    static_cast<double>(retry.elapsed().count()) / 1000.0, last.message()),
+        "other sessions held locks the backfill of " + name_ +
+            " needs for longer than --retry-for; start the change again later (the backfill "
+            "resumes where it stopped), or raise --retry-for");
   }
 
   db::Connection& connection_;

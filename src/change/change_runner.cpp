@@ -202,9 +202,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
             if (t.table == target.table) suspects.push_back(op->where());
           }
         }
-        throw Error(ErrorCode::kBadInput,
-                    fmt::format("{}: {}", fmt::join(suspects, ", "), e.message()), e.hint())
-            .with_sqlstate(e.sqlstate());
+        throw e.with_context(fmt::format("{}", fmt::join(suspects, ", ")));
       }
       state.save_backfill(spec.name, progress);
     }
@@ -222,22 +220,23 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       // so that nothing is left of it, and say why.
       output_.warn(fmt::format("change {} cannot be started: rolling it back", spec.name));
       rollback();
-      throw Error(ErrorCode::kBadInput,
-                  e.message() + fmt::format(" (change {} was rolled back: nothing of it is left)",
-                                            spec.name),
-                  e.hint());
+      throw e.restated(ErrorCode::kBadInput,
+                       e.message() + fmt::format(
+                                         " (change {} was rolled back: nothing of it is left)",
+                                         spec.name),
+                       e.hint());
     }
     try {
       state.set_error(spec.name, e.message());
     } catch (const Error&) {
       // The connection is gone; the phase says where to resume.
     }
-    throw Error(e.code(), e.message(),
-                e.hint().empty()
-                    ? "run cutover change start again to resume, or cutover change rollback"
-                    : e.hint() + "; then run cutover change start again to resume, or cutover "
-                                 "change rollback")
-        .with_sqlstate(e.sqlstate());
+    throw e.restated(
+        e.code(), e.message(),
+        e.hint().empty()
+            ? "run cutover change start again to resume, or cutover change rollback"
+            : e.hint() + "; then run cutover change start again to resume, or cutover "
+                         "change rollback");
   }
   return *state.active();
 }

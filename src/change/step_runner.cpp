@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "core/duration.h"
 #include "core/error.h"
@@ -29,55 +28,51 @@ void StepRunner::drop_invalid_index(const std::string& index) {
       "WHERE c.relname = $1 AND NOT i.indisvalid AND n.nspname = $2",
       {index, schema_});
   for (const auto& row : found.rows) {
-    output_.info(fmt::format("index {} is INVALID (an interrupted build): dropping it to build "
-                             "it again",
-                             index));
-    connection_.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS \"{}\".\"{}\"",
-                                    row[0].text(), index));
+    output_.info(
+        fmt::format("index {} is INVALID (an interrupted build): dropping it to build "
+                    "it again",
+                    index));
+    connection_.execute(
+        fmt::format("DROP INDEX CONCURRENTLY IF EXISTS \"{}\".\"{}\"", row[0].text(), index));
   }
 }
 
 void StepRunner::run_one(const Step& step) {
-  db::LockRetry retry(retry_);
-  db::Flavor flavor = connection_.server().flavor;
-  for (;;) {
-    try {
-      if (!step.done_if.empty() && !connection_.query(step.done_if).empty()) return;
-      if (!step.builds_index.empty()) drop_invalid_index(step.builds_index);
-      connection_.execute(step.sql);
-      return;
-    } catch (const Error& e) {
-      if (!db::is_lock_conflict(flavor, e)) {
-        throw Error(ErrorCode::kOperationFailed,
-                    fmt::format("{}: {}", step.what, e.message()),
-                    "the statement was: " + step.sql)
-            .with_sqlstate(e.sqlstate())
-            .with_db_failure(e.db_failure());
-      }
-      auto pause = retry.next_pause();
-      if (!pause) {
-        throw Error(ErrorCode::kOperationFailed,
-                    fmt::format("{}: still blocked after {} attempts in {} (--retry-for {}), "
-                                "each waiting at most {} for its locks (--lock-timeout): {}",
-                                step.what, retry.conflicts(), format_duration_ms(retry.elapsed()),
-                                format_duration_ms(retry_.retry_for),
-                                format_duration_ms(retry_.lock_timeout), e.message()),
-                    "another session holds a lock this step needs (pg_stat_activity, pg_locks): "
-                    "end it or wait, then run the same command again: it resumes")
-            .with_sqlstate(e.sqlstate());
-      }
-      if (output_.json()) {
-        output_.event({{"event", "retry"},
-                       {"step", step.what},
-                       {"attempt", retry.conflicts() + 1},
-                       {"pause_ms", pause->count()},
-                       {"message", e.message()}});
-      } else {
-        output_.info(fmt::format("{}: lock timeout, retrying in {} (attempt {})", step.what,
-                                 format_duration_ms(*pause), retry.conflicts() + 1));
-      }
-      std::this_thread::sleep_for(*pause);
+  db::LockRetryHooks hooks;
+  hooks.on_retry = [&](const db::LockConflict& conflict) {
+    if (output_.json()) {
+      output_.event({{"event", "retry"},
+                     {"step", step.what},
+                     {"reason", db::error_kind_name(conflict.kind)},
+                     {"attempt", conflict.next_attempt},
+                     {"pause_ms", conflict.pause.count()},
+                     {"message", conflict.error.message()}});
+    } else {
+      output_.info(fmt::format("{}: {}, retrying in {} (attempt {})", step.what,
+                               db::error_kind_name(conflict.kind),
+                               format_duration_ms(conflict.pause), conflict.next_attempt));
     }
+  };
+  hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
+    return db::gave_up_waiting(
+        step.what, last, retry,
+        "another session holds a lock this step needs (pg_stat_activity, pg_locks): end it or "
+        "wait, then run the same command again: it resumes");
+  };
+  db::Flavor flavor = connection_.server().flavor;
+  try {
+    db::retry_lock_conflicts(
+        flavor, retry_,
+        [&] {
+          if (!step.done_if.empty() && !connection_.query(step.done_if).empty()) return;
+          if (!step.builds_index.empty()) drop_invalid_index(step.builds_index);
+          connection_.execute(step.sql);
+        },
+        hooks);
+  } catch (const Error& e) {
+    if (e.db_failure() == DbFailure::kNone || db::is_lock_conflict(flavor, e)) throw;
+    throw e.restated(ErrorCode::kOperationFailed, fmt::format("{}: {}", step.what, e.message()),
+                     "the statement was: " + step.sql);
   }
 }
 

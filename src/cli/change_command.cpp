@@ -9,6 +9,7 @@
 #include "change/change_runner.h"
 #include "core/duration.h"
 #include "core/error.h"
+#include "db/lock_retry.h"
 
 namespace cutover::cli {
 namespace {
@@ -22,8 +23,8 @@ struct ChangeCliOptions {
   std::int64_t batch_size = 1000;
   std::string batch_pause = "0";
   std::string batch_target = "0";
-  std::string lock_timeout = "2s";
-  std::string retry_for = "1m";
+  std::string lock_timeout{db::kDefaultLockTimeoutText};
+  std::string retry_for{db::kDefaultRetryForText};
 };
 
 change::ChangeOptions to_options(const ChangeCliOptions& o) {
@@ -38,7 +39,7 @@ change::ChangeOptions to_options(const ChangeCliOptions& o) {
   if (options.retry.lock_timeout.count() <= 0) {
     throw_bad_input("--lock-timeout must be above zero",
                     "a statement that waits for a lock without limit queues every query of the "
-                    "application behind it; keep it short, e.g. 2s");
+                    "application behind it; keep it short, e.g. 200ms (the default)");
   }
   options.backfill.batch_size = o.batch_size;
   options.backfill.pause = parse_duration(o.batch_pause, "--batch-pause");

@@ -58,7 +58,7 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& o) {
   if (options.apply.retry.lock_timeout.count() <= 0) {
     throw_bad_input("--lock-timeout must be above zero",
                     "a DDL statement that waits for a lock without limit queues every query of "
-                    "the application behind it; keep it short, e.g. 2s");
+                    "the application behind it; keep it short, e.g. 200ms (the default)");
   }
   if (options.lease.ttl < std::chrono::seconds(1)) {
     throw_bad_input("--lease-ttl must be at least 1s",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/connection.h"
+#include "db/lock_retry.h"
 #include "migrate/callbacks.h"
 #include "migrate/migration_runner.h"
 #include "migrate/migration_source.h"
@@ -25,8 +26,8 @@ struct MigrateCliOptions {
   std::string target;
   bool dry_run = false;
   bool out_of_order = false;
-  std::string lock_timeout = "2s";
-  std::string retry_for = "1m";
+  std::string lock_timeout{db::kDefaultLockTimeoutText};
+  std::string retry_for{db::kDefaultRetryForText};
   std::string statement_timeout = "0";
   std::string wait_timeout = "10m";
   std::string lease_ttl = "10s";

@@ -12,6 +12,7 @@
 
 #include "coord/server_session.h"
 #include "core/error.h"
+#include "db/error_kind.h"
 
 namespace cutover::coord {
 namespace {
@@ -24,7 +25,6 @@ constexpr int kMariaDbDuplicateKey = 1062;
 constexpr int kMariaDbLockWaitTimeout = 1205;
 constexpr int kMariaDbDeadlock = 1213;      // also a Galera certification failure
 constexpr int kMariaDbNodeNotReady = 1047;  // Galera: "WSREP has not yet prepared node"
-constexpr int kMariaDbTableExists = 1050;
 constexpr int kMariaDbDbAccessDenied = 1044;
 constexpr int kMariaDbTableAccessDenied = 1142;
 constexpr int kMariaDbOptionPrevents = 1290;  // --read-only and friends
@@ -61,19 +61,6 @@ bool is_write_race(Flavor flavor, const Error& e) {
   }
   const std::string& state = e.sqlstate();
   return state == "40001" || state == "40P01" || state == "55P03";
-}
-
-// What two processes creating the same table at once can see besides success: on PostgreSQL
-// the catalog's unique indexes (23505), duplicate_table (42P07) or, for the table's row type,
-// duplicate_object (42710); MariaDB's "table exists"; Galera's races.
-bool is_concurrent_creation(Flavor flavor, const Error& e) {
-  if (!is_statement_error(e)) return false;
-  if (is_write_race(flavor, e)) return true;
-  if (flavor == Flavor::kMariaDb || flavor == Flavor::kMySql) {
-    return e.vendor_code() == kMariaDbTableExists;
-  }
-  const std::string& state = e.sqlstate();
-  return state == "23505" || state == "42P07" || state == "42710";
 }
 
 bool is_permission_denied(Flavor flavor, const Error& e) {
@@ -214,7 +201,7 @@ void Lease::ensure_table() {
       // Another process is creating or altering it this very moment (on Galera even the
       // existence check can be aborted by that DDL): look again. An error of any other kind
       // is real.
-      if (!is_concurrent_creation(flavor, e) || attempt + 1 >= kCreateAttempts) throw;
+      if (!db::is_concurrent_creation(flavor, e) || attempt + 1 >= kCreateAttempts) throw;
     }
     back_off(attempt);
   }

@@ -26,6 +26,19 @@ Error& Error::with_db_failure(DbFailure failure) {
   return *this;
 }
 
+Error Error::with_context(std::string_view prefix, std::string hint) const {
+  std::string message = std::string(prefix) + ": " + message_;
+  return restated(code_, std::move(message), hint.empty() ? hint_ : std::move(hint));
+}
+
+Error Error::restated(ErrorCode code, std::string message, std::string hint) const {
+  Error error(code, std::move(message), std::move(hint));
+  error.sqlstate_ = sqlstate_;
+  error.vendor_code_ = vendor_code_;
+  error.db_failure_ = db_failure_;
+  return error;
+}
+
 int exit_code(ErrorCode code) { return static_cast<int>(code); }
 
 const char* error_code_name(ErrorCode code) {

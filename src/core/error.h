@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace cutover {
 
@@ -42,6 +43,14 @@ class Error : public std::runtime_error {
   Error& with_sqlstate(std::string sqlstate);
   Error& with_vendor_code(int vendor_code);
   Error& with_db_failure(DbFailure failure);
+
+  // The same failure with more context, for a rethrow: "<prefix>: <message>", the hint
+  // replaced when `hint` is non-empty, and the code, SQLSTATE, vendor number and DbFailure
+  // kept. Every rethrow that adds context to a caught Error goes through this or restated().
+  Error with_context(std::string_view prefix, std::string hint = {}) const;
+  // The same failure told anew: `code`, `message` and `hint` as given, the SQLSTATE, vendor
+  // number and DbFailure of this error kept.
+  Error restated(ErrorCode code, std::string message, std::string hint) const;
 
  private:
   ErrorCode code_;

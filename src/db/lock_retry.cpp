@@ -1,43 +1,77 @@
-// Retrying a statement that gave up waiting for a lock.
+// Retrying work that gave up waiting for a lock.
 #include "db/lock_retry.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <thread>
+
+#include "core/duration.h"
+#include "core/interrupt.h"
 
 namespace cutover::db {
 namespace {
 
-constexpr std::chrono::milliseconds kFirstPause{100};
 constexpr std::chrono::milliseconds kLongestPause{5'000};
-
-constexpr int kMariaDbLockWaitTimeout = 1205;
-constexpr int kMariaDbDeadlock = 1213;  // also a Galera certification failure
-constexpr int kMariaDbNodeNotReady = 1047;
 
 }  // namespace
 
 bool is_lock_conflict(Flavor flavor, const Error& error) {
-  if (error.db_failure() != DbFailure::kStatement) return false;
-  if (flavor == Flavor::kMariaDb || flavor == Flavor::kMySql) {
-    int code = error.vendor_code();
-    return code == kMariaDbLockWaitTimeout || code == kMariaDbDeadlock ||
-           code == kMariaDbNodeNotReady;
-  }
-  // lock_not_available (also SQLite's SQLITE_BUSY), serialization_failure, deadlock_detected.
-  const std::string& state = error.sqlstate();
-  return state == "55P03" || state == "40001" || state == "40P01";
+  return is_lock_conflict(classify(flavor, error));
 }
 
 LockRetry::LockRetry(const LockRetryPolicy& policy, Clock::time_point start)
-    : policy_(policy), start_(start), deadline_(start + policy.retry_for), random_(std::random_device{}()) {}
+    : policy_(policy),
+      start_(start),
+      deadline_(start + policy.retry_for),
+      random_(std::random_device{}()) {}
 
 std::optional<std::chrono::milliseconds> LockRetry::next_pause(Clock::time_point now) {
   ++conflicts_;
-  auto ceiling = kFirstPause * (1LL << std::min(conflicts_ - 1, 6));
-  ceiling = std::min<std::chrono::milliseconds>(ceiling, kLongestPause);
+  const std::chrono::milliseconds wait =
+      std::max(policy_.lock_timeout, std::chrono::milliseconds(1));
+  const std::chrono::milliseconds longest = std::max(kLongestPause, 4 * wait);
+  std::chrono::milliseconds ceiling = longest;
+  int doublings = conflicts_ + 1;
+  if (doublings < 30 && wait * (1LL << doublings) < longest) ceiling = wait * (1LL << doublings);
   std::uniform_int_distribution<std::int64_t> pick(ceiling.count() / 2, ceiling.count());
   std::chrono::milliseconds pause(pick(random_));
   if (now + pause >= deadline_) return std::nullopt;
   return pause;
+}
+
+void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
+                          const std::function<void()>& attempt, const LockRetryHooks& hooks) {
+  LockRetry retry(policy);
+  for (;;) {
+    try {
+      attempt();
+      return;
+    } catch (const Error& e) {
+      ErrorKind kind = classify(flavor, e);
+      if (!is_lock_conflict(kind)) throw;
+      auto pause = retry.next_pause();
+      if (!pause) {
+        if (hooks.on_give_up) throw hooks.on_give_up(e, retry);
+        throw gave_up_waiting("the statement", e, retry, {});
+      }
+      if (hooks.on_retry) hooks.on_retry({e, kind, retry.conflicts() + 1, *pause});
+      interrupted_within(*pause);  // a signal ends the pause; before_next_attempt sees it
+      if (hooks.before_next_attempt) hooks.before_next_attempt();
+    }
+  }
+}
+
+Error gave_up_waiting(const std::string& what, const Error& last, const LockRetry& retry,
+                      std::string hint) {
+  return last.restated(
+      ErrorCode::kOperationFailed,
+      fmt::format("{}: still blocked after {} attempts in {} (--retry-for {}), each waiting at "
+                  "most {} for its locks (--lock-timeout): {}",
+                  what, retry.conflicts(), format_duration_ms(retry.elapsed()),
+                  format_duration_ms(retry.policy().retry_for),
+                  format_duration_ms(retry.policy().lock_timeout), last.message()),
+      std::move(hint));
 }
 
 }  // namespace cutover::db

@@ -1,31 +1,50 @@
-// Retrying a statement that gave up waiting for a lock: short waits, jittered pauses, a deadline,
-// so that DDL never queues the application's queries behind it for long.
+// Retrying work that gave up waiting for a lock: short waits, pauses that grow with jitter, a
+// deadline, so that DDL never queues the application's queries behind it for long. The one
+// retry loop of migrate and change, and their one set of defaults.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <random>
+#include <string>
+#include <string_view>
 
 #include "core/error.h"
+#include "db/error_kind.h"
 #include "db/server_info.h"
 
 namespace cutover::db {
 
+// How long one attempt may wait for a lock by default: what an application query queued
+// behind a waiting ALTER can lose, short enough that a user barely notices.
+inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};
+// How long attempts go on by default: with the pauses of LockRetry about 40 attempts, enough
+// for a lock holder of a minute or two to finish, while the ALTER waits about 5 % of the time.
+inline constexpr std::chrono::milliseconds kDefaultRetryFor{180'000};
+// The same defaults as `--lock-timeout` and `--retry-for` show them (migrate and change);
+// tests/unit/db/lock_retry_test.cpp checks that they parse to the values above.
+inline constexpr std::string_view kDefaultLockTimeoutText = "200ms";
+inline constexpr std::string_view kDefaultRetryForText = "3m";
+
 struct LockRetryPolicy {
   // How long one attempt may wait for a lock (`--lock-timeout`): the longest the application's
   // queries can queue behind a waiting ALTER.
-  std::chrono::milliseconds lock_timeout{2'000};
-  // How long attempts go on before the statement fails (`--retry-for`).
-  std::chrono::milliseconds retry_for{60'000};
+  std::chrono::milliseconds lock_timeout{kDefaultLockTimeout};
+  // How long attempts go on before the work fails (`--retry-for`).
+  std::chrono::milliseconds retry_for{kDefaultRetryFor};
 };
 
 // Whether `error` says the statement changed nothing because of another session: a lock wait
-// past the lock timeout, a deadlock, a serialization or Galera certification failure. Running
-// it again later is safe.
+// past the lock timeout, a deadlock, a serialization or Galera certification failure, a Galera
+// node not ready. Running it again later is safe. (classify() names which.)
 bool is_lock_conflict(Flavor flavor, const Error& error);
 
-// The pauses between the attempts of one statement: growing from 100 ms to at most 5 s, each
-// drawn at random from its upper half (jitter), so that several waiters do not retry in step.
+// The pauses between the attempts of one piece of work. The n-th pause is drawn at random
+// from the upper half (jitter, so that several waiters do not retry in step) of
+// lock_timeout * 2^(n+1), capped at the larger of 5 s and 4 * lock_timeout: the first pause is
+// at least twice the lock timeout, so the application is queued behind a waiting statement at
+// most a third of the time at first, and about 5 % once the pauses reach their cap.
 class LockRetry {
  public:
   using Clock = std::chrono::steady_clock;
@@ -42,6 +61,7 @@ class LockRetry {
   std::chrono::milliseconds elapsed(Clock::time_point now = Clock::now()) const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(now - start_);
   }
+  const LockRetryPolicy& policy() const { return policy_; }
 
  private:
   LockRetryPolicy policy_;
@@ -50,5 +70,35 @@ class LockRetry {
   int conflicts_ = 0;
   std::mt19937 random_;
 };
+
+// One conflict that is about to be retried.
+struct LockConflict {
+  const Error& error;
+  ErrorKind kind;                   // lock timeout, deadlock, certification failure, ...
+  int next_attempt;                 // 2 for the first retry
+  std::chrono::milliseconds pause;  // before the next attempt
+};
+
+// What the caller of retry_lock_conflicts() adds.
+struct LockRetryHooks {
+  // Announces a retry (a log line, a JSON event). Called before the pause.
+  std::function<void(const LockConflict&)> on_retry;
+  // Called after the pause, before the next attempt (e.g. to check a lease); may throw.
+  std::function<void()> before_next_attempt;
+  // The error to throw when retry_for has passed; default: gave_up_waiting(what, ...).
+  std::function<Error(const Error& last, const LockRetry& retry)> on_give_up;
+};
+
+// Runs `attempt` until it returns. When it throws an Error that is a lock conflict, pauses as
+// LockRetry says and runs it again; `attempt` must leave nothing behind when it throws (run
+// its transaction in a db::Transaction). Any other error propagates unchanged.
+void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
+                          const std::function<void()>& attempt, const LockRetryHooks& hooks = {});
+
+// "<what>: still blocked after N attempts in T (--retry-for R), each waiting at most L for its
+// locks (--lock-timeout): <last message>", with `hint`, keeping the last error's database
+// facts.
+Error gave_up_waiting(const std::string& what, const Error& last, const LockRetry& retry,
+                      std::string hint);
 
 }  // namespace cutover::db

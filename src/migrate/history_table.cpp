@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "db/error_kind.h"
 
 namespace cutover::migrate {
 namespace {
@@ -78,16 +79,6 @@ bool to_bool(const Value& value, std::string_view table) {
   throw Error(ErrorCode::kBadInput,
               fmt::format("history table {}: success value '{}' is not a boolean", table, text),
               "the table was not written by Flyway or cutover; check its contents");
-}
-
-bool is_duplicate_object(const Error& error) {
-  // PostgreSQL: unique_violation on the catalog (two CREATEs racing), duplicate_table,
-  // duplicate_object. MariaDB: table exists (1050), duplicate key name (1061), deadlock (1213,
-  // what Galera reports for a DDL aborted by another node's).
-  const std::string& state = error.sqlstate();
-  if (state == "23505" || state == "42P07" || state == "42710") return true;
-  int code = error.vendor_code();
-  return code == 1050 || code == 1061 || code == 1213;
 }
 
 }  // namespace
@@ -166,7 +157,9 @@ void HistoryTable::ensure_exists() {
     } catch (const Error& error) {
       if (conn_.in_transaction()) conn_.rollback();
       // Someone else created it at the same moment: look again.
-      if (!is_duplicate_object(error) || attempt == kCreateAttempts) throw;
+      if (!db::is_concurrent_creation(conn_.server().flavor, error) || attempt == kCreateAttempts) {
+        throw;
+      }
     }
   }
 }

@@ -89,7 +89,7 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
   try {
     spans = db::find_statements(flavor, *sql);
   } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("{}: {}", script.file_name, e.message()), e.hint());
+    throw e.with_context(script.file_name);
   }
   prepared.statements.reserve(spans.size());
   prepared.prefix_checksums.reserve(spans.size() + 1);

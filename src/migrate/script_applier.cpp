@@ -10,6 +10,9 @@
 #include "core/duration.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "db/error_kind.h"
+#include "db/lock_retry.h"
+#include "db/transaction.h"
 
 namespace cutover::migrate {
 namespace {
@@ -19,13 +22,6 @@ using Clock = std::chrono::steady_clock;
 std::int32_t elapsed_ms(Clock::time_point since) {
   return static_cast<std::int32_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
-}
-
-const char* conflict_name(const Error& e) {
-  const std::string& state = e.sqlstate();
-  if (state == "40P01" || e.vendor_code() == 1213) return "deadlock or write conflict";
-  if (state == "40001") return "serialization failure";
-  return "lock timeout";
 }
 
 // SIGINT or SIGTERM came while applying `script`: `done` statements of it are applied and
@@ -188,81 +184,74 @@ void ScriptApplier::run_step(const PreparedScript& script, const ScriptStep& ste
 }
 
 void ScriptApplier::in_transaction(const std::function<void()>& body) {
-  connection_.begin();
-  try {
-    set_transaction_timeouts();
-    body();
-    connection_.commit();
-  } catch (...) {
-    try {
-      connection_.rollback();
-    } catch (const Error&) {
-      // The connection broke: the server rolls back on its own.
-    }
-    throw;
-  }
+  db::Transaction transaction(connection_);
+  set_transaction_timeouts();
+  body();
+  transaction.commit();
 }
 
 void ScriptApplier::with_retries(const PreparedScript& script, int done,
                                  const std::function<void()>& attempt) {
   const std::string& file = script.script.file_name;
-  db::LockRetry retry(options_.retry);
-  for (;;) {
-    try {
-      attempt();
-      return;
-    } catch (const Error& e) {
-      // A successor ended this session (or may be about to): the error is its doing.
-      if (heartbeat_.lost()) throw_lost(script, done);
-      int failed = running_;
-      running_ = -1;
-      if (interrupted()) {
-        stop_interrupted(output_, script, done, failed, applied_so_far(script, done));
-      }
-      std::string where = failed >= 0 ? script.where(failed) : "recording its progress";
-      if (e.db_failure() == DbFailure::kNone) throw;  // ours, already explained
-      if (!db::is_lock_conflict(flavor_, e)) {
-        throw Error(ErrorCode::kOperationFailed,
-                    fmt::format("{}: {} failed: {}", file, where, e.message()),
-                    "fix it and run migrate again; " + applied_so_far(script, done))
-            .with_sqlstate(e.sqlstate())
-            .with_vendor_code(e.vendor_code())
-            .with_db_failure(e.db_failure());
-      }
-      auto pause = retry.next_pause();
-      if (!pause) {
-        throw Error(ErrorCode::kOperationFailed,
-                    fmt::format("{}: {} still blocked after {} attempts in {} (--retry-for {}), "
-                                "each waiting at most {} for its locks (--lock-timeout): {}",
-                                file, where, retry.conflicts(),
-                                format_duration_ms(retry.elapsed()),
-                                format_duration_ms(options_.retry.retry_for),
-                                format_duration_ms(options_.retry.lock_timeout), e.message()),
-                    "another session holds a lock this statement needs (find it in "
-                    "pg_stat_activity / pg_locks, or SHOW PROCESSLIST): end it or wait for it, "
-                    "or give --retry-for more time; " +
-                        applied_so_far(script, done))
-            .with_sqlstate(e.sqlstate())
-            .with_vendor_code(e.vendor_code());
-      }
-      int line = failed >= 0 ? script.statement(failed).line : 0;
-      if (output_.json()) {
-        output_.event({{"event", "retry"},
-                       {"script", file},
-                       {"statement", failed + 1},
-                       {"line", line},
-                       {"reason", conflict_name(e)},
-                       {"attempt", retry.conflicts() + 1},
-                       {"pause_ms", pause->count()},
-                       {"message", e.message()}});
-      } else {
-        output_.info(fmt::format("{}: {}: {}, retrying in {} (attempt {})", file, where,
-                                 conflict_name(e), format_duration_ms(*pause),
-                                 retry.conflicts() + 1));
-      }
-      interrupted_within(*pause);  // a signal ends the pause: the next attempt stops
-      check_lease(script, done);
+  // Where the last attempt failed: the statement running then, or the progress record.
+  auto where = [&](int failed) {
+    return failed >= 0 ? script.where(failed) : std::string("recording its progress");
+  };
+  int failed = -1;
+  db::LockRetryHooks hooks;
+  hooks.on_retry = [&](const db::LockConflict& conflict) {
+    int line = failed >= 0 ? script.statement(failed).line : 0;
+    if (output_.json()) {
+      output_.event({{"event", "retry"},
+                     {"script", file},
+                     {"statement", failed + 1},
+                     {"line", line},
+                     {"reason", db::error_kind_name(conflict.kind)},
+                     {"attempt", conflict.next_attempt},
+                     {"pause_ms", conflict.pause.count()},
+                     {"message", conflict.error.message()}});
+    } else {
+      output_.info(fmt::format("{}: {}: {}, retrying in {} (attempt {})", file, where(failed),
+                               db::error_kind_name(conflict.kind),
+                               format_duration_ms(conflict.pause), conflict.next_attempt));
     }
+  };
+  hooks.before_next_attempt = [&] {
+    if (interrupted()) stop_interrupted(output_, script, done, -1, applied_so_far(script, done));
+    check_lease(script, done);
+  };
+  hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
+    return db::gave_up_waiting(
+        fmt::format("{}: {}", file, where(failed)), last, retry,
+        "another session holds a lock this statement needs (find it in pg_stat_activity / "
+        "pg_locks, or SHOW PROCESSLIST): end it or wait for it, or give --retry-for more "
+        "time; " +
+            applied_so_far(script, done));
+  };
+  try {
+    db::retry_lock_conflicts(
+        flavor_, options_.retry,
+        [&] {
+          try {
+            attempt();
+          } catch (const Error&) {
+            failed = running_;
+            running_ = -1;
+            // A successor ended this session (or may be about to): the error is its doing.
+            if (heartbeat_.lost()) throw_lost(script, done);
+            if (interrupted()) {
+              stop_interrupted(output_, script, done, failed, applied_so_far(script, done));
+            }
+            throw;
+          }
+        },
+        hooks);
+  } catch (const Error& e) {
+    // Ours (already explained) or a conflict retried until --retry-for: as they are.
+    if (e.db_failure() == DbFailure::kNone || db::is_lock_conflict(flavor_, e)) throw;
+    throw e.restated(ErrorCode::kOperationFailed,
+                     fmt::format("{}: {} failed: {}", file, where(failed), e.message()),
+                     "fix it and run migrate again; " + applied_so_far(script, done));
   }
 }
 

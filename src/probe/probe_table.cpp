@@ -2,6 +2,7 @@
 #include "probe/probe_table.h"
 
 #include "core/error.h"
+#include "db/error_kind.h"
 
 namespace cutover::probe {
 
@@ -49,7 +50,8 @@ void ProbeTable::run_tolerating_races(const std::string& ddl) {
     // index; the other probe created it, which is all we need. 42809: the name is a view (a
     // probe of the new version of a `cutover change` sees its table through one), whose table
     // has the index already.
-    if (e.sqlstate() != "23505" && e.sqlstate() != "42P07" && e.sqlstate() != "42809") throw;
+    bool is_view = e.sqlstate() == "42809";
+    if (!db::is_concurrent_creation(connection_.server().flavor, e) && !is_view) throw;
   }
 }
 

@@ -11,7 +11,9 @@
 
 #include "core/connection_url.h"
 #include "core/error.h"
+#include "db/error_kind.h"
 #include "db/registry.h"
+#include "db/transaction.h"
 #include "support/test_servers.h"
 
 namespace cutover {
@@ -187,6 +189,68 @@ TEST_P(DriverConformance, CommitKeepsAndRollbackDiscards) {
   conn_->rollback();  // no transaction: a no-op
   auto other = second_connection();
   EXPECT_EQ(other->query("SELECT count(*) FROM t").scalar().as_int(), 1);
+}
+
+// MariaDB's START TRANSACTION commits an open transaction silently; every driver refuses it
+// instead, with the same error, and the open transaction stays as it was.
+TEST_P(DriverConformance, BeginInsideAnOpenTransactionThrowsAndKeepsIt) {
+  conn_->execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+  conn_->begin();
+  conn_->execute("INSERT INTO t VALUES (1)");
+  Error e = expect_error([&] { conn_->begin(); });
+  EXPECT_EQ(e.code(), ErrorCode::kOperationFailed);
+  EXPECT_EQ(e.message(), db::transaction_already_open().message());
+  EXPECT_TRUE(conn_->in_transaction());
+  conn_->rollback();
+  EXPECT_EQ(conn_->query("SELECT count(*) FROM t").scalar().as_int(), 0)
+      << "the first transaction was committed by the second begin()";
+}
+
+TEST_P(DriverConformance, TransactionGuardRollsBackUnlessCommitted) {
+  conn_->execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+  {
+    db::Transaction transaction(*conn_);
+    conn_->execute("INSERT INTO t VALUES (1)");
+    transaction.commit();
+  }
+  EXPECT_FALSE(conn_->in_transaction());
+  try {
+    db::Transaction transaction(*conn_);
+    conn_->execute("INSERT INTO t VALUES (2)");
+    conn_->execute("INSERT INTO t VALUES (1)");  // duplicate key
+    transaction.commit();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.db_failure(), DbFailure::kStatement) << "the original error, not the rollback's";
+  }
+  EXPECT_FALSE(conn_->in_transaction());
+  EXPECT_EQ(conn_->query("SELECT count(*) FROM t").scalar().as_int(), 1);
+}
+
+// A lock timeout below one second holds on every server, for a statement waiting for a table
+// lock (an ALTER behind a transaction that read the table). MariaDB's lock_wait_timeout takes
+// whole seconds: the driver cancels the wait itself.
+TEST_P(DriverConformance, SubSecondLockTimeoutEndsAWaitForATableLock) {
+  if (GetParam().backend == Backend::kGalera) {
+    GTEST_SKIP() << "on Galera, a DDL (TOI) aborts the holder's transaction instead of waiting";
+  }
+  conn_->execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+  auto holder = second_connection();
+  holder->begin();
+  holder->query("SELECT count(*) FROM t");
+  conn_->set_timeouts({.lock = std::chrono::milliseconds(300)});
+  auto started = std::chrono::steady_clock::now();
+  Error e = expect_error([&] { conn_->execute("ALTER TABLE t ADD COLUMN c INTEGER"); });
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(db::classify(flavor(), e), db::ErrorKind::kLockTimeout) << e.message();
+  if (is_mariadb()) {
+    EXPECT_EQ(e.vendor_code(), 1205) << e.message();
+  }
+  // Well above 300 ms, well below the whole second MariaDB would round the limit up to.
+  EXPECT_LT(waited, std::chrono::milliseconds(900)) << e.message();
+  holder->rollback();
+  conn_->execute("ALTER TABLE t ADD COLUMN c INTEGER");
+  conn_->set_timeouts({});
 }
 
 TEST_P(DriverConformance, UniqueViolationCarriesSqlstateAndKeepsConnectionUsable) {

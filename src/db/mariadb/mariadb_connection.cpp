@@ -2,17 +2,21 @@
 #include "db/mariadb/mariadb_connection.h"
 
 #include <fmt/format.h>
+#include <mysqld_error.h>
 
 #include "core/error.h"
 #include "db/mariadb/mariadb_bulk.h"
 #include "db/mariadb/mariadb_canceller.h"
+#include "db/mariadb/mariadb_error.h"
 #include "db/mariadb/mariadb_grants.h"
 #include "db/mariadb/mariadb_introspect.h"
+#include "db/mariadb/mariadb_lock_wait_watchdog.h"
 #include "db/mariadb/mariadb_params.h"
 #include "db/mariadb/mariadb_prepared.h"
 #include "db/mariadb/mariadb_server_info.h"
 #include "db/mariadb/mariadb_session.h"
 #include "db/mariadb/mariadb_text_query.h"
+#include "db/transaction.h"
 
 namespace cutover::db {
 namespace {
@@ -67,7 +71,8 @@ class MariaDbConnection final : public Connection {
 
   Result query(std::string_view sql, const Params& params) override {
     return noting_failure([&] {
-      auto reader = run_statement(mysql_.get(), sql, params, Fetch::kBuffered);
+      auto reader =
+          watched([&] { return run_statement(mysql_.get(), sql, params, Fetch::kBuffered); });
       Result result;
       result.columns = reader->columns();
       Row row;
@@ -81,7 +86,8 @@ class MariaDbConnection final : public Connection {
   std::vector<std::string> query_stream(std::string_view sql, const Params& params,
                                         const std::function<bool(const Row&)>& on_row) override {
     return noting_failure([&] {
-      auto reader = run_statement(mysql_.get(), sql, params, Fetch::kStreamed);
+      auto reader =
+          watched([&] { return run_statement(mysql_.get(), sql, params, Fetch::kStreamed); });
       Row row;
       while (reader->next(row)) {
         if (!on_row(row)) break;
@@ -90,7 +96,12 @@ class MariaDbConnection final : public Connection {
     });
   }
 
-  void begin() override { command("START TRANSACTION"); }
+  // START TRANSACTION would commit an open transaction silently: refuse it as the other
+  // drivers do.
+  void begin() override {
+    if (in_transaction()) throw transaction_already_open();
+    command("START TRANSACTION");
+  }
   void commit() override { command("COMMIT"); }
   void rollback() override {
     if (in_transaction()) command("ROLLBACK");
@@ -115,12 +126,21 @@ class MariaDbConnection final : public Connection {
     return (status & SERVER_STATUS_IN_TRANS) != 0;
   }
 
-  // A zero lock timeout restores the server's configured default (SET ... = DEFAULT).
+  // A zero lock timeout restores the server's configured default (SET ... = DEFAULT). The
+  // server takes whole seconds: a limit with a fraction of a second is set rounded up there,
+  // and a LockWaitWatchdog cancels a statement waiting for a table lock once the limit itself
+  // has passed.
   void set_timeouts(const Timeouts& timeouts) override {
     const std::string lock =
         timeouts.lock.count() == 0 ? "DEFAULT" : std::to_string(lock_seconds(timeouts.lock));
     command(fmt::format(
         "SET SESSION lock_wait_timeout = {0}, SESSION innodb_lock_wait_timeout = {0}", lock));
+    watchdog_.reset();
+    lock_limit_ = timeouts.lock;
+    if (timeouts.lock.count() % 1000 != 0) {
+      watchdog_ = std::make_unique<mariadb::LockWaitWatchdog>(
+          canceller_session_config(), mysql_thread_id(mysql_.get()), timeouts.lock);
+    }
     if (server_.flavor == Flavor::kMySql) {  // MySQL's limit is in milliseconds, SELECT only
       command(fmt::format("SET SESSION max_execution_time = {}", timeouts.statement.count()));
     } else {
@@ -130,13 +150,7 @@ class MariaDbConnection final : public Connection {
   }
 
   std::shared_ptr<Canceller> canceller() override {
-    if (!canceller_config_) {
-      // The second session needs no database, and must not fail if it has been dropped.
-      auto config = std::make_shared<SessionConfig>(*config_);
-      config->database.clear();
-      canceller_config_ = std::move(config);
-    }
-    return mariadb::make_canceller(canceller_config_, mysql_thread_id(mysql_.get()));
+    return mariadb::make_canceller(canceller_session_config(), mysql_thread_id(mysql_.get()));
   }
 
   Catalog introspect(std::string_view schema) override {
@@ -182,6 +196,39 @@ class MariaDbConnection final : public Connection {
     }
   }
 
+  // The config of the second sessions that cancel or watch this one: they need no database,
+  // and must not fail if it has been dropped.
+  std::shared_ptr<const SessionConfig> canceller_session_config() {
+    if (!canceller_config_) {
+      auto config = std::make_shared<SessionConfig>(*config_);
+      config->database.clear();
+      canceller_config_ = std::move(config);
+    }
+    return canceller_config_;
+  }
+
+  // Runs `send` (which sends one statement and returns its reader) under the lock-wait
+  // watchdog, if there is one. A statement the watchdog cancelled fails as a lock wait
+  // timeout (1205), as it would have with a server limit in milliseconds.
+  template <typename Send>
+  auto watched(Send send) -> decltype(send()) {
+    if (!watchdog_) return send();
+    watchdog_->start();
+    try {
+      auto reader = send();
+      watchdog_->stop();
+      return reader;
+    } catch (const Error& error) {
+      if (!watchdog_->stop()) throw;
+      throw mariadb::statement_error(
+          {ER_LOCK_WAIT_TIMEOUT, "HY000",
+           fmt::format("Lock wait timeout exceeded: waited {} ms for a table lock, so cutover "
+                       "cancelled the statement ({})",
+                       lock_limit_.count(), error.message())},
+          "statement");
+    }
+  }
+
   // DATABASE() now: USE may have changed it since connecting.
   std::string current_database() { return query("SELECT DATABASE()", {}).scalar().text(); }
 
@@ -190,6 +237,8 @@ class MariaDbConnection final : public Connection {
   MysqlHandle mysql_;
   ServerInfo server_;
   mutable bool status_unknown_ = false;
+  std::chrono::milliseconds lock_limit_{0};
+  std::unique_ptr<mariadb::LockWaitWatchdog> watchdog_;  // with a limit below whole seconds
 };
 
 }  // namespace

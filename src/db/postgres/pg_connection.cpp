@@ -18,6 +18,7 @@
 #include "db/postgres/pg_introspect.h"
 #include "db/postgres/pg_protocol.h"
 #include "db/postgres/pg_server_info.h"
+#include "db/transaction.h"
 
 namespace cutover::db {
 namespace {
@@ -245,10 +246,7 @@ void PgConnection::stop_stream(bool inside_savepoint) {
 }
 
 void PgConnection::begin() {
-  if (in_transaction()) {
-    throw Error(ErrorCode::kOperationFailed, "begin() while a transaction is already open",
-                "commit or roll back the open transaction first");
-  }
+  if (in_transaction()) throw transaction_already_open();
   execute("BEGIN");
 }
 

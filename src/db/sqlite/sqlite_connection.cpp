@@ -8,6 +8,7 @@
 #include "db/sqlite/sqlite_quote.h"
 #include "db/sqlite/sqlite_session.h"
 #include "db/sqlite/sqlite_statement.h"
+#include "db/transaction.h"
 
 namespace cutover::db {
 namespace {
@@ -59,7 +60,10 @@ class SqliteConnection final : public Connection {
   // succeed however long it waits (a stale snapshot: SQLITE_BUSY_SNAPSHOT in WAL mode, a lock
   // deadlock in rollback-journal mode), so the whole transaction fails. Taking the lock up
   // front makes the second process wait its turn instead, bounded by the lock timeout.
-  void begin() override { sqlite_run(session_, "BEGIN IMMEDIATE"); }
+  void begin() override {
+    if (in_transaction()) throw transaction_already_open();
+    sqlite_run(session_, "BEGIN IMMEDIATE");
+  }
   void commit() override { sqlite_run(session_, "COMMIT"); }
   void rollback() override {
     if (in_transaction()) sqlite_run(session_, "ROLLBACK");

@@ -25,6 +25,31 @@ TEST(Error, CarriesDatabaseFacts) {
   EXPECT_EQ(e.hint(), "wait for the window to end");
 }
 
+TEST(Error, ContextKeepsEveryDatabaseFact) {
+  Error cause = Error(ErrorCode::kConflict, "Lock wait timeout exceeded", "retry later")
+                    .with_sqlstate("HY000")
+                    .with_vendor_code(1205)
+                    .with_db_failure(DbFailure::kStatement);
+  Error prefixed = cause.with_context("V2__x.sql: statement 3 (line 7)");
+  EXPECT_EQ(prefixed.message(), "V2__x.sql: statement 3 (line 7): Lock wait timeout exceeded");
+  EXPECT_STREQ(prefixed.what(), prefixed.message().c_str());
+  EXPECT_EQ(prefixed.hint(), "retry later") << "an empty hint keeps the cause's";
+  EXPECT_EQ(prefixed.code(), ErrorCode::kConflict);
+  EXPECT_EQ(prefixed.sqlstate(), "HY000");
+  EXPECT_EQ(prefixed.vendor_code(), 1205);
+  EXPECT_EQ(prefixed.db_failure(), DbFailure::kStatement);
+
+  EXPECT_EQ(cause.with_context("x", "do this").hint(), "do this");
+
+  Error told = cause.restated(ErrorCode::kOperationFailed, "gave up", "raise --retry-for");
+  EXPECT_EQ(told.code(), ErrorCode::kOperationFailed);
+  EXPECT_EQ(told.message(), "gave up");
+  EXPECT_EQ(told.hint(), "raise --retry-for");
+  EXPECT_EQ(told.sqlstate(), "HY000");
+  EXPECT_EQ(told.vendor_code(), 1205);
+  EXPECT_EQ(told.db_failure(), DbFailure::kStatement);
+}
+
 TEST(Error, ThrowBadInput) {
   try {
     throw_bad_input("bad", "fix it");

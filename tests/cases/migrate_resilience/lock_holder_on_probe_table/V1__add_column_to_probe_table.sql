@@ -1,0 +1,1 @@
+ALTER TABLE cutover_probe ADD COLUMN c INT;
