@@ -19,7 +19,7 @@ std::string schema_at(const std::optional<std::string>& version) {
 }
 
 int run_dry_run(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   std::vector<migrate::HistoryRow> rows;
   if (history.exists()) rows = history.read();
@@ -69,7 +69,7 @@ int run_dry_run(const MigrateCliOptions& cli, Output& output) {
 
 int run_migrate(const MigrateCliOptions& cli, Output& output) {
   if (cli.dry_run) return run_dry_run(cli, output);
-  migrate::MigrateOutcome outcome = migrate::run_migrate(to_migrate_options(cli), output);
+  migrate::MigrateOutcome outcome = migrate::run_migrate(to_migrate_options(cli, &output), output);
   if (output.json()) {
     output.event({{"event", "done"},
                   {"role", migrate::role_name(outcome.role)},

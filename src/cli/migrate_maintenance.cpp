@@ -11,6 +11,8 @@
 #include "migrate/history_table.h"
 #include "migrate/lease.h"
 #include "migrate/migration_plan.h"
+#include "migrate/migration_runner.h"
+#include "migrate/resume_point.h"
 
 namespace cutover::cli {
 namespace {
@@ -85,7 +87,7 @@ class MaintenanceLease {
 }  // namespace
 
 int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   migrate::MigrationPlan plan =
       migrate::plan_migrations(session.scripts, read_history(history), session.options.plan);
@@ -112,8 +114,8 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
     }
     json problems = json::array();
     for (const auto& problem : plan.problems) {
-      problems.push_back({{"kind", migrate::problem_kind_name(problem.kind)},
-                          {"message", problem.message}});
+      problems.push_back(
+          {{"kind", migrate::problem_kind_name(problem.kind)}, {"message", problem.message}});
     }
     document["problems"] = problems;
     output.out() << document.dump() << "\n";
@@ -125,8 +127,7 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
   for (const auto& row : plan.info) {
     out << fmt::format("{:<10} {:<32} {:<9} {:<20} {}\n", row.version.value_or(""),
                        row.description.substr(0, 32), row.type,
-                       row.installed_on.value_or("").substr(0, 19),
-                       migrate::state_name(row.state));
+                       row.installed_on.value_or("").substr(0, 19), migrate::state_name(row.state));
   }
   out << fmt::format("{}\n", current ? "schema at version " + *current : "no version applied");
   if (partial && partial->script) {
@@ -140,19 +141,25 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
 }
 
 int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   migrate::ReadyPlan ready =
       migrate::ready_plan(session.scripts, read_history(history),
                           session.connection->server().flavor, session.options, &output);
+  // What migrate would refuse next: a partly applied file that changed or is not next, and a
+  // file name the history cannot store.
+  if (!ready.pending.empty()) {
+    migrate::resume_point(read_lease(*session.connection, session.options.history_table),
+                          ready.pending.front());
+  }
+  history.check_can_record(migrate::pending_file_names(ready));
   if (output.json()) {
     output.event({{"event", "validated"},
                   {"migrations", session.scripts.size()},
                   {"pending", ready.pending.size()}});
   } else {
-    output.out() << fmt::format(
-        "validate: {} migration files and the history agree; {} pending\n",
-        session.scripts.size(), ready.pending.size());
+    output.out() << fmt::format("validate: {} migration files and the history agree; {} pending\n",
+                                session.scripts.size(), ready.pending.size());
   }
   return 0;
 }
@@ -165,16 +172,15 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
       throw_bad_input("--version: " + e.message(), "give a version such as 5 or 2.1");
     }
   }();
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   history.ensure_exists();
   MaintenanceLease guard(connection, session.options.history_table);
   if (auto rows = history.read(); !rows.empty()) {
-    throw_bad_input(
-        fmt::format("{} already has {} row{}: baseline only starts an empty history",
-                    history.name(), rows.size(), rows.size() == 1 ? "" : "s"),
-        "run `cutover migrate info` to see where the database stands");
+    throw_bad_input(fmt::format("{} already has {} row{}: baseline only starts an empty history",
+                                history.name(), rows.size(), rows.size() == 1 ? "" : "s"),
+                    "run `cutover migrate info` to see where the database stands");
   }
   guard.commit_fenced(connection, "baseline",
                       [&] { history.append_baseline(version, cli.baseline_description); });
@@ -189,7 +195,7 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
 }
 
 int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   db::Connection& connection = *session.connection;
   migrate::HistoryTable history(connection, session.options.history_table);
   if (!history.exists()) {

@@ -79,7 +79,16 @@ MigrationScript load_script(const std::filesystem::path& path, MigrationFileName
                          .text = {},
                          .checksum = flyway_checksum(text),
                          .options = parse_migration_options(file_name, text)};
+  // Flyway drops a byte-order mark (its checksum skips it too): the database never sees it.
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   script.text = std::move(text);
+  // Flyway's script configuration file, `V1__x.sql.conf` next to the script.
+  std::filesystem::path conf = path;
+  conf += ".conf";
+  if (std::error_code ignored; std::filesystem::is_regular_file(conf, ignored)) {
+    apply_flyway_script_config(conf.filename().string(), parse_properties(read_file(conf)),
+                               script.options);
+  }
   return script;
 }
 

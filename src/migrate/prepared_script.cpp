@@ -64,6 +64,8 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
                       "fix the statement; nothing has been applied");
     }
     StatementTraits traits = classify_statement(flavor, statement.text);
+    check_no_transaction_control(script.file_name, static_cast<int>(prepared.statements.size()),
+                                 statement.line, traits);
     prepared.statements.push_back({std::move(statement.text), statement.line, std::move(traits)});
   }
   bool transactions = has_transactional_ddl(flavor) && !script.options.no_transaction;
