@@ -180,6 +180,16 @@ TEST_P(MigrateFlywayOnPostgres, FlywayScriptConfigRunsTheFileOutsideATransaction
             r);
 }
 
+TEST_P(MigrateFlywayOnPostgres, FlywayConfExecuteInTransactionFalseRunsEveryFileStepByStep) {
+  Folder project;
+  project.write("sql/V1__two.sql", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n");
+  project.write("flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.executeInTransaction=false\n");
+  ProcessResult r = run({}, {}, {"--dry-run"}, /*json=*/true, project.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_FALSE(planned_atomic(r, "V1__two.sql"));
+}
+
 TEST_P(MigrateFlyway, FlywayConfInTheWorkingDirectoryIsHonoured) {
   Folder project;
   project.write("sql/V1__create.sql", "CREATE TABLE ${table_name} (id int);\n");
