@@ -20,7 +20,7 @@ std::string schema_at(const std::optional<std::string>& version) {
 }
 
 int run_dry_run(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::warn_if_no_migrations(session.scripts, output);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
                                     session.options.placeholders, output);
@@ -78,7 +78,7 @@ int run_migrate(const MigrateCliOptions& cli, Output& output) {
   // the lease and end in one error saying where it stopped; a second signal exits at once.
   // Created before the lease heartbeat's thread starts, so that only the watch takes them.
   InterruptWatch interrupt_watch;
-  migrate::MigrateOutcome outcome = migrate::run_migrate(to_migrate_options(cli), output);
+  migrate::MigrateOutcome outcome = migrate::run_migrate(to_migrate_options(cli, &output), output);
   if (output.json()) {
     output.event(
         {{"event", "done"},

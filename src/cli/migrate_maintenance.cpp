@@ -13,6 +13,7 @@
 #include "migrate/history_table.h"
 #include "migrate/migration_plan.h"
 #include "migrate/migration_runner.h"
+#include "migrate/resume_point.h"
 
 namespace cutover::cli {
 namespace {
@@ -96,7 +97,7 @@ class MaintenanceLease {
 }  // namespace
 
 int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
                                     session.options.placeholders, output);
   callbacks.warn_unsupported();
@@ -156,7 +157,7 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
 }
 
 int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
                                     session.options.placeholders, output);
   callbacks.warn_unsupported();
@@ -166,6 +167,13 @@ int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
   migrate::ReadyPlan ready = migrate::ready_plan(
       session.scripts, read_history(history), session.connection->server().flavor, session.options,
       &output, callbacks.missing_placeholders());
+  // What migrate would refuse next: a partly applied file that changed or is not next, and a
+  // file name the history cannot store.
+  if (!ready.pending.empty()) {
+    migrate::resume_point(read_lease(*session.connection, session.options.history_table),
+                          ready.pending.front());
+  }
+  history.check_can_record(migrate::pending_file_names(ready));
   if (output.json()) {
     output.event({{"event", "validated"},
                   {"migrations", session.scripts.size()},
@@ -186,7 +194,7 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
       throw_bad_input("--version: " + e.message(), "give a version such as 5 or 2.1");
     }
   }();
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
                                     session.options.placeholders, output);
   callbacks.warn_unsupported();
@@ -214,7 +222,7 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
 }
 
 int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli);
+  MigrateSession session = open_migrate_session(cli, &output);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
                                     session.options.placeholders, output);
   callbacks.warn_unsupported();

@@ -3,10 +3,17 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+
 #include "cli/command.h"
+#include "core/connection_url.h"
 #include "core/duration.h"
 #include "core/error.h"
 #include "db/registry.h"
+#include "migrate/flyway_config.h"
 #include "migrate/version.h"
 
 namespace cutover::cli {
@@ -14,11 +21,15 @@ namespace cutover::cli {
 void add_migrate_common_options(CLI::App& command, MigrateCliOptions& o) {
   command.add_option("url", o.url,
                      "Database: postgres://user@host/db, mariadb://user@host/db, sqlite:///path");
-  command.add_option("--dir", o.dir, "Folder of migration files V<version>__<desc>.sql, R__<desc>.sql")
-      ->capture_default_str();
-  command.add_option("--history-table", o.history_table,
-                     "History table; flyway_schema_history adopts a Flyway project as it is")
-      ->capture_default_str();
+  command
+      .add_option("--dir", o.dir, "Folder of migration files V<version>__<desc>.sql, R__<desc>.sql")
+      ->capture_default_str()
+      ->each([&o](const std::string&) { o.given.insert("--dir"); });
+  command
+      .add_option("--history-table", o.history_table,
+                  "History table; flyway_schema_history adopts a Flyway project as it is")
+      ->capture_default_str()
+      ->each([&o](const std::string&) { o.given.insert("--history-table"); });
   command.add_option("--placeholder", o.placeholders,
                      "NAME=VALUE filling ${NAME} in the scripts; repeat for several");
   add_password_file_option(command, o.password_file);
@@ -27,7 +38,86 @@ void add_migrate_common_options(CLI::App& command, MigrateCliOptions& o) {
       ->capture_default_str();
 }
 
-migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& o) {
+namespace {
+
+migrate::MigrateOptions to_migrate_options_checked(const MigrateCliOptions& o);
+
+// The Flyway project configuration in the working directory, if there is one.
+std::optional<migrate::FlywayProjectConfig> read_flyway_project_config() {
+  std::vector<std::string> found;
+  for (const char* name : {"flyway.conf", "flyway.toml"}) {
+    if (std::error_code ignored; std::filesystem::is_regular_file(name, ignored)) {
+      found.push_back(name);
+    }
+  }
+  if (found.empty()) return std::nullopt;
+  if (found.size() > 1) {
+    throw_bad_input("both flyway.conf and flyway.toml are in the working directory",
+                    "keep the one Flyway reads for this project and move the other away");
+  }
+  std::ifstream in(found.front(), std::ios::binary);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (!in.is_open() || in.bad()) {
+    throw_bad_input(fmt::format("cannot read {}", found.front()),
+                    "check that this user may read it, or move it away");
+  }
+  return migrate::parse_flyway_project_config(found.front(), text, ".");
+}
+
+// `url` with `schema` made the connection's current one, where the URL allows it.
+std::string with_default_schema(const std::string& url, const std::string& schema,
+                                std::vector<std::string>& ignored) {
+  ConnectionUrl parsed = parse_connection_url(url);
+  if (parsed.scheme != Scheme::kPostgres || parsed.keyword_form) {
+    ignored.push_back("flyway.schemas/defaultSchema (the URL's database is the schema)");
+    return url;
+  }
+  if (parsed.options.contains("options")) {
+    ignored.push_back("flyway.schemas/defaultSchema (the URL sets options already)");
+    return url;
+  }
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema;
+}
+
+}  // namespace
+
+migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& given, Output* warnings) {
+  MigrateCliOptions o = given;
+  std::optional<migrate::FlywayProjectConfig> flyway = read_flyway_project_config();
+  std::vector<std::string> from_file;  // placeholders given by the file, added below
+  if (flyway) {
+    std::vector<std::string> ignored = flyway->ignored_keys;
+    if (o.url.empty() && flyway->url) {
+      o.url = *flyway->url;
+      if (flyway->schema) o.url = with_default_schema(o.url, *flyway->schema, ignored);
+    } else if (flyway->schema) {
+      ignored.push_back("flyway.schemas/defaultSchema (the URL is given on the command line)");
+    }
+    if (!o.given.contains("--dir") && flyway->dir) o.dir = *flyway->dir;
+    if (!o.given.contains("--history-table") && flyway->table) o.history_table = *flyway->table;
+    if (o.target.empty() && flyway->target) o.target = *flyway->target;
+    if (flyway->out_of_order) o.out_of_order = o.out_of_order || *flyway->out_of_order;
+    for (const auto& [name, value] : flyway->placeholders) from_file.push_back(name + "=" + value);
+    if (warnings && !ignored.empty()) {
+      std::string names;
+      for (const auto& key : ignored) names += (names.empty() ? "" : ", ") + key;
+      warnings->warn(fmt::format("{}: settings without a counterpart in cutover, ignored: {}",
+                                 flyway->source, names));
+    }
+  }
+  migrate::MigrateOptions options = to_migrate_options_checked(o);
+  for (const auto& assignment : from_file) {
+    options.placeholders.insert(migrate::parse_placeholder_assignment(assignment));  // CLI wins
+  }
+  if (flyway && flyway->execute_in_transaction == false) options.execute_in_transaction = false;
+  return options;
+}
+
+namespace {
+
+// The options as given (after flyway.conf), checked and converted.
+migrate::MigrateOptions to_migrate_options_checked(const MigrateCliOptions& o) {
   if (o.url.empty()) {
     throw_bad_input("no database URL given",
                     "name the database: cutover migrate postgres://app@db/shop --dir migrations");
@@ -67,13 +157,18 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& o) {
   return options;
 }
 
-MigrateSession open_migrate_session(const MigrateCliOptions& o) {
-  MigrateSession session{to_migrate_options(o), {}, nullptr, {}};
+}  // namespace
+
+MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings) {
+  MigrateSession session{to_migrate_options(o, warnings), {}, nullptr, {}};
   session.connection = db::connect(session.options.url, session.options.connect);
+  migrate::HistoryTable(*session.connection, session.options.history_table)
+      .refuse_unadopted_flyway_history();
   // Built-in placeholders come from the session; repeatable checksums need every placeholder.
   session.options.placeholders = migrate::with_builtin_placeholders(
       session.options.placeholders, *session.connection, session.options.history_table);
   session.scripts = migrate::load_migrations(session.options.dir, session.options.placeholders);
+  migrate::apply_execute_in_transaction(session.options, session.scripts);
   session.callbacks = migrate::load_callbacks(session.options.dir, session.options.placeholders);
   return session;
 }

@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/output.h"
 #include "db/connection.h"
 #include "db/lock_retry.h"
 #include "migrate/callbacks.h"
@@ -34,14 +36,20 @@ struct MigrateCliOptions {
   // baseline
   std::string baseline_version;
   std::string baseline_description = "<< Flyway Baseline >>";
+  // The options given on the command line (e.g. "--dir"), which win over flyway.conf.
+  std::set<std::string> given;
 };
 
 // Registers the URL and the options every migrate command takes on `command`.
 void add_migrate_common_options(CLI::App& command, MigrateCliOptions& options);
 
-// Checks and converts every option. Throws Error(kBadInput) naming the option for a bad value,
-// before anything connects.
-migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& options);
+// Checks and converts every option, after reading a Flyway project's flyway.conf or
+// flyway.toml in the working directory (command-line options win over it; what it sets that
+// cutover has no counterpart for is named in one warning on `warnings`). Throws
+// Error(kBadInput) naming the option for a bad value, or the file and key for a setting that
+// cannot be honoured (see parse_flyway_project_config), before anything connects.
+migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& options,
+                                           Output* warnings = nullptr);
 
 // The migration files of the --dir folder, and a connection to the URL, after the options
 // (whose placeholders then include Flyway's built-ins), and the folder's Flyway callbacks.
@@ -51,6 +59,8 @@ struct MigrateSession {
   std::unique_ptr<db::Connection> connection;
   std::vector<migrate::CallbackScript> callbacks;
 };
-MigrateSession open_migrate_session(const MigrateCliOptions& options);
+// Throws as to_migrate_options and load_migrations do, and Error(kBadInput) when the database
+// holds an unadopted Flyway history (HistoryTable::refuse_unadopted_flyway_history).
+MigrateSession open_migrate_session(const MigrateCliOptions& options, Output* warnings = nullptr);
 
 }  // namespace cutover::cli

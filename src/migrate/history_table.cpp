@@ -32,6 +32,9 @@ constexpr size_t kScriptWidth = 1000;
 // reports 1050 when another session created the table between our check and our CREATE.
 constexpr int kCreateAttempts = 5;
 
+// MariaDB's ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: a string the column's character set cannot hold.
+constexpr int kIncorrectStringValue = 1366;
+
 bool is_plain_identifier(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   if (name.front() >= '0' && name.front() <= '9') return false;
@@ -129,12 +132,108 @@ bool HistoryTable::exists() {
   return false;
 }
 
+void HistoryTable::refuse_unadopted_flyway_history() {
+  if (name_ != kDefaultHistoryTable || exists()) return;
+  const std::string flyway(kFlywayHistoryTable);
+  std::string where;         // for the message
+  std::string other_schema;  // PostgreSQL: the schema when it is not the current one
+  switch (conn_.server().flavor) {
+    case Flavor::kPostgres: {
+      db::Result found = conn_.query(
+          "SELECT table_schema, table_schema = current_schema() FROM information_schema.tables "
+          "WHERE table_name = $1 ORDER BY 2 DESC, 1",
+          {flyway});
+      if (found.empty()) return;
+      const std::string schema = found.rows[0][0].text();
+      const std::string current = found.rows[0][1].text();
+      where = fmt::format("schema {}", schema);
+      if (current != "t" && current != "true" && current != "1") other_schema = schema;
+      break;
+    }
+    case Flavor::kMariaDb:
+    case Flavor::kMySql:
+      if (conn_
+              .query("SELECT 1 FROM information_schema.tables "
+                     "WHERE table_schema = DATABASE() AND table_name = $1",
+                     {flyway})
+              .empty()) {
+        return;
+      }
+      where = "this database";
+      break;
+    case Flavor::kSqlite:
+      if (conn_.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", {flyway})
+              .empty()) {
+        return;
+      }
+      where = "this database";
+      break;
+  }
+  std::string hint = fmt::format(
+      "to continue Flyway's history, add --history-table {} (cutover reads and writes it as "
+      "Flyway does)",
+      flyway);
+  if (!other_schema.empty()) {
+    hint += fmt::format(
+        " and make {0} the connection's schema, e.g. in the URL: ?options=-csearch_path%3D{0} "
+        "(or ALTER ROLE ... SET search_path = {0})",
+        other_schema);
+  }
+  hint += "; nothing has been created or applied";
+  throw_bad_input(
+      fmt::format("{} has Flyway's history table {} but no {}: without "
+                  "--history-table, cutover would apply every migration again",
+                  where, other_schema.empty() ? flyway : other_schema + "." + flyway, name_),
+      hint);
+}
+
+std::string HistoryTable::script_charset() {
+  db::Result found = conn_.query(
+      "SELECT character_set_name FROM information_schema.columns "
+      "WHERE table_schema = DATABASE() AND table_name = $1 AND column_name = 'script'",
+      {name_});
+  if (!found.empty() && !found.scalar().is_null()) return found.scalar().text();
+  found = conn_.query(
+      "SELECT default_character_set_name FROM information_schema.schemata "
+      "WHERE schema_name = DATABASE()");
+  return found.empty() ? std::string() : found.scalar().text();
+}
+
+void HistoryTable::check_can_record(const std::vector<std::string>& scripts) {
+  const Flavor flavor = conn_.server().flavor;
+  if (flavor != Flavor::kMariaDb && flavor != Flavor::kMySql) return;
+  std::string charset;
+  for (const std::string& script : scripts) {
+    const bool ascii = std::all_of(script.begin(), script.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) continue;
+    if (charset.empty()) charset = script_charset();
+    if (charset.empty() || charset == "utf8mb4" || !is_plain_identifier(charset)) return;
+    // The server's own conversion tells: what the charset cannot hold comes back as '?'.
+    db::Result same =
+        conn_.query(fmt::format("SELECT BINARY CONVERT(CONVERT($1 USING {}) USING utf8mb4) = "
+                                "BINARY CONVERT($1 USING utf8mb4)",
+                                charset),
+                    {script});
+    if (!same.empty() && same.scalar().as_int() != 0) continue;
+    throw_bad_input(
+        fmt::format("migration file '{}': its name cannot be recorded in history table {}, "
+                    "whose script column uses character set {}",
+                    script, name_, charset),
+        fmt::format("rename the file with characters {} can hold (ASCII always works), or "
+                    "convert the table (ALTER TABLE {} CONVERT TO CHARACTER SET utf8mb4); "
+                    "nothing has been applied",
+                    charset, name_));
+  }
+}
+
 void HistoryTable::ensure_exists() {
   if (conn_.in_transaction()) {
     throw Error(ErrorCode::kOperationFailed,
                 fmt::format("cannot create history table {} inside a transaction", name_),
                 "commit or roll back first: MariaDB commits an open transaction on DDL");
   }
+  refuse_unadopted_flyway_history();
   for (int attempt = 1;; ++attempt) {
     if (exists()) {
       check_columns();
@@ -312,12 +411,27 @@ std::int32_t HistoryTable::append(const HistoryRow& row) {
   }
   // TRUE and FALSE are literals in all three dialects (SQLite since 3.23); a bound integer
   // would not compare to a PostgreSQL boolean.
-  conn_.execute(fmt::format("INSERT INTO {} ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {})",
-                            table, columns, row.success ? "TRUE" : "FALSE"),
-                {rank, Value(row.version), abbreviate(row.description, kDescriptionWidth), row.type,
-                 abbreviate(row.script, kScriptWidth),
-                 row.checksum ? Value(std::int64_t{*row.checksum}) : Value(), row.installed_by,
-                 row.execution_time_ms});
+  try {
+    conn_.execute(fmt::format("INSERT INTO {} ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {})",
+                              table, columns, row.success ? "TRUE" : "FALSE"),
+                  {rank, Value(row.version), abbreviate(row.description, kDescriptionWidth),
+                   row.type, abbreviate(row.script, kScriptWidth),
+                   row.checksum ? Value(std::int64_t{*row.checksum}) : Value(), row.installed_by,
+                   row.execution_time_ms});
+  } catch (const Error& e) {
+    if (e.vendor_code() != kIncorrectStringValue) throw;
+    // MariaDB: "Incorrect string value" says neither which file nor why.
+    throw Error(e.code(),
+                fmt::format("cannot record {} in history table {}: the table's character set "
+                            "({}) cannot hold its name or description: {}",
+                            row.script, name_, script_charset(), e.message()),
+                "rename the file with characters that character set holds (ASCII always "
+                "works), or convert the table: ALTER TABLE " +
+                    name_ + " CONVERT TO CHARACTER SET utf8mb4")
+        .with_sqlstate(e.sqlstate())
+        .with_vendor_code(e.vendor_code())
+        .with_db_failure(e.db_failure());
+  }
   return rank;
 }
 

@@ -19,6 +19,7 @@ inline constexpr std::string_view kHistoryTypeSql = "SQL";
 inline constexpr std::string_view kHistoryTypeBaseline = "BASELINE";
 
 inline constexpr std::string_view kDefaultHistoryTable = "cutover_schema_history";
+inline constexpr std::string_view kFlywayHistoryTable = "flyway_schema_history";
 
 // One row of the history table.
 struct HistoryRow {
@@ -50,6 +51,20 @@ class HistoryTable {
 
   // Whether the table exists.
   bool exists();
+
+  // When this is cutover's default table and it does not exist yet, but Flyway's history
+  // (flyway_schema_history) does, in the current schema or any other (PostgreSQL), in the
+  // database (MariaDB) or in the file (SQLite): throws Error(kBadInput) naming where it is and
+  // the --history-table flag (and search_path) that adopts it, so that nothing is applied twice.
+  // Returns otherwise. Creates nothing. ensure_exists() calls it before creating the table.
+  void refuse_unadopted_flyway_history();
+
+  // MariaDB/MySQL: throws Error(kBadInput) naming the first of `scripts` (file names as the
+  // `script` column records them) that the column's character set (the database's default
+  // while the table does not exist) cannot store, and the character set, so that such a file is
+  // refused before anything runs rather than after its statements committed. Other databases
+  // store any UTF-8 text: returns.
+  void check_can_record(const std::vector<std::string>& scripts);
 
   // Creates the table with Flyway's columns, primary key `<name>_pk` on installed_rank and
   // index `<name>_s_idx` on success, unless it exists. Safe when many processes call it at
@@ -97,6 +112,7 @@ class HistoryTable {
   void create_mariadb();
   void create_sqlite();
   void check_columns();
+  std::string script_charset();
   void update_one(std::string_view column, const db::Value& value, std::int32_t installed_rank);
 
   db::Connection& conn_;

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "migrate/flyway_config.h"
 
 namespace cutover::migrate {
 namespace {
@@ -66,6 +67,18 @@ void apply_option(std::string_view file_name, int line, std::string_view option,
 
 }  // namespace
 
+void apply_flyway_script_config(std::string_view source, const std::vector<ConfigSetting>& settings,
+                                MigrationOptions& options) {
+  ScriptConfig config;
+  apply_script_config(source, settings, config);
+  if (config.execute_in_transaction == false) options.no_transaction = true;
+  for (const auto& key : config.ignored_keys) {
+    options.warnings.push_back(fmt::format(
+        "{}: Flyway script setting '{}' is ignored (cutover honours executeInTransaction only)",
+        source, key));
+  }
+}
+
 std::optional<MigrationFileName> parse_migration_file_name(std::string_view file_name) {
   if (!ends_with_sql(file_name)) return std::nullopt;
   const std::string_view stem = file_name.substr(0, file_name.size() - 4);
@@ -105,8 +118,13 @@ MigrationOptions parse_migration_options(std::string_view file_name, std::string
     if (!content.starts_with("--")) break;  // the header ends at the first statement line
     const std::string_view comment = trim(content.substr(2));
     constexpr std::string_view kMarker = "cutover:";
+    constexpr std::string_view kFlywayMarker = "flyway:";
     if (comment.starts_with(kMarker)) {
       apply_option(file_name, line, comment.substr(kMarker.size()), options);
+    } else if (comment.starts_with(kFlywayMarker)) {
+      std::vector<ConfigSetting> settings = parse_properties(comment.substr(kFlywayMarker.size()));
+      for (auto& setting : settings) setting.line = line;
+      apply_flyway_script_config(file_name, settings, options);
     }
   }
   return options;

@@ -14,6 +14,7 @@
 #include "core/duration.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "migrate/resume_point.h"
 
 namespace cutover::migrate {
 namespace {
@@ -31,35 +32,6 @@ void throw_problems(const MigrationPlan& plan) {
                   plan.problems.size() == 1 ? "" : "s");
   for (const auto& problem : plan.problems) message += "\n  " + problem.message;
   throw_bad_input(std::move(message), plan.problems.front().hint + "; nothing has been applied");
-}
-
-// Where to resume `script`: after the statements the lease records as applied by an earlier
-// holder, if that record is about this file and those statements are unchanged.
-int resume_point(const std::optional<coord::LeaseState>& lease, const PreparedScript& script) {
-  if (!lease || !lease->script || lease->statements_done == 0) return 0;
-  const std::string& file = script.script.file_name;
-  int done = lease->statements_done;
-  if (*lease->script != file) {
-    throw_bad_input(
-        fmt::format("{} was left partly applied ({} statements) by an interrupted run, but the "
-                    "next file to apply is {}",
-                    *lease->script, done, file),
-        fmt::format("restore {} so that migrate can finish it; or undo its first {} statements "
-                    "by hand and run `cutover migrate repair` to forget the partial run",
-                    *lease->script, done));
-  }
-  if (done > static_cast<int>(script.statements.size()) ||
-      lease->checksum != script.prefix_checksum(done)) {
-    throw_bad_input(
-        fmt::format("{}: statements 1-{} were applied by an interrupted run, and they have "
-                    "changed since",
-                    file, done),
-        fmt::format("restore statements 1-{} as they were (the rest may change) so that "
-                    "migrate resumes at statement {}; or undo their effects by hand and run "
-                    "`cutover migrate repair` to forget the partial run",
-                    done, done + 1));
-  }
-  return done;
 }
 
 void announce_applied(Output& output, const PreparedScript& script, std::int32_t ms) {
@@ -278,6 +250,11 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
                      const std::vector<MissingPlaceholder>& callbacks_missing) {
   ReadyPlan ready{plan_migrations(scripts, history, options.plan), {}};
   MigrationPlan& plan = ready.plan;
+  for (const auto& script : scripts) {
+    for (const auto& warning : script.options.warnings) {
+      if (warnings) warnings->warn(warning);
+    }
+  }
   std::erase_if(plan.problems, [&](const Problem& problem) {
     if (problem.kind != ProblemKind::kFutureVersion) return false;
     if (warnings) warnings->warn(problem.message);
@@ -304,6 +281,18 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
   return ready;
 }
 
+void apply_execute_in_transaction(const MigrateOptions& options,
+                                  std::vector<MigrationScript>& scripts) {
+  if (options.execute_in_transaction) return;
+  for (auto& script : scripts) script.options.no_transaction = true;
+}
+
+std::vector<std::string> pending_file_names(const ReadyPlan& ready) {
+  std::vector<std::string> names;
+  for (const PreparedScript& script : ready.pending) names.push_back(script.script.file_name);
+  return names;
+}
+
 MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) {
   std::unique_ptr<db::Connection> connection =
       db::connect(given_options.url, given_options.connect);
@@ -313,6 +302,7 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   options.placeholders =
       with_builtin_placeholders(options.placeholders, *connection, options.history_table);
   std::vector<MigrationScript> scripts = load_migrations(options.dir, options.placeholders);
+  apply_execute_in_transaction(options, scripts);
   warn_if_no_migrations(scripts, output);
   CallbackRunner callbacks(load_callbacks(options.dir, options.placeholders), *connection,
                            options.placeholders, output);
@@ -332,8 +322,10 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   coord::Lease lease(*connection, migration_lease_key(options.history_table), lease_options);
   // Every instance checks the files before touching anything, so bad input fails them all
   // alike with nothing applied.
-  ready_plan(scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor,
-             options, &output, callbacks.missing_placeholders());
+  ReadyPlan ready = ready_plan(
+      scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor, options,
+      &output, callbacks.missing_placeholders());
+  history.check_can_record(pending_file_names(ready));
   history.ensure_exists();
   lease.ensure_table();
 

@@ -30,6 +30,9 @@ struct MigrateOptions {
   PlanOptions plan;
   ApplyOptions apply;
   coord::LeaseOptions lease;
+  // Flyway's executeInTransaction (flyway.conf): false runs every file statement by statement,
+  // as `-- cutover: no-transaction` does.
+  bool execute_in_transaction = true;
   // How long an instance waits for the one applying before giving up (`--wait-timeout`).
   std::chrono::milliseconds wait_timeout{600'000};
 };
@@ -54,6 +57,13 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
 // migrate's lease: the row named after the history table in `<history_table>_lease`, so that
 // databases migrated by earlier releases keep their lease.
 coord::LeaseKey migration_lease_key(const std::string& history_table);
+
+// Marks every script no-transaction when options.execute_in_transaction is false.
+void apply_execute_in_transaction(const MigrateOptions& options,
+                                  std::vector<MigrationScript>& scripts);
+
+// The `script` column values of the pending scripts, for HistoryTable::check_can_record.
+std::vector<std::string> pending_file_names(const ReadyPlan& ready);
 
 enum class MigrateRole {
   kNone,    // nothing was pending when it started

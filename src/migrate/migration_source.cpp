@@ -73,6 +73,8 @@ std::string read_file(const std::filesystem::path& path) {
 MigrationScript load_script(const std::filesystem::path& path, const std::string& file_name,
                             MigrationFileName name, const Placeholders& placeholders) {
   std::string text = read_script_file(path, file_name);
+  // Flyway drops a byte-order mark (its checksum skips it too): the database never sees it.
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   MigrationScript script{.kind = name.kind,
                          .version = std::move(name.version),
                          .description = std::move(name.description),
@@ -91,6 +93,13 @@ MigrationScript load_script(const std::filesystem::path& path, const std::string
     script.checksum = flyway_checksum(text);
   }
   script.text = std::move(text);
+  // Flyway's script configuration file, `V1__x.sql.conf` next to the script.
+  std::filesystem::path conf = path;
+  conf += ".conf";
+  if (std::error_code ignored; std::filesystem::is_regular_file(conf, ignored)) {
+    apply_flyway_script_config(conf.filename().string(), parse_properties(read_file(conf)),
+                               script.options);
+  }
   return script;
 }
 

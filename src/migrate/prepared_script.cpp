@@ -107,6 +107,8 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
     }
     StatementTraits traits;
     if (!span.parsed || may_be_special(text)) traits = classify_statement(flavor, text);
+    check_no_transaction_control(script.file_name, static_cast<int>(prepared.statements.size()),
+                                 span.line, traits);
     prepared.statements.push_back({text, span.line, std::move(traits)});
     prefix.add(text);
     prefix.add("\n");

@@ -2,6 +2,7 @@
 // JSON parse tree.
 #include "migrate/statement_rules.h"
 
+#include <fmt/format.h>
 #include <pg_query.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "db/statement.h"
@@ -31,8 +33,9 @@ Parse parse(std::string_view sql) {
       &result, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
   Parse parsed;
   if (result.error != nullptr) {
-    parsed.error = SyntaxError{result.error->message != nullptr ? result.error->message : "",
-                               static_cast<int>(db::byte_offset_of_character(sql, result.error->cursorpos))};
+    parsed.error =
+        SyntaxError{result.error->message != nullptr ? result.error->message : "",
+                    static_cast<int>(db::byte_offset_of_character(sql, result.error->cursorpos))};
     return parsed;
   }
   parsed.tree = json::parse(result.parse_tree, nullptr, /*allow_exceptions=*/false);
@@ -145,8 +148,75 @@ StatementTraits alter_subscription_traits(const json& stmt) {
                  changes_publications && option(field(stmt, "options"), "refresh").value_or(true));
 }
 
+StatementTraits transaction_control(std::string kind) {
+  StatementTraits traits;
+  traits.transaction_control = true;
+  traits.kind = std::move(kind);
+  return traits;
+}
+
+// PostgreSQL's TransactionStmt, named as written where the tree tells (END and ABORT are
+// COMMIT and ROLLBACK in the tree).
+StatementTraits transaction_stmt_traits(const json& stmt) {
+  const std::string kind = text(stmt, "kind");
+  if (kind == "TRANS_STMT_BEGIN") return transaction_control("BEGIN");
+  if (kind == "TRANS_STMT_START") return transaction_control("START TRANSACTION");
+  if (kind == "TRANS_STMT_COMMIT") return transaction_control("COMMIT");
+  if (kind == "TRANS_STMT_ROLLBACK") return transaction_control("ROLLBACK");
+  if (kind == "TRANS_STMT_SAVEPOINT") return transaction_control("SAVEPOINT");
+  if (kind == "TRANS_STMT_RELEASE") return transaction_control("RELEASE SAVEPOINT");
+  if (kind == "TRANS_STMT_ROLLBACK_TO") return transaction_control("ROLLBACK TO SAVEPOINT");
+  if (kind == "TRANS_STMT_PREPARE") return transaction_control("PREPARE TRANSACTION");
+  if (kind == "TRANS_STMT_COMMIT_PREPARED") return transaction_control("COMMIT PREPARED");
+  if (kind == "TRANS_STMT_ROLLBACK_PREPARED") return transaction_control("ROLLBACK PREPARED");
+  return transaction_control("transaction control");
+}
+
+// The first `count` words of `sql` (letters and `_`), upper-cased; fewer where the text ends or
+// something else (a number, a quote, `;`) comes first.
+std::vector<std::string> leading_words(std::string_view sql, std::size_t count) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (words.size() < count) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    std::string word;
+    while (i < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) {
+      word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+    }
+    if (word.empty()) break;
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
+// MariaDB, MySQL and SQLite: transaction control told by the statement's leading keywords.
+StatementTraits keyword_traits(db::Flavor flavor, std::string_view sql) {
+  const std::vector<std::string> words = leading_words(sql, 2);
+  if (words.empty()) return {};
+  const std::string& first = words[0];
+  const std::string second = words.size() > 1 ? words[1] : "";
+  if (first == "START" && second == "TRANSACTION") return transaction_control("START TRANSACTION");
+  if (first == "BEGIN") {
+    // MariaDB's `BEGIN NOT ATOMIC ... END` is a compound statement, not a transaction.
+    if (second == "NOT") return {};
+    return transaction_control("BEGIN");
+  }
+  if (first == "COMMIT") return transaction_control("COMMIT");
+  if (first == "END" && flavor == db::Flavor::kSqlite) return transaction_control("END");
+  if (first == "ROLLBACK") {
+    const std::vector<std::string> more = leading_words(sql, 3);
+    bool to = second == "TO" || (more.size() > 2 && more[2] == "TO");  // ROLLBACK [WORK] TO
+    return transaction_control(to ? "ROLLBACK TO SAVEPOINT" : "ROLLBACK");
+  }
+  if (first == "SAVEPOINT") return transaction_control("SAVEPOINT");
+  if (first == "RELEASE") return transaction_control("RELEASE SAVEPOINT");
+  if (first == "XA" && flavor != db::Flavor::kSqlite) return transaction_control("XA");
+  return {};
+}
+
 // Traits of one parsed statement: `type` is its node name, `stmt` the node's fields.
 StatementTraits traits_of(const std::string& type, const json& stmt) {
+  if (type == "TransactionStmt") return transaction_stmt_traits(stmt);
   if (type == "IndexStmt") {
     StatementTraits traits = outside("CREATE INDEX CONCURRENTLY", flag(stmt, "concurrent"));
     if (traits.outside_transaction) {
@@ -187,7 +257,7 @@ StatementTraits traits_of(const std::string& type, const json& stmt) {
 }  // namespace
 
 StatementTraits classify_statement(db::Flavor flavor, std::string_view sql) {
-  if (flavor != db::Flavor::kPostgres) return {};
+  if (flavor != db::Flavor::kPostgres) return keyword_traits(flavor, sql);
   const Parse parsed = parse(sql);
   if (parsed.error) return {};
   const json& stmts = field(parsed.tree, "stmts");
@@ -199,6 +269,20 @@ StatementTraits classify_statement(db::Flavor flavor, std::string_view sql) {
     if (!traits.kind.empty()) return traits;
   }
   return {};
+}
+
+void check_no_transaction_control(std::string_view file_name, int index, int line,
+                                  const StatementTraits& traits) {
+  if (!traits.transaction_control) return;
+  throw_bad_input(
+      fmt::format("{}: statement {} (line {}) is {}: cutover runs each file in a transaction of "
+                  "its own and records its progress in it, so a file may not begin, end or "
+                  "roll back transactions itself",
+                  file_name, index + 1, line, traits.kind),
+      "remove the transaction control statements (BEGIN/COMMIT/ROLLBACK/SAVEPOINT...): the "
+      "file already runs as one transaction; for statements that must run outside one, mark "
+      "the file with a first line '-- cutover: no-transaction' (or Flyway's "
+      "executeInTransaction=false) and drop the BEGIN/COMMIT pair; nothing has been applied");
 }
 
 std::optional<SyntaxError> find_syntax_error(db::Flavor flavor, std::string_view sql) {

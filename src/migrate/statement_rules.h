@@ -22,6 +22,11 @@ struct StatementTraits {
   // ALTER TYPE ... ADD VALUE, the new value is unusable until commit).
   bool outside_transaction = false;
   std::optional<ConcurrentIndex> concurrent_index;  // set for CREATE INDEX CONCURRENTLY only
+  // Controls the transaction itself (BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT,
+  // SAVEPOINT, RELEASE, ROLLBACK TO, PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED; on MariaDB
+  // also XA): cutover owns the transactions of a file and its progress record, so such a file
+  // is refused (see check_no_transaction_control).
+  bool transaction_control = false;
   std::string
       kind;  // short name for messages, e.g. "CREATE INDEX CONCURRENTLY", "" if nothing special
 };
@@ -36,7 +41,17 @@ struct StatementTraits {
 // ... REFRESH or ... PUBLICATION with refresh, DROP SUBSCRIPTION (always: whether it drops a slot
 // is only known to the server). If `sql` holds several statements, the first special one
 // decides. Throws Error(kOperationFailed) only if libpg_query returns an unreadable tree.
+// MariaDB, MySQL and SQLite statements are classified by their leading keywords (the splitters
+// yield whole statements without outer comments) for transaction control only: START
+// TRANSACTION, BEGIN [WORK] (not MariaDB's BEGIN NOT ATOMIC block), BEGIN DEFERRED/IMMEDIATE/
+// EXCLUSIVE (SQLite), COMMIT, END (SQLite), ROLLBACK, SAVEPOINT, RELEASE, XA (MariaDB).
 StatementTraits classify_statement(db::Flavor flavor, std::string_view sql);
+
+// Throws Error(kBadInput) naming the file, the statement (1-based `index + 1`), its line and
+// its kind when `traits.transaction_control`, with the fix as hint; returns otherwise. Called
+// for every statement before anything of the file runs.
+void check_no_transaction_control(std::string_view file_name, int index, int line,
+                                  const StatementTraits& traits);
 
 struct SyntaxError {
   std::string message;  // libpg_query's message, e.g. `syntax error at or near "TABEL"`

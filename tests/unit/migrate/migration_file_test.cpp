@@ -110,5 +110,41 @@ TEST(MigrationOptions, RejectsUnknownOrMalformedOptionsNamingFileAndLine) {
                    {"V2__x.sql:1", "no-transaction", "no value"});
 }
 
+// Issue 9: Flyway's in-script configuration.
+TEST(MigrationOptions, ReadsFlywayExecuteInTransactionFromTheHeader) {
+  EXPECT_TRUE(
+      parse_migration_options("V1__x.sql", "-- flyway:executeInTransaction=false\nCREATE INDEX;")
+          .no_transaction);
+  EXPECT_TRUE(
+      parse_migration_options("V1__x.sql", "-- an index\n--flyway:executeInTransaction = FALSE\nX;")
+          .no_transaction);
+  EXPECT_TRUE(
+      parse_migration_options("V1__x.sql", "\xEF\xBB\xBF-- flyway:executeInTransaction=false\nX;")
+          .no_transaction);
+  EXPECT_FALSE(parse_migration_options("V1__x.sql", "-- flyway:executeInTransaction=true\nX;")
+                   .no_transaction);
+  EXPECT_FALSE(parse_migration_options("V1__x.sql", "X;\n-- flyway:executeInTransaction=false\n")
+                   .no_transaction);
+  EXPECT_TRUE(parse_migration_options("V1__x.sql", "-- flyway:executeInTransaction=true\nX;")
+                  .warnings.empty());
+}
+
+TEST(MigrationOptions, NamesOtherFlywayScriptSettingsInWarnings) {
+  const MigrationOptions options = parse_migration_options(
+      "V1__x.sql", "-- flyway:placeholderReplacement=false\n-- flyway:encoding=UTF-8\nX;");
+  EXPECT_FALSE(options.no_transaction);
+  ASSERT_EQ(options.warnings.size(), 2u);
+  EXPECT_NE(options.warnings[0].find("V1__x.sql: Flyway script setting 'placeholderReplacement'"),
+            std::string::npos)
+      << options.warnings[0];
+  EXPECT_NE(options.warnings[1].find("'encoding'"), std::string::npos) << options.warnings[1];
+}
+
+TEST(MigrationOptions, RejectsAnExecuteInTransactionThatIsNoBoolean) {
+  expect_bad_input(
+      [] { parse_migration_options("V3__x.sql", "-- a\n-- flyway:executeInTransaction=no\n"); },
+      {"V3__x.sql:2", "executeInTransaction"});
+}
+
 }  // namespace
 }  // namespace cutover::migrate

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
 
 namespace cutover::migrate {
 namespace {
@@ -200,6 +204,87 @@ TEST(StatementRules, SyntaxErrorsPointAtTheOffendingByte) {
   const SyntaxError unterminated = error("SELECT 1; SELECT 'abc");
   EXPECT_EQ(unterminated.message, R"(unterminated quoted string at or near "'abc")");
   EXPECT_EQ(unterminated.offset, 17);
+}
+
+// Issue 9: a file that begins, ends or rolls back transactions itself is refused before it runs.
+TEST(StatementRules, TransactionControlIsFoundInThePostgresParseTree) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"BEGIN", "BEGIN"},
+      {"begin transaction isolation level serializable", "BEGIN"},
+      {"START TRANSACTION", "START TRANSACTION"},
+      {"COMMIT", "COMMIT"},
+      {"END", "COMMIT"},
+      {"COMMIT AND CHAIN", "COMMIT"},
+      {"ROLLBACK", "ROLLBACK"},
+      {"ABORT", "ROLLBACK"},
+      {"SAVEPOINT s", "SAVEPOINT"},
+      {"RELEASE SAVEPOINT s", "RELEASE SAVEPOINT"},
+      {"ROLLBACK TO SAVEPOINT s", "ROLLBACK TO SAVEPOINT"},
+      {"PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION"},
+      {"COMMIT PREPARED 'x'", "COMMIT PREPARED"},
+      {"ROLLBACK PREPARED 'x'", "ROLLBACK PREPARED"},
+      {"-- lead\n/* c */ Commit", "COMMIT"},
+  };
+  for (const auto& [sql, kind] : cases) {
+    const StatementTraits traits = classify(sql);
+    EXPECT_TRUE(traits.transaction_control) << sql;
+    EXPECT_FALSE(traits.outside_transaction) << sql;
+    EXPECT_EQ(traits.kind, kind) << sql;
+  }
+  // Not transaction control: the words inside a body, a string, an identifier, or a function.
+  for (const char* sql :
+       {"DO $$ BEGIN PERFORM 1; END $$", "SELECT 'COMMIT'", "CREATE TABLE \"begin\" (a int)",
+        "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "CALL p()"}) {
+    EXPECT_FALSE(classify(sql).transaction_control) << sql;
+  }
+}
+
+TEST(StatementRules, TransactionControlIsFoundByKeywordsOnMariaDbAndSqlite) {
+  for (const db::Flavor flavor : {db::Flavor::kMariaDb, db::Flavor::kMySql}) {
+    for (const auto& [sql, kind] : std::vector<std::pair<const char*, const char*>>{
+             {"START TRANSACTION", "START TRANSACTION"},
+             {"start transaction read only", "START TRANSACTION"},
+             {"BEGIN", "BEGIN"},
+             {"BEGIN WORK", "BEGIN"},
+             {"COMMIT", "COMMIT"},
+             {"commit work", "COMMIT"},
+             {"ROLLBACK", "ROLLBACK"},
+             {"ROLLBACK WORK TO SAVEPOINT s", "ROLLBACK TO SAVEPOINT"},
+             {"SAVEPOINT s", "SAVEPOINT"},
+             {"RELEASE SAVEPOINT s", "RELEASE SAVEPOINT"},
+             {"XA START 'x'", "XA"}}) {
+      const StatementTraits traits = classify_statement(flavor, sql);
+      EXPECT_TRUE(traits.transaction_control) << sql;
+      EXPECT_EQ(traits.kind, kind) << sql;
+    }
+    for (const char* sql : {"BEGIN NOT ATOMIC SELECT 1; END", "lbl: BEGIN NOT ATOMIC END",
+                            "CREATE PROCEDURE p() BEGIN COMMIT; END", "SELECT 'COMMIT'", "END",
+                            "INSERT INTO commits VALUES (1)"}) {
+      EXPECT_FALSE(classify_statement(flavor, sql).transaction_control) << sql;
+    }
+  }
+  for (const char* sql : {"BEGIN", "BEGIN IMMEDIATE TRANSACTION", "END TRANSACTION", "COMMIT",
+                          "ROLLBACK", "SAVEPOINT s", "RELEASE s"}) {
+    EXPECT_TRUE(classify_statement(db::Flavor::kSqlite, sql).transaction_control) << sql;
+  }
+  EXPECT_FALSE(classify_statement(db::Flavor::kSqlite,
+                                  "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END")
+                   .transaction_control);
+}
+
+TEST(StatementRules, TransactionControlIsRefusedNamingFileStatementLineAndKind) {
+  check_no_transaction_control("V1__x.sql", 0, 1, classify("CREATE TABLE t (a int)"));
+  try {
+    check_no_transaction_control("V1__x.sql", 3, 7, classify("END"));
+    FAIL() << "not refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find("V1__x.sql: statement 4 (line 7) is COMMIT"), std::string::npos)
+        << e.message();
+    EXPECT_NE(e.hint().find("no-transaction"), std::string::npos) << e.hint();
+    EXPECT_NE(e.hint().find("executeInTransaction=false"), std::string::npos) << e.hint();
+  }
 }
 
 }  // namespace

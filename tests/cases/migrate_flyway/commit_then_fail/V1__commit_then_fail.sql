@@ -1,0 +1,5 @@
+BEGIN;
+CREATE TABLE a1 (id int);
+COMMIT;
+CREATE TABLE b1 (id int);
+SELECT 1/0;

@@ -1,0 +1,3 @@
+CREATE TABLE r1 (id int);
+ROLLBACK;
+CREATE TABLE r2 (id int);

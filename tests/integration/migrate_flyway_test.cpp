@@ -1,0 +1,340 @@
+// `cutover migrate` on what Flyway users bring (issue 9): files that control transactions
+// themselves, byte-order marks, Flyway's script and project configuration, a database that
+// already holds Flyway's history, validate agreeing with migrate, and file names the history
+// table's character set cannot hold.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "db/registry.h"
+#include "migrate/checksum.h"
+#include "migrate/history_table.h"
+#include "support/cli_output.h"
+#include "support/process.h"
+#include "support/test_servers.h"
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::Backend;
+using test::describe;
+using test::ProcessResult;
+using test::ScratchDatabase;
+
+fs::path fixture(const std::string& name) {
+  return fs::path(CUTOVER_CASES_DIR) / "migrate_flyway" / name;
+}
+
+// A fresh folder for a test's files; removed with the object.
+class Folder {
+ public:
+  Folder() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            ("cutover-flyway-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~Folder() { fs::remove_all(path_); }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
+  const fs::path& path() const { return path_; }
+  void write(const std::string& file, const std::string& text) const {
+    fs::create_directories((path_ / file).parent_path());
+    std::ofstream(path_ / file, std::ios::binary | std::ios::trunc) << text;
+  }
+
+ private:
+  fs::path path_;
+};
+
+void expect_in(const std::string& haystack, const std::string& needle, const ProcessResult& r) {
+  EXPECT_NE(haystack.find(needle), std::string::npos) << "missing '" << needle << "'\n"
+                                                      << describe(r);
+}
+
+class MigrateFlyway : public testing::TestWithParam<Backend> {
+ protected:
+  // `cutover [--json] migrate [sub] URL --dir DIR extra...`, run in `cwd` when given.
+  ProcessResult run(const std::vector<std::string>& words, const fs::path& dir,
+                    const std::vector<std::string>& extra = {}, bool json = false,
+                    const fs::path& cwd = {}, bool with_url = true) const {
+    std::vector<std::string> argv;
+    if (!cwd.empty()) argv = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd.string()};
+    argv.push_back(CUTOVER_BINARY);
+    if (json) argv.push_back("--json");
+    argv.push_back("migrate");
+    argv.insert(argv.end(), words.begin(), words.end());
+    if (with_url) argv.push_back(scratch_.url());
+    if (!dir.empty()) {
+      argv.push_back("--dir");
+      argv.push_back(dir.string());
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return test::run_process(argv);
+  }
+
+  std::unique_ptr<db::Connection> connect() const { return scratch_.connect(0); }
+
+  // Every table of the database, cutover's own included.
+  std::set<std::string> tables() const {
+    auto connection = connect();
+    auto catalog = connection->introspect();
+    std::set<std::string> names;
+    for (const auto& table : catalog.tables) names.insert(table.name);
+    return names;
+  }
+
+  ScratchDatabase scratch_{GetParam()};
+};
+
+class MigrateFlywayOnPostgres : public MigrateFlyway {};
+class MigrateFlywayOnMariaDb : public MigrateFlyway {};
+
+// ---------------------------------------------------------------------------------------------
+// Item 2: transaction control inside a file
+
+TEST_P(MigrateFlywayOnPostgres, FilesThatControlTheirTransactionAreRefusedBeforeAnythingRuns) {
+  struct Case {
+    const char* folder;
+    const char* file;
+    const char* where;
+    const char* kind;
+  };
+  const Case cases[] = {
+      {"begin_commit", "V1__begin_commit.sql", "statement 1 (line 2)", "BEGIN"},
+      {"rollback", "V1__rollback.sql", "statement 2 (line 2)", "ROLLBACK"},
+      {"commit_then_fail", "V1__commit_then_fail.sql", "statement 1 (line 1)", "BEGIN"},
+  };
+  for (const Case& c : cases) {
+    for (const std::vector<std::string>& sub :
+         {std::vector<std::string>{}, std::vector<std::string>{"validate"}}) {
+      ProcessResult r = run(sub, fixture(c.folder));
+      EXPECT_EQ(r.exit_code, 2) << c.folder << "\n" << describe(r);
+      expect_in(r.err, std::string(c.file) + ": " + c.where + " is " + c.kind, r);
+      expect_in(r.err, "no-transaction", r);
+      expect_in(r.err, "nothing has been applied", r);
+    }
+    EXPECT_EQ(tables(), std::set<std::string>{}) << c.folder;  // not even the history table
+  }
+}
+
+TEST_P(MigrateFlyway, StartTransactionAndCommitInAFileAreRefused) {
+  ProcessResult r = run({}, fixture("start_transaction_commit"));
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  expect_in(r.err, "V1__start_transaction_commit.sql: statement 2 (line 2) is START TRANSACTION",
+            r);
+  EXPECT_EQ(tables(), std::set<std::string>{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 7: byte-order mark, script configuration, flyway.conf / flyway.toml
+
+TEST_P(MigrateFlyway, AFileWithAByteOrderMarkAppliesWithFlywaysChecksum) {
+  Folder folder;
+  const std::string body = "CREATE TABLE bom_t (id int);\n";
+  folder.write("V1__bom.sql", "\xEF\xBB\xBF" + body);
+  ProcessResult r = run({}, folder.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(tables().contains("bom_t"));
+  auto connection = connect();
+  auto rows = migrate::HistoryTable(*connection).read();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].checksum, migrate::flyway_checksum(body));
+}
+
+// Whether the dry run plans `file` as one transaction.
+bool planned_atomic(const ProcessResult& r, const std::string& file) {
+  for (const json& event : test::json_events(r.out)) {
+    if (event.value("event", "") != "plan") continue;
+    for (const json& script : event["pending"]) {
+      if (script.value("script", "") == file) return script.value("atomic", true);
+    }
+  }
+  ADD_FAILURE() << file << " not planned\n" << describe(r);
+  return true;
+}
+
+TEST_P(MigrateFlywayOnPostgres, FlywayScriptConfigRunsTheFileOutsideATransaction) {
+  Folder folder;
+  const std::string two = "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n";
+  folder.write("V1__plain.sql", two);
+  folder.write("V2__header.sql", "-- flyway:executeInTransaction=false\n" + two + "\n");
+  folder.write("V3__conf.sql", "CREATE TABLE c (id int);\nCREATE TABLE d (id int);\n");
+  folder.write("V3__conf.sql.conf", "executeInTransaction=false\nshouldExecute=true\n");
+  ProcessResult r = run({}, folder.path(), {"--dry-run"}, /*json=*/true);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(planned_atomic(r, "V1__plain.sql"));
+  EXPECT_FALSE(planned_atomic(r, "V2__header.sql"));
+  EXPECT_FALSE(planned_atomic(r, "V3__conf.sql"));
+  expect_in(r.out + r.err, "V3__conf.sql.conf: Flyway script setting 'shouldExecute' is ignored",
+            r);
+}
+
+TEST_P(MigrateFlywayOnPostgres, FlywayConfExecuteInTransactionFalseRunsEveryFileStepByStep) {
+  Folder project;
+  project.write("sql/V1__two.sql", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n");
+  project.write("flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.executeInTransaction=false\n");
+  ProcessResult r = run({}, {}, {"--dry-run"}, /*json=*/true, project.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_FALSE(planned_atomic(r, "V1__two.sql"));
+}
+
+TEST_P(MigrateFlyway, FlywayConfInTheWorkingDirectoryIsHonoured) {
+  Folder project;
+  project.write("sql/V1__create.sql", "CREATE TABLE ${table_name} (id int);\n");
+  project.write("flyway.conf",
+                "# a Flyway project\nflyway.locations=filesystem:sql\nflyway.table=app_history\n"
+                "flyway.placeholders.table_name=from_conf\nflyway.cleanDisabled=true\n"
+                "flyway.validateMigrationNaming=true\n");
+  ProcessResult r = run({}, {}, {}, false, project.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  expect_in(r.err,
+            "flyway.conf: settings without a counterpart in cutover, ignored: "
+            "flyway.cleanDisabled, flyway.validateMigrationNaming",
+            r);
+  std::set<std::string> names = tables();
+  EXPECT_TRUE(names.contains("from_conf")) << describe(r);
+  EXPECT_TRUE(names.contains("app_history")) << describe(r);
+  EXPECT_FALSE(names.contains("cutover_schema_history")) << describe(r);
+}
+
+TEST_P(MigrateFlyway, CommandLineOptionsWinOverFlywayToml) {
+  Folder project;
+  project.write("sql/V1__create.sql", "CREATE TABLE ${table_name} (id int);\n");
+  project.write("other/V1__create.sql", "CREATE TABLE other_${table_name} (id int);\n");
+  project.write("flyway.toml",
+                "[flyway]\nlocations = [\"filesystem:sql\"]\ntable = \"toml_history\"\n"
+                "[flyway.placeholders]\ntable_name = \"from_toml\"\n");
+  ProcessResult r = run({}, project.path() / "other",
+                        {"--history-table", "cli_history", "--placeholder", "table_name=cli"},
+                        false, project.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  std::set<std::string> names = tables();
+  EXPECT_TRUE(names.contains("other_cli")) << describe(r);
+  EXPECT_TRUE(names.contains("cli_history")) << describe(r);
+  EXPECT_FALSE(names.contains("toml_history")) << describe(r);
+}
+
+TEST_P(MigrateFlyway, APasswordInFlywayConfIsRefusedWithoutShowingIt) {
+  Folder project;
+  project.write("sql/V1__create.sql", "CREATE TABLE t (id int);\n");
+  project.write("flyway.conf", "flyway.locations=filesystem:sql\nflyway.password=hunter2\n");
+  ProcessResult r = run({}, {}, {}, false, project.path());
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  expect_in(r.err, "flyway.conf:2: flyway.password", r);
+  expect_in(r.err, "--password-file", r);
+  EXPECT_EQ((r.out + r.err).find("hunter2"), std::string::npos) << describe(r);
+  EXPECT_EQ(tables(), std::set<std::string>{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 8: a database that holds Flyway's history
+
+TEST_P(MigrateFlyway, AnUnadoptedFlywayHistoryIsRefusedBeforeAnythingIsCreated) {
+  {
+    auto connection = connect();
+    migrate::HistoryTable(*connection, "flyway_schema_history").ensure_exists();
+  }
+  Folder folder;
+  folder.write("V1__create.sql", "CREATE TABLE t (id int);\n");
+  for (const std::vector<std::string>& sub :
+       {std::vector<std::string>{}, std::vector<std::string>{"info"},
+        std::vector<std::string>{"baseline"}}) {
+    std::vector<std::string> extra;
+    if (!sub.empty() && sub[0] == "baseline") extra = {"--version", "1"};
+    ProcessResult r = run(sub, folder.path(), extra);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    expect_in(r.err, "Flyway's history table flyway_schema_history", r);
+    expect_in(r.err, "--history-table flyway_schema_history", r);
+  }
+  EXPECT_EQ(tables(), std::set<std::string>{"flyway_schema_history"});
+  // With the flag, the history is adopted.
+  ProcessResult r = run({}, folder.path(), {"--history-table", "flyway_schema_history"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+}
+
+TEST_P(MigrateFlywayOnPostgres, AFlywayHistoryInAnotherSchemaIsRefusedNamingTheSchema) {
+  {
+    auto connection = connect();
+    connection->execute("CREATE SCHEMA app");
+    connection->execute("SET search_path = app");
+    migrate::HistoryTable(*connection, "flyway_schema_history").ensure_exists();
+  }
+  Folder folder;
+  folder.write("V1__create.sql", "CREATE TABLE t (id int);\n");
+  ProcessResult r = run({}, folder.path());
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  expect_in(r.err, "app.flyway_schema_history", r);
+  expect_in(r.err, "search_path", r);
+  EXPECT_EQ(tables(), std::set<std::string>{});  // public: nothing
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 9: validate where migrate refuses; a name the history's character set cannot hold
+
+TEST_P(MigrateFlywayOnMariaDb, ValidateRefusesAnEditedStatementOfAPartlyAppliedFile) {
+  Folder folder;
+  folder.write("V1__two.sql",
+               "CREATE TABLE first_t (id int);\nINSERT INTO missing_t VALUES (1);\n");
+  ProcessResult failed = run({}, folder.path());
+  ASSERT_EQ(failed.exit_code, 1) << describe(failed);  // statement 1 applied, 2 failed
+  folder.write("V1__two.sql",
+               "CREATE TABLE first_t (id bigint);\nCREATE TABLE missing_t (id int);\n");
+  ProcessResult validate = run({"validate"}, folder.path());
+  EXPECT_EQ(validate.exit_code, 2) << describe(validate);
+  expect_in(validate.err, "statements 1-1 were applied by an interrupted run", validate);
+  ProcessResult migrate = run({}, folder.path());
+  EXPECT_EQ(migrate.exit_code, 2) << describe(migrate);
+  // Restored, both agree again: validate passes and migrate resumes at statement 2.
+  folder.write("V1__two.sql", "CREATE TABLE first_t (id int);\nCREATE TABLE missing_t (id int);\n");
+  validate = run({"validate"}, folder.path());
+  EXPECT_EQ(validate.exit_code, 0) << describe(validate);
+  migrate = run({}, folder.path());
+  EXPECT_EQ(migrate.exit_code, 0) << describe(migrate);
+}
+
+TEST_P(MigrateFlywayOnMariaDb, AFileNameALatin1HistoryCannotHoldIsRefusedBeforeItRuns) {
+  {
+    auto connection = connect();
+    connection->execute("ALTER DATABASE `" + scratch_.name() +
+                        "` CHARACTER SET latin1 COLLATE latin1_swedish_ci");
+  }
+  Folder folder;
+  folder.write("V1__caf\xC3\xA9.sql", "CREATE TABLE cafe_t (id int);\n");  // é: latin1 has it
+  folder.write("V2__\xE6\x95\xB0\xE6\x8D\xAE.sql", "CREATE TABLE data_t (id int);\n");
+  for (const std::vector<std::string>& sub :
+       {std::vector<std::string>{"validate"}, std::vector<std::string>{}}) {
+    ProcessResult r = run(sub, folder.path());
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    expect_in(r.err, "V2__\xE6\x95\xB0\xE6\x8D\xAE.sql", r);
+    expect_in(r.err, "latin1", r);
+    EXPECT_EQ(r.err.find("Incorrect string value"), std::string::npos) << describe(r);
+  }
+  EXPECT_FALSE(tables().contains("cafe_t"));
+  EXPECT_FALSE(tables().contains("data_t"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, MigrateFlyway, testing::Values(Backend::kSqlite),
+                         [](const auto&) { return std::string("Sqlite"); });
+INSTANTIATE_TEST_SUITE_P(Postgres, MigrateFlyway, testing::Values(Backend::kPostgres),
+                         [](const auto&) { return std::string("Postgres"); });
+INSTANTIATE_TEST_SUITE_P(MariaDb, MigrateFlyway, testing::Values(Backend::kMariaDb),
+                         [](const auto&) { return std::string("MariaDb"); });
+INSTANTIATE_TEST_SUITE_P(Postgres, MigrateFlywayOnPostgres, testing::Values(Backend::kPostgres),
+                         [](const auto&) { return std::string("Postgres"); });
+INSTANTIATE_TEST_SUITE_P(MariaDb, MigrateFlywayOnMariaDb, testing::Values(Backend::kMariaDb),
+                         [](const auto&) { return std::string("MariaDb"); });
+
+}  // namespace
+}  // namespace cutover
