@@ -16,7 +16,8 @@
 
 #include "db/connection.h"
 #include "migrate/history_table.h"
-#include "migrate/lease.h"
+#include "coord/lease.h"
+#include "migrate/migration_runner.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -101,8 +102,8 @@ class MigrateSignal : public testing::TestWithParam<Backend> {
                       {scratch_.name()});
   }
 
-  std::optional<migrate::LeaseState> lease_state(db::Connection& c) const {
-    migrate::MigrationLease lease(c, kHistory);
+  std::optional<coord::LeaseState> lease_state(db::Connection& c) const {
+    coord::Lease lease(c, migrate::migration_lease_key(kHistory));
     if (!lease.table_exists()) return std::nullopt;
     return lease.current();
   }
