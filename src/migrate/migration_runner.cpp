@@ -115,12 +115,13 @@ class Leader {
  public:
   Leader(const MigrateOptions& options, db::Connection& connection, HistoryTable& history,
          coord::Lease& lease, const std::vector<MigrationScript>& scripts,
-         CallbackRunner& callbacks, Output& output)
+         const std::vector<PreparedScript>& prepared, CallbackRunner& callbacks, Output& output)
       : options_(options),
         connection_(connection),
         history_(history),
         lease_(lease),
         scripts_(scripts),
+        prepared_(prepared),
         callbacks_(callbacks),
         output_(output) {}
 
@@ -146,8 +147,8 @@ class Leader {
     coord::Heartbeat heartbeat(options_.url, lease_.key(), token, options_.lease, options_.connect);
     ScriptApplier applier(connection_, history_, lease_, token, heartbeat, options_.apply, output_);
     // Read again under the lease: another leader may have finished since this one looked.
-    ReadyPlan ready =
-        ready_plan(scripts_, history_.read(), connection_.server().flavor, options_, nullptr);
+    ReadyPlan ready = ready_plan(scripts_, history_.read(), connection_.server().flavor, options_,
+                                 nullptr, {}, &prepared_);
     // Flyway's migrate callbacks run here only, in the one instance that applies: with many
     // instances starting at once, beforeMigrate runs once, not once per instance.
     if (ready.pending.empty()) return 0;
@@ -191,6 +192,7 @@ class Leader {
   HistoryTable& history_;
   coord::Lease& lease_;
   const std::vector<MigrationScript>& scripts_;
+  const std::vector<PreparedScript>& prepared_;  // by every instance's first look at the files
   CallbackRunner& callbacks_;
   bool callbacks_started_ = false;  // beforeMigrate ran: afterMigrateError runs on failure
   Output& output_;
@@ -247,7 +249,8 @@ const char* role_name(MigrateRole role) {
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
                      const std::vector<HistoryRow>& history, db::Flavor flavor,
                      const MigrateOptions& options, Output* warnings,
-                     const std::vector<MissingPlaceholder>& callbacks_missing) {
+                     const std::vector<MissingPlaceholder>& callbacks_missing,
+                     const std::vector<PreparedScript>* prepared) {
   ReadyPlan ready{plan_migrations(scripts, history, options.plan), {}};
   MigrationPlan& plan = ready.plan;
   for (const auto& script : scripts) {
@@ -276,7 +279,16 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
   add(callbacks_missing);
   if (!missing.empty()) throw_missing_placeholders(missing);
   for (const auto& script : plan.pending) {
-    ready.pending.push_back(prepare_script(script, flavor, options.placeholders));
+    const PreparedScript* earlier = nullptr;
+    for (std::size_t i = 0; prepared && i < prepared->size() && !earlier; ++i) {
+      const PreparedScript& done = (*prepared)[i];
+      if (done.script.file_name == script.file_name && done.script.checksum == script.checksum) {
+        earlier = &done;
+      }
+    }
+    // A copy of a prepared script shares its text: cheap.
+    ready.pending.push_back(earlier ? *earlier
+                                    : prepare_script(script, flavor, options.placeholders));
   }
   return ready;
 }
@@ -322,15 +334,15 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   coord::Lease lease(*connection, migration_lease_key(options.history_table), lease_options);
   // Every instance checks the files before touching anything, so bad input fails them all
   // alike with nothing applied.
-  ReadyPlan ready = ready_plan(
-      scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor, options,
-      &output, callbacks.missing_placeholders());
+  ReadyPlan ready =
+      ready_plan(scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor,
+                 options, &output, callbacks.missing_placeholders());
   history.check_can_record(pending_file_names(ready));
   history.ensure_exists();
   lease.ensure_table();
 
   const std::string me = coord::describe_this_process();
-  Leader leader(options, *connection, history, lease, scripts, callbacks, output);
+  Leader leader(options, *connection, history, lease, scripts, ready.pending, callbacks, output);
   WaitReporter waiting(output);
   MigrateOutcome outcome;
   const auto deadline = Clock::now() + options.wait_timeout;

@@ -48,11 +48,14 @@ struct ReadyPlan {
 // migration (all but applied versions newer than the files: a newer release migrated already,
 // normal in a rolling deploy; they are warned about on `warnings` unless it is null) and naming
 // the first bad script. Every placeholder without a value (in any repeatable script, any pending
-// versioned one, and `callbacks_missing`) is named in one Error(kBadInput).
+// versioned one, and `callbacks_missing`) is named in one Error(kBadInput). A pending script
+// found in `prepared` (an earlier ready_plan of the same `scripts`) is taken from there rather
+// than prepared again: preparing a big file costs as much as running it.
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
                      const std::vector<HistoryRow>& history, db::Flavor flavor,
                      const MigrateOptions& options, Output* warnings,
-                     const std::vector<MissingPlaceholder>& callbacks_missing = {});
+                     const std::vector<MissingPlaceholder>& callbacks_missing = {},
+                     const std::vector<PreparedScript>* prepared = nullptr);
 
 // migrate's lease: the row named after the history table in `<history_table>_lease`, so that
 // databases migrated by earlier releases keep their lease.
