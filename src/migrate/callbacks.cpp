@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "migrate/migration_file.h"
 
 namespace cutover::migrate {
 namespace {
@@ -66,14 +67,6 @@ constexpr std::array<std::string_view, 21> kSupportedEvents = {
     "afterRepair",       "afterRepairError",  "beforeInfo",          "afterInfo",
     "afterInfoError",
 };
-
-bool ends_with_sql(std::string_view name) {
-  if (name.size() < 4) return false;
-  std::string suffix(name.substr(name.size() - 4));
-  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return suffix == ".sql";
-}
 
 // The event and description of a callback file name, or nothing for another file.
 std::optional<std::pair<std::string, std::string>> split_callback_name(std::string_view name) {

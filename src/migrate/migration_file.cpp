@@ -16,15 +16,6 @@ constexpr std::string_view kExpectedNames =
     "name versioned migrations V<version>__<description>.sql (capital V, two underscores, e.g. "
     "V1__create_users.sql or V2_1__add_email.sql) and repeatable ones R__<description>.sql";
 
-// `.sql` in any case, so that `V1__x.SQL` is read (and checked) rather than silently skipped.
-bool ends_with_sql(std::string_view name) {
-  if (name.size() < 4) return false;
-  std::string suffix(name.substr(name.size() - 4));
-  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return suffix == ".sql";
-}
-
 [[noreturn]] void throw_bad_name(std::string_view file_name, std::string_view why) {
   throw_bad_input(fmt::format("migration file '{}' {}", file_name, why),
                   std::string(kExpectedNames));
@@ -66,6 +57,14 @@ void apply_option(std::string_view file_name, int line, std::string_view option,
 }
 
 }  // namespace
+
+bool ends_with_sql(std::string_view name) {
+  if (name.size() < 4) return false;
+  std::string suffix(name.substr(name.size() - 4));
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return suffix == ".sql";
+}
 
 void apply_flyway_script_config(std::string_view source, const std::vector<ConfigSetting>& settings,
                                 MigrationOptions& options) {

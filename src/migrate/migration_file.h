@@ -29,6 +29,10 @@ struct MigrationFileName {
 // `R__<description>.sql`, or whose version does not parse. The description must not be empty.
 std::optional<MigrationFileName> parse_migration_file_name(std::string_view file_name);
 
+// Whether `name` ends in `.sql`, in any case, so that `V1__x.SQL` is read (and checked) rather
+// than silently skipped.
+bool ends_with_sql(std::string_view name);
+
 // Options set by `-- cutover: <key>[=<value>]` lines.
 struct MigrationOptions {
   // `-- cutover: no-transaction`: run the script outside a transaction (for statements such as
