@@ -199,9 +199,13 @@ void Lease::ensure_table() {
         throw cannot_create(e, create_table_sql());
       }
       // Another process is creating or altering it this very moment (on Galera even the
-      // existence check can be aborted by that DDL): look again. An error of any other kind
-      // is real.
-      if (!db::is_concurrent_creation(flavor, e) || attempt + 1 >= kCreateAttempts) throw;
+      // existence check can be aborted by that DDL, and an ALTER replicated from another node
+      // interrupts ours: 1317): look again. An error of any other kind is real.
+      bool aborted_by_other_node = connection_.server().galera && e.vendor_code() == 1317;
+      if (!(db::is_concurrent_creation(flavor, e) || aborted_by_other_node) ||
+          attempt + 1 >= kCreateAttempts) {
+        throw;
+      }
     }
     back_off(attempt);
   }
