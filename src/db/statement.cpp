@@ -9,17 +9,18 @@
 
 namespace cutover::db {
 
-std::vector<StatementSpan> find_statements(Flavor flavor, std::string_view script) {
+std::vector<StatementSpan> find_statements(Flavor flavor, std::string_view script,
+                                           const ScriptPassed& passed) {
   switch (flavor) {
     case Flavor::kPostgres:
-      return find_postgres_statements(script);
+      return find_postgres_statements(script, passed);
     case Flavor::kMariaDb:
     case Flavor::kMySql:
-      return find_mariadb_statements(script);
+      return find_mariadb_statements(script, passed);
     case Flavor::kSqlite:
-      return find_sqlite_statements(script);
+      return find_sqlite_statements(script, passed);
   }
-  return find_sqlite_statements(script);
+  return find_sqlite_statements(script, passed);
 }
 
 std::vector<Statement> split_statements(Flavor flavor, std::string_view script) {

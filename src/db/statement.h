@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,13 +30,20 @@ struct StatementSpan {
   }
 };
 
+// Told, while a script is split, that the splitter is done with the bytes before an offset: a
+// caller holding a big mapped script gives their memory back (SharedText), or shows progress.
+using ScriptPassed = std::function<void(std::size_t offset)>;
+
 // Finds the statements of a script, in order. Empty statements (";;", comment-only tails) are
 // dropped. Time linear in the script's length (the line numbers included).
 // PostgreSQL: libpg_query's parser; where the script does not parse, psql's rules on its tokens.
 // MariaDB: quotes, backticks, comments, DELIMITER directives, BEGIN...END compound bodies.
 // SQLite: quotes, comments, CREATE TRIGGER ... BEGIN ... END bodies.
 // Throws Error(kBadInput) naming the line of an unterminated quote, comment or block.
-std::vector<StatementSpan> find_statements(Flavor flavor, std::string_view script);
+// `passed`, if given, is called with increasing offsets as the split moves on (PostgreSQL: a
+// megabyte at a time on big scripts; MariaDB and SQLite: after each statement).
+std::vector<StatementSpan> find_statements(Flavor flavor, std::string_view script,
+                                           const ScriptPassed& passed = {});
 
 // find_statements() with each statement's text copied out of the script.
 std::vector<Statement> split_statements(Flavor flavor, std::string_view script);

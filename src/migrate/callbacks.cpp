@@ -113,7 +113,7 @@ std::vector<CallbackScript> load_callbacks(const std::filesystem::path& folder,
                       "Flyway refuses this too: rename or remove one of them");
     }
     const std::string file_name = path.lexically_relative(folder).generic_string();
-    std::string text = read_script_file(path, file_name);
+    SharedText text = read_script_file(path, file_name);
     MigrationScript script{
         .kind = MigrationKind::kRepeatable,
         .version = std::nullopt,
@@ -122,8 +122,8 @@ std::vector<CallbackScript> load_callbacks(const std::filesystem::path& folder,
         .path = path,
         .text = {},
         .checksum = 0,
-        .options = parse_migration_options(file_name, text),
-        .missing_placeholders = find_missing_placeholders(text, placeholders, file_name)};
+        .options = parse_migration_options(file_name, text.view()),
+        .missing_placeholders = find_missing_placeholders(text.view(), placeholders, file_name)};
     script.text = std::move(text);
     callbacks.push_back({std::move(parts->first), std::move(parts->second), std::move(script)});
   }

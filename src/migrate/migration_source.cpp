@@ -46,8 +46,9 @@ size_t utf8_sequence_length(std::string_view bytes) {
   return length;
 }
 
-void check_utf8(const std::string& file_name, std::string_view text) {
-  int line = 1;
+// `text` starts at line `first_line` of the file.
+void check_utf8(const std::string& file_name, std::string_view text, int first_line) {
+  int line = first_line;
   for (size_t i = 0; i < text.size();) {
     const size_t length = utf8_sequence_length(text.substr(i));
     if (length == 0) {
@@ -69,30 +70,53 @@ std::string read_file(const std::filesystem::path& path) {
   return text;
 }
 
+SharedText map_script_file(const std::filesystem::path& path, const std::string& file_name) {
+  try {
+    return SharedText::map_file(path);
+  } catch (const std::system_error& e) {
+    throw_bad_input(fmt::format("cannot read migration file '{}': {}", file_name, e.what()),
+                    "check that it is a readable file and that this user may read it");
+  }
+}
+
 // `file_name` is the path below the migrations folder: Flyway's `script`, "2024/V7__x.sql".
+// The file is read in one pass, a piece at a time (see SharedText::for_each_piece), so that a
+// big one is never held in memory whole.
 MigrationScript load_script(const std::filesystem::path& path, const std::string& file_name,
                             MigrationFileName name, const Placeholders& placeholders) {
-  std::string text = read_script_file(path, file_name);
+  SharedText text = map_script_file(path, file_name);
   // Flyway drops a byte-order mark (its checksum skips it too): the database never sees it.
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  if (text.view().starts_with("\xEF\xBB\xBF")) text = text.without_prefix(3);
   MigrationScript script{.kind = name.kind,
                          .version = std::move(name.version),
                          .description = std::move(name.description),
                          .file_name = file_name,
                          .path = path,
-                         .text = {},
+                         .text = text,
                          .checksum = 0,
-                         .options = parse_migration_options(file_name, text),
+                         .options = parse_migration_options(file_name, text.view()),
                          .missing_placeholders = {}};
-  script.missing_placeholders = find_missing_placeholders(text, placeholders, file_name);
   // Flyway (SqlMigrationResolver): a repeatable script's checksum is taken after placeholder
-  // replacement, a versioned one's from the raw file.
-  if (script.kind == MigrationKind::kRepeatable && script.missing_placeholders.empty()) {
-    script.checksum = flyway_checksum(replace_placeholders(text, placeholders, file_name));
-  } else {
-    script.checksum = flyway_checksum(text);
-  }
-  script.text = std::move(text);
+  // replacement, a versioned one's from the raw file (and a repeatable one's too while a
+  // placeholder has no value: it cannot run then anyway).
+  const bool filled_checksum = script.kind == MigrationKind::kRepeatable;
+  FlywayChecksum raw, filled;
+  int line = 1;
+  text.for_each_piece([&](std::string_view piece) {
+    check_utf8(file_name, piece, line);
+    std::vector<MissingPlaceholder> missing =
+        find_missing_placeholders(piece, placeholders, file_name);
+    for (MissingPlaceholder& m : missing) m.line += line - 1;
+    script.missing_placeholders.insert(script.missing_placeholders.end(), missing.begin(),
+                                       missing.end());
+    raw.add(piece);
+    if (filled_checksum && script.missing_placeholders.empty()) {
+      filled.add(replace_placeholders(piece, placeholders, file_name));
+    }
+    line += static_cast<int>(std::count(piece.begin(), piece.end(), '\n'));
+  });
+  script.checksum =
+      filled_checksum && script.missing_placeholders.empty() ? filled.value() : raw.value();
   // Flyway's script configuration file, `V1__x.sql.conf` next to the script.
   std::filesystem::path conf = path;
   conf += ".conf";
@@ -105,9 +129,13 @@ MigrationScript load_script(const std::filesystem::path& path, const std::string
 
 }  // namespace
 
-std::string read_script_file(const std::filesystem::path& path, const std::string& file_name) {
-  std::string text = read_file(path);
-  check_utf8(file_name, text);
+SharedText read_script_file(const std::filesystem::path& path, const std::string& file_name) {
+  SharedText text = map_script_file(path, file_name);
+  int line = 1;
+  text.for_each_piece([&](std::string_view piece) {
+    check_utf8(file_name, piece, line);
+    line += static_cast<int>(std::count(piece.begin(), piece.end(), '\n'));
+  });
   return text;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/output.h"
+#include "core/shared_text.h"
 #include "migrate/migration_file.h"
 #include "migrate/placeholders.h"
 #include "migrate/version.h"
@@ -20,7 +21,7 @@ struct MigrationScript {
   std::string description;         // as Flyway shows it: underscores turned into spaces
   std::string file_name;           // e.g. "V1__create_users.sql": Flyway's `script` column
   std::filesystem::path path;
-  std::string text;  // the raw file, before placeholder replacement
+  SharedText text;  // the raw file (a big one mapped, not read), before placeholder replacement
   // Flyway's checksum: flyway_checksum(text) for a versioned script; for a repeatable one, of
   // the text after placeholder replacement, so that a changed value applies it again.
   std::int32_t checksum = 0;
@@ -50,9 +51,9 @@ std::vector<MigrationScript> load_migrations(const std::filesystem::path& folder
 // no particular order. Throws Error(kBadInput) naming the folder when it cannot be listed.
 std::vector<std::filesystem::path> files_in_migration_folder(const std::filesystem::path& folder);
 
-// Reads a script file as UTF-8. Throws Error(kBadInput) naming `file_name` when it cannot be
-// read, or with the line when it is not valid UTF-8.
-std::string read_script_file(const std::filesystem::path& path, const std::string& file_name);
+// Reads a script file as UTF-8 (mapped: see SharedText). Throws Error(kBadInput) naming
+// `file_name` when it cannot be read, or with the line when it is not valid UTF-8.
+SharedText read_script_file(const std::filesystem::path& path, const std::string& file_name);
 
 // Warns on `output` as Flyway does when `scripts` is empty (a migrate that finds nothing is no
 // error, but the folder is most likely wrong).

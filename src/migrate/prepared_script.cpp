@@ -29,19 +29,14 @@ bool may_share_transaction(db::Flavor flavor, const ScriptStatement& statement) 
   return is_mariadb_dml(statement.text);
 }
 
-std::vector<ScriptStep> group_into_steps(const std::vector<ScriptStatement>& statements,
-                                         db::Flavor flavor, bool transactions) {
-  std::vector<ScriptStep> steps;
-  for (std::size_t i = 0; i < statements.size(); ++i) {
-    bool alone = !transactions || !may_share_transaction(flavor, statements[i]);
-    int n = static_cast<int>(i);
-    if (!alone && !steps.empty() && steps.back().in_transaction) {
-      steps.back().end = n + 1;
-    } else {
-      steps.push_back({n, n + 1, !alone});
-    }
+// Adds statement `index` to the last step of `steps` when both may share a transaction, else
+// starts a step with it.
+void add_to_steps(std::vector<ScriptStep>& steps, int index, bool shares_transaction) {
+  if (shares_transaction && !steps.empty() && steps.back().in_transaction) {
+    steps.back().end = index + 1;
+  } else {
+    steps.push_back({index, index + 1, shares_transaction});
   }
-  return steps;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -66,11 +61,25 @@ bool may_be_special(std::string_view text) {
                       [&](std::string_view plain) { return equals_ignoring_case(word, plain); });
 }
 
+// The text `script` runs: its file as it is when it holds no placeholder, else filled.
+SharedText filled_text(const MigrationScript& script, const Placeholders& placeholders) {
+  bool has_placeholder = false;
+  script.text.for_each_piece([&](std::string_view piece) {  // `${` never spans a line break
+    has_placeholder = has_placeholder || piece.find("${") != std::string_view::npos;
+  });
+  if (!has_placeholder) return script.text;
+  return SharedText(replace_placeholders(script.text.view(), placeholders, script.file_name));
+}
+
 }  // namespace
 
 std::int32_t PreparedScript::prefix_checksum(int count) const {
   const int last = static_cast<int>(prefix_checksums.size()) - 1;
   return prefix_checksums.at(static_cast<std::size_t>(std::clamp(count, 0, last)));
+}
+
+void PreparedScript::release_through(int index) const {
+  sql.release_passed(index == 0 ? 0 : end_of(index - 1), end_of(index));
 }
 
 std::string PreparedScript::where(int index) const {
@@ -81,13 +90,16 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
                               const Placeholders& placeholders) {
   PreparedScript prepared;
   prepared.script = script;
-  std::string().swap(prepared.script.text);  // the text is kept once, filled, in `sql`
-  auto sql = std::make_shared<std::string>(
-      replace_placeholders(script.text, placeholders, script.file_name));
-  prepared.sql = sql;
+  prepared.script.text = {};  // the text is kept once, filled, in `sql`
+  prepared.sql = filled_text(script, placeholders);
+  const std::string_view sql = prepared.sql.view();
   std::vector<db::StatementSpan> spans;
   try {
-    spans = db::find_statements(flavor, *sql);
+    std::size_t at = 0;
+    spans = db::find_statements(flavor, sql, [&](std::size_t passed) {
+      prepared.sql.release_passed(at, passed);
+      at = passed;
+    });
   } catch (const Error& e) {
     throw e.with_context(script.file_name);
   }
@@ -95,11 +107,12 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
   prepared.prefix_checksums.reserve(spans.size() + 1);
   FlywayChecksum prefix;
   prepared.prefix_checksums.push_back(prefix.value());
+  std::size_t spans_read = 0;
   for (const db::StatementSpan& span : spans) {
-    const std::string_view text = span.text_in(*sql);
+    const std::string_view text = span.text_in(sql);
     // A statement the parser found in the whole script parses: no need to ask again.
+    const int index = prepared.count();
     if (auto error = span.parsed ? std::nullopt : find_syntax_error(flavor, text)) {
-      int index = static_cast<int>(prepared.statements.size());
       int line = span.line + db::line_of_offset(text, static_cast<std::size_t>(error->offset)) - 1;
       throw_bad_input(fmt::format("{}: statement {} (line {}): {}", script.file_name, index + 1,
                                   line, error->message),
@@ -107,14 +120,18 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
     }
     StatementTraits traits;
     if (!span.parsed || may_be_special(text)) traits = classify_statement(flavor, text);
-    check_no_transaction_control(script.file_name, static_cast<int>(prepared.statements.size()),
-                                 span.line, traits);
+    check_no_transaction_control(script.file_name, index, span.line, traits);
     prepared.statements.push_back({text, span.line, std::move(traits)});
+    add_to_steps(prepared.steps, index,
+                 !script.options.no_transaction &&
+                     may_share_transaction(flavor, prepared.statement(index)));
     prefix.add(text);
     prefix.add("\n");
     prepared.prefix_checksums.push_back(prefix.value());
+    prepared.sql.release_passed(spans_read, span.end);
+    spans_read = span.end;
   }
-  prepared.steps = group_into_steps(prepared.statements, flavor, !script.options.no_transaction);
+  prepared.sql.release(sql);
   return prepared;
 }
 

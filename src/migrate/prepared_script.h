@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/shared_text.h"
 #include "db/server_info.h"
 #include "migrate/migration_source.h"
 #include "migrate/placeholders.h"
@@ -32,12 +33,14 @@ struct ScriptStep {
 };
 
 // Holds the script's text once (placeholders filled; copies share it) and each statement as a
-// view into it: memory about the file's size plus a small record per statement.
+// view into it. A file without placeholders is not copied: the statements are views into the
+// mapped file, whose pages are given back as they are read, so memory is a small record per
+// statement whatever the file's size. A file with placeholders is held once, filled.
 struct PreparedScript {
   MigrationScript script;  // the file's name, version, checksum and options; its text is cleared
   std::vector<ScriptStatement> statements;
   std::vector<ScriptStep> steps;
-  std::shared_ptr<const std::string> sql;      // the text the statements are views of
+  SharedText sql;                              // the text the statements are views of
   std::vector<std::int32_t> prefix_checksums;  // [n]: prefix_checksum(n), n = 0..count()
 
   const ScriptStatement& statement(int index) const {
@@ -50,6 +53,14 @@ struct PreparedScript {
   // a line break), so that a partly applied file is resumed only while those statements are
   // unchanged. Computed once by prepare_script(); a count past the end counts as all.
   std::int32_t prefix_checksum(int count) const;
+  // The offset in sql just past statement `index`.
+  std::size_t end_of(int index) const {
+    const std::string_view text = statement(index).text;
+    return static_cast<std::size_t>(text.data() - sql.view().data()) + text.size();
+  }
+  // Gives back the memory of the text that statement `index` and those before it are read from
+  // (see SharedText::release_passed), once it has run.
+  void release_through(int index) const;
   // "statement 3 (line 7)", for messages.
   std::string where(int index) const;
 };

@@ -119,6 +119,7 @@ void ScriptApplier::execute(const PreparedScript& script, int index) {
     OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
     connection_.execute(script.statement(index).text);
   }
+  script.release_through(index);
   if (interrupted() && connection_.in_transaction()) {
     throw Error(ErrorCode::kOperationFailed, "interrupted before its transaction committed");
   }

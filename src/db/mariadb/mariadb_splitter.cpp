@@ -245,7 +245,8 @@ constexpr std::array<std::string_view, 4> kWordsTakingAName = {"returns", "chars
 
 class Splitter {
  public:
-  explicit Splitter(std::string_view script) : script_(script), lines_(script), lexer_(script) {}
+  Splitter(std::string_view script, const ScriptPassed& passed)
+      : script_(script), passed_(passed), lines_(script), lexer_(script) {}
 
   std::vector<StatementSpan> split() {
     while (true) {
@@ -343,6 +344,7 @@ class Splitter {
     }
     if (first_) {
       statements_.push_back({*first_, last_, lines_.line_of(*first_)});
+      if (passed_) passed_(last_);
     }
     first_.reset();
     at_statement_start_ = true;
@@ -545,6 +547,7 @@ class Splitter {
   }
 
   std::string_view script_;
+  const ScriptPassed& passed_;
   LineCounter lines_;  // statements are found in order: one pass for all their lines
   Lexer lexer_;
   std::vector<StatementSpan> statements_;
@@ -563,8 +566,9 @@ class Splitter {
 
 }  // namespace
 
-std::vector<StatementSpan> find_mariadb_statements(std::string_view script) {
-  return Splitter(script).split();
+std::vector<StatementSpan> find_mariadb_statements(std::string_view script,
+                                                   const ScriptPassed& passed) {
+  return Splitter(script, passed).split();
 }
 
 }  // namespace cutover::db

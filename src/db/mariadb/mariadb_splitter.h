@@ -8,7 +8,8 @@
 
 namespace cutover::db {
 
-std::vector<StatementSpan> find_mariadb_statements(std::string_view script);
+std::vector<StatementSpan> find_mariadb_statements(std::string_view script,
+                                                   const ScriptPassed& passed = {});
 
 // find_mariadb_statements() with the texts copied.
 inline std::vector<Statement> split_mariadb(std::string_view script) {

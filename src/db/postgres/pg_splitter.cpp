@@ -331,98 +331,91 @@ std::vector<StatementSpan> to_spans(std::string_view script, const std::vector<T
   return statements;
 }
 
-// Statement starts that PostgreSQL's scanner sees in `piece` after its first statement (each
-// just past a top-level `;`), or, when it cannot scan the piece, the byte offset where it
-// stopped. Holds no token list.
-struct ScannerCuts {
-  std::vector<std::size_t> starts;
-  std::optional<std::size_t> failure;
-};
+// A big script is split a chunk at a time, so that the tokens and parse tree of one chunk are
+// held, not those of the whole file (several times its size). A chunk is about kChunkBytes (1 MB)
+// of the script, cut just past a `;` token.
+constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 
-ScannerCuts scanner_cuts(const std::string& piece) {
-  PgQuerySplitResult result = pg_query_split_with_scanner(piece.c_str());
-  const std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
-      &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
-  ScannerCuts cuts;
-  if (result.error != nullptr) {
-    cuts.failure = byte_offset_of_character(piece, result.error->cursorpos);
-    return cuts;
+// The tokens of `window` (which starts where the lexer is in its initial state) up to and
+// including the last `;` among them, lexed as in the whole script: every token before a `;` ends
+// before it, and a `;` never joins a longer token, so what follows the window cannot change
+// them. Empty when the window has no `;` token before the place where the lexer stopped.
+std::vector<Token> tokens_through_last_semicolon(const std::string& window) {
+  Scan scan = scan_tokens(window);
+  if (scan.failure) {
+    // Most often a string or comment the window's end cut: lex the part before it.
+    scan = scan_tokens(window.substr(0, scan.failure->offset));
+    if (scan.failure) return {};
   }
-  for (int i = 1; i < result.n_stmts; ++i) {
-    cuts.starts.push_back(static_cast<std::size_t>(result.stmts[i]->stmt_location));
-  }
-  return cuts;
+  auto last = std::find_if(scan.tokens.rbegin(), scan.tokens.rend(),
+                           [](const Token& t) { return t.kind == ';'; });
+  scan.tokens.erase(last.base(), scan.tokens.end());
+  return std::move(scan.tokens);
 }
 
-// A big script is split a chunk at a time: chunks of about kChunkBytes (1 MB) cut where the scanner
-// sees a statement end, so that the tokens and parse tree of one chunk are held, not those of
-// the whole file (several times its size).
-constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+// Where the window starting at `begin` ends: just past the last `;` byte within `length` bytes
+// (usually a statement's end, so the window lexes without error), or at the script's end.
+std::size_t window_end(std::string_view input, std::size_t begin, std::size_t length) {
+  if (input.size() - begin <= length) return input.size();
+  const std::size_t semicolon = input.substr(begin, length).rfind(';');
+  return semicolon == std::string_view::npos ? begin + length : begin + semicolon + 1;
+}
 
 // The statements of `input` found chunk by chunk, when the parser accepts every chunk as it
 // stands. Then the chunks' statements are the whole script's: its grammar is a sequence of
-// statements separated by `;`, and the lexer is in its initial state after a `;` token. A
-// scanner cut that is not a statement end (inside a BEGIN ATOMIC body) leaves a chunk that does
+// statements separated by `;`, and the lexer is in its initial state after a `;` token. A cut
+// at a `;` that is not a statement end (inside a BEGIN ATOMIC body) leaves a chunk that does
 // not parse. nullopt when a chunk does not parse or has a problem to report: the caller splits
-// the whole script then, and reports it with the right line.
-// Where the chunk starting at `begin` (just past a `;`, so the lexer starts afresh) ends: the
-// first statement start the scanner sees at least kChunkBytes further, found in a window of the
-// script that grows until it holds one. A window cut inside a token (a string) is scanned again
-// up to that token. nullopt when the scanner cannot scan the script.
-std::optional<std::size_t> chunk_end_from(const std::string& input, std::size_t begin) {
-  for (std::size_t window = 2 * kChunkBytes;; window *= 2) {
-    std::size_t end = begin + window;
-    if (end >= input.size()) return input.size();  // the rest is the last chunk
-    ScannerCuts cuts = scanner_cuts(input.substr(begin, window));
-    if (cuts.failure && *cuts.failure > 0) {
-      end = begin + *cuts.failure;  // scan the window again up to the token it cut
-      cuts = scanner_cuts(input.substr(begin, end - begin));
-    }
-    if (cuts.failure) return std::nullopt;
-    // Every start follows a real `;`: the tokens before the window's end lex as in the script.
-    for (std::size_t start : cuts.starts) {
-      if (start >= kChunkBytes) return begin + start;
-    }
-    if (!cuts.starts.empty()) return begin + cuts.starts.back();
-  }
-}
-
-std::optional<std::vector<StatementSpan>> find_in_chunks(const std::string& input) {
+// the whole script then, and reports it with the right line. Each byte is lexed twice: once
+// for the tokens, once by the parser.
+std::optional<std::vector<StatementSpan>> find_in_chunks(std::string_view input,
+                                                         const ScriptPassed& passed) {
   std::vector<StatementSpan> statements;
   LineCounter lines(input);
   std::size_t chunk_begin = 0;
-  while (chunk_begin < input.size()) {
-    const std::optional<std::size_t> end = chunk_end_from(input, chunk_begin);
-    if (!end || *end <= chunk_begin) return std::nullopt;
-    const std::size_t chunk_end = *end;
-    const std::string chunk = input.substr(chunk_begin, chunk_end - chunk_begin);
-    const Scan scan = scan_tokens(chunk);
-    if (scan.failure) return std::nullopt;
-    const std::optional<std::vector<TokenSpan>> spans = split_by_parser(chunk, scan.tokens);
+  for (std::size_t length = kChunkBytes; chunk_begin < input.size();) {
+    const std::size_t end = window_end(input, chunk_begin, length);
+    std::string chunk(input.substr(chunk_begin, end - chunk_begin));
+    std::vector<Token> tokens;
+    if (end == input.size()) {
+      const Scan scan = scan_tokens(chunk);  // the last chunk: all of it
+      if (scan.failure) return std::nullopt;
+      tokens = scan.tokens;
+    } else {
+      tokens = tokens_through_last_semicolon(chunk);
+      if (tokens.empty()) {  // no statement ends in the window: a longer one
+        length *= 2;
+        continue;
+      }
+      chunk.resize(tokens.back().end);
+    }
+    const std::optional<std::vector<TokenSpan>> spans = split_by_parser(chunk, tokens);
     if (!spans) return std::nullopt;
     try {
-      const ClientFeatureCheck client_features(chunk, scan.tokens);
+      const ClientFeatureCheck client_features(chunk, tokens);
       for (const TokenSpan& span : *spans) client_features.check(span);
     } catch (const Error&) {
       return std::nullopt;
     }
     for (const TokenSpan& span : *spans) {
-      const std::size_t begin = chunk_begin + scan.tokens[span.first].begin;
-      statements.push_back(
-          {begin, chunk_begin + scan.tokens[span.last].end, lines.line_of(begin), true});
+      const std::size_t begin = chunk_begin + tokens[span.first].begin;
+      statements.push_back({begin, chunk_begin + tokens[span.last].end, lines.line_of(begin), true});
     }
-    chunk_begin = chunk_end;
+    chunk_begin += chunk.size();
+    length = kChunkBytes;
+    if (passed) passed(chunk_begin);
   }
   return statements;
 }
 
 }  // namespace
 
-std::vector<StatementSpan> find_postgres_statements(std::string_view script) {
-  const std::string input(script);  // libpg_query reads NUL-terminated text: the one copy
-  if (input.size() > kChunkBytes) {
-    if (auto spans = find_in_chunks(input)) return std::move(*spans);
+std::vector<StatementSpan> find_postgres_statements(std::string_view script,
+                                                    const ScriptPassed& passed) {
+  if (script.size() > kChunkBytes) {
+    if (auto spans = find_in_chunks(script, passed)) return std::move(*spans);
   }
+  const std::string input(script);  // libpg_query reads NUL-terminated text
   const Scan scan = scan_script(input);
   std::optional<std::vector<TokenSpan>> spans;
   if (!scan.failure) spans = split_by_parser(input, scan.tokens);

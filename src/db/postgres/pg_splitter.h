@@ -8,7 +8,8 @@
 
 namespace cutover::db {
 
-std::vector<StatementSpan> find_postgres_statements(std::string_view script);
+std::vector<StatementSpan> find_postgres_statements(std::string_view script,
+                                                    const ScriptPassed& passed = {});
 
 // find_postgres_statements() with the texts copied.
 inline std::vector<Statement> split_postgres(std::string_view script) {

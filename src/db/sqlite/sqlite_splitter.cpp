@@ -23,7 +23,8 @@ bool is_complete(std::string_view text) { return sqlite3_complete(std::string(te
 
 class Splitter {
  public:
-  explicit Splitter(std::string_view script) : script_(script), lines_(script) {}
+  Splitter(std::string_view script, const ScriptPassed& passed)
+      : script_(script), passed_(passed), lines_(script) {}
 
   std::vector<StatementSpan> split() {
     while (pos_ < script_.size()) {
@@ -95,6 +96,7 @@ class Splitter {
 
   void emit() {
     statements_.push_back({*first_, last_, lines_.line_of(*first_)});
+    if (passed_) passed_(last_);
     first_.reset();
   }
 
@@ -121,6 +123,7 @@ class Splitter {
   }
 
   std::string_view script_;
+  const ScriptPassed& passed_;
   LineCounter lines_;  // statements are found in order: one pass for all their lines
   std::size_t pos_ = 0;
   std::size_t piece_begin_ = 0;       // where the text of the pending statement starts
@@ -131,8 +134,9 @@ class Splitter {
 
 }  // namespace
 
-std::vector<StatementSpan> find_sqlite_statements(std::string_view script) {
-  return Splitter(script).split();
+std::vector<StatementSpan> find_sqlite_statements(std::string_view script,
+                                                  const ScriptPassed& passed) {
+  return Splitter(script, passed).split();
 }
 
 }  // namespace cutover::db

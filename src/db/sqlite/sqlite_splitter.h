@@ -8,7 +8,8 @@
 
 namespace cutover::db {
 
-std::vector<StatementSpan> find_sqlite_statements(std::string_view script);
+std::vector<StatementSpan> find_sqlite_statements(std::string_view script,
+                                                  const ScriptPassed& passed = {});
 
 // find_sqlite_statements() with the texts copied.
 inline std::vector<Statement> split_sqlite(std::string_view script) {

@@ -64,7 +64,7 @@ TEST_F(MigrationSource, ChecksumsARepeatableScriptAfterPlaceholderReplacement) {
   EXPECT_EQ(as_app[1].checksum, flyway_checksum("GRANT SELECT ON t TO app;\n"));
   EXPECT_EQ(as_app[0].checksum, 490594437);  // versioned: the raw text's
   EXPECT_EQ(as_app[0].checksum, flyway_checksum(text));
-  EXPECT_EQ(as_app[1].text, text);  // the text itself stays raw
+  EXPECT_EQ(as_app[1].text.view(), text);  // the text itself stays raw
   const auto as_ops = load_migrations(folder_, {{"owner", "ops"}});
   EXPECT_EQ(as_ops[1].checksum, -362610593);
   EXPECT_EQ(as_ops[0].checksum, as_app[0].checksum);
@@ -76,7 +76,7 @@ TEST_F(MigrationSource, RecordsPlaceholdersWithoutValueInsteadOfThrowing) {
   ASSERT_EQ(scripts.size(), 1u);
   ASSERT_EQ(scripts[0].missing_placeholders.size(), 1u);
   EXPECT_EQ(scripts[0].missing_placeholders[0].name, "x");
-  EXPECT_EQ(scripts[0].checksum, flyway_checksum(scripts[0].text));
+  EXPECT_EQ(scripts[0].checksum, flyway_checksum(scripts[0].text.view()));
 }
 
 TEST_F(MigrationSource, SkipsFlywayCallbacksInAnyFolder) {
@@ -118,7 +118,7 @@ TEST_F(MigrationSource, FillsEveryField) {
   EXPECT_EQ(versioned.description, "add index");
   EXPECT_EQ(versioned.file_name, "V3_1__add_index.sql");
   EXPECT_EQ(versioned.path, folder_ / "V3_1__add_index.sql");
-  EXPECT_EQ(versioned.text, text);  // raw bytes: CRLF kept
+  EXPECT_EQ(versioned.text.view(), text);  // raw bytes: CRLF kept
   EXPECT_EQ(versioned.checksum, flyway_checksum(text));
   EXPECT_TRUE(versioned.options.no_transaction);
 
@@ -156,7 +156,7 @@ TEST_F(MigrationSource, ReadsEmptyFiles) {
   write("V1__empty.sql", "");
   const auto scripts = load_migrations(folder_);
   ASSERT_EQ(scripts.size(), 1u);
-  EXPECT_EQ(scripts[0].text, "");
+  EXPECT_EQ(scripts[0].text.view(), "");
   EXPECT_EQ(scripts[0].checksum, 0);
 }
 
