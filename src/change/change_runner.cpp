@@ -99,7 +99,6 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
     session_->connection->query("SELECT set_config('cutover.version', '', false)");
   }
   session_->state = std::make_unique<ChangeState>(*session_->connection);
-  session_->state->ensure_table();
 }
 
 ChangeRunner::~ChangeRunner() = default;
@@ -167,6 +166,14 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
           "give the change another name (name: in the file)");
     }
     for (const auto& op : operations) op->validate(context);
+    std::vector<std::pair<std::string, Preflight>> preflight;
+    for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
+    run_preflight(*session_->connection, context, preflight, options_.retry);
+    for (const auto& target : backfill_targets(operations, context)) {
+      if (const db::TableInfo* table = session_->catalog.find_table(target.table)) {
+        require_backfill_key(*table);
+      }
+    }
     ChangeRecord record;
     record.name = spec.name;
     record.base_schema = session_->base_schema;

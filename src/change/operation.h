@@ -7,6 +7,7 @@
 
 #include "change/change_context.h"
 #include "change/change_spec.h"
+#include "change/preflight.h"
 #include "change/step.h"
 #include "change/version_shape.h"
 
@@ -37,6 +38,10 @@ class Operation {
   // Checks the operation against the database: tables and columns exist (or do not), the
   // expressions' columns exist, ... Throws Error(kBadInput) naming where() and the fix.
   virtual void validate(const ChangeContext& context) const = 0;
+
+  // What start checks on the server before its first step, beyond validate() (PostgreSQL):
+  // partitions, the objects depending on a column complete drops, types and expressions.
+  virtual Preflight preflight(const ChangeContext&) const { return {}; }
 
   // Start: additive steps only. The old version must keep working unchanged.
   virtual std::vector<Step> expand(const ChangeContext& context) const = 0;

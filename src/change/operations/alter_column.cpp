@@ -156,7 +156,18 @@ class AlterColumn : public Operation {
       const db::TableInfo& ref = context.require_table(*ref_table_, where());
       context.require_column(ref, *ref_column_, where());
     }
-    refuse_dependent_views(context, table_, column_, where());
+  }
+
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    preflight.dropped_columns = {{table_, column_, /*rebuilds_indexes_and_constraints=*/true}};
+    if (type_) preflight.probes.push_back(fmt::format("SELECT CAST(NULL AS {})", *type_));
+    if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
+    if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
+    // Over the column as it is; with a new type the check is the server's to judge at start.
+    if (check_ && !type_) preflight.probes.push_back(probe_expression(context, table_, *check_));
+    return preflight;
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {

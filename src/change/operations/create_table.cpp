@@ -184,6 +184,14 @@ class CreateTable : public Operation {
     }
   }
 
+  Preflight preflight(const ChangeContext&) const override {
+    Preflight preflight;
+    for (const ColumnDefinition& column : columns_) {
+      preflight.probes.push_back(fmt::format("SELECT CAST(NULL AS {})", column.type));
+    }
+    return preflight;
+  }
+
   std::vector<Step> expand(const ChangeContext& context) const override {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     std::vector<std::string> parts;

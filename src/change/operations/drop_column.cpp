@@ -71,7 +71,8 @@ class DropColumn : public Operation {
         }
       }
     }
-    refuse_dependent_views(context, table_, column_, where());
+    // PostgreSQL: the preflight asks pg_depend (views, functions, triggers, ...).
+    if (context.flavor == db::Flavor::kSqlite) refuse_dependent_views(context, table_, column_, where());
     if (!column.nullable && !column.default_expr && !down_) {
       throw_bad_input(
           fmt::format("{}: {}.{} is NOT NULL without a default, so the new version could not "
@@ -110,6 +111,14 @@ class DropColumn : public Operation {
             "give the column a default instead (with a migration), or drop `down`");
       }
     }
+  }
+
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    preflight.dropped_columns = {{table_, column_, /*rebuilds_indexes_and_constraints=*/false}};
+    if (down_) preflight.probes.push_back(probe_expression(context, table_, *down_));
+    return preflight;
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
