@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/error.h"
 #include "db/transaction.h"
 
@@ -31,7 +34,9 @@ LEFT JOIN pg_trigger g ON d.classid = 'pg_trigger'::regclass AND g.oid = d.objid
 LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
 WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3
   AND NOT (d.classid = 'pg_class'::regclass AND d.objid = c.oid)
-  AND NOT (d.classid = 'pg_type'::regclass)
+  AND d.classid NOT IN ('pg_type'::regclass, 'pg_attrdef'::regclass)
+  AND NOT (d.classid = 'pg_class'::regclass
+           AND (SELECT relkind FROM pg_class WHERE oid = d.objid) = 'S')
   AND coalesce(g.tgname, '') NOT LIKE '\_cutover%'
   AND coalesce(p.proname, '') NOT LIKE '\_cutover%'
   AND NOT (i.indexrelid IS NOT NULL
@@ -139,6 +144,21 @@ void run_preflight(db::Connection& connection, const ChangeContext& context,
     }
     run_probes(connection, where, preflight.probes, retry);
   }
+}
+
+std::string castable_type(std::string_view type) {
+  // serial and its kin are shorthands of CREATE TABLE and ADD COLUMN, not types.
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "serial" || lower == "serial4") return "integer";
+  if (lower == "bigserial" || lower == "serial8") return "bigint";
+  if (lower == "smallserial" || lower == "serial2") return "smallint";
+  return std::string(type);
+}
+
+std::string probe_type(std::string_view type) {
+  return fmt::format("SELECT CAST(NULL AS {})", castable_type(type));
 }
 
 std::string probe_expression(const ChangeContext& context, const std::string& table,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,13 @@ struct Preflight {
 void run_preflight(db::Connection& connection, const ChangeContext& context,
                    const std::vector<std::pair<std::string, Preflight>>& checks,
                    const db::LockRetryPolicy& retry);
+
+// `type` as CAST accepts it: serial, bigserial and smallserial (shorthands of column
+// definitions) become their integer types; any other type is returned as given.
+std::string castable_type(std::string_view type);
+
+// `SELECT CAST(NULL AS <type>)`: the server resolves the type's name and modifiers.
+std::string probe_type(std::string_view type);
 
 // `SELECT (<expression>) FROM <table> WHERE false`: the server resolves the expression's
 // columns against the table and checks its types without reading a row.

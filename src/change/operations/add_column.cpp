@@ -126,14 +126,14 @@ class AddColumn : public Operation {
   Preflight preflight(const ChangeContext& context) const override {
     Preflight preflight;
     preflight.column_tables = {table_};
-    preflight.probes.push_back(fmt::format("SELECT CAST(NULL AS {})", type_));
+    preflight.probes.push_back(probe_type(type_));
     if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
     if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
     if (check_) {
       // Over the table's columns and the new one.
       preflight.probes.push_back(fmt::format(
           "SELECT ({}) FROM (SELECT t.*, CAST(NULL AS {}) AS {} FROM {} AS t) AS t WHERE false",
-          *check_, type_, ChangeContext::quote(name_), context.table(table_)));
+          *check_, castable_type(type_), ChangeContext::quote(name_), context.table(table_)));
     }
     return preflight;
   }

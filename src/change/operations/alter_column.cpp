@@ -162,7 +162,7 @@ class AlterColumn : public Operation {
     Preflight preflight;
     preflight.column_tables = {table_};
     preflight.dropped_columns = {{table_, column_, /*rebuilds_indexes_and_constraints=*/true}};
-    if (type_) preflight.probes.push_back(fmt::format("SELECT CAST(NULL AS {})", *type_));
+    if (type_) preflight.probes.push_back(probe_type(*type_));
     if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
     if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
     // Over the column as it is; with a new type the check is the server's to judge at start.

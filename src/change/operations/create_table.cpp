@@ -187,7 +187,7 @@ class CreateTable : public Operation {
   Preflight preflight(const ChangeContext&) const override {
     Preflight preflight;
     for (const ColumnDefinition& column : columns_) {
-      preflight.probes.push_back(fmt::format("SELECT CAST(NULL AS {})", column.type));
+      preflight.probes.push_back(probe_type(column.type));
     }
     return preflight;
   }
