@@ -45,6 +45,9 @@ class Operation {
 
   // Start: additive steps only. The old version must keep working unchanged.
   virtual std::vector<Step> expand(const ChangeContext& context) const = 0;
+  // Tables start creates (and the sync triggers fill): start analyzes them as they fill, so
+  // that the triggers' lookups in them are planned on their real size.
+  virtual std::vector<std::string> created_tables() const { return {}; }
   // Tables whose existing rows the backfill must touch.
   virtual std::vector<BackfillTarget> backfill(const ChangeContext&) const { return {}; }
   // After the backfill: VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY, ...

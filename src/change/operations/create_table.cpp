@@ -192,6 +192,8 @@ class CreateTable : public Operation {
     return preflight;
   }
 
+  std::vector<std::string> created_tables() const override { return {name_}; }
+
   std::vector<Step> expand(const ChangeContext& context) const override {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     std::vector<std::string> parts;
