@@ -29,8 +29,9 @@
 // trigger and the shadow with everything on it.
 //
 // Refused: a column that a foreign key references (the keys would have to move too: drop them
-// with drop_constraint first, add them back afterwards), a column a view uses, and (the start
-// stops at its first step) an identity or generated column.
+// with drop_constraint first, add them back afterwards), a column other objects depend on
+// (change/preflight asks pg_depend), a column of a partition, and (the start stops at its
+// first step) an identity or generated column.
 // Limits: indexes are rebuilt from the catalog's key columns and expressions: a partial index
 // (WHERE), another access method than btree, operator classes, collations, DESC / NULLS order
 // and INCLUDE columns are not copied. Exclusion constraints, column comments, statistics

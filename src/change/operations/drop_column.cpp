@@ -16,8 +16,9 @@
 // where the inserted row left it NULL. Complete drops the trigger, the indexes that include the
 // column, then the column (ALTER TABLE DROP COLUMN, SQLite 3.35+); rollback drops the trigger.
 //
-// Refused: a column of the primary key, one a foreign key references, one a view uses, and
-// (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot drop; a NOT
+// Refused: a column of the primary key, one a foreign key references, one other objects depend
+// on (PostgreSQL: pg_depend, in change/preflight; SQLite: views, by their text), one of a
+// partition, and (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot drop; a NOT
 // NULL column without default nor `down`, which the new version could not insert rows without.
 #include <fmt/format.h>
 
