@@ -61,6 +61,23 @@ std::string shorten(std::string text) {
   return text.substr(0, kSampleValueLength) + "...";
 }
 
+}  // namespace
+
+void require_backfill_key(const db::TableInfo& info) {
+  if (info.primary_key && info.primary_key->columns.size() == 1) return;
+  std::string has = !info.primary_key ? "it has none"
+                                      : fmt::format("its key has {} columns: {}",
+                                                    info.primary_key->columns.size(),
+                                                    fmt::join(info.primary_key->columns, ", "));
+  throw_bad_input(
+      fmt::format("table {} needs a primary key of one column to backfill; {}", info.name, has),
+      fmt::format("give {} a primary key of one column (an identity column, for instance), or "
+                  "write the part of the change that fills {} as a sql operation",
+                  info.name, info.name));
+}
+
+namespace {
+
 // The backfill of one table: its key, the statements, and the batch transactions.
 class TableBackfill {
  public:
@@ -72,18 +89,7 @@ class TableBackfill {
         table_(context.table(target.table)),
         options_(options) {
     const db::TableInfo& info = find_table(context);
-    if (!info.primary_key || info.primary_key->columns.size() != 1) {
-      std::string has = !info.primary_key ? "it has none"
-                                          : fmt::format("its key has {} columns: {}",
-                                                        info.primary_key->columns.size(),
-                                                        fmt::join(info.primary_key->columns, ", "));
-      throw_bad_input(
-          fmt::format("table {} needs a primary key of one column to backfill; {}", name_, has),
-          fmt::format("give {} a primary key of one column (an identity column, for "
-                      "instance), or write the part of the change that fills {} as a sql "
-                      "operation",
-                      name_, name_));
-    }
+    require_backfill_key(info);
     key_name_ = info.primary_key->columns.front();
     key_ = ChangeContext::quote(key_name_);
     for (const auto& column : target.touch) touch_.push_back(ChangeContext::quote(column));

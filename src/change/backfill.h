@@ -68,6 +68,10 @@ struct BackfillProgress {
 // fails alone, and throws Error(kBadInput) whose message shows the table, that row's key and
 // columns, and the database's error (its SQLSTATE kept). Other errors (a lost connection, a
 // cancelled statement) pass through unchanged.
+// Throws Error(kBadInput) naming the table, with the fix, when it has no primary key of one
+// column: a backfill walks a table by its key. Start checks this before its first step.
+void require_backfill_key(const db::TableInfo& table);
+
 void run_backfill(db::Connection& connection, const ChangeContext& context,
                   const BackfillTarget& target, BackfillProgress& progress,
                   const BackfillOptions& options, Output& output,

@@ -53,6 +53,45 @@ std::vector<BackfillTarget> backfill_targets(const Operations& operations,
   return targets;
 }
 
+// Tables start creates, then the tables the backfill fills: what start analyzes.
+std::vector<std::string> tables_to_analyze(const Operations& operations,
+                                           const std::vector<BackfillTarget>& targets) {
+  std::vector<std::string> tables;
+  for (const auto& op : operations) {
+    for (auto& table : op->created_tables()) tables.push_back(std::move(table));
+  }
+  for (const auto& target : targets) {
+    if (std::find(tables.begin(), tables.end(), target.table) == tables.end()) {
+      tables.push_back(target.table);
+    }
+  }
+  return tables;
+}
+
+// ANALYZE of `tables`, one step each (it waits for locks like any step; it blocks no read or
+// write). New tables have no statistics until autovacuum gets to them, maybe minutes after
+// they filled: the sync triggers' lookups in them are then planned for an empty table.
+// PostgreSQL only: SQLite's ANALYZE creates sqlite_stat1 for good, which rollback would leave.
+std::vector<Step> analyze_steps(const ChangeContext& context,
+                                const std::vector<std::string>& tables) {
+  std::vector<Step> steps;
+  if (context.flavor != db::Flavor::kPostgres) return steps;
+  for (const auto& table : tables) {
+    steps.push_back({fmt::format("analyze {}", table), "ANALYZE " + context.table(table), false,
+                     "", ""});
+  }
+  return steps;
+}
+
+// Whether a backfill that has done `before` rows and now `after` passed a power of ten from
+// 1,000 up: the moments start analyzes the tables again while they fill.
+bool passed_power_of_ten(std::int64_t before, std::int64_t after) {
+  for (std::int64_t mark = 1000; mark > 0 && mark <= after; mark *= 10) {
+    if (before < mark) return true;
+  }
+  return false;
+}
+
 bool same_operations(const ChangeSpec& a, const ChangeSpec& b) {
   if (a.operations.size() != b.operations.size()) return false;
   for (std::size_t i = 0; i < a.operations.size(); ++i) {
@@ -99,7 +138,6 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
     session_->connection->query("SELECT set_config('cutover.version', '', false)");
   }
   session_->state = std::make_unique<ChangeState>(*session_->connection);
-  session_->state->ensure_table();
 }
 
 ChangeRunner::~ChangeRunner() = default;
@@ -167,6 +205,14 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
           "give the change another name (name: in the file)");
     }
     for (const auto& op : operations) op->validate(context);
+    std::vector<std::pair<std::string, Preflight>> preflight;
+    for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
+    run_preflight(*session_->connection, context, preflight, options_.retry);
+    for (const auto& target : backfill_targets(operations, context)) {
+      if (const db::TableInfo* table = session_->catalog.find_table(target.table)) {
+        require_backfill_key(*table);
+      }
+    }
     ChangeRecord record;
     record.name = spec.name;
     record.base_schema = session_->base_schema;
@@ -181,7 +227,10 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       for (const auto& op : operations) steps.run(op->expand(context));
       state.set_phase(spec.name, ChangePhase::kBackfilling);
     }
-    for (const auto& target : backfill_targets(operations, context)) {
+    const std::vector<BackfillTarget> targets = backfill_targets(operations, context);
+    const std::vector<std::string> created = tables_to_analyze(operations, {});
+    steps.run(analyze_steps(context, created));  // before the backfill makes the triggers hot
+    for (const auto& target : targets) {
       auto it = std::find_if(progress.begin(), progress.end(),
                              [&](const auto& p) { return p.table == target.table; });
       if (it == progress.end()) {
@@ -190,9 +239,16 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
         it = progress.end() - 1;
       }
       if (it->done) continue;
+      std::int64_t analyzed_at = it->rows_done;
       try {
         run_backfill(*session_->connection, context, target, *it, options_.backfill, output_,
-                     [&](const BackfillProgress&) { state.save_backfill(spec.name, progress); });
+                     [&](const BackfillProgress& now) {
+                       state.save_backfill(spec.name, progress);
+                       if (passed_power_of_ten(analyzed_at, now.rows_done)) {
+                         steps.run(analyze_steps(context, created));
+                         analyzed_at = now.rows_done;
+                       }
+                     });
       } catch (const Error& e) {
         if (e.code() != ErrorCode::kBadInput) throw;
         // Say which operations' expressions ran on that table's rows.
@@ -206,6 +262,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       }
       state.save_backfill(spec.name, progress);
     }
+    steps.run(analyze_steps(context, tables_to_analyze(operations, targets)));
     for (const auto& op : operations) steps.run(op->after_backfill(context));
     if (flavor == db::Flavor::kPostgres) {
       ChangeContext now = session_->context(spec.name);

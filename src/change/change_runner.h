@@ -26,12 +26,13 @@ struct ChangeOptions {
 
 class ChangeRunner {
  public:
-  // Connects and makes sure the state table exists. Throws as db::connect() does.
+  // Connects. Throws as db::connect() does. Nothing is created before a change begins.
   ChangeRunner(ChangeOptions options, Output& output);
   ~ChangeRunner();
 
   // Starts `spec`, or resumes it when it is the active change and was interrupted (starting,
-  // backfilling). Checks every operation first: Error(kBadInput) with nothing changed. A
+  // backfilling). Checks every operation first, against the catalog and (PostgreSQL) the
+  // server (change/preflight.h): Error(kBadInput) with nothing changed. A
   // backfill that fails on a row's data rolls the change back, then throws Error(kBadInput)
   // showing the row. Error(kConflict) when another change is active.
   ChangeRecord start(const ChangeSpec& spec);

@@ -45,6 +45,11 @@ void ChangeState::ensure_table() {
 }
 
 std::optional<ChangeRecord> ChangeState::active() {
+  const bool sqlite = connection_.server().flavor == db::Flavor::kSqlite;
+  const db::Result exists = connection_.query(
+      sqlite ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cutover_changes'"
+             : "SELECT 1 WHERE to_regclass('\"cutover\".\"changes\"') IS NOT NULL");
+  if (exists.empty()) return std::nullopt;
   auto result = connection_.query(
       fmt::format("SELECT name, phase, base_schema, spec, backfill, CAST(started_at AS TEXT), "
                   "CAST(updated_at AS TEXT), last_error FROM {} WHERE active = 1",
@@ -66,6 +71,7 @@ std::optional<ChangeRecord> ChangeState::active() {
 }
 
 void ChangeState::begin(const ChangeRecord& record) {
+  ensure_table();
   try {
     connection_.execute(
         fmt::format("INSERT INTO {} (name, phase, base_schema, spec, backfill, active) "

@@ -42,9 +42,10 @@ class ChangeState {
  public:
   explicit ChangeState(db::Connection& connection);
 
-  // Creates the schema and table if missing.
+  // Creates the schema and table if missing. begin() calls it: nothing of cutover is created
+  // in a database before a change actually begins (a refused start leaves no trace).
   void ensure_table();
-  // The active change, if any.
+  // The active change, if any (none while the table does not exist).
   std::optional<ChangeRecord> active();
   // Records `record` as the active change. Throws Error(kConflict) naming the active change
   // when there is one.

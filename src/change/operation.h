@@ -7,6 +7,7 @@
 
 #include "change/change_context.h"
 #include "change/change_spec.h"
+#include "change/preflight.h"
 #include "change/step.h"
 #include "change/version_shape.h"
 
@@ -38,8 +39,15 @@ class Operation {
   // expressions' columns exist, ... Throws Error(kBadInput) naming where() and the fix.
   virtual void validate(const ChangeContext& context) const = 0;
 
+  // What start checks on the server before its first step, beyond validate() (PostgreSQL):
+  // partitions, the objects depending on a column complete drops, types and expressions.
+  virtual Preflight preflight(const ChangeContext&) const { return {}; }
+
   // Start: additive steps only. The old version must keep working unchanged.
   virtual std::vector<Step> expand(const ChangeContext& context) const = 0;
+  // Tables start creates (and the sync triggers fill): start analyzes them as they fill, so
+  // that the triggers' lookups in them are planned on their real size.
+  virtual std::vector<std::string> created_tables() const { return {}; }
   // Tables whose existing rows the backfill must touch.
   virtual std::vector<BackfillTarget> backfill(const ChangeContext&) const { return {}; }
   // After the backfill: VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY, ...

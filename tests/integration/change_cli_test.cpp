@@ -679,5 +679,27 @@ TEST_P(ChangeFailingUp, UpFailingOnSomeRowsShowsARowAndTheErrorAndRollsBack) {
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeFailingUp, testing::Values(Backend::kPostgres),
                          backend_param_name);
 
+// Start analyzes the table it creates and the table it backfills, so that the sync triggers'
+// lookups are planned on their real size, not as if empty until autovacuum comes by.
+using ChangeStatistics = ChangeBadInput;
+
+TEST_P(ChangeStatistics, StartLeavesTheNewTableAndTheBackfilledOneAnalyzed) {
+  ProcessResult r = run_change(start("changes/split_addresses.yaml"));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto c = scratch_.connect();
+  for (const char* table : {"addresses", "users"}) {
+    const db::Result stats = c->query(
+        "SELECT c.reltuples::bigint, s.last_analyze IS NOT NULL FROM pg_class c "
+        "JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = $1",
+        {std::string(table)});
+    ASSERT_FALSE(stats.empty()) << table;
+    EXPECT_EQ(stats.rows[0][1].text(), "t") << table << " was analyzed";
+    EXPECT_EQ(stats.rows[0][0].text(), "5000") << table << "'s row estimate";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeStatistics, testing::Values(Backend::kPostgres),
+                         backend_param_name);
+
 }  // namespace
 }  // namespace cutover

@@ -123,6 +123,21 @@ class AddColumn : public Operation {
     }
   }
 
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    preflight.probes.push_back(probe_type(type_));
+    if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
+    if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
+    if (check_) {
+      // Over the table's columns and the new one.
+      preflight.probes.push_back(fmt::format(
+          "SELECT ({}) FROM (SELECT t.*, CAST(NULL AS {}) AS {} FROM {} AS t) AS t WHERE false",
+          *check_, castable_type(type_), ChangeContext::quote(name_), context.table(table_)));
+    }
+    return preflight;
+  }
+
   std::vector<Step> expand(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kSqlite) return sqlite_expand(context);
     const ShadowColumn shadow = plan(context);

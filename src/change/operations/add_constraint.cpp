@@ -135,6 +135,16 @@ class AddConstraint : public Operation {
     }
   }
 
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    if (kind_ == Kind::kCheck) {
+      preflight.probes.push_back(probe_expression(context, table_, check_));
+    } else {
+      preflight.whole_tables = {table_};  // a concurrent unique index, a NOT VALID foreign key
+    }
+    return preflight;
+  }
+
   std::vector<Step> expand(const ChangeContext& context) const override {
     if (kind_ == Kind::kUnique) {
       return {

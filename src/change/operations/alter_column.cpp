@@ -29,8 +29,9 @@
 // trigger and the shadow with everything on it.
 //
 // Refused: a column that a foreign key references (the keys would have to move too: drop them
-// with drop_constraint first, add them back afterwards), a column a view uses, and (the start
-// stops at its first step) an identity or generated column.
+// with drop_constraint first, add them back afterwards), a column other objects depend on
+// (change/preflight asks pg_depend), a column of a partition, and (the start stops at its
+// first step) an identity or generated column.
 // Limits: indexes are rebuilt from the catalog's key columns and expressions: a partial index
 // (WHERE), another access method than btree, operator classes, collations, DESC / NULLS order
 // and INCLUDE columns are not copied. Exclusion constraints, column comments, statistics
@@ -156,7 +157,18 @@ class AlterColumn : public Operation {
       const db::TableInfo& ref = context.require_table(*ref_table_, where());
       context.require_column(ref, *ref_column_, where());
     }
-    refuse_dependent_views(context, table_, column_, where());
+  }
+
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    preflight.dropped_columns = {{table_, column_, /*rebuilds_indexes_and_constraints=*/true}};
+    if (type_) preflight.probes.push_back(probe_type(*type_));
+    if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
+    if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
+    // Over the column as it is; with a new type the check is the server's to judge at start.
+    if (check_ && !type_) preflight.probes.push_back(probe_expression(context, table_, *check_));
+    return preflight;
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {

@@ -49,8 +49,9 @@ VersionTable* version_table(VersionShape& shape, std::string_view table);
 // "id" = NEW."id" by the primary key, else rowid = NEW.rowid.
 std::string sqlite_same_row(const ChangeContext& context, std::string_view table);
 
-// Throws Error(kBadInput) naming `where` when a view of the base schema uses `column` of
-// `table` (its definition names both): complete could not drop the column under it.
+// SQLite: throws Error(kBadInput) naming `where` when a view uses `column` of `table` (its
+// definition names both): complete could not drop the column under it. PostgreSQL asks
+// pg_depend instead (change/preflight.h).
 void refuse_dependent_views(const ChangeContext& context, std::string_view table,
                             std::string_view column, const std::string& where);
 

@@ -87,6 +87,13 @@ class CreateIndex : public Operation {
     }
   }
 
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    preflight.whole_tables = {table_};  // CREATE INDEX CONCURRENTLY
+    if (where_) preflight.probes.push_back(probe_expression(context, table_, *where_));
+    return preflight;
+  }
+
   std::vector<Step> expand(const ChangeContext& context) const override {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     std::vector<std::string> quoted;

@@ -184,6 +184,16 @@ class CreateTable : public Operation {
     }
   }
 
+  Preflight preflight(const ChangeContext&) const override {
+    Preflight preflight;
+    for (const ColumnDefinition& column : columns_) {
+      preflight.probes.push_back(probe_type(column.type));
+    }
+    return preflight;
+  }
+
+  std::vector<std::string> created_tables() const override { return {name_}; }
+
   std::vector<Step> expand(const ChangeContext& context) const override {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     std::vector<std::string> parts;

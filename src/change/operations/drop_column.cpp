@@ -16,8 +16,9 @@
 // where the inserted row left it NULL. Complete drops the trigger, the indexes that include the
 // column, then the column (ALTER TABLE DROP COLUMN, SQLite 3.35+); rollback drops the trigger.
 //
-// Refused: a column of the primary key, one a foreign key references, one a view uses, and
-// (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot drop; a NOT
+// Refused: a column of the primary key, one a foreign key references, one other objects depend
+// on (PostgreSQL: pg_depend, in change/preflight; SQLite: views, by their text), one of a
+// partition, and (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot drop; a NOT
 // NULL column without default nor `down`, which the new version could not insert rows without.
 #include <fmt/format.h>
 
@@ -71,7 +72,8 @@ class DropColumn : public Operation {
         }
       }
     }
-    refuse_dependent_views(context, table_, column_, where());
+    // PostgreSQL: the preflight asks pg_depend (views, functions, triggers, ...).
+    if (context.flavor == db::Flavor::kSqlite) refuse_dependent_views(context, table_, column_, where());
     if (!column.nullable && !column.default_expr && !down_) {
       throw_bad_input(
           fmt::format("{}: {}.{} is NOT NULL without a default, so the new version could not "
@@ -110,6 +112,14 @@ class DropColumn : public Operation {
             "give the column a default instead (with a migration), or drop `down`");
       }
     }
+  }
+
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    preflight.dropped_columns = {{table_, column_, /*rebuilds_indexes_and_constraints=*/false}};
+    if (down_) preflight.probes.push_back(probe_expression(context, table_, *down_));
+    return preflight;
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {

@@ -43,6 +43,12 @@ class RenameColumn : public Operation {
     }
   }
 
+  Preflight preflight(const ChangeContext&) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    return preflight;
+  }
+
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }
 
   void shape(VersionShape& shape, const ChangeContext&) const override {

@@ -1,0 +1,280 @@
+// `cutover change start` on a rental shop schema (tests/cases/change_refusals): what would fail
+// later is refused before anything changes, naming why; what PostgreSQL allows is accepted.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "db/connection.h"
+#include "db/server_info.h"
+#include "db/statement.h"
+#include "support/cli_output.h"
+#include "support/process.h"
+#include "support/test_servers.h"
+
+namespace cutover::test {
+// gtest prints the parameter by name in its messages.
+static void PrintTo(Backend backend, std::ostream* os) { *os << backend_name(backend); }
+}  // namespace cutover::test
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::Backend;
+using test::describe;
+using test::events_named;
+using test::json_events;
+using test::ProcessResult;
+using test::ScratchDatabase;
+
+const fs::path kCases = fs::path(CUTOVER_CASES_DIR) / "change_refusals";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// `cutover [--json] change ARGS...`
+ProcessResult run_change(const std::vector<std::string>& args, bool json_output = false) {
+  std::vector<std::string> argv = {CUTOVER_BINARY};
+  if (json_output) argv.push_back("--json");
+  argv.push_back("change");
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test::run_process(argv, {}, std::chrono::seconds(300));
+}
+
+// The one error event of a failed --json run; fails the test when there is not exactly one.
+json error_event(const ProcessResult& r) {
+  auto errors = events_named(json_events(r.out), "error");
+  if (errors.size() != 1) {
+    ADD_FAILURE() << "expected one error event: " << describe(r);
+    return json::object();
+  }
+  return errors.front();
+}
+
+// Runs an SQL file of the cases folder, split as migrate splits PostgreSQL scripts (so that
+// BEGIN ATOMIC and dollar-quoted bodies stay whole).
+void run_sql_file(db::Connection& c, const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  std::ostringstream script;
+  script << in.rdbuf();
+  for (const auto& statement : db::split_statements(db::Flavor::kPostgres, script.str())) {
+    c.execute(statement.text);
+  }
+}
+
+// The lines of `after` that `before` lacks (+) and those of `before` that `after` lacks (-), for a
+// readable failure message.
+std::string changed_lines(const std::string& before, const std::string& after) {
+  auto lines_of = [](const std::string& text) {
+    std::multiset<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.insert(line);
+    return lines;
+  };
+  const auto old_lines = lines_of(before);
+  const auto new_lines = lines_of(after);
+  std::vector<std::string> gone, added;
+  std::set_difference(old_lines.begin(), old_lines.end(), new_lines.begin(), new_lines.end(),
+                      std::back_inserter(gone));
+  std::set_difference(new_lines.begin(), new_lines.end(), old_lines.begin(), old_lines.end(),
+                      std::back_inserter(added));
+  std::string out;
+  for (const auto& line : gone) out += "- " + line + "\n";
+  for (const auto& line : added) out += "+ " + line + "\n";
+  return out.empty() ? "the same lines in another order\n" : out;
+}
+
+// The path of `program` as PATH finds it; fails the test (and returns the name) when it does not.
+std::string find_program(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  ADD_FAILURE() << program << " is not on PATH (scripts/setup installs it)";
+  return program;
+}
+
+class ChangeRefusals : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto c = scratch_.connect();
+    run_sql_file(*c, kCases / "setup.sql");
+    before_ = schema_dump();
+  }
+
+  const std::string& url() const { return scratch_.url(); }
+
+  std::vector<std::string> start(const std::string& file) const {
+    return {"start", url(), (kCases / file).string()};
+  }
+
+  // `pg_dump --schema-only -n public` without its \restrict lines (a random key per run).
+  std::string schema_dump() {
+    ProcessResult r = test::run_process(
+        {find_program("pg_dump"), "--schema-only", "--no-owner", "-n", "public", "-d", url()});
+    EXPECT_EQ(r.exit_code, 0) << "pg_dump: " << describe(r);
+    std::istringstream lines(r.out);
+    std::string dump, line;
+    while (std::getline(lines, line)) {
+      if (line.starts_with("\\restrict") || line.starts_with("\\unrestrict")) continue;
+      dump += line + "\n";
+    }
+    EXPECT_TRUE(contains(dump, "CREATE TABLE public.staff")) << "pg_dump shows no staff:\n" << dump;
+    return dump;
+  }
+
+  // `start FILE` is refused with exit 2 for people and with --json, each time saying every one
+  // of `parts`, and each time with nothing changed (see expect_nothing_changed).
+  void expect_start_refused(const std::string& file, const std::string& change,
+                            const std::vector<std::string>& parts) {
+    ProcessResult human = run_change(start(file));
+    EXPECT_EQ(human.exit_code, 2) << describe(human);
+    EXPECT_TRUE(contains(human.err, "error: ")) << describe(human);
+    for (const auto& part : parts) {
+      EXPECT_TRUE(contains(human.err, part)) << "stderr names '" << part << "':\n" << human.err;
+    }
+    expect_nothing_changed(change);
+
+    ProcessResult machine = run_change(start(file), true);
+    EXPECT_EQ(machine.exit_code, 2) << describe(machine);
+    json error = error_event(machine);
+    EXPECT_EQ(error.value("exit_code", -1), 2) << error;
+    std::string message = error.value("message", "");
+    for (const auto& part : parts) {
+      EXPECT_TRUE(contains(message, part)) << "the error names '" << part << "': " << message;
+    }
+    expect_nothing_changed(change);
+  }
+
+  // The base schema is as it was; no schema is named after the change or `cutover`; no table
+  // has a dropped column (a shadow column added and dropped again leaves one behind).
+  void expect_nothing_changed(const std::string& change) {
+    const std::string after = schema_dump();
+    EXPECT_TRUE(after == before_) << "the schema changed:\n" << changed_lines(before_, after);
+    auto c = scratch_.connect();
+    auto schemas = c->query(
+        "SELECT string_agg(nspname, ', ' ORDER BY nspname) FROM pg_namespace WHERE nspname IN "
+        "('cutover', $1)",
+        {change});
+    EXPECT_TRUE(schemas.scalar().is_null())
+        << "a refused start leaves no schema behind, found: " << schemas.scalar().text();
+    auto dropped = c->query(
+        "SELECT string_agg(a.attrelid::regclass::text, ', ') FROM pg_attribute a JOIN pg_class t "
+        "ON t.oid = a.attrelid WHERE t.relnamespace = 'public'::regnamespace AND a.attisdropped");
+    EXPECT_TRUE(dropped.scalar().is_null())
+        << "a column was added and dropped again on: " << dropped.scalar().text();
+  }
+
+  ScratchDatabase scratch_{GetParam()};
+  std::string before_;
+};
+
+// Issue 10, item 1: dependents are found in the catalog, each named as PostgreSQL names it.
+TEST_P(ChangeRefusals, DroppingAColumnUsedByAMatviewAFunctionBodyAndATriggerNamesEachOfThem) {
+  expect_start_refused(
+      "drop_password.yaml", "drop_password",
+      {"staff.password", "materialized view staff_logins", "function staff_password_is_set(",
+       "trigger staff_password_changed on table staff"});
+}
+
+// Without the materialized view (whose text names the column) the text search finds nothing,
+// start succeeds, and complete fails with the change stuck in `completing`.
+TEST_P(ChangeRefusals, DroppingAColumnUsedOnlyByAFunctionBodyAndATriggerIsRefusedAtStart) {
+  scratch_.connect()->execute("DROP MATERIALIZED VIEW staff_logins");
+  before_ = schema_dump();
+  expect_start_refused("drop_password.yaml", "drop_password",
+                       {"staff.password", "function staff_password_is_set(",
+                        "trigger staff_password_changed on table staff"});
+}
+
+TEST_P(ChangeRefusals, DroppingAColumnUsedByPlainViewsNamesEachView) {
+  expect_start_refused("drop_first_name.yaml", "drop_first_name",
+                       {"staff.first_name", "view staff_list", "view staff_names"});
+}
+
+// staff_list's text names staff.staff_id and the table rental, but PostgreSQL records no
+// dependency of it on rental.staff_id: the column drops fine, its foreign key with it.
+TEST_P(ChangeRefusals, DroppingAColumnThatAViewOnlySeemsToMentionIsAccepted) {
+  ProcessResult started = run_change(start("drop_rental_staff.yaml"));
+  ASSERT_EQ(started.exit_code, 0) << describe(started);
+  ProcessResult completed = run_change({"complete", url()});
+  ASSERT_EQ(completed.exit_code, 0) << describe(completed);
+  auto c = scratch_.connect();
+  EXPECT_EQ(c->query("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                     "'public' AND table_name = 'rental' AND column_name = 'staff_id'")
+                .scalar()
+                .as_int(),
+            0);
+  EXPECT_EQ(c->query("SELECT count(*) FROM rental").scalar().as_int(), 4000);
+  EXPECT_EQ(c->query("SELECT count(*) FROM staff_list").scalar().as_int(), 2);
+}
+
+// Issue 10, item 2: a partition's columns are its parent's.
+TEST_P(ChangeRefusals, RenamingAColumnOfAPartitionIsRefused) {
+  expect_start_refused("rename_on_partition.yaml", "rename_on_partition",
+                       {"payment_p2022_01 is a partition of payment"});
+}
+
+TEST_P(ChangeRefusals, AddingAColumnToAPartitionIsRefused) {
+  expect_start_refused("add_column_on_partition.yaml", "add_column_on_partition",
+                       {"payment_p2022_01 is a partition of payment"});
+}
+
+// Issue 10, item 4.
+TEST_P(ChangeRefusals, AnIndexOnAPartitionedTableIsRefused) {
+  expect_start_refused("index_on_partitioned.yaml", "index_on_partitioned",
+                       {"payment is a partitioned table"});
+}
+
+TEST_P(ChangeRefusals, AForeignKeyOnAPartitionedTableIsRefusedBeforeTheCheckBeforeItIsAdded) {
+  expect_start_refused("check_then_fk_on_partitioned.yaml", "check_then_fk_on_partitioned",
+                       {"payment is a partitioned table"});
+  EXPECT_EQ(scratch_.connect()
+                ->query("SELECT count(*) FROM pg_constraint WHERE conname = 'payment_amount_check'")
+                .scalar()
+                .as_int(),
+            0);
+}
+
+// Issue 10, item 5: types and expressions go through the server's parser before the first step.
+TEST_P(ChangeRefusals, AMisspeltTypeIsRefusedNamingTheTypeAndTheOperation) {
+  expect_start_refused("misspelt_type.yaml", "misspelt_type",
+                       {"type \"varchr\" does not exist", "operation 1 (add_column"});
+}
+
+TEST_P(ChangeRefusals, ACheckNamingAMissingColumnIsRefusedNamingTheColumn) {
+  expect_start_refused("check_on_missing_column.yaml", "check_on_missing_column",
+                       {"column \"nope\" does not exist"});
+}
+
+// Today the shadow column is added, then dropped again when the backfill finds the key.
+TEST_P(ChangeRefusals, ABackfillOfATableWithACompositeKeyIsRefusedBeforeAnyStep) {
+  expect_start_refused("backfill_composite_key.yaml", "backfill_composite_key",
+                       {"needs a primary key of one column"});
+}
+
+std::string backend_param_name(const testing::TestParamInfo<Backend>& param) {
+  return test::backend_name(param.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeRefusals, testing::Values(Backend::kPostgres),
+                         backend_param_name);
+
+}  // namespace
+}  // namespace cutover
