@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "change/change_lease.h"
 #include "change/operation.h"
 #include "change/step_runner.h"
 #include "change/version_schema.h"
@@ -155,6 +156,27 @@ ChangeRecord ChangeRunner::require_active(const char* command) {
   return *record;
 }
 
+void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& operations) {
+  ChangeContext context = session_->context(spec.name);
+  if (context.flavor == db::Flavor::kPostgres &&
+      !session_->connection->query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {spec.name})
+           .empty()) {
+    throw_bad_input(
+        fmt::format("a schema named {} exists already: the change's views would replace it",
+                    spec.name),
+        "give the change another name (name: in the file)");
+  }
+  for (const auto& op : operations) op->validate(context);
+  std::vector<std::pair<std::string, Preflight>> preflight;
+  for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
+  run_preflight(*session_->connection, context, preflight, options_.retry);
+  for (const auto& target : backfill_targets(operations, context)) {
+    if (const db::TableInfo* table = session_->catalog.find_table(target.table)) {
+      require_backfill_key(*table);
+    }
+  }
+}
+
 ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   db::Flavor flavor = session_->connection->server().flavor;
   if (flavor == db::Flavor::kPostgres && spec.name == session_->base_schema) {
@@ -164,7 +186,10 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   }
   Operations operations = make_operations(spec, flavor);
   ChangeState& state = *session_->state;
-  auto existing = state.active();
+  // A new change is checked before anything is created, the lease's table included.
+  if (!state.active()) check_new_change(spec, operations);
+  ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
+  auto existing = state.active();  // again: another process may have begun it meanwhile
   if (existing) {
     if (existing->name != spec.name) {
       throw Error(ErrorCode::kConflict,
@@ -195,24 +220,6 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
 
   ChangeContext context = session_->context(spec.name);
   if (!existing) {
-    // Everything is checked before anything changes.
-    if (flavor == db::Flavor::kPostgres &&
-        !session_->connection->query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {spec.name})
-             .empty()) {
-      throw_bad_input(
-          fmt::format("a schema named {} exists already: the change's views would replace it",
-                      spec.name),
-          "give the change another name (name: in the file)");
-    }
-    for (const auto& op : operations) op->validate(context);
-    std::vector<std::pair<std::string, Preflight>> preflight;
-    for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
-    run_preflight(*session_->connection, context, preflight, options_.retry);
-    for (const auto& target : backfill_targets(operations, context)) {
-      if (const db::TableInfo* table = session_->catalog.find_table(target.table)) {
-        require_backfill_key(*table);
-      }
-    }
     ChangeRecord record;
     record.name = spec.name;
     record.base_schema = session_->base_schema;
@@ -243,6 +250,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       try {
         run_backfill(*session_->connection, context, target, *it, options_.backfill, output_,
                      [&](const BackfillProgress& now) {
+                       lease.check();
                        state.save_backfill(spec.name, progress);
                        if (passed_power_of_ten(analyzed_at, now.rows_done)) {
                          steps.run(analyze_steps(context, created));
@@ -306,6 +314,13 @@ ChangeRecord ChangeRunner::complete() {
                 "finish the start first (cutover change start again resumes it) or roll it "
                 "back");
   }
+  ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
+  record = require_active("complete");  // again, now that no other process works on it
+  if (record.phase != ChangePhase::kStarted && record.phase != ChangePhase::kCompleting) {
+    throw Error(ErrorCode::kConflict,
+                fmt::format("change {} is {}, not started", record.name, phase_name(record.phase)),
+                "run cutover change status to see where it stands");
+  }
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
@@ -328,6 +343,14 @@ ChangeRecord ChangeRunner::complete() {
 
 ChangeRecord ChangeRunner::rollback() {
   ChangeRecord record = require_active("roll back");
+  if (record.phase == ChangePhase::kCompleting) {
+    throw Error(ErrorCode::kConflict,
+                fmt::format("change {} is being completed: it can no longer be rolled back",
+                            record.name),
+                "run cutover change complete again to finish it");
+  }
+  ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
+  record = require_active("roll back");  // again, now that no other process works on it
   if (record.phase == ChangePhase::kCompleting) {
     throw Error(ErrorCode::kConflict,
                 fmt::format("change {} is being completed: it can no longer be rolled back",

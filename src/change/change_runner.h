@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "change/backfill.h"
 #include "change/change_spec.h"
@@ -15,6 +16,8 @@
 #include "db/registry.h"
 
 namespace cutover::change {
+
+class Operation;
 
 struct ChangeOptions {
   std::string url;
@@ -46,6 +49,10 @@ class ChangeRunner {
  private:
   struct Session;
   ChangeRecord require_active(const char* command);
+  // Checks a change that is not active yet against the catalog and the server, changing
+  // nothing: Error(kBadInput) naming the operation and the problem.
+  void check_new_change(const ChangeSpec& spec,
+                        const std::vector<std::unique_ptr<Operation>>& operations);
 
   ChangeOptions options_;
   Output& output_;

@@ -127,7 +127,10 @@ Lease::Lease(db::Connection& connection, LeaseKey key, LeaseOptions options)
     : connection_(connection),
       key_(std::move(key)),
       options_(std::move(options)),
-      quoted_table_(connection.quote_identifier(key_.table)),
+      quoted_table_(!key_.schema.empty() && connection.server().flavor == Flavor::kPostgres
+                        ? connection.quote_identifier(key_.schema) + "." +
+                              connection.quote_identifier(key_.table)
+                        : connection.quote_identifier(key_.table)),
       now_us_(now_micros_sql(connection.server().flavor)) {
   std::size_t limit = identifier_limit(connection.server().flavor);
   const std::string& table = key_.table;

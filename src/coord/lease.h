@@ -32,6 +32,9 @@ struct LeaseOptions {
 struct LeaseKey {
   std::string table;  // unquoted, in the connection's current schema / database
   std::string name;   // the row's key
+  // PostgreSQL: the table's schema instead of the current one (which must exist); ignored on
+  // MariaDB and SQLite.
+  std::string schema = {};
 };
 
 // A server session as the database names it, recorded in the lease row by its holder.

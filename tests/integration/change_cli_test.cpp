@@ -142,8 +142,8 @@ std::string schema_dump(const ScratchDatabase& scratch, Backend backend) {
   auto c = scratch.connect();
   std::string dump;
   for (const auto& row :
-       c->query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name <> "
-                "'_cutover_changes' ORDER BY type, name")
+       c->query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name NOT IN "
+                "('_cutover_changes', '_cutover_leases') ORDER BY type, name")
            .rows) {
     for (const auto& value : row) dump += (value.is_null() ? "NULL" : value.text()) + " | ";
     dump += "\n";
@@ -379,6 +379,31 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
   json after_progress = users_progress(after);
   EXPECT_EQ(after_progress.value("rows_done", std::int64_t{-1}), kUsers) << after;
   EXPECT_TRUE(after_progress.value("done", false)) << after;
+}
+
+// Two starts of one change side by side: the second finds the first renewing the change lease
+// and exits 3 naming it, having changed nothing; the first finishes alone.
+TEST_P(ChangeKillNine, ASecondStartBesideALiveOneExitsThreeNamingTheHolder) {
+  setup("users");
+  SpawnedProcess first(change_argv(
+      start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "20ms"}), true));
+  auto observer = scratch_.connect();
+  poll_until("the first start is backfilling", [&] {
+    require_running(first, "change start");
+    auto change = active_change(*observer, backend());
+    return change && change->value("phase", "") == "backfilling";
+  });
+  ProcessResult second = run_change(start_args(), true);
+  EXPECT_EQ(second.exit_code, 3) << describe(second);
+  const std::string message = error_event(second).value("message", "");
+  EXPECT_TRUE(contains(message, "holds the change lease")) << message;
+  EXPECT_TRUE(contains(message, ":" + std::to_string(first.pid()) + ":"))
+      << "names the first process: " << message;
+  ProcessResult done = first.wait(std::chrono::seconds(300));
+  EXPECT_EQ(done.exit_code, 0) << describe(done);
+  auto change = active_change(*observer, backend());
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->value("phase", ""), "started") << *change;
 }
 
 TEST_P(ChangeKillNine, RollbackAfterTheKillRemovesEverything) {

@@ -1,0 +1,88 @@
+// One process at a time works on a database's changes.
+#include "change/change_lease.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+std::string seconds(std::chrono::milliseconds duration) {
+  return fmt::format("{:.1f} s", static_cast<double>(duration.count()) / 1000.0);
+}
+
+}  // namespace
+
+coord::LeaseKey change_lease_key(db::Flavor flavor) {
+  if (flavor == db::Flavor::kSqlite) return {"_cutover_leases", "change"};
+  return {"leases", "change", "cutover"};
+}
+
+ChangeLease::ChangeLease(db::Connection& connection, const std::string& url,
+                         const db::ConnectOptions& connect, Output& output)
+    : lease_(connection, change_lease_key(connection.server().flavor),
+             coord::LeaseOptions{.url = url, .connect = connect}) {
+  if (connection.server().flavor == db::Flavor::kPostgres) {
+    connection.execute("CREATE SCHEMA IF NOT EXISTS \"cutover\"");
+  }
+  lease_.ensure_table();
+  // A lease that is held is either renewed by a live holder (its expiry moves forward: this
+  // process refuses to run beside it) or left by a dead one (it expires within the ttl: this
+  // process takes it over, ending the holder's server session first).
+  const auto deadline = std::chrono::steady_clock::now() + lease_.options().ttl +
+                        std::chrono::seconds(2);
+  std::optional<std::chrono::milliseconds> last_expires_in;
+  bool said_waiting = false;
+  while (true) {
+    if (std::optional<coord::LeaseToken> token =
+            lease_.try_acquire(coord::describe_this_process())) {
+      token_ = std::move(*token);
+      heartbeat_ = std::make_unique<coord::Heartbeat>(url, lease_.key(), token_, lease_.options(),
+                                                      connect);
+      return;
+    }
+    const std::optional<coord::LeaseState> state = lease_.current();
+    const bool renewed = state && last_expires_in &&
+                         state->expires_in > *last_expires_in + std::chrono::milliseconds(100);
+    if (renewed || std::chrono::steady_clock::now() > deadline) {
+      throw Error(ErrorCode::kConflict,
+                  fmt::format("another cutover change is working on this database: {} holds "
+                              "the change lease and renews it",
+                              state && state->holder ? *state->holder : std::string("?")),
+                  "wait for it to finish (cutover change status shows the change's phase), "
+                  "then run the command again");
+    }
+    if (state) last_expires_in = state->expires_in;
+    if (!said_waiting && state && state->held()) {
+      output.info(fmt::format("the change lease is held by {} (expires in {}): waiting to see "
+                              "whether it is still alive",
+                              state->holder.value_or("?"), seconds(state->expires_in)));
+      said_waiting = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+ChangeLease::~ChangeLease() {
+  heartbeat_.reset();  // before the release: a renewal after it would find the lease gone
+  try {
+    lease_.release(token_);
+  } catch (const Error&) {
+    // The connection is gone: the lease expires by itself.
+  }
+}
+
+void ChangeLease::check() const {
+  if (!heartbeat_->lost()) return;
+  throw Error(ErrorCode::kConflict,
+              fmt::format("lost the change lease ({}): another process may be working on the "
+                          "change, so this one stopped",
+                          heartbeat_->lost_reason()),
+              "cutover change status shows where the change stands; run the same command again");
+}
+
+}  // namespace cutover::change

@@ -1,0 +1,46 @@
+// One process at a time works on a database's changes: `change start`, `complete` and
+// `rollback` hold the shared coordination lease (coord/lease.h) while they change anything.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coord/heartbeat.h"
+#include "core/output.h"
+#include "coord/lease.h"
+#include "db/connection.h"
+#include "db/registry.h"
+
+namespace cutover::change {
+
+// Holds the lease from construction to destruction, renewed in the background. A holder that
+// was killed or stopped is taken over once its lease expired (ttl, 10 s): its server session is
+// ended first, so that a statement it left running (a backfill batch, an ALTER waiting for a
+// lock) stops before the successor goes on.
+class ChangeLease {
+ public:
+  // Takes the lease on `connection` (which must do the work), creating cutover's lease table
+  // (PostgreSQL: cutover.leases; SQLite: _cutover_leases) if need be. When another process
+  // holds it, watches the lease for up to its ttl: a holder that renews it is alive, and this
+  // throws Error(kConflict) naming it (within about ttl/3); a lease that expires is taken over.
+  ChangeLease(db::Connection& connection, const std::string& url,
+              const db::ConnectOptions& connect, Output& output);
+  ~ChangeLease();
+  ChangeLease(const ChangeLease&) = delete;
+  ChangeLease& operator=(const ChangeLease&) = delete;
+
+  // Throws Error(kConflict) when the lease was lost (taken over, or not renewed for a ttl):
+  // another process may be working on the change, so this one must stop.
+  void check() const;
+
+ private:
+  coord::Lease lease_;
+  coord::LeaseToken token_;
+  std::unique_ptr<coord::Heartbeat> heartbeat_;
+};
+
+// The lease's key: row "change" of cutover's lease table.
+coord::LeaseKey change_lease_key(db::Flavor flavor);
+
+}  // namespace cutover::change
