@@ -284,7 +284,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       // The data does not fit the change (an `up` expression failing on a row): undo it all,
       // so that nothing is left of it, and say why.
       output_.warn(fmt::format("change {} cannot be started: rolling it back", spec.name));
-      rollback();
+      roll_back_active();  // under this start's lease
       throw e.restated(ErrorCode::kBadInput,
                        e.message() + fmt::format(
                                          " (change {} was rolled back: nothing of it is left)",
@@ -342,15 +342,13 @@ ChangeRecord ChangeRunner::complete() {
 }
 
 ChangeRecord ChangeRunner::rollback() {
-  ChangeRecord record = require_active("roll back");
-  if (record.phase == ChangePhase::kCompleting) {
-    throw Error(ErrorCode::kConflict,
-                fmt::format("change {} is being completed: it can no longer be rolled back",
-                            record.name),
-                "run cutover change complete again to finish it");
-  }
+  require_active("roll back");  // refused before anything is created when nothing is active
   ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
-  record = require_active("roll back");  // again, now that no other process works on it
+  return roll_back_active();
+}
+
+ChangeRecord ChangeRunner::roll_back_active() {
+  ChangeRecord record = require_active("roll back");
   if (record.phase == ChangePhase::kCompleting) {
     throw Error(ErrorCode::kConflict,
                 fmt::format("change {} is being completed: it can no longer be rolled back",

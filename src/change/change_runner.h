@@ -49,6 +49,8 @@ class ChangeRunner {
  private:
   struct Session;
   ChangeRecord require_active(const char* command);
+  // rollback() once the lease is held.
+  ChangeRecord roll_back_active();
   // Checks a change that is not active yet against the catalog and the server, changing
   // nothing: Error(kBadInput) naming the operation and the problem.
   void check_new_change(const ChangeSpec& spec,
