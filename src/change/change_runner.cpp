@@ -307,19 +307,14 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
 }
 
 ChangeRecord ChangeRunner::complete() {
+  require_active("complete");  // refused before anything is created when nothing is active
+  ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
   ChangeRecord record = require_active("complete");
   if (record.phase != ChangePhase::kStarted && record.phase != ChangePhase::kCompleting) {
     throw Error(ErrorCode::kConflict,
                 fmt::format("change {} is {}, not started", record.name, phase_name(record.phase)),
                 "finish the start first (cutover change start again resumes it) or roll it "
                 "back");
-  }
-  ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
-  record = require_active("complete");  // again, now that no other process works on it
-  if (record.phase != ChangePhase::kStarted && record.phase != ChangePhase::kCompleting) {
-    throw Error(ErrorCode::kConflict,
-                fmt::format("change {} is {}, not started", record.name, phase_name(record.phase)),
-                "run cutover change status to see where it stands");
   }
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);

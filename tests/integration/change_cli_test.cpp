@@ -36,6 +36,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
 using test::describe;
+using test::error_event;
 using test::events_named;
 using test::json_events;
 using test::poll_until;
@@ -71,15 +72,6 @@ ProcessResult run_change(const std::vector<std::string>& args, bool json_output 
   return test::run_process(change_argv(args, json_output), {}, timeout);
 }
 
-// The one error event of a failed --json run; fails the test when there is not exactly one.
-json error_event(const ProcessResult& r) {
-  auto errors = events_named(json_events(r.out), "error");
-  if (errors.size() != 1) {
-    ADD_FAILURE() << "expected one error event: " << describe(r);
-    return json::object();
-  }
-  return errors.front();
-}
 
 std::int64_t scalar_int(db::Connection& c, const std::string& sql, const db::Params& params = {}) {
   return c.query(sql, params).scalar().as_int();

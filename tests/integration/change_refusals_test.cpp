@@ -34,6 +34,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
 using test::describe;
+using test::error_event;
 using test::events_named;
 using test::json_events;
 using test::ProcessResult;
@@ -54,15 +55,6 @@ ProcessResult run_change(const std::vector<std::string>& args, bool json_output 
   return test::run_process(argv, {}, std::chrono::seconds(300));
 }
 
-// The one error event of a failed --json run; fails the test when there is not exactly one.
-json error_event(const ProcessResult& r) {
-  auto errors = events_named(json_events(r.out), "error");
-  if (errors.size() != 1) {
-    ADD_FAILURE() << "expected one error event: " << describe(r);
-    return json::object();
-  }
-  return errors.front();
-}
 
 // Runs an SQL file of the cases folder, split as migrate splits PostgreSQL scripts (so that
 // BEGIN ATOMIC and dollar-quoted bodies stay whole).

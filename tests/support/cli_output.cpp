@@ -39,6 +39,15 @@ std::vector<nlohmann::json> events_named(const std::vector<nlohmann::json>& even
   return out;
 }
 
+nlohmann::json error_event(const ProcessResult& result) {
+  auto errors = events_named(json_events(result.out), "error");
+  if (errors.size() != 1) {
+    ADD_FAILURE() << "expected one error event: " << describe(result);
+    return nlohmann::json::object();
+  }
+  return errors.front();
+}
+
 void poll_until(const std::string& what, const std::function<bool()>& done,
                 std::chrono::seconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;

@@ -24,6 +24,10 @@ std::vector<nlohmann::json> json_events(const std::string& out);
 std::vector<nlohmann::json> events_named(const std::vector<nlohmann::json>& events,
                                          const std::string& name);
 
+// The one "error" event of a failed --json run; fails the test (and returns an empty object)
+// when there is not exactly one.
+nlohmann::json error_event(const ProcessResult& result);
+
 // Polls `done` every 20 ms until it is true; throws std::runtime_error naming `what` after
 // `limit`.
 void poll_until(const std::string& what, const std::function<bool()>& done,
