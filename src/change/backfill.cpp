@@ -9,11 +9,11 @@
 #include <cmath>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/progress.h"
 #include "db/transaction.h"
 
@@ -59,6 +59,17 @@ bool is_data_failure(db::Flavor flavor, const Error& error) {
 std::string shorten(std::string text) {
   if (text.size() <= kSampleValueLength) return text;
   return text.substr(0, kSampleValueLength) + "...";
+}
+
+// SIGINT or SIGTERM came during the backfill: the batch under way (if any) was cancelled and
+// rolled back; what `progress` says is saved.
+[[noreturn]] void stop_interrupted(const BackfillProgress& progress) {
+  throw_interrupted(
+      fmt::format("during the backfill of {}: {} rows done and saved{}", progress.table,
+                  progress.rows_done,
+                  progress.last_key ? fmt::format(", up to key {}", shorten(*progress.last_key))
+                                    : std::string()),
+      "");
 }
 
 }  // namespace
@@ -296,7 +307,7 @@ class TableBackfill {
       in_transaction(range, [&] { return BatchResult{0, update_range(range), range.upto}; });
       return std::nullopt;
     } catch (const Error& e) {
-      if (!is_data_failure(flavor_, e)) throw;
+      if (interrupted() || !is_data_failure(flavor_, e)) throw;  // a cancel is no row's fault
       return e;
     }
   }
@@ -306,6 +317,9 @@ class TableBackfill {
   BatchResult in_transaction(const KeyRange& range, Work work) {
     BatchResult result;
     db::LockRetryHooks hooks;
+    hooks.before_next_attempt = [] {
+      if (interrupted()) throw Error(ErrorCode::kOperationFailed, "interrupted");
+    };
     hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
       return gave_up(range, retry, last);
     };
@@ -447,26 +461,35 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
         rest = std::max(rest, std::chrono::duration_cast<std::chrono::milliseconds>(
                                   backfill.last_attempt()));
       }
-      if (rest.count() > 0) std::this_thread::sleep_for(rest);
+      if (rest.count() > 0) interrupted_within(rest);  // the loop's check stops on a signal
     }
     first = false;
 
+    if (interrupted()) stop_interrupted(progress);
     KeyRange range{progress.last_key, *progress.upper_bound};
     BatchResult batch;
     bool split = false;
     try {
-      batch = backfill.run_batch(range, size);
-    } catch (const Error& e) {
-      if (!is_data_failure(connection.server().flavor, e)) throw;
-      std::vector<std::string> keys;
-      if (auto row = backfill.locate_failing_row(range, size, e, keys)) {
-        throw backfill.row_error(*row);
+      // A signal cancels the batch: its transaction rolls back, the last checkpoint stands.
+      std::shared_ptr<db::Canceller> canceller = connection.canceller();
+      OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
+      try {
+        batch = backfill.run_batch(range, size);
+      } catch (const Error& e) {
+        if (interrupted() || !is_data_failure(connection.server().flavor, e)) throw;
+        std::vector<std::string> keys;
+        if (auto row = backfill.locate_failing_row(range, size, e, keys)) {
+          throw backfill.row_error(*row);
+        }
+        // Every part of the batch went through on its own: the batch is done.
+        split = true;
+        batch.selected = static_cast<std::int64_t>(keys.size());
+        batch.touched = batch.selected;
+        if (!keys.empty()) batch.last_key = keys.back();
       }
-      // Every part of the batch went through on its own: the batch is done.
-      split = true;
-      batch.selected = static_cast<std::int64_t>(keys.size());
-      batch.touched = batch.selected;
-      if (!keys.empty()) batch.last_key = keys.back();
+    } catch (const Error&) {
+      if (interrupted()) stop_interrupted(progress);
+      throw;
     }
 
     if (batch.selected > 0) {

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <thread>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cutover::change {
 namespace {
@@ -63,7 +63,10 @@ ChangeLease::ChangeLease(db::Connection& connection, const std::string& url,
                               state->holder.value_or("?"), seconds(state->expires_in)));
       said_waiting = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (interrupted_within(std::chrono::milliseconds(250))) {
+      throw_interrupted("while waiting for the change lease: nothing was changed",
+                        "run the same command again");
+    }
   }
 }
 

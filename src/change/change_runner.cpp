@@ -12,6 +12,7 @@
 #include "change/step_runner.h"
 #include "change/version_schema.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cutover::change {
 namespace {
@@ -102,6 +103,22 @@ bool same_operations(const ChangeSpec& a, const ChangeSpec& b) {
     }
   }
   return true;
+}
+
+// `e` ended `command` because SIGINT or SIGTERM came (the statement under way was cancelled,
+// the checkpoint saved; the lease is released as the command unwinds): says so with an
+// "interrupted" event under --json, and restates `e` with what to run next.
+Error interrupted_error(Output& output, const Error& e, const std::string& change,
+                        const std::string& command, const std::string& next) {
+  if (output.json()) {
+    output.event({{"event", "interrupted"},
+                  {"signal", interrupt_signal_name()},
+                  {"command", command},
+                  {"change", change},
+                  {"message", e.message()},
+                  {"next", next}});
+  }
+  return e.restated(e.code(), fmt::format("change {}: {}", change, e.message()), next);
 }
 
 }  // namespace
@@ -296,6 +313,11 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
     } catch (const Error&) {
       // The connection is gone; the phase says where to resume.
     }
+    if (interrupted()) {
+      throw interrupted_error(output_, e, spec.name, "start",
+                              "run cutover change start again to resume it, or cutover change "
+                              "rollback to undo it");
+    }
     throw e.restated(
         e.code(), e.message(),
         e.hint().empty()
@@ -329,6 +351,10 @@ ChangeRecord ChangeRunner::complete() {
     if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));
   } catch (const Error& e) {
     session_->state->set_error(record.name, e.message());
+    if (interrupted()) {
+      throw interrupted_error(output_, e, record.name, "complete",
+                              "run cutover change complete again to finish it");
+    }
     throw;
   }
   session_->state->mark_completed(record.name);
@@ -362,6 +388,10 @@ ChangeRecord ChangeRunner::roll_back_active() {
     }
   } catch (const Error& e) {
     session_->state->set_error(record.name, e.message());
+    if (interrupted()) {
+      throw interrupted_error(output_, e, record.name, "rollback",
+                              "run cutover change rollback again to finish it");
+    }
     throw;
   }
   session_->state->forget(record.name);

@@ -7,6 +7,7 @@
 
 #include "core/duration.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cutover::change {
 
@@ -37,7 +38,14 @@ void StepRunner::drop_invalid_index(const std::string& index) {
   }
 }
 
+// On SIGINT or SIGTERM the running statement is cancelled (a step is one statement, so nothing
+// of it is left but, for CREATE INDEX CONCURRENTLY, an INVALID index the next run drops) and
+// the step ends in the interrupt error; the caller says what to run next.
 void StepRunner::run_one(const Step& step) {
+  const auto stop = [&step] {
+    throw_interrupted(fmt::format("at step \"{}\", which did not run to its end", step.what), "");
+  };
+  if (interrupted()) stop();
   db::LockRetryHooks hooks;
   hooks.on_retry = [&](const db::LockConflict& conflict) {
     if (output_.json()) {
@@ -53,6 +61,9 @@ void StepRunner::run_one(const Step& step) {
                                format_duration_ms(conflict.pause), conflict.next_attempt));
     }
   };
+  hooks.before_next_attempt = [&] {
+    if (interrupted()) stop();
+  };
   hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
     return db::gave_up_waiting(
         step.what, last, retry,
@@ -64,12 +75,15 @@ void StepRunner::run_one(const Step& step) {
     db::retry_lock_conflicts(
         flavor, retry_,
         [&] {
+          std::shared_ptr<db::Canceller> canceller = connection_.canceller();
+          OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
           if (!step.done_if.empty() && !connection_.query(step.done_if).empty()) return;
           if (!step.builds_index.empty()) drop_invalid_index(step.builds_index);
           connection_.execute(step.sql);
         },
         hooks);
   } catch (const Error& e) {
+    if (interrupted()) stop();
     if (e.db_failure() == DbFailure::kNone || db::is_lock_conflict(flavor, e)) throw;
     throw e.restated(ErrorCode::kOperationFailed, fmt::format("{}: {}", step.what, e.message()),
                      "the statement was: " + step.sql);

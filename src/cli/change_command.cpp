@@ -9,6 +9,7 @@
 #include "change/change_runner.h"
 #include "core/duration.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "db/lock_retry.h"
 
 namespace cutover::cli {
@@ -119,6 +120,10 @@ int report(Output& output, const char* event, const change::ChangeRecord& record
 int run_start(const ChangeCliOptions& o, Output& output) {
   change::ChangeOptions options = to_options(o);
   change::ChangeSpec spec = change::parse_change_file(o.file);
+  // SIGINT and SIGTERM cancel the statement under way, keep the backfill's checkpoint, release
+  // the lease and end in one error saying what to run next; a second signal exits at once.
+  // Created before the lease heartbeat's thread starts, so that only the watch takes them.
+  InterruptWatch interrupt_watch;
   change::ChangeRunner runner(options, output);
   auto record = runner.start(spec);
   std::string line = fmt::format(
@@ -135,6 +140,7 @@ int run_start(const ChangeCliOptions& o, Output& output) {
 }
 
 int run_complete(const ChangeCliOptions& o, Output& output) {
+  InterruptWatch interrupt_watch;  // as in run_start
   change::ChangeRunner runner(to_options(o), output);
   auto record = runner.complete();
   return report(output, "completed", record,
@@ -145,6 +151,7 @@ int run_complete(const ChangeCliOptions& o, Output& output) {
 }
 
 int run_rollback(const ChangeCliOptions& o, Output& output) {
+  InterruptWatch interrupt_watch;  // as in run_start
   change::ChangeRunner runner(to_options(o), output);
   auto record = runner.rollback();
   return report(output, "rolled_back", record,

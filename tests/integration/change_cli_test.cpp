@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "change/change_lease.h"
+#include "coord/lease.h"
 #include "core/error.h"
 #include "db/connection.h"
 #include "support/cli_output.h"
@@ -543,6 +545,139 @@ TEST_P(ChangeLockWait, StartRetriesWhileALockIsHeldAndSucceedsOnceItIsReleased) 
   EXPECT_EQ(status_json(url()).value("phase", ""), "started");
   EXPECT_EQ(unfilled_up_to(kSmallUsers), 0) << "every row has its new shape";
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. SIGTERM or SIGINT: the statement under way is cancelled on the server, the checkpoint
+// kept, the lease released; the process exits 1 saying what to run next, and that works.
+
+// Not a timing assertion: what is left of the work lasts minutes (the backfill's pauses, the
+// lock held), so a process that did not stop on the signal is still running at this deadline.
+constexpr std::chrono::seconds kExitDeadline{10};
+
+using ChangeSignal = ChangeCliTest;
+
+// Whether a process holds the change lease now.
+bool change_lease_held(db::Connection& c) {
+  coord::Lease lease(c, change::change_lease_key(c.server().flavor));
+  if (!lease.table_exists()) return false;
+  std::optional<coord::LeaseState> state = lease.current();
+  return state && state->held();
+}
+
+// Sessions other than `observer`'s whose statement mentions `text` (PostgreSQL).
+std::int64_t sessions_running(db::Connection& observer, const std::string& database,
+                              const std::string& text) {
+  return scalar_int(observer,
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = "
+                    "'active' AND pid <> pg_backend_pid() AND strpos(query, $2) > 0",
+                    {database, text});
+}
+
+// The one "interrupted" event of a stopped command: its signal, command and next step.
+void expect_interrupted_event(const ProcessResult& r, const std::string& signal,
+                              const std::string& command) {
+  auto interrupted = events_named(json_events(r.out), "interrupted");
+  ASSERT_EQ(interrupted.size(), 1u) << describe(r);
+  EXPECT_EQ(interrupted[0].value("signal", ""), signal) << interrupted[0];
+  EXPECT_EQ(interrupted[0].value("command", ""), command) << interrupted[0];
+  EXPECT_TRUE(contains(interrupted[0].value("next", ""), "cutover change " + command))
+      << interrupted[0];
+}
+
+TEST_P(ChangeSignal, SigtermInTheBackfillCancelsTheBatchKeepsTheCheckpointAndStartResumes) {
+  setup("users");
+  // 600 batches with a 200 ms pause each: two minutes of backfill left when the signal comes.
+  SpawnedProcess start(change_argv(
+      start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "200ms"}), true));
+  auto observer = scratch_.connect();
+  poll_until("the backfill has done 4 batches", [&] {
+    require_running(start, "change start");
+    auto change = active_change(*observer, backend());
+    json progress = change ? users_progress(*change) : json();
+    return progress.is_object() && progress.value("rows_done", 0) >= 4 * kBatch;
+  });
+  start.kill(SIGTERM);
+  ProcessResult r = start.wait(kExitDeadline);
+  ASSERT_EQ(r.exit_code, 1) << describe(r);
+  expect_interrupted_event(r, "SIGTERM", "start");
+  const std::string message = error_event(r).value("message", "");
+  EXPECT_TRUE(contains(message, "interrupted by SIGTERM during the backfill of users")) << message;
+  EXPECT_TRUE(contains(error_event(r).value("hint", ""), "cutover change start again"))
+      << describe(r);
+
+  // Stopped on the server too, the lease free, and nothing done beyond the saved checkpoint:
+  // the cancelled batch rolled back.
+  if (is_postgres(backend())) {
+    EXPECT_EQ(sessions_running(*observer, scratch_.name(), "UPDATE"), 0);
+  }
+  EXPECT_FALSE(change_lease_held(*observer)) << "the lease is released";
+  auto change = active_change(*observer, backend());
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->value("phase", ""), "backfilling") << *change;
+  json progress = users_progress(*change);
+  const std::int64_t rows_done = progress.value("rows_done", std::int64_t{-1});
+  ASSERT_GE(rows_done, 4 * kBatch) << progress;
+  ASSERT_LT(rows_done, kUsers) << progress;
+  EXPECT_EQ(filled(), rows_done) << "every row filled is counted in the checkpoint";
+  EXPECT_EQ(unfilled_up_to(rows_done), 0) << progress;
+
+  ProcessResult resumed = run_change(start_args(), true);
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  EXPECT_EQ(status_json(url()).value("phase", ""), "started");
+  EXPECT_EQ(unfilled_up_to(kUsers), 0) << "every row has its new shape";
+  EXPECT_EQ(filled(), kUsers);
+}
+
+// complete waits for a lock a transaction holds; SIGINT stops it between its attempts or in
+// one. The change stays completing; complete, run again once the lock is gone, finishes it.
+using ChangeSignalInALockWait = ChangeCliTest;
+
+TEST_P(ChangeSignalInALockWait, SigintWhileCompleteWaitsForALockStopsItAndCompleteFinishesLater) {
+  setup("small");
+  ProcessResult started = run_change(start_args());
+  ASSERT_EQ(started.exit_code, 0) << describe(started);
+  auto holder = scratch_.connect();
+  holder->begin();
+  ASSERT_EQ(holder->execute("UPDATE users SET username = username WHERE id = 1"), 1);
+
+  SpawnedProcess complete(
+      change_argv({"complete", url(), "--lock-timeout", "300ms", "--retry-for", "10m"}, true));
+  poll_until("complete reports a lock-timeout retry", [&] {
+    require_running(complete, "change complete");
+    return !events_named(json_events(complete.output_so_far()), "retry").empty();
+  });
+  complete.kill(SIGINT);
+  ProcessResult r = complete.wait(kExitDeadline);
+  ASSERT_EQ(r.exit_code, 1) << describe(r);
+  expect_interrupted_event(r, "SIGINT", "complete");
+  EXPECT_TRUE(contains(error_event(r).value("message", ""), "interrupted by SIGINT at step"))
+      << describe(r);
+
+  auto observer = scratch_.connect();
+  EXPECT_FALSE(change_lease_held(*observer)) << "the lease is released";
+  EXPECT_EQ(sessions_running(*observer, scratch_.name(), "ALTER TABLE"), 0);
+  auto change = active_change(*observer, backend());
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->value("phase", ""), "completing") << *change;
+
+  holder->rollback();
+  ProcessResult finished = run_change({"complete", url()});
+  ASSERT_EQ(finished.exit_code, 0) << describe(finished);
+  EXPECT_FALSE(active_change(*observer, backend()).has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeSignal,
+                         testing::Values(Param{Backend::kPostgres, kSplit},
+                                         Param{Backend::kPostgres, kAddColumn}),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeSignal,
+                         testing::Values(Param{Backend::kSqlite, kSplit},
+                                         Param{Backend::kSqlite, kAddColumn}),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeSignalInALockWait,
+                         testing::Values(Param{Backend::kPostgres, kSplit},
+                                         Param{Backend::kPostgres, kAddColumn}),
+                         param_name);
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeKillNine,
                          testing::Values(Param{Backend::kPostgres, kSplit},
