@@ -79,8 +79,9 @@ std::vector<Step> analyze_steps(const ChangeContext& context,
   std::vector<Step> steps;
   if (context.flavor != db::Flavor::kPostgres) return steps;
   for (const auto& table : tables) {
-    steps.push_back({fmt::format("analyze {}", table), "ANALYZE " + context.table(table), false,
-                     "", ""});
+    steps.push_back({.what = fmt::format("analyze {}", table),
+                     .sql = "ANALYZE " + context.table(table),
+                     .long_running = true});
   }
   return steps;
 }
@@ -245,7 +246,8 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   }
   std::vector<BackfillProgress> progress = existing ? existing->backfill
                                                     : std::vector<BackfillProgress>{};
-  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_);
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
+                   options_.before_step);
   try {
     if (!existing || existing->phase == ChangePhase::kStarting) {
       for (const auto& op : operations) steps.run(op->expand(context));
@@ -341,21 +343,54 @@ ChangeRecord ChangeRunner::complete() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_);
-  session_->state->set_phase(record.name, ChangePhase::kCompleting);
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
+                   options_.before_step);
+  std::vector<Step> contract;
+  for (const auto& op : operations) {
+    for (auto& step : op->contract(context)) contract.push_back(std::move(step));
+  }
+  // The tables have the new shape now: new-version clients whose search_path names the version
+  // schema before the base schema fall through to the tables themselves, and no view is left
+  // to hold a later change's columns.
+  if (context.flavor == db::Flavor::kPostgres) {
+    for (auto& step : drop_version_schema(context)) contract.push_back(std::move(step));
+  }
+  ChangeState& state = *session_->state;
   try {
-    for (const auto& op : operations) steps.run(op->contract(context));
-    // The tables have the new shape now: new-version clients whose search_path names the
-    // version schema before the base schema fall through to the tables themselves, and no view
-    // is left to hold a later change's columns.
-    if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));
-  } catch (const Error& e) {
-    session_->state->set_error(record.name, e.message());
-    if (interrupted()) {
-      throw interrupted_error(output_, e, record.name, "complete",
-                              "run cutover change complete again to finish it");
+    // Units in order: consecutive steps that can run in a transaction form one (all or
+    // nothing); an `sql` operation's statement that must run alone is a unit of its own. The
+    // first unit commits the move to `completing`: until then the change is `started`.
+    bool first = record.phase == ChangePhase::kStarted;
+    const auto set_completing = [&] { state.set_phase(record.name, ChangePhase::kCompleting); };
+    for (auto begin = contract.begin(); begin != contract.end();) {
+      auto end = begin->outside_transaction
+                     ? begin + 1
+                     : std::find_if(begin, contract.end(),
+                                    [](const Step& s) { return s.outside_transaction; });
+      std::vector<Step> unit(begin, end);
+      if (begin->outside_transaction) {
+        if (first) set_completing();
+        steps.run(unit);
+      } else {
+        steps.run_in_one_transaction(unit, first ? std::function<void()>(set_completing)
+                                                 : std::function<void()>());
+      }
+      first = false;
+      begin = end;
     }
-    throw;
+  } catch (const Error& e) {
+    state.set_error(record.name, e.message());
+    auto now = state.active();
+    const bool still_started = now && now->phase == ChangePhase::kStarted;
+    const std::string next =
+        still_started ? "nothing of the contract was applied, the change is still started: run "
+                        "cutover change complete again, or roll it back with cutover change "
+                        "rollback"
+                      : "the contract is committed: run cutover change complete again to finish "
+                        "it";
+    if (interrupted()) throw interrupted_error(output_, e, record.name, "complete", next);
+    throw e.restated(e.code(), e.message(),
+                     e.hint().empty() ? "fix the cause; " + next : e.hint() + "; then " + next);
   }
   session_->state->mark_completed(record.name);
   record.phase = ChangePhase::kCompleted;
@@ -379,7 +414,8 @@ ChangeRecord ChangeRunner::roll_back_active() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_);
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
+                   options_.before_step);
   session_->state->set_phase(record.name, ChangePhase::kRollingBack);
   try {
     if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));

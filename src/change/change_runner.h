@@ -10,6 +10,7 @@
 #include "change/backfill.h"
 #include "change/change_spec.h"
 #include "change/change_state.h"
+#include "change/step_runner.h"
 #include "core/output.h"
 #include "db/connection.h"
 #include "db/lock_retry.h"
@@ -25,6 +26,8 @@ struct ChangeOptions {
   std::string schema = "public";  // PostgreSQL: the base schema; ignored on SQLite
   BackfillOptions backfill;
   db::LockRetryPolicy retry;
+  // Called before each step of every phase (tests inject failures with it); may throw.
+  BeforeStep before_step;
 };
 
 class ChangeRunner {
@@ -39,7 +42,10 @@ class ChangeRunner {
   // backfill that fails on a row's data rolls the change back, then throws Error(kBadInput)
   // showing the row. Error(kConflict) when another change is active.
   ChangeRecord start(const ChangeSpec& spec);
-  // Contracts the active started change (or resumes an interrupted complete).
+  // Contracts the active started change (or resumes an interrupted complete). The contract's
+  // steps run in one transaction with the move to `completing`: a failure there leaves the
+  // change `started` (rollback still works); past it, only the statements of `sql`
+  // operations that must run alone are left, finished by running complete again.
   ChangeRecord complete();
   // Removes everything start added, in any phase but completing.
   ChangeRecord rollback();

@@ -18,6 +18,10 @@ struct Step {
   // it when it exists but is INVALID (left by an interrupted or timed-out build), since
   // IF NOT EXISTS would keep the broken one.
   std::string builds_index;
+  // Works long under a lock that lets the application read and write (VALIDATE CONSTRAINT,
+  // ANALYZE): only its lock waits are bounded. Every other step in a transaction takes strong
+  // locks for catalog work and must end within the lock timeout as a whole (StepRunner).
+  bool long_running = false;
 };
 
 }  // namespace cutover::change

@@ -3,22 +3,27 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/duration.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "db/error_kind.h"
+#include "db/transaction.h"
 
 namespace cutover::change {
 
 StepRunner::StepRunner(db::Connection& connection, std::string schema, db::LockRetryPolicy retry,
-                       Output& output)
-    : connection_(connection), schema_(std::move(schema)), retry_(retry), output_(output) {
+                       Output& output, BeforeStep before_step)
+    : connection_(connection),
+      schema_(std::move(schema)),
+      retry_(retry),
+      output_(output),
+      before_step_(std::move(before_step)) {
   connection_.set_timeouts({retry_.lock_timeout, std::chrono::milliseconds(0)});
-}
-
-void StepRunner::run(const std::vector<Step>& steps) {
-  for (const Step& step : steps) run_one(step);
 }
 
 void StepRunner::drop_invalid_index(const std::string& index) {
@@ -38,25 +43,67 @@ void StepRunner::drop_invalid_index(const std::string& index) {
   }
 }
 
-// On SIGINT or SIGTERM the running statement is cancelled (a step is one statement, so nothing
-// of it is left but, for CREATE INDEX CONCURRENTLY, an INVALID index the next run drops) and
-// the step ends in the interrupt error; the caller says what to run next.
-void StepRunner::run_one(const Step& step) {
-  const auto stop = [&step] {
-    throw_interrupted(fmt::format("at step \"{}\", which did not run to its end", step.what), "");
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Whether the whole of `step` must end within the lock timeout: a statement that takes strong
+// locks and only changes the catalog. CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT, ANALYZE
+// and an `sql` operation's statements may work long; their lock waits alone are bounded.
+bool bounded(const Step& step) { return !step.outside_transaction && !step.long_running; }
+
+// The error of a bounded unit cancelled when its time ran out: a lock conflict like a lock
+// timeout (55P03), so that it is retried the same way.
+Error out_of_time(const std::string& what, std::chrono::milliseconds limit) {
+  Error e(ErrorCode::kOperationFailed,
+          fmt::format("{}: not done within the lock timeout ({}) as a whole: it waited for "
+                      "locks one after the other",
+                      what, format_duration_ms(limit)));
+  e.with_sqlstate("55P03").with_db_failure(DbFailure::kStatement);
+  return e;
+}
+
+}  // namespace
+
+void StepRunner::run(const std::vector<Step>& steps) {
+  for (const Step& step : steps) run_unit(step.what, {step}, false, {});
+}
+
+void StepRunner::run_in_one_transaction(const std::vector<Step>& steps,
+                                        const std::function<void()>& before_commit) {
+  if (steps.empty() && !before_commit) return;
+  std::string what = steps.size() == 1
+                         ? steps[0].what
+                         : fmt::format("{} and {} more steps in one transaction",
+                                       steps.empty() ? "commit" : steps[0].what,
+                                       steps.size() - 1);
+  run_unit(what, steps, true, before_commit);
+}
+
+// On SIGINT or SIGTERM the running statement is cancelled (nothing of the step, or of the
+// transaction, is left but, for CREATE INDEX CONCURRENTLY, an INVALID index the next run
+// drops) and the unit ends in the interrupt error; the caller says what to run next.
+void StepRunner::run_unit(const std::string& what, const std::vector<Step>& steps,
+                          bool in_transaction, const std::function<void()>& before_commit) {
+  const Step* current = nullptr;  // the step under way, for errors
+  const auto stop = [&] {
+    throw_interrupted(fmt::format("at step \"{}\", which did not run to its end",
+                                  current ? current->what : what),
+                      "");
   };
   if (interrupted()) stop();
+  const bool whole_bound = std::all_of(steps.begin(), steps.end(), bounded);
   db::LockRetryHooks hooks;
   hooks.on_retry = [&](const db::LockConflict& conflict) {
     if (output_.json()) {
       output_.event({{"event", "retry"},
-                     {"step", step.what},
+                     {"step", what},
                      {"reason", db::error_kind_name(conflict.kind)},
                      {"attempt", conflict.next_attempt},
                      {"pause_ms", conflict.pause.count()},
                      {"message", conflict.error.message()}});
     } else {
-      output_.info(fmt::format("{}: {}, retrying in {} (attempt {})", step.what,
+      output_.info(fmt::format("{}: {}, retrying in {} (attempt {})", what,
                                db::error_kind_name(conflict.kind),
                                format_duration_ms(conflict.pause), conflict.next_attempt));
     }
@@ -66,27 +113,61 @@ void StepRunner::run_one(const Step& step) {
   };
   hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
     return db::gave_up_waiting(
-        step.what, last, retry,
+        what, last, retry,
         "another session holds a lock this step needs (pg_stat_activity, pg_locks): end it or "
         "wait, then run the same command again: it resumes");
   };
-  db::Flavor flavor = connection_.server().flavor;
+  const db::Flavor flavor = connection_.server().flavor;
+  const db::Timeouts normal{retry_.lock_timeout, std::chrono::milliseconds(0)};
   try {
     db::retry_lock_conflicts(
         flavor, retry_,
         [&] {
           std::shared_ptr<db::Canceller> canceller = connection_.canceller();
           OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
-          if (!step.done_if.empty() && !connection_.query(step.done_if).empty()) return;
-          if (!step.builds_index.empty()) drop_invalid_index(step.builds_index);
-          connection_.execute(step.sql);
+          const Clock::time_point deadline = Clock::now() + retry_.lock_timeout;
+          // Gives the statement about to run what is left of the unit's time.
+          const auto bound = [&](const Step& step) {
+            if (!bounded(step) || (in_transaction && !whole_bound)) return;
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left.count() <= 0) throw out_of_time(what, retry_.lock_timeout);
+            connection_.set_timeouts({std::min(left, retry_.lock_timeout), left});
+          };
+          std::optional<db::Transaction> transaction;
+          if (in_transaction) transaction.emplace(connection_);
+          try {
+            for (const Step& step : steps) {
+              current = &step;
+              if (before_step_) before_step_(step);
+              bound(step);
+              if (!step.done_if.empty() && !connection_.query(step.done_if).empty()) continue;
+              if (!step.builds_index.empty()) drop_invalid_index(step.builds_index);
+              bound(step);
+              connection_.execute(step.sql);
+              if (!in_transaction) connection_.set_timeouts(normal);
+            }
+            current = nullptr;
+            if (before_commit) before_commit();
+            if (transaction) transaction->commit();
+          } catch (const Error& e) {
+            transaction.reset();  // rolled back, and with it the timeouts it set
+            connection_.set_timeouts(normal);
+            if (!interrupted() && db::classify(flavor, e) == db::ErrorKind::kCancelled) {
+              throw out_of_time(what, retry_.lock_timeout);
+            }
+            throw;
+          }
+          if (in_transaction) connection_.set_timeouts(normal);
         },
         hooks);
   } catch (const Error& e) {
     if (interrupted()) stop();
     if (e.db_failure() == DbFailure::kNone || db::is_lock_conflict(flavor, e)) throw;
-    throw e.restated(ErrorCode::kOperationFailed, fmt::format("{}: {}", step.what, e.message()),
-                     "the statement was: " + step.sql);
+    if (current == nullptr) throw;
+    throw e.restated(ErrorCode::kOperationFailed,
+                     fmt::format("{}: {}", current->what, e.message()),
+                     "the statement was: " + current->sql);
   }
 }
 

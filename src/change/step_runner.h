@@ -2,6 +2,7 @@
 // skipped when already done, so that a phase can be run again after a crash.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,27 +13,43 @@
 
 namespace cutover::change {
 
+// Called before each step runs, in each attempt (tests inject failures with it); may throw.
+using BeforeStep = std::function<void(const Step&)>;
+
 class StepRunner {
  public:
   // Sets the session's lock timeout on `connection` (borrowed, must outlive this). `schema`:
   // where the indexes the steps build live (PostgreSQL).
   StepRunner(db::Connection& connection, std::string schema, db::LockRetryPolicy retry,
-             Output& output);
+             Output& output, BeforeStep before_step = {});
 
   // Runs each step in order, on its own (autocommit): a step whose done_if returns a row is
   // skipped; an INVALID leftover of the index a step builds is dropped first; a lock conflict
-  // is retried until retry_for. Throws Error(kOperationFailed) naming the step and the
-  // database's error, or, after retry_for, the lock it kept waiting for.
+  // is retried until retry_for. A step that takes strong locks (neither outside_transaction
+  // nor long_running) may run at most the lock timeout as a whole, however many locks it
+  // waits for one after the other (the partitions of a table): the application's queries
+  // queue behind it no longer than that; past it the step is cancelled and retried as after a
+  // lock timeout. Throws Error(kOperationFailed) naming the step and the database's error, or,
+  // after retry_for, the lock it kept waiting for.
   void run(const std::vector<Step>& steps);
 
+  // Runs `steps` (none outside_transaction) in one transaction, `before_commit` last in it:
+  // all or nothing. The whole transaction runs at most the lock timeout, as one step does
+  // (unless a step is long_running), and is retried as a whole. Throws as run() does.
+  void run_in_one_transaction(const std::vector<Step>& steps,
+                              const std::function<void()>& before_commit = {});
+
  private:
-  void run_one(const Step& step);
+  // One attempt-and-retry loop over `steps`, `what` naming them in retries and errors.
+  void run_unit(const std::string& what, const std::vector<Step>& steps, bool in_transaction,
+                const std::function<void()>& before_commit);
   void drop_invalid_index(const std::string& index);
 
   db::Connection& connection_;
   std::string schema_;
   db::LockRetryPolicy retry_;
   Output& output_;
+  BeforeStep before_step_;
 };
 
 }  // namespace cutover::change

@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "db/registry.h"
 #include "db/statement.h"
+#include "support/change_cases.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -35,6 +36,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
+using test::change_case_setup;
+using test::change_case_test_name;
+using test::ChangeCaseParam;
+using test::find_change_cases;
+using test::read_text_file;
+using test::run_sql_file;
 using test::ProcessResult;
 using test::describe;
 using test::ScratchDatabase;
@@ -47,47 +54,9 @@ constexpr const char* kChangeLockTimeout = "200ms";
 
 fs::path cases_dir() { return fs::path(CUTOVER_CASES_DIR) / "change"; }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // ---------------------------------------------------------------------------------------------
 // The cases: one folder each, found when the test program starts
-
-struct CaseParam {
-  Backend backend;
-  std::string name;  // the folder's name
-};
-
-void PrintTo(const CaseParam& param, std::ostream* os) {
-  *os << test::backend_name(param.backend) << "/" << param.name;
-}
-
-// Every folder of tests/cases/change/, sorted; on SQLite only those with a setup.sqlite.sql.
-std::vector<CaseParam> find_cases(Backend backend) {
-  std::vector<CaseParam> cases;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(cases_dir(), error)) {
-    if (!entry.is_directory()) continue;
-    if (backend == Backend::kSqlite && !fs::exists(entry.path() / "setup.sqlite.sql")) continue;
-    cases.push_back({backend, entry.path().filename().string()});
-  }
-  std::sort(cases.begin(), cases.end(),
-            [](const CaseParam& a, const CaseParam& b) { return a.name < b.name; });
-  return cases;
-}
-
-std::string case_test_name(const testing::TestParamInfo<CaseParam>& info) {
-  std::string name = info.param.name;
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
 
 // ---------------------------------------------------------------------------------------------
 // script.yaml
@@ -201,22 +170,6 @@ Script load_script(const fs::path& file, Backend backend) {
 
 // ---------------------------------------------------------------------------------------------
 // The database
-
-db::Flavor flavor_of(Backend backend) {
-  return backend == Backend::kSqlite ? db::Flavor::kSqlite : db::Flavor::kPostgres;
-}
-
-void run_setup(const std::string& url, Backend backend, const fs::path& file) {
-  auto connection = db::connect(url);
-  for (const auto& statement : db::split_statements(flavor_of(backend), read_file(file))) {
-    try {
-      connection->execute(statement.text);
-    } catch (const Error& e) {
-      throw std::runtime_error(file.string() + " line " + std::to_string(statement.line) + ": " +
-                               e.what());
-    }
-  }
-}
 
 // The base schema as a text to compare: pg_dump --schema-only of `public` (PostgreSQL), or
 // sqlite_master without cutover's own tables and their indexes (SQLite).
@@ -348,7 +301,7 @@ class ProbeProcess {
       ADD_FAILURE() << label_ << " wrote no record at " << record_ << "\n" << describe(r);
       return;
     }
-    json record = json::parse(read_file(record_));
+    json record = json::parse(read_text_file(record_));
     json summary = record["summary"];
     json verification = summary["verification"];  // null when the writes were not verified
     std::int64_t writes = summary["writes"]["total"];
@@ -384,10 +337,10 @@ class ProbeProcess {
 // ---------------------------------------------------------------------------------------------
 // The case runner
 
-class ChangeCase : public testing::TestWithParam<CaseParam> {
+class ChangeCase : public testing::TestWithParam<ChangeCaseParam> {
  protected:
   void SetUp() override {
-    const CaseParam& param = GetParam();
+    const ChangeCaseParam& param = GetParam();
     dir_ = cases_dir() / param.name;
     work_ = fs::temp_directory_path() / ("cutover-change-cases-" + std::to_string(getpid()) + "-" +
                                          test::backend_name(param.backend) + "-" + param.name);
@@ -457,7 +410,7 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   Script script = load_script(dir_ / "script.yaml", backend);
   ScratchDatabase scratch(backend);
   const std::string url = scratch.url();
-  run_setup(url, backend, dir_ / (sqlite() ? "setup.sqlite.sql" : "setup.sql"));
+  run_sql_file(url, backend, change_case_setup(dir_, backend));
 
   // The old version writes from before the change to the end. Its table is part of the base
   // schema, so the version schema gets a view of it for the new version's probe.
@@ -511,14 +464,14 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   old_probe.stop_and_check();
 }
 
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeCase, testing::ValuesIn(find_cases(Backend::kPostgres)),
-                         case_test_name);
-INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeCase, testing::ValuesIn(find_cases(Backend::kSqlite)),
-                         case_test_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeCase, testing::ValuesIn(find_change_cases(cases_dir(), Backend::kPostgres)),
+                         change_case_test_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeCase, testing::ValuesIn(find_change_cases(cases_dir(), Backend::kSqlite)),
+                         change_case_test_name);
 
 // A missing or empty folder would instantiate nothing and pass in silence.
 TEST(ChangeCasesFolder, HoldsCases) {
-  EXPECT_FALSE(find_cases(Backend::kPostgres).empty()) << "no case folder in " << cases_dir();
+  EXPECT_FALSE(find_change_cases(cases_dir(), Backend::kPostgres).empty()) << "no case folder in " << cases_dir();
 }
 
 // The format's checks: a typo in a script fails its case instead of skipping a check.

@@ -629,7 +629,8 @@ TEST_P(ChangeSignal, SigtermInTheBackfillCancelsTheBatchKeepsTheCheckpointAndSta
 }
 
 // complete waits for a lock a transaction holds; SIGINT stops it between its attempts or in
-// one. The change stays completing; complete, run again once the lock is gone, finishes it.
+// one. The contract's transaction never committed: the change is still started, and complete,
+// run again once the lock is gone, finishes it.
 using ChangeSignalInALockWait = ChangeCliTest;
 
 TEST_P(ChangeSignalInALockWait, SigintWhileCompleteWaitsForALockStopsItAndCompleteFinishesLater) {
@@ -658,7 +659,7 @@ TEST_P(ChangeSignalInALockWait, SigintWhileCompleteWaitsForALockStopsItAndComple
   EXPECT_EQ(sessions_running(*observer, scratch_.name(), "ALTER TABLE"), 0);
   auto change = active_change(*observer, backend());
   ASSERT_TRUE(change.has_value());
-  EXPECT_EQ(change->value("phase", ""), "completing") << *change;
+  EXPECT_EQ(change->value("phase", ""), "started") << *change;
 
   holder->rollback();
   ProcessResult finished = run_change({"complete", url()});

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "db/connection.h"
@@ -20,6 +21,7 @@
 #include "db/statement.h"
 #include "support/cli_output.h"
 #include "support/process.h"
+#include "support/spawned_process.h"
 #include "support/test_servers.h"
 
 namespace cutover::test {
@@ -263,6 +265,65 @@ TEST_P(ChangeRefusals, ABackfillOfATableWithACompositeKeyIsRefusedBeforeAnyStep)
 
 std::string backend_param_name(const testing::TestParamInfo<Backend>& param) {
   return test::backend_name(param.param);
+}
+
+// Issue 10, item 6: ALTER TABLE payment locks the parent and then each partition in turn. Here
+// three sessions hold three partitions; each is let go 1.2 s after the ALTER starts waiting for
+// it, under the 2 s lock timeout each time. The step is bounded as a whole, so it gives up
+// once the waits add up to 2 s (the application's queries queued behind it no longer than
+// that) and succeeds on a later attempt once the partitions are free. Bounded per lock wait
+// only, it would hold the parent's lock through all three waits and never be retried.
+TEST_P(ChangeRefusals, AStepWaitingForPartitionsOneAfterTheOtherIsBoundedAsAWhole) {
+  const std::vector<std::string> held = {"payment_p2022_02", "payment_p2022_03",
+                                         "payment_p2022_04"};
+  std::vector<std::unique_ptr<db::Connection>> holders;
+  for (const auto& partition : held) {
+    holders.push_back(scratch_.connect());
+    holders.back()->begin();
+    holders.back()->query("SELECT count(*) FROM " + partition);
+  }
+  test::SpawnedProcess start_process(
+      {CUTOVER_BINARY, "--json", "change", "start", url(),
+       (kCases / "add_note_to_payment.yaml").string(), "--lock-timeout", "2s", "--retry-for",
+       "2m"});
+  auto observer = scratch_.connect();
+  // The partition cutover's ALTER waits for, if any.
+  const auto waited_for = [&]() -> std::string {
+    auto r = observer->query(
+        "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN "
+        "pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = $1 AND "
+        "a.query LIKE 'ALTER TABLE%'",
+        {scratch_.name()});
+    return r.empty() ? "" : r.rows[0][0].text();
+  };
+  const auto retried = [&] {
+    return !events_named(json_events(start_process.output_so_far()), "retry").empty();
+  };
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    test::poll_until("the ALTER waits for " + held[i] + " or was retried", [&] {
+      test::require_running(start_process, "change start");
+      return waited_for() == held[i] || retried();
+    });
+    if (retried()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the hold, not a wait
+    holders[i]->rollback();
+  }
+  for (auto& holder : holders) {
+    if (holder->in_transaction()) holder->rollback();
+  }
+  ProcessResult r = start_process.wait(std::chrono::seconds(180));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto retries = events_named(json_events(r.out), "retry");
+  ASSERT_FALSE(retries.empty()) << "the step was never cut short: " << describe(r);
+  EXPECT_TRUE(contains(retries[0].value("message", ""), "not done within the lock timeout"))
+      << retries[0];
+  EXPECT_EQ(observer
+                ->query("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                        "'payment_p2022_05' AND column_name = '_cutover_note'")
+                .scalar()
+                .as_int(),
+            1)
+      << "the column reached every partition";
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeRefusals, testing::Values(Backend::kPostgres),

@@ -123,6 +123,31 @@ ScratchDatabase::ScratchDatabase(Backend backend) : backend_(backend) {
   }
 }
 
+ScratchDatabase::ScratchDatabase(const ScratchDatabase& original, Backend backend)
+    : backend_(backend) {
+  if (backend != original.backend_ ||
+      (backend != Backend::kSqlite && backend != Backend::kPostgres)) {
+    throw std::logic_error("a scratch database is copied on SQLite and PostgreSQL only");
+  }
+  name_ = "cutover_t_" + unique_suffix();
+  if (backend == Backend::kSqlite) {
+    const std::string from = original.url().substr(7);
+    const std::string to = (std::filesystem::path(from).parent_path() / (name_ + ".db")).string();
+    for (const char* suffix : {"", "-wal"}) {
+      if (std::filesystem::exists(from + suffix)) {
+        std::filesystem::copy_file(from + suffix, to + suffix);
+      }
+    }
+    urls_.push_back("sqlite:" + to);
+    return;
+  }
+  admin_url_ = original.admin_url_;
+  auto admin = db::connect(admin_url_);
+  admin->execute("CREATE DATABASE " + admin->quote_identifier(name_) + " TEMPLATE " +
+                 admin->quote_identifier(original.name_));
+  urls_.push_back(with_database(admin_url_, name_));
+}
+
 ScratchDatabase::~ScratchDatabase() {
   try {
     if (backend_ == Backend::kSqlite) {

@@ -26,6 +26,9 @@ std::vector<std::string> galera_urls();  // CUTOVER_TEST_GALERA_URLS: one per no
 class ScratchDatabase {
  public:
   explicit ScratchDatabase(Backend backend);
+  // A copy of `original` (SQLite and PostgreSQL, where it is CREATE DATABASE ... TEMPLATE:
+  // nobody may be connected to `original` meanwhile): a state prepared once, tried many times.
+  explicit ScratchDatabase(const ScratchDatabase& original, Backend backend);
   ~ScratchDatabase();
   ScratchDatabase(const ScratchDatabase&) = delete;
   ScratchDatabase& operator=(const ScratchDatabase&) = delete;

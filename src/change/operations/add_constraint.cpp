@@ -179,7 +179,8 @@ class AddConstraint : public Operation {
     }
     return {{.what = fmt::format("validate constraint {} of {}", name_, table_),
              .sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", context.table(table_),
-                                context.quote(name_))}};
+                                context.quote(name_)),
+             .long_running = true}};
   }
 
   std::vector<Step> contract(const ChangeContext&) const override { return {}; }

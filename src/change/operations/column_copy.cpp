@@ -425,7 +425,8 @@ std::vector<Step> validate_shadow_column(const ChangeContext& context, const Sha
   auto validate = [&](const std::string& name, std::string what) {
     steps.push_back({.what = std::move(what),
                      .sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table,
-                                        ChangeContext::quote(name))});
+                                        ChangeContext::quote(name)),
+                     .long_running = true});
   };
   if (shadow.not_null) {
     validate(copy_name(CopyKind::kNotNull, shadow.column),

@@ -65,9 +65,10 @@ class DropIndex : public Operation {
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
+    // Not CONCURRENTLY: complete's contract is one transaction (all or nothing), and dropping
+    // an index is catalog work: its lock is held a moment, waited for within the lock timeout.
     return {{.what = fmt::format("drop index {}", name_),
-             .sql = fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", context.table(name_)),
-             .outside_transaction = true}};
+             .sql = fmt::format("DROP INDEX IF EXISTS {}", context.table(name_))}};
   }
 
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }

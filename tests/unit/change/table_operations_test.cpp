@@ -443,15 +443,16 @@ TEST_F(TableOperations, CreateIndexRefusesBadInput) {
 
 // --- drop_index
 
-TEST_F(TableOperations, DropIndexConcurrentlyOnComplete) {
+// In complete's one transaction, with the other contract steps: all or nothing.
+TEST_F(TableOperations, DropIndexOnCompleteInTheContractTransaction) {
   auto op = make("drop_index: {name: users_email_idx}");
   EXPECT_FALSE(op->supports(db::Flavor::kSqlite));
   EXPECT_NO_THROW(op->validate(context_));
   EXPECT_TRUE(op->expand(context_).empty());
   EXPECT_TRUE(op->rollback(context_).empty());
   auto steps = op->contract(context_);
-  EXPECT_EQ(sql_of(steps), Sql{"DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"users_email_idx\""});
-  EXPECT_TRUE(steps[0].outside_transaction);
+  EXPECT_EQ(sql_of(steps), Sql{"DROP INDEX IF EXISTS \"public\".\"users_email_idx\""});
+  EXPECT_FALSE(steps[0].outside_transaction);
 }
 
 TEST_F(TableOperations, DropIndexRefusesIndexesOfConstraints) {
