@@ -30,9 +30,15 @@ struct SyncTrigger {
   std::vector<TriggerVariable> new_names;
   std::string old_version_body;
   std::string new_version_body;
+  // The bodies look rows up by index in tables that start created: the function plans without
+  // sequential scans, so that a plan cached while such a table was nearly empty does not scan
+  // it whole for every row once it has filled (a generic plan lives as long as the session).
+  bool index_lookups = false;
 };
 
-// CREATE OR REPLACE FUNCTION, DROP TRIGGER IF EXISTS, CREATE TRIGGER: safe to run again.
+// CREATE OR REPLACE FUNCTION, DROP TRIGGER IF EXISTS, CREATE TRIGGER: safe to run again. When
+// one of the bodies is empty, the trigger has a WHEN clause on cutover.version, so that the
+// other version's writes do not call the function at all.
 std::vector<Step> create_sync_trigger(const ChangeContext& context, const SyncTrigger& trigger);
 // DROP TRIGGER IF EXISTS, DROP FUNCTION IF EXISTS.
 std::vector<Step> drop_sync_trigger(const ChangeContext& context, const std::string& table,

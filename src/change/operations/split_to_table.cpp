@@ -218,12 +218,14 @@ class SplitToTable : public Operation {
     on_parent.timing = "AFTER";
     on_parent.events = "INSERT OR UPDATE";
     on_parent.old_version_body = write_child(context);
+    on_parent.index_lookups = true;  // the child fills while the triggers run
 
     SyncTrigger on_child;
     on_child.table = into_;
     on_child.name = context.trigger_name(spec().index, into_);
     on_child.timing = "AFTER";
     on_child.events = "INSERT OR UPDATE OR DELETE";
+    on_child.index_lookups = true;
     std::string key = context.quote(key_);
     on_child.new_version_body = fmt::format(
         "      IF TG_OP <> 'INSERT' THEN\n{}      END IF;\n"
