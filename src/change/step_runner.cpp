@@ -57,7 +57,8 @@ bool bounded(const Step& step) { return !step.outside_transaction && !step.long_
 Error out_of_time(const std::string& what, std::chrono::milliseconds limit) {
   Error e(ErrorCode::kOperationFailed,
           fmt::format("{}: not done within the lock timeout ({}) as a whole: it waited for "
-                      "locks one after the other",
+                      "locks one after the other, or its own work takes that long (then raise "
+                      "--lock-timeout)",
                       what, format_duration_ms(limit)));
   e.with_sqlstate("55P03").with_db_failure(DbFailure::kStatement);
   return e;
