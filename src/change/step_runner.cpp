@@ -136,7 +136,15 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
             connection_.set_timeouts({std::min(left, retry_.lock_timeout), left});
           };
           std::optional<db::Transaction> transaction;
-          if (in_transaction) transaction.emplace(connection_);
+          if (in_transaction) {
+            transaction.emplace(connection_);
+            // A client stopped between the transaction's statements (SIGSTOP, a stalled
+            // network) would hold its locks for as long: the server ends the session instead.
+            if (whole_bound && flavor == db::Flavor::kPostgres) {
+              connection_.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)",
+                                {db::Value(fmt::format("{}ms", retry_.lock_timeout.count()))});
+            }
+          }
           try {
             for (const Step& step : steps) {
               current = &step;

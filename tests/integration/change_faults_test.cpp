@@ -4,12 +4,14 @@
 // again finishes, and rollback (where the phase allows it) leaves the schema as it was.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "change/change_runner.h"
 #include "change/change_spec.h"
@@ -270,8 +272,49 @@ TEST_P(ChangeFaults, EveryStepCanFailAndTheChangeStillGetsOut) {
   EXPECT_GT(scenarios, 0);
 }
 
+// complete stalls in the middle of its contract transaction (a SIGSTOP, a stalled network):
+// the server ends its session once it has been idle for the lock timeout, so the locks the
+// contract took are released then, not when the process wakes up. The change stays started.
+using ChangeStall = ChangeFaults;
+
+TEST_P(ChangeStall, ACompleteStalledInItsTransactionLetsGoOfItsLocks) {
+  test::ScratchDatabase before(backend());
+  test::run_sql_file(before.url(), backend(), test::change_case_setup(dir(), backend()));
+  scratch_ = std::make_unique<test::ScratchDatabase>(before, backend());
+  runner()->start(spec_);
+
+  change::ChangeOptions options;
+  options.url = scratch_->url();
+  options.retry.lock_timeout = std::chrono::milliseconds(300);
+  options.retry.retry_for = std::chrono::milliseconds(0);
+  bool application_read = false;
+  std::string read_error;
+  int seen = 0;
+  options.before_step = [&](const Step&) {
+    if (seen++ != 1) return;  // the first step has taken its locks
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the stall, not a wait
+    auto application = scratch_->connect();
+    application->set_timeouts({std::chrono::milliseconds(5000), std::chrono::milliseconds(0)});
+    try {
+      application->query("SELECT count(*) FROM users");
+      application_read = true;
+    } catch (const Error& e) {
+      read_error = e.message();
+    }
+  };
+  EXPECT_THROW(ChangeRunner(options, output_).complete(), Error);
+  EXPECT_TRUE(application_read) << "the application's read waited for the stalled contract: "
+                                << read_error;
+  EXPECT_EQ(phase(), ChangePhase::kStarted);
+  EXPECT_NO_THROW(runner()->complete());
+  EXPECT_FALSE(phase().has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeFaults,
                          testing::ValuesIn(test::find_change_cases(cases_dir(), Backend::kPostgres)),
+                         test::change_case_test_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeStall,
+                         testing::Values(ChangeCaseParam{Backend::kPostgres, "add_column"}),
                          test::change_case_test_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeFaults,
                          testing::ValuesIn(test::find_change_cases(cases_dir(), Backend::kSqlite)),
