@@ -74,7 +74,6 @@ ProcessResult run_change(const std::vector<std::string>& args, bool json_output 
   return test::run_process(change_argv(args, json_output), {}, timeout);
 }
 
-
 std::int64_t scalar_int(db::Connection& c, const std::string& sql, const db::Params& params = {}) {
   return c.query(sql, params).scalar().as_int();
 }
@@ -207,6 +206,12 @@ void PrintTo(const Param& p, std::ostream* os) {
 std::string param_name(const testing::TestParamInfo<Param>& info) {
   return info.param.variant.test_name;
 }
+
+// Both changes on one database: what each suite is instantiated with.
+const auto kPostgresVariants =
+    testing::Values(Param{Backend::kPostgres, kSplit}, Param{Backend::kPostgres, kAddColumn});
+const auto kSqliteVariants =
+    testing::Values(Param{Backend::kSqlite, kSplit}, Param{Backend::kSqlite, kAddColumn});
 
 // SQL: the number of rows of users with key <= $1 whose new shape does not say what their old
 // columns say (add_email: the column before complete, its shadow on PostgreSQL; split: a child
@@ -667,39 +672,15 @@ TEST_P(ChangeSignalInALockWait, SigintWhileCompleteWaitsForALockStopsItAndComple
   EXPECT_FALSE(active_change(*observer, backend()).has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeSignal,
-                         testing::Values(Param{Backend::kPostgres, kSplit},
-                                         Param{Backend::kPostgres, kAddColumn}),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeSignal,
-                         testing::Values(Param{Backend::kSqlite, kSplit},
-                                         Param{Backend::kSqlite, kAddColumn}),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeSignalInALockWait,
-                         testing::Values(Param{Backend::kPostgres, kSplit},
-                                         Param{Backend::kPostgres, kAddColumn}),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeSignal, kPostgresVariants, param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeSignal, kSqliteVariants, param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeSignalInALockWait, kPostgresVariants, param_name);
 
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeKillNine,
-                         testing::Values(Param{Backend::kPostgres, kSplit},
-                                         Param{Backend::kPostgres, kAddColumn}),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeKillNine,
-                         testing::Values(Param{Backend::kSqlite, kSplit},
-                                         Param{Backend::kSqlite, kAddColumn}),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeUnderInserts,
-                         testing::Values(Param{Backend::kPostgres, kSplit},
-                                         Param{Backend::kPostgres, kAddColumn}),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeUnderInserts,
-                         testing::Values(Param{Backend::kSqlite, kSplit},
-                                         Param{Backend::kSqlite, kAddColumn}),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeLockWait,
-                         testing::Values(Param{Backend::kPostgres, kSplit},
-                                         Param{Backend::kPostgres, kAddColumn}),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeKillNine, kPostgresVariants, param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeKillNine, kSqliteVariants, param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeUnderInserts, kPostgresVariants, param_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeUnderInserts, kSqliteVariants, param_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeLockWait, kPostgresVariants, param_name);
 
 // ---------------------------------------------------------------------------------------------
 // 3. Bad input: exit 2 (3 for a conflict), a message naming the problem, nothing changed.
