@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "change/sync_trigger.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
@@ -105,6 +106,11 @@ class TableBackfill {
     key_ = ChangeContext::quote(key_name_);
     for (const auto& column : target.touch) touch_.push_back(ChangeContext::quote(column));
     if (touch_.empty()) touch_.push_back(key_);
+    if (flavor_ == db::Flavor::kPostgres && target.set_based()) {
+      fill_ = target.fill;
+      copies_ = target.copies;
+      change_ = context.change;
+    }
     row_estimate_ = info.row_estimate;
   }
 
@@ -134,10 +140,7 @@ class TableBackfill {
   // Touches the next `limit` rows of `range` in one transaction (with lock retries).
   // Throws the database's error when the batch fails for a row's data.
   BatchResult run_batch(const KeyRange& range, std::int64_t limit) {
-    return in_transaction(range, [&] {
-      return flavor_ == db::Flavor::kPostgres ? postgres_batch(range, limit)
-                                              : sqlite_batch(range, limit);
-    });
+    return in_transaction(range, [&] { return batch(range, limit); });
   }
 
   // The batch that failed with `failure`: splits it until one row fails alone, committing
@@ -197,76 +200,89 @@ class TableBackfill {
     return flavor_ == db::Flavor::kPostgres ? key_ + "::text AS _cutover_key_text" : key_;
   }
 
-  // "key > $n AND key <= $m" for `range`, its parameters appended to `params`.
-  std::string where(const KeyRange& range, db::Params& params) const {
+  // "key > $n AND key <= $m" for `range`, its parameters appended to `params`; the key
+  // qualified with `qualifier` when not empty.
+  std::string where(const KeyRange& range, db::Params& params,
+                    const std::string& qualifier = {}) const {
     std::string clause;
     if (range.after) {
       params.emplace_back(*range.after);
-      clause = fmt::format("{} > ${} AND ", key_, params.size());
+      clause = fmt::format("{}{} > ${} AND ", qualifier, key_, params.size());
     }
     params.emplace_back(range.upto);
-    return clause + fmt::format("{} <= ${}", key_, params.size());
+    return clause + fmt::format("{}{} <= ${}", qualifier, key_, params.size());
   }
 
-  BatchResult postgres_batch(const KeyRange& range, std::int64_t limit) {
-    // The batch's last key comes from the keys chosen, not from the rows updated, so that a
-    // batch whose rows were all deleted meanwhile does not end the backfill early. The key is
-    // ordered as itself, not as its text (an output named like the column would be). The
-    // UPDATE is bounded by the batch's key range rather than joined to its keys: past a few
-    // thousand keys the planner turns such a join into a scan of the whole table.
+  // Chooses the next `limit` keys of `range`, then fills the rows up to the last of them. The
+  // batch's last key comes from the keys chosen, not from the rows filled, so that a batch
+  // whose rows were all deleted meanwhile does not end the backfill early. The fill is bounded
+  // by the batch's key range rather than joined to its keys: past a few thousand keys the
+  // planner turns such a join into a scan of the whole table. (SQLite: begin() took the write
+  // lock, so the keys chosen are those the fill then sees.)
+  BatchResult batch(const KeyRange& range, std::int64_t limit) {
     db::Params params;
     std::string range_sql = where(range, params);
     params.emplace_back(limit);
-    std::string after = range.after ? fmt::format("_cutover_row.{} > $1 AND ", key_) : "";
-    auto result = connection_.query(
-        fmt::format("WITH batch AS (SELECT {key} AS _cutover_key FROM {table} WHERE {range} "
-                    "ORDER BY {key} LIMIT ${limit}), "
-                    "touched AS (UPDATE {table} AS _cutover_row SET {set} "
-                    "WHERE {after}_cutover_row.{key} <= (SELECT max(_cutover_key) FROM batch) "
-                    "RETURNING 1) "
-                    "SELECT (SELECT batch._cutover_key::text AS _cutover_last FROM batch "
-                    "ORDER BY batch._cutover_key DESC LIMIT 1), (SELECT count(*) FROM batch), "
-                    "(SELECT count(*) FROM touched)",
-                    fmt::arg("key", key_), fmt::arg("table", table_), fmt::arg("range", range_sql),
-                    fmt::arg("limit", params.size()), fmt::arg("set", set_list("_cutover_row.")),
-                    fmt::arg("after", after)),
-        params);
-    const db::Row& row = result.rows.at(0);
-    return BatchResult{row[1].as_int(), row[2].as_int(), row[0].as_optional_text()};
-  }
-
-  // SQLite: begin() took the write lock, so the keys chosen are those the UPDATE then sees.
-  BatchResult sqlite_batch(const KeyRange& range, std::int64_t limit) {
-    db::Params params;
-    std::string range_sql = where(range, params);
-    params.emplace_back(limit);
+    // The key is ordered as itself, not as its text.
+    std::string last = flavor_ == db::Flavor::kPostgres ? "max(_cutover_key)::text"
+                                                        : "max(_cutover_key)";
     auto chosen = connection_.query(
-        fmt::format("SELECT max({0}), count(*) FROM (SELECT {0} FROM {1} WHERE {2} ORDER BY {0} "
-                    "LIMIT ${3})",
-                    key_, table_, range_sql, params.size()),
+        fmt::format("SELECT {}, count(*) FROM (SELECT {} AS _cutover_key FROM {} WHERE {} "
+                    "ORDER BY {} LIMIT ${}) AS _cutover_batch",
+                    last, key_, table_, range_sql, key_, params.size()),
         params);
     BatchResult batch;
     batch.selected = chosen.rows.at(0)[1].as_int();
     if (batch.selected == 0) return batch;
     batch.last_key = chosen.rows[0][0].text();
-    batch.touched = update_range(KeyRange{range.after, *batch.last_key});
+    batch.touched = fill_range(KeyRange{range.after, *batch.last_key});
     return batch;
   }
 
-  // UPDATE of every row in `range`; returns the rows changed.
-  std::int64_t update_range(const KeyRange& range) {
+  // Fills every row in `range`; returns the rows filled (set-based with copies only: the rows
+  // read). Set-based, the rows are locked first (by the UPDATE, else FOR SHARE), so that an
+  // old-version write of one of them waits for the batch and then finds what it copied; the
+  // copies run as statements of their own, so that they see what such a write committed.
+  std::int64_t fill_range(const KeyRange& range) {
     db::Params params;
-    std::string range_sql = where(range, params);
-    return connection_.execute(
-        fmt::format("UPDATE {} SET {} WHERE {}", table_, set_list(), range_sql), params);
+    std::string rows = where(range, params, "_cutover_row.");
+    if (!set_based()) {
+      return connection_.execute(fmt::format("UPDATE {} AS _cutover_row SET {} WHERE {}", table_,
+                                             assignments(touch_, touch_), rows),
+                                 params);
+    }
+    std::int64_t filled = 0;
+    if (!fill_.empty()) {
+      std::vector<std::string> columns, values;
+      for (const auto& fill : fill_) {
+        columns.push_back(ChangeContext::quote(fill.column));
+        values.push_back(fill.expression);
+      }
+      filled = connection_.execute(fmt::format("UPDATE {} AS _cutover_row SET {} WHERE {}",
+                                               table_, assignments(columns, values), rows),
+                                   params);
+    } else {
+      filled = connection_
+                   .query(fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} AS _cutover_row "
+                                      "WHERE {} FOR SHARE) AS _cutover_locked",
+                                      table_, rows),
+                          params)
+                   .scalar()
+                   .as_int();
+    }
+    for (const auto& copy : copies_) connection_.execute(copy(rows), params);
+    return filled;
   }
 
-  // `"c" = "c", ...`, the right-hand sides qualified with `qualifier` when not empty.
-  std::string set_list(const std::string& qualifier = {}) const {
+  bool set_based() const { return !fill_.empty() || !copies_.empty(); }
+
+  // `c1 = v1, c2 = v2, ...`
+  static std::string assignments(const std::vector<std::string>& columns,
+                                 const std::vector<std::string>& values) {
     std::string list;
-    for (const auto& column : touch_) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
       if (!list.empty()) list += ", ";
-      list += fmt::format("{} = {}{}", column, qualifier, column);
+      list += fmt::format("{} = {}", columns[i], values[i]);
     }
     return list;
   }
@@ -304,7 +320,7 @@ class TableBackfill {
   // error of a data failure. Other failures are thrown.
   std::optional<Error> try_range(const KeyRange& range) {
     try {
-      in_transaction(range, [&] { return BatchResult{0, update_range(range), range.upto}; });
+      in_transaction(range, [&] { return BatchResult{0, fill_range(range), range.upto}; });
       return std::nullopt;
     } catch (const Error& e) {
       if (interrupted() || !is_data_failure(flavor_, e)) throw;  // a cancel is no row's fault
@@ -328,6 +344,9 @@ class TableBackfill {
         [&] {
           auto started = SteadyClock::now();
           db::Transaction transaction(connection_);
+          if (set_based()) {
+            connection_.query("SELECT set_config($1, $2, true)", {kBackfillSetting, change_});
+          }
           result = work();
           transaction.commit();
           last_attempt_ =
@@ -360,6 +379,9 @@ class TableBackfill {
   std::string key_name_;
   std::string key_;                 // quoted
   std::vector<std::string> touch_;  // quoted columns the UPDATE sets to themselves
+  std::vector<FillColumn> fill_;     // set-based (PostgreSQL): what the backfill writes itself
+  std::vector<BackfillTarget::Copy> copies_;
+  std::string change_;  // the change's name, for kBackfillSetting
   std::int64_t row_estimate_ = -1;
   std::chrono::milliseconds last_attempt_{0};
 };

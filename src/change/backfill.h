@@ -46,6 +46,9 @@ struct BackfillProgress {
   static BackfillProgress from_json(const nlohmann::json& stored);
 };
 
+// A batch fills its rows set-based when `target` says how (PostgreSQL: UPDATE of target.fill,
+// then target.copies, with kBackfillSetting set so that the change's sync triggers skip those
+// rows), else touches them (`UPDATE t SET <touch> = <touch>`) so that the triggers fill them.
 // Runs (or resumes) the backfill of `target` on `connection` (outside any transaction; the
 // session is the old version's: cutover.version unset). Sets the session's timeouts to
 // {options.retry.lock_timeout, no statement limit} and leaves them so.
@@ -54,7 +57,7 @@ struct BackfillProgress {
 // the rows up to it as rows_estimate (an exact count below two million rows by the
 // statistics, else the statistics), and calls `checkpoint`. Then each batch is one short
 // transaction that touches the next batch_size keys after last_key, up to upper_bound, in key
-// order (`UPDATE t SET <touch> = <touch>`), retried on lock conflicts per options.retry, with
+// order, retried on lock conflicts per options.retry, with
 // options.pause between batches; with options.target_batch, the size adapts (between 10 and
 // 50 x batch_size) so that a batch takes about that long. Calls `checkpoint` after every batch
 // with the progress to save (keys as the database prints them as text); an exception from

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -33,7 +34,9 @@ Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
   return operations;
 }
 
-// The backfill targets of all operations, one per table, their touched columns merged.
+// The backfill targets of all operations, one per table, merged: the columns touched, and what
+// is filled set-based when every operation on the table fills it so (else the triggers do it
+// all, fired by the touch).
 std::vector<BackfillTarget> backfill_targets(const Operations& operations,
                                              const ChangeContext& context) {
   std::vector<BackfillTarget> targets;
@@ -49,6 +52,13 @@ std::vector<BackfillTarget> backfill_targets(const Operations& operations,
         if (std::find(same->touch.begin(), same->touch.end(), column) == same->touch.end()) {
           same->touch.push_back(std::move(column));
         }
+      }
+      const bool set_based = same->set_based() && target.set_based();
+      std::move(target.fill.begin(), target.fill.end(), std::back_inserter(same->fill));
+      std::move(target.copies.begin(), target.copies.end(), std::back_inserter(same->copies));
+      if (!set_based) {
+        same->fill.clear();
+        same->copies.clear();
       }
     }
   }

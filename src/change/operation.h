@@ -1,6 +1,7 @@
 // The interface every kind of change operation implements (operations/<kind>.cpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,12 +14,30 @@
 
 namespace cutover::change {
 
-// Rows a backfill must touch so that the sync triggers fill the new shape.
+// A column of the backfilled table that the backfill sets itself: `column` = `expression`
+// (SQL over the old version's columns).
+struct FillColumn {
+  std::string column;
+  std::string expression;
+};
+
+// The rows a backfill walks, and how it fills the new shape from them.
 struct BackfillTarget {
+  // Makes one statement that fills the new shape from a batch of the table's rows, given the
+  // condition that picks them: the table is aliased `_cutover_row` in it.
+  using Copy = std::function<std::string(const std::string& batch_rows)>;
+
   std::string table;
-  // Columns the backfill's UPDATE sets to themselves (SQLite's UPDATE OF triggers fire only for
-  // columns in the SET list); empty: the primary key.
+  // SQLite: the columns the backfill's UPDATE sets to themselves so that the sync triggers fill
+  // the new shape (UPDATE OF triggers fire only for columns in the SET list); empty: the key.
   std::vector<std::string> touch;
+  // PostgreSQL: the backfill writes the new shape itself, a batch at a time, with the change's
+  // sync triggers skipped for its session (a trigger call per row costs more than the row's
+  // own update): it sets `fill` in one UPDATE of the batch, then runs each of `copies`.
+  std::vector<FillColumn> fill;
+  std::vector<Copy> copies;
+
+  bool set_based() const { return !fill.empty() || !copies.empty(); }
 };
 
 // Phases call these in order: validate, expand, (backfill), after_backfill, shape (the version

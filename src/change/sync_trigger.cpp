@@ -42,14 +42,16 @@ std::vector<Step> create_sync_trigger(const ChangeContext& context, const SyncTr
   const std::string version = fmt::format("'{}'", context.change);
   // Only one version has work to do: the other's writes skip the function call (a PL/pgSQL
   // call per row costs more than the statement's own work on a small row).
-  std::string when;
+  std::string when = fmt::format("WHEN (current_setting('{}', true) IS DISTINCT FROM {}",
+                                 kBackfillSetting, version);
   if (trigger.new_version_body.empty() && !trigger.old_version_body.empty()) {
-    when = fmt::format("WHEN (current_setting('cutover.version', true) IS DISTINCT FROM {}) ",
-                       version);
+    when += fmt::format(" AND current_setting('cutover.version', true) IS DISTINCT FROM {}",
+                        version);
   } else if (trigger.old_version_body.empty() && !trigger.new_version_body.empty()) {
-    when = fmt::format("WHEN (current_setting('cutover.version', true) IS NOT DISTINCT FROM {}) ",
-                       version);
+    when += fmt::format(" AND current_setting('cutover.version', true) IS NOT DISTINCT FROM {}",
+                        version);
   }
+  when += ") ";
   std::string body = fmt::format(
       "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql{} AS $cutover$\n"
       // In the bodies' SQL a table's column wins over a local variable of the same name.

@@ -36,9 +36,13 @@ struct SyncTrigger {
   bool index_lookups = false;
 };
 
-// CREATE OR REPLACE FUNCTION, DROP TRIGGER IF EXISTS, CREATE TRIGGER: safe to run again. When
-// one of the bodies is empty, the trigger has a WHEN clause on cutover.version, so that the
-// other version's writes do not call the function at all.
+// The session setting that a set-based backfill sets to the change's name in each of its batch
+// transactions: the change's sync triggers skip the rows it writes, for it fills them itself.
+inline constexpr const char* kBackfillSetting = "cutover.backfill";
+
+// CREATE OR REPLACE FUNCTION, DROP TRIGGER IF EXISTS, CREATE TRIGGER: safe to run again. The
+// trigger has a WHEN clause on kBackfillSetting, and on cutover.version when one of the bodies
+// is empty, so that the other version's writes do not call the function at all.
 std::vector<Step> create_sync_trigger(const ChangeContext& context, const SyncTrigger& trigger);
 // DROP TRIGGER IF EXISTS, DROP FUNCTION IF EXISTS.
 std::vector<Step> drop_sync_trigger(const ChangeContext& context, const std::string& table,

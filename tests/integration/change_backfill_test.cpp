@@ -1,5 +1,6 @@
-// The change backfill on real databases: fills every row through a stand-in sync trigger, ends
-// under a stream of inserts, resumes after a crash, names a row that fails, needs a key.
+// The change backfill on real databases: fills every row through a stand-in sync trigger (or,
+// set-based, itself), ends under a stream of inserts, resumes after a crash, names a row that
+// fails, needs a key.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -472,6 +473,120 @@ TEST_P(ChangeBackfillPostgresTest, BatchWaitsOutALockConflictAndGoesOn) {
   EXPECT_EQ(backfill_error, "");
   EXPECT_EQ(unfilled(), 0);
   EXPECT_EQ(count("SELECT count(*) FROM items WHERE touches <> 1"), 0);
+}
+
+// --- set-based (PostgreSQL): the backfill writes the new shape itself --------------------
+
+TEST_P(ChangeBackfillPostgresTest, SetBasedFillWritesEveryRowWithTheSyncTriggersSkipped) {
+  exec("CREATE TABLE items (id bigint PRIMARY KEY, a integer NOT NULL, b integer, "
+       "touches integer NOT NULL DEFAULT 0)");
+  exec("CREATE FUNCTION items_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+       "NEW.touches := OLD.touches + 1; RETURN NEW; END $$");
+  exec("CREATE TRIGGER items_sync BEFORE UPDATE ON items FOR EACH ROW WHEN "
+       "(current_setting('cutover.backfill', true) IS DISTINCT FROM 'backfill_test') "
+       "EXECUTE FUNCTION items_sync()");
+  exec("INSERT INTO items (id, a) SELECT g, g FROM generate_series(1, 1000) g");
+
+  BackfillTarget target;
+  target.table = "items";
+  target.fill = {{"b", "a * 2"}};
+  BackfillProgress progress;
+  auto ctx = context();
+  change::run_backfill(*connection_, ctx, target, progress, options(64), output_,
+                       [&](const BackfillProgress& saved) { checkpoints_.push_back(saved); });
+  EXPECT_TRUE(progress.done);
+  EXPECT_EQ(progress.rows_done, 1000);
+  EXPECT_EQ(unfilled(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM items WHERE touches <> 0"), 0)
+      << "the sync trigger was skipped for the backfill's own writes";
+  // The setting lived only in the batches' transactions: the application's writes on this
+  // session fire the trigger again.
+  exec("UPDATE items SET a = a WHERE id = 1");
+  EXPECT_EQ(count("SELECT touches FROM items WHERE id = 1"), 1);
+}
+
+TEST_P(ChangeBackfillPostgresTest, SetBasedRowThatFailsIsNamedWithItsKeyAndTheDatabaseError) {
+  exec("CREATE TABLE accounts (id integer PRIMARY KEY, a integer NOT NULL, b integer)");
+  exec("INSERT INTO accounts (id, a) SELECT g, CASE WHEN g = 337 THEN 0 ELSE g END "
+       "FROM generate_series(1, 1000) g");
+  BackfillTarget target;
+  target.table = "accounts";
+  target.fill = {{"b", "1000 / a"}};
+  BackfillProgress progress;
+  auto ctx = context();
+  try {
+    change::run_backfill(*connection_, ctx, target, progress, options(100), output_,
+                         [](const BackfillProgress&) {});
+    FAIL() << "the backfill went through a row whose value fails";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput) << e.what();
+    EXPECT_NE(e.message().find("id = 337"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("a=0"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("division by zero"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(progress.last_key, "300");
+  // The parts of the failing batch before the row went through.
+  EXPECT_EQ(count("SELECT count(*) FROM accounts WHERE id < 337 AND b IS NULL"), 0);
+}
+
+// A copy into another table waits for an old-version write of its row, then sees what that
+// write's trigger copied: the row is copied once, not by both.
+TEST_P(ChangeBackfillPostgresTest, SetBasedCopyWaitsForAWriteOfItsRowAndDoesNotCopyItTwice) {
+  exec("CREATE TABLE items (id bigint PRIMARY KEY, a integer NOT NULL)");
+  exec("CREATE TABLE child (id bigserial PRIMARY KEY, item_id bigint NOT NULL, a integer)");
+  exec("INSERT INTO items (id, a) SELECT g, g FROM generate_series(1, 1000) g");
+  BackfillTarget target;
+  target.table = "items";
+  target.copies = {[](const std::string& batch_rows) {
+    return "INSERT INTO child (item_id, a) SELECT _cutover_row.id, _cutover_row.a FROM items "
+           "AS _cutover_row WHERE " +
+           batch_rows +
+           " AND NOT EXISTS (SELECT 1 FROM child WHERE child.item_id = _cutover_row.id)";
+  }};
+
+  // The application's write of row 500 (and what its trigger copies), not yet committed.
+  auto writer = scratch_.connect();
+  writer->begin();
+  writer->execute("UPDATE items SET a = -500 WHERE id = 500");
+  writer->execute("INSERT INTO child (item_id, a) VALUES (500, -500)");
+  std::int64_t writer_pid = writer->query("SELECT pg_backend_pid()").scalar().as_int();
+
+  BackfillOptions opts = options(100);
+  opts.retry.lock_timeout = std::chrono::milliseconds(50);
+  opts.retry.retry_for = std::chrono::seconds(60);
+  std::string backfill_error;
+  BackfillProgress progress;
+  std::thread worker([&] {
+    try {
+      auto ctx = context();
+      change::run_backfill(*connection_, ctx, target, progress, opts, output_,
+                           [](const BackfillProgress&) {});
+    } catch (const std::exception& e) {
+      backfill_error = e.what();
+    }
+  });
+  try {
+    auto watcher = scratch_.connect();
+    poll_until("the backfill waits for the written row", [&] {
+      return watcher
+                 ->query("SELECT count(*) FROM pg_stat_activity WHERE $1 = "
+                         "ANY(pg_blocking_pids(pid))",
+                         {writer_pid})
+                 .scalar()
+                 .as_int() > 0;
+    });
+  } catch (...) {
+    writer->rollback();
+    worker.join();
+    throw;
+  }
+  writer->commit();
+  worker.join();
+  EXPECT_EQ(backfill_error, "");
+  EXPECT_EQ(count("SELECT count(*) FROM child"), 1000);
+  EXPECT_EQ(count("SELECT count(*) FROM child WHERE item_id = 500"), 1);
+  EXPECT_EQ(count("SELECT a FROM child WHERE item_id = 500"), -500);
+  EXPECT_EQ(count("SELECT count(DISTINCT item_id) FROM child"), 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeBackfillTest, testing::Values(Backend::kSqlite),

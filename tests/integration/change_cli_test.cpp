@@ -345,6 +345,17 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
 
   // The same start again resumes: its backfill continues after the last key saved.
   scratch_.connect()->execute("DELETE FROM touch_log");
+  if (is_postgres(backend()) && variant().table == std::string("addresses")) {
+    // There the backfill inserts the child rows itself, set-based, and leaves users untouched:
+    // log what it inserts instead.
+    auto c = scratch_.connect();
+    c->execute(
+        "CREATE FUNCTION log_child() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
+        "touch_log (id) VALUES (NEW.user_id); RETURN NULL; END $$");
+    c->execute(
+        "CREATE TRIGGER log_child AFTER INSERT ON addresses FOR EACH ROW EXECUTE FUNCTION "
+        "log_child()");
+  }
   ProcessResult resumed = run_change(start_args({"--batch-size", std::to_string(kBatch)}), true);
   ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
   auto events = json_events(resumed.out);
@@ -367,7 +378,8 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
   EXPECT_EQ(events.back().value("event", ""), "started") << resumed.out;
   EXPECT_EQ(events.back().value("phase", ""), "started") << resumed.out;
 
-  // The resumed backfill touched only the rows after the last key saved, each of them.
+  // The resumed backfill touched (or for the split on PostgreSQL, copied) only the rows after
+  // the last key saved, each of them.
   auto c = scratch_.connect();
   EXPECT_GT(scalar_int(*c, "SELECT min(id) FROM touch_log"), last_key);
   EXPECT_EQ(scalar_int(*c, "SELECT count(DISTINCT id) FROM touch_log"), kUsers - last_key);

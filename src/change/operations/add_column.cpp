@@ -149,8 +149,9 @@ class AddColumn : public Operation {
       if (const db::TableInfo* table = context.catalog->find_table(table_)) {
         trigger.old_names = table_variables(*table);
       }
-      trigger.old_version_body = fmt::format(
-          "      NEW.{} := ({});", ChangeContext::quote(ChangeContext::shadow(name_)), *up_);
+      trigger.old_version_body =
+          fmt::format("      NEW.{} := {};", ChangeContext::quote(ChangeContext::shadow(name_)),
+                      shadow_value(*up_, type_));
       for (auto& step : create_sync_trigger(context, trigger)) steps.push_back(std::move(step));
     }
     for (auto& step : constrain_shadow_column(context, shadow)) steps.push_back(std::move(step));
@@ -159,8 +160,9 @@ class AddColumn : public Operation {
 
   std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
     if (!up_) return {};
-    if (context.flavor == db::Flavor::kSqlite) return {{table_, {name_}}};
-    return {{table_, {}}};
+    if (context.flavor == db::Flavor::kSqlite) return {{.table = table_, .touch = {name_}}};
+    return {{.table = table_,
+             .fill = {{ChangeContext::shadow(name_), shadow_value(*up_, type_)}}}};
   }
 
   std::vector<Step> after_backfill(const ChangeContext& context) const override {

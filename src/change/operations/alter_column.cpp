@@ -190,8 +190,9 @@ class AlterColumn : public Operation {
       if (variable.name == column_) variable = {column_, shadow_name, shadow.type};
     }
     const std::string itself = ChangeContext::quote(column_);
-    trigger.old_version_body = fmt::format("      NEW.{} := ({});",
-                                           ChangeContext::quote(shadow_name), up_.value_or(itself));
+    trigger.old_version_body =
+        fmt::format("      NEW.{} := {};", ChangeContext::quote(shadow_name),
+                    shadow_value(up_.value_or(itself), shadow.type));
     trigger.new_version_body = fmt::format("      NEW.{} := ({});", itself, down_.value_or(itself));
     for (auto& step : create_sync_trigger(context, trigger)) steps.push_back(std::move(step));
 
@@ -199,8 +200,10 @@ class AlterColumn : public Operation {
     return steps;
   }
 
-  std::vector<BackfillTarget> backfill(const ChangeContext&) const override {
-    return {{table_, {}}};
+  std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
+    const std::string value =
+        shadow_value(up_.value_or(ChangeContext::quote(column_)), plan(context).type);
+    return {{.table = table_, .fill = {{ChangeContext::shadow(column_), value}}}};
   }
 
   std::vector<Step> after_backfill(const ChangeContext& context) const override {

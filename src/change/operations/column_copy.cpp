@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <regex>
 
+#include "change/preflight.h"
 #include "core/error.h"
 #include "core/stable_hash.h"
 
@@ -267,6 +269,22 @@ std::optional<DecodedCopy> decode_copy_name(std::string_view name) {
   if (name[kPrefix.size() + 1] != '_') return std::nullopt;
   if (kind != 'c' && kind != 'i' && kind != 'u' && kind != 'p') return std::nullopt;
   return DecodedCopy{static_cast<CopyKind>(kind), std::string(name.substr(kCopyPrefixBytes))};
+}
+
+std::string shadow_value(const std::string& expression, const std::string& type) {
+  // "(200)", "(10, 2)": the modifiers of varchar(200), numeric(10, 2), timestamp(3) ...
+  static const std::regex modifiers(R"(\s*\(\s*-?\d+\s*(,\s*-?\d+\s*)?\))");
+  std::string base = std::regex_replace(castable_type(type), modifiers, "");
+  std::string::size_type array = base.find('[');
+  std::string element = base.substr(0, array);
+  std::string lower = element;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // Without a length these mean a length of 1; text and bit varying carry any length.
+  if (lower == "char" || lower == "character" || lower == "bpchar") element = "text";
+  if (lower == "bit") element = "bit varying";
+  return fmt::format("CAST(({}) AS {}{})", expression, element,
+                     array == std::string::npos ? "" : base.substr(array));
 }
 
 std::string choose_name(std::string_view table, std::string_view column, std::string_view label,

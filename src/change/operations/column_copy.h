@@ -176,6 +176,12 @@ std::vector<Step> swap_shadow_column(const ChangeContext& context, const std::st
                                      const std::string& column, bool replaces_original,
                                      int own_index, std::vector<Step> trigger_drop);
 
+// `expression` as the shadow column of type `type` is set from it, by the sync trigger and by
+// the backfill alike: a CAST to the type without its modifiers (so text converts to any type,
+// as a PL/pgSQL assignment would convert it), the assignment then checking the length or the
+// precision (an explicit cast to varchar(n) would cut a longer text silently).
+std::string shadow_value(const std::string& expression, const std::string& type);
+
 // Rollback: DROP COLUMN IF EXISTS the shadow, which drops its indexes and constraints too.
 std::vector<Step> drop_shadow_column(const ChangeContext& context, const std::string& table,
                                      const std::string& column);

@@ -81,8 +81,29 @@ class SplitToTable : public Operation {
 
   std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
     // SQLite's UPDATE OF triggers fire only for the columns set.
-    if (context.flavor == db::Flavor::kSqlite) return {{table_, columns_}};
-    return {{table_, {}}};
+    if (context.flavor == db::Flavor::kSqlite) return {{.table = table_, .touch = columns_}};
+    // What the parent's trigger does when the old version writes a row, for the batch's rows at
+    // once: a parent with a value in the moved columns and no child row yet gets one. (A child
+    // row that exists is in step with its parent already: the triggers wrote one from the other.)
+    std::string any_value;
+    for (const auto& column : columns_) {
+      if (!any_value.empty()) any_value += " OR ";
+      any_value += "_cutover_row." + context.quote(column) + " IS NOT NULL";
+    }
+    const std::string child = context.table(into_);
+    const std::string key = context.quote(parent_key(context));
+    const std::string child_key = context.quote(key_);
+    std::string select = fmt::format(
+        "INSERT INTO {} ({}, {}) SELECT _cutover_row.{}, {} FROM {} AS _cutover_row WHERE ", child,
+        child_key, list(context, ""), key, list(context, "_cutover_row."), context.table(table_));
+    std::string filter = fmt::format(
+        " AND ({}) AND NOT EXISTS (SELECT 1 FROM {} AS _cutover_child WHERE _cutover_child.{} = "
+        "_cutover_row.{})",
+        any_value, child, child_key, key);
+    return {{.table = table_,
+             .copies = {[select, filter](const std::string& batch_rows) {
+               return select + batch_rows + filter;
+             }}}};
   }
 
   void shape(VersionShape& shape, const ChangeContext&) const override {

@@ -192,6 +192,20 @@ TEST(CopyNames, ChoosesNamesAsPostgresDoes) {
   EXPECT_TRUE(name.ends_with("_check"));
 }
 
+TEST(ShadowValue, CastsToTheTypeWithoutItsModifiersSoThatTheAssignmentChecksThem) {
+  EXPECT_EQ(shadow_value("a", "varchar(200)"), "CAST((a) AS varchar)");
+  EXPECT_EQ(shadow_value("a", "numeric(10, 2)"), "CAST((a) AS numeric)");
+  EXPECT_EQ(shadow_value("a", "timestamp(3) with time zone"),
+            "CAST((a) AS timestamp with time zone)");
+  EXPECT_EQ(shadow_value("a", "character varying(20)[]"), "CAST((a) AS character varying[])");
+  EXPECT_EQ(shadow_value("a", "bigserial"), "CAST((a) AS bigint)");
+  // Without a length these would mean one character, one bit.
+  EXPECT_EQ(shadow_value("a", "char(3)"), "CAST((a) AS text)");
+  EXPECT_EQ(shadow_value("a", "character(3)[]"), "CAST((a) AS text[])");
+  EXPECT_EQ(shadow_value("a", "bit(8)"), "CAST((a) AS bit varying)");
+  EXPECT_EQ(shadow_value("a", "jsonb"), "CAST((a) AS jsonb)");
+}
+
 // --- add_column -------------------------------------------------------------------------
 
 const char* const kAddEmail2 = R"j({"table": "users",
@@ -233,7 +247,8 @@ TEST(AddColumn, ExpandAddsTheShadowThenTheTriggerThenNotValidConstraints) {
   EXPECT_LT(trigger, fkey);
   EXPECT_NE(steps[function].sql.find("\"_cutover_v2_2_users\""), std::string::npos);
   EXPECT_NE(
-      steps[function].sql.find("NEW.\"_cutover_email2\" := (lower(username) || '@example.com');"),
+      steps[function].sql.find(
+          "NEW.\"_cutover_email2\" := CAST((lower(username) || '@example.com') AS varchar);"),
       std::string::npos);
   EXPECT_NE(steps[function].sql.find("\"username\" text := NEW.\"username\";"), std::string::npos);
   // Constraints without IF NOT EXISTS are skipped when there.
@@ -248,6 +263,11 @@ TEST(AddColumn, AfterBackfillValidatesAndBuildsTheUniqueIndexConcurrently) {
   auto targets = op->backfill(context);
   ASSERT_EQ(targets.size(), 1u);
   EXPECT_EQ(targets[0].table, "users");
+  // The backfill sets the shadow itself, as the trigger would.
+  ASSERT_EQ(targets[0].fill.size(), 1u);
+  EXPECT_EQ(targets[0].fill[0].column, "_cutover_email2");
+  EXPECT_EQ(targets[0].fill[0].expression,
+            "CAST((lower(username) || '@example.com') AS varchar)");
   auto steps = op->after_backfill(context);
   EXPECT_EQ(sql_of(steps),
             (std::vector<std::string>{
@@ -592,7 +612,7 @@ TEST(AlterColumn, ShadowCopiesEveryPropertyOfTheOriginal) {
   ASSERT_GE(function, 0);
   const std::string& body = steps[function].sql;
   const auto new_branch = body.find("ELSE");
-  EXPECT_LT(body.find("NEW.\"_cutover_score\" := (score::bigint);"), new_branch);
+  EXPECT_LT(body.find("NEW.\"_cutover_score\" := CAST((score::bigint) AS bigint);"), new_branch);
   EXPECT_NE(body.find("\"score\" bigint := NEW.\"_cutover_score\";", new_branch),
             std::string::npos);
   EXPECT_NE(body.find("NEW.\"score\" := (score::int);", new_branch), std::string::npos);
