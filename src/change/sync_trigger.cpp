@@ -51,6 +51,7 @@ std::vector<Step> create_sync_trigger(const ChangeContext& context, const SyncTr
     when += fmt::format(" AND current_setting('cutover.version', true) IS NOT DISTINCT FROM {}",
                         version);
   }
+  if (!trigger.only_when.empty()) when += " AND (" + trigger.only_when + ")";
   when += ") ";
   std::string body = fmt::format(
       "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql{} AS $cutover$\n"

@@ -34,6 +34,9 @@ struct SyncTrigger {
   // sequential scans, so that a plan cached while such a table was nearly empty does not scan
   // it whole for every row once it has filled (a generic plan lives as long as the session).
   bool index_lookups = false;
+  // More of the trigger's WHEN clause (SQL over OLD and NEW): the function is called only for
+  // the rows it holds for, e.g. when a copied column changed. Empty: every row.
+  std::string only_when;
 };
 
 // The session setting that a set-based backfill sets to the change's name in each of its batch

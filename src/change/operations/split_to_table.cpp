@@ -237,9 +237,19 @@ class SplitToTable : public Operation {
     on_parent.table = table_;
     on_parent.name = context.trigger_name(spec().index, table_);
     on_parent.timing = "AFTER";
-    on_parent.events = "INSERT OR UPDATE";
+    on_parent.events = "INSERT";
     on_parent.old_version_body = write_child(context);
     on_parent.index_lookups = true;  // the child fills while the triggers run
+    // An update that leaves the moved columns as they were leaves the child alone: the
+    // application's other writes to the parent do not pay for a second row's write.
+    SyncTrigger on_parent_update = on_parent;
+    on_parent_update.name = update_trigger_name(context);
+    on_parent_update.events = "UPDATE";
+    for (const auto& column : columns_) {
+      if (!on_parent_update.only_when.empty()) on_parent_update.only_when += " OR ";
+      on_parent_update.only_when += fmt::format("OLD.{0} IS DISTINCT FROM NEW.{0}",
+                                                context.quote(column));
+    }
 
     SyncTrigger on_child;
     on_child.table = into_;
@@ -254,9 +264,17 @@ class SplitToTable : public Operation {
         refresh_parent(context, "OLD." + key), refresh_parent(context, "NEW." + key));
 
     std::vector<Step> steps = create_sync_trigger(context, on_parent);
-    auto child = create_sync_trigger(context, on_child);
-    steps.insert(steps.end(), child.begin(), child.end());
+    for (const SyncTrigger& trigger : {on_parent_update, on_child}) {
+      auto more = create_sync_trigger(context, trigger);
+      steps.insert(steps.end(), more.begin(), more.end());
+    }
     return steps;
+  }
+
+  // PostgreSQL: the parent's trigger for updates (its function has the same body as the
+  // insert trigger's, under the trigger's name).
+  std::string update_trigger_name(const ChangeContext& context) const {
+    return context.trigger_name(spec().index, table_ + "_update");
   }
 
   // SQLite: no session setting says which version wrote a row, so each trigger writes only
@@ -335,6 +353,8 @@ class SplitToTable : public Operation {
       return steps;
     }
     std::vector<Step> steps = drop_sync_trigger(context, table_, base);
+    auto update = drop_sync_trigger(context, table_, update_trigger_name(context));
+    steps.insert(steps.end(), update.begin(), update.end());
     if (context.catalog->find_table(into_)) {
       auto child = drop_sync_trigger(context, into_, child_base);
       steps.insert(steps.end(), child.begin(), child.end());
