@@ -137,7 +137,7 @@ class TableBackfill {
     }
   }
 
-  // Touches the next `limit` rows of `range` in one transaction (with lock retries).
+  // Fills the next `limit` rows of `range` in one transaction (with lock retries).
   // Throws the database's error when the batch fails for a row's data.
   BatchResult run_batch(const KeyRange& range, std::int64_t limit) {
     return in_transaction(range, [&] { return batch(range, limit); });

@@ -56,10 +56,10 @@ struct BackfillProgress {
 // column. When progress.bound_taken is false, first takes the largest key as upper_bound and
 // the rows up to it as rows_estimate (an exact count below two million rows by the
 // statistics, else the statistics), and calls `checkpoint`. Then each batch is one short
-// transaction that touches the next batch_size keys after last_key, up to upper_bound, in key
-// order, retried on lock conflicts per options.retry, with
-// options.pause between batches; with options.target_batch, the size adapts (between 10 and
-// 50 x batch_size) so that a batch takes about that long. Calls `checkpoint` after every batch
+// transaction that fills the next batch_size keys after last_key, up to upper_bound, in key
+// order, retried on lock conflicts per options.retry, with options.pause between batches; with
+// options.target_batch, the size adapts (between 10 and 50 x batch_size) so that a batch takes
+// about that long. Calls `checkpoint` after every batch
 // with the progress to save (keys as the database prints them as text); an exception from
 // `checkpoint` ends the backfill and passes through, and the next run redoes at most the batch
 // whose checkpoint was lost. Shows progress (rows, rate, ETA) on `output`. Returns at once when
