@@ -36,7 +36,9 @@ KindStats analyze_kind(const ProbeRecord& record, OpKind kind) {
       stats.longest_without_success_us =
           std::max(stats.longest_without_success_us, op->end_us - last_success_end);
       last_success_end = op->end_us;
-      if (window_open) {
+      // A success asked for before the window opened may have happened before it too: it
+      // proves nothing about the window (a write held up under load, answered late).
+      if (window_open && op->start_us >= window.start_us) {
         window.end_us = op->end_us;
         stats.windows.push_back(window);
         window_open = false;

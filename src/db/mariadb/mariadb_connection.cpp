@@ -5,6 +5,7 @@
 #include <mysqld_error.h>
 
 #include "core/error.h"
+#include "db/error_kind.h"
 #include "db/mariadb/mariadb_bulk.h"
 #include "db/mariadb/mariadb_canceller.h"
 #include "db/mariadb/mariadb_error.h"
@@ -161,7 +162,18 @@ class MariaDbConnection final : public Connection {
                       " selects none",
                   "name the database in the URL (mariadb://host:port/database)");
     }
-    return mariadb::introspect_database(*this, server_.flavor, database);
+    // Reading information_schema while another session runs DDL can end in a deadlock (1213)
+    // or, on Galera, a certification failure: the reads changed nothing, so read again.
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return mariadb::introspect_database(*this, server_.flavor, database);
+      } catch (const Error& e) {
+        const bool conflict = is_lock_conflict(classify(server_.flavor, e));
+        // In a transaction, a deadlock rolled the caller's transaction back: theirs to redo.
+        if (attempt == kAttempts || in_transaction() || !conflict) throw;
+      }
+    }
   }
 
   bool can_create_tables() override {

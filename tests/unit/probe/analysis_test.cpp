@@ -86,6 +86,20 @@ TEST(ProbeAnalysis, WindowNeverStartsBeforeTheLastSuccessEnded) {
   EXPECT_EQ(a.reads.windows[0].errors.at("timeout"), 1);
 }
 
+TEST(ProbeAnalysis, ASuccessAskedForBeforeTheWindowOpenedDoesNotEndIt) {
+  // A write sent before the freeze, answered after the first refusal: still one window.
+  std::vector<Operation> ops = {op(OpKind::kWrite, 0, 5),
+                                op(OpKind::kWrite, 100, 101, Outcome::kError, "25006"),
+                                op(OpKind::kWrite, 90, 120),
+                                op(OpKind::kWrite, 130, 131, Outcome::kError, "25006"),
+                                op(OpKind::kWrite, 300, 301)};
+  auto a = analyze(record_of(ops, 400));
+  ASSERT_EQ(a.writes.windows.size(), 1u);
+  EXPECT_EQ(a.writes.windows[0].start_us, 100'000);
+  EXPECT_EQ(a.writes.windows[0].end_us, 301'000);
+  EXPECT_EQ(a.writes.windows[0].errors.at("SQLSTATE 25006"), 2);
+}
+
 TEST(ProbeAnalysis, FailuresUntilTheEndLeaveAnOpenWindow) {
   std::vector<Operation> ops = {op(OpKind::kRead, 0, 1),
                                 op(OpKind::kRead, 500, 501, Outcome::kConnectionLost)};
