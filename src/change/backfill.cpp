@@ -247,6 +247,7 @@ class TableBackfill {
     db::Params params;
     std::string rows = where(range, params, "_cutover_row.");
     if (!set_based()) {
+      // (SQLite, or a target without a set-based fill: the triggers fill the rows.)
       return connection_.execute(fmt::format("UPDATE {} AS _cutover_row SET {} WHERE {}", table_,
                                              assignments(touch_, touch_), rows),
                                  params);
@@ -258,9 +259,13 @@ class TableBackfill {
         columns.push_back(ChangeContext::quote(fill.column));
         values.push_back(fill.expression);
       }
-      filled = connection_.execute(fmt::format("UPDATE {} AS _cutover_row SET {} WHERE {}",
-                                               table_, assignments(columns, values), rows),
-                                   params);
+      // The row is `new` here, as in the trigger: an expression may name its columns as
+      // NEW.<column> where a subquery's own columns would take the plain name.
+      db::Params fill_params;
+      filled = connection_.execute(
+          fmt::format("UPDATE {} AS new SET {} WHERE {}", table_, assignments(columns, values),
+                      where(range, fill_params, "new.")),
+          fill_params);
     } else {
       filled = connection_
                    .query(fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} AS _cutover_row "
@@ -275,6 +280,23 @@ class TableBackfill {
   }
 
   bool set_based() const { return !fill_.empty() || !copies_.empty(); }
+
+  // A batch holds its rows' locks: should cutover stop between two of its statements (SIGSTOP,
+  // a stalled machine), the server ends the session after the lock timeout, as for complete's
+  // transaction, so the application's writes of those rows wait no longer. Set-based, the
+  // change's sync triggers skip the batch's writes.
+  void begin_postgres_batch() {
+    const std::string idle = fmt::format("{}ms", options_.retry.lock_timeout.count());
+    if (set_based()) {
+      connection_.query(
+          "SELECT set_config('idle_in_transaction_session_timeout', $1, true), "
+          "set_config($2, $3, true)",
+          {idle, kBackfillSetting, change_});
+    } else {
+      connection_.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)",
+                        {idle});
+    }
+  }
 
   // `c1 = v1, c2 = v2, ...`
   static std::string assignments(const std::vector<std::string>& columns,
@@ -344,9 +366,7 @@ class TableBackfill {
         [&] {
           auto started = SteadyClock::now();
           db::Transaction transaction(connection_);
-          if (set_based()) {
-            connection_.query("SELECT set_config($1, $2, true)", {kBackfillSetting, change_});
-          }
+          if (flavor_ == db::Flavor::kPostgres) begin_postgres_batch();
           result = work();
           transaction.commit();
           last_attempt_ =

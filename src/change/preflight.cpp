@@ -163,7 +163,8 @@ std::string probe_type(std::string_view type) {
 
 std::string probe_expression(const ChangeContext& context, const std::string& table,
                              const std::string& expression) {
-  return fmt::format("SELECT ({}) FROM {} WHERE false", expression, context.table(table));
+  // The row is `new`, as in the trigger and in the backfill's UPDATE.
+  return fmt::format("SELECT ({}) FROM {} AS new WHERE false", expression, context.table(table));
 }
 
 }  // namespace cutover::change

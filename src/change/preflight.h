@@ -54,8 +54,9 @@ std::string castable_type(std::string_view type);
 // `SELECT CAST(NULL AS <type>)`: the server resolves the type's name and modifiers.
 std::string probe_type(std::string_view type);
 
-// `SELECT (<expression>) FROM <table> WHERE false`: the server resolves the expression's
-// columns against the table and checks its types without reading a row.
+// `SELECT (<expression>) FROM <table> AS new WHERE false`: the server resolves the expression's
+// columns against the row (named `new`, as in the trigger and the backfill) and checks its types
+// without reading a row.
 std::string probe_expression(const ChangeContext& context, const std::string& table,
                              const std::string& expression);
 

@@ -589,6 +589,59 @@ TEST_P(ChangeBackfillPostgresTest, SetBasedCopyWaitsForAWriteOfItsRowAndDoesNotC
   EXPECT_EQ(count("SELECT count(DISTINCT item_id) FROM child"), 1000);
 }
 
+// cutover stalled inside a batch (SIGSTOP, an overloaded machine) while the batch holds its
+// rows' locks: the server ends the batch's session after the lock timeout, so the application's
+// write of one of those rows goes through while cutover is still stalled.
+TEST_P(ChangeBackfillPostgresTest, ABatchStalledInItsTransactionLetsGoOfItsRowLocks) {
+  create_items(1000);
+  std::atomic<bool> app_done{false};
+  bool app_done_while_stalled = false;
+  std::string app_error;
+  std::thread app;  // joined after the backfill: without the fix it waits for the batch
+  BackfillTarget target;
+  target.table = "items";
+  target.fill = {{"b", "a * 2"}};
+  // Called inside the first batch's transaction, after its UPDATE locked rows 1..100: the
+  // stall, during which the application writes row 50.
+  target.copies = {[&](const std::string& batch_rows) {
+    if (!app.joinable()) {
+      app = std::thread([&] {
+        try {
+          scratch_.connect()->execute("UPDATE items SET a = a + 1000 WHERE id = 50");
+        } catch (const std::exception& e) {
+          app_error = e.what();
+        }
+        app_done = true;
+      });
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!app_done && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      app_done_while_stalled = app_done;
+    }
+    return "SELECT 1 FROM items AS _cutover_row WHERE " + batch_rows;
+  }};
+  BackfillOptions opts = options(100);
+  opts.retry.lock_timeout = std::chrono::milliseconds(200);
+  BackfillProgress progress;
+  auto ctx = context();
+  EXPECT_THROW(change::run_backfill(*connection_, ctx, target, progress, opts, output_,
+                                    [](const BackfillProgress&) {}),
+               Error)
+      << "the server ended the stalled batch's session";
+  if (app.joinable()) app.join();
+  EXPECT_TRUE(app_done_while_stalled) << "the application's write waited for the stalled batch";
+  EXPECT_EQ(app_error, "");
+  auto c = scratch_.connect();
+  EXPECT_EQ(c->query("SELECT a FROM items WHERE id = 50").scalar().as_int(), 1050);
+  // (The stand-in sync trigger of create_items filled row 50 on the application's write.)
+  EXPECT_EQ(c->query("SELECT count(*) FROM items WHERE b IS NOT NULL AND id <> 50")
+                .scalar()
+                .as_int(),
+            0)
+      << "the stalled batch was rolled back";
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeBackfillTest, testing::Values(Backend::kSqlite),
                          backend_param_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeBackfillTest, testing::Values(Backend::kPostgres),

@@ -219,6 +219,33 @@ TEST_P(ChangeRefusals, DroppingAColumnThatAViewOnlySeemsToMentionIsAccepted) {
   EXPECT_EQ(c->query("SELECT count(*) FROM staff_list").scalar().as_int(), 2);
 }
 
+// `up` runs with the row named NEW (in the trigger and in the backfill's UPDATE alike): the
+// table's own name is refused before anything changes, not by the backfill's first batch.
+TEST_P(ChangeRefusals, AnUpNamingItsTableInsteadOfTheRowIsRefused) {
+  expect_start_refused("up_naming_its_table.yaml", "up_naming_its_table",
+                       {"invalid reference to FROM-clause entry for table \"film\"",
+                        "operation 1 (add_column"});
+}
+
+// NEW.<column> in a subquery means the row's column, in the backfill and in the trigger.
+TEST_P(ChangeRefusals, AnUpWithNewInASubqueryFillsEveryRowWithItsOwnValue) {
+  ProcessResult started = run_change(start("up_with_new_in_a_subquery.yaml"));
+  ASSERT_EQ(started.exit_code, 0) << describe(started);
+  auto c = scratch_.connect();
+  const char* wrong =
+      "SELECT count(*) FROM film f WHERE f._cutover_rentals IS DISTINCT FROM (SELECT count(*) "
+      "FROM rental r WHERE r.film_id = f.film_id)";
+  EXPECT_EQ(c->query(wrong).scalar().as_int(), 0) << "after the backfill";
+  EXPECT_EQ(c->query("SELECT max(_cutover_rentals) FROM film").scalar().as_int(), 40)
+      << "each film's own rentals, not all 4,000";
+  // The old version's writes go through the trigger with the same expression.
+  c->execute("UPDATE rental SET film_id = (SELECT min(film_id) FROM film) WHERE rental_id <= 10");
+  c->execute("UPDATE film SET title = title");
+  EXPECT_EQ(c->query(wrong).scalar().as_int(), 0) << "after old-version writes";
+  ProcessResult rolled_back = run_change({"rollback", url()});
+  EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
+}
+
 // Issue 10, item 2: a partition's columns are its parent's.
 TEST_P(ChangeRefusals, RenamingAColumnOfAPartitionIsRefused) {
   expect_start_refused("rename_on_partition.yaml", "rename_on_partition",
