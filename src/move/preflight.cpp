@@ -118,7 +118,8 @@ class Preflight {
       return connection;
     } catch (const Error& e) {
       report_.unreachable.push_back(shown);
-      add("reachable", CheckStatus::kFailed, fmt::format("{} ({}): {}", shown, role, e.message()),
+      // The message names the server, redacted.
+      add("reachable", CheckStatus::kFailed, fmt::format("{}: {}", role, e.message()),
           e.hint().empty() ? "check the host, port, user and password" : e.hint());
       return nullptr;
     }

@@ -130,7 +130,9 @@ class MoveCreate : public testing::TestWithParam<Backend> {
                       " WITH (FORCE)");
     }
     for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
-      db::connect(url)->execute("DROP ROLE IF EXISTS " + role_);
+      auto admin = db::connect(url);
+      admin->execute("DROP ROLE IF EXISTS " + role_);
+      for (const auto& role : extra_roles_) admin->execute("DROP ROLE IF EXISTS " + role);
     }
     fs::remove_all(dir_);
   }
@@ -210,6 +212,7 @@ class MoveCreate : public testing::TestWithParam<Backend> {
   std::unique_ptr<ServerDatabase> shop_;
   std::unique_ptr<ServerDatabase> crm_;
   std::vector<std::unique_ptr<ServerDatabase>> target_extra_;
+  std::vector<std::string> extra_roles_;  // dropped on both servers after the databases
   fs::path dir_;
   std::string state_;
 };
@@ -389,6 +392,59 @@ TEST_P(MoveCreate, ASecondMoveOfAHeldDatabaseExitsThreeNamingTheFirst) {
                     url_as_role(test::postgres_url(), "postgres") + "=" + crm_new()});
   EXPECT_EQ(into.exit_code, 3) << describe(into);
   EXPECT_EQ(saved_ids(), std::vector<std::string>{id});
+}
+
+TEST_P(MoveCreate, ARoleMissingOnTheTargetFailsUnlessOwnerIsGiven) {
+  // A role that exists on the shop's server only owns one of its tables.
+  std::string clerk = "cutover_mv_clerk_" + suffix_;
+  auto source_admin = db::connect(test::postgres_url());
+  extra_roles_.push_back(clerk);
+  source_admin->execute("CREATE ROLE " + clerk);
+  shop_->connect()->execute("ALTER TABLE audit_log OWNER TO " + clerk);
+  auto r = create();
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("failed +roles: .*roles " + clerk))) << r.out;
+  EXPECT_TRUE(contains(r.out, "--owner ROLE")) << r.out;
+  EXPECT_FALSE(fs::exists(state_));
+
+  // --owner naming a role the target lacks fails on its own...
+  auto args = create_args();
+  args.insert(args.end(), {"--owner", "cutover_mv_nobody_" + suffix_});
+  auto no_owner = cutover_cli(args);
+  EXPECT_EQ(no_owner.exit_code, 2) << describe(no_owner);
+  EXPECT_TRUE(std::regex_search(no_owner.out, std::regex("failed +owner: "))) << no_owner.out;
+  // ...and an existing one turns the missing role into a warning.
+  args = create_args();
+  args.insert(args.end(), {"--owner", "postgres"});
+  auto with_owner = cutover_cli(args);
+  EXPECT_EQ(with_owner.exit_code, 0) << describe(with_owner);
+  EXPECT_TRUE(std::regex_search(with_owner.out, std::regex("warning +roles: .*" + clerk)))
+      << with_owner.out;
+  auto status = json::parse(move({"status", "--state", state_}, true).out);
+  EXPECT_EQ(status["plan"]["owner"], "postgres");
+}
+
+TEST_P(MoveCreate, AUserThatCannotReadTheSourceOrCreateDatabasesFails) {
+  std::string clerk = "cutover_mv_lim_" + suffix_;
+  extra_roles_.push_back(clerk);
+  for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+    db::connect(url)->execute("CREATE ROLE " + clerk + " LOGIN PASSWORD '" + kSecret + "'");
+  }
+  auto as_clerk = [&](const std::string& admin_url, const std::string& database) {
+    ConnectionUrl u = parse_connection_url(admin_url);
+    return "postgres://" + clerk + ":" + kSecret + "@" + u.host + ":" +
+           std::to_string(u.port.value_or(5432)) + "/" + database;
+  };
+  auto r = move({"create", "--state", state_, "--to", as_clerk(test::postgres2_url(), "postgres"),
+                 "--database", as_clerk(test::postgres_url(), shop_->name()) + "=" + shop_new()});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("failed +readable: .*cannot read public\\.audit_log, public\\.customers")))
+      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("failed +privileges: .*may not create")))
+      << r.out;
+  EXPECT_TRUE(contains(r.err, "preflight failed (privileges, readable)")) << r.err;
+  EXPECT_FALSE(fs::exists(state_));
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MoveCreate, testing::Values(Backend::kPostgres));
