@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "core/error.h"
@@ -31,6 +32,17 @@ std::vector<std::string> missing_from(const std::vector<std::string>& wanted,
   std::vector<std::string> missing;
   for (const auto& w : wanted) {
     if (!offered.contains(w)) missing.push_back(w);
+  }
+  return missing;
+}
+
+std::vector<std::string> missing_locales(const std::vector<std::string>& wanted,
+                                         const std::set<std::string>& offered) {
+  std::set<std::string> normalized;
+  for (const auto& o : offered) normalized.insert(normalize_locale(o));
+  std::vector<std::string> missing;
+  for (const auto& w : wanted) {
+    if (!normalized.contains(normalize_locale(w))) missing.push_back(w);
   }
   return missing;
 }
@@ -96,6 +108,12 @@ class Preflight {
 
   void check_distinct() {
     auto problems = duplicate_mappings(plan_.databases);
+    for (const auto& d : plan_.databases) {
+      std::string source = database_key(d.source, d.source_name());
+      if (source == database_key(plan_.target, d.target_name)) {
+        problems.push_back(fmt::format("{} would be moved onto itself", source));
+      }
+    }
     if (problems.empty()) {
       add("mapping", CheckStatus::kPassed,
           fmt::format("{} database{}, each to its own name on the target", plan_.databases.size(),
@@ -187,7 +205,7 @@ class Preflight {
     }
 
     auto collations = missing_from(facts.collations, target.collations);
-    auto locales = missing_from(facts.locales, target.locales);
+    auto locales = missing_locales(facts.locales, target.locales);
     if (collations.empty() && locales.empty()) {
       add("collations", CheckStatus::kPassed,
           fmt::format("{}: its locale and collations exist on the target", label));
@@ -308,6 +326,18 @@ std::vector<std::string> PreflightReport::failed_names() const {
 PreflightReport run_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
                               const std::function<void(const CheckResult&)>& on_check) {
   return Preflight(plan, connect, on_check).run();
+}
+
+std::string normalize_locale(std::string_view locale) {
+  size_t dot = locale.find('.');
+  if (dot == std::string_view::npos) return std::string(locale);
+  std::string out(locale.substr(0, dot + 1));
+  size_t end = locale.find('@', dot);
+  for (char c : locale.substr(dot + 1, end == std::string_view::npos ? end : end - dot - 1)) {
+    if (c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (end != std::string_view::npos) out += locale.substr(end);
+  return out;
 }
 
 std::string human_size(std::int64_t bytes) {

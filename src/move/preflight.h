@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/registry.h"
@@ -38,6 +39,10 @@ struct PreflightReport {
 // server lost in the middle of a query), as Error.
 PreflightReport run_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
                               const std::function<void(const CheckResult&)>& on_check);
+
+// A locale name as the C library matches it: the codeset after '.' is case- and
+// hyphen-insensitive, so "en_US.UTF-8" becomes "en_US.utf8", the name pg_collation imports.
+std::string normalize_locale(std::string_view locale);
 
 // "12.3 MB": a size for people, in powers of 1024.
 std::string human_size(std::int64_t bytes);

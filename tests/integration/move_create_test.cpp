@@ -360,6 +360,14 @@ TEST_P(MoveCreate, TwoDatabasesToOneNameAreRefused) {
       << r.out;
   EXPECT_TRUE(contains(r.err, "preflight failed (mapping)")) << r.err;
   EXPECT_FALSE(fs::exists(state_));
+
+  // The CRM lives on the target server already: without a new name it would land on itself.
+  auto itself = move({"create", "--state", state_, "--to", target_url(), "--database", crm_url()});
+  EXPECT_EQ(itself.exit_code, 2) << describe(itself);
+  EXPECT_TRUE(std::regex_search(
+      itself.out, std::regex("failed +mapping: .*" + crm_->name() + " would be moved onto itself")))
+      << itself.out;
+  EXPECT_FALSE(fs::exists(state_));
 }
 
 TEST_P(MoveCreate, AnUnknownIdExitsTwo) {
