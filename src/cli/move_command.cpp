@@ -135,15 +135,6 @@ void print_check(Output& output, const move::CheckResult& check) {
   out.flush();
 }
 
-[[noreturn]] void throw_conflict(const move::MoveConflict& conflict) {
-  throw Error(ErrorCode::kConflict,
-              fmt::format("move {} ({}) already holds {} as its {}", conflict.move_id,
-                          move::step_name(conflict.step), conflict.database, conflict.role),
-              fmt::format("finish that move or abort it (cutover move abort {}); a database "
-                          "takes part in one move at a time",
-                          conflict.move_id));
-}
-
 int run_create(const MoveCliOptions& o, Output& output) {
   move::MovePlan plan = plan_from(o);
   std::vector<ConnectionUrl> urls = {plan.target};
@@ -154,7 +145,7 @@ int run_create(const MoveCliOptions& o, Output& output) {
   // plan is saved, in the same transaction, so that two creates at once cannot both win).
   std::string path = state_path(o);
   if (auto existing = MoveStore::open_existing(path)) {
-    if (auto conflict = existing->find_conflict(plan)) throw_conflict(*conflict);
+    if (auto conflict = existing->find_conflict(plan)) throw move::conflict_error(*conflict);
   }
 
   db::ConnectOptions connect;

@@ -71,6 +71,15 @@ std::string new_move_id() {
 
 }  // namespace
 
+Error conflict_error(const MoveConflict& conflict) {
+  return Error(ErrorCode::kConflict,
+               fmt::format("move {} ({}) already holds {} as its {}", conflict.move_id,
+                           step_name(conflict.step), conflict.database, conflict.role),
+               fmt::format("finish that move or abort it (cutover move abort {}); a database "
+                           "takes part in one move at a time",
+                           conflict.move_id));
+}
+
 std::string utc_now() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -179,13 +188,7 @@ MoveRecord MoveStore::create(const MovePlan& plan, const std::string& what) {
   std::string id;
   connection_->begin();  // BEGIN IMMEDIATE: one writer decides at a time
   try {
-    if (auto conflict = find_conflict(plan)) {
-      throw Error(
-          ErrorCode::kConflict,
-          fmt::format("move {} ({}) already holds {} as its {}", conflict->move_id,
-                      step_name(conflict->step), conflict->database, conflict->role),
-          fmt::format("finish that move, or abort it: cutover move abort {}", conflict->move_id));
-    }
+    if (auto conflict = find_conflict(plan)) throw conflict_error(*conflict);
     do {
       id = new_move_id();
     } while (!connection_->query("SELECT 1 FROM moves WHERE id = $1", {id}).empty());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "db/connection.h"
 #include "move/move_plan.h"
 
@@ -33,6 +34,9 @@ struct MoveConflict {
   std::string database;  // "host:port/db"
   std::string role;      // "source" or "target" of the holding move
 };
+
+// Error(kConflict) naming the move that holds a database, and how to free it.
+Error conflict_error(const MoveConflict& conflict);
 
 class MoveStore {
  public:

@@ -16,6 +16,7 @@
 
 #include "core/connection_url.h"
 #include "db/registry.h"
+#include "move/move_store.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/test_servers.h"
@@ -470,6 +471,34 @@ TEST(MoveCli, HelpTeachesEachSubcommand) {
     EXPECT_TRUE(contains(r.out, "--state")) << sub << "\n" << r.out;
   }
   EXPECT_TRUE(contains(cutover_cli({"move", "create", "--help"}).out, "SRC_URL=NEW_NAME"));
+}
+
+// A move at a step this version cannot create (written through the store, as a later version
+// would): abort refuses it with exit 2 and changes nothing; status names the next step.
+TEST(MoveCli, AbortRefusesAStepItCannotUndo) {
+  fs::path dir = fs::temp_directory_path() / ("cutover-move-abort-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  std::string state = (dir / "moves.db").string();
+  std::string id;
+  {
+    auto store = move::MoveStore::open(state);
+    move::MovePlan plan;
+    plan.target = parse_connection_url("postgres://admin@new-db/postgres");
+    plan.databases.push_back(move::parse_mapping("postgres://admin@old-db/shop=shop_eu"));
+    id = store.create(plan, "created").id;
+    store.advance(id, move::MoveStep::kCreated, move::MoveStep::kPrepared, "prepared");
+  }
+  auto r = cutover_cli({"move", "abort", id, "--state", state});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "at step prepared") && contains(r.err, "only at step created"))
+      << r.err;
+  auto status = cutover_cli({"--json", "move", "status", id, "--state", state});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  auto event = json::parse(status.out);
+  EXPECT_EQ(event["step"], "prepared");
+  EXPECT_EQ(event["next"], "cutover move data " + id);
+  EXPECT_EQ(event["events"].size(), 2u);
+  fs::remove_all(dir);
 }
 
 TEST(MoveCli, UsageErrorsExitTwo) {
