@@ -9,6 +9,7 @@
 #include "cli/check_command.h"
 #include "cli/command.h"
 #include "cli/migrate_command.h"
+#include "cli/move_command.h"
 #include "cli/probe_command.h"
 #include "core/connection_url.h"
 #include "core/error.h"
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   cutover::cli::add_probe_command(app, run);
   cutover::cli::add_migrate_command(app, run);
   cutover::cli::add_change_command(app, run);
+  cutover::cli::add_move_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,57 @@
+// A move's plan: the target server, the source databases and their names on the target, and
+// the step the move has reached.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/connection_url.h"
+
+namespace cutover::move {
+
+// The steps of a move, in order; aborted and cleaned end it.
+enum class MoveStep { kCreated, kPrepared, kCopied, kFinalized, kAborted, kCleaned };
+
+const char* step_name(MoveStep step);
+// The step named `name`. Throws Error(kOperationFailed) for an unknown name (a state store
+// written by a newer cutover).
+MoveStep parse_step(std::string_view name);
+// Whether a move at `step` still holds its databases: every step but aborted and cleaned.
+bool holds_databases(MoveStep step);
+
+// One source database and the name it gets on the target.
+struct DatabaseMapping {
+  ConnectionUrl source;     // as given; may hold a password, so never stored as is
+  std::string target_name;  // the source's own name unless renamed
+  const std::string& source_name() const { return source.database; }
+};
+
+// Parses one --database argument: SRC_URL or SRC_URL=NEW_NAME. The URL must be PostgreSQL and
+// name a database. An '=' belongs to the URL when it ends one of its options (?sslmode=require,
+// keyword form dbname=shop); "postgres://h/shop?sslmode=require=shop2" renames. Throws
+// Error(kBadInput) naming the argument (redacted) and the accepted form.
+DatabaseMapping parse_mapping(std::string_view argument);
+
+struct MovePlan {
+  ConnectionUrl target;  // the target server; its database is where cutover connects
+  std::vector<DatabaseMapping> databases;
+  std::optional<std::string> owner;  // --owner: the role that owns everything on the target
+
+  // The plan as stored and shown: every URL without its password (url_without_password).
+  nlohmann::json to_json() const;
+  // Reads what to_json() wrote. Throws Error(kOperationFailed) on a malformed plan.
+  static MovePlan from_json(const nlohmann::json& json);
+
+  // "host:port/db" keys of the source databases and of the target databases.
+  std::vector<std::string> source_keys() const;
+  std::vector<std::string> target_keys() const;
+};
+
+// Target names given more than once, and source databases given more than once, each as one
+// sentence naming them; empty when every mapping is distinct.
+std::vector<std::string> duplicate_mappings(const std::vector<DatabaseMapping>& databases);
+
+}  // namespace cutover::move

@@ -1,0 +1,355 @@
+// The checks of `move create` on PostgreSQL: reach every server, then compare what each source
+// database uses with what the target offers.
+#include "move/preflight.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "core/error.h"
+#include "move/database_address.h"
+#include "move/pg_facts.h"
+
+namespace cutover::move {
+namespace {
+
+// "a, b and c", or "a, b, ... and 7 more" beyond `limit` items.
+std::string join(const std::vector<std::string>& items, size_t limit = 8) {
+  std::string out;
+  size_t shown = std::min(items.size(), limit);
+  for (size_t i = 0; i < shown; ++i) {
+    if (i > 0) out += (i + 1 == shown && items.size() == shown) ? " and " : ", ";
+    out += items[i];
+  }
+  if (items.size() > shown) out += fmt::format(" and {} more", items.size() - shown);
+  return out;
+}
+
+std::vector<std::string> missing_from(const std::vector<std::string>& wanted,
+                                      const std::set<std::string>& offered) {
+  std::vector<std::string> missing;
+  for (const auto& w : wanted) {
+    if (!offered.contains(w)) missing.push_back(w);
+  }
+  return missing;
+}
+
+std::vector<std::string> missing_locales(const std::vector<std::string>& wanted,
+                                         const std::set<std::string>& offered) {
+  std::set<std::string> normalized;
+  for (const auto& o : offered) normalized.insert(normalize_locale(o));
+  std::vector<std::string> missing;
+  for (const auto& w : wanted) {
+    if (!normalized.contains(normalize_locale(w))) missing.push_back(w);
+  }
+  return missing;
+}
+
+std::string major_of(int version_number) {
+  return std::to_string(version_number >= 100000 ? version_number / 10000 : version_number / 100);
+}
+
+class Preflight {
+ public:
+  Preflight(const MovePlan& plan, const db::ConnectOptions& connect,
+            const std::function<void(const CheckResult&)>& on_check)
+      : plan_(plan), connect_(connect), on_check_(on_check) {}
+
+  PreflightReport run() {
+    check_distinct();
+    auto target = reach(plan_.target.text, url_without_password(plan_.target), "the target");
+    std::vector<std::unique_ptr<db::Connection>> sources;
+    for (const auto& d : plan_.databases) {
+      sources.push_back(
+          reach(d.source.text, url_without_password(d.source), "source " + d.source_name()));
+    }
+    std::optional<TargetFacts> target_facts;
+    if (target) {
+      target_facts = read_target_facts(*target);
+      check_target(*target_facts);
+    }
+    std::vector<std::string> sizes;
+    for (size_t i = 0; i < plan_.databases.size(); ++i) {
+      const auto& d = plan_.databases[i];
+      std::string label = database_key(d.source, d.source_name());
+      if (!sources[i]) {
+        add("database", CheckStatus::kSkipped,
+            fmt::format("{}: not checked, its server is unreachable", label));
+        continue;
+      }
+      SourceFacts facts = read_source_facts(*sources[i]);
+      report_.total_bytes += facts.size_bytes;
+      sizes.push_back(fmt::format("{} {}", d.source_name(), human_size(facts.size_bytes)));
+      check_readable(label, facts);
+      if (target) {
+        check_against_target(d, label, facts, *target_facts, *target);
+      } else {
+        add("target", CheckStatus::kSkipped,
+            fmt::format("{}: not compared with the target, which is unreachable", label));
+      }
+      check_keys(label, facts);
+    }
+    if (!sizes.empty()) {
+      add("size", CheckStatus::kPassed,
+          fmt::format("{} to move: {}; the target's free disk space cannot be read over SQL, so "
+                      "make sure it has room for that much and more while indexes are built",
+                      human_size(report_.total_bytes), join(sizes)));
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void add(std::string name, CheckStatus status, std::string detail, std::string fix = {}) {
+    report_.checks.push_back({std::move(name), status, std::move(detail), std::move(fix)});
+    on_check_(report_.checks.back());
+  }
+
+  void check_distinct() {
+    auto problems = duplicate_mappings(plan_.databases);
+    for (const auto& d : plan_.databases) {
+      std::string source = database_key(d.source, d.source_name());
+      if (source == database_key(plan_.target, d.target_name)) {
+        problems.push_back(fmt::format("{} would be moved onto itself", source));
+      }
+    }
+    if (problems.empty()) {
+      add("mapping", CheckStatus::kPassed,
+          fmt::format("{} database{}, each to its own name on the target", plan_.databases.size(),
+                      plan_.databases.size() == 1 ? "" : "s"));
+      return;
+    }
+    for (const auto& p : problems) {
+      add("mapping", CheckStatus::kFailed, p,
+          "give each source database once, and a distinct new name with SRC_URL=NEW_NAME");
+    }
+  }
+
+  std::unique_ptr<db::Connection> reach(const std::string& url, const std::string& shown,
+                                        const std::string& role) {
+    try {
+      auto connection = db::connect(url, connect_);
+      add("reachable", CheckStatus::kPassed,
+          fmt::format("{} ({}): PostgreSQL {} as {}", shown, role, connection->server().version,
+                      connection->server().user));
+      return connection;
+    } catch (const Error& e) {
+      report_.unreachable.push_back(shown);
+      // The message names the server, redacted.
+      add("reachable", CheckStatus::kFailed, fmt::format("{}: {}", role, e.message()),
+          e.hint().empty() ? "check the host, port, user and password" : e.hint());
+      return nullptr;
+    }
+  }
+
+  void check_target(const TargetFacts& target) {
+    if (target.can_create_databases) {
+      add("privileges", CheckStatus::kPassed, "the target's user may create databases");
+    } else {
+      add("privileges", CheckStatus::kFailed,
+          "the target's user may not create databases (neither superuser nor CREATEDB)",
+          "ALTER ROLE ... CREATEDB on the target, or connect as a superuser");
+    }
+    if (plan_.owner) {
+      if (target.roles.contains(*plan_.owner)) {
+        add("owner", CheckStatus::kPassed,
+            fmt::format("role {} exists on the target", *plan_.owner));
+      } else {
+        add("owner", CheckStatus::kFailed,
+            fmt::format("--owner {}: no such role on the target", *plan_.owner),
+            fmt::format("CREATE ROLE {} on the target first, or name an existing role",
+                        *plan_.owner));
+      }
+    }
+  }
+
+  void check_readable(const std::string& label, const SourceFacts& facts) {
+    if (facts.unreadable.empty()) {
+      add("readable", CheckStatus::kPassed, fmt::format("{}: every table can be read", label));
+      return;
+    }
+    add("readable", CheckStatus::kFailed,
+        fmt::format("{}: the source's user cannot read {}", label, join(facts.unreadable)),
+        "connect as the owner or a superuser, or GRANT USAGE on the schema and SELECT on the "
+        "tables to the user of the source URL");
+  }
+
+  void check_against_target(const DatabaseMapping& d, const std::string& label,
+                            const SourceFacts& facts, const TargetFacts& target,
+                            db::Connection& target_connection) {
+    if (facts.version_number <= target.version_number) {
+      add("version", CheckStatus::kPassed,
+          fmt::format("{}: PostgreSQL {} to {}", label, facts.version, target.version));
+    } else {
+      add("version", CheckStatus::kFailed,
+          fmt::format("{}: the source runs PostgreSQL {}, the target an older {}: a newer "
+                      "server's schema may not load on an older one",
+                      label, facts.version, target.version),
+          fmt::format("move to a target running PostgreSQL {} or later",
+                      major_of(facts.version_number)));
+    }
+
+    auto extensions = missing_from(facts.extensions, target.available_extensions);
+    if (extensions.empty()) {
+      add("extensions", CheckStatus::kPassed,
+          fmt::format("{}: every extension it uses is available on the target ({})", label,
+                      join(facts.extensions)));
+    } else {
+      add("extensions", CheckStatus::kFailed,
+          fmt::format("{}: the target does not offer {} (not in pg_available_extensions)", label,
+                      join(extensions)),
+          "install the extension on the target server (on Debian its postgresql-" +
+              major_of(target.version_number) +
+              "-... or postgresql-contrib package), or drop it from the source if it is unused");
+    }
+
+    auto collations = missing_from(facts.collations, target.collations);
+    auto locales = missing_locales(facts.locales, target.locales);
+    if (collations.empty() && locales.empty()) {
+      add("collations", CheckStatus::kPassed,
+          fmt::format("{}: its locale and collations exist on the target", label));
+    } else {
+      std::vector<std::string> parts;
+      if (!collations.empty()) parts.push_back("collations " + join(collations));
+      if (!locales.empty()) parts.push_back("locales " + join(locales));
+      add("collations", CheckStatus::kFailed,
+          fmt::format("{}: the target lacks {}", label, join(parts)),
+          "generate the locale on the target's operating system (locale-gen) and run SELECT "
+          "pg_import_system_collations('pg_catalog') there, or change the source's collation");
+    }
+
+    auto roles = missing_from(facts.roles, target.roles);
+    if (roles.empty()) {
+      add("roles", CheckStatus::kPassed,
+          fmt::format("{}: every role owning or granted its objects exists on the target ({})",
+                      label, join(facts.roles)));
+    } else if (plan_.owner) {
+      add("roles", CheckStatus::kWarning,
+          fmt::format("{}: roles {} own or are granted objects but do not exist on the target; "
+                      "{} (--owner) will own the moved objects",
+                      label, join(roles), *plan_.owner),
+          "create the roles on the target if their grants must move too");
+    } else {
+      add("roles", CheckStatus::kFailed,
+          fmt::format("{}: roles {} own or are granted its objects but do not exist on the target",
+                      label, join(roles)),
+          "create them on the target (CREATE ROLE ...), or give --owner ROLE so that one role "
+          "owns everything moved");
+    }
+
+    check_target_database(d, target_connection);
+  }
+
+  void check_target_database(const DatabaseMapping& d, db::Connection& target_connection) {
+    std::string where = database_key(plan_.target, d.target_name);
+    if (!target_database_exists(target_connection, d.target_name)) {
+      add("target database", CheckStatus::kPassed,
+          fmt::format("{}: does not exist yet; the move will create it", where));
+      return;
+    }
+    DatabaseContents contents;
+    try {
+      auto existing = db::connect(url_with_database(plan_.target, d.target_name), connect_);
+      contents = read_database_contents(*existing);
+    } catch (const Error& e) {
+      add("target database", CheckStatus::kFailed,
+          fmt::format("{}: exists and cannot be inspected: {}", where, e.message()),
+          "choose another name with SRC_URL=NEW_NAME, or drop it on the target");
+      return;
+    }
+    if (contents.count == 0) {
+      add("target database", CheckStatus::kPassed,
+          fmt::format("{}: exists and is empty; the move will fill it", where));
+      return;
+    }
+    add("target database", CheckStatus::kFailed,
+        fmt::format("{}: exists and is not empty: {} object{} ({})", where, contents.count,
+                    contents.count == 1 ? "" : "s", join(contents.sample)),
+        "choose another name with SRC_URL=NEW_NAME, or drop that database on the target if it "
+        "is not needed");
+  }
+
+  void check_keys(const std::string& label, const SourceFacts& facts) {
+    if (facts.tables_without_key.empty()) {
+      add("keys", CheckStatus::kPassed,
+          fmt::format("{}: every table has a primary or unique key", label));
+      return;
+    }
+    add("keys", CheckStatus::kWarning,
+        fmt::format("{}: {} table{} without a primary or unique key: {}; they are copied, but "
+                    "verified by count and checksum of the whole table only, not row by row",
+                    label, facts.tables_without_key.size(),
+                    facts.tables_without_key.size() == 1 ? "" : "s",
+                    join(facts.tables_without_key)),
+        "add a primary key where the data has one");
+  }
+
+  const MovePlan& plan_;
+  const db::ConnectOptions& connect_;
+  const std::function<void(const CheckResult&)>& on_check_;
+  PreflightReport report_;
+};
+
+}  // namespace
+
+const char* check_status_name(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::kPassed:
+      return "passed";
+    case CheckStatus::kWarning:
+      return "warning";
+    case CheckStatus::kFailed:
+      return "failed";
+    case CheckStatus::kSkipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+bool PreflightReport::passed() const {
+  return std::none_of(checks.begin(), checks.end(),
+                      [](const CheckResult& c) { return c.status == CheckStatus::kFailed; });
+}
+
+std::vector<std::string> PreflightReport::failed_names() const {
+  std::vector<std::string> names;
+  for (const auto& c : checks) {
+    if (c.status == CheckStatus::kFailed &&
+        std::find(names.begin(), names.end(), c.name) == names.end()) {
+      names.push_back(c.name);
+    }
+  }
+  return names;
+}
+
+PreflightReport run_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
+                              const std::function<void(const CheckResult&)>& on_check) {
+  return Preflight(plan, connect, on_check).run();
+}
+
+std::string normalize_locale(std::string_view locale) {
+  size_t dot = locale.find('.');
+  if (dot == std::string_view::npos) return std::string(locale);
+  std::string out(locale.substr(0, dot + 1));
+  size_t end = locale.find('@', dot);
+  for (char c : locale.substr(dot + 1, end == std::string_view::npos ? end : end - dot - 1)) {
+    if (c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (end != std::string_view::npos) out += locale.substr(end);
+  return out;
+}
+
+std::string human_size(std::int64_t bytes) {
+  constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  if (unit == 0) return fmt::format("{} B", bytes);
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+}  // namespace cutover::move
