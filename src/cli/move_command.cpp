@@ -338,22 +338,35 @@ void add_state_option(CLI::App& command, MoveCliOptions& o) {
 void add_move_command(CLI::App& app, CommandRun& run) {
   auto o = std::make_shared<MoveCliOptions>();
   auto* cmd = app.add_subcommand(
-      "move", "Relocate whole PostgreSQL databases to another server as a staged plan with an id");
+      "move",
+      "Relocate whole PostgreSQL databases to another server as a staged, verified, abortable "
+      "plan with an id");
   cmd->require_subcommand(1);
   cmd->footer(
-      "\nA move is a plan with an id: create checks that it can work and saves it; later steps\n"
-      "take it forward, and abort takes it back. Each step's output names the next command.\n"
-      "The plan, its step and an event log live in a SQLite state store (--state FILE), which\n"
-      "never holds a password.\n"
+      "\nA move is a plan with an id, taken one step at a time; each step's output names the\n"
+      "next, any step can be run again after a failure or a kill, and abort takes the move back\n"
+      "from any step:\n"
+      "  create    preflight checks, then the plan is saved (nothing changes anywhere)\n"
+      "  prepare   target databases created with the schema before data, closed to applications\n"
+      "  data      sources frozen (reads go on), tables copied in parallel, indexes built, "
+      "verified\n"
+      "  finalize  targets opened, switch commands run; the sources stay frozen as the way back\n"
+      "  cleanup   the end; --drop-source drops the sources\n"
+      "The plan, its step, what each step did and an event log live in a SQLite state store\n"
+      "(--state FILE, 0600), which never holds a password.\n"
       "\nExamples:\n"
       "  cutover move create --to postgres://admin@new-db/postgres \\\n"
       "      --database postgres://admin@old-db-1/shop=shop_eu \\\n"
       "      --database postgres://admin@old-db-2/crm\n"
+      "  cutover move prepare mv-1a2b3c4d\n"
+      "  cutover move data mv-1a2b3c4d --jobs 4\n"
+      "  cutover move finalize mv-1a2b3c4d\n"
       "  cutover move status\n"
       "  cutover move list --json\n"
       "  cutover move abort mv-1a2b3c4d\n"
-      "\nExit codes: 0 done, 2 bad input (a failed check, an unreachable server, an unknown id):\n"
-      "nothing saved, 3 a database already belongs to another move.");
+      "\nExit codes: 0 done, 1 a step failed or was interrupted (run it again, or abort), 2 bad\n"
+      "input (a failed check, an unknown id, a step out of order): nothing changed, 3 held by\n"
+      "another move or step, or target writes an abort would lose, 4 verification failed.");
 
   auto* create = cmd->add_subcommand(
       "create", "Check that a move can work, then save its plan and print its id");

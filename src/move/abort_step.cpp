@@ -97,9 +97,12 @@ MoveRecord abort_move(MoveStepRun& run) {
   run.store().erase_facts(run.id(), "");
   record = run.store().advance(
       record.id, from, MoveStep::kAborted,
-      fmt::format("aborted at step {}: the sources are as they were, and what the move created "
-                  "on the target is gone",
-                  step_name(from)));
+      from == MoveStep::kCreated
+          ? "aborted at step created: nothing existed on the target yet, and the sources were "
+            "never changed; its databases are free for another move"
+          : fmt::format("aborted at step {}: the sources are as they were, and what the move "
+                        "created on the target is gone; its databases are free for another move",
+                        step_name(from)));
   return record;
 }
 
