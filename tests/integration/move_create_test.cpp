@@ -11,6 +11,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -152,11 +153,27 @@ class MoveCreate : public testing::TestWithParam<Backend> {
   std::string crm_new() const { return "cutover_mv_crm_" + suffix_ + "_new"; }
 
   std::vector<std::string> create_args() const {
-    return {"move",       "create",
-            "--state",    state_,
-            "--to",       target_url(),
-            "--database", shop_url() + "=" + shop_new(),
-            "--database", crm_url() + "=" + crm_new()};
+    std::vector<std::string> args = {"move",       "create",
+                                     "--state",    state_,
+                                     "--to",       target_url(),
+                                     "--database", shop_url() + "=" + shop_new(),
+                                     "--database", crm_url() + "=" + crm_new()};
+    for (const auto& role : superusers()) args.insert(args.end(), {"--allow-unfrozen", role});
+    return args;
+  }
+
+  // The login superusers of both servers, which a freeze by privileges cannot stop.
+  static std::vector<std::string> superusers() {
+    std::set<std::string> roles;
+    for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+      for (const auto& row :
+           db::connect(url)
+               ->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin")
+               .rows) {
+        roles.insert(row[0].text());
+      }
+    }
+    return {roles.begin(), roles.end()};
   }
 
   ProcessResult move(std::vector<std::string> args, bool json_output = false) {
@@ -450,8 +467,16 @@ TEST_P(MoveCreate, AUserThatCannotReadTheSourceOrCreateDatabasesFails) {
     return "postgres://" + clerk + ":" + kSecret + "@" + u.host + ":" +
            std::to_string(u.port.value_or(5432)) + "/" + database;
   };
-  auto r = move({"create", "--state", state_, "--to", as_clerk(test::postgres2_url(), "postgres"),
-                 "--database", as_clerk(test::postgres_url(), shop_->name()) + "=" + shop_new()});
+  std::vector<std::string> args = {
+      "create",
+      "--state",
+      state_,
+      "--to",
+      as_clerk(test::postgres2_url(), "postgres"),
+      "--database",
+      as_clerk(test::postgres_url(), shop_->name()) + "=" + shop_new()};
+  for (const auto& role : superusers()) args.insert(args.end(), {"--allow-unfrozen", role});
+  auto r = move(args);
   EXPECT_EQ(r.exit_code, 2) << describe(r);
   EXPECT_TRUE(std::regex_search(
       r.out, std::regex("failed +readable: .*cannot read public\\.audit_log, public\\.customers")))
@@ -460,6 +485,30 @@ TEST_P(MoveCreate, AUserThatCannotReadTheSourceOrCreateDatabasesFails) {
       << r.out;
   EXPECT_TRUE(contains(r.err, "preflight failed (privileges, readable)")) << r.err;
   EXPECT_FALSE(fs::exists(state_));
+}
+
+// A superuser a freeze by privileges cannot stop fails the preflight, unless allowed by name.
+TEST_P(MoveCreate, ASuperuserTheFreezeCannotStopFailsUnlessAllowed) {
+  auto args = create_args();
+  args.erase(args.begin());
+  std::vector<std::string> without;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--allow-unfrozen" && args[i + 1] == role_) {
+      ++i;
+      continue;
+    }
+    without.push_back(args[i]);
+  }
+  auto r = move(without);
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("failed +freeze: .*cannot stop these superusers: " + role_)))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "--allow-unfrozen " + role_)) << r.out;
+  EXPECT_FALSE(fs::exists(state_));
+  auto allowed = create();
+  EXPECT_EQ(allowed.exit_code, 0) << describe(allowed);
+  EXPECT_TRUE(std::regex_search(allowed.out, std::regex("passed +freeze: "))) << allowed.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MoveCreate, testing::Values(Backend::kPostgres));

@@ -370,16 +370,28 @@ TEST_P(MoveData, AnOpenWriteTransactionIsDrainedThenEnded) {
   EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM audit WHERE what = 'never committed'"), "0");
 }
 
-// A superuser that a privilege freeze cannot stop is refused before anything changes.
+// A superuser that a privilege freeze cannot stop is refused by create unless allowed by
+// name, and by data when one appeared after create, before anything changes.
 TEST_P(MoveData, ASuperuserTheFreezeCannotStopIsRefusedBeforeAnythingChanges) {
-  std::string id = create({}, /*allow=*/false);
+  auto refused =
+      move({"create", "--to", test::postgres2_url(), "--database",
+            test::with_database(test::postgres_url(), source_name_) + "=" + target_name_},
+           true);
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  std::string id = create();
   ASSERT_EQ(step("prepare", id).exit_code, 0);
+  std::string late = "cutover_mvd_root_" + suffix_;
+  auto admin = db::connect(test::postgres_url());
+  admin->execute("CREATE ROLE " + late + " LOGIN SUPERUSER");
   std::string acl_before = acl_fingerprint(*source());
   auto data = step("data", id);
+  admin->execute("DROP ROLE " + late);
   EXPECT_EQ(data.exit_code, 2) << describe(data);
   auto message = test::error_event(data).value("message", "");
-  EXPECT_TRUE(contains(message, "cannot stop these superusers")) << message;
-  EXPECT_TRUE(contains(test::error_event(data).value("hint", ""), "--allow-unfrozen")) << message;
+  EXPECT_TRUE(contains(message, "cannot stop these superusers") && contains(message, late))
+      << message;
+  EXPECT_TRUE(contains(test::error_event(data).value("hint", ""), "--allow-unfrozen " + late))
+      << message;
   EXPECT_EQ(acl_fingerprint(*source()), acl_before);
   expect_step(id, "prepared");
   ASSERT_EQ(step("abort", id).exit_code, 0);
