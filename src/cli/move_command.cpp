@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "move/database_address.h"
+#include "move/move_progress.h"
 #include "move/move_step.h"
 #include "move/move_store.h"
 #include "move/preflight.h"
@@ -51,7 +52,8 @@ std::string state_path(const MoveCliOptions& o) {
   return o.state.empty() ? MoveStore::default_path() : o.state;
 }
 
-nlohmann::json describe(const MoveRecord& record) {
+nlohmann::json describe(const MoveRecord& record,
+                        const std::optional<move::MoveProgress>& progress = std::nullopt) {
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : record.events) {
     events.push_back({{"at", e.at}, {"step", e.step}, {"what", e.what}});
@@ -63,7 +65,8 @@ nlohmann::json describe(const MoveRecord& record) {
           {"next", next.empty() ? nlohmann::json(nullptr) : nlohmann::json(next)},
           {"created_at", record.created_at},
           {"updated_at", record.updated_at},
-          {"events", events}};
+          {"events", events},
+          {"progress", progress ? progress->to_json() : nlohmann::json(nullptr)}};
 }
 
 void print_plan(std::ostream& out, const MoveRecord& record) {
@@ -75,10 +78,13 @@ void print_plan(std::ostream& out, const MoveRecord& record) {
   if (record.plan.owner) out << fmt::format("  owner       {}\n", *record.plan.owner);
 }
 
-void print_status(Output& output, const MoveRecord& record) {
+void print_status(Output& output, const MoveRecord& record, const move::MoveProgress& progress) {
   auto& out = output.out();
   out << fmt::format("move {}: {}\n", record.id, move::step_name(record.step));
   print_plan(out, record);
+  if (auto line = progress.describe(record.plan.databases.size()); !line.empty()) {
+    out << fmt::format("  data        {}\n", line);
+  }
   out << fmt::format("  created at  {}, last step {}\n", record.created_at, record.updated_at);
   std::string next = move::next_command(record);
   if (!next.empty()) {
@@ -242,12 +248,13 @@ int run_status(const MoveCliOptions& o, Output& output) {
     }
     return 0;
   }
+  auto progress = move::read_progress(*store, *record);
   if (output.json()) {
-    nlohmann::json event = describe(*record);
+    nlohmann::json event = describe(*record, progress);
     event["event"] = "status";
     output.event(event);
   } else {
-    print_status(output, *record);
+    print_status(output, *record, progress);
   }
   return 0;
 }

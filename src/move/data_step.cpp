@@ -259,7 +259,10 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   for (auto& w : workers) w.join();
   progress.finish();
   if (failure) std::rethrow_exception(failure);
-  if (interrupted()) throw_interrupted("while verifying the tables", "");
+  if (interrupted())
+    throw_interrupted("while verifying the tables",
+                      "the sources stay frozen: cutover move data again "
+                      "verifies, cutover move abort lifts the freeze");
 
   auto source = run.source(d);
   auto target = run.target(name);

@@ -87,7 +87,10 @@ class CopyRun {
     for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
     for (auto& w : workers) w.join();
     if (failure_) std::rethrow_exception(failure_);
-    if (interrupted()) throw_interrupted("while copying the tables", "");
+    if (interrupted())
+      throw_interrupted("while copying the tables",
+                        "the sources stay frozen: cutover move data again resumes (the tables "
+                        "copied are kept), cutover move abort lifts the freeze");
   }
 
  private:

@@ -430,53 +430,76 @@ TEST_P(MoveData, StepsRefuseToRunOutOfOrder) {
   expect_step(id, "prepared");
 }
 
-// kill -9 in the middle of the copy: nothing keeps running on the servers, the source stays
-// frozen, and data run again keeps the tables copied before and verifies; abort would work too.
-TEST_P(MoveData, AKilledDataResumesKeepingTheCopiedTables) {
-  {
-    auto c = source();
-    for (int i = 0; i < 40; ++i) {
-      c->execute("CREATE TABLE filler_" + std::to_string(i) +
-                 " AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g");
+// A signal in the middle of the copy: nothing keeps running on the servers, the source stays
+// frozen, status says where the move stands, and data run again keeps the tables copied before
+// and verifies.
+class MoveDataInterrupted : public MoveData {
+ protected:
+  void interrupt_and_resume(int signal) {
+    {
+      auto c = source();
+      for (int i = 0; i < 40; ++i) {
+        c->execute("CREATE TABLE filler_" + std::to_string(i) +
+                   " AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g");
+      }
     }
+    std::string id = create();
+    ASSERT_EQ(step("prepare", id).exit_code, 0);
+    SpawnedProcess data(
+        cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
+    test::poll_until("a few tables are copied", [&] {
+      test::require_running(data, "move data");
+      return events_named(json_events(data.output_so_far()), "table").size() >= 3;
+    });
+    data.kill(signal);
+    auto stopped = data.wait(std::chrono::seconds(30));
+    if (signal == SIGKILL) {
+      ASSERT_EQ(stopped.exit_code, 128 + SIGKILL) << describe(stopped);
+    } else {
+      ASSERT_EQ(stopped.exit_code, 1) << describe(stopped);
+      EXPECT_TRUE(contains(test::error_event(stopped).value("message", ""), "interrupted by"))
+          << describe(stopped);
+    }
+    std::size_t copied = events_named(json_events(stopped.out), "table").size();
+    ASSERT_LT(copied, 45u) << "the signal came after the copy";
+
+    auto admin = db::connect(test::postgres2_url());
+    test::poll_until(
+        "no COPY of the stopped move runs on the target",
+        [&] {
+          return scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                                    target_name_ + "' AND query LIKE 'COPY%'") == "0";
+        },
+        std::chrono::seconds(30));
+    expect_app_write_refused_on_source();
+    auto status = move({"status", id}, true);
+    ASSERT_EQ(status.exit_code, 0) << describe(status);
+    auto progress = json::parse(status.out)["progress"];
+    EXPECT_TRUE(progress["frozen_since"].is_string()) << status.out;
+    EXPECT_EQ(progress["tables_copied"].get<std::size_t>(), copied) << status.out;
+    EXPECT_EQ(json::parse(status.out)["step"], "prepared");
+
+    auto resumed = step("data", id);
+    ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+    auto events = json_events(resumed.out);
+    auto resume = events_named(events, "resume");
+    ASSERT_EQ(resume.size(), 1u) << resumed.out;
+    EXPECT_EQ(resume[0]["kept"].get<std::size_t>(), copied);
+    EXPECT_EQ(events_named(events, "table").size() + copied, 44u)
+        << "each table copied once in all";
+    EXPECT_TRUE(events_named(events, "frozen").empty()) << "the freeze stood; it is not redone";
+    ASSERT_EQ(events_named(events, "verified").size(), 1u) << resumed.out;
+    EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM filler_39"), "20000");
   }
-  std::string id = create();
-  ASSERT_EQ(step("prepare", id).exit_code, 0);
-  SpawnedProcess data(
-      cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
-  test::poll_until("a few tables are copied", [&] {
-    test::require_running(data, "move data");
-    return events_named(json_events(data.output_so_far()), "table").size() >= 3;
-  });
-  data.kill(SIGKILL);
-  auto killed = data.wait(std::chrono::seconds(30));
-  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << describe(killed);
-  std::size_t copied = events_named(json_events(killed.out), "table").size();
-  ASSERT_LT(copied, 45u) << "the kill came after the copy";
+};
 
-  auto admin = db::connect(test::postgres2_url());
-  test::poll_until(
-      "no COPY of the killed move runs on the target",
-      [&] {
-        return scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
-                                  target_name_ + "' AND query LIKE 'COPY%'") == "0";
-      },
-      std::chrono::seconds(30));
-  expect_app_write_refused_on_source();
-
-  auto resumed = step("data", id);
-  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
-  auto events = json_events(resumed.out);
-  auto resume = events_named(events, "resume");
-  ASSERT_EQ(resume.size(), 1u) << resumed.out;
-  EXPECT_GE(resume[0]["kept"].get<std::size_t>(), copied);
-  EXPECT_EQ(events_named(events, "table").size() + resume[0]["kept"].get<std::size_t>(), 44u)
-      << "each table copied once in all";
-  EXPECT_TRUE(events_named(events, "frozen").empty()) << "the freeze stood; it is not redone";
-  ASSERT_EQ(events_named(events, "verified").size(), 1u) << resumed.out;
-  EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM filler_39"), "20000");
+TEST_P(MoveDataInterrupted, AKilledDataResumesKeepingTheCopiedTables) {
+  interrupt_and_resume(SIGKILL);
 }
 
+TEST_P(MoveDataInterrupted, ASigtermStopsDataCleanlyAndItResumes) { interrupt_and_resume(SIGTERM); }
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MoveDataInterrupted, testing::Values(Backend::kPostgres));
 INSTANTIATE_TEST_SUITE_P(Postgres, MoveData, testing::Values(Backend::kPostgres));
 
 }  // namespace
