@@ -12,13 +12,7 @@ namespace cutover::move {
 
 MoveRecord cleanup_move(MoveStepRun& run) {
   MoveRecord& record = run.record();
-  if (record.step != MoveStep::kFinalized) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("move {} is at step {}: cleanup runs after finalize", record.id,
-                            step_name(record.step)),
-                next_command(record).empty() ? "the move has ended"
-                                             : "the next step is: " + next_command(record));
-  }
+  require_step(record, MoveStep::kFinalized, "cleanup runs after finalize");
   if (run.options().drop_source) {
     for (const auto& d : record.plan.databases) {
       // Another database of the source's server to connect to while dropping it.

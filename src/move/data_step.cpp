@@ -38,6 +38,14 @@ void check_freezable(MoveStepRun& run, db::Connection& source, const DatabaseMap
                 "COMMIT PREPARED or ROLLBACK PREPARED them, then run cutover move data again; "
                 "nothing was changed");
   }
+  if (auto why = cannot_drain(source); !why.empty()) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("{}: the write transactions under way at the freeze cannot be drained: "
+                            "{}",
+                            d.source_name(), why),
+                "GRANT pg_read_all_stats, pg_signal_backend TO that user, or connect as a "
+                "superuser; nothing was changed");
+  }
   if (plan.freeze != FreezeMode::kPrivileges) return;
   std::vector<std::string> unstoppable;
   for (const auto& role : unfreezable_roles(source)) {
@@ -315,13 +323,7 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
 
 MoveRecord copy_move_data(MoveStepRun& run) {
   MoveRecord& record = run.record();
-  if (record.step != MoveStep::kPrepared) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("move {} is at step {}: data runs after prepare", record.id,
-                            step_name(record.step)),
-                next_command(record).empty() ? "the move has ended"
-                                             : "the next step is: " + next_command(record));
-  }
+  require_step(record, MoveStep::kPrepared, "data runs after prepare");
   auto started = std::chrono::steady_clock::now();
   // Every source is frozen before the first table is copied: the move is one window.
   for (const auto& d : record.plan.databases) freeze(run, d);

@@ -13,13 +13,7 @@ namespace cutover::move {
 
 MoveRecord finalize_move(MoveStepRun& run) {
   MoveRecord& record = run.record();
-  if (record.step != MoveStep::kCopied) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("move {} is at step {}: finalize runs after data", record.id,
-                            step_name(record.step)),
-                next_command(record).empty() ? "the move has ended"
-                                             : "the next step is: " + next_command(record));
-  }
+  require_step(record, MoveStep::kCopied, "finalize runs after data");
   auto server = run.target_server();
   for (const auto& d : record.plan.databases) {
     const std::string& name = d.target_name;

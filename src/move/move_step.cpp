@@ -81,6 +81,14 @@ void run_hooks(MoveStepRun& run, const std::vector<std::string>& commands,
   }
 }
 
+void require_step(const MoveRecord& record, MoveStep step, const std::string& when) {
+  if (record.step == step) return;
+  std::string next = next_command(record);
+  throw Error(ErrorCode::kBadInput,
+              fmt::format("move {} is at step {}: {}", record.id, step_name(record.step), when),
+              next.empty() ? "the move has ended" : "the next step is: " + next);
+}
+
 std::string next_command(const MoveRecord& record) {
   switch (record.step) {
     case MoveStep::kCreated:

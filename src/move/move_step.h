@@ -59,6 +59,10 @@ class MoveStepRun {
   std::string folder_;
 };
 
+// Throws Error(kBadInput) unless `record` is at `step`: "move ID is at step X: <when>", with
+// the next command (or that the move has ended) as the hint. Nothing has changed then.
+void require_step(const MoveRecord& record, MoveStep step, const std::string& when);
+
 // Runs the user's hook `commands` one after the other, their output on stderr; `what` names
 // them ("switch"). Throws Error(kOperationFailed) at the first that fails.
 void run_hooks(MoveStepRun& run, const std::vector<std::string>& commands, const std::string& what);

@@ -66,13 +66,7 @@ void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
 
 MoveRecord prepare_move(MoveStepRun& run) {
   MoveRecord& record = run.record();
-  if (record.step != MoveStep::kCreated) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("move {} is at step {}: prepare runs right after create", record.id,
-                            step_name(record.step)),
-                next_command(record).empty() ? "the move has ended"
-                                             : "the next step is: " + next_command(record));
-  }
+  require_step(record, MoveStep::kCreated, "prepare runs right after create");
   for (const auto& d : record.plan.databases) prepare_database(run, d);
   record = run.store().advance(
       record.id, MoveStep::kCreated, MoveStep::kPrepared,

@@ -13,12 +13,21 @@
 namespace cutover::move {
 namespace {
 
+// A session writes when its transaction holds a transaction id, or when a statement of it holds
+// a lock that only writes take: an INSERT ... SELECT still reading before its first row has no
+// id yet, but its RowExclusiveLock was taken, with the privilege check, before the freeze.
 constexpr const char* kWriters = R"(
-  SELECT pid, 'pid ' || pid || ' (' || coalesce(nullif(usename, ''), '?') || ', ' ||
-         coalesce(state, '?') || ')', state = 'active'
-  FROM pg_stat_activity
-  WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
-  ORDER BY pid)";
+  SELECT a.pid, 'pid ' || a.pid || ' (' || coalesce(nullif(a.usename, ''), '?') || ', ' ||
+         coalesce(a.state, '?') || ')', a.state = 'active'
+  FROM pg_stat_activity a
+  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+    AND a.backend_type = 'client backend'
+    AND (a.backend_xid IS NOT NULL OR EXISTS (
+      SELECT 1 FROM pg_locks l
+      WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted
+        AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
+                       'AccessExclusiveLock')))
+  ORDER BY a.pid)";
 
 bool wait_until_drained(db::Connection& database, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -68,6 +77,23 @@ std::vector<std::string> drain_writes(db::Connection& database, std::chrono::mil
                 "end them by hand (pg_terminate_backend), then run cutover move data again");
   }
   return stopped;
+}
+
+std::string cannot_drain(db::Connection& database) {
+  auto row = database
+                 .query(
+                     "SELECT rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), "
+                     "rolsuper OR pg_has_role(current_user, 'pg_signal_backend', 'USAGE') "
+                     "FROM pg_roles WHERE rolname = current_user")
+                 .rows.at(0);
+  auto yes = [](const db::Value& v) { return v.text() == "t" || v.text() == "true"; };
+  std::vector<std::string> missing;
+  if (!yes(row[0])) missing.push_back("pg_read_all_stats (to see other users' transactions)");
+  if (!yes(row[1])) missing.push_back("pg_signal_backend (to cancel them)");
+  if (missing.empty()) return {};
+  std::string list;
+  for (const auto& m : missing) list += (list.empty() ? "" : " and ") + m;
+  return "the source's user lacks " + list;
 }
 
 std::vector<std::string> prepared_transactions(db::Connection& database) {

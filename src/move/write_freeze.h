@@ -20,6 +20,10 @@ std::vector<std::string> open_write_transactions(db::Connection& database);
 // Returns one line per session it had to stop.
 std::vector<std::string> drain_writes(db::Connection& database, std::chrono::milliseconds timeout);
 
+// Why the session's user cannot drain other users' write transactions (it cannot see them in
+// pg_stat_activity, or cannot cancel them), or empty when it can.
+std::string cannot_drain(db::Connection& database);
+
 // Prepared transactions (two-phase commit) waiting in the database: they would commit after
 // the copy. "gid (owner)" each.
 std::vector<std::string> prepared_transactions(db::Connection& database);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/connection_url.h"
@@ -353,21 +354,47 @@ TEST_P(MoveData, AbortRestoresThePrivilegesExactlyAndRefusesToLoseTargetWrites) 
   EXPECT_EQ(step("abort", id).exit_code, 0) << "aborting an aborted move says so";
 }
 
-// A write transaction open when the freeze comes gets --drain-timeout, then is ended; its row
-// is not on the target, and the move goes on.
-TEST_P(MoveData, AnOpenWriteTransactionIsDrainedThenEnded) {
+// Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
+// one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
+// SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).
+// Neither row is anywhere afterwards, and the move goes on.
+TEST_P(MoveData, WriteTransactionsUnderWayAreDrainedThenStopped) {
   std::string id = create();
   ASSERT_EQ(step("prepare", id).exit_code, 0);
-  auto app = as_app(test::postgres_url(), source_name_);
-  app->begin();
-  app->execute("INSERT INTO audit (what) VALUES ('never committed')");
+  auto idle = as_app(test::postgres_url(), source_name_);
+  idle->begin();
+  idle->execute("INSERT INTO audit (what) VALUES ('never committed')");
+  std::string slow_outcome;
+  std::thread slow([&] {
+    auto app = as_app(test::postgres_url(), source_name_);
+    try {
+      app->execute("INSERT INTO audit (what) SELECT 'late' FROM pg_sleep(20)");
+      slow_outcome = "committed";
+    } catch (const Error& e) {
+      slow_outcome = e.sqlstate();
+    }
+  });
+  auto observer = source();
+  test::poll_until("the slow INSERT is running", [&] {
+    return scalar(*observer,
+                  "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                  "'INSERT INTO audit (what) SELECT%' AND state = 'active'") == "1";
+  });
   auto data = step("data", id, {"--drain-timeout", "500ms"});
+  slow.join();
   ASSERT_EQ(data.exit_code, 0) << describe(data);
+  EXPECT_EQ(slow_outcome, "57014") << "the slow INSERT was cancelled";
   auto drain = events_named(json_events(data.out), "drain");
   ASSERT_EQ(drain.size(), 1u) << data.out;
-  EXPECT_TRUE(contains(drain[0]["stopped"][0], "session ended")) << drain[0];
-  EXPECT_THROW(app->commit(), Error) << "its session was ended";
-  EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM audit WHERE what = 'never committed'"), "0");
+  std::string stopped = drain[0]["stopped"].dump();
+  EXPECT_TRUE(contains(stopped, "session ended") && contains(stopped, "cancelled")) << stopped;
+  EXPECT_THROW(idle->commit(), Error) << "its session was ended";
+  auto on_source = source();
+  auto on_target = target();
+  for (auto* c : {on_source.get(), on_target.get()}) {
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM audit WHERE what IN ('never committed', 'late')"),
+              "0");
+  }
 }
 
 // A superuser that a privilege freeze cannot stop is refused by create unless allowed by
