@@ -441,6 +441,33 @@ TEST_P(MoveData, ATargetThatDiffersFailsVerificationWithExitFour) {
   as_app(test::postgres_url(), source_name_)->execute("INSERT INTO audit (what) VALUES ('back')");
 }
 
+// With --owner, the target database and every object in it belong to that role, and the
+// application working as it may write there after finalize.
+TEST_P(MoveData, TheOwnerGivenAtCreateOwnsEverythingOnTheTarget) {
+  std::string id = create({"--owner", app_});
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto data = step("data", id);
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  auto t = target();
+  EXPECT_EQ(scalar(*t,
+                   "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = "
+                   "current_database()"),
+            app_);
+  EXPECT_EQ(scalar(*t,
+                   "SELECT string_agg(DISTINCT pg_get_userbyid(c.relowner), ',') FROM "
+                   "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                   "n.nspname = 'public'"),
+            app_);
+  EXPECT_EQ(scalar(*t,
+                   "SELECT string_agg(DISTINCT pg_get_userbyid(p.proowner), ',') FROM "
+                   "pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE "
+                   "n.nspname = 'public'"),
+            app_);
+  ASSERT_EQ(step("finalize", id).exit_code, 0);
+  as_app(test::postgres2_url(), target_name_)
+      ->execute("INSERT INTO customers (name) VALUES ('owned')");
+}
+
 // Each step refuses to run out of order (exit 2) and changes nothing.
 TEST_P(MoveData, StepsRefuseToRunOutOfOrder) {
   std::string id = create();
