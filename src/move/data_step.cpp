@@ -186,9 +186,12 @@ void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
   request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
     progress.update(rows, bytes);
   };
+  std::size_t tables_done = 0;
+  progress.set_detail(fmt::format("0/{} tables", tables.size()));
   request.on_table = [&](const CopiedTable& t) {
     run.store().set_fact(run.id(), "copied:" + name + ":" + t.name,
                          {{"rows", t.rows}, {"bytes", t.bytes}});
+    progress.set_detail(fmt::format("{}/{} tables, last {}", ++tables_done, tables.size(), t.name));
     if (run.output().json()) {
       run.say("table", "",
               {{"database", d.source_name()},
