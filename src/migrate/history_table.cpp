@@ -233,13 +233,15 @@ void HistoryTable::ensure_exists() {
                 fmt::format("cannot create history table {} inside a transaction", name_),
                 "commit or roll back first: MariaDB commits an open transaction on DDL");
   }
-  refuse_unadopted_flyway_history();
   for (int attempt = 1;; ++attempt) {
-    if (exists()) {
-      check_columns();
-      return;
-    }
+    // The reads are inside the retry too: on Galera, reading information_schema while another
+    // node's CREATE is applied (TOI) can end in a deadlock (1213).
     try {
+      refuse_unadopted_flyway_history();
+      if (exists()) {
+        check_columns();
+        return;
+      }
       switch (conn_.server().flavor) {
         case Flavor::kPostgres:
           create_postgres();
@@ -255,7 +257,7 @@ void HistoryTable::ensure_exists() {
       return;
     } catch (const Error& error) {
       if (conn_.in_transaction()) conn_.rollback();
-      // Someone else created it at the same moment: look again.
+      // Someone else created it at the same moment, or a read met its DDL: look again.
       if (!db::is_concurrent_creation(conn_.server().flavor, error) || attempt == kCreateAttempts) {
         throw;
       }

@@ -269,11 +269,12 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   for (int i = 0; i < std::max(1, run.options().jobs); ++i) workers.emplace_back(worker);
   for (auto& w : workers) w.join();
   progress.finish();
-  if (failure) std::rethrow_exception(failure);
+  // A signal cancels the statements, so their failures are the signal's doing: say so.
   if (interrupted())
     throw_interrupted("while verifying the tables",
                       "the sources stay frozen: cutover move data again "
                       "verifies, cutover move abort lifts the freeze");
+  if (failure) std::rethrow_exception(failure);
 
   auto source = run.source(d);
   auto target = run.target(name);

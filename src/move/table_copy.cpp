@@ -86,11 +86,12 @@ class CopyRun {
     OnInterrupt stop([this] { stop_all(); });
     for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
     for (auto& w : workers) w.join();
-    if (failure_) std::rethrow_exception(failure_);
+    // A signal cancels the statements, so their failures are the signal's doing: say so.
     if (interrupted())
       throw_interrupted("while copying the tables",
                         "the sources stay frozen: cutover move data again resumes (the tables "
                         "copied are kept), cutover move abort lifts the freeze");
+    if (failure_) std::rethrow_exception(failure_);
   }
 
  private:
