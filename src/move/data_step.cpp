@@ -47,13 +47,7 @@ void check_freezable(MoveStepRun& run, db::Connection& source, const DatabaseMap
                 "superuser; nothing was changed");
   }
   if (plan.freeze != FreezeMode::kPrivileges) return;
-  std::vector<std::string> unstoppable;
-  for (const auto& role : unfreezable_roles(source)) {
-    if (std::find(plan.allow_unfrozen.begin(), plan.allow_unfrozen.end(), role) ==
-        plan.allow_unfrozen.end()) {
-      unstoppable.push_back(role);
-    }
-  }
+  auto unstoppable = unfreezable_roles(source, plan.allow_unfrozen);
   if (!unstoppable.empty()) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("a privilege freeze cannot stop these superusers of {}'s server: {}",

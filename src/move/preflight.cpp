@@ -179,13 +179,7 @@ class Preflight {
           "server");
       return;
     }
-    std::vector<std::string> unstoppable;
-    for (const auto& role : unfreezable_roles(source)) {
-      if (std::find(plan_.allow_unfrozen.begin(), plan_.allow_unfrozen.end(), role) ==
-          plan_.allow_unfrozen.end()) {
-        unstoppable.push_back(role);
-      }
-    }
+    auto unstoppable = unfreezable_roles(source, plan_.allow_unfrozen);
     if (unstoppable.empty()) {
       add("freeze", CheckStatus::kPassed,
           fmt::format("{}: every role that can log in and write can be frozen by revoking its "

@@ -175,13 +175,15 @@ std::vector<std::string> remaining_writers(db::Connection& database, int limit) 
   return out;
 }
 
-std::vector<std::string> unfreezable_roles(db::Connection& database) {
+std::vector<std::string> unfreezable_roles(db::Connection& database,
+                                           const std::vector<std::string>& allowed) {
   std::vector<std::string> out;
-  for (const auto& row : database
-                             .query("SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolsuper "
-                                    "ORDER BY 1")
-                             .rows) {
-    out.push_back(row[0].text());
+  for (const auto& row :
+       database.query("SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolsuper ORDER BY 1")
+           .rows) {
+    if (std::find(allowed.begin(), allowed.end(), row[0].text()) == allowed.end()) {
+      out.push_back(row[0].text());
+    }
   }
   return out;
 }

@@ -55,7 +55,9 @@ int restore_writes(db::Connection& database, const FreezeRecord& record);
 // "role on object"; at most `limit`. Empty once a freeze holds.
 std::vector<std::string> remaining_writers(db::Connection& database, int limit = 10);
 
-// Login roles that are superusers: a privilege freeze cannot stop them. Sorted names, unquoted.
-std::vector<std::string> unfreezable_roles(db::Connection& database);
+// Login roles that are superusers, which a privilege freeze cannot stop, other than those
+// `allowed` names (--allow-unfrozen). Sorted names, unquoted.
+std::vector<std::string> unfreezable_roles(db::Connection& database,
+                                           const std::vector<std::string>& allowed);
 
 }  // namespace cutover::move
