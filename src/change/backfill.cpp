@@ -406,18 +406,25 @@ class TableBackfill {
   std::chrono::milliseconds last_attempt_{0};
 };
 
-// The next batch size: toward options.target_batch, by the time the last full batch took.
+// The next batch size: toward `target`, by the time the last full batch took.
 std::int64_t adapted_size(std::int64_t size, std::chrono::milliseconds took,
-                          const BackfillOptions& options) {
-  double ratio = static_cast<double>(options.target_batch.count()) /
+                          std::chrono::milliseconds target, std::int64_t first_size) {
+  double ratio = static_cast<double>(target.count()) /
                  static_cast<double>(std::max<std::int64_t>(took.count(), 1));
   ratio = std::clamp(ratio, 1.0 / kLargestStep, kLargestStep);
   auto next = static_cast<std::int64_t>(std::llround(static_cast<double>(size) * ratio));
-  std::int64_t largest = std::max(kSmallestBatch, options.batch_size * kLargestBatchFactor);
+  std::int64_t largest = std::max(kSmallestBatch, first_size * kLargestBatchFactor);
   return std::clamp(next, kSmallestBatch, largest);
 }
 
 }  // namespace
+
+std::chrono::milliseconds default_batch_target(db::Flavor flavor) {
+  // About a third of the time holding the lock with the handoff rest after each batch: a
+  // short wait for the application's writers, the backfill at a third of full speed.
+  return flavor == db::Flavor::kSqlite ? std::chrono::milliseconds(60)
+                                       : std::chrono::milliseconds(0);
+}
 
 nlohmann::json BackfillProgress::to_json() const {
   return {{"table", table},
@@ -491,17 +498,21 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
   reporter.set_detail(target.table);
   reporter.update(progress.rows_done);
 
+  const bool sqlite = connection.server().flavor == db::Flavor::kSqlite;
+  const std::chrono::milliseconds target_batch =
+      options.target_batch.value_or(default_batch_target(connection.server().flavor));
   std::int64_t size = options.batch_size;
   bool first = true;
   while (!progress.done) {
     if (!first) {
-      // SQLite has one writer at a time, and its busy handler polls with growing sleeps: a
-      // backfill that takes the lock again at once starves the application's writers. Resting
-      // as long as the batch held the lock leaves them at least half of the time.
+      // SQLite has one writer at a time and its waiters poll: a backfill that takes the lock
+      // again at once starves the application's writers. It rests at least as long as the
+      // batch held the lock, and long enough for every waiter to try (kSqliteWriterHandoff).
       auto rest = options.pause;
-      if (connection.server().flavor == db::Flavor::kSqlite) {
-        rest = std::max(rest, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  backfill.last_attempt()));
+      if (sqlite) {
+        rest = std::max({rest, db::kSqliteWriterHandoff,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             backfill.last_attempt())});
       }
       if (rest.count() > 0) interrupted_within(rest);  // the loop's check stops on a signal
     }
@@ -542,8 +553,8 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
     checkpoint(progress);
     reporter.update(progress.rows_done);
 
-    if (options.target_batch.count() > 0 && batch.selected == size && !split) {
-      size = adapted_size(size, backfill.last_attempt(), options);
+    if (target_batch.count() > 0 && batch.selected == size && !split) {
+      size = adapted_size(size, backfill.last_attempt(), target_batch, options.batch_size);
     }
   }
   reporter.finish();

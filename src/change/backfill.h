@@ -20,10 +20,16 @@ namespace cutover::change {
 struct BackfillOptions {
   std::int64_t batch_size = 1000;             // rows per batch (the first one, with a target)
   std::chrono::milliseconds pause{0};         // between batches, to leave room to the app
-  std::chrono::milliseconds target_batch{0};  // adapt the batch size so that a batch takes
-                                              // about this long; 0: fixed size
+  // Adapt the batch size so that a batch takes about this long; 0: fixed size; nullopt: the
+  // server's default (default_batch_target).
+  std::optional<std::chrono::milliseconds> target_batch;
   db::LockRetryPolicy retry;                  // each batch's lock timeout and retries
 };
+
+// The batch target when none is given: SQLite's batches grow toward about 60 ms, so that the
+// rests that let the application's writers in (db::kSqliteWriterHandoff) cost little; other
+// servers' batches keep their size.
+std::chrono::milliseconds default_batch_target(db::Flavor flavor);
 
 // Where a table's backfill stands; saved after every batch so a crashed start resumes.
 struct BackfillProgress {

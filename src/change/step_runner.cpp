@@ -170,6 +170,8 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
           if (in_transaction) connection_.set_timeouts(normal);
         },
         hooks);
+    // Steps run back to back would take SQLite's write lock again before the waiters try.
+    if (flavor == db::Flavor::kSqlite && interrupted_within(db::kSqliteWriterHandoff)) stop();
   } catch (const Error& e) {
     if (interrupted()) stop();
     if (e.db_failure() == DbFailure::kNone || db::is_lock_conflict(flavor, e)) throw;

@@ -27,6 +27,13 @@ inline constexpr std::chrono::milliseconds kDefaultRetryFor{180'000};
 inline constexpr std::string_view kDefaultLockTimeoutText = "200ms";
 inline constexpr std::string_view kDefaultRetryForText = "3m";
 
+// SQLite has one writer at a time and no queue: a waiting writer polls, sleeping up to 100 ms
+// between tries (sqlite3_busy_timeout's schedule, and cutover's own). Work that takes the write
+// lock again and again leaves it free this long after each commit, so that every writer
+// waiting by then tries within the gap: resting only as long as it held the lock let a waiter
+// whose tries fell in step with the batches miss every gap until its timeout.
+inline constexpr std::chrono::milliseconds kSqliteWriterHandoff{120};
+
 struct LockRetryPolicy {
   // How long one attempt may wait for a lock (`--lock-timeout`): the longest the application's
   // queries can queue behind a waiting ALTER.

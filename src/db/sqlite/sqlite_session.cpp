@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "db/lock_retry.h"
 #include "db/sqlite/sqlite_error.h"
 
 namespace cutover::db {
@@ -110,6 +111,8 @@ std::pair<std::string, std::string> explain_open_failure(const std::string& path
 std::chrono::milliseconds busy_backoff(int attempt) {
   static constexpr int kDelaysMs[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
   constexpr int kLast = static_cast<int>(std::size(kDelaysMs)) - 1;
+  static_assert(kDelaysMs[kLast] < kSqliteWriterHandoff.count(),
+                "a handoff gap must be longer than the longest sleep between tries");
   return std::chrono::milliseconds(kDelaysMs[std::clamp(attempt, 0, kLast)]);
 }
 
