@@ -4,14 +4,20 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/connection_url.h"
+#include "core/duration.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "move/database_address.h"
+#include "move/move_progress.h"
+#include "move/move_step.h"
 #include "move/move_store.h"
 #include "move/preflight.h"
 
@@ -30,43 +36,37 @@ struct MoveCliOptions {
   std::string id;
   std::string password_file;
   int connect_timeout_s = 10;
+  std::string freeze = "privileges";
+  std::vector<std::string> freeze_commands;
+  std::vector<std::string> unfreeze_commands;
+  std::vector<std::string> allow_unfrozen;
+  std::vector<std::string> switch_commands;
+  std::vector<std::string> switch_back_commands;
+  int jobs = 0;  // 0: the number of cores
+  std::string drain_timeout = "5s";
+  bool discard_target_writes = false;
+  bool drop_source = false;
 };
 
 std::string state_path(const MoveCliOptions& o) {
   return o.state.empty() ? MoveStore::default_path() : o.state;
 }
 
-// What to run next for a move at its step.
-std::string next_command(const MoveRecord& record) {
-  switch (record.step) {
-    case MoveStep::kCreated:
-      return fmt::format("cutover move prepare {}", record.id);
-    case MoveStep::kPrepared:
-      return fmt::format("cutover move data {}", record.id);
-    case MoveStep::kCopied:
-      return fmt::format("cutover move finalize {}", record.id);
-    case MoveStep::kFinalized:
-      return fmt::format("cutover move cleanup {}", record.id);
-    case MoveStep::kAborted:
-    case MoveStep::kCleaned:
-      break;
-  }
-  return {};
-}
-
-nlohmann::json describe(const MoveRecord& record) {
+nlohmann::json describe(const MoveRecord& record,
+                        const std::optional<move::MoveProgress>& progress = std::nullopt) {
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : record.events) {
     events.push_back({{"at", e.at}, {"step", e.step}, {"what", e.what}});
   }
-  std::string next = next_command(record);
+  std::string next = move::next_command(record);
   return {{"id", record.id},
           {"step", move::step_name(record.step)},
           {"plan", record.plan.to_json()},
           {"next", next.empty() ? nlohmann::json(nullptr) : nlohmann::json(next)},
           {"created_at", record.created_at},
           {"updated_at", record.updated_at},
-          {"events", events}};
+          {"events", events},
+          {"progress", progress ? progress->to_json() : nlohmann::json(nullptr)}};
 }
 
 void print_plan(std::ostream& out, const MoveRecord& record) {
@@ -78,12 +78,15 @@ void print_plan(std::ostream& out, const MoveRecord& record) {
   if (record.plan.owner) out << fmt::format("  owner       {}\n", *record.plan.owner);
 }
 
-void print_status(Output& output, const MoveRecord& record) {
+void print_status(Output& output, const MoveRecord& record, const move::MoveProgress& progress) {
   auto& out = output.out();
   out << fmt::format("move {}: {}\n", record.id, move::step_name(record.step));
   print_plan(out, record);
+  if (auto line = progress.describe(record.plan.databases.size()); !line.empty()) {
+    out << fmt::format("  data        {}\n", line);
+  }
   out << fmt::format("  created at  {}, last step {}\n", record.created_at, record.updated_at);
-  std::string next = next_command(record);
+  std::string next = move::next_command(record);
   if (!next.empty()) {
     out << fmt::format("  next        {}, or cutover move abort {}\n", next, record.id);
   }
@@ -113,6 +116,22 @@ move::MovePlan plan_from(const MoveCliOptions& o) {
   }
   for (const auto& argument : o.databases) plan.databases.push_back(move::parse_mapping(argument));
   if (!o.owner.empty()) plan.owner = o.owner;
+  if (o.freeze == "hook") {
+    plan.freeze = move::FreezeMode::kHook;
+    if (o.freeze_commands.empty()) {
+      throw_bad_input("--freeze hook needs at least one --freeze-command",
+                      "--freeze-command 'CMD' stops the application's writes (a feature toggle); "
+                      "--unfreeze-command 'CMD' undoes it when the move is aborted");
+    }
+  } else if (!o.freeze_commands.empty()) {
+    throw_bad_input("--freeze-command is given without --freeze hook",
+                    "add --freeze hook, or leave the command out to freeze by privileges");
+  }
+  plan.freeze_commands = o.freeze_commands;
+  plan.unfreeze_commands = o.unfreeze_commands;
+  plan.allow_unfrozen = o.allow_unfrozen;
+  plan.switch_commands = o.switch_commands;
+  plan.switch_back_commands = o.switch_back_commands;
   return plan;
 }
 
@@ -181,7 +200,7 @@ int run_create(const MoveCliOptions& o, Output& output) {
       store.create(plan, fmt::format("created: preflight passed, {} database{}, {} in total",
                                      plan.databases.size(), plan.databases.size() == 1 ? "" : "s",
                                      move::human_size(report.total_bytes)));
-  std::string next = next_command(record);
+  std::string next = move::next_command(record);
   if (output.json()) {
     nlohmann::json event = describe(record);
     event["event"] = "created";
@@ -229,12 +248,13 @@ int run_status(const MoveCliOptions& o, Output& output) {
     }
     return 0;
   }
+  auto progress = move::read_progress(*store, *record);
   if (output.json()) {
-    nlohmann::json event = describe(*record);
+    nlohmann::json event = describe(*record, progress);
     event["event"] = "status";
     output.event(event);
   } else {
-    print_status(output, *record);
+    print_status(output, *record, progress);
   }
   return 0;
 }
@@ -269,7 +289,11 @@ int run_list(const MoveCliOptions& o, Output& output) {
   return 0;
 }
 
-int run_abort(const MoveCliOptions& o, Output& output) {
+using StepFunction = MoveRecord (*)(move::MoveStepRun&);
+
+// Runs one step of a move: loads it, holds its step lock, runs, and prints where it stands.
+int run_step(const MoveCliOptions& o, Output& output, StepFunction step, const char* done) {
+  InterruptWatch interrupt_watch;  // before any thread: copies and checks run in threads
   std::string path = state_path(o);
   auto store = MoveStore::open_existing(path);
   if (!store) {
@@ -277,40 +301,35 @@ int run_abort(const MoveCliOptions& o, Output& output) {
                     "--state FILE names the state store that cutover move create used");
   }
   MoveRecord record = find_move(*store, o.id);
-  std::string line;
-  switch (record.step) {
-    case MoveStep::kAborted:
-      line = fmt::format("move {} is aborted already; nothing to do", record.id);
-      break;
-    case MoveStep::kCreated:
-      record = store->advance(record.id, MoveStep::kCreated, MoveStep::kAborted,
-                              "aborted at step created: nothing existed on the target yet, and "
-                              "the sources were never changed");
-      line = fmt::format(
-          "move {} aborted: it had only been created, so nothing existed on the "
-          "target and the sources were never changed; its databases are free for "
-          "another move",
-          record.id);
-      break;
-    case MoveStep::kCleaned:
-      throw_bad_input(
-          fmt::format("move {} is finished and cleaned up; there is nothing to abort", record.id),
-          "start a new move the other way round if the databases must go back");
-    case MoveStep::kPrepared:
-    case MoveStep::kCopied:
-    case MoveStep::kFinalized:
-      throw Error(ErrorCode::kBadInput,
-                  fmt::format("move {} is at step {}, and this cutover can abort a move only at "
-                              "step created",
-                              record.id, move::step_name(record.step)),
-                  "use the cutover that ran that step; nothing was changed");
-  }
+  move::StepLock lock(store->work_folder(record.id), record.id);
+  record = find_move(*store, o.id);  // as it is now that no other step runs
+  db::ConnectOptions connect;
+  connect.connect_timeout = std::chrono::seconds(o.connect_timeout_s);
+  connect.application_name = "cutover move";
+  if (!o.password_file.empty()) connect.password_file = o.password_file;
+  move::StepOptions options;
+  options.jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.drain_timeout = parse_duration(o.drain_timeout, "--drain-timeout");
+  options.discard_target_writes = o.discard_target_writes;
+  options.drop_source = o.drop_source;
+  move::MoveStepRun run(*store, record, connect, output, options);
+  MoveStep before = record.step;
+  record = step(run);
+  std::string next = move::next_command(record);
   if (output.json()) {
     nlohmann::json event = describe(record);
-    event["event"] = "aborted";
+    event["event"] = done;
+    event["from"] = move::step_name(before);
     output.event(event);
+  } else if (before == record.step) {
+    output.out() << fmt::format("move {} is {} already; nothing to do\n", record.id,
+                                move::step_name(record.step));
   } else {
-    output.out() << line << "\n";
+    output.out() << fmt::format("move {}: {}\n", record.id, record.events.back().what);
+    if (!next.empty()) {
+      output.out() << fmt::format("next: {} (or cutover move abort {})\n", next, record.id);
+    }
   }
   return 0;
 }
@@ -326,22 +345,35 @@ void add_state_option(CLI::App& command, MoveCliOptions& o) {
 void add_move_command(CLI::App& app, CommandRun& run) {
   auto o = std::make_shared<MoveCliOptions>();
   auto* cmd = app.add_subcommand(
-      "move", "Relocate whole PostgreSQL databases to another server as a staged plan with an id");
+      "move",
+      "Relocate whole PostgreSQL databases to another server as a staged, verified, abortable "
+      "plan with an id");
   cmd->require_subcommand(1);
   cmd->footer(
-      "\nA move is a plan with an id: create checks that it can work and saves it; later steps\n"
-      "take it forward, and abort takes it back. Each step's output names the next command.\n"
-      "The plan, its step and an event log live in a SQLite state store (--state FILE), which\n"
-      "never holds a password.\n"
+      "\nA move is a plan with an id, taken one step at a time; each step's output names the\n"
+      "next, any step can be run again after a failure or a kill, and abort takes the move back\n"
+      "from any step:\n"
+      "  create    preflight checks, then the plan is saved (nothing changes anywhere)\n"
+      "  prepare   target databases created with the schema before data, closed to applications\n"
+      "  data      sources frozen (reads go on), tables copied in parallel, indexes built, "
+      "verified\n"
+      "  finalize  targets opened, switch commands run; the sources stay frozen as the way back\n"
+      "  cleanup   the end; --drop-source drops the sources\n"
+      "The plan, its step, what each step did and an event log live in a SQLite state store\n"
+      "(--state FILE, 0600), which never holds a password.\n"
       "\nExamples:\n"
       "  cutover move create --to postgres://admin@new-db/postgres \\\n"
       "      --database postgres://admin@old-db-1/shop=shop_eu \\\n"
       "      --database postgres://admin@old-db-2/crm\n"
+      "  cutover move prepare mv-1a2b3c4d\n"
+      "  cutover move data mv-1a2b3c4d --jobs 4\n"
+      "  cutover move finalize mv-1a2b3c4d\n"
       "  cutover move status\n"
       "  cutover move list --json\n"
       "  cutover move abort mv-1a2b3c4d\n"
-      "\nExit codes: 0 done, 2 bad input (a failed check, an unreachable server, an unknown id):\n"
-      "nothing saved, 3 a database already belongs to another move.");
+      "\nExit codes: 0 done, 1 a step failed or was interrupted (run it again, or abort), 2 bad\n"
+      "input (a failed check, an unknown id, a step out of order): nothing changed, 3 held by\n"
+      "another move or step, or target writes an abort would lose, 4 verification failed.");
 
   auto* create = cmd->add_subcommand(
       "create", "Check that a move can work, then save its plan and print its id");
@@ -372,6 +404,27 @@ void add_move_command(CLI::App& app, CommandRun& run) {
   create->add_option("--owner", o->owner,
                      "The target role that will own everything moved; roles missing on the "
                      "target are then a warning, not a failure");
+  create
+      ->add_option("--freeze", o->freeze,
+                   "How data stops writes on the sources: privileges (revoke every write "
+                   "privilege, recorded and restored exactly by abort) or hook (run "
+                   "--freeze-command)")
+      ->check(CLI::IsMember({"privileges", "hook"}))
+      ->capture_default_str();
+  create->add_option("--freeze-command", o->freeze_commands,
+                     "With --freeze hook: a shell command that stops the application's writes "
+                     "(e.g. a feature toggle); repeatable");
+  create->add_option("--unfreeze-command", o->unfreeze_commands,
+                     "With --freeze hook: a shell command that abort runs to undo the freeze");
+  create->add_option("--allow-unfrozen", o->allow_unfrozen,
+                     "A superuser of a source server that a privilege freeze cannot stop and "
+                     "that no application writes as; repeatable");
+  create->add_option(
+      "--switch-command", o->switch_commands,
+      "A shell command finalize runs to point the application at the target "
+      "(cf bind-service, kubectl, a config push); repeatable, must be safe to rerun");
+  create->add_option("--switch-back-command", o->switch_back_commands,
+                     "A shell command abort runs after finalize to point the application back");
   add_state_option(*create, *o);
   add_password_file_option(*create, o->password_file);
   create->add_option("--connect-timeout", o->connect_timeout_s, "Seconds to wait for each server")
@@ -393,17 +446,101 @@ void add_move_command(CLI::App& app, CommandRun& run) {
   list->footer("\nExamples:\n  cutover move list\n  cutover --json move list | jq -r .id\n");
   list->callback([&run, o] { run = [o](Output& out) { return run_list(*o, out); }; });
 
-  auto* abort = cmd->add_subcommand(
-      "abort", "Give a move up; a move that was only created is marked aborted");
-  abort->add_option("id", o->id, "The move's id, e.g. mv-1a2b3c4d")->required();
-  add_state_option(*abort, *o);
-  abort->footer(
-      "\nA move at step created has changed nothing on any server, so abort only marks it\n"
-      "aborted and frees its databases for another move. Aborting it again says so and exits 0.\n"
+  auto add_step = [&](const char* name, const char* help, const char* footer, StepFunction step,
+                      const char* done) {
+    auto* command = cmd->add_subcommand(name, help);
+    command->add_option("id", o->id, "The move's id, e.g. mv-1a2b3c4d")->required();
+    add_state_option(*command, *o);
+    add_password_file_option(*command, o->password_file);
+    command
+        ->add_option("--connect-timeout", o->connect_timeout_s, "Seconds to wait for each server")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    command->footer(footer);
+    command->callback([&run, o, step, done] {
+      run = [o, step, done](Output& out) { return run_step(*o, out, step, done); };
+    });
+    return command;
+  };
+
+  add_step(
+      "prepare",
+      "Create the target databases with the sources' schema before data (no indexes, "
+      "constraints or triggers yet), closed to applications",
+      "\nFor each database: CREATE DATABASE on the target with the source's encoding, locale,\n"
+      "settings and owner (or --owner at create), CONNECT revoked from PUBLIC until finalize;\n"
+      "then pg_dump --schema-only of the source, whose pre-data section pg_restore loads in one\n"
+      "transaction. The sources are only read. Run again after a failure: it resumes.\n"
+      "\nExample:\n  cutover move prepare mv-1a2b3c4d\n"
+      "\nExit codes: 0 prepared, 1 a server or pg_restore failed (run again, or abort),\n"
+      "2 not at step created, unknown id, or a target database that is no longer empty,\n"
+      "3 another step of this move is running.",
+      &move::prepare_move, "prepared");
+
+  auto* data = add_step(
+      "data",
+      "Freeze writes on the sources, copy every table in parallel, build indexes and "
+      "constraints, verify",
+      "\nFreeze (the --freeze of create): privileges revokes every write privilege on the "
+      "sources'\n"
+      "tables, views and sequences (owners included), records them for abort, waits up to\n"
+      "--drain-timeout for write transactions under way, then cancels them, and proves the freeze\n"
+      "with a write that must fail. Reads go on. Superusers cannot be frozen: they are refused\n"
+      "unless create named them with --allow-unfrozen.\n"
+      "Copy: every table by COPY (binary where the types allow), source to target with nothing\n"
+      "on disk, --jobs at a time, tables above 256 MiB in ctid ranges; then pg_restore's\n"
+      "post-data section (indexes, constraints, triggers) with --jobs, sequences set to the\n"
+      "source's values, materialized views refreshed.\n"
+      "Verify: every table's row count and checksum on both servers, the sequences, and the\n"
+      "schema (pg_dump of both, owners and grants aside). A difference exits 4 naming it.\n"
+      "Run again after a failure or a kill: the freeze stands, copied tables are kept.\n"
+      "\nExample:\n  cutover move data mv-1a2b3c4d --jobs 4\n"
+      "\nExit codes: 0 copied and verified, 1 failed or interrupted (run again, or abort),\n"
+      "2 not at step prepared or a freeze that cannot hold (nothing changed), 3 another step\n"
+      "of this move is running, 4 verification failed.",
+      &move::copy_move_data, "copied");
+  data->add_option("--jobs", o->jobs,
+                   "Tables copied, verified and indexed at once (default: cores)")
+      ->check(CLI::Range(1, 64));
+  data->add_option("--drain-timeout", o->drain_timeout,
+                   "How long write transactions under way may take to finish after the freeze "
+                   "before they are cancelled")
+      ->capture_default_str();
+
+  add_step("finalize",
+           "Open the targets to the roles that could use the sources and run the switch commands",
+           "\nGrants on each target database the access its source gives, records the targets'\n"
+           "write counters (abort compares with them), then runs each --switch-command of create.\n"
+           "The sources stay frozen: the way back is cutover move abort.\n"
+           "\nExample:\n  cutover move finalize mv-1a2b3c4d\n"
+           "\nExit codes: 0 finalized, 1 a switch command failed (run again), 2 not at step\n"
+           "copied, 3 another step of this move is running.",
+           &move::finalize_move, "finalized");
+
+  auto* abort = add_step(
+      "abort", "Give a move up at any step and put everything back as it was",
+      "\nAfter finalize: refuses (exit 3, naming the tables) when the targets have received\n"
+      "writes since, unless --discard-target-writes; runs each --switch-back-command. Then, at\n"
+      "any step: restores the sources' write privileges exactly as recorded (or runs the\n"
+      "--unfreeze-command), drops the databases the move created on the target (empties one\n"
+      "that existed, empty, before), and marks the move aborted. Works after a crash or kill -9;\n"
+      "run it again if it fails midway.\n"
       "\nExample:\n  cutover move abort mv-1a2b3c4d\n"
-      "\nExit codes: 0 aborted (or aborted already), 2 unknown id or a step this version cannot\n"
-      "abort.");
-  abort->callback([&run, o] { run = [o](Output& out) { return run_abort(*o, out); }; });
+      "\nExit codes: 0 aborted (or aborted already), 1 failed midway (run again), 2 unknown id\n"
+      "or a cleaned move, 3 target writes since finalize, or another step is running.",
+      &move::abort_move, "aborted");
+  abort->add_flag("--discard-target-writes", o->discard_target_writes,
+                  "After finalize: abort even though the targets have received writes, which "
+                  "are lost");
+
+  auto* cleanup = add_step(
+      "cleanup", "End a finalized move; --drop-source drops the frozen source databases",
+      "\nWithout --drop-source the sources are kept, frozen, and the move ends. With it they are\n"
+      "dropped (their sessions ended first). There is no way back afterwards.\n"
+      "\nExample:\n  cutover move cleanup mv-1a2b3c4d --drop-source\n"
+      "\nExit codes: 0 cleaned, 1 failed (run again), 2 not at step finalized.",
+      &move::cleanup_move, "cleaned");
+  cleanup->add_flag("--drop-source", o->drop_source, "Drop the source databases");
 }
 
 }  // namespace cutover::cli

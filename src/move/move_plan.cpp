@@ -114,6 +114,12 @@ nlohmann::json MovePlan::to_json() const {
                       {"target", url_without_password(target)},
                       {"databases", databases_json}};
   j["owner"] = owner ? nlohmann::json(*owner) : nlohmann::json(nullptr);
+  j["freeze"] = freeze == FreezeMode::kHook ? "hook" : "privileges";
+  j["freeze_commands"] = freeze_commands;
+  j["unfreeze_commands"] = unfreeze_commands;
+  j["allow_unfrozen"] = allow_unfrozen;
+  j["switch_commands"] = switch_commands;
+  j["switch_back_commands"] = switch_back_commands;
   return j;
 }
 
@@ -130,6 +136,17 @@ MovePlan MovePlan::from_json(const nlohmann::json& json) {
     if (json.contains("owner") && !json["owner"].is_null()) {
       plan.owner = json["owner"].get<std::string>();
     }
+    plan.freeze =
+        json.value("freeze", "privileges") == "hook" ? FreezeMode::kHook : FreezeMode::kPrivileges;
+    auto list = [&json](const char* key) {
+      return json.contains(key) ? json[key].get<std::vector<std::string>>()
+                                : std::vector<std::string>{};
+    };
+    plan.freeze_commands = list("freeze_commands");
+    plan.unfreeze_commands = list("unfreeze_commands");
+    plan.allow_unfrozen = list("allow_unfrozen");
+    plan.switch_commands = list("switch_commands");
+    plan.switch_back_commands = list("switch_back_commands");
     return plan;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kOperationFailed,

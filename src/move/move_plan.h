@@ -35,10 +35,22 @@ struct DatabaseMapping {
 // Error(kBadInput) naming the argument (redacted) and the accepted form.
 DatabaseMapping parse_mapping(std::string_view argument);
 
+// How `move data` stops writes on the sources.
+enum class FreezeMode {
+  kPrivileges,  // revoke every write privilege, recorded so that abort restores them exactly
+  kHook,        // run the user's freeze commands (a feature toggle); abort runs the unfreeze ones
+};
+
 struct MovePlan {
   ConnectionUrl target;  // the target server; its database is where cutover connects
   std::vector<DatabaseMapping> databases;
   std::optional<std::string> owner;  // --owner: the role that owns everything on the target
+  FreezeMode freeze = FreezeMode::kPrivileges;
+  std::vector<std::string> freeze_commands;    // --freeze-command, run by data (kHook)
+  std::vector<std::string> unfreeze_commands;  // --unfreeze-command, run by abort (kHook)
+  std::vector<std::string> allow_unfrozen;     // --allow-unfrozen: superusers a freeze cannot stop
+  std::vector<std::string> switch_commands;    // --switch-command, run by finalize
+  std::vector<std::string> switch_back_commands;  // --switch-back-command, run by abort after it
 
   // The plan as stored and shown: every URL without its password (url_without_password).
   nlohmann::json to_json() const;

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: move_facts
 
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -31,6 +32,8 @@ constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS move_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "move_id TEXT NOT NULL REFERENCES moves (id), at TEXT NOT NULL, step TEXT NOT NULL, "
     "what TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS move_facts (move_id TEXT NOT NULL REFERENCES moves (id), "
+    "key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (move_id, key))",
 };
 
 constexpr const char* kSelectMove = "SELECT id, step, plan, created_at, updated_at FROM moves";
@@ -126,6 +129,11 @@ void MoveStore::ensure_schema() {
                          {std::to_string(kSchemaVersion)});
     auto version =
         connection_->query("SELECT value FROM store_meta WHERE key = 'schema'").scalar().as_int();
+    if (version < kSchemaVersion) {  // the tables above are all a newer format adds
+      connection_->execute("UPDATE store_meta SET value = $1 WHERE key = 'schema'",
+                           {std::to_string(kSchemaVersion)});
+      version = kSchemaVersion;
+    }
     connection_->commit();
     if (version > kSchemaVersion) {
       throw Error(ErrorCode::kOperationFailed,
@@ -245,6 +253,69 @@ MoveRecord MoveStore::advance(const std::string& id, MoveStep from, MoveStep to,
     throw;
   }
   return *find(id);
+}
+
+void MoveStore::set_fact(const std::string& id, const std::string& key,
+                         const nlohmann::json& value) {
+  connection_->execute(
+      "INSERT INTO move_facts (move_id, key, value) VALUES ($1, $2, $3) "
+      "ON CONFLICT (move_id, key) DO UPDATE SET value = excluded.value",
+      {id, key, value.dump()});
+}
+
+std::optional<nlohmann::json> MoveStore::fact(const std::string& id, const std::string& key) {
+  auto result =
+      connection_->query("SELECT value FROM move_facts WHERE move_id = $1 AND key = $2", {id, key});
+  if (result.empty()) return std::nullopt;
+  return nlohmann::json::parse(result.scalar().text());
+}
+
+std::map<std::string, nlohmann::json> MoveStore::facts(const std::string& id,
+                                                       const std::string& prefix) {
+  std::map<std::string, nlohmann::json> out;
+  auto result = connection_->query(
+      "SELECT key, value FROM move_facts WHERE move_id = $1 AND substr(key, 1, length($2)) = $2",
+      {id, prefix});
+  for (const auto& row : result.rows) out[row[0].text()] = nlohmann::json::parse(row[1].text());
+  return out;
+}
+
+void MoveStore::erase_facts(const std::string& id, const std::string& prefix) {
+  connection_->execute(
+      "DELETE FROM move_facts WHERE move_id = $1 AND substr(key, 1, length($2)) = $2",
+      {id, prefix});
+}
+
+void MoveStore::log(const std::string& id, const std::string& what) {
+  auto record = find(id);
+  if (!record) return;
+  log_event(id, record->step, what, utc_now());
+  connection_->execute("UPDATE moves SET updated_at = $1 WHERE id = $2", {utc_now(), id});
+}
+
+std::string MoveStore::work_folder(const std::string& id) {
+  fs::path folder =
+      fs::path(path_).parent_path() / (fs::path(path_).filename().string() + ".d") / id;
+  create_private_file(folder / "lock");
+  return folder.string();
+}
+
+StepLock::StepLock(const std::string& folder, const std::string& id) {
+  std::string path = folder + "/lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd_ < 0) throw_file_error("open the lock of", path, errno);
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    throw Error(ErrorCode::kConflict,
+                fmt::format("another cutover is running a step of move {} right now", id),
+                fmt::format("wait for it to finish (cutover move status {}); a step killed with "
+                            "kill -9 lets go at once",
+                            id));
+  }
+}
+
+StepLock::~StepLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing lets go of the flock
 }
 
 }  // namespace cutover::move

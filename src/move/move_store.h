@@ -1,7 +1,9 @@
 // The move state store: an embedded SQLite file holding each move's plan, step and event log.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +73,21 @@ class MoveStore {
   // Moves `id` from step `from` to step `to` and logs `what`, in one transaction. Throws
   // Error(kConflict) when the move is no longer at `from` (another command moved it).
   MoveRecord advance(const std::string& id, MoveStep from, MoveStep to, const std::string& what);
+  // Logs `what` at the move's current step.
+  void log(const std::string& id, const std::string& what);
+
+  // Facts a step records as it goes (the databases it created, the freeze, each table copied),
+  // so that the same step run again resumes, and abort undoes exactly what was done. Keys are
+  // "kind:database[:name]"; values JSON. Each call is its own transaction.
+  void set_fact(const std::string& id, const std::string& key, const nlohmann::json& value);
+  std::optional<nlohmann::json> fact(const std::string& id, const std::string& key);
+  // Every fact whose key starts with `prefix`, by key.
+  std::map<std::string, nlohmann::json> facts(const std::string& id, const std::string& prefix);
+  void erase_facts(const std::string& id, const std::string& prefix);
+
+  // The move's own folder beside the store (<store>.d/<id>, mode 0700): its schema dumps and
+  // its step lock. Created when missing.
+  std::string work_folder(const std::string& id);
 
  private:
   MoveStore(std::string path, std::unique_ptr<db::Connection> connection);
@@ -81,6 +98,20 @@ class MoveStore {
 
   std::string path_;
   std::unique_ptr<db::Connection> connection_;
+};
+
+// Held while a step of one move runs, so that two steps of the same move never run at once
+// (flock on the move's folder: a killed holder lets go at once). Throws Error(kConflict) when
+// another process holds it.
+class StepLock {
+ public:
+  StepLock(const std::string& folder, const std::string& id);
+  ~StepLock();
+  StepLock(const StepLock&) = delete;
+  StepLock& operator=(const StepLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 // The current time in UTC, ISO 8601 with milliseconds: "2026-12-03T23:06:32.123Z".

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "move/database_address.h"
 #include "move/pg_facts.h"
+#include "move/privilege_freeze.h"
 
 namespace cutover::move {
 namespace {
@@ -83,6 +84,8 @@ class Preflight {
       report_.total_bytes += facts.size_bytes;
       sizes.push_back(fmt::format("{} {}", d.source_name(), human_size(facts.size_bytes)));
       check_readable(label, facts);
+      check_freeze(label, *sources[i]);
+      check_large_objects(label, *sources[i]);
       if (target) {
         check_against_target(d, label, facts, *target_facts, *target);
       } else {
@@ -162,6 +165,52 @@ class Preflight {
                         *plan_.owner));
       }
     }
+  }
+
+  // What a freeze by privileges cannot stop: superusers, unless the plan says no application
+  // writes as them.
+  void check_freeze(const std::string& label, db::Connection& source) {
+    if (plan_.freeze == FreezeMode::kHook) {
+      add("freeze", CheckStatus::kWarning,
+          fmt::format("{}: writes will be stopped by the freeze commands, which cutover cannot "
+                      "check; data verifies every table after the copy",
+                      label),
+          "make sure the commands stop every writer; --freeze privileges is enforced by the "
+          "server");
+      return;
+    }
+    std::vector<std::string> unstoppable;
+    for (const auto& role : unfreezable_roles(source)) {
+      if (std::find(plan_.allow_unfrozen.begin(), plan_.allow_unfrozen.end(), role) ==
+          plan_.allow_unfrozen.end()) {
+        unstoppable.push_back(role);
+      }
+    }
+    if (unstoppable.empty()) {
+      add("freeze", CheckStatus::kPassed,
+          fmt::format("{}: every role that can log in and write can be frozen by revoking its "
+                      "privileges{}",
+                      label,
+                      plan_.allow_unfrozen.empty()
+                          ? ""
+                          : " (superusers allowed unfrozen: " + join(plan_.allow_unfrozen) + ")"));
+      return;
+    }
+    add("freeze", CheckStatus::kFailed,
+        fmt::format("{}: a freeze by privileges cannot stop these superusers: {}", label,
+                    join(unstoppable)),
+        fmt::format("make sure no application writes as them during the move and say so with "
+                    "--allow-unfrozen {} (once per role), or freeze with --freeze hook",
+                    unstoppable.front()));
+  }
+
+  void check_large_objects(const std::string& label, db::Connection& source) {
+    auto count = source.query("SELECT count(*) FROM pg_largeobject_metadata").scalar().as_int();
+    if (count == 0) return;
+    add("large objects", CheckStatus::kFailed,
+        fmt::format("{}: holds {} large objects (lo_*), which cutover move does not copy", label,
+                    count),
+        "move this database with pg_dump | pg_restore, or store the objects as bytea columns");
   }
 
   void check_readable(const std::string& label, const SourceFacts& facts) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/password_file.h"
 #include "db/postgres/pg_errors.h"
 #include "db/postgres/pg_protocol.h"
 
@@ -27,23 +28,6 @@ constexpr const char* kPasswordHint =
 
 // The server's notices (login WARNINGs, RAISE NOTICE) would otherwise go to stderr.
 void discard_notice(void* /*arg*/, const PGresult* /*notice*/) {}
-
-std::string read_password_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("cannot read the password file {}: {}", path, std::strerror(errno)),
-                "check --password-file: the file must exist and be readable by this user");
-  }
-  std::string password;
-  std::getline(in, password);
-  if (!password.empty() && password.back() == '\r') password.pop_back();
-  if (password.empty()) {
-    throw Error(ErrorCode::kBadInput, "the password file " + path + " has an empty first line",
-                "write the password on the first line of the file");
-  }
-  return password;
-}
 
 // One connection attempt, kept when it failed so that the failure can be explained.
 struct Attempt {

@@ -1,0 +1,109 @@
+// `move abort`: at any step, also after a crash: switch back if finalized, give the sources
+// their write privileges back exactly, and drop what the move created on the target.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "move/move_step.h"
+#include "move/privilege_freeze.h"
+#include "move/target_database.h"
+#include "move/target_writes.h"
+
+namespace cutover::move {
+namespace {
+
+// After finalize the target is the live database: refuse to throw its new writes away.
+void check_target_writes(MoveStepRun& run) {
+  std::vector<std::string> written;
+  for (const auto& d : run.record().plan.databases) {
+    auto before = run.store().fact(run.id(), "writes:" + d.target_name);
+    if (!before) continue;
+    for (const auto& t : tables_written_since(*run.target(d.target_name), *before)) {
+      written.push_back(d.target_name + ": " + t);
+    }
+  }
+  if (written.empty()) return;
+  std::string list;
+  for (const auto& w : written) list += (list.empty() ? "" : ", ") + w;
+  throw Error(ErrorCode::kConflict,
+              "the target has received writes since finalize, which an abort would lose: " + list,
+              fmt::format("copy them back by hand first, or throw them away with cutover move "
+                          "abort {} --discard-target-writes; nothing was changed",
+                          run.id()));
+}
+
+void unfreeze_sources(MoveStepRun& run) {
+  for (const auto& d : run.record().plan.databases) {
+    auto saved = run.store().fact(run.id(), "freeze:" + d.target_name);
+    if (!saved) continue;
+    FreezeRecord record = FreezeRecord::from_json(saved->at("grants"));
+    int granted = restore_writes(*run.source(d), record);
+    run.store().erase_facts(run.id(), "freeze:" + d.target_name);
+    run.store().erase_facts(run.id(), "frozen:" + d.target_name);
+    run.log("unfrozen",
+            fmt::format("{}: write privileges restored exactly as they were ({} granted back)",
+                        d.source_name(), granted),
+            {{"database", d.source_name()}, {"granted", granted}});
+  }
+  if (run.store().fact(run.id(), "hook-freeze")) {
+    run_hooks(run, run.record().plan.unfreeze_commands, "unfreeze");
+    run.store().erase_facts(run.id(), "hook-freeze");
+  }
+}
+
+void remove_targets(MoveStepRun& run) {
+  std::unique_ptr<db::Connection> server;
+  for (const auto& d : run.record().plan.databases) {
+    const std::string& name = d.target_name;
+    auto fact = run.store().fact(run.id(), "db:" + name);
+    if (!fact) continue;
+    if (!server) server = run.target_server();
+    if (fact->at("existed").get<bool>()) {
+      empty_database(*run.target(name));
+      run.log("target", fmt::format("{}: emptied (it existed, empty, before the move)", name),
+              {{"database", name}});
+    } else {
+      drop_database(*server, name);
+      run.log("target", fmt::format("{}: dropped from the target", name), {{"database", name}});
+    }
+    run.store().erase_facts(run.id(), "db:" + name);
+  }
+}
+
+}  // namespace
+
+MoveRecord abort_move(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  MoveStep from = record.step;
+  if (from == MoveStep::kAborted) return record;
+  if (from == MoveStep::kCleaned) {
+    throw Error(
+        ErrorCode::kBadInput,
+        fmt::format("move {} is finished and cleaned up; there is nothing to abort", record.id),
+        "start a new move the other way round if the databases must go back");
+  }
+  if (from == MoveStep::kFinalized) {
+    if (!run.options().discard_target_writes) check_target_writes(run);
+    run_hooks(run, record.plan.switch_back_commands, "switch-back");
+  }
+  unfreeze_sources(run);
+  remove_targets(run);
+  std::error_code ignored;
+  for (const auto& d : record.plan.databases) {
+    std::filesystem::remove(run.schema_file(d.target_name), ignored);
+  }
+  run.store().erase_facts(run.id(), "");
+  record = run.store().advance(
+      record.id, from, MoveStep::kAborted,
+      from == MoveStep::kCreated
+          ? "aborted at step created: nothing existed on the target yet, and the sources were "
+            "never changed; its databases are free for another move"
+          : fmt::format("aborted at step {}: the sources are as they were, and what the move "
+                        "created on the target is gone; its databases are free for another move",
+                        step_name(from)));
+  return record;
+}
+
+}  // namespace cutover::move

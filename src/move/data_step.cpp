@@ -1,0 +1,344 @@
+// `move data`: the sources frozen, every table copied in parallel, indexes and constraints
+// built, sequences and materialized views brought along, and everything verified.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/child_process.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/progress.h"
+#include "move/move_step.h"
+#include "move/pg_tools.h"
+#include "move/preflight.h"
+#include "move/privilege_freeze.h"
+#include "move/table_copy.h"
+#include "move/table_verify.h"
+#include "move/write_freeze.h"
+
+namespace cutover::move {
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// Refuses, before anything changes, what a freeze of this source cannot cover.
+void check_freezable(MoveStepRun& run, db::Connection& source, const DatabaseMapping& d) {
+  const MovePlan& plan = run.record().plan;
+  if (auto prepared = prepared_transactions(source); !prepared.empty()) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("{} has prepared transactions, which would commit after the copy: {}",
+                            d.source_name(), joined(prepared)),
+                "COMMIT PREPARED or ROLLBACK PREPARED them, then run cutover move data again; "
+                "nothing was changed");
+  }
+  if (auto why = cannot_drain(source); !why.empty()) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("{}: the write transactions under way at the freeze cannot be drained: "
+                            "{}",
+                            d.source_name(), why),
+                "GRANT pg_read_all_stats, pg_signal_backend TO that user, or connect as a "
+                "superuser; nothing was changed");
+  }
+  if (plan.freeze != FreezeMode::kPrivileges) return;
+  std::vector<std::string> unstoppable;
+  for (const auto& role : unfreezable_roles(source)) {
+    if (std::find(plan.allow_unfrozen.begin(), plan.allow_unfrozen.end(), role) ==
+        plan.allow_unfrozen.end()) {
+      unstoppable.push_back(role);
+    }
+  }
+  if (!unstoppable.empty()) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("a privilege freeze cannot stop these superusers of {}'s server: {}",
+                            d.source_name(), joined(unstoppable)),
+                fmt::format("make sure no application writes as them during the move, then say "
+                            "so when creating it: cutover move create ... --allow-unfrozen {} "
+                            "(or --freeze hook); nothing was changed",
+                            unstoppable.front()));
+  }
+}
+
+void freeze_by_privileges(MoveStepRun& run, db::Connection& source, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  // What the source grants now, with what an earlier run recorded and revoked already (a
+  // crash between its REVOKE and the proof): abort grants all of it back. Recorded before
+  // the REVOKE, so that whatever happens next, abort knows.
+  FreezeRecord record;
+  record.grants = read_write_grants(source);
+  if (auto saved = run.store().fact(run.id(), "freeze:" + name)) {
+    for (const auto& g : FreezeRecord::from_json(saved->at("grants")).grants) {
+      if (std::find(record.grants.begin(), record.grants.end(), g) == record.grants.end()) {
+        record.grants.push_back(g);
+      }
+    }
+  }
+  run.store().set_fact(run.id(), "freeze:" + name, {{"grants", record.to_json()}});
+  revoke_writes(source, record);
+  if (auto left = remaining_writers(source); !left.empty()) {
+    restore_writes(source, record);
+    run.store().erase_facts(run.id(), "freeze:" + name);
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("{}: after revoking every write privilege, roles may still write "
+                            "(a predefined role such as pg_write_all_data, or a grant cutover "
+                            "could not revoke): {}",
+                            d.source_name(), joined(left)),
+                "revoke that membership or grant, then run cutover move data again; the "
+                "privileges were restored as they were");
+  }
+  run.log("freeze",
+          fmt::format("{}: writes frozen: {} write privilege{} revoked and recorded",
+                      d.source_name(), record.grants.size(), record.grants.size() == 1 ? "" : "s"),
+          {{"database", d.source_name()}, {"revoked", record.grants.size()}});
+}
+
+void freeze_by_hook(MoveStepRun& run) {
+  if (run.store().fact(run.id(), "hook-freeze")) return;
+  run.store().set_fact(run.id(), "hook-freeze", true);  // abort runs the unfreeze commands
+  for (const auto& command : run.record().plan.freeze_commands) {
+    ChildOptions options;
+    options.show_output = true;
+    auto result = run_shell(command, options);
+    if (!result.succeeded()) {
+      throw Error(ErrorCode::kOperationFailed,
+                  fmt::format("the freeze command failed ({}): {}", result.describe(), command),
+                  "fix it and run cutover move data again, or cutover move abort");
+    }
+    run.log("freeze", "freeze command ran: " + command, {{"command", command}});
+  }
+}
+
+void freeze(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  auto source = run.source(d);
+  if (auto frozen = run.store().fact(run.id(), "frozen:" + name)) {
+    // Resumed: the freeze stands (the privileges are still revoked); check that it does.
+    if (run.record().plan.freeze == FreezeMode::kPrivileges) {
+      if (auto left = remaining_writers(*source); !left.empty()) {
+        throw Error(ErrorCode::kOperationFailed,
+                    fmt::format("{} was frozen, and roles may write again: {}", d.source_name(),
+                                joined(left)),
+                    "someone granted write privileges during the move: cutover move abort, "
+                    "then start again");
+      }
+    }
+    return;
+  }
+  check_freezable(run, *source, d);
+  if (run.record().plan.freeze == FreezeMode::kPrivileges) {
+    freeze_by_privileges(run, *source, d);
+  } else {
+    freeze_by_hook(run);
+  }
+  auto stopped = drain_writes(*source, run.options().drain_timeout);
+  if (!stopped.empty()) {
+    run.log("drain",
+            fmt::format("{}: stopped {} write transaction{} still open after {} ms: {}",
+                        d.source_name(), stopped.size(), stopped.size() == 1 ? "" : "s",
+                        run.options().drain_timeout.count(), joined(stopped)),
+            {{"database", d.source_name()}, {"stopped", stopped}});
+  }
+  std::string proof;
+  if (run.record().plan.freeze == FreezeMode::kPrivileges) {
+    auto saved = run.store().fact(run.id(), "freeze:" + name);
+    proof = prove_freeze(*source, FreezeRecord::from_json(saved->at("grants")));
+  }
+  run.store().set_fact(run.id(), "frozen:" + name, {{"at", utc_now()}, {"proof", proof}});
+  run.log("frozen",
+          fmt::format("{}: frozen{}", d.source_name(), proof.empty() ? "" : ", proven: " + proof),
+          {{"database", d.source_name()}, {"proof", proof}});
+}
+
+void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  auto source = run.source(d);
+  std::vector<TableToCopy> tables;
+  std::int64_t rows_total = 0;
+  int kept = 0;
+  for (auto& t : tables_to_copy(*source)) {
+    if (run.store().fact(run.id(), "copied:" + name + ":" + t.name)) {
+      ++kept;
+      continue;
+    }
+    rows_total += t.estimated_rows;
+    tables.push_back(std::move(t));
+  }
+  if (kept > 0) {
+    run.say("resume",
+            fmt::format("{}: {} table{} copied before are kept", d.source_name(), kept,
+                        kept == 1 ? "" : "s"),
+            {{"database", d.source_name()}, {"kept", kept}});
+  }
+  if (tables.empty()) return;
+  ProgressReporter progress(run.output(), "copy " + d.source_name(), "rows", rows_total);
+  CopyRequest request;
+  request.source_url = run.source_url(d);
+  request.target_url = run.target_url(name);
+  request.connect = run.connect();
+  request.jobs = run.options().jobs;
+  request.tables = tables;
+  request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
+    progress.update(rows, bytes);
+  };
+  request.on_table = [&](const CopiedTable& t) {
+    run.store().set_fact(run.id(), "copied:" + name + ":" + t.name,
+                         {{"rows", t.rows}, {"bytes", t.bytes}});
+    if (run.output().json()) {
+      run.say("table", "",
+              {{"database", d.source_name()},
+               {"table", t.name},
+               {"rows", t.rows},
+               {"bytes", t.bytes},
+               {"seconds", t.seconds}});
+    }
+  };
+  copy_tables(request);
+  progress.finish();
+}
+
+void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  if (!run.store().fact(run.id(), "post-data:" + name)) {
+    auto started = std::chrono::steady_clock::now();
+    restore_schema(run.target_tool(name), run.schema_file(name), "post-data", run.options().jobs,
+                   run.record().plan.owner);
+    run.store().set_fact(run.id(), "post-data:" + name, true);
+    run.log("indexes",
+            fmt::format(
+                "{}: indexes, constraints and triggers built ({:.1f} s)", name,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()),
+            {{"database", name}});
+  }
+  auto source = run.source(d);
+  auto target = run.target(name);
+  set_sequences(*target, sequence_states(*source));
+  refresh_materialized_views(*source, *target);
+}
+
+// Counts and checksums of every table on both servers, `jobs` tables at a time.
+void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  auto listing = run.source(d);
+  std::vector<TableToCopy> tables = tables_to_copy(*listing);
+  std::mutex mutex;
+  std::size_t next = 0;
+  std::vector<std::string> differences;
+  std::exception_ptr failure;
+  std::int64_t rows = 0;
+  ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
+                            static_cast<std::int64_t>(tables.size()));
+  auto worker = [&] {
+    try {
+      auto source = run.source(d);
+      auto target = run.target(name);
+      prepare_checksum_session(*source);
+      prepare_checksum_session(*target);
+      while (true) {
+        std::string table;
+        {
+          std::lock_guard lock(mutex);
+          if (next >= tables.size() || failure || interrupted()) return;
+          table = tables[next++].name;
+        }
+        TableSum on_source = table_sum(*source, table);
+        TableSum on_target = table_sum(*target, table);
+        std::lock_guard lock(mutex);
+        rows += on_source.rows;
+        if (on_source != on_target) {
+          differences.push_back(fmt::format(
+              "{}: {} rows on the source, {} on the target{}", table, on_source.rows,
+              on_target.rows, on_source.rows == on_target.rows ? " with different contents" : ""));
+        }
+        progress.update(static_cast<std::int64_t>(next));
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int i = 0; i < std::max(1, run.options().jobs); ++i) workers.emplace_back(worker);
+  for (auto& w : workers) w.join();
+  progress.finish();
+  if (failure) std::rethrow_exception(failure);
+  if (interrupted())
+    throw_interrupted("while verifying the tables",
+                      "the sources stay frozen: cutover move data again "
+                      "verifies, cutover move abort lifts the freeze");
+
+  auto source = run.source(d);
+  auto target = run.target(name);
+  auto source_sequences = sequence_states(*source);
+  auto target_sequences = sequence_states(*target);
+  if (source_sequences != target_sequences) {
+    differences.push_back("the sequences' values differ");
+  }
+  std::string scratch = run.folder() + "/" + name + ".compare.sql";
+  std::string source_schema = schema_text(run.source_tool(d), scratch);
+  std::string target_schema = schema_text(run.target_tool(name), scratch);
+  std::remove(scratch.c_str());
+  if (source_schema != target_schema) {
+    // The first line that differs says enough to start looking.
+    std::size_t at = 0;
+    while (at < source_schema.size() && at < target_schema.size() &&
+           source_schema[at] == target_schema[at]) {
+      ++at;
+    }
+    std::size_t line_start = source_schema.rfind('\n', at);
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    auto line_of = [&](const std::string& text) {
+      std::size_t end = text.find('\n', line_start);
+      return line_start >= text.size() ? std::string("(end)")
+                                       : text.substr(line_start, end - line_start);
+    };
+    differences.push_back(
+        fmt::format("the schema differs: the source has \"{}\" where the "
+                    "target has \"{}\"",
+                    line_of(source_schema), line_of(target_schema)));
+  }
+  if (!differences.empty()) {
+    throw Error(ErrorCode::kVerificationFailed,
+                fmt::format("{} -> {}: verification failed: {}", d.source_name(), name,
+                            joined(differences)),
+                fmt::format("the source is still frozen and untouched: find the cause (a writer "
+                            "the freeze did not stop?), then cutover move abort {} and move "
+                            "again",
+                            run.id()));
+  }
+  run.store().set_fact(run.id(), "verified:" + name, {{"tables", tables.size()}, {"rows", rows}});
+  run.log("verified",
+          fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
+                      "sequences and schema equal",
+                      d.source_name(), name, tables.size(), rows),
+          {{"database", name}, {"tables", tables.size()}, {"rows", rows}});
+}
+
+}  // namespace
+
+MoveRecord copy_move_data(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  require_step(record, MoveStep::kPrepared, "data runs after prepare");
+  auto started = std::chrono::steady_clock::now();
+  // Every source is frozen before the first table is copied: the move is one window.
+  for (const auto& d : record.plan.databases) freeze(run, d);
+  for (const auto& d : record.plan.databases) {
+    if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;
+    copy_data(run, d);
+    build_after_data(run, d);
+    verify_tables(run, d);
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  record = run.store().advance(
+      record.id, MoveStep::kPrepared, MoveStep::kCopied,
+      fmt::format("copied and verified in {:.1f} s; the sources stay frozen", seconds));
+  return record;
+}
+
+}  // namespace cutover::move

@@ -1,0 +1,40 @@
+// `move finalize`: the target opened to the roles that could use the source, the switch hooks
+// run, the sources left frozen as the way back.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "move/move_step.h"
+#include "move/target_database.h"
+#include "move/target_writes.h"
+
+namespace cutover::move {
+
+MoveRecord finalize_move(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  require_step(record, MoveStep::kCopied, "finalize runs after data");
+  auto server = run.target_server();
+  for (const auto& d : record.plan.databases) {
+    const std::string& name = d.target_name;
+    if (run.store().fact(run.id(), "opened:" + name)) continue;
+    // What the target's tables have received so far, before anyone else may write there:
+    // abort compares with it.
+    run.store().set_fact(run.id(), "writes:" + name, write_counters(*run.target(name)));
+    auto db_fact = run.store().fact(run.id(), "db:" + name);
+    if (db_fact && !db_fact->at("existed").get<bool>()) {
+      open_target_database(*server, name, DatabaseProperties::from_json(db_fact->at("properties")));
+    }
+    run.store().set_fact(run.id(), "opened:" + name, true);
+    run.log("opened",
+            fmt::format("{} is open to the roles that could use {}", name, d.source_name()),
+            {{"database", name}});
+  }
+  run_hooks(run, record.plan.switch_commands, "switch");
+  record = run.store().advance(record.id, MoveStep::kCopied, MoveStep::kFinalized,
+                               "finalized: the target is in use; the sources stay frozen as "
+                               "the way back (cutover move abort switches back)");
+  return record;
+}
+
+}  // namespace cutover::move

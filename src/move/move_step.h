@@ -1,0 +1,81 @@
+// What every step of a move works with: the state store and the move's record, connections
+// to its servers, and the output; and the steps themselves (prepare, data, finalize, abort,
+// cleanup), each resumable and each recording as it goes what abort must undo.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/output.h"
+#include "db/registry.h"
+#include "move/move_store.h"
+#include "move/pg_tools.h"
+
+namespace cutover::move {
+
+struct StepOptions {
+  int jobs = 2;                                   // data: tables copied at once
+  std::chrono::milliseconds drain_timeout{5000};  // data: write transactions' grace
+  bool discard_target_writes = false;             // abort after finalize
+  bool drop_source = false;                       // cleanup
+};
+
+class MoveStepRun {
+ public:
+  MoveStepRun(MoveStore& store, MoveRecord record, db::ConnectOptions connect, Output& output,
+              StepOptions options);
+
+  MoveRecord& record() { return record_; }
+  MoveStore& store() { return store_; }
+  Output& output() { return output_; }
+  const StepOptions& options() const { return options_; }
+  const std::string& id() const { return record_.id; }
+
+  std::unique_ptr<db::Connection> source(const DatabaseMapping& d);
+  std::unique_ptr<db::Connection> target_server();
+  std::unique_ptr<db::Connection> target(const std::string& name);
+  std::string source_url(const DatabaseMapping& d) const;
+  std::string target_url(const std::string& name) const;
+  PgToolDatabase source_tool(const DatabaseMapping& d) const;
+  PgToolDatabase target_tool(const std::string& name) const;
+  const db::ConnectOptions& connect() const { return connect_; }
+  // The move's schema dump of one database (in its folder, 0700).
+  std::string schema_file(const std::string& target_name) const;
+  std::string folder() const { return folder_; }
+
+  // A line for people (stdout) and, with --json, an event {"event": kind, "move": id, ...}.
+  void say(const std::string& kind, const std::string& line, nlohmann::json fields = {});
+  // Logs `what` in the move's event log and says it.
+  void log(const std::string& kind, const std::string& what, nlohmann::json fields = {});
+
+ private:
+  MoveStore& store_;
+  MoveRecord record_;
+  db::ConnectOptions connect_;
+  Output& output_;
+  StepOptions options_;
+  std::string folder_;
+};
+
+// Throws Error(kBadInput) unless `record` is at `step`: "move ID is at step X: <when>", with
+// the next command (or that the move has ended) as the hint. Nothing has changed then.
+void require_step(const MoveRecord& record, MoveStep step, const std::string& when);
+
+// Runs the user's hook `commands` one after the other, their output on stderr; `what` names
+// them ("switch"). Throws Error(kOperationFailed) at the first that fails.
+void run_hooks(MoveStepRun& run, const std::vector<std::string>& commands, const std::string& what);
+
+// Each step checks that the move is at the step it follows (exit 2 naming the right command
+// otherwise), runs, and returns the record at its new step.
+MoveRecord prepare_move(MoveStepRun& run);
+MoveRecord copy_move_data(MoveStepRun& run);
+MoveRecord finalize_move(MoveStepRun& run);
+MoveRecord abort_move(MoveStepRun& run);
+MoveRecord cleanup_move(MoveStepRun& run);
+
+// What to run next for a move at its step; empty once it has ended.
+std::string next_command(const MoveRecord& record);
+
+}  // namespace cutover::move

@@ -1,0 +1,44 @@
+// pg_dump and pg_restore, run for a move: the faithful source of a database's DDL, which
+// cutover runs rather than reimplements. A password reaches them in their environment only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/connection_url.h"
+#include "db/registry.h"
+
+namespace cutover::move {
+
+// How a pg_dump or pg_restore reaches one database.
+struct PgToolDatabase {
+  std::string conninfo;  // the URL naming the database, without its password
+  std::vector<std::pair<std::string, std::string>> environment;  // PGPASSWORD when known
+};
+
+// `server` naming `database`. The password comes from the URL, else --password-file, else the
+// child finds it itself (PGPASSWORD, ~/.pgpass, PGSERVICE), as cutover's own connections do.
+PgToolDatabase pg_tool_database(const ConnectionUrl& server, std::string_view database,
+                                const db::ConnectOptions& connect);
+
+// pg_dump --schema-only in the custom format into `file`: every section, grants included, no
+// tablespaces. Throws Error(kOperationFailed) with pg_dump's last error line (redacted).
+void dump_schema(const PgToolDatabase& source, const std::string& file);
+
+// pg_restore of one `section` ("pre-data" or "post-data") of `file` into `target`.
+// pre-data runs as one transaction (a failure leaves nothing behind); post-data runs `jobs`
+// jobs and drops what it is about to create first (--clean --if-exists), so it can be run
+// again after a failure or a crash. `owner`: every object owned by that role (--no-owner
+// --role), else the owners of the source. Throws Error(kOperationFailed) as dump_schema does.
+void restore_schema(const PgToolDatabase& target, const std::string& file, std::string_view section,
+                    int jobs, const std::optional<std::string>& owner);
+
+// The database's schema as pg_dump writes it in plain SQL, without owners, grants,
+// tablespaces, comments of pg_dump's own and its \restrict lines: the text two databases with
+// the same schema share. `scratch` is a file it may write.
+std::string schema_text(const PgToolDatabase& database, const std::string& scratch);
+
+}  // namespace cutover::move

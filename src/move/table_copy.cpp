@@ -1,0 +1,262 @@
+// The data of a move: COPY streamed from the source to the target, tables in parallel.
+#include "move/table_copy.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "move/chunk_pipe.h"
+
+namespace cutover::move {
+namespace {
+
+constexpr std::size_t kChunkBytes = 256 * 1024;  // source chunks are sent on in pieces this big
+constexpr std::int64_t kPageBytes = 8192;
+
+// One COPY of a whole table or of one ctid range of it.
+struct CopyPart {
+  const TableToCopy* table = nullptr;
+  std::string where;  // empty for the whole table
+  bool whole = true;
+};
+
+std::string copy_out_sql(const CopyPart& part) {
+  std::string format = part.table->binary ? " (FORMAT binary)" : "";
+  if (part.whole)
+    return fmt::format("COPY {} ({}) TO STDOUT{}", part.table->name, part.table->columns, format);
+  return fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT{}", part.table->columns,
+                     part.table->name, part.where, format);
+}
+
+std::string copy_in_sql(const CopyPart& part) {
+  // FREEZE: the rows land frozen, sparing the target a vacuum of every page later; it needs
+  // the table emptied in the same transaction, which a whole-table part does.
+  std::string options = part.table->binary ? "FORMAT binary" : "FORMAT text";
+  if (part.whole) options += ", FREEZE";
+  return fmt::format("COPY {} ({}) FROM STDIN ({})", part.table->name, part.table->columns,
+                     options);
+}
+
+std::vector<CopyPart> split(const std::vector<TableToCopy>& tables, std::int64_t split_bytes) {
+  std::vector<CopyPart> parts;
+  for (const auto& table : tables) {
+    if (table.bytes <= split_bytes || table.pages < 2) {
+      parts.push_back({&table, "", true});
+      continue;
+    }
+    std::int64_t count = (table.bytes + split_bytes - 1) / split_bytes;
+    std::int64_t pages_each = (table.pages + count - 1) / count;
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::int64_t from = i * pages_each;
+      std::string where = i + 1 == count
+                              ? fmt::format("ctid >= '({},0)'::tid", from)
+                              : fmt::format("ctid >= '({},0)'::tid AND ctid < '({},0)'::tid", from,
+                                            from + pages_each);
+      if (i == 0) where = fmt::format("ctid < '({},0)'::tid", pages_each);
+      parts.push_back({&table, where, false});
+    }
+  }
+  return parts;
+}
+
+// What the workers share.
+class CopyRun {
+ public:
+  CopyRun(const CopyRequest& request) : request_(request) {
+    parts_ = split(request.tables, request.split_bytes);
+    for (const auto& p : parts_) ++parts_left_[p.table->name];
+  }
+
+  void run() {
+    {
+      auto target = db::connect(request_.target_url, request_.connect);
+      std::string names;
+      for (const auto& t : request_.tables) names += (names.empty() ? "" : ", ") + t.name;
+      if (!names.empty()) target->execute("TRUNCATE ONLY " + names);
+    }
+    std::vector<std::thread> workers;
+    int jobs = std::max(1, std::min<int>(request_.jobs, static_cast<int>(parts_.size())));
+    OnInterrupt stop([this] { stop_all(); });
+    for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
+    for (auto& w : workers) w.join();
+    if (failure_) std::rethrow_exception(failure_);
+    if (interrupted())
+      throw_interrupted("while copying the tables",
+                        "the sources stay frozen: cutover move data again resumes (the tables "
+                        "copied are kept), cutover move abort lifts the freeze");
+  }
+
+ private:
+  std::optional<CopyPart> next_part() {
+    std::lock_guard lock(mutex_);
+    if (failure_ || next_ >= parts_.size() || interrupted()) return std::nullopt;
+    return parts_[next_++];
+  }
+
+  void work() {
+    try {
+      auto source = db::connect(request_.source_url, request_.connect);
+      auto target = db::connect(request_.target_url, request_.connect);
+      register_cancellers(*source, *target);
+      while (auto part = next_part()) copy_part(*part, *source, *target);
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!failure_) failure_ = std::current_exception();
+      stop_locked();
+    }
+  }
+
+  void register_cancellers(db::Connection& source, db::Connection& target) {
+    std::lock_guard lock(mutex_);
+    cancellers_.push_back(source.canceller());
+    cancellers_.push_back(target.canceller());
+    if (failure_) stop_locked();
+  }
+
+  void stop_all() {
+    std::lock_guard lock(mutex_);
+    stop_locked();
+  }
+  void stop_locked() {
+    for (auto& c : cancellers_) c->cancel();
+  }
+
+  void copy_part(const CopyPart& part, db::Connection& source, db::Connection& target) {
+    auto started = std::chrono::steady_clock::now();
+    ChunkPipe pipe;
+    std::int64_t rows_out = 0;
+    std::atomic<std::int64_t> bytes{0};
+    std::thread reader([&] {
+      try {
+        std::string buffer;
+        rows_out = source.copy()->copy_out(copy_out_sql(part), [&](std::string_view data) {
+          buffer.append(data);
+          if (buffer.size() >= kChunkBytes) {
+            bytes += static_cast<std::int64_t>(buffer.size());
+            pipe.push(std::move(buffer));
+            buffer = std::string();
+            report(0, 0);
+          }
+        });
+        bytes += static_cast<std::int64_t>(buffer.size());
+        if (!buffer.empty()) pipe.push(std::move(buffer));
+        pipe.close();
+      } catch (...) {
+        pipe.close(std::current_exception());
+      }
+    });
+    std::int64_t rows_in = 0;
+    try {
+      target.begin();
+      if (part.whole) target.execute("TRUNCATE ONLY " + part.table->name);
+      rows_in = target.copy()->copy_in(copy_in_sql(part), [&] { return pipe.pop(); });
+      target.commit();
+    } catch (...) {
+      pipe.abandon(std::current_exception());
+      reader.join();
+      target.rollback();
+      try {
+        throw;
+      } catch (const Error& e) {
+        throw e.with_context(fmt::format("copying {}", part.table->name));
+      }
+    }
+    reader.join();
+    if (rows_in != rows_out) {
+      throw Error(ErrorCode::kOperationFailed,
+                  fmt::format("copying {}: the source sent {} rows and the target loaded {}",
+                              part.table->name, rows_out, rows_in));
+    }
+    finish_part(part, rows_in, bytes.load(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+
+  void report(std::int64_t rows, std::int64_t bytes) {
+    std::lock_guard lock(report_mutex_);
+    rows_ += rows;
+    bytes_ += bytes;
+    if (request_.on_progress) request_.on_progress(rows_, bytes_);
+  }
+
+  void finish_part(const CopyPart& part, std::int64_t rows, std::int64_t bytes, double seconds) {
+    std::lock_guard lock(report_mutex_);
+    rows_ += rows;
+    bytes_ += bytes;
+    auto& done = table_done_[part.table->name];
+    done.name = part.table->name;
+    done.rows += rows;
+    done.bytes += bytes;
+    done.seconds += seconds;
+    if (request_.on_progress) request_.on_progress(rows_, bytes_);
+    bool last = false;
+    {
+      std::lock_guard parts_lock(mutex_);
+      last = --parts_left_[part.table->name] == 0;
+    }
+    if (last && request_.on_table) request_.on_table(done);
+  }
+
+  const CopyRequest& request_;
+  std::vector<CopyPart> parts_;
+  std::mutex mutex_;  // next_, failure_, cancellers_, parts_left_
+  std::size_t next_ = 0;
+  std::exception_ptr failure_;
+  std::vector<std::shared_ptr<db::Canceller>> cancellers_;
+  std::map<std::string, int> parts_left_;
+  std::mutex report_mutex_;  // the counters and the callbacks
+  std::int64_t rows_ = 0;
+  std::int64_t bytes_ = 0;
+  std::map<std::string, CopiedTable> table_done_;
+};
+
+}  // namespace
+
+std::vector<TableToCopy> tables_to_copy(db::Connection& source) {
+  std::vector<TableToCopy> tables;
+  auto rows = source.query(R"(
+    SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+           string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+           bool_and(bt.typsend <> 0 AND bt.typtype <> 'c'
+                    AND NOT (bt.typelem <> 0 AND bt.typlen = -1
+                             AND (bt.typelem >= 16384 OR et.typtype = 'c'))),
+           pg_relation_size(c.oid), c.relpages, greatest(c.reltuples, 0)::bigint
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         AND a.attgenerated = ''
+    JOIN pg_type t ON t.oid = a.atttypid
+    JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+    LEFT JOIN pg_type et ON et.oid = bt.typelem
+    WHERE c.relkind = 'r'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+      AND NOT EXISTS (  -- an extension's table is the extension's, unless it marks it as data
+        SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+          AND NOT c.oid = ANY (coalesce(e.extconfig, '{}')))
+    GROUP BY c.oid, n.nspname, c.relname
+    ORDER BY pg_relation_size(c.oid) DESC, 1)");
+  for (const auto& row : rows.rows) {
+    TableToCopy t;
+    t.name = row[0].text();
+    t.columns = row[1].text();
+    t.binary = row[2].text() == "t" || row[2].text() == "true";
+    t.bytes = row[3].as_int();
+    t.pages = std::max<std::int64_t>(row[4].as_int(), t.bytes / kPageBytes);
+    t.estimated_rows = row[5].as_int();
+    tables.push_back(std::move(t));
+  }
+  return tables;
+}
+
+void copy_tables(const CopyRequest& request) {
+  CopyRun run(request);
+  run.run();
+}
+
+}  // namespace cutover::move

@@ -1,0 +1,33 @@
+// Whether a target database has received writes since finalize, from its statistics.
+#include "move/target_writes.h"
+
+#include <fmt/format.h>
+
+namespace cutover::move {
+
+nlohmann::json write_counters(db::Connection& database) {
+  database.execute("SELECT pg_stat_clear_snapshot()");
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& row :
+       database
+           .query("SELECT quote_ident(schemaname) || '.' || quote_ident(relname), "
+                  "n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables")
+           .rows) {
+    out[row[0].text()] = row[1].as_int();
+  }
+  return out;
+}
+
+std::vector<std::string> tables_written_since(db::Connection& database,
+                                              const nlohmann::json& before) {
+  std::vector<std::string> out;
+  nlohmann::json now = write_counters(database);
+  for (const auto& [table, count] : now.items()) {
+    std::int64_t was = before.contains(table) ? before[table].get<std::int64_t>() : 0;
+    std::int64_t is = count.get<std::int64_t>();
+    if (is > was) out.push_back(fmt::format("{} ({} rows)", table, is - was));
+  }
+  return out;
+}
+
+}  // namespace cutover::move

@@ -1,0 +1,22 @@
+// Whether a target database has received writes since a moment: the per-table counters of
+// inserted, updated and deleted rows that PostgreSQL's statistics keep.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "db/connection.h"
+
+namespace cutover::move {
+
+// {"schema.table": inserted + updated + deleted rows, ...} for every user table.
+nlohmann::json write_counters(db::Connection& database);
+
+// The tables whose counter grew since `before` (write_counters() then), with how many rows.
+// The statistics reach the counters up to a second or so after a commit: a write in the last
+// second may not show yet.
+std::vector<std::string> tables_written_since(db::Connection& database,
+                                              const nlohmann::json& before);
+
+}  // namespace cutover::move

@@ -1,0 +1,533 @@
+// `cutover move prepare / data / finalize / abort / cleanup` as a user runs them: the real
+// binary moves a realistic database (a partitioned table, enums and arrays of them, a composite
+// column, generated and identity columns, a view and a materialized view, a trigger, column
+// grants, a row security policy) from the first PostgreSQL server to the second under a new
+// name, with an application role that reads and writes it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/connection_url.h"
+#include "core/error.h"
+#include "db/registry.h"
+#include "support/cli_output.h"
+#include "support/process.h"
+#include "support/spawned_process.h"
+#include "support/test_servers.h"
+
+namespace cutover::test {
+static void PrintTo(Backend backend, std::ostream* os) { *os << backend_name(backend); }
+}  // namespace cutover::test
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::Backend;
+using test::describe;
+using test::events_named;
+using test::json_events;
+using test::ProcessResult;
+using test::SpawnedProcess;
+
+const std::string kAppSecret = "Mv-App-S3cret";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::vector<std::string> cutover_argv(std::vector<std::string> args) {
+  args.insert(args.begin(), CUTOVER_BINARY);
+  return args;
+}
+
+std::string scalar(db::Connection& c, const std::string& sql) {
+  auto r = c.query(sql);
+  return r.rows.at(0).at(0).is_null() ? "NULL" : r.rows.at(0).at(0).text();
+}
+
+// Every ACL of the database's user objects and of the database itself, one line each, sorted:
+// what a freeze changes and an abort must give back exactly.
+std::string acl_fingerprint(db::Connection& c) {
+  auto r = c.query(R"(
+    SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+      SELECT c.oid::regclass::text || ' ' || coalesce(c.relacl::text, 'default') AS line
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
+      UNION ALL
+      SELECT a.attrelid::regclass::text || '.' || a.attname || ' ' || a.attacl::text
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE a.attacl IS NOT NULL AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      UNION ALL
+      SELECT 'database ' || coalesce(datacl::text, 'default') FROM pg_database
+      WHERE datname = current_database()) lines)");
+  return r.rows.at(0).at(0).text();
+}
+
+class MoveData : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    suffix_ = std::to_string(getpid()) + "_" + std::to_string(counter_++);
+    app_ = "cutover_mvd_app_" + suffix_;
+    source_name_ = "cutover_mvd_src_" + suffix_;
+    target_name_ = "cutover_mvd_new_" + suffix_;
+    for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+      auto admin = db::connect(url);
+      admin->execute("DROP ROLE IF EXISTS " + app_);
+      admin->execute("CREATE ROLE " + app_ + " LOGIN PASSWORD '" + kAppSecret + "'");
+    }
+    auto admin = db::connect(test::postgres_url());
+    admin->execute("DROP DATABASE IF EXISTS " + source_name_ + " WITH (FORCE)");
+    admin->execute("CREATE DATABASE " + source_name_);
+    fill_source();
+    dir_ = fs::temp_directory_path() / ("cutover-move-data-" + suffix_);
+    fs::remove_all(dir_);
+    state_ = (dir_ / "moves.db").string();
+  }
+
+  void TearDown() override {
+    db::connect(test::postgres_url())
+        ->execute("DROP DATABASE IF EXISTS " + source_name_ + " WITH (FORCE)");
+    db::connect(test::postgres2_url())
+        ->execute("DROP DATABASE IF EXISTS " + target_name_ + " WITH (FORCE)");
+    for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+      auto admin = db::connect(url);
+      admin->execute("DROP OWNED BY " + app_);
+      admin->execute("DROP ROLE IF EXISTS " + app_);
+    }
+    fs::remove_all(dir_);
+  }
+
+  void fill_source() {
+    auto c = source();
+    for (const std::string& sql : std::vector<std::string>{
+             "CREATE TYPE mood AS ENUM ('calm', 'busy', 'late')",
+             "CREATE TYPE address AS (street text, city text)",
+             "CREATE DOMAIN price AS numeric(10, 2) CHECK (VALUE >= 0)",
+             "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+             "name text NOT NULL, home address, moods mood[], note text)",
+             "CREATE TABLE payments (customer_id bigint NOT NULL REFERENCES customers, "
+             "paid_on date NOT NULL, seq int NOT NULL, amount price NOT NULL, "
+             "with_tax numeric GENERATED ALWAYS AS (amount * 1.2) STORED, "
+             "PRIMARY KEY (customer_id, paid_on, seq)) PARTITION BY RANGE (paid_on)",
+             "CREATE TABLE payments_2025 PARTITION OF payments "
+             "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+             "CREATE TABLE payments_2026 PARTITION OF payments "
+             "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+             "CREATE TABLE audit (at timestamptz DEFAULT now(), what text, blob bytea)",
+             "CREATE FUNCTION audit_customer() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$ BEGIN INSERT INTO audit (what) VALUES ('customer ' || NEW.id); RETURN NEW; END $$",
+             "CREATE TRIGGER customers_audit AFTER INSERT ON customers FOR EACH ROW "
+             "EXECUTE FUNCTION audit_customer()",
+             "CREATE INDEX payments_amount ON payments (amount)",
+             "CREATE VIEW big_payers AS SELECT customer_id, sum(amount) AS total FROM payments "
+             "GROUP BY customer_id HAVING sum(amount) > 100",
+             "CREATE MATERIALIZED VIEW payment_totals AS SELECT paid_on, sum(amount) AS total "
+             "FROM payments GROUP BY paid_on",
+             "CREATE SEQUENCE invoice_numbers START 1000",
+             "COMMENT ON TABLE customers IS 'who pays'",
+             "ALTER TABLE audit ENABLE ROW LEVEL SECURITY",
+             "CREATE POLICY audit_read ON audit FOR SELECT USING (true)",
+             "CREATE POLICY audit_write ON audit FOR INSERT WITH CHECK (what IS NOT NULL)",
+             "INSERT INTO customers (name, home, moods, note) SELECT 'c' || g, "
+             "ROW('street ' || g, 'city')::address, ARRAY['calm', 'late']::mood[], "
+             "repeat('n', g % 500) FROM generate_series(1, 3000) g",
+             "INSERT INTO payments (customer_id, paid_on, seq, amount) SELECT 1 + g % 3000, "
+             "date '2025-06-01' + (g % 400), g, (g % 97) + 0.5 FROM generate_series(1, 40000) g",
+             "UPDATE audit SET blob = decode(repeat('ab', 2000), 'hex') WHERE what LIKE '%7'",
+             "SELECT setval('invoice_numbers', 4242)",
+             "REFRESH MATERIALIZED VIEW payment_totals",
+             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + app_,
+             "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + app_,
+             "REVOKE UPDATE ON customers FROM " + app_,
+             "GRANT UPDATE (note) ON customers TO " + app_,
+             "GRANT CONNECT ON DATABASE " + source_name_ + " TO " + app_}) {
+      c->execute(sql);
+    }
+  }
+
+  std::unique_ptr<db::Connection> source() const {
+    return db::connect(test::with_database(test::postgres_url(), source_name_));
+  }
+  std::unique_ptr<db::Connection> target() const {
+    return db::connect(test::with_database(test::postgres2_url(), target_name_));
+  }
+  // The application's own session, with its password.
+  std::unique_ptr<db::Connection> as_app(const std::string& admin_url,
+                                         const std::string& database) const {
+    ConnectionUrl u = parse_connection_url(admin_url);
+    return db::connect("postgres://" + app_ + ":" + kAppSecret + "@" + u.host + ":" +
+                       std::to_string(u.port.value_or(5432)) + "/" + database);
+  }
+  bool target_exists() const {
+    auto admin = db::connect(test::postgres2_url());
+    return scalar(*admin,
+                  "SELECT count(*) FROM pg_database WHERE datname = '" + target_name_ + "'") == "1";
+  }
+
+  // The superusers a privilege freeze cannot stop, named as create's --allow-unfrozen.
+  std::vector<std::string> allow_superusers() const {
+    std::vector<std::string> args;
+    auto admin = db::connect(test::postgres_url());
+    for (const auto& row :
+         admin->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin").rows) {
+      args.insert(args.end(), {"--allow-unfrozen", row[0].text()});
+    }
+    return args;
+  }
+
+  ProcessResult move(std::vector<std::string> args, bool json_output = false) {
+    args.insert(args.begin(), "move");
+    if (json_output) args.insert(args.begin(), "--json");
+    args.insert(args.end(), {"--state", state_});
+    auto r = test::run_process(cutover_argv(args), {}, std::chrono::seconds(300));
+    EXPECT_FALSE(contains(r.out + r.err, kAppSecret)) << describe(r);
+    return r;
+  }
+
+  // Creates the move (the extra arguments added) and returns its id.
+  std::string create(std::vector<std::string> extra = {}, bool allow = true) {
+    std::vector<std::string> args = {
+        "create", "--to", test::postgres2_url(), "--database",
+        test::with_database(test::postgres_url(), source_name_) + "=" + target_name_};
+    if (allow) {
+      for (const auto& a : allow_superusers()) args.push_back(a);
+    }
+    for (const auto& a : extra) args.push_back(a);
+    auto r = move(args, true);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    auto created = events_named(json_events(r.out), "created");
+    if (created.empty()) return {};
+    return created.front()["id"];
+  }
+
+  ProcessResult step(const std::string& name, const std::string& id,
+                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {name, id};
+    for (const auto& a : extra) args.push_back(a);
+    return move(args, true);
+  }
+
+  void expect_step(const std::string& id, const std::string& want) {
+    auto r = move({"status", id}, true);
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ(json::parse(r.out)["step"], want) << r.out;
+  }
+
+  void expect_app_write_refused_on_source() {
+    auto app = as_app(test::postgres_url(), source_name_);
+    EXPECT_EQ(scalar(*app, "SELECT count(*) FROM customers"), "3000");  // reads go on
+    try {
+      app->execute("INSERT INTO audit (what) VALUES ('frozen?')");
+      ADD_FAILURE() << "the application could write on a frozen source";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.sqlstate(), "42501") << e.message();
+    }
+  }
+
+  static inline int counter_ = 0;
+  std::string suffix_;
+  std::string app_;
+  std::string source_name_;
+  std::string target_name_;
+  fs::path dir_;
+  std::string state_;
+};
+
+// The whole way: prepare gives the target its schema without indexes and closed; data freezes,
+// copies and verifies; finalize opens the target to the application; cleanup drops the source.
+TEST_P(MoveData, MovesEverythingVerifiedAndTheApplicationWritesOnTheTargetAfterFinalize) {
+  std::string id = create({"--switch-command", "echo switched > " + (dir_ / "switched").string()});
+  ASSERT_FALSE(id.empty());
+  std::string acl_before = acl_fingerprint(*source());
+
+  auto prepared = step("prepare", id);
+  ASSERT_EQ(prepared.exit_code, 0) << describe(prepared);
+  EXPECT_EQ(json_events(prepared.out).back()["next"], "cutover move data " + id);
+  {
+    auto t = target();
+    EXPECT_EQ(scalar(*t, "SELECT count(*) FROM pg_class WHERE relname = 'payments_2026'"), "1");
+    EXPECT_EQ(scalar(*t, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"), "0")
+        << "indexes come after the data";
+    EXPECT_EQ(scalar(*t, "SELECT has_database_privilege('" + app_ +
+                             "', current_database(), "
+                             "'CONNECT')"),
+              "f")
+        << "the target is closed to applications until finalize";
+  }
+  EXPECT_EQ(acl_fingerprint(*source()), acl_before) << "prepare only reads the source";
+
+  auto data = step("data", id, {"--jobs", "2"});
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  auto events = json_events(data.out);
+  auto frozen = events_named(events, "frozen");
+  ASSERT_EQ(frozen.size(), 1u) << data.out;
+  EXPECT_TRUE(contains(frozen[0]["proof"], app_ + " may not DELETE")) << frozen[0];
+  std::vector<std::string> tables;
+  for (const auto& e : events_named(events, "table")) tables.push_back(e["table"]);
+  std::sort(tables.begin(), tables.end());
+  EXPECT_EQ(tables, (std::vector<std::string>{"public.audit", "public.customers",
+                                              "public.payments_2025", "public.payments_2026"}))
+      << data.out;
+  ASSERT_EQ(events_named(events, "verified").size(), 1u) << data.out;
+  expect_app_write_refused_on_source();
+
+  {
+    auto s = source();
+    auto t = target();
+    for (const std::string sql :
+         {"SELECT count(*) FROM payments", "SELECT sum(with_tax)::text FROM payments",
+          "SELECT string_agg(home::text || moods::text, ',' ORDER BY id) FROM customers",
+          "SELECT md5(string_agg(blob::text, ',' ORDER BY what)) FROM audit",
+          "SELECT last_value FROM invoice_numbers", "SELECT sum(total)::text FROM payment_totals",
+          "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'",
+          "SELECT count(*) FROM pg_policies", "SELECT obj_description('customers'::regclass)"}) {
+      EXPECT_EQ(scalar(*t, sql), scalar(*s, sql)) << sql;
+    }
+  }
+
+  auto finalized = step("finalize", id);
+  ASSERT_EQ(finalized.exit_code, 0) << describe(finalized);
+  EXPECT_TRUE(fs::exists(dir_ / "switched")) << "the switch command ran";
+  {
+    auto app = as_app(test::postgres2_url(), target_name_);
+    app->execute("INSERT INTO customers (name) VALUES ('after the move')");
+    EXPECT_EQ(scalar(*app, "SELECT count(*) FROM audit WHERE what = 'customer 3001'"), "1")
+        << "the trigger came along, and the identity goes on from the source's value";
+    app->execute("UPDATE customers SET note = 'ok' WHERE id = 1");  // its column grant
+  }
+  expect_app_write_refused_on_source();  // the way back stays frozen
+
+  auto cleaned = step("cleanup", id, {"--drop-source"});
+  ASSERT_EQ(cleaned.exit_code, 0) << describe(cleaned);
+  auto admin = db::connect(test::postgres_url());
+  EXPECT_EQ(
+      scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname = '" + source_name_ + "'"),
+      "0");
+  expect_step(id, "cleaned");
+}
+
+// Abort after data gives the source back every privilege exactly as it was, and drops the
+// target; after finalize it refuses while the target holds new writes, unless told to.
+TEST_P(MoveData, AbortRestoresThePrivilegesExactlyAndRefusesToLoseTargetWrites) {
+  std::string back = (dir_ / "switched-back").string();
+  std::string id = create({"--switch-back-command", "echo back > " + back});
+  ASSERT_FALSE(id.empty());
+  std::string acl_before = acl_fingerprint(*source());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  ASSERT_EQ(step("data", id).exit_code, 0);
+  EXPECT_NE(acl_fingerprint(*source()), acl_before) << "the freeze revoked privileges";
+  ASSERT_EQ(step("finalize", id).exit_code, 0);
+
+  as_app(test::postgres2_url(), target_name_)->execute("INSERT INTO audit (what) VALUES ('new')");
+  ProcessResult refused;
+  test::poll_until(
+      "abort sees the target's write (statistics lag up to a second)",
+      [&] {
+        refused = step("abort", id);
+        return refused.exit_code != 0;
+      },
+      std::chrono::seconds(10));
+  EXPECT_EQ(refused.exit_code, 3) << describe(refused);
+  EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), "public.audit (1 rows)"))
+      << describe(refused);
+  EXPECT_TRUE(target_exists());
+  EXPECT_FALSE(fs::exists(back));
+  expect_step(id, "finalized");
+
+  auto aborted = step("abort", id, {"--discard-target-writes"});
+  ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
+  EXPECT_TRUE(fs::exists(back)) << "the switch-back command ran";
+  EXPECT_EQ(acl_fingerprint(*source()), acl_before);
+  EXPECT_FALSE(target_exists());
+  as_app(test::postgres_url(), source_name_)->execute("INSERT INTO audit (what) VALUES ('back')");
+  expect_step(id, "aborted");
+  EXPECT_EQ(step("abort", id).exit_code, 0) << "aborting an aborted move says so";
+}
+
+// Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
+// one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
+// SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).
+// Neither row is anywhere afterwards, and the move goes on.
+TEST_P(MoveData, WriteTransactionsUnderWayAreDrainedThenStopped) {
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto idle = as_app(test::postgres_url(), source_name_);
+  idle->begin();
+  idle->execute("INSERT INTO audit (what) VALUES ('never committed')");
+  std::string slow_outcome;
+  std::thread slow([&] {
+    auto app = as_app(test::postgres_url(), source_name_);
+    try {
+      app->execute("INSERT INTO audit (what) SELECT 'late' FROM pg_sleep(20)");
+      slow_outcome = "committed";
+    } catch (const Error& e) {
+      slow_outcome = e.sqlstate();
+    }
+  });
+  auto observer = source();
+  test::poll_until("the slow INSERT is running", [&] {
+    return scalar(*observer,
+                  "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                  "'INSERT INTO audit (what) SELECT%' AND state = 'active'") == "1";
+  });
+  auto data = step("data", id, {"--drain-timeout", "500ms"});
+  slow.join();
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  EXPECT_EQ(slow_outcome, "57014") << "the slow INSERT was cancelled";
+  auto drain = events_named(json_events(data.out), "drain");
+  ASSERT_EQ(drain.size(), 1u) << data.out;
+  std::string stopped = drain[0]["stopped"].dump();
+  EXPECT_TRUE(contains(stopped, "session ended") && contains(stopped, "cancelled")) << stopped;
+  EXPECT_THROW(idle->commit(), Error) << "its session was ended";
+  auto on_source = source();
+  auto on_target = target();
+  for (auto* c : {on_source.get(), on_target.get()}) {
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM audit WHERE what IN ('never committed', 'late')"),
+              "0");
+  }
+}
+
+// A superuser that a privilege freeze cannot stop is refused by create unless allowed by
+// name, and by data when one appeared after create, before anything changes.
+TEST_P(MoveData, ASuperuserTheFreezeCannotStopIsRefusedBeforeAnythingChanges) {
+  auto refused =
+      move({"create", "--to", test::postgres2_url(), "--database",
+            test::with_database(test::postgres_url(), source_name_) + "=" + target_name_},
+           true);
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  std::string late = "cutover_mvd_root_" + suffix_;
+  auto admin = db::connect(test::postgres_url());
+  admin->execute("CREATE ROLE " + late + " LOGIN SUPERUSER");
+  std::string acl_before = acl_fingerprint(*source());
+  auto data = step("data", id);
+  admin->execute("DROP ROLE " + late);
+  EXPECT_EQ(data.exit_code, 2) << describe(data);
+  auto message = test::error_event(data).value("message", "");
+  EXPECT_TRUE(contains(message, "cannot stop these superusers") && contains(message, late))
+      << message;
+  EXPECT_TRUE(contains(test::error_event(data).value("hint", ""), "--allow-unfrozen " + late))
+      << message;
+  EXPECT_EQ(acl_fingerprint(*source()), acl_before);
+  expect_step(id, "prepared");
+  ASSERT_EQ(step("abort", id).exit_code, 0);
+  EXPECT_FALSE(target_exists());
+}
+
+// A target that does not match the source after the copy fails verification with exit 4,
+// naming the difference; the source stays frozen until abort.
+TEST_P(MoveData, ATargetThatDiffersFailsVerificationWithExitFour) {
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  target()->execute("ALTER TABLE audit ADD COLUMN extra int");  // someone touched the target
+  auto data = step("data", id);
+  EXPECT_EQ(data.exit_code, 4) << describe(data);
+  auto message = test::error_event(data).value("message", "");
+  EXPECT_TRUE(contains(message, "the schema differs")) << message;
+  expect_app_write_refused_on_source();
+  expect_step(id, "prepared");
+  ASSERT_EQ(step("abort", id).exit_code, 0);
+  as_app(test::postgres_url(), source_name_)->execute("INSERT INTO audit (what) VALUES ('back')");
+}
+
+// Each step refuses to run out of order (exit 2) and changes nothing.
+TEST_P(MoveData, StepsRefuseToRunOutOfOrder) {
+  std::string id = create();
+  for (const char* early : {"data", "finalize", "cleanup"}) {
+    auto r = step(early, id);
+    EXPECT_EQ(r.exit_code, 2) << early << describe(r);
+    EXPECT_TRUE(contains(test::error_event(r).value("hint", ""), "cutover move prepare " + id))
+        << describe(r);
+  }
+  EXPECT_FALSE(target_exists());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto again = step("prepare", id);
+  EXPECT_EQ(again.exit_code, 2) << describe(again);
+  expect_step(id, "prepared");
+}
+
+// A signal in the middle of the copy: nothing keeps running on the servers, the source stays
+// frozen, status says where the move stands, and data run again keeps the tables copied before
+// and verifies.
+class MoveDataInterrupted : public MoveData {
+ protected:
+  void interrupt_and_resume(int signal) {
+    {
+      auto c = source();
+      for (int i = 0; i < 40; ++i) {
+        c->execute("CREATE TABLE filler_" + std::to_string(i) +
+                   " AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g");
+      }
+    }
+    std::string id = create();
+    ASSERT_EQ(step("prepare", id).exit_code, 0);
+    SpawnedProcess data(
+        cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
+    test::poll_until("a few tables are copied", [&] {
+      test::require_running(data, "move data");
+      return events_named(json_events(data.output_so_far()), "table").size() >= 3;
+    });
+    data.kill(signal);
+    auto stopped = data.wait(std::chrono::seconds(30));
+    if (signal == SIGKILL) {
+      ASSERT_EQ(stopped.exit_code, 128 + SIGKILL) << describe(stopped);
+    } else {
+      ASSERT_EQ(stopped.exit_code, 1) << describe(stopped);
+      EXPECT_TRUE(contains(test::error_event(stopped).value("message", ""), "interrupted by"))
+          << describe(stopped);
+    }
+    std::size_t copied = events_named(json_events(stopped.out), "table").size();
+    ASSERT_LT(copied, 45u) << "the signal came after the copy";
+
+    auto admin = db::connect(test::postgres2_url());
+    test::poll_until(
+        "no COPY of the stopped move runs on the target",
+        [&] {
+          return scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                                    target_name_ + "' AND query LIKE 'COPY%'") == "0";
+        },
+        std::chrono::seconds(30));
+    expect_app_write_refused_on_source();
+    auto status = move({"status", id}, true);
+    ASSERT_EQ(status.exit_code, 0) << describe(status);
+    auto progress = json::parse(status.out)["progress"];
+    EXPECT_TRUE(progress["frozen_since"].is_string()) << status.out;
+    EXPECT_EQ(progress["tables_copied"].get<std::size_t>(), copied) << status.out;
+    EXPECT_EQ(json::parse(status.out)["step"], "prepared");
+
+    auto resumed = step("data", id);
+    ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+    auto events = json_events(resumed.out);
+    auto resume = events_named(events, "resume");
+    ASSERT_EQ(resume.size(), 1u) << resumed.out;
+    EXPECT_EQ(resume[0]["kept"].get<std::size_t>(), copied);
+    EXPECT_EQ(events_named(events, "table").size() + copied, 44u)
+        << "each table copied once in all";
+    EXPECT_TRUE(events_named(events, "frozen").empty()) << "the freeze stood; it is not redone";
+    ASSERT_EQ(events_named(events, "verified").size(), 1u) << resumed.out;
+    EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM filler_39"), "20000");
+  }
+};
+
+TEST_P(MoveDataInterrupted, AKilledDataResumesKeepingTheCopiedTables) {
+  interrupt_and_resume(SIGKILL);
+}
+
+TEST_P(MoveDataInterrupted, ASigtermStopsDataCleanlyAndItResumes) { interrupt_and_resume(SIGTERM); }
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MoveDataInterrupted, testing::Values(Backend::kPostgres));
+INSTANTIATE_TEST_SUITE_P(Postgres, MoveData, testing::Values(Backend::kPostgres));
+
+}  // namespace
+}  // namespace cutover
