@@ -228,6 +228,7 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   std::vector<std::string> differences;
   std::exception_ptr failure;
   std::int64_t rows = 0;
+  nlohmann::json sums = nlohmann::json::object();  // the target's, for abort after finalize
   ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
                             static_cast<std::int64_t>(tables.size()));
   auto worker = [&] {
@@ -247,6 +248,7 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
         TableSum on_target = table_sum(*target, table);
         std::lock_guard lock(mutex);
         rows += on_source.rows;
+        sums[table] = on_target.to_json();
         if (on_source != on_target) {
           differences.push_back(fmt::format(
               "{}: {} rows on the source, {} on the target{}", table, on_source.rows,
@@ -309,7 +311,8 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
                             "again",
                             run.id()));
   }
-  run.store().set_fact(run.id(), "verified:" + name, {{"tables", tables.size()}, {"rows", rows}});
+  run.store().set_fact(run.id(), "verified:" + name,
+                       {{"tables", tables.size()}, {"rows", rows}, {"sums", sums}});
   run.log("verified",
           fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
                       "sequences and schema equal",

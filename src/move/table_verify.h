@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ struct TableSum {
   std::string checksum;  // the sum of a 64-bit hash of each row's text, as a decimal number
 
   bool operator==(const TableSum&) const = default;
+  nlohmann::json to_json() const { return {{"rows", rows}, {"checksum", checksum}}; }
+  static TableSum from_json(const nlohmann::json& j) {
+    return {j.at("rows").get<std::int64_t>(), j.at("checksum").get<std::string>()};
+  }
 };
 
 // Sets what a row's text depends on (time zone, date and interval styles, float digits, bytea

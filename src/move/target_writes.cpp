@@ -1,7 +1,9 @@
-// Whether a target database has received writes since finalize, from its statistics.
+// Whether a target database has received writes since finalize: its statistics, its checksums.
 #include "move/target_writes.h"
 
 #include <fmt/format.h>
+
+#include "move/table_verify.h"
 
 namespace cutover::move {
 
@@ -27,6 +29,25 @@ std::vector<std::string> tables_written_since(db::Connection& database,
     std::int64_t is = count.get<std::int64_t>();
     if (is > was) out.push_back(fmt::format("{} ({} rows)", table, is - was));
   }
+  return out;
+}
+
+std::vector<std::string> tables_changed_since(db::Connection& database, const nlohmann::json& sums,
+                                              ProgressReporter& progress) {
+  std::vector<std::string> out;
+  prepare_checksum_session(database);
+  std::int64_t done = 0;
+  for (const auto& [table, verified] : sums.items()) {
+    TableSum was = TableSum::from_json(verified);
+    TableSum is = table_sum(database, table);
+    if (is.rows != was.rows) {
+      out.push_back(fmt::format("{} ({} rows, {} at finalize)", table, is.rows, was.rows));
+    } else if (is.checksum != was.checksum) {
+      out.push_back(fmt::format("{} (rows changed since finalize)", table));
+    }
+    progress.update(++done);
+  }
+  progress.finish();
   return out;
 }
 

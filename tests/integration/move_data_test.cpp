@@ -354,6 +354,29 @@ TEST_P(MoveData, AbortRestoresThePrivilegesExactlyAndRefusesToLoseTargetWrites) 
   EXPECT_EQ(step("abort", id).exit_code, 0) << "aborting an aborted move says so";
 }
 
+// The statistics reach the counters only when a session flushes them: a writer that keeps its
+// session open can go unseen for seconds. Its committed UPDATE changes no count, and abort, at
+// once, must still refuse to lose it.
+TEST_P(MoveData, AbortSeesATargetWriteWhoseSessionIsStillOpen) {
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  ASSERT_EQ(step("data", id).exit_code, 0);
+  ASSERT_EQ(step("finalize", id).exit_code, 0);
+
+  auto writer = as_app(test::postgres2_url(), target_name_);
+  writer->execute("UPDATE customers SET note = 'written on the target' WHERE id = 7");
+  ProcessResult refused = step("abort", id);
+  EXPECT_EQ(refused.exit_code, 3) << describe(refused);
+  EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), "public.customers"))
+      << describe(refused);
+  EXPECT_TRUE(target_exists());
+  expect_step(id, "finalized");
+  EXPECT_EQ(scalar(*writer, "SELECT note FROM customers WHERE id = 7"), "written on the target");
+  writer.reset();
+  EXPECT_EQ(step("abort", id, {"--discard-target-writes"}).exit_code, 0);
+}
+
 // Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
 // one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
 // SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).
