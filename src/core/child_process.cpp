@@ -59,7 +59,14 @@ std::string last_line(const std::string& text) {
 std::string ChildResult::describe() const {
   std::string how = signal != 0 ? fmt::format("was ended by {}", strsignal(signal))
                                 : fmt::format("exited with {}", exit_code);
+  // A server's error says why; the last line may only be a parallel worker's end.
+  std::size_t server_error = errors.find("ERROR:");
   std::string line = last_line(errors);
+  if (server_error != std::string::npos) {
+    std::size_t start = errors.rfind('\n', server_error);
+    start = start == std::string::npos ? 0 : start + 1;
+    line = errors.substr(start, errors.find('\n', server_error) - start);
+  }
   return line.empty() ? how : how + ": " + line;
 }
 

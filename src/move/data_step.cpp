@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "move/move_step.h"
 #include "move/pg_tools.h"
+#include "move/post_data_reset.h"
 #include "move/preflight.h"
 #include "move/privilege_freeze.h"
 #include "move/table_copy.h"
@@ -203,6 +204,15 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
   if (!run.store().fact(run.id(), "post-data:" + name)) {
     auto started = std::chrono::steady_clock::now();
+    if (run.store().fact(run.id(), "post-data-started:" + name)) {
+      int dropped = drop_post_data(*run.target(name));
+      run.log("indexes",
+              fmt::format("{}: the interrupted build of indexes, constraints and triggers "
+                          "undone ({} objects dropped); building them again",
+                          name, dropped),
+              {{"database", name}, {"dropped", dropped}});
+    }
+    run.store().set_fact(run.id(), "post-data-started:" + name, true);
     restore_schema(run.target_tool(name), run.schema_file(name), "post-data", run.options().jobs,
                    run.record().plan.owner);
     run.store().set_fact(run.id(), "post-data:" + name, true);

@@ -60,7 +60,7 @@ void restore_schema(const PgToolDatabase& target, const std::string& file, std::
   if (section == "pre-data") {
     argv.push_back("--single-transaction");
   } else {
-    argv.insert(argv.end(), {"--clean", "--if-exists", "--jobs=" + std::to_string(jobs)});
+    argv.push_back("--jobs=" + std::to_string(jobs));
   }
   if (owner) argv.insert(argv.end(), {"--no-owner", "--role=" + *owner});
   argv.push_back(file);

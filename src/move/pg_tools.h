@@ -30,8 +30,8 @@ void dump_schema(const PgToolDatabase& source, const std::string& file);
 
 // pg_restore of one `section` ("pre-data" or "post-data") of `file` into `target`.
 // pre-data runs as one transaction (a failure leaves nothing behind); post-data runs `jobs`
-// jobs and drops what it is about to create first (--clean --if-exists), so it can be run
-// again after a failure or a crash. `owner`: every object owned by that role (--no-owner
+// jobs, and what it built before a failure or a crash must be dropped (drop_post_data) before
+// it runs again. `owner`: every object owned by that role (--no-owner
 // --role), else the owners of the source. Throws Error(kOperationFailed) as dump_schema does.
 void restore_schema(const PgToolDatabase& target, const std::string& file, std::string_view section,
                     int jobs, const std::optional<std::string>& owner);

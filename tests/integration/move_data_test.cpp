@@ -377,6 +377,39 @@ TEST_P(MoveData, AbortSeesATargetWriteWhoseSessionIsStillOpen) {
   EXPECT_EQ(step("abort", id, {"--discard-target-writes"}).exit_code, 0);
 }
 
+// A build of indexes, constraints and triggers that failed midway runs again from the start:
+// pg_restore --clean could not drop the partitions' keys and indexes it had built (they belong
+// to their parents'), so data could never be resumed. Here a trigger of the same name put on
+// the target makes the build fail after the partitioned table's key and index (one job: in the
+// dump's order, triggers come after them).
+TEST_P(MoveData, AFailedBuildOfIndexesRunsAgainFromTheStartOnPartitionedTables) {
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto admin = target();
+  admin->execute(
+      "CREATE TRIGGER customers_audit AFTER INSERT ON customers FOR EACH ROW "
+      "EXECUTE FUNCTION audit_customer()");
+  ProcessResult failed = step("data", id, {"--jobs", "1"});
+  ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+  EXPECT_TRUE(contains(test::error_event(failed).value("message", ""), "pg_restore"))
+      << describe(failed);
+  const std::string built_before =
+      "SELECT count(*) FROM pg_constraint WHERE conname = 'payments_pkey'";
+  ASSERT_EQ(scalar(*admin, built_before), "1") << "the failure came after the partitioned key";
+  expect_app_write_refused_on_source();
+
+  admin->execute("DROP TRIGGER customers_audit ON customers");
+  ProcessResult resumed = step("data", id, {"--jobs", "1"});
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  ASSERT_EQ(events_named(json_events(resumed.out), "verified").size(), 1u) << resumed.out;
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM pg_trigger WHERE tgname = 'customers_audit'"),
+            "1");
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'payments%'"),
+            scalar(*source(), "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'payments%'"));
+  EXPECT_EQ(step("finalize", id).exit_code, 0);
+}
+
 // Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
 // one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
 // SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).

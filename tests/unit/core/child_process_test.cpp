@@ -15,6 +15,17 @@ TEST(ChildProcess, ASuccessAndAFailureAreToldApartWithTheLastErrorLine) {
   EXPECT_EQ(failed.describe(), "exited with 3: the real reason");
 }
 
+// pg_restore --jobs ends with its worker's death; the server's ERROR line before says why.
+TEST(ChildProcess, AServersErrorLineIsPreferredToTheLastLine) {
+  auto failed = run_shell(
+      "echo 'pg_restore: error: could not execute query: ERROR:  trigger \"t\" already exists' "
+      ">&2; echo 'Command was: CREATE TRIGGER t' >&2; echo 'pg_restore: error: a worker process "
+      "died unexpectedly' >&2; exit 1");
+  EXPECT_EQ(failed.describe(),
+            "exited with 1: pg_restore: error: could not execute query: ERROR:  trigger \"t\" "
+            "already exists");
+}
+
 TEST(ChildProcess, TheEnvironmentReachesTheChildOnly) {
   ChildOptions options;
   options.environment = {{"CUTOVER_CHILD_SECRET", "s3cret"}};
