@@ -12,6 +12,7 @@
 #include "core/interrupt.h"
 #include "core/progress.h"
 #include "move/move_step.h"
+#include "move/pg_facts.h"
 #include "move/pg_tools.h"
 #include "move/post_data_reset.h"
 #include "move/preflight.h"
@@ -27,6 +28,25 @@ std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
   return out;
+}
+
+// Refuses, before anything changes, what would fail once the source is frozen: a role the
+// build after the data names (a policy's, default privileges') missing on the target.
+void check_target_roles(MoveStepRun& run, db::Connection& source, const DatabaseMapping& d) {
+  std::vector<std::string> missing;
+  auto target = run.target(d.target_name);
+  for (const auto& role : roles_the_schema_names(source)) {
+    if (target->query("SELECT 1 FROM pg_roles WHERE rolname = $1", {role}).empty()) {
+      missing.push_back(role);
+    }
+  }
+  if (missing.empty()) return;
+  throw Error(ErrorCode::kBadInput,
+              fmt::format("{}'s grants, policies or default privileges name roles that the "
+                          "target lacks: {}",
+                          d.source_name(), joined(missing)),
+              "create them on the target (CREATE ROLE ...), then run cutover move data again; "
+              "nothing was changed");
 }
 
 // Refuses, before anything changes, what a freeze of this source cannot cover.
@@ -125,7 +145,6 @@ void freeze(MoveStepRun& run, const DatabaseMapping& d) {
     }
     return;
   }
-  check_freezable(run, *source, d);
   if (run.record().plan.freeze == FreezeMode::kPrivileges) {
     freeze_by_privileges(run, *source, d);
   } else {
@@ -336,7 +355,14 @@ MoveRecord copy_move_data(MoveStepRun& run) {
   MoveRecord& record = run.record();
   require_step(record, MoveStep::kPrepared, "data runs after prepare");
   auto started = std::chrono::steady_clock::now();
-  // Every source is frozen before the first table is copied: the move is one window.
+  // Every source is frozen before the first table is copied: the move is one window. What
+  // would refuse one of them is checked for all before the first freeze.
+  for (const auto& d : record.plan.databases) {
+    if (run.store().fact(run.id(), "frozen:" + d.target_name)) continue;
+    auto source = run.source(d);
+    check_target_roles(run, *source, d);
+    check_freezable(run, *source, d);
+  }
   for (const auto& d : record.plan.databases) freeze(run, d);
   for (const auto& d : record.plan.databases) {
     if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;

@@ -65,7 +65,7 @@ SourceFacts read_source_facts(db::Connection& source) {
   f.locales = column(source, R"(
       SELECT DISTINCT l FROM pg_database d, LATERAL (VALUES (d.datcollate), (d.datctype)) v(l)
       WHERE d.datname = current_database() ORDER BY 1)");
-  f.roles = column(source, q(R"(
+  f.owners = column(source, q(R"(
       WITH owners AS (
         SELECT datdba AS r FROM pg_database WHERE datname = current_database()
         UNION SELECT nspowner FROM pg_namespace n WHERE $USER_NS
@@ -75,10 +75,9 @@ SourceFacts read_source_facts(db::Connection& source) {
               WHERE $USER_NS
         UNION SELECT typowner FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
               WHERE $USER_NS
-        UNION SELECT a.grantee FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
-              aclexplode(c.relacl) a WHERE $USER_NS
-        UNION SELECT a.grantee FROM pg_namespace n, aclexplode(n.nspacl) a WHERE $USER_NS)
+        UNION SELECT evtowner FROM pg_event_trigger)
       SELECT DISTINCT r.rolname FROM owners o JOIN pg_roles r ON r.oid = o.r ORDER BY 1)"));
+  f.named_roles = roles_the_schema_names(source);
   // A usable key: the primary key, or a unique index on plain NOT NULL columns without a
   // predicate. Tables that belong to an extension are its own business.
   f.tables_without_key = column(source, q(R"(
@@ -96,6 +95,29 @@ SourceFacts read_source_facts(db::Connection& source) {
                                  WHERE NOT a.attnotnull))))
       ORDER BY 1)"));
   return f;
+}
+
+std::vector<std::string> roles_the_schema_names(db::Connection& source) {
+  // Grantees of privileges (PUBLIC is 0 and joins no role), policies' roles, the roles of
+  // default privileges and their grantees.
+  return column(source, q(R"(
+      WITH named AS (
+        SELECT a.grantee AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+              aclexplode(c.relacl) a WHERE $USER_NS
+        UNION SELECT a.grantee FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid
+              JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(t.attacl) a
+              WHERE $USER_NS
+        UNION SELECT a.grantee FROM pg_namespace n, aclexplode(n.nspacl) a WHERE $USER_NS
+        UNION SELECT a.grantee FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,
+              aclexplode(p.proacl) a WHERE $USER_NS
+        UNION SELECT a.grantee FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace,
+              aclexplode(t.typacl) a WHERE $USER_NS
+        UNION SELECT a.grantee FROM pg_database d, aclexplode(d.datacl) a
+              WHERE d.datname = current_database()
+        UNION SELECT unnest(p.polroles) FROM pg_policy p
+        UNION SELECT defaclrole FROM pg_default_acl
+        UNION SELECT a.grantee FROM pg_default_acl d, aclexplode(d.defaclacl) a)
+      SELECT DISTINCT r.rolname FROM named o JOIN pg_roles r ON r.oid = o.r ORDER BY 1)"));
 }
 
 TargetFacts read_target_facts(db::Connection& target) {

@@ -22,9 +22,14 @@ struct SourceFacts {
   std::vector<std::string> collations;          // pg_catalog collations its columns, indexes,
                                                 // domains use ("default" aside)
   std::vector<std::string> locales;             // the database's LC_COLLATE and LC_CTYPE
-  std::vector<std::string> roles;               // owners of its objects and grantees of them
+  std::vector<std::string> owners;              // of its objects (--owner replaces them)
+  std::vector<std::string> named_roles;         // roles_the_schema_names()
   std::vector<std::string> tables_without_key;  // schema.table with no primary or usable unique key
 };
+
+// The roles that restoring the source database's schema names whatever the owner: grantees of
+// its privileges, its policies' roles, its default privileges' roles. Read on the source.
+std::vector<std::string> roles_the_schema_names(db::Connection& source);
 
 // What the target server offers.
 struct TargetFacts {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <set>
 
 #include "core/error.h"
 #include "move/database_address.h"
@@ -218,6 +219,40 @@ class Preflight {
         "tables to the user of the source URL");
   }
 
+  // Owners matter unless --owner replaces them; the roles that grants, policies and default
+  // privileges name are restored as they are, and a missing one fails the restore (policies
+  // and default privileges: the build after the data, with the sources frozen).
+  void check_roles(const std::string& label, const SourceFacts& facts, const TargetFacts& target) {
+    std::vector<std::string> named = missing_from(facts.named_roles, target.roles);
+    std::vector<std::string> owners = missing_from(facts.owners, target.roles);
+    if (!named.empty()) {
+      add("roles", CheckStatus::kFailed,
+          fmt::format("{}: the target lacks roles that its grants, policies or default "
+                      "privileges name: {}{}",
+                      label, join(named),
+                      owners.empty() || plan_.owner ? "" : "; and owners: " + join(owners)),
+          "create them on the target (CREATE ROLE ...): --owner replaces the owners only");
+    } else if (!owners.empty() && plan_.owner) {
+      add("roles", CheckStatus::kWarning,
+          fmt::format("{}: roles {} own objects but do not exist on the target; {} (--owner) "
+                      "will own the moved objects",
+                      label, join(owners), *plan_.owner),
+          "create the roles on the target if they must own their objects there too");
+    } else if (!owners.empty()) {
+      add("roles", CheckStatus::kFailed,
+          fmt::format("{}: roles {} own its objects but do not exist on the target", label,
+                      join(owners)),
+          "create them on the target (CREATE ROLE ...), or give --owner ROLE so that one role "
+          "owns everything moved");
+    } else {
+      std::set<std::string> all(facts.named_roles.begin(), facts.named_roles.end());
+      all.insert(facts.owners.begin(), facts.owners.end());
+      add("roles", CheckStatus::kPassed,
+          fmt::format("{}: every role its objects name exists on the target ({})", label,
+                      join(std::vector<std::string>(all.begin(), all.end()))));
+    }
+  }
+
   void check_against_target(const DatabaseMapping& d, const std::string& label,
                             const SourceFacts& facts, const TargetFacts& target,
                             db::Connection& target_connection) {
@@ -262,24 +297,7 @@ class Preflight {
           "pg_import_system_collations('pg_catalog') there, or change the source's collation");
     }
 
-    auto roles = missing_from(facts.roles, target.roles);
-    if (roles.empty()) {
-      add("roles", CheckStatus::kPassed,
-          fmt::format("{}: every role owning or granted its objects exists on the target ({})",
-                      label, join(facts.roles)));
-    } else if (plan_.owner) {
-      add("roles", CheckStatus::kWarning,
-          fmt::format("{}: roles {} own or are granted objects but do not exist on the target; "
-                      "{} (--owner) will own the moved objects",
-                      label, join(roles), *plan_.owner),
-          "create the roles on the target if their grants must move too");
-    } else {
-      add("roles", CheckStatus::kFailed,
-          fmt::format("{}: roles {} own or are granted its objects but do not exist on the target",
-                      label, join(roles)),
-          "create them on the target (CREATE ROLE ...), or give --owner ROLE so that one role "
-          "owns everything moved");
-    }
+    check_roles(label, facts, target);
 
     check_target_database(d, target_connection);
   }

@@ -456,6 +456,31 @@ TEST_P(MoveCreate, ARoleMissingOnTheTargetFailsUnlessOwnerIsGiven) {
   EXPECT_EQ(status["plan"]["owner"], "postgres");
 }
 
+// --owner replaces owners only: a role that a policy or default privileges name must exist on
+// the target, else the build after the data fails with the sources frozen.
+TEST_P(MoveCreate, ARoleThatPoliciesOrDefaultPrivilegesNameFailsEvenWithOwner) {
+  std::string reader = "cutover_mv_reader_" + suffix_;
+  std::string writer = "cutover_mv_writer_" + suffix_;
+  auto source_admin = db::connect(test::postgres_url());
+  for (const auto& role : {reader, writer}) {
+    extra_roles_.push_back(role);
+    source_admin->execute("CREATE ROLE " + role);
+  }
+  auto shop = shop_->connect();
+  shop->execute("ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY");
+  shop->execute("CREATE POLICY readers ON audit_log FOR SELECT TO " + reader + " USING (true)");
+  shop->execute("ALTER DEFAULT PRIVILEGES GRANT INSERT ON TABLES TO " + writer);
+  auto args = create_args();
+  args.insert(args.end(), {"--owner", "postgres"});
+  auto r = cutover_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("failed +roles: .*default privileges name: " + reader + " and " + writer)))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "--owner replaces the owners only")) << r.out;
+  EXPECT_FALSE(fs::exists(state_));
+}
+
 TEST_P(MoveCreate, AUserThatCannotReadTheSourceOrCreateDatabasesFails) {
   std::string clerk = "cutover_mv_lim_" + suffix_;
   extra_roles_.push_back(clerk);

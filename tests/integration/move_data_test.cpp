@@ -410,6 +410,35 @@ TEST_P(MoveData, AFailedBuildOfIndexesRunsAgainFromTheStartOnPartitionedTables) 
   EXPECT_EQ(step("finalize", id).exit_code, 0);
 }
 
+// A role that only a policy names, dropped from the target after create: the build after the
+// data would fail with the source frozen, so data refuses before the freeze.
+TEST_P(MoveData, ARoleThePostDataBuildNeedsIsCheckedBeforeTheFreeze) {
+  const std::string reader = "cutover_mvd_reader_" + suffix_;
+  for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+    db::connect(url)->execute("CREATE ROLE " + reader);
+  }
+  source()->execute("CREATE POLICY readers ON audit FOR SELECT TO " + reader + " USING (true)");
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  db::connect(test::postgres2_url())->execute("DROP ROLE " + reader);
+
+  ProcessResult refused = step("data", id);
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), reader))
+      << describe(refused);
+  as_app(test::postgres_url(), source_name_)->execute("INSERT INTO audit (what) VALUES ('open')");
+
+  db::connect(test::postgres2_url())->execute("CREATE ROLE " + reader);
+  ProcessResult data = step("data", id);
+  EXPECT_EQ(data.exit_code, 0) << describe(data);
+  EXPECT_EQ(step("abort", id).exit_code, 0);
+  source()->execute("DROP POLICY readers ON audit");
+  for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+    db::connect(url)->execute("DROP ROLE IF EXISTS " + reader);
+  }
+}
+
 // Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
 // one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
 // SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).
