@@ -120,6 +120,10 @@ std::vector<std::string> roles_the_schema_names(db::Connection& source) {
       SELECT DISTINCT r.rolname FROM named o JOIN pg_roles r ON r.oid = o.r ORDER BY 1)"));
 }
 
+std::int64_t large_object_count(db::Connection& source) {
+  return source.query("SELECT count(*) FROM pg_largeobject_metadata").scalar().as_int();
+}
+
 TargetFacts read_target_facts(db::Connection& target) {
   TargetFacts f;
   f.version_number = target.server().version_number;

@@ -31,6 +31,9 @@ struct SourceFacts {
 // its privileges, its policies' roles, its default privileges' roles. Read on the source.
 std::vector<std::string> roles_the_schema_names(db::Connection& source);
 
+// How many large objects (lo_*) the source database holds: a move does not copy them.
+std::int64_t large_object_count(db::Connection& source);
+
 // What the target server offers.
 struct TargetFacts {
   int version_number = 0;

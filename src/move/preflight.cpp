@@ -200,7 +200,7 @@ class Preflight {
   }
 
   void check_large_objects(const std::string& label, db::Connection& source) {
-    auto count = source.query("SELECT count(*) FROM pg_largeobject_metadata").scalar().as_int();
+    std::int64_t count = large_object_count(source);
     if (count == 0) return;
     add("large objects", CheckStatus::kFailed,
         fmt::format("{}: holds {} large objects (lo_*), which cutover move does not copy", label,

@@ -439,6 +439,20 @@ TEST_P(MoveData, ARoleThePostDataBuildNeedsIsCheckedBeforeTheFreeze) {
   }
 }
 
+// A large object made after create (create refuses those there already) would not be copied.
+TEST_P(MoveData, ALargeObjectMadeAfterCreateIsRefusedBeforeTheFreeze) {
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  source()->query("SELECT lo_from_bytea(0, 'scan of an invoice')");
+  ProcessResult refused = step("data", id);
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), "1 large objects"))
+      << describe(refused);
+  as_app(test::postgres_url(), source_name_)->execute("INSERT INTO audit (what) VALUES ('open')");
+  EXPECT_EQ(step("abort", id).exit_code, 0);
+}
+
 // Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
 // one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
 // SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).
