@@ -20,6 +20,48 @@ namespace {
 constexpr std::size_t kChunkBytes = 256 * 1024;  // source chunks are sent on in pieces this big
 constexpr std::int64_t kPageBytes = 8192;
 
+// How long a target session waits for a table's lock. The target is closed to the application,
+// so only someone's maintenance session can hold one; the sources are frozen meanwhile, so the
+// copy stops and names it rather than wait without end.
+constexpr const char* kTargetLockTimeout = "10s";
+
+// A target session, with the lock timeout above.
+std::unique_ptr<db::Connection> connect_target(const CopyRequest& request) {
+  auto target = db::connect(request.target_url, request.connect);
+  target->execute(fmt::format("SET lock_timeout = '{}'", kTargetLockTimeout));
+  return target;
+}
+
+// `e` restated, when it is a lock timeout, with the sessions that hold locks in the target
+// database; as it is otherwise.
+Error naming_lock_holders(const Error& e, const CopyRequest& request) {
+  if (e.sqlstate() != "55P03") return e;
+  std::string holders;
+  try {
+    auto target = db::connect(request.target_url, request.connect);
+    for (const auto& row :
+         target
+             ->query("SELECT DISTINCT format('pid %s (%s, %s, %s) on %s', a.pid, a.usename, "
+                     "coalesce(nullif(a.application_name, ''), 'no application name'), a.state, "
+                     "l.relation::regclass) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
+                     "l.pid WHERE l.granted AND l.relation IS NOT NULL AND l.database = (SELECT "
+                     "oid FROM pg_database WHERE datname = current_database()) AND "
+                     "a.application_name <> $1 AND a.pid <> pg_backend_pid()",
+                     {request.connect.application_name})
+             .rows) {
+      holders += (holders.empty() ? "" : ", ") + row[0].text();
+    }
+  } catch (const Error&) {
+    // The original error says enough without them.
+  }
+  return Error(ErrorCode::kOperationFailed,
+               fmt::format("{}: waited {} for a lock on the target{}", e.message(),
+                           kTargetLockTimeout,
+                           holders.empty() ? "" : "; sessions holding locks there: " + holders),
+               "end those sessions on the target (pg_terminate_backend), then run cutover move "
+               "data again: the tables copied are kept, and the sources stay frozen meanwhile");
+}
+
 // One COPY of a whole table or of one ctid range of it.
 struct CopyPart {
   const TableToCopy* table = nullptr;
@@ -76,10 +118,14 @@ class CopyRun {
 
   void run() {
     {
-      auto target = db::connect(request_.target_url, request_.connect);
+      auto target = connect_target(request_);
       std::string names;
       for (const auto& t : request_.tables) names += (names.empty() ? "" : ", ") + t.name;
-      if (!names.empty()) target->execute("TRUNCATE ONLY " + names);
+      try {
+        if (!names.empty()) target->execute("TRUNCATE ONLY " + names);
+      } catch (const Error& e) {
+        throw naming_lock_holders(e, request_);
+      }
     }
     std::vector<std::thread> workers;
     int jobs = std::max(1, std::min<int>(request_.jobs, static_cast<int>(parts_.size())));
@@ -104,7 +150,7 @@ class CopyRun {
   void work() {
     try {
       auto source = db::connect(request_.source_url, request_.connect);
-      auto target = db::connect(request_.target_url, request_.connect);
+      auto target = connect_target(request_);
       register_cancellers(*source, *target);
       while (auto part = next_part()) copy_part(*part, *source, *target);
     } catch (...) {
@@ -166,7 +212,8 @@ class CopyRun {
       try {
         throw;
       } catch (const Error& e) {
-        throw e.with_context(fmt::format("copying {}", part.table->name));
+        throw naming_lock_holders(e, request_).with_context(
+            fmt::format("copying {}", part.table->name));
       }
     }
     reader.join();

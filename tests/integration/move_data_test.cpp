@@ -453,6 +453,27 @@ TEST_P(MoveData, ALargeObjectMadeAfterCreateIsRefusedBeforeTheFreeze) {
   EXPECT_EQ(step("abort", id).exit_code, 0);
 }
 
+// A session that holds a lock on a target table (someone's maintenance) stops the copy after
+// the target lock timeout, naming it, rather than stall it without end with the source frozen.
+TEST_P(MoveData, ALockHeldOnTheTargetStopsTheCopyNamingItsSession) {
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto holder = target();
+  holder->execute("BEGIN");
+  holder->execute("LOCK TABLE audit IN ACCESS SHARE MODE");
+  const std::string pid = scalar(*holder, "SELECT pg_backend_pid()");
+  ProcessResult stopped = step("data", id);
+  EXPECT_EQ(stopped.exit_code, 1) << describe(stopped);
+  const std::string message = test::error_event(stopped).value("message", "");
+  EXPECT_TRUE(contains(message, "pid " + pid) && contains(message, "audit")) << describe(stopped);
+  expect_app_write_refused_on_source();
+  holder->execute("ROLLBACK");
+  ProcessResult resumed = step("data", id);
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  EXPECT_EQ(step("abort", id).exit_code, 0);
+}
+
 // Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
 // one idle in its transaction after an INSERT (its session is ended), and one whose INSERT ...
 // SELECT is still reading before its first row, so it holds no transaction id yet (cancelled).
