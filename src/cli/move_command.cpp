@@ -80,7 +80,8 @@ void print_plan(std::ostream& out, const MoveRecord& record) {
 
 void print_status(Output& output, const MoveRecord& record, const move::MoveProgress& progress) {
   auto& out = output.out();
-  out << fmt::format("move {}: {}\n", record.id, move::step_name(record.step));
+  out << fmt::format("move {}: {}{}\n", record.id, move::step_name(record.step),
+                     progress.step_running ? " (a step is running now)" : "");
   print_plan(out, record);
   if (auto line = progress.describe(record.plan.databases.size()); !line.empty()) {
     out << fmt::format("  data        {}\n", line);

@@ -195,8 +195,9 @@ void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
   }
   if (kept > 0) {
     run.say("resume",
-            fmt::format("{}: {} table{} copied before are kept", d.source_name(), kept,
-                        kept == 1 ? "" : "s"),
+            fmt::format("{}: {} copied before {} kept", d.source_name(),
+                        kept == 1 ? "1 table" : fmt::format("{} tables", kept),
+                        kept == 1 ? "is" : "are"),
             {{"database", d.source_name()}, {"kept", kept}});
   }
   if (tables.empty()) return;

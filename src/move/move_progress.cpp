@@ -35,7 +35,8 @@ nlohmann::json MoveProgress::to_json() const {
           {"window_end", window_end ? nlohmann::json(*window_end) : nullptr},
           {"window_seconds", window_seconds},
           {"tables_copied", tables_copied},
-          {"databases_verified", databases_verified}};
+          {"databases_verified", databases_verified},
+          {"step_running", step_running}};
 }
 
 std::string MoveProgress::describe(std::size_t databases) const {
@@ -59,6 +60,7 @@ MoveProgress read_progress(MoveStore& store, const MoveRecord& record) {
   }
   p.tables_copied = static_cast<int>(store.facts(record.id, "copied:").size());
   p.databases_verified = static_cast<int>(store.facts(record.id, "verified:").size());
+  p.step_running = StepLock::held(store.work_folder(record.id));
   for (const auto& e : record.events) {
     if (e.step == step_name(MoveStep::kFinalized)) {
       p.window_end = e.at;

@@ -16,6 +16,7 @@ struct MoveProgress {
   double window_seconds = 0;                // frozen_since to window_end, or to now
   int tables_copied = 0;
   int databases_verified = 0;
+  bool step_running = false;  // a cutover holds the move's step lock now
 
   nlohmann::json to_json() const;
   // "frozen since ... (12.3 s so far), 14 tables copied, 1 of 2 databases verified"; empty

@@ -314,6 +314,15 @@ StepLock::StepLock(const std::string& folder, const std::string& id) {
   }
 }
 
+bool StepLock::held(const std::string& folder) {
+  std::string path = folder + "/lock";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return busy;
+}
+
 StepLock::~StepLock() {
   if (fd_ >= 0) ::close(fd_);  // closing lets go of the flock
 }

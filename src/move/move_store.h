@@ -110,6 +110,9 @@ class StepLock {
   StepLock(const StepLock&) = delete;
   StepLock& operator=(const StepLock&) = delete;
 
+  // Whether a process holds the lock of the move's folder now: a step is running.
+  static bool held(const std::string& folder);
+
  private:
   int fd_ = -1;
 };

@@ -651,6 +651,7 @@ class MoveDataInterrupted : public MoveData {
     auto progress = json::parse(status.out)["progress"];
     EXPECT_TRUE(progress["frozen_since"].is_string()) << status.out;
     EXPECT_EQ(progress["tables_copied"].get<std::size_t>(), copied) << status.out;
+    EXPECT_EQ(progress["step_running"], false) << "the stopped step let go of its lock";
     EXPECT_EQ(json::parse(status.out)["step"], "prepared");
 
     auto resumed = step("data", id);

@@ -147,6 +147,24 @@ TEST_F(MoveStoreTest, ADatabaseBelongsToOneMoveUntilThatMoveIsAborted) {
   EXPECT_NO_THROW(store.create(same_source, "created"));
 }
 
+TEST_F(MoveStoreTest, TheStepLockIsExclusiveAndStatusSeesItHeld) {
+  MoveStore store = MoveStore::open((dir_ / "moves.db").string());
+  auto move = store.create(plan("postgres://app@old-1/shop"), "created");
+  std::string folder = store.work_folder(move.id);
+  EXPECT_FALSE(StepLock::held(folder));
+  {
+    StepLock lock(folder, move.id);
+    EXPECT_TRUE(StepLock::held(folder));
+    try {
+      StepLock second(folder, move.id);
+      ADD_FAILURE() << "two steps of one move held the lock at once";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConflict) << e.message();
+    }
+  }
+  EXPECT_FALSE(StepLock::held(folder)) << "let go when the step ends";
+}
+
 TEST_F(MoveStoreTest, NoPasswordIsEverStored) {
   fs::path file = dir_ / "moves.db";
   {
