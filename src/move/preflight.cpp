@@ -180,6 +180,14 @@ class Preflight {
           "server");
       return;
     }
+    if (auto definers = superuser_definer_functions(source); !definers.empty()) {
+      add("definer functions", CheckStatus::kWarning,
+          fmt::format("{}: these SECURITY DEFINER functions run as a superuser, so a role that "
+                      "may call them writes through a freeze by privileges: {}",
+                      label, join(definers)),
+          "if one of them writes, REVOKE EXECUTE on it from the application's roles for the "
+          "move (and GRANT it back after), or freeze with --freeze hook");
+    }
     auto unstoppable = unfreezable_roles(source, plan_.allow_unfrozen);
     if (unstoppable.empty()) {
       add("freeze", CheckStatus::kPassed,

@@ -60,4 +60,9 @@ std::vector<std::string> remaining_writers(db::Connection& database, int limit =
 std::vector<std::string> unfreezable_roles(db::Connection& database,
                                            const std::vector<std::string>& allowed);
 
+// The SECURITY DEFINER functions of the database owned by superusers, as "schema.name(args)
+// (owner)": they run as their owner, so whoever may call them writes through a privilege
+// freeze.
+std::vector<std::string> superuser_definer_functions(db::Connection& database);
+
 }  // namespace cutover::move

@@ -481,6 +481,21 @@ TEST_P(MoveCreate, ARoleThatPoliciesOrDefaultPrivilegesNameFailsEvenWithOwner) {
   EXPECT_FALSE(fs::exists(state_));
 }
 
+// A SECURITY DEFINER function owned by a superuser writes as its owner: revoking the callers'
+// privileges does not stop it, and create says so (a warning: it may only read).
+TEST_P(MoveCreate, ASuperusersSecurityDefinerFunctionIsAWarning) {
+  auto shop = shop_->connect();
+  shop->execute(
+      "CREATE FUNCTION log_visit(what text) RETURNS void LANGUAGE sql SECURITY DEFINER AS "
+      "$$ INSERT INTO audit_log (line) VALUES (what) $$");
+  shop->execute("ALTER FUNCTION log_visit(text) OWNER TO postgres");
+  auto r = create();
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("warning +definer functions: .*log_visit\\(text\\) \\(postgres\\)")))
+      << r.out;
+}
+
 TEST_P(MoveCreate, AUserThatCannotReadTheSourceOrCreateDatabasesFails) {
   std::string clerk = "cutover_mv_lim_" + suffix_;
   extra_roles_.push_back(clerk);
