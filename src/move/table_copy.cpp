@@ -233,13 +233,12 @@ class CopyRun {
                 last);
   }
 
-  // Readies a copied table for the index builds and foreign key checks that follow: statistics
-  // for their plans and, for a table copied in parts (without FREEZE), the hint bits and the
-  // visibility map set in one pass now rather than page by page by every later reader (as
-  // pgcopydb does). Without them the checks of the foreign keys took twice the copy's time.
+  // Statistics for the plans of the index builds and foreign key checks that follow (as
+  // pgcopydb does). A table copied in parts (without FREEZE) is vacuumed later, once no copy
+  // is under way: a vacuum beside another table's open COPY cannot mark its pages all-visible.
   void settle(const CopyPart& part, db::Connection& target) {
     try {
-      target.execute((part.whole ? "ANALYZE " : "VACUUM (ANALYZE) ") + part.table->name);
+      target.execute("ANALYZE " + part.table->name);
     } catch (const Error& e) {
       throw naming_lock_holders(e, request_).with_context(
           fmt::format("analyzing {}", part.table->name));

@@ -7,9 +7,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -314,6 +319,126 @@ TEST_P(MoveData, MovesEverythingVerifiedAndTheApplicationWritesOnTheTargetAfterF
       scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname = '" + source_name_ + "'"),
       "0");
   expect_step(id, "cleaned");
+}
+
+// Milliseconds since the epoch of "2026-12-04T09:55:41.123Z" (status's times); -1 if malformed.
+std::int64_t epoch_ms(const std::string& at) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+    return -1;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+// The application, as `cutover probe` writing as its role through the whole move: reads never
+// fail; writes succeed until the freeze and fail with 42501 from it on (no write sent after the
+// freeze time that status reports succeeds); no acknowledged write is lost, and every one is on
+// the target; after finalize a probe of the target reads and writes without a failure.
+TEST_P(MoveData, AProbeWritingThroughTheMoveLosesNothingAndIsRefusedFromTheFreezeOn) {
+  source()->execute("GRANT CREATE ON SCHEMA public TO " + app_);
+  const std::map<std::string, std::optional<std::string>> env = {{"PGPASSWORD", kAppSecret}};
+  auto app_url = [&](const std::string& admin_url, const std::string& database) {
+    ConnectionUrl u = parse_connection_url(admin_url);
+    return "postgres://" + app_ + "@" + u.host + ":" + std::to_string(u.port.value_or(5432)) + "/" +
+           database;
+  };
+  const fs::path record_path = dir_ / "probe.json";
+  SpawnedProcess probe(cutover_argv({"probe", app_url(test::postgres_url(), source_name_),
+                                     "--duration", "1h", "--readers", "1", "--writers", "2",
+                                     "--rate", "50", "--json", record_path.string()}),
+                       env);
+  test::poll_until(
+      "the probe writes on the source",
+      [&] {
+        auto rows = source()->query(
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'cutover_probe'");
+        return rows.rows[0][0].text() == "1" &&
+               scalar(*source(), "SELECT count(*) FROM cutover_probe") != "0";
+      },
+      std::chrono::seconds(30));
+
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  ASSERT_EQ(step("data", id).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // writes refused meanwhile
+  ASSERT_EQ(step("finalize", id).exit_code, 0);
+  auto status = move({"status", id}, true);
+  const std::int64_t frozen_ms =
+      epoch_ms(json::parse(status.out)["progress"]["frozen_since"].get<std::string>());
+  ASSERT_GT(frozen_ms, 0) << status.out;
+
+  probe.kill(SIGINT);
+  ProcessResult stopped = probe.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(fs::exists(record_path)) << describe(stopped);
+  json record = json::parse(std::ifstream(record_path));
+  json summary = record["summary"];
+  EXPECT_EQ(summary["reads"]["failed"], 0) << summary.dump();
+  const std::int64_t started_ms = record["started_unix_ms"];
+  std::int64_t last_ok_ms = 0;
+  std::int64_t first_refused_ms = -1;
+  int refused = 0;
+  for (const auto& op : record["operations"]) {
+    if (op[0] != "w") continue;
+    std::int64_t at_ms = started_ms + op[2].get<std::int64_t>() / 1000;
+    if (op[4] == "ok") {
+      last_ok_ms = std::max(last_ok_ms, at_ms);
+      EXPECT_LE(at_ms, frozen_ms) << "a write sent after the freeze succeeded: " << op.dump();
+      continue;
+    }
+    ++refused;
+    if (first_refused_ms < 0) first_refused_ms = at_ms;
+    EXPECT_EQ(op[6], "42501") << op.dump();
+  }
+  EXPECT_GT(refused, 0) << "the probe wrote while the source was frozen";
+  std::cout << "freeze at " << frozen_ms << ": last write ok sent " << (frozen_ms - last_ok_ms)
+            << " ms before, first refused sent " << (first_refused_ms - frozen_ms)
+            << " ms after\n";
+  json verification = summary["verification"];
+  ASSERT_TRUE(verification.is_object()) << summary.dump();
+  EXPECT_TRUE(verification["lost"].empty()) << verification.dump();
+  const std::string acknowledged = std::to_string(verification["acknowledged"].get<std::int64_t>());
+  auto run_rows = [&](db::Connection& c) {
+    return c
+        .query("SELECT count(*) FROM cutover_probe WHERE run_id = $1",
+               {record["run_id"].get<std::string>()})
+        .rows[0][0]
+        .text();
+  };
+  EXPECT_EQ(run_rows(*target()), acknowledged) << "every acknowledged write is on the target";
+
+  SpawnedProcess after(cutover_argv({"probe", app_url(test::postgres2_url(), target_name_),
+                                     "--duration", "2s", "--readers", "1", "--writers", "1",
+                                     "--rate", "50"}),
+                       env);
+  ProcessResult on_target = after.wait(std::chrono::seconds(60));
+  EXPECT_EQ(on_target.exit_code, 0) << describe(on_target);
+}
+
+// A freeze command that failed runs again with the next data: that data skipped the commands
+// and copied a source nobody had frozen.
+TEST_P(MoveData, AFailedFreezeCommandRunsAgainOnTheNextData) {
+  const fs::path log = dir_ / "freeze.log";
+  const fs::path ready = dir_ / "freeze.ready";
+  std::string id = create({"--freeze", "hook", "--freeze-command",
+                           "echo ran >> " + log.string() + " && test -f " + ready.string(),
+                           "--unfreeze-command", "true"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  ProcessResult failed = step("data", id);
+  EXPECT_EQ(failed.exit_code, 1) << describe(failed);
+  std::ofstream(ready) << "ready\n";
+  ProcessResult data = step("data", id);
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  std::ifstream in(log);
+  int runs = 0;
+  for (std::string line; std::getline(in, line);) ++runs;
+  EXPECT_EQ(runs, 2) << "the freeze command ran again";
+  EXPECT_EQ(step("abort", id).exit_code, 0);
 }
 
 // Abort after data gives the source back every privilege exactly as it was, and drops the
