@@ -15,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -179,14 +180,20 @@ class MoveData : public testing::TestWithParam<Backend> {
                   "SELECT count(*) FROM pg_database WHERE datname = '" + target_name_ + "'") == "1";
   }
 
-  // The superusers a privilege freeze cannot stop, named as create's --allow-unfrozen.
+  // The superusers a privilege freeze cannot stop, named as create's --allow-unfrozen (both
+  // servers': a move may have sources on each).
   std::vector<std::string> allow_superusers() const {
-    std::vector<std::string> args;
-    auto admin = db::connect(test::postgres_url());
-    for (const auto& row :
-         admin->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin").rows) {
-      args.insert(args.end(), {"--allow-unfrozen", row[0].text()});
+    std::set<std::string> roles;
+    for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
+      for (const auto& row :
+           db::connect(url)
+               ->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin")
+               .rows) {
+        roles.insert(row[0].text());
+      }
     }
+    std::vector<std::string> args;
+    for (const auto& role : roles) args.insert(args.end(), {"--allow-unfrozen", role});
     return args;
   }
 
@@ -439,6 +446,76 @@ TEST_P(MoveData, AFailedFreezeCommandRunsAgainOnTheNextData) {
   for (std::string line; std::getline(in, line);) ++runs;
   EXPECT_EQ(runs, 2) << "the freeze command ran again";
   EXPECT_EQ(step("abort", id).exit_code, 0);
+}
+
+// Seed 001's consolidation: three databases from two source servers moved under new names into
+// one target server, in one move: one freeze, every table of each verified, each target
+// opened to the application at finalize, and one abort that gives every source back.
+TEST_P(MoveData, ThreeDatabasesFromTwoServersAreConsolidatedIntoOneServer) {
+  struct Extra {
+    std::string server, source, target;
+  };
+  const std::vector<Extra> extras = {
+      {test::postgres_url(), "cutover_mvd_crm_" + suffix_, "cutover_mvd_crm_new_" + suffix_},
+      {test::postgres2_url(), "cutover_mvd_blog_" + suffix_, "cutover_mvd_blog_new_" + suffix_}};
+  auto drop_extras = [&] {
+    for (const auto& e : extras) {
+      db::connect(e.server)->execute("DROP DATABASE IF EXISTS " + e.source + " WITH (FORCE)");
+      db::connect(test::postgres2_url())
+          ->execute("DROP DATABASE IF EXISTS " + e.target + " WITH (FORCE)");
+    }
+  };
+  drop_extras();
+  std::vector<std::string> args;
+  for (const auto& e : extras) {
+    db::connect(e.server)->execute("CREATE DATABASE " + e.source);
+    auto c = db::connect(test::with_database(e.server, e.source));
+    for (const std::string& sql : std::vector<std::string>{
+             "CREATE TYPE state AS ENUM ('open', 'closed')",
+             "CREATE TABLE accounts (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+             "state state NOT NULL, body text)",
+             "CREATE TABLE notes (id serial PRIMARY KEY, account_id int NOT NULL REFERENCES "
+             "accounts, note text)",
+             "CREATE VIEW open_accounts AS SELECT id FROM accounts WHERE state = 'open'",
+             "INSERT INTO accounts (state, body) SELECT (ARRAY['open', 'closed'])[1 + g % 2]"
+             "::state, repeat('b', g % 3000) FROM generate_series(1, 2000) g",
+             "INSERT INTO notes (account_id, note) SELECT 1 + g % 2000, 'n' || g "
+             "FROM generate_series(1, 5000) g",
+             "GRANT CONNECT ON DATABASE " + e.source + " TO " + app_,
+             "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO " + app_,
+             "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + app_}) {
+      c->execute(sql);
+    }
+    args.insert(args.end(), {"--database", test::with_database(e.server, e.source) + "=" +
+                                               e.target});
+  }
+  std::string id = create(args);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  ProcessResult data = step("data", id);
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  auto events = json_events(data.out);
+  EXPECT_EQ(events_named(events, "frozen").size(), 3u) << data.out;
+  EXPECT_EQ(events_named(events, "verified").size(), 3u) << data.out;
+  for (const auto& e : extras) {
+    auto source = db::connect(test::with_database(e.server, e.source));
+    auto target = db::connect(test::with_database(test::postgres2_url(), e.target));
+    for (const std::string sql : {"SELECT count(*) FROM notes", "SELECT sum(length(body)) FROM "
+                                  "accounts", "SELECT count(*) FROM open_accounts"}) {
+      EXPECT_EQ(scalar(*target, sql), scalar(*source, sql)) << e.target << ": " << sql;
+    }
+  }
+  ASSERT_EQ(step("finalize", id).exit_code, 0);
+  for (const auto& e : extras) {
+    as_app(test::postgres2_url(), e.target)
+        ->execute("INSERT INTO accounts (state) VALUES ('open')");
+  }
+  ProcessResult aborted = step("abort", id, {"--discard-target-writes"});
+  EXPECT_EQ(aborted.exit_code, 0) << describe(aborted);
+  for (const auto& e : extras) {
+    as_app(e.server, e.source)->execute("INSERT INTO accounts (state) VALUES ('closed')");
+  }
+  drop_extras();
 }
 
 // Abort after data gives the source back every privilege exactly as it was, and drops the
