@@ -79,6 +79,40 @@ std::string acl_fingerprint(db::Connection& c) {
   return r.rows.at(0).at(0).text();
 }
 
+// The source's schema (relations, columns, constraints, indexes, triggers, policies) and its
+// tables' contents (count and a hash sum of each), one line each, sorted: what an abort must
+// leave exactly as it was.
+std::string schema_and_data_fingerprint(db::Connection& c) {
+  auto r = c.query(R"(
+    WITH rel AS (
+      SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_')
+    SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+      SELECT 'relation ' || oid::regclass::text || ' ' || relkind::text AS line FROM rel
+      UNION ALL
+      SELECT 'column ' || attrelid::regclass::text || '.' || attname || ' ' ||
+             format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END
+      FROM pg_attribute WHERE attrelid IN (SELECT oid FROM rel) AND attnum > 0
+        AND NOT attisdropped
+      UNION ALL
+      SELECT 'constraint ' || conrelid::regclass::text || ' ' || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE conrelid IN (SELECT oid FROM rel)
+      UNION ALL
+      SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index
+      WHERE indrelid IN (SELECT oid FROM rel)
+      UNION ALL
+      SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger
+      WHERE tgrelid IN (SELECT oid FROM rel) AND NOT tgisinternal
+      UNION ALL
+      SELECT 'policy ' || polrelid::regclass::text || ' ' || polname FROM pg_policy
+      UNION ALL
+      SELECT 'rows ' || t.oid::regclass::text || ' ' || (xpath('/row/c/text()', query_to_xml(
+               format('SELECT count(*) || '':'' || coalesce(sum(hashtextextended(t::text, 0)), 0) '
+                      'AS c FROM ONLY %s t', t.oid::regclass), false, true, '')))[1]::text
+      FROM rel t WHERE t.relkind IN ('r', 'm')) lines)");
+  return r.rows.at(0).at(0).text();
+}
+
 class MoveData : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -525,6 +559,7 @@ TEST_P(MoveData, AbortRestoresThePrivilegesExactlyAndRefusesToLoseTargetWrites) 
   std::string id = create({"--switch-back-command", "echo back > " + back});
   ASSERT_FALSE(id.empty());
   std::string acl_before = acl_fingerprint(*source());
+  std::string contents_before = schema_and_data_fingerprint(*source());
   ASSERT_EQ(step("prepare", id).exit_code, 0);
   ASSERT_EQ(step("data", id).exit_code, 0);
   EXPECT_NE(acl_fingerprint(*source()), acl_before) << "the freeze revoked privileges";
@@ -550,6 +585,7 @@ TEST_P(MoveData, AbortRestoresThePrivilegesExactlyAndRefusesToLoseTargetWrites) 
   ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
   EXPECT_TRUE(fs::exists(back)) << "the switch-back command ran";
   EXPECT_EQ(acl_fingerprint(*source()), acl_before);
+  EXPECT_EQ(schema_and_data_fingerprint(*source()), contents_before);
   EXPECT_FALSE(target_exists());
   as_app(test::postgres_url(), source_name_)->execute("INSERT INTO audit (what) VALUES ('back')");
   expect_step(id, "aborted");
