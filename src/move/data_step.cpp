@@ -6,6 +6,7 @@
 #include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "core/child_process.h"
@@ -35,13 +36,6 @@ std::string joined(const std::vector<std::string>& items) {
 // large objects created since create, a role the build after the data names (a policy's,
 // default privileges') missing on the target.
 void check_before_freeze(MoveStepRun& run, db::Connection& source, const DatabaseMapping& d) {
-  std::vector<std::string> missing;
-  auto target = run.target(d.target_name);
-  for (const auto& role : roles_the_schema_names(source)) {
-    if (target->query("SELECT 1 FROM pg_roles WHERE rolname = $1", {role}).empty()) {
-      missing.push_back(role);
-    }
-  }
   if (std::int64_t objects = large_object_count(source); objects > 0) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("{} now holds {} large objects (lo_*), which cutover move does not "
@@ -49,6 +43,14 @@ void check_before_freeze(MoveStepRun& run, db::Connection& source, const Databas
                             d.source_name(), objects),
                 "cutover move abort, then move this database with pg_dump | pg_restore, or "
                 "store the objects as bytea columns; nothing was changed");
+  }
+  std::set<std::string> present;
+  for (const auto& row : run.target(d.target_name)->query("SELECT rolname FROM pg_roles").rows) {
+    present.insert(row[0].text());
+  }
+  std::vector<std::string> missing;
+  for (const auto& role : roles_the_schema_names(source)) {
+    if (!present.contains(role)) missing.push_back(role);
   }
   if (missing.empty()) return;
   throw Error(ErrorCode::kBadInput,
@@ -246,12 +248,11 @@ void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
 // foreign key from a partitioned table read the 640 MB table it references once per
 // partition, 16 s of the build.
 void vacuum_partly_visible(db::Connection& target) {
-  auto tables = target.query(R"(
-      SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND c.relpages > 0 AND c.relallvisible < c.relpages
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-        AND n.nspname !~ '^pg_(toast|temp_)')");
+  auto tables = target.query(fmt::format(
+      "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind = 'r' AND c.relpages > 0 AND c.relallvisible < c.relpages AND {}",
+      kUserNamespace));
   for (const auto& row : tables.rows) target.execute("VACUUM " + row[0].text());
 }
 

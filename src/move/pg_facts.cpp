@@ -6,10 +6,6 @@
 namespace cutover::move {
 namespace {
 
-// The namespaces that hold the user's objects, for a query where `n` is pg_namespace.
-constexpr const char* kUserNamespace =
-    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'";
-
 std::string q(const char* text) {
   std::string out = text;
   for (size_t at = out.find("$USER_NS"); at != std::string::npos; at = out.find("$USER_NS")) {

@@ -12,6 +12,11 @@
 
 namespace cutover::move {
 
+// The namespaces that hold the user's objects, as a condition on `n` (pg_namespace) for the
+// move's catalog queries.
+inline constexpr const char* kUserNamespace =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'";
+
 // What one source database uses and holds.
 struct SourceFacts {
   int version_number = 0;

@@ -64,9 +64,9 @@ void restore_schema(const PgToolDatabase& target, const std::string& file, std::
   }
   if (owner) argv.insert(argv.end(), {"--no-owner", "--role=" + *owner});
   argv.push_back(file);
-  // As the copy's sessions (table_copy.cpp): a lock held on the target stops the build.
   PgToolDatabase bounded = target;
-  bounded.environment.emplace_back("PGOPTIONS", "-c lock_timeout=10s");
+  bounded.environment.emplace_back("PGOPTIONS",
+                                   fmt::format("-c lock_timeout={}", kTargetLockTimeout));
   run_tool(argv, bounded, fmt::format("(restoring the schema's {} section)", section));
 }
 

@@ -13,6 +13,11 @@
 
 namespace cutover::move {
 
+// How long the move's sessions on a target wait for a lock (the copy's and pg_restore's): the
+// target is closed to the application, so only someone's maintenance session can hold one,
+// and the sources are frozen meanwhile, so the step stops and names it rather than wait.
+inline constexpr std::string_view kTargetLockTimeout = "10s";
+
 // How a pg_dump or pg_restore reaches one database.
 struct PgToolDatabase {
   std::string conninfo;  // the URL naming the database, without its password

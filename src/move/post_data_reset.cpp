@@ -7,21 +7,21 @@
 #include <string>
 #include <vector>
 
+#include "move/pg_facts.h"
+
 namespace cutover::move {
 namespace {
-
-// The relations of the database's own schemas that no extension brought.
-constexpr const char* kUserRelations = R"(
-  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                    AND d.objid = c.oid AND d.deptype = 'e'))";
 
 // Queries that return the statements dropping one kind of object each, in the order they run.
 // Partitions' triggers (PostgreSQL 13 and later), constraints and attached indexes go with
 // their parents'; foreign keys before the keys they reference.
 std::vector<std::string> drop_queries(int version_number) {
-  const std::string in_user = fmt::format("IN ({})", kUserRelations);
+  // The relations of the database's own schemas that no extension brought.
+  const std::string in_user = fmt::format(
+      "IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {} "
+      "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+      "AND d.objid = c.oid AND d.deptype = 'e'))",
+      kUserNamespace);
   const std::string not_cloned_trigger = version_number >= 130000 ? "AND tgparentid = 0" : "";
   return {
       "SELECT format('DROP EVENT TRIGGER IF EXISTS %I', e.evtname) FROM pg_event_trigger e "

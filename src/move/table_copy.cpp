@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "move/chunk_pipe.h"
+#include "move/pg_tools.h"
 
 namespace cutover::move {
 namespace {
@@ -20,12 +21,7 @@ namespace {
 constexpr std::size_t kChunkBytes = 256 * 1024;  // source chunks are sent on in pieces this big
 constexpr std::int64_t kPageBytes = 8192;
 
-// How long a target session waits for a table's lock. The target is closed to the application,
-// so only someone's maintenance session can hold one; the sources are frozen meanwhile, so the
-// copy stops and names it rather than wait without end.
-constexpr const char* kTargetLockTimeout = "10s";
-
-// A target session, with the lock timeout above.
+// A target session, with the target lock timeout.
 std::unique_ptr<db::Connection> connect_target(const CopyRequest& request) {
   auto target = db::connect(request.target_url, request.connect);
   target->execute(fmt::format("SET lock_timeout = '{}'", kTargetLockTimeout));
@@ -54,12 +50,12 @@ Error naming_lock_holders(const Error& e, const CopyRequest& request) {
   } catch (const Error&) {
     // The original error says enough without them.
   }
-  return Error(ErrorCode::kOperationFailed,
-               fmt::format("{}: waited {} for a lock on the target{}", e.message(),
-                           kTargetLockTimeout,
-                           holders.empty() ? "" : "; sessions holding locks there: " + holders),
-               "end those sessions on the target (pg_terminate_backend), then run cutover move "
-               "data again: the tables copied are kept, and the sources stay frozen meanwhile");
+  return Error(
+      ErrorCode::kOperationFailed,
+      fmt::format("{}: waited {} for a lock on the target{}", e.message(), kTargetLockTimeout,
+                  holders.empty() ? "" : "; sessions holding locks there: " + holders),
+      "end those sessions on the target (pg_terminate_backend), then run cutover move "
+      "data again: the tables copied are kept, and the sources stay frozen meanwhile");
 }
 
 // One COPY of a whole table or of one ctid range of it.
@@ -212,8 +208,8 @@ class CopyRun {
       try {
         throw;
       } catch (const Error& e) {
-        throw naming_lock_holders(e, request_).with_context(
-            fmt::format("copying {}", part.table->name));
+        throw naming_lock_holders(e, request_)
+            .with_context(fmt::format("copying {}", part.table->name));
       }
     }
     reader.join();
@@ -240,8 +236,8 @@ class CopyRun {
     try {
       target.execute("ANALYZE " + part.table->name);
     } catch (const Error& e) {
-      throw naming_lock_holders(e, request_).with_context(
-          fmt::format("analyzing {}", part.table->name));
+      throw naming_lock_holders(e, request_)
+          .with_context(fmt::format("analyzing {}", part.table->name));
     }
   }
 

@@ -158,22 +158,10 @@ class MoveCreate : public testing::TestWithParam<Backend> {
                                      "--to",       target_url(),
                                      "--database", shop_url() + "=" + shop_new(),
                                      "--database", crm_url() + "=" + crm_new()};
-    for (const auto& role : superusers()) args.insert(args.end(), {"--allow-unfrozen", role});
-    return args;
-  }
-
-  // The login superusers of both servers, which a freeze by privileges cannot stop.
-  static std::vector<std::string> superusers() {
-    std::set<std::string> roles;
-    for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
-      for (const auto& row :
-           db::connect(url)
-               ->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin")
-               .rows) {
-        roles.insert(row[0].text());
-      }
+    for (const auto& role : test::postgres_login_superusers()) {
+      args.insert(args.end(), {"--allow-unfrozen", role});
     }
-    return {roles.begin(), roles.end()};
+    return args;
   }
 
   ProcessResult move(std::vector<std::string> args, bool json_output = false) {
@@ -515,7 +503,9 @@ TEST_P(MoveCreate, AUserThatCannotReadTheSourceOrCreateDatabasesFails) {
       as_clerk(test::postgres2_url(), "postgres"),
       "--database",
       as_clerk(test::postgres_url(), shop_->name()) + "=" + shop_new()};
-  for (const auto& role : superusers()) args.insert(args.end(), {"--allow-unfrozen", role});
+  for (const auto& role : test::postgres_login_superusers()) {
+    args.insert(args.end(), {"--allow-unfrozen", role});
+  }
   auto r = move(args);
   EXPECT_EQ(r.exit_code, 2) << describe(r);
   EXPECT_TRUE(std::regex_search(

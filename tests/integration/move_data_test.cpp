@@ -15,7 +15,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -214,20 +213,12 @@ class MoveData : public testing::TestWithParam<Backend> {
                   "SELECT count(*) FROM pg_database WHERE datname = '" + target_name_ + "'") == "1";
   }
 
-  // The superusers a privilege freeze cannot stop, named as create's --allow-unfrozen (both
-  // servers': a move may have sources on each).
-  std::vector<std::string> allow_superusers() const {
-    std::set<std::string> roles;
-    for (const auto& url : {test::postgres_url(), test::postgres2_url()}) {
-      for (const auto& row :
-           db::connect(url)
-               ->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin")
-               .rows) {
-        roles.insert(row[0].text());
-      }
-    }
+  // The superusers a privilege freeze cannot stop, named as create's --allow-unfrozen.
+  static std::vector<std::string> allow_superusers() {
     std::vector<std::string> args;
-    for (const auto& role : roles) args.insert(args.end(), {"--allow-unfrozen", role});
+    for (const auto& role : test::postgres_login_superusers()) {
+      args.insert(args.end(), {"--allow-unfrozen", role});
+    }
     return args;
   }
 
@@ -395,8 +386,8 @@ TEST_P(MoveData, AProbeWritingThroughTheMoveLosesNothingAndIsRefusedFromTheFreez
   test::poll_until(
       "the probe writes on the source",
       [&] {
-        auto rows = source()->query(
-            "SELECT count(*) FROM pg_tables WHERE tablename = 'cutover_probe'");
+        auto rows =
+            source()->query("SELECT count(*) FROM pg_tables WHERE tablename = 'cutover_probe'");
         return rows.rows[0][0].text() == "1" &&
                scalar(*source(), "SELECT count(*) FROM cutover_probe") != "0";
       },
@@ -437,8 +428,7 @@ TEST_P(MoveData, AProbeWritingThroughTheMoveLosesNothingAndIsRefusedFromTheFreez
   }
   EXPECT_GT(refused, 0) << "the probe wrote while the source was frozen";
   std::cout << "freeze at " << frozen_ms << ": last write ok sent " << (frozen_ms - last_ok_ms)
-            << " ms before, first refused sent " << (first_refused_ms - frozen_ms)
-            << " ms after\n";
+            << " ms before, first refused sent " << (first_refused_ms - frozen_ms) << " ms after\n";
   json verification = summary["verification"];
   ASSERT_TRUE(verification.is_object()) << summary.dump();
   EXPECT_TRUE(verification["lost"].empty()) << verification.dump();
@@ -452,10 +442,10 @@ TEST_P(MoveData, AProbeWritingThroughTheMoveLosesNothingAndIsRefusedFromTheFreez
   };
   EXPECT_EQ(run_rows(*target()), acknowledged) << "every acknowledged write is on the target";
 
-  SpawnedProcess after(cutover_argv({"probe", app_url(test::postgres2_url(), target_name_),
-                                     "--duration", "2s", "--readers", "1", "--writers", "1",
-                                     "--rate", "50"}),
-                       env);
+  SpawnedProcess after(
+      cutover_argv({"probe", app_url(test::postgres2_url(), target_name_), "--duration", "2s",
+                    "--readers", "1", "--writers", "1", "--rate", "50"}),
+      env);
   ProcessResult on_target = after.wait(std::chrono::seconds(60));
   EXPECT_EQ(on_target.exit_code, 0) << describe(on_target);
 }
@@ -520,8 +510,8 @@ TEST_P(MoveData, ThreeDatabasesFromTwoServersAreConsolidatedIntoOneServer) {
              "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + app_}) {
       c->execute(sql);
     }
-    args.insert(args.end(), {"--database", test::with_database(e.server, e.source) + "=" +
-                                               e.target});
+    args.insert(args.end(),
+                {"--database", test::with_database(e.server, e.source) + "=" + e.target});
   }
   std::string id = create(args);
   ASSERT_FALSE(id.empty());
@@ -534,8 +524,10 @@ TEST_P(MoveData, ThreeDatabasesFromTwoServersAreConsolidatedIntoOneServer) {
   for (const auto& e : extras) {
     auto source = db::connect(test::with_database(e.server, e.source));
     auto target = db::connect(test::with_database(test::postgres2_url(), e.target));
-    for (const std::string sql : {"SELECT count(*) FROM notes", "SELECT sum(length(body)) FROM "
-                                  "accounts", "SELECT count(*) FROM open_accounts"}) {
+    for (const std::string sql : {"SELECT count(*) FROM notes",
+                                  "SELECT sum(length(body)) FROM "
+                                  "accounts",
+                                  "SELECT count(*) FROM open_accounts"}) {
       EXPECT_EQ(scalar(*target, sql), scalar(*source, sql)) << e.target << ": " << sql;
     }
   }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -167,6 +168,19 @@ ScratchDatabase::~ScratchDatabase() {
 
 std::unique_ptr<db::Connection> ScratchDatabase::connect(size_t node) const {
   return db::connect(urls_.at(node));
+}
+
+std::vector<std::string> postgres_login_superusers() {
+  std::set<std::string> roles;
+  for (const auto& url : {postgres_url(), postgres2_url()}) {
+    for (const auto& row :
+         db::connect(url)
+             ->query("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin")
+             .rows) {
+      roles.insert(row[0].text());
+    }
+  }
+  return {roles.begin(), roles.end()};
 }
 
 }  // namespace cutover::test

@@ -48,6 +48,10 @@ class ScratchDatabase {
 
 const char* backend_name(Backend backend);
 
+// The login superusers of both PostgreSQL servers, sorted: the roles a move's freeze by
+// privileges cannot stop, which tests name with --allow-unfrozen.
+std::vector<std::string> postgres_login_superusers();
+
 // Replaces the database part of a postgres:// or mariadb:// URL.
 std::string with_database(const std::string& url, const std::string& database);
 
