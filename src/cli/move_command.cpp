@@ -36,7 +36,7 @@ struct MoveCliOptions {
   std::string id;
   std::string password_file;
   int connect_timeout_s = 10;
-  std::string freeze = "privileges";
+  std::string freeze;  // empty: the engine's own (privileges, read_only)
   std::vector<std::string> freeze_commands;
   std::vector<std::string> unfreeze_commands;
   std::vector<std::string> allow_unfrozen;
@@ -110,15 +110,37 @@ void warn_about_passwords(Output& output, const std::vector<ConnectionUrl>& urls
 move::MovePlan plan_from(const MoveCliOptions& o) {
   move::MovePlan plan;
   plan.target = parse_connection_url(o.to);
-  if (plan.target.scheme != Scheme::kPostgres) {
+  if (plan.target.scheme == Scheme::kSqlite) {
     throw_bad_input(
-        fmt::format("--to {} is not a PostgreSQL server", plan.target.redacted()),
-        "cutover move handles PostgreSQL for now: --to postgres://user@host:port/postgres");
+        fmt::format("--to {} is not a PostgreSQL or MariaDB server", plan.target.redacted()),
+        "--to postgres://user@host:port/postgres or mariadb://user@host:port/");
   }
-  for (const auto& argument : o.databases) plan.databases.push_back(move::parse_mapping(argument));
+  for (const auto& argument : o.databases) {
+    plan.databases.push_back(move::parse_mapping(argument));
+    if (plan.databases.back().source.scheme != plan.engine()) {
+      throw_bad_input(
+          fmt::format("--database {} is {} and --to {} is {}", redact(argument),
+                      scheme_name(plan.databases.back().source.scheme), plan.target.redacted(),
+                      scheme_name(plan.engine())),
+          "a move goes between servers of one kind: dump and convert across kinds yourself");
+    }
+  }
   if (!o.owner.empty()) plan.owner = o.owner;
-  if (o.freeze == "hook") {
-    plan.freeze = move::FreezeMode::kHook;
+  bool mariadb = plan.engine() == Scheme::kMariaDb;
+  if (mariadb && plan.owner) {
+    throw_bad_input("--owner is for PostgreSQL moves",
+                    "MariaDB databases have no owner: leave --owner out");
+  }
+  plan.freeze = o.freeze.empty()
+                    ? (mariadb ? move::FreezeMode::kReadOnly : move::FreezeMode::kPrivileges)
+                    : move::parse_freeze_mode(o.freeze);
+  if (plan.freeze == (mariadb ? move::FreezeMode::kPrivileges : move::FreezeMode::kReadOnly)) {
+    throw_bad_input(fmt::format("--freeze {} is not available on {}", o.freeze,
+                                mariadb ? "MariaDB" : "PostgreSQL"),
+                    mariadb ? "--freeze read_only (the default) or hook"
+                            : "--freeze privileges (the default) or hook");
+  }
+  if (plan.freeze == move::FreezeMode::kHook) {
     if (o.freeze_commands.empty()) {
       throw_bad_input("--freeze hook needs at least one --freeze-command",
                       "--freeze-command 'CMD' stops the application's writes (a feature toggle); "
@@ -407,11 +429,11 @@ void add_move_command(CLI::App& app, CommandRun& run) {
                      "target are then a warning, not a failure");
   create
       ->add_option("--freeze", o->freeze,
-                   "How data stops writes on the sources: privileges (revoke every write "
-                   "privilege, recorded and restored exactly by abort) or hook (run "
-                   "--freeze-command)")
-      ->check(CLI::IsMember({"privileges", "hook"}))
-      ->capture_default_str();
+                   "How data stops writes on the sources: privileges (PostgreSQL's default: "
+                   "revoke every write privilege, recorded and restored exactly by abort), "
+                   "read_only (MariaDB's default: SET GLOBAL read_only on each source server, "
+                   "set back by abort) or hook (run --freeze-command)")
+      ->check(CLI::IsMember({"privileges", "read_only", "hook"}));
   create->add_option("--freeze-command", o->freeze_commands,
                      "With --freeze hook: a shell command that stops the application's writes "
                      "(e.g. a feature toggle); repeatable");

@@ -77,6 +77,15 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
   std::vector<char*> arg_pointers = pointers(args);
   std::vector<char*> env_pointers = pointers(env);
 
+  int input_fd = -1;
+  if (!options.input_file.empty()) {
+    input_fd = open(options.input_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (input_fd < 0) {
+      throw Error(ErrorCode::kOperationFailed,
+                  fmt::format("cannot start {}: cannot read {}: {}", argv[0], options.input_file,
+                              std::strerror(errno)));
+    }
+  }
   int errors_pipe[2];
   int exec_pipe[2];  // closed on exec; carries errno when exec fails
   if (pipe2(errors_pipe, O_CLOEXEC) != 0 || pipe2(exec_pipe, O_CLOEXEC) != 0) {
@@ -97,7 +106,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);  // InterruptWatch blocks them in cutover
     int null_fd = open("/dev/null", O_RDWR);
-    dup2(null_fd, 0);
+    dup2(input_fd >= 0 ? input_fd : null_fd, 0);
     dup2(options.show_output ? 2 : null_fd, 1);
     dup2(errors_pipe[1], 2);
     execvpe(arg_pointers[0], arg_pointers.data(), env_pointers.data());
@@ -107,6 +116,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
   }
   close(errors_pipe[1]);
   close(exec_pipe[1]);
+  if (input_fd >= 0) close(input_fd);
   int exec_error = 0;
   bool exec_failed = read(exec_pipe[0], &exec_error, sizeof exec_error) == sizeof exec_error;
   close(exec_pipe[0]);

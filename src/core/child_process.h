@@ -14,6 +14,9 @@ struct ChildOptions {
   // Where the child's stdout goes: this process's stderr (a hook's output, kept apart from
   // cutover's results and JSON on stdout), or nowhere.
   bool show_output = false;
+  // A file the child reads as its stdin (a SQL script for the mariadb client); empty:
+  // /dev/null.
+  std::string input_file;
 };
 
 struct ChildResult {
@@ -26,7 +29,8 @@ struct ChildResult {
   std::string describe() const;
 };
 
-// Runs argv[0] (found on PATH) with argv, stdin from /dev/null, and waits for it. The child is
+// Runs argv[0] (found on PATH) with argv, stdin from options.input_file or /dev/null, and
+// waits for it. The child is
 // killed when this process dies (PR_SET_PDEATHSIG), so a cutover that is killed -9 leaves no
 // pg_restore working on behind its back; and on SIGINT or SIGTERM to cutover (InterruptWatch)
 // it gets SIGTERM. Throws Error(kOperationFailed) when the program cannot be started (not

@@ -20,6 +20,7 @@ namespace {
 // open); the checksums of every table, against those data verified, miss no commit.
 void check_target_writes(MoveStepRun& run) {
   std::vector<std::string> written;
+  if (run.record().plan.engine() == Scheme::kMariaDb) written = mariadb_target_writes(run);
   for (const auto& d : run.record().plan.databases) {
     auto before = run.store().fact(run.id(), "writes:" + d.target_name);
     if (!before) continue;
@@ -60,10 +61,7 @@ void unfreeze_sources(MoveStepRun& run) {
                         d.source_name(), granted),
             {{"database", d.source_name()}, {"granted", granted}});
   }
-  if (run.store().fact(run.id(), "hook-freeze")) {
-    run_hooks(run, run.record().plan.unfreeze_commands, "unfreeze");
-    run.store().erase_facts(run.id(), "hook-freeze");
-  }
+  unfreeze_by_hooks(run);
 }
 
 void remove_targets(MoveStepRun& run) {
@@ -101,8 +99,12 @@ MoveRecord abort_move(MoveStepRun& run) {
     if (!run.options().discard_target_writes) check_target_writes(run);
     run_hooks(run, record.plan.switch_back_commands, "switch-back");
   }
-  unfreeze_sources(run);
-  remove_targets(run);
+  if (record.plan.engine() == Scheme::kMariaDb) {
+    undo_mariadb_move(run);
+  } else {
+    unfreeze_sources(run);
+    remove_targets(run);
+  }
   std::error_code ignored;
   for (const auto& d : record.plan.databases) {
     std::filesystem::remove(run.schema_file(d.target_name), ignored);

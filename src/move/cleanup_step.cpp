@@ -15,6 +15,10 @@ MoveRecord cleanup_move(MoveStepRun& run) {
   require_step(record, MoveStep::kFinalized, "cleanup runs after finalize");
   if (run.options().drop_source) {
     for (const auto& d : record.plan.databases) {
+      if (record.plan.engine() == Scheme::kMariaDb) {
+        drop_mariadb_source(run, d);
+        continue;
+      }
       // Another database of the source's server to connect to while dropping it.
       std::string other = d.source_name() == "postgres" ? "template1" : "postgres";
       auto server = db::connect(url_with_database(d.source, other), run.connect());

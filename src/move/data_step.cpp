@@ -129,30 +129,6 @@ std::string freeze_by_privileges(MoveStepRun& run, db::Connection& source,
   return revoked_at;
 }
 
-// Returns when the writes stopped: the freeze commands' end (or an earlier run's). The fact is
-// true while the commands run (abort then runs the unfreeze commands), and the time once they
-// all succeeded: a run after a failed command runs them all again.
-std::string freeze_by_hook(MoveStepRun& run) {
-  if (auto done = run.store().fact(run.id(), "hook-freeze"); done && done->is_string()) {
-    return done->get<std::string>();
-  }
-  run.store().set_fact(run.id(), "hook-freeze", true);
-  for (const auto& command : run.record().plan.freeze_commands) {
-    ChildOptions options;
-    options.show_output = true;
-    auto result = run_shell(command, options);
-    if (!result.succeeded()) {
-      throw Error(ErrorCode::kOperationFailed,
-                  fmt::format("the freeze command failed ({}): {}", result.describe(), command),
-                  "fix it and run cutover move data again, or cutover move abort");
-    }
-    run.log("freeze", "freeze command ran: " + command, {{"command", command}});
-  }
-  std::string done_at = utc_now();
-  run.store().set_fact(run.id(), "hook-freeze", done_at);
-  return done_at;
-}
-
 void freeze(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
   auto source = run.source(d);
@@ -171,7 +147,7 @@ void freeze(MoveStepRun& run, const DatabaseMapping& d) {
   }
   const std::string frozen_at = run.record().plan.freeze == FreezeMode::kPrivileges
                                     ? freeze_by_privileges(run, *source, d)
-                                    : freeze_by_hook(run);
+                                    : freeze_by_hooks(run);
   auto stopped = drain_writes(*source, run.options().drain_timeout);
   if (!stopped.empty()) {
     run.log("drain",
@@ -398,6 +374,7 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
 MoveRecord copy_move_data(MoveStepRun& run) {
   MoveRecord& record = run.record();
   require_step(record, MoveStep::kPrepared, "data runs after prepare");
+  if (run.record().plan.engine() == Scheme::kMariaDb) return copy_mariadb_move_data(run);
   auto started = std::chrono::steady_clock::now();
   // Every source is frozen before the first table is copied: the move is one window. What
   // would refuse one of them is checked for all before the first freeze.

@@ -84,7 +84,8 @@ std::string url_with_database(const ConnectionUrl& url, std::string_view databas
 std::string database_key(const ConnectionUrl& url, std::string_view database) {
   std::string host = url.host.empty() ? "local" : url.host;
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return fmt::format("{}:{}/{}", host, url.port.value_or(5432), database);
+  return fmt::format("{}:{}/{}", host,
+                     url.port.value_or(url.scheme == Scheme::kMariaDb ? 3306 : 5432), database);
 }
 
 }  // namespace cutover::move

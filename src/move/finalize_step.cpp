@@ -14,6 +14,7 @@ namespace cutover::move {
 MoveRecord finalize_move(MoveStepRun& run) {
   MoveRecord& record = run.record();
   require_step(record, MoveStep::kCopied, "finalize runs after data");
+  if (run.record().plan.engine() == Scheme::kMariaDb) return finalize_mariadb_move(run);
   auto server = run.target_server();
   for (const auto& d : record.plan.databases) {
     const std::string& name = d.target_name;

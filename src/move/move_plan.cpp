@@ -13,7 +13,14 @@ namespace {
 
 constexpr const char* kMappingForm =
     "write --database postgres://user@host:port/SOURCE_DB or "
-    "--database postgres://user@host:port/SOURCE_DB=NEW_NAME";
+    "--database postgres://user@host:port/SOURCE_DB=NEW_NAME (mariadb://... for MariaDB)";
+
+constexpr struct {
+  FreezeMode mode;
+  const char* name;
+} kFreezeModes[] = {{FreezeMode::kPrivileges, "privileges"},
+                    {FreezeMode::kHook, "hook"},
+                    {FreezeMode::kReadOnly, "read_only"}};
 
 constexpr struct {
   MoveStep step;
@@ -48,6 +55,10 @@ void check_name(std::string_view name, std::string_view argument) {
     throw_bad_input(fmt::format("the new name '{}' is longer than PostgreSQL's 63 bytes", name),
                     "choose a shorter name");
   }
+  if (name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos) {
+    throw_bad_input(fmt::format("the new name '{}' holds a slash", name),
+                    "MariaDB keeps a database in a directory of that name: choose one without");
+  }
   for (char ch : name) {
     auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7f) {
@@ -76,6 +87,22 @@ MoveStep parse_step(std::string_view name) {
               "it was written by a newer cutover: use that version");
 }
 
+const char* freeze_mode_name(FreezeMode mode) {
+  for (const auto& f : kFreezeModes) {
+    if (f.mode == mode) return f.name;
+  }
+  return "unknown";
+}
+
+FreezeMode parse_freeze_mode(std::string_view name) {
+  for (const auto& f : kFreezeModes) {
+    if (name == f.name) return f.mode;
+  }
+  throw_bad_input(fmt::format("--freeze {} is not a freeze method", name),
+                  "--freeze privileges (PostgreSQL), read_only (MariaDB) or hook (your own "
+                  "commands, either)");
+}
+
 bool holds_databases(MoveStep step) {
   return step != MoveStep::kAborted && step != MoveStep::kCleaned;
 }
@@ -91,9 +118,10 @@ DatabaseMapping parse_mapping(std::string_view argument) {
   }
   DatabaseMapping mapping;
   mapping.source = parse_connection_url(url_text);
-  if (mapping.source.scheme != Scheme::kPostgres) {
-    throw_bad_input(fmt::format("--database {} is not a PostgreSQL database", redact(argument)),
-                    "cutover move handles PostgreSQL for now; " + std::string(kMappingForm));
+  if (mapping.source.scheme == Scheme::kSqlite) {
+    throw_bad_input(
+        fmt::format("--database {} is not a PostgreSQL or MariaDB database", redact(argument)),
+        "cutover move handles PostgreSQL and MariaDB for now; " + std::string(kMappingForm));
   }
   if (mapping.source.database.empty()) {
     throw_bad_input(fmt::format("--database {} names no database", redact(argument)), kMappingForm);
@@ -110,11 +138,11 @@ nlohmann::json MovePlan::to_json() const {
                               {"source_name", d.source_name()},
                               {"target_name", d.target_name}});
   }
-  nlohmann::json j = {{"engine", "postgres"},
+  nlohmann::json j = {{"engine", scheme_name(engine())},
                       {"target", url_without_password(target)},
                       {"databases", databases_json}};
   j["owner"] = owner ? nlohmann::json(*owner) : nlohmann::json(nullptr);
-  j["freeze"] = freeze == FreezeMode::kHook ? "hook" : "privileges";
+  j["freeze"] = freeze_mode_name(freeze);
   j["freeze_commands"] = freeze_commands;
   j["unfreeze_commands"] = unfreeze_commands;
   j["allow_unfrozen"] = allow_unfrozen;
@@ -136,8 +164,7 @@ MovePlan MovePlan::from_json(const nlohmann::json& json) {
     if (json.contains("owner") && !json["owner"].is_null()) {
       plan.owner = json["owner"].get<std::string>();
     }
-    plan.freeze =
-        json.value("freeze", "privileges") == "hook" ? FreezeMode::kHook : FreezeMode::kPrivileges;
+    plan.freeze = parse_freeze_mode(json.value("freeze", "privileges"));
     auto list = [&json](const char* key) {
       return json.contains(key) ? json[key].get<std::vector<std::string>>()
                                 : std::vector<std::string>{};

@@ -81,6 +81,33 @@ void run_hooks(MoveStepRun& run, const std::vector<std::string>& commands,
   }
 }
 
+std::string freeze_by_hooks(MoveStepRun& run) {
+  if (auto done = run.store().fact(run.id(), "hook-freeze"); done && done->is_string()) {
+    return done->get<std::string>();
+  }
+  run.store().set_fact(run.id(), "hook-freeze", true);
+  for (const auto& command : run.record().plan.freeze_commands) {
+    ChildOptions options;
+    options.show_output = true;
+    auto result = run_shell(command, options);
+    if (!result.succeeded()) {
+      throw Error(ErrorCode::kOperationFailed,
+                  fmt::format("the freeze command failed ({}): {}", result.describe(), command),
+                  "fix it and run cutover move data again, or cutover move abort");
+    }
+    run.log("freeze", "freeze command ran: " + command, {{"command", command}});
+  }
+  std::string done_at = utc_now();
+  run.store().set_fact(run.id(), "hook-freeze", done_at);
+  return done_at;
+}
+
+void unfreeze_by_hooks(MoveStepRun& run) {
+  if (!run.store().fact(run.id(), "hook-freeze")) return;
+  run_hooks(run, run.record().plan.unfreeze_commands, "unfreeze");
+  run.store().erase_facts(run.id(), "hook-freeze");
+}
+
 void require_step(const MoveRecord& record, MoveStep step, const std::string& when) {
   if (record.step == step) return;
   std::string next = next_command(record);

@@ -67,6 +67,13 @@ void require_step(const MoveRecord& record, MoveStep step, const std::string& wh
 // them ("switch"). Throws Error(kOperationFailed) at the first that fails.
 void run_hooks(MoveStepRun& run, const std::vector<std::string>& commands, const std::string& what);
 
+// The hook freeze of `move data` (--freeze hook): runs the freeze commands unless an earlier
+// run finished them, and returns when the writes stopped (the commands' end). A fact says
+// abort must run the unfreeze commands from the first command on; unfreeze_by_hooks() runs
+// them when it does.
+std::string freeze_by_hooks(MoveStepRun& run);
+void unfreeze_by_hooks(MoveStepRun& run);
+
 // Each step checks that the move is at the step it follows (exit 2 naming the right command
 // otherwise), runs, and returns the record at its new step.
 MoveRecord prepare_move(MoveStepRun& run);
@@ -74,6 +81,18 @@ MoveRecord copy_move_data(MoveStepRun& run);
 MoveRecord finalize_move(MoveStepRun& run);
 MoveRecord abort_move(MoveStepRun& run);
 MoveRecord cleanup_move(MoveStepRun& run);
+
+// The same steps between MariaDB servers (mariadb_steps.cpp), which the ones above call for a
+// MariaDB plan; abort and cleanup call their parts that differ.
+MoveRecord prepare_mariadb_move(MoveStepRun& run);
+MoveRecord copy_mariadb_move_data(MoveStepRun& run);
+MoveRecord finalize_mariadb_move(MoveStepRun& run);
+// The target tables whose count or checksum differs from what data verified, "db: table".
+std::vector<std::string> mariadb_target_writes(MoveStepRun& run);
+// Revokes what finalize granted, sets read_only back as it was, drops (or empties) the
+// target databases.
+void undo_mariadb_move(MoveStepRun& run);
+void drop_mariadb_source(MoveStepRun& run, const DatabaseMapping& d);
 
 // What to run next for a move at its step; empty once it has ended.
 std::string next_command(const MoveRecord& record);

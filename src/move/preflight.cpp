@@ -12,21 +12,14 @@
 #include "core/error.h"
 #include "move/database_address.h"
 #include "move/pg_facts.h"
+#include "move/preflight_checks.h"
 #include "move/privilege_freeze.h"
 
 namespace cutover::move {
 namespace {
 
-// "a, b and c", or "a, b, ... and 7 more" beyond `limit` items.
 std::string join(const std::vector<std::string>& items, size_t limit = 8) {
-  std::string out;
-  size_t shown = std::min(items.size(), limit);
-  for (size_t i = 0; i < shown; ++i) {
-    if (i > 0) out += (i + 1 == shown && items.size() == shown) ? " and " : ", ";
-    out += items[i];
-  }
-  if (items.size() > shown) out += fmt::format(" and {} more", items.size() - shown);
-  return out;
+  return join_names(items, limit);
 }
 
 std::vector<std::string> missing_from(const std::vector<std::string>& wanted,
@@ -53,11 +46,9 @@ std::string major_of(int version_number) {
   return std::to_string(version_number >= 100000 ? version_number / 10000 : version_number / 100);
 }
 
-class Preflight {
+class Preflight : PreflightChecks {
  public:
-  Preflight(const MovePlan& plan, const db::ConnectOptions& connect,
-            const std::function<void(const CheckResult&)>& on_check)
-      : plan_(plan), connect_(connect), on_check_(on_check) {}
+  using PreflightChecks::PreflightChecks;
 
   PreflightReport run() {
     check_distinct();
@@ -105,48 +96,6 @@ class Preflight {
   }
 
  private:
-  void add(std::string name, CheckStatus status, std::string detail, std::string fix = {}) {
-    report_.checks.push_back({std::move(name), status, std::move(detail), std::move(fix)});
-    on_check_(report_.checks.back());
-  }
-
-  void check_distinct() {
-    auto problems = duplicate_mappings(plan_.databases);
-    for (const auto& d : plan_.databases) {
-      std::string source = database_key(d.source, d.source_name());
-      if (source == database_key(plan_.target, d.target_name)) {
-        problems.push_back(fmt::format("{} would be moved onto itself", source));
-      }
-    }
-    if (problems.empty()) {
-      add("mapping", CheckStatus::kPassed,
-          fmt::format("{} database{}, each to its own name on the target", plan_.databases.size(),
-                      plan_.databases.size() == 1 ? "" : "s"));
-      return;
-    }
-    for (const auto& p : problems) {
-      add("mapping", CheckStatus::kFailed, p,
-          "give each source database once, and a distinct new name with SRC_URL=NEW_NAME");
-    }
-  }
-
-  std::unique_ptr<db::Connection> reach(const std::string& url, const std::string& shown,
-                                        const std::string& role) {
-    try {
-      auto connection = db::connect(url, connect_);
-      add("reachable", CheckStatus::kPassed,
-          fmt::format("{} ({}): PostgreSQL {} as {}", shown, role, connection->server().version,
-                      connection->server().user));
-      return connection;
-    } catch (const Error& e) {
-      report_.unreachable.push_back(shown);
-      // The message names the server, redacted.
-      add("reachable", CheckStatus::kFailed, fmt::format("{}: {}", role, e.message()),
-          e.hint().empty() ? "check the host, port, user and password" : e.hint());
-      return nullptr;
-    }
-  }
-
   void check_target(const TargetFacts& target) {
     if (target.can_create_databases) {
       add("privileges", CheckStatus::kPassed, "the target's user may create databases");
@@ -353,11 +302,6 @@ class Preflight {
                     join(facts.tables_without_key)),
         "add a primary key where the data has one");
   }
-
-  const MovePlan& plan_;
-  const db::ConnectOptions& connect_;
-  const std::function<void(const CheckResult&)>& on_check_;
-  PreflightReport report_;
 };
 
 }  // namespace
@@ -394,6 +338,7 @@ std::vector<std::string> PreflightReport::failed_names() const {
 
 PreflightReport run_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
                               const std::function<void(const CheckResult&)>& on_check) {
+  if (plan.engine() == Scheme::kMariaDb) return run_mariadb_preflight(plan, connect, on_check);
   return Preflight(plan, connect, on_check).run();
 }
 

@@ -594,8 +594,12 @@ TEST(MoveCli, UsageErrorsExitTwo) {
   auto bad = cutover_cli({"move", "create", "--to", "postgres://h/postgres", "--database",
                           "mariadb://root:" + kSecret + "@h/shop"});
   EXPECT_EQ(bad.exit_code, 2) << describe(bad);
-  EXPECT_TRUE(contains(bad.err, "not a PostgreSQL database")) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "a move goes between servers of one kind")) << bad.err;
   EXPECT_FALSE(contains(bad.out + bad.err, kSecret));
+  auto file = cutover_cli(
+      {"move", "create", "--to", "postgres://h/postgres", "--database", "sqlite:/tmp/app.db"});
+  EXPECT_EQ(file.exit_code, 2) << describe(file);
+  EXPECT_TRUE(contains(file.err, "not a PostgreSQL or MariaDB database")) << file.err;
   auto no_db = cutover_cli(
       {"move", "create", "--to", "postgres://h/postgres", "--database", "postgres://h/"});
   EXPECT_EQ(no_db.exit_code, 2);

@@ -1,0 +1,202 @@
+// What a MariaDB move reads off its servers, all of it from information_schema.
+#include "move/mariadb_facts.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace cutover::move {
+namespace {
+
+std::string quoted(db::Connection& c, const std::string& name) { return c.quote_identifier(name); }
+
+}  // namespace
+
+std::vector<MariadbTable> mariadb_tables(db::Connection& server, const std::string& database) {
+  std::vector<MariadbTable> tables;
+  auto rows = server.query(
+      "SELECT t.table_name, coalesce(t.table_rows, 0), coalesce(t.data_length, 0), "
+      "c.column_name FROM information_schema.tables t JOIN information_schema.columns c "
+      "ON c.table_schema = t.table_schema AND c.table_name = t.table_name "
+      "WHERE t.table_schema = $1 AND t.table_type = 'BASE TABLE' "
+      "AND c.extra NOT LIKE '%GENERATED%' "
+      "ORDER BY t.data_length DESC, t.table_name, c.ordinal_position",
+      {database});
+  for (const auto& row : rows.rows) {
+    if (tables.empty() || tables.back().name != row[0].text()) {
+      tables.push_back({row[0].text(), {}, row[1].as_int(), row[2].as_int()});
+    }
+    tables.back().columns.push_back(row[3].text());
+  }
+  return tables;
+}
+
+std::pair<std::int64_t, std::vector<std::string>> mariadb_contents(db::Connection& server,
+                                                                   const std::string& database) {
+  auto rows = server.query(
+      "SELECT name FROM ("
+      " SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1"
+      " UNION ALL SELECT routine_name FROM information_schema.routines WHERE routine_schema = $1"
+      " UNION ALL SELECT trigger_name FROM information_schema.triggers"
+      "  WHERE trigger_schema = $1"
+      " UNION ALL SELECT event_name FROM information_schema.events WHERE event_schema = $1"
+      ") o ORDER BY name",
+      {database});
+  std::vector<std::string> sample;
+  for (const auto& row : rows.rows) {
+    if (sample.size() < 5) sample.push_back(row[0].text());
+  }
+  return {static_cast<std::int64_t>(rows.rows.size()), sample};
+}
+
+bool mariadb_database_exists(db::Connection& server, const std::string& database) {
+  return !server
+              .query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", {database})
+              .rows.empty();
+}
+
+std::string mariadb_database_options(db::Connection& server, const std::string& database) {
+  auto row = server
+                 .query(
+                     "SELECT default_character_set_name, default_collation_name "
+                     "FROM information_schema.schemata WHERE schema_name = $1",
+                     {database})
+                 .rows.at(0);
+  return fmt::format("CHARACTER SET {} COLLATE {}", row[0].text(), row[1].text());
+}
+
+std::vector<std::string> mariadb_unfreezable_accounts(db::Connection& server,
+                                                      const std::vector<std::string>& allowed) {
+  // From 10.11 on, SUPER no longer includes READ_ONLY ADMIN.
+  std::string privileges = server.server().version_number >= 101100
+                               ? "('READ_ONLY ADMIN')"
+                               : "('READ_ONLY ADMIN', 'SUPER')";
+  auto rows =
+      server.query(fmt::format("SELECT DISTINCT grantee FROM "
+                               "information_schema.user_privileges "
+                               "WHERE privilege_type IN {} ORDER BY grantee",
+                               privileges));
+  std::vector<std::string> out;
+  for (const auto& row : rows.rows) {
+    std::string grantee = row[0].text();  // 'user'@'host'
+    std::string user = grantee.substr(1, grantee.find("'@'") - 1);
+    bool allowed_here = std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+      return a == user || a == grantee;
+    });
+    if (!allowed_here) out.push_back(grantee);
+  }
+  return out;
+}
+
+std::vector<std::string> mariadb_accounts(db::Connection& server) {
+  std::vector<std::string> out;
+  for (const auto& row :
+       server.query("SELECT DISTINCT grantee FROM information_schema.user_privileges").rows) {
+    out.push_back(row[0].text());
+  }
+  return out;
+}
+
+MariadbGrants mariadb_grants(db::Connection& server, const std::string& database,
+                             const std::string& target_name) {
+  // One statement per grantee and object, its privileges together; WITH GRANT OPTION where
+  // the source gives it.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> grants;
+  auto add = [&](const std::string& grantee, const std::string& object,
+                 const std::string& privilege, bool grantable) {
+    auto& [list, option] = grants[{grantee, object}];
+    list += (list.empty() ? "" : ", ") + privilege;
+    option = option || grantable;
+  };
+  std::string target = quoted(server, target_name);
+  for (const auto& row : server
+                             .query("SELECT grantee, privilege_type, is_grantable FROM "
+                                    "information_schema.schema_privileges WHERE table_schema = $1 "
+                                    "ORDER BY grantee, privilege_type",
+                                    {database})
+                             .rows) {
+    add(row[0].text(), target + ".*", row[1].text(), row[2].text() == "YES");
+  }
+  for (const auto& row : server
+                             .query("SELECT grantee, table_name, privilege_type, is_grantable FROM "
+                                    "information_schema.table_privileges WHERE table_schema = $1 "
+                                    "ORDER BY grantee, table_name, privilege_type",
+                                    {database})
+                             .rows) {
+    add(row[0].text(), target + "." + quoted(server, row[1].text()), row[2].text(),
+        row[3].text() == "YES");
+  }
+  MariadbGrants out;
+  for (const auto& [key, value] : grants) {
+    out.statements.push_back(fmt::format("GRANT {} ON {} TO {}{}", value.first, key.second,
+                                         key.first, value.second ? " WITH GRANT OPTION" : ""));
+    if (std::find(out.grantees.begin(), out.grantees.end(), key.first) == out.grantees.end()) {
+      out.grantees.push_back(key.first);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> mariadb_counters(db::Connection& server,
+                                                                   const std::string& database) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& row : server
+                             .query("SELECT table_name, auto_increment FROM "
+                                    "information_schema.tables WHERE table_schema = $1 "
+                                    "AND table_type = 'BASE TABLE' AND auto_increment IS NOT NULL "
+                                    "ORDER BY table_name",
+                                    {database})
+                             .rows) {
+    out.emplace_back(row[0].text(), row[1].as_int());
+  }
+  for (const auto& row : server
+                             .query("SELECT table_name FROM information_schema.tables "
+                                    "WHERE table_schema = $1 AND table_type = 'SEQUENCE' "
+                                    "ORDER BY table_name",
+                                    {database})
+                             .rows) {
+    std::string name = row[0].text();
+    auto next = server.query(fmt::format("SELECT next_not_cached_value FROM {}.{}",
+                                         quoted(server, database), quoted(server, name)));
+    out.emplace_back("sequence " + name, next.rows.at(0)[0].as_int());
+  }
+  return out;
+}
+
+void set_mariadb_counters(db::Connection& target,
+                          const std::vector<std::pair<std::string, std::int64_t>>& counters) {
+  constexpr std::string_view kSequence = "sequence ";
+  for (const auto& [name, value] : counters) {
+    if (name.starts_with(kSequence)) {
+      // SETVAL(s, n, 0): n is the next value NEXT VALUE FOR gives.
+      target.query(fmt::format("SELECT SETVAL({}, {}, 0)",
+                               quoted(target, name.substr(kSequence.size())), value));
+    } else {
+      target.execute(
+          fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", quoted(target, name), value));
+    }
+  }
+}
+
+TableSum mariadb_table_sum(db::Connection& database, const std::string& table) {
+  std::string hashes;
+  for (const auto& row : database
+                             .query("SELECT column_name FROM information_schema.columns "
+                                    "WHERE table_schema = database() AND table_name = $1 "
+                                    "ORDER BY ordinal_position",
+                                    {table})
+                             .rows) {
+    std::string column = quoted(database, row[0].text());
+    hashes += fmt::format("{}coalesce(md5({}), 'null')", hashes.empty() ? "" : ", ", column);
+  }
+  auto row = database
+                 .query(fmt::format("SELECT count(*), coalesce(sum(cast(conv(substring(md5("
+                                    "concat_ws(',', {})), 1, 15), 16, 10) AS UNSIGNED)), 0) "
+                                    "FROM {}",
+                                    hashes, quoted(database, table)))
+                 .rows.at(0);
+  return {row[0].as_int(), row[1].text()};
+}
+
+}  // namespace cutover::move

@@ -1,0 +1,469 @@
+// The steps of a move between MariaDB servers: prepare creates each target database with the
+// source's tables, views and routines (mariadb-dump), data sets read_only on every source
+// server and copies, then builds triggers and events and verifies, finalize gives the target
+// the source's grants, abort undoes each of these.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/progress.h"
+#include "move/database_address.h"
+#include "move/mariadb_copy.h"
+#include "move/mariadb_facts.h"
+#include "move/mariadb_tools.h"
+#include "move/move_step.h"
+
+namespace cutover::move {
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// The target server, on no database in particular.
+std::unique_ptr<db::Connection> target_server(MoveStepRun& run) {
+  return db::connect(url_with_database(run.record().plan.target, ""), run.connect());
+}
+std::unique_ptr<db::Connection> source_server(MoveStepRun& run, const DatabaseMapping& d) {
+  return db::connect(url_with_database(d.source, ""), run.connect());
+}
+std::string server_key(const DatabaseMapping& d) { return database_key(d.source, ""); }
+
+std::string after_data_file(MoveStepRun& run, const std::string& name) {
+  return run.folder() + "/" + name + ".after-data.sql";
+}
+
+// A database that existed (empty) before the move is emptied by being created again with the
+// options it had; grants on it are the server's and survive.
+void recreate_database(db::Connection& server, const std::string& name) {
+  std::string options = mariadb_database_options(server, name);
+  std::string quoted = server.quote_identifier(name);
+  server.execute("DROP DATABASE " + quoted);
+  server.execute(fmt::format("CREATE DATABASE {} {}", quoted, options));
+}
+
+void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  auto source = source_server(run, d);
+  auto server = target_server(run);
+  auto fact = run.store().fact(run.id(), "db:" + name);
+  if (!fact) {
+    bool existed = mariadb_database_exists(*server, name);
+    if (existed) {
+      if (auto [count, sample] = mariadb_contents(*server, name); count > 0) {
+        throw Error(ErrorCode::kBadInput,
+                    fmt::format("the target database {} is not empty any more: {} objects ({})",
+                                name, count, joined(sample)),
+                    fmt::format("empty it, or abort this move and create one with another name "
+                                "(cutover move abort {})",
+                                run.id()));
+      }
+    }
+    // Recorded before CREATE DATABASE: a crash right after it leaves a database abort drops.
+    fact = nlohmann::json{{"existed", existed}};
+    run.store().set_fact(run.id(), "db:" + name, *fact);
+  }
+  if (run.store().fact(run.id(), "pre-data:" + name)) return;
+  std::string quoted = server->quote_identifier(name);
+  if (!mariadb_database_exists(*server, name)) {
+    server->execute(fmt::format("CREATE DATABASE {} {}", quoted,
+                                mariadb_database_options(*source, d.source_name())));
+    run.log("database", fmt::format("created database {} on the target", name),
+            {{"database", name}});
+  } else if (mariadb_contents(*server, name).first > 0) {
+    // A load that a crash or a failure cut short: DDL is not transactional here.
+    recreate_database(*server, name);
+  }
+  std::string file = run.schema_file(name);
+  dump_mariadb_schema(mariadb_tool_server(d.source, run.connect()), d.source_name(),
+                      SchemaPart::kBeforeData, file);
+  dump_mariadb_schema(mariadb_tool_server(d.source, run.connect()), d.source_name(),
+                      SchemaPart::kAfterData, after_data_file(run, name));
+  load_mariadb_schema(mariadb_tool_server(run.record().plan.target, run.connect()), name, file);
+  run.store().set_fact(run.id(), "pre-data:" + name, true);
+  run.log("schema",
+          fmt::format("{}: tables, views and routines created in {} (triggers and events come "
+                      "after the data)",
+                      d.source_name(), name),
+          {{"database", name}});
+}
+
+// Stops writes on every source server at once: read_only, recorded first so that abort sets
+// it back as it was. Returns "server key -> when".
+void freeze_by_read_only(MoveStepRun& run) {
+  std::map<std::string, const DatabaseMapping*> servers;
+  for (const auto& d : run.record().plan.databases) servers[server_key(d)] = &d;
+  // What could write through the freeze is refused on every server before the first is frozen.
+  for (const auto& [key, d] : servers) {
+    if (run.store().fact(run.id(), "read-only:" + key)) continue;
+    auto server = source_server(run, *d);
+    auto unstoppable = mariadb_unfreezable_accounts(*server, run.record().plan.allow_unfrozen);
+    if (!unstoppable.empty()) {
+      throw Error(ErrorCode::kBadInput,
+                  fmt::format("{}: these accounts can write while read_only is on: {}", key,
+                              joined(unstoppable)),
+                  "they were given READ_ONLY ADMIN since create: revoke it, or abort and "
+                  "create the move again with --allow-unfrozen; nothing was changed");
+    }
+  }
+  for (const auto& [key, d] : servers) {
+    if (run.store().fact(run.id(), "read-only:" + key)) continue;
+    auto server = source_server(run, *d);
+    bool was = server->query("SELECT @@global.read_only").rows.at(0)[0].as_int() != 0;
+    run.store().set_fact(run.id(), "read-only-pending:" + key, {{"was", was}});
+    // A write statement under way holds the freeze back: it may take the drain timeout.
+    auto seconds = std::max<std::int64_t>(
+        1, std::chrono::ceil<std::chrono::seconds>(run.options().drain_timeout).count());
+    server->execute(fmt::format("SET SESSION lock_wait_timeout = {}", seconds));
+    try {
+      server->execute("SET GLOBAL read_only = ON");
+    } catch (const Error& e) {
+      throw e.restated(
+          ErrorCode::kOperationFailed,
+          fmt::format("{}: read_only could not be set within {} s: {}", key, seconds, e.message()),
+          "a long write statement or a LOCK TABLES holds it back (SHOW "
+          "PROCESSLIST); end it, then run cutover move data again");
+    }
+    std::string at = utc_now();
+    run.store().set_fact(run.id(), "read-only:" + key, {{"was", was}, {"at", at}});
+    run.store().erase_facts(run.id(), "read-only-pending:" + key);
+    run.log("freeze", fmt::format("{}: read_only is ON: application writes are refused", key),
+            {{"server", key}});
+  }
+}
+
+// Every source frozen and the freeze proven: read_only read back on a new session of each
+// server (open transactions cannot commit under it, so none is left to drain).
+void freeze(MoveStepRun& run) {
+  const MovePlan& plan = run.record().plan;
+  std::string hook_at;
+  if (plan.freeze == FreezeMode::kHook) {
+    hook_at = freeze_by_hooks(run);
+  } else {
+    freeze_by_read_only(run);
+  }
+  for (const auto& d : plan.databases) {
+    if (run.store().fact(run.id(), "frozen:" + d.target_name)) continue;
+    std::string at = hook_at, proof;
+    if (plan.freeze == FreezeMode::kReadOnly) {
+      auto fact = run.store().fact(run.id(), "read-only:" + server_key(d));
+      at = fact->at("at").get<std::string>();
+      auto server = source_server(run, d);
+      if (server->query("SELECT @@global.read_only").rows.at(0)[0].as_int() == 0) {
+        throw Error(ErrorCode::kOperationFailed,
+                    fmt::format("{}: read_only was set and is OFF again", server_key(d)),
+                    "someone turned it off during the move: cutover move abort, then start "
+                    "again");
+      }
+      proof = "@@global.read_only = ON on " + server_key(d);
+    }
+    run.store().set_fact(run.id(), "frozen:" + d.target_name, {{"at", at}, {"proof", proof}});
+    run.log("frozen",
+            fmt::format("{}: frozen{}", d.source_name(), proof.empty() ? "" : ", proven: " + proof),
+            {{"database", d.source_name()}, {"proof", proof}});
+  }
+}
+
+void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  std::vector<MariadbTable> tables;
+  std::int64_t rows_total = 0;
+  int kept = 0;
+  for (auto& t : mariadb_tables(*source_server(run, d), d.source_name())) {
+    if (run.store().fact(run.id(), "copied:" + name + ":" + t.name)) {
+      ++kept;
+      continue;
+    }
+    rows_total += t.estimated_rows;
+    tables.push_back(std::move(t));
+  }
+  if (kept > 0) {
+    run.say("resume",
+            fmt::format("{}: {} table{} copied before kept", d.source_name(), kept,
+                        kept == 1 ? "" : "s"),
+            {{"database", d.source_name()}, {"kept", kept}});
+  }
+  if (tables.empty()) return;
+  ProgressReporter progress(run.output(), "copy " + d.source_name(), "rows", rows_total);
+  MariadbCopyRequest request;
+  request.source_url = run.source_url(d);
+  request.target_url = run.target_url(name);
+  request.connect = run.connect();
+  request.jobs = run.options().jobs;
+  request.tables = tables;
+  request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
+    progress.update(rows, bytes);
+  };
+  std::size_t done = 0;
+  progress.set_detail(fmt::format("0/{} tables", tables.size()));
+  request.on_table = [&](const CopiedTable& t) {
+    run.store().set_fact(run.id(), "copied:" + name + ":" + t.name,
+                         {{"rows", t.rows}, {"bytes", t.bytes}});
+    progress.set_detail(fmt::format("{}/{} tables, last {}", ++done, tables.size(), t.name));
+    if (run.output().json()) {
+      run.say("table", "",
+              {{"database", d.source_name()},
+               {"table", t.name},
+               {"rows", t.rows},
+               {"bytes", t.bytes},
+               {"seconds", t.seconds}});
+    }
+  };
+  copy_mariadb_tables(request);
+  progress.finish();
+}
+
+// Triggers and events, then AUTO_INCREMENT counters and sequences as the source has them.
+void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  if (!run.store().fact(run.id(), "post-data:" + name)) {
+    auto target = run.target(name);
+    // An interrupted load is undone first: the dump creates each object once.
+    for (const auto& row : target
+                               ->query("SELECT trigger_name FROM information_schema.triggers "
+                                       "WHERE trigger_schema = database()")
+                               .rows) {
+      target->execute("DROP TRIGGER IF EXISTS " + target->quote_identifier(row[0].text()));
+    }
+    for (const auto& row : target
+                               ->query("SELECT event_name FROM information_schema.events "
+                                       "WHERE event_schema = database()")
+                               .rows) {
+      target->execute("DROP EVENT IF EXISTS " + target->quote_identifier(row[0].text()));
+    }
+    load_mariadb_schema(mariadb_tool_server(run.record().plan.target, run.connect()), name,
+                        after_data_file(run, name));
+    run.store().set_fact(run.id(), "post-data:" + name, true);
+    run.log("triggers", fmt::format("{}: triggers and events created", name), {{"database", name}});
+  }
+  set_mariadb_counters(*run.target(name),
+                       mariadb_counters(*source_server(run, d), d.source_name()));
+}
+
+void verify(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  auto tables = mariadb_tables(*source_server(run, d), d.source_name());
+  std::vector<std::string> differences;
+  std::int64_t rows = 0;
+  nlohmann::json sums = nlohmann::json::object();
+  ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
+                            static_cast<std::int64_t>(tables.size()));
+  auto source = run.source(d);
+  auto target = run.target(name);
+  std::int64_t checked = 0;
+  for (const auto& t : tables) {
+    if (interrupted()) {
+      throw_interrupted("while verifying the tables",
+                        "the sources stay frozen: cutover move data again verifies, cutover "
+                        "move abort lifts the freeze");
+    }
+    TableSum on_source = mariadb_table_sum(*source, t.name);
+    TableSum on_target = mariadb_table_sum(*target, t.name);
+    rows += on_source.rows;
+    sums[t.name] = on_target.to_json();
+    if (on_source != on_target) {
+      differences.push_back(fmt::format(
+          "{}: {} rows on the source, {} on the target{}", t.name, on_source.rows, on_target.rows,
+          on_source.rows == on_target.rows ? " with different contents" : ""));
+    }
+    progress.update(++checked);
+  }
+  progress.finish();
+  if (mariadb_counters(*source_server(run, d), d.source_name()) !=
+      mariadb_counters(*target_server(run), name)) {
+    differences.push_back("the AUTO_INCREMENT counters or sequences differ");
+  }
+  std::string scratch = run.folder() + "/" + name + ".compare.sql";
+  std::string source_schema =
+      mariadb_schema_text(mariadb_tool_server(d.source, run.connect()), d.source_name(), scratch);
+  std::string target_schema = mariadb_schema_text(
+      mariadb_tool_server(run.record().plan.target, run.connect()), name, scratch);
+  if (source_schema != target_schema) {
+    std::size_t at = 0;
+    while (at < source_schema.size() && at < target_schema.size() &&
+           source_schema[at] == target_schema[at]) {
+      ++at;
+    }
+    std::size_t start = source_schema.rfind('\n', at);
+    start = start == std::string::npos ? 0 : start + 1;
+    auto line_of = [&](const std::string& text) {
+      return start >= text.size() ? std::string("(end)")
+                                  : text.substr(start, text.find('\n', start) - start);
+    };
+    differences.push_back(
+        fmt::format("the schema differs: the source has \"{}\" where the "
+                    "target has \"{}\"",
+                    line_of(source_schema), line_of(target_schema)));
+  }
+  if (!differences.empty()) {
+    throw Error(ErrorCode::kVerificationFailed,
+                fmt::format("{} -> {}: verification failed: {}", d.source_name(), name,
+                            joined(differences)),
+                fmt::format("the source is still frozen and untouched: find the cause (a writer "
+                            "the freeze did not stop?), then cutover move abort {} and move "
+                            "again",
+                            run.id()));
+  }
+  run.store().set_fact(run.id(), "verified:" + name,
+                       {{"tables", tables.size()}, {"rows", rows}, {"sums", sums}});
+  run.log("verified",
+          fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
+                      "counters and schema equal",
+                      d.source_name(), name, tables.size(), rows),
+          {{"database", name}, {"tables", tables.size()}, {"rows", rows}});
+}
+
+// "GRANT a, b ON x TO u [WITH GRANT OPTION]" undone.
+std::string revoke_of(const std::string& grant) {
+  std::string revoke = "REVOKE " + grant.substr(6);
+  bool option = revoke.ends_with(" WITH GRANT OPTION");
+  if (option) revoke.resize(revoke.size() - std::string(" WITH GRANT OPTION").size());
+  auto on = revoke.find(" ON ");
+  if (option) revoke.insert(on, ", GRANT OPTION");
+  auto to = revoke.rfind(" TO ");
+  return revoke.replace(to, 4, " FROM ");
+}
+
+}  // namespace
+
+MoveRecord prepare_mariadb_move(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  for (const auto& d : record.plan.databases) prepare_database(run, d);
+  record = run.store().advance(
+      record.id, MoveStep::kCreated, MoveStep::kPrepared,
+      fmt::format("prepared: {} database{} created with their tables", record.plan.databases.size(),
+                  record.plan.databases.size() == 1 ? "" : "s"));
+  return record;
+}
+
+MoveRecord copy_mariadb_move_data(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  auto started = std::chrono::steady_clock::now();
+  freeze(run);
+  for (const auto& d : record.plan.databases) {
+    if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;
+    copy_data(run, d);
+    build_after_data(run, d);
+    verify(run, d);
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  record = run.store().advance(
+      record.id, MoveStep::kPrepared, MoveStep::kCopied,
+      fmt::format("copied and verified in {:.1f} s; the sources stay frozen", seconds));
+  return record;
+}
+
+MoveRecord finalize_mariadb_move(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  auto server = target_server(run);
+  for (const auto& d : record.plan.databases) {
+    const std::string& name = d.target_name;
+    if (run.store().fact(run.id(), "opened:" + name)) continue;
+    auto grants = mariadb_grants(*source_server(run, d), d.source_name(), name);
+    // Recorded before they are given: abort revokes them (REVOKE of one not given is refused,
+    // so each is recorded as it succeeds).
+    nlohmann::json given = nlohmann::json::array();
+    for (const auto& g : grants.statements) {
+      server->execute(g);
+      given.push_back(g);
+      run.store().set_fact(run.id(), "granted:" + name, given);
+    }
+    run.store().set_fact(run.id(), "opened:" + name, true);
+    run.log("opened",
+            fmt::format("{} is open to the accounts that could use {}: {}", name, d.source_name(),
+                        grants.grantees.empty() ? "none" : joined(grants.grantees)),
+            {{"database", name}, {"grantees", grants.grantees}});
+  }
+  run_hooks(run, record.plan.switch_commands, "switch");
+  record = run.store().advance(record.id, MoveStep::kCopied, MoveStep::kFinalized,
+                               "finalized: the target is in use; the sources stay read-only as "
+                               "the way back (cutover move abort switches back)");
+  return record;
+}
+
+std::vector<std::string> mariadb_target_writes(MoveStepRun& run) {
+  std::vector<std::string> written;
+  for (const auto& d : run.record().plan.databases) {
+    auto verified = run.store().fact(run.id(), "verified:" + d.target_name);
+    if (!verified) continue;
+    auto target = run.target(d.target_name);
+    const nlohmann::json& sums = verified->at("sums");
+    ProgressReporter progress(run.output(), "check " + d.target_name + " for writes", "tables",
+                              static_cast<std::int64_t>(sums.size()));
+    std::int64_t checked = 0;
+    for (const auto& [table, sum] : sums.items()) {
+      TableSum now = mariadb_table_sum(*target, table);
+      TableSum then = TableSum::from_json(sum);
+      if (now != then) {
+        written.push_back(fmt::format("{}: {} ({} rows at finalize, {} now)", d.target_name, table,
+                                      then.rows, now.rows));
+      }
+      progress.update(++checked);
+    }
+    progress.finish();
+  }
+  return written;
+}
+
+void undo_mariadb_move(MoveStepRun& run) {
+  const MovePlan& plan = run.record().plan;
+  std::unique_ptr<db::Connection> server;
+  auto target = [&]() -> db::Connection& {
+    if (!server) server = target_server(run);
+    return *server;
+  };
+  for (const auto& d : plan.databases) {
+    auto given = run.store().fact(run.id(), "granted:" + d.target_name);
+    if (!given) continue;
+    for (const auto& g : *given) target().execute(revoke_of(g.get<std::string>()));
+    run.store().erase_facts(run.id(), "granted:" + d.target_name);
+    run.log("revoked", fmt::format("{}: the grants finalize gave are revoked", d.target_name),
+            {{"database", d.target_name}});
+  }
+  for (const auto& d : plan.databases) {
+    std::string key = server_key(d);
+    auto fact = run.store().fact(run.id(), "read-only:" + key);
+    if (!fact) fact = run.store().fact(run.id(), "read-only-pending:" + key);
+    if (!fact) continue;
+    bool was = fact->at("was").get<bool>();
+    source_server(run, d)->execute(fmt::format("SET GLOBAL read_only = {}", was ? "ON" : "OFF"));
+    run.store().erase_facts(run.id(), "read-only:" + key);
+    run.store().erase_facts(run.id(), "read-only-pending:" + key);
+    run.log("unfrozen", fmt::format("{}: read_only set back to {}", key, was ? "ON" : "OFF"),
+            {{"server", key}});
+  }
+  unfreeze_by_hooks(run);
+  for (const auto& d : plan.databases) {
+    const std::string& name = d.target_name;
+    auto fact = run.store().fact(run.id(), "db:" + name);
+    if (!fact) continue;
+    if (fact->at("existed").get<bool>()) {
+      if (mariadb_database_exists(target(), name)) recreate_database(target(), name);
+      run.log("target", fmt::format("{}: emptied (it existed, empty, before the move)", name),
+              {{"database", name}});
+    } else {
+      target().execute("DROP DATABASE IF EXISTS " + target().quote_identifier(name));
+      run.log("target", fmt::format("{}: dropped from the target", name), {{"database", name}});
+    }
+    run.store().erase_facts(run.id(), "db:" + name);
+    std::error_code ignored;
+    std::filesystem::remove(after_data_file(run, name), ignored);
+  }
+}
+
+void drop_mariadb_source(MoveStepRun& run, const DatabaseMapping& d) {
+  auto server = source_server(run, d);
+  server->execute("DROP DATABASE IF EXISTS " + server->quote_identifier(d.source_name()));
+  run.log("dropped", fmt::format("{}: the source database is dropped", d.source_name()),
+          {{"database", d.source_name()}});
+}
+
+}  // namespace cutover::move

@@ -1,0 +1,479 @@
+// `cutover move` between MariaDB servers as a user runs it: two databases of the MariaDB server
+// (a realistic schema: foreign keys, a trigger, a view, routines, a sequence, generated and
+// invisible columns, enum, set, JSON, bit, blob, latin1 and large values, a table without key)
+// consolidated onto the Galera cluster, one renamed, frozen with read_only while an
+// application account writes; abort after each step; kill -9 in the middle of data; bad input.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/connection_url.h"
+#include "db/registry.h"
+#include "support/cli_output.h"
+#include "support/process.h"
+#include "support/spawned_process.h"
+#include "support/test_servers.h"
+
+namespace cutover::test {
+static void PrintTo(Backend backend, std::ostream* os) { *os << backend_name(backend); }
+}  // namespace cutover::test
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::Backend;
+using test::describe;
+using test::events_named;
+using test::json_events;
+using test::ProcessResult;
+using test::SpawnedProcess;
+
+const std::string kApp = "cutover_mvm_app";
+const std::string kAppSecret = "Mvm-App-S3cret";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::vector<std::string> cutover_argv(std::vector<std::string> args) {
+  args.insert(args.begin(), CUTOVER_BINARY);
+  return args;
+}
+
+std::string scalar(db::Connection& c, const std::string& sql) {
+  auto r = c.query(sql);
+  return r.rows.at(0).at(0).is_null() ? "NULL" : r.rows.at(0).at(0).text();
+}
+
+std::string target_url() { return test::galera_urls().at(0); }
+
+// host:port of a mariadb:// URL, for the app's URLs and mariadb-dump.
+std::pair<std::string, int> host_port(const std::string& url) {
+  ConnectionUrl u = parse_connection_url(url);
+  return {u.host, u.port.value_or(3306)};
+}
+
+class MoveMariadb : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    suffix_ = std::to_string(getpid()) + "_" + std::to_string(counter_++);
+    shop_ = "cmv_shop_" + suffix_;
+    crm_ = "cmv_crm_" + suffix_;
+    shop_new_ = "cmv_store_" + suffix_;
+    for (const auto& url : {test::mariadb_url(), target_url()}) {
+      auto admin = db::connect(url);
+      admin->execute("CREATE USER IF NOT EXISTS '" + kApp + "'@'%' IDENTIFIED BY '" + kAppSecret +
+                     "'");
+    }
+    auto admin = db::connect(test::mariadb_url());
+    admin->execute("SET GLOBAL read_only = OFF");
+    for (const auto& db : {shop_, crm_}) admin->execute("DROP DATABASE IF EXISTS " + db);
+    fill_sources(*admin);
+    dir_ = fs::temp_directory_path() / ("cutover-move-mariadb-" + suffix_);
+    fs::remove_all(dir_);
+    state_ = (dir_ / "moves.db").string();
+  }
+
+  void TearDown() override {
+    auto admin = db::connect(test::mariadb_url());
+    admin->execute("SET GLOBAL read_only = OFF");  // a failed test must not freeze the others
+    for (const auto& db : {shop_, crm_}) admin->execute("DROP DATABASE IF EXISTS " + db);
+    auto target = db::connect(target_url());
+    for (const auto& db : {shop_new_, crm_}) target->execute("DROP DATABASE IF EXISTS " + db);
+    fs::remove_all(dir_);
+  }
+
+  void fill_sources(db::Connection& admin) {
+    admin.execute("CREATE DATABASE " + shop_ + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    admin.execute("CREATE DATABASE " + crm_ + " CHARACTER SET latin1");
+    auto shop = db::connect(test::with_database(test::mariadb_url(), shop_));
+    for (const char* sql : {
+             "CREATE TABLE customers (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT "
+             "NULL, email VARCHAR(200) UNIQUE, tier ENUM('free', 'pro', 'team') DEFAULT 'free', "
+             "tags SET('a', 'b', 'c'), balance DECIMAL(14, 4), joined DATETIME(6), seen "
+             "TIMESTAMP NULL, photo BLOB, prefs JSON, secret VARCHAR(20) INVISIBLE)",
+             "CREATE TABLE orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_id INT NOT "
+             "NULL, total DOUBLE, qty INT, doubled INT AS (qty * 2) VIRTUAL, label VARCHAR(40) "
+             "AS (CONCAT('#', qty)) STORED, flags BIT(8), note MEDIUMTEXT, placed DATE, "
+             "FOREIGN KEY (customer_id) REFERENCES customers (id), KEY (placed))",
+             "CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(50), at "
+             "DATETIME)",
+             "CREATE TABLE loose (a INT, b VARCHAR(10))",
+             "CREATE SEQUENCE tickets START WITH 100 NOCACHE",
+             "CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW INSERT INTO "
+             "audit (what, at) VALUES (CONCAT('order ', NEW.id), NOW())",
+             "CREATE VIEW big_orders AS SELECT o.id, c.name, o.total FROM orders o JOIN "
+             "customers c ON c.id = o.customer_id WHERE o.total > 100",
+             "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2",
+             "CREATE PROCEDURE touch(IN n INT) MODIFIES SQL DATA INSERT INTO audit (what) "
+             "VALUES (CONCAT('touch ', n))",
+             "INSERT INTO customers (name, email, tier, tags, balance, joined, seen, photo, "
+             "prefs, secret) SELECT CONCAT('c', seq), CONCAT('c', seq, '@example.org'), "
+             "ELT(1 + seq % 3, 'free', 'pro', 'team'), IF(seq % 2, 'a,c', NULL), seq / 7, "
+             "'2024-02-29 12:34:56.123456' + INTERVAL seq MINUTE, IF(seq % 5, NULL, "
+             "'2025-01-01 00:00:00'), UNHEX(MD5(seq)), JSON_OBJECT('n', seq, 'é', 'ü'), "
+             "CONCAT('s', seq) FROM seq_1_to_3000",
+             "INSERT INTO orders (customer_id, total, qty, flags, note, placed) SELECT 1 + seq "
+             "% 3000, seq * 1.37, seq % 9, b'10100101', REPEAT('x', seq % 500), '2024-01-01' + "
+             "INTERVAL seq % 400 DAY FROM seq_1_to_8000",
+             "INSERT INTO orders (customer_id, total, note) VALUES (1, 0.1, REPEAT('large ', "
+             "200000))",
+             "INSERT INTO loose VALUES (1, 'a'), (1, 'a'), (NULL, NULL)",
+             "INSERT INTO orders (customer_id, total) VALUES (1, 0.2)",
+             "DELETE FROM orders WHERE id > 8001",  // a gap that the counter keeps
+             "SELECT NEXTVAL(tickets)",
+         }) {
+      shop->execute(sql);
+    }
+    auto crm = db::connect(test::with_database(test::mariadb_url(), crm_));
+    crm->execute(
+        "CREATE TABLE contacts (id INT PRIMARY KEY, name VARCHAR(60), city VARCHAR(40) "
+        "CHARACTER SET utf8mb4)");
+    crm->execute(
+        "INSERT INTO contacts SELECT seq, CONCAT('Zoë ', seq), 'Zürich' FROM seq_1_to_500");
+    admin.execute("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX ON " + shop_ + ".* TO '" +
+                  kApp + "'@'%'");
+    admin.execute("GRANT SELECT ON " + crm_ + ".contacts TO '" + kApp + "'@'%'");
+  }
+
+  ProcessResult move(std::vector<std::string> args, bool json_output = true) {
+    args.insert(args.begin(), "move");
+    if (json_output) args.insert(args.begin(), "--json");
+    args.insert(args.end(), {"--state", state_});
+    auto r = test::run_process(cutover_argv(args), {}, std::chrono::seconds(300));
+    EXPECT_FALSE(contains(r.out + r.err, kAppSecret)) << describe(r);
+    return r;
+  }
+
+  std::vector<std::string> create_args(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "create",
+        "--to",
+        target_url(),
+        "--database",
+        test::with_database(test::mariadb_url(), shop_) + "=" + shop_new_,
+        "--database",
+        test::with_database(test::mariadb_url(), crm_),
+        "--allow-unfrozen",
+        "root"};
+    for (const auto& a : extra) args.push_back(a);
+    return args;
+  }
+
+  std::string create(std::vector<std::string> extra = {}) {
+    auto r = move(create_args(extra));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    auto created = events_named(json_events(r.out), "created");
+    return created.empty() ? std::string() : created.front()["id"].get<std::string>();
+  }
+
+  ProcessResult step(const std::string& name, const std::string& id,
+                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {name, id};
+    for (const auto& a : extra) args.push_back(a);
+    return move(args);
+  }
+
+  std::string app_url(const std::string& server, const std::string& database) {
+    auto [host, port] = host_port(server);
+    return "mariadb://" + kApp + "@" + host + ":" + std::to_string(port) + "/" + database;
+  }
+
+  // What abort must leave exactly as it was: each table's definition and CHECKSUM, the app's
+  // grants, and read_only.
+  std::string source_fingerprint() {
+    auto admin = db::connect(test::mariadb_url());
+    std::string out = "read_only=" + scalar(*admin, "SELECT @@global.read_only") + "\n";
+    for (const auto& db : {shop_, crm_}) {
+      for (const auto& row : admin
+                                 ->query("SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_schema = $1 AND table_type = 'BASE TABLE' "
+                                         "ORDER BY 1",
+                                         {db})
+                                 .rows) {
+        std::string table = db + "." + row[0].text();
+        out += admin->query("SHOW CREATE TABLE " + table).rows.at(0).at(1).text() + "\n";
+        out += admin->query("CHECKSUM TABLE " + table).rows.at(0).at(1).text() + "\n";
+      }
+    }
+    for (const auto& row : admin->query("SHOW GRANTS FOR '" + kApp + "'@'%'").rows) {
+      out += row[0].text() + "\n";
+    }
+    return out;
+  }
+
+  // The databases' schema as mariadb-dump writes it, on either server.
+  std::string dump_schema(const std::string& server, const std::string& database) {
+    auto [host, port] = host_port(server);
+    auto r = test::run_process({"/usr/bin/mariadb-dump", "--host=" + host,
+                                "--port=" + std::to_string(port), "--protocol=tcp", "--user=root",
+                                "--no-data", "--skip-comments", "--single-transaction",
+                                "--routines", "--triggers", "--events", database});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    return r.out;
+  }
+
+  std::string target_grants() {
+    std::string out;
+    for (const auto& row :
+         db::connect(target_url())->query("SHOW GRANTS FOR '" + kApp + "'@'%'").rows) {
+      out += row[0].text() + "\n";
+    }
+    return out;
+  }
+
+  bool target_has(const std::string& database) {
+    return scalar(*db::connect(target_url()),
+                  "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '" +
+                      database + "'") != "0";
+  }
+
+  std::string suffix_, shop_, crm_, shop_new_;
+  fs::path dir_;
+  std::string state_;
+  static inline int counter_ = 0;
+};
+
+// Seed 001's consolidation on MariaDB: two databases onto the Galera cluster, one renamed,
+// while the application writes as its own account: reads never fail, writes succeed until the
+// freeze and are refused with error 1290 from it on, none acknowledged is lost, and the target
+// has the same schema, rows and counters; after finalize the application reads and writes
+// the target.
+TEST_P(MoveMariadb, TwoDatabasesAreConsolidatedOntoGaleraWhileTheApplicationWrites) {
+  const std::map<std::string, std::optional<std::string>> env = {{"MYSQL_PWD", kAppSecret}};
+  const fs::path record_path = dir_ / "probe.json";
+  fs::create_directories(dir_);
+  SpawnedProcess probe(
+      cutover_argv({"probe", app_url(test::mariadb_url(), shop_), "--duration", "1h", "--readers",
+                    "1", "--writers", "2", "--rate", "50", "--json", record_path.string()}),
+      env);
+  auto shop = db::connect(test::with_database(test::mariadb_url(), shop_));
+  test::poll_until(
+      "the probe writes on the source",
+      [&] {
+        test::require_running(probe, "the probe");
+        return scalar(*shop,
+                      "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                      "database() AND table_name = 'cutover_probe'") == "1" &&
+               scalar(*shop, "SELECT count(*) FROM cutover_probe") != "0";
+      },
+      std::chrono::seconds(30));
+
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  // Counters that move after the schema was copied: data must bring their values along.
+  shop->execute("INSERT INTO orders (customer_id, total) VALUES (1, 0.3)");
+  shop->execute("DELETE FROM orders WHERE total = 0.3");
+  shop->query("SELECT NEXTVAL(tickets)");
+  auto data = step("data", id);
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  EXPECT_EQ(events_named(json_events(data.out), "verified").size(), 2u) << data.out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // writes refused meanwhile
+  auto status = move({"status", id});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  const std::string frozen_since = json::parse(status.out)["progress"]["frozen_since"];
+  ASSERT_EQ(step("finalize", id).exit_code, 0);
+
+  probe.kill(SIGINT);
+  ProcessResult stopped = probe.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(fs::exists(record_path)) << describe(stopped);
+  json record = json::parse(std::ifstream(record_path));
+  json summary = record["summary"];
+  EXPECT_EQ(summary["reads"]["failed"], 0) << summary.dump();
+  int refused = 0;
+  std::int64_t last_ok_start = 0, first_refused_start = -1;
+  for (const auto& op : record["operations"]) {
+    if (op[0] != "w") continue;
+    std::int64_t start = op[2];
+    if (op[4] == "ok") {
+      last_ok_start = std::max(last_ok_start, start);
+      continue;
+    }
+    ++refused;
+    if (first_refused_start < 0 || start < first_refused_start) first_refused_start = start;
+    EXPECT_EQ(op[7], 1290) << "refused by read_only: " << op.dump();
+  }
+  EXPECT_GT(refused, 0) << "the probe wrote while the source was frozen";
+  EXPECT_LT(last_ok_start, first_refused_start) << "a write succeeded after the freeze began";
+  std::cout << "frozen since " << frozen_since << ", " << refused << " writes refused\n";
+  json verification = summary["verification"];
+  ASSERT_TRUE(verification.is_object()) << summary.dump();
+  EXPECT_TRUE(verification["lost"].empty()) << verification.dump();
+  auto store = db::connect(test::with_database(target_url(), shop_new_));
+  EXPECT_EQ(scalar(*store, "SELECT count(*) FROM cutover_probe WHERE run_id = '" +
+                               record["run_id"].get<std::string>() + "'"),
+            std::to_string(verification["acknowledged"].get<std::int64_t>()))
+      << "every acknowledged write is on the target";
+
+  // The same schema (the dump names no database), rows and counters.
+  EXPECT_EQ(dump_schema(test::mariadb_url(), shop_), dump_schema(target_url(), shop_new_));
+  EXPECT_EQ(dump_schema(test::mariadb_url(), crm_), dump_schema(target_url(), crm_));
+  for (const auto& table : {"customers", "orders", "audit", "loose", "cutover_probe"}) {
+    auto checksum = [&](db::Connection& c) {
+      return c.query(std::string("CHECKSUM TABLE ") + table + " EXTENDED").rows.at(0).at(1).text();
+    };
+    EXPECT_EQ(checksum(*shop), checksum(*store)) << table;
+  }
+  EXPECT_EQ(scalar(*store, "SELECT secret FROM customers WHERE id = 7"), "s7");
+  EXPECT_EQ(scalar(*store, "SELECT NEXTVAL(tickets)"), "102");
+  // The source's counter is past its largest id (8002 was deleted, and bulk inserts reserve
+  // ahead): a new row on the target gets an id at or above it (Galera may step further).
+  const std::int64_t counter =
+      std::stoll(scalar(*shop,
+                        "SELECT auto_increment FROM information_schema.tables WHERE table_schema = "
+                        "database() AND table_name = 'orders'"));
+  ASSERT_GT(counter, 8002);
+  store->execute("INSERT INTO orders (customer_id, total) VALUES (2, 1)");
+  EXPECT_GE(std::stoll(scalar(*store, "SELECT max(id) FROM orders")), counter)
+      << "the AUTO_INCREMENT counter came along";
+  EXPECT_EQ(scalar(*store,
+                   "SELECT count(*) FROM audit WHERE what = CONCAT('order ', (SELECT "
+                   "max(id) FROM orders))"),
+            "1")
+      << "the trigger was created after the data and fires on the target";
+  EXPECT_TRUE(contains(target_grants(), "`" + shop_new_ + "`.*")) << target_grants();
+
+  const fs::path after_path = dir_ / "after.json";
+  SpawnedProcess after(
+      cutover_argv({"probe", app_url(target_url(), shop_new_), "--duration", "2s", "--readers", "1",
+                    "--writers", "1", "--rate", "50", "--json", after_path.string()}),
+      env);
+  ProcessResult on_target = after.wait(std::chrono::seconds(60));
+  ASSERT_EQ(on_target.exit_code, 0) << describe(on_target);
+  json after_summary = json::parse(std::ifstream(after_path))["summary"];
+  EXPECT_EQ(after_summary["reads"]["failed"], 0) << after_summary.dump();
+  EXPECT_EQ(after_summary["writes"]["failed"], 0) << after_summary.dump();
+}
+
+// Abort after each step leaves the sources exactly as they were (tables, checksums, grants,
+// read_only OFF), the target without the databases and without the grants finalize gave.
+TEST_P(MoveMariadb, AbortAfterEachStepLeavesTheSourcesAsTheyWere) {
+  const std::string before = source_fingerprint();
+  const std::string grants_before = target_grants();
+  const std::vector<std::string> steps = {"prepare", "data", "finalize"};
+  for (std::size_t reached = 0; reached <= steps.size(); ++reached) {
+    SCOPED_TRACE("abort after " + (reached == 0 ? std::string("create") : steps[reached - 1]));
+    std::string id = create();
+    ASSERT_FALSE(id.empty());
+    for (std::size_t i = 0; i < reached; ++i) {
+      auto r = step(steps[i], id);
+      ASSERT_EQ(r.exit_code, 0) << describe(r);
+    }
+    auto aborted = step("abort", id);
+    ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
+    EXPECT_EQ(source_fingerprint(), before);
+    EXPECT_FALSE(target_has(shop_new_));
+    EXPECT_FALSE(target_has(crm_));
+    EXPECT_EQ(target_grants(), grants_before);
+  }
+}
+
+// After finalize the target is live: abort refuses to throw away a write made there (exit 3,
+// naming the table), and does so only when told.
+TEST_P(MoveMariadb, AbortAfterFinalizeRefusesToLoseATargetWrite) {
+  std::string id = create();
+  for (const char* s : {"prepare", "data", "finalize"}) ASSERT_EQ(step(s, id).exit_code, 0) << s;
+  db::connect(test::with_database(target_url(), crm_))
+      ->execute("UPDATE contacts SET city = 'Basel' WHERE id = 3");
+  auto refused = step("abort", id);
+  EXPECT_EQ(refused.exit_code, 3) << describe(refused);
+  EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), crm_ + ": contacts"))
+      << describe(refused);
+  EXPECT_TRUE(target_has(crm_)) << "nothing was changed";
+  auto discarded = step("abort", id, {"--discard-target-writes"});
+  ASSERT_EQ(discarded.exit_code, 0) << describe(discarded);
+  EXPECT_FALSE(target_has(crm_));
+  EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+// kill -9 in the middle of the copy: the freeze stands, status says so, data resumes keeping
+// the tables copied and verifies; a second data would copy nothing again.
+TEST_P(MoveMariadb, AKilledDataResumesKeepingTheCopiedTables) {
+  {
+    auto shop = db::connect(test::with_database(test::mariadb_url(), shop_));
+    for (int i = 0; i < 30; ++i) {
+      shop->execute("CREATE TABLE filler_" + std::to_string(i) +
+                    " (id INT PRIMARY KEY, v CHAR(32)) SELECT seq AS id, MD5(seq) AS v FROM "
+                    "seq_1_to_20000");
+    }
+  }
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  SpawnedProcess data(
+      cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
+  test::poll_until("a few tables are copied", [&] {
+    test::require_running(data, "move data");
+    return events_named(json_events(data.output_so_far()), "table").size() >= 3;
+  });
+  data.kill(SIGKILL);
+  auto stopped = data.wait(std::chrono::seconds(30));
+  ASSERT_EQ(stopped.exit_code, 128 + SIGKILL) << describe(stopped);
+  std::size_t copied = events_named(json_events(stopped.out), "table").size();
+  ASSERT_LT(copied, 35u) << "the kill came after the copy";
+
+  auto status = move({"status", id});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  auto progress = json::parse(status.out)["progress"];
+  EXPECT_TRUE(progress["frozen_since"].is_string()) << status.out;
+  EXPECT_EQ(progress["tables_copied"].get<std::size_t>(), copied) << status.out;
+  EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "1");
+
+  auto resumed = step("data", id);
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  auto events = json_events(resumed.out);
+  // 30 fillers and 4 tables of the shop, 1 of the crm.
+  EXPECT_EQ(events_named(events, "table").size() + copied, 35u) << "each table copied once";
+  EXPECT_TRUE(events_named(events, "frozen").empty()) << "the freeze stood; it is not redone";
+  EXPECT_EQ(events_named(events, "verified").size(), 2u) << resumed.out;
+  EXPECT_EQ(scalar(*db::connect(test::with_database(target_url(), shop_new_)),
+                   "SELECT count(*) FROM filler_29"),
+            "20000");
+  ASSERT_EQ(step("abort", id).exit_code, 0);
+  EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+// What cannot work is refused by create with exit 2, naming the problem, before anything is
+// saved or changed.
+TEST_P(MoveMariadb, WhatCannotWorkIsRefusedBeforeAnythingChanges) {
+  auto refused = [&](std::vector<std::string> args, const std::string& says) {
+    SCOPED_TRACE(says);
+    auto r = move(args);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.out + r.err, says)) << describe(r);
+    EXPECT_FALSE(fs::exists(state_)) << "nothing was saved";
+  };
+  // root bypasses read_only: the operator must say that no application writes as root.
+  auto args = create_args();
+  args.resize(args.size() - 2);
+  refused(args, "can write while read_only is on");
+  refused(create_args({"--freeze", "privileges"}), "--freeze privileges is not available");
+  args = create_args();
+  args[4] = test::with_database(test::postgres_url(), "postgres");
+  refused(args, "a move goes between servers of one kind");
+  db::connect(test::with_database(test::mariadb_url(), shop_))
+      ->execute("CREATE PROCEDURE count_orders() SELECT count(*) FROM " + shop_ + ".orders");
+  refused(create_args(), "PROCEDURE count_orders");
+  auto target = db::connect(target_url());
+  target->execute("CREATE DATABASE " + crm_);
+  target->execute("CREATE TABLE " + crm_ + ".leftover (id INT)");
+  refused(create_args(), crm_ + ": exists and is not empty");
+  EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+INSTANTIATE_TEST_SUITE_P(MariaDb, MoveMariadb, testing::Values(Backend::kMariaDb));
+
+}  // namespace
+}  // namespace cutover
