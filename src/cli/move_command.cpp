@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -111,9 +112,13 @@ move::MovePlan plan_from(const MoveCliOptions& o) {
   move::MovePlan plan;
   plan.target = parse_connection_url(o.to);
   if (plan.target.scheme == Scheme::kSqlite) {
-    throw_bad_input(
-        fmt::format("--to {} is not a PostgreSQL or MariaDB server", plan.target.redacted()),
-        "--to postgres://user@host:port/postgres or mariadb://user@host:port/");
+    // A directory: the moved files keep their names in it unless renamed.
+    if (plan.target.database.empty() || plan.target.database == ":memory:") {
+      throw_bad_input(fmt::format("--to {} names no directory", o.to),
+                      "--to sqlite:/path/to/new/directory/");
+    }
+    plan.target.database = std::filesystem::absolute(plan.target.database).string();
+    plan.target.text = "sqlite:" + plan.target.database;
   }
   for (const auto& argument : o.databases) {
     plan.databases.push_back(move::parse_mapping(argument));
@@ -126,19 +131,20 @@ move::MovePlan plan_from(const MoveCliOptions& o) {
     }
   }
   if (!o.owner.empty()) plan.owner = o.owner;
-  bool mariadb = plan.engine() == Scheme::kMariaDb;
-  if (mariadb && plan.owner) {
+  // Each engine's own freeze, its default, and hook are the choices.
+  const auto [engine, own_freeze] =
+      plan.engine() == Scheme::kMariaDb  ? std::pair{"MariaDB", move::FreezeMode::kReadOnly}
+      : plan.engine() == Scheme::kSqlite ? std::pair{"SQLite", move::FreezeMode::kTriggers}
+                                         : std::pair{"PostgreSQL", move::FreezeMode::kPrivileges};
+  if (plan.owner && plan.engine() != Scheme::kPostgres) {
     throw_bad_input("--owner is for PostgreSQL moves",
-                    "MariaDB databases have no owner: leave --owner out");
+                    fmt::format("{} databases have no owner: leave --owner out", engine));
   }
-  plan.freeze = o.freeze.empty()
-                    ? (mariadb ? move::FreezeMode::kReadOnly : move::FreezeMode::kPrivileges)
-                    : move::parse_freeze_mode(o.freeze);
-  if (plan.freeze == (mariadb ? move::FreezeMode::kPrivileges : move::FreezeMode::kReadOnly)) {
-    throw_bad_input(fmt::format("--freeze {} is not available on {}", o.freeze,
-                                mariadb ? "MariaDB" : "PostgreSQL"),
-                    mariadb ? "--freeze read_only (the default) or hook"
-                            : "--freeze privileges (the default) or hook");
+  plan.freeze = o.freeze.empty() ? own_freeze : move::parse_freeze_mode(o.freeze);
+  if (plan.freeze != own_freeze && plan.freeze != move::FreezeMode::kHook) {
+    throw_bad_input(
+        fmt::format("--freeze {} is not available on {}", o.freeze, engine),
+        fmt::format("--freeze {} (the default) or hook", move::freeze_mode_name(own_freeze)));
   }
   if (plan.freeze == move::FreezeMode::kHook) {
     if (o.freeze_commands.empty()) {
@@ -432,8 +438,9 @@ void add_move_command(CLI::App& app, CommandRun& run) {
                    "How data stops writes on the sources: privileges (PostgreSQL's default: "
                    "revoke every write privilege, recorded and restored exactly by abort), "
                    "read_only (MariaDB's default: SET GLOBAL read_only on each source server, "
-                   "set back by abort) or hook (run --freeze-command)")
-      ->check(CLI::IsMember({"privileges", "read_only", "hook"}));
+                   "set back by abort), triggers (SQLite's default: a trigger on every table "
+                   "refuses writes, dropped by abort) or hook (run --freeze-command)")
+      ->check(CLI::IsMember({"privileges", "read_only", "triggers", "hook"}));
   create->add_option("--freeze-command", o->freeze_commands,
                      "With --freeze hook: a shell command that stops the application's writes "
                      "(e.g. a feature toggle); repeatable");

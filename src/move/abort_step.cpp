@@ -21,6 +21,7 @@ namespace {
 void check_target_writes(MoveStepRun& run) {
   std::vector<std::string> written;
   if (run.record().plan.engine() == Scheme::kMariaDb) written = mariadb_target_writes(run);
+  if (run.record().plan.engine() == Scheme::kSqlite) written = sqlite_target_writes(run);
   for (const auto& d : run.record().plan.databases) {
     auto before = run.store().fact(run.id(), "writes:" + d.target_name);
     if (!before) continue;
@@ -101,6 +102,8 @@ MoveRecord abort_move(MoveStepRun& run) {
   }
   if (record.plan.engine() == Scheme::kMariaDb) {
     undo_mariadb_move(run);
+  } else if (record.plan.engine() == Scheme::kSqlite) {
+    undo_sqlite_move(run);
   } else {
     unfreeze_sources(run);
     remove_targets(run);

@@ -19,6 +19,10 @@ MoveRecord cleanup_move(MoveStepRun& run) {
         drop_mariadb_source(run, d);
         continue;
       }
+      if (record.plan.engine() == Scheme::kSqlite) {
+        drop_sqlite_source(run, d);
+        continue;
+      }
       // Another database of the source's server to connect to while dropping it.
       std::string other = d.source_name() == "postgres" ? "template1" : "postgres";
       auto server = db::connect(url_with_database(d.source, other), run.connect());

@@ -375,6 +375,7 @@ MoveRecord copy_move_data(MoveStepRun& run) {
   MoveRecord& record = run.record();
   require_step(record, MoveStep::kPrepared, "data runs after prepare");
   if (run.record().plan.engine() == Scheme::kMariaDb) return copy_mariadb_move_data(run);
+  if (run.record().plan.engine() == Scheme::kSqlite) return copy_sqlite_move_data(run);
   auto started = std::chrono::steady_clock::now();
   // Every source is frozen before the first table is copied: the move is one window. What
   // would refuse one of them is checked for all before the first freeze.

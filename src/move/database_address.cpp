@@ -34,9 +34,18 @@ std::string keyword_quote(std::string_view value) {
   return out + "'";
 }
 
+// A SQLite file: `database` itself when it is a path, else a file of the directory `url` names.
+std::string sqlite_path(const ConnectionUrl& url, std::string_view database) {
+  if (database.starts_with("/") || url.database.empty()) return std::string(database);
+  std::string dir = url.database;
+  if (!dir.ends_with("/")) dir += "/";
+  return dir + std::string(database);
+}
+
 // The connection string rebuilt from its parts: `database` replaces the database, and the
 // password is kept only when `keep_password` is set.
 std::string compose(const ConnectionUrl& url, std::string_view database, bool keep_password) {
+  if (url.scheme == Scheme::kSqlite) return "sqlite:" + sqlite_path(url, database);
   if (url.keyword_form) {
     std::string out;
     for (const auto& [key, value] : url.options) {
@@ -82,6 +91,7 @@ std::string url_with_database(const ConnectionUrl& url, std::string_view databas
 }
 
 std::string database_key(const ConnectionUrl& url, std::string_view database) {
+  if (url.scheme == Scheme::kSqlite) return "sqlite:" + sqlite_path(url, database);
   std::string host = url.host.empty() ? "local" : url.host;
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return fmt::format("{}:{}/{}", host,

@@ -18,9 +18,10 @@ std::string url_without_password(const ConnectionUrl& url);
 // connections of this process only: never store the result).
 std::string url_with_database(const ConnectionUrl& url, std::string_view database);
 
-// "host:port/database" for `url` (host "local" for the default socket, port 5432 when none is
-// given), so that two moves of the same database can be told apart from two databases. Two
-// spellings of one host (localhost and 127.0.0.1) give two keys.
+// "host:port/database" for `url` (host "local" for the default socket, the engine's default
+// port when none is given; "sqlite:/path/file" for SQLite, `database` a file of the directory
+// `url` names unless it is a path itself), so that two moves of the same database can be told
+// apart from two databases. Two spellings of one host (localhost and 127.0.0.1) give two keys.
 std::string database_key(const ConnectionUrl& url, std::string_view database);
 
 }  // namespace cutover::move

@@ -11,16 +11,15 @@
 
 namespace cutover::move {
 
-MoveRecord finalize_move(MoveStepRun& run) {
-  MoveRecord& record = run.record();
-  require_step(record, MoveStep::kCopied, "finalize runs after data");
-  if (run.record().plan.engine() == Scheme::kMariaDb) return finalize_mariadb_move(run);
+namespace {
+
+// PostgreSQL: each target database gets the access its source gives, after what its tables
+// have received so far is recorded for abort to compare with.
+void open_postgres_targets(MoveStepRun& run) {
   auto server = run.target_server();
-  for (const auto& d : record.plan.databases) {
+  for (const auto& d : run.record().plan.databases) {
     const std::string& name = d.target_name;
     if (run.store().fact(run.id(), "opened:" + name)) continue;
-    // What the target's tables have received so far, before anyone else may write there:
-    // abort compares with it.
     run.store().set_fact(run.id(), "writes:" + name, write_counters(*run.target(name)));
     auto db_fact = run.store().fact(run.id(), "db:" + name);
     if (db_fact && !db_fact->at("existed").get<bool>()) {
@@ -31,6 +30,16 @@ MoveRecord finalize_move(MoveStepRun& run) {
             fmt::format("{} is open to the roles that could use {}", name, d.source_name()),
             {{"database", name}});
   }
+}
+
+}  // namespace
+
+MoveRecord finalize_move(MoveStepRun& run) {
+  MoveRecord& record = run.record();
+  require_step(record, MoveStep::kCopied, "finalize runs after data");
+  if (record.plan.engine() == Scheme::kPostgres) open_postgres_targets(run);
+  // SQLite files have no access of their own to give.
+  if (record.plan.engine() == Scheme::kMariaDb) open_mariadb_targets(run);
   run_hooks(run, record.plan.switch_commands, "switch");
   record = run.store().advance(record.id, MoveStep::kCopied, MoveStep::kFinalized,
                                "finalized: the target is in use; the sources stay frozen as "

@@ -361,15 +361,13 @@ MoveRecord copy_mariadb_move_data(MoveStepRun& run) {
   return record;
 }
 
-MoveRecord finalize_mariadb_move(MoveStepRun& run) {
-  MoveRecord& record = run.record();
+void open_mariadb_targets(MoveStepRun& run) {
   auto server = target_server(run);
-  for (const auto& d : record.plan.databases) {
+  for (const auto& d : run.record().plan.databases) {
     const std::string& name = d.target_name;
     if (run.store().fact(run.id(), "opened:" + name)) continue;
     auto grants = mariadb_grants(*source_server(run, d), d.source_name(), name);
-    // Recorded before they are given: abort revokes them (REVOKE of one not given is refused,
-    // so each is recorded as it succeeds).
+    // Each recorded as it succeeds: abort revokes them (a REVOKE of one not given fails).
     nlohmann::json given = nlohmann::json::array();
     for (const auto& g : grants.statements) {
       server->execute(g);
@@ -382,11 +380,6 @@ MoveRecord finalize_mariadb_move(MoveStepRun& run) {
                         grants.grantees.empty() ? "none" : joined(grants.grantees)),
             {{"database", name}, {"grantees", grants.grantees}});
   }
-  run_hooks(run, record.plan.switch_commands, "switch");
-  record = run.store().advance(record.id, MoveStep::kCopied, MoveStep::kFinalized,
-                               "finalized: the target is in use; the sources stay read-only as "
-                               "the way back (cutover move abort switches back)");
-  return record;
 }
 
 std::vector<std::string> mariadb_target_writes(MoveStepRun& run) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <map>
 
 #include "core/error.h"
@@ -20,7 +21,8 @@ constexpr struct {
   const char* name;
 } kFreezeModes[] = {{FreezeMode::kPrivileges, "privileges"},
                     {FreezeMode::kHook, "hook"},
-                    {FreezeMode::kReadOnly, "read_only"}};
+                    {FreezeMode::kReadOnly, "read_only"},
+                    {FreezeMode::kTriggers, "triggers"}};
 
 constexpr struct {
   MoveStep step;
@@ -33,7 +35,7 @@ constexpr struct {
 // name: the option it would end ("?sslmode", "&x", keyword "dbname") has no '=' of its own yet.
 bool equals_belongs_to_url(std::string_view text, size_t eq) {
   std::string_view left = text.substr(0, eq);
-  bool keyword_form = left.find("://") == std::string_view::npos;
+  bool keyword_form = left.find("://") == std::string_view::npos && !left.starts_with("sqlite:");
   size_t start;
   if (keyword_form) {
     start = left.find_last_of(" \t");
@@ -99,8 +101,8 @@ FreezeMode parse_freeze_mode(std::string_view name) {
     if (name == f.name) return f.mode;
   }
   throw_bad_input(fmt::format("--freeze {} is not a freeze method", name),
-                  "--freeze privileges (PostgreSQL), read_only (MariaDB) or hook (your own "
-                  "commands, either)");
+                  "--freeze privileges (PostgreSQL), read_only (MariaDB), triggers (SQLite) or "
+                  "hook (your own commands, any of them)");
 }
 
 bool holds_databases(MoveStep step) {
@@ -119,15 +121,21 @@ DatabaseMapping parse_mapping(std::string_view argument) {
   DatabaseMapping mapping;
   mapping.source = parse_connection_url(url_text);
   if (mapping.source.scheme == Scheme::kSqlite) {
-    throw_bad_input(
-        fmt::format("--database {} is not a PostgreSQL or MariaDB database", redact(argument)),
-        "cutover move handles PostgreSQL and MariaDB for now; " + std::string(kMappingForm));
+    if (mapping.source.database.empty() || mapping.source.database == ":memory:") {
+      throw_bad_input(fmt::format("--database {} names no SQLite file", argument),
+                      "--database sqlite:/path/to/app.db or sqlite:/path/to/app.db=new.db");
+    }
+    mapping.source.database = std::filesystem::absolute(mapping.source.database).string();
+    mapping.source.text = "sqlite:" + mapping.source.database;
   }
   if (mapping.source.database.empty()) {
     throw_bad_input(fmt::format("--database {} names no database", redact(argument)), kMappingForm);
   }
   if (new_name) check_name(*new_name, argument);
-  mapping.target_name = new_name ? std::string(*new_name) : mapping.source.database;
+  mapping.target_name = new_name ? std::string(*new_name)
+                        : mapping.source.scheme == Scheme::kSqlite
+                            ? std::filesystem::path(mapping.source.database).filename().string()
+                            : mapping.source.database;
   return mapping;
 }
 

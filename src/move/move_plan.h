@@ -29,8 +29,9 @@ struct DatabaseMapping {
   const std::string& source_name() const { return source.database; }
 };
 
-// Parses one --database argument: SRC_URL or SRC_URL=NEW_NAME. The URL must be PostgreSQL or
-// MariaDB and name a database. An '=' belongs to the URL when it ends one of its options
+// Parses one --database argument: SRC_URL or SRC_URL=NEW_NAME. The URL must name a database:
+// PostgreSQL or MariaDB, or a SQLite file (made absolute; its new name is a file name in the
+// target directory, its own by default). An '=' belongs to the URL when it ends one of its options
 // (?sslmode=require, keyword form dbname=shop); "postgres://h/shop?sslmode=require=shop2" renames.
 // Throws Error(kBadInput) naming the argument (redacted) and the accepted form.
 DatabaseMapping parse_mapping(std::string_view argument);
@@ -40,15 +41,17 @@ enum class FreezeMode {
   kPrivileges,  // PostgreSQL: revoke every write privilege, recorded so abort restores them
   kHook,        // run the user's freeze commands (a feature toggle); abort runs the unfreeze ones
   kReadOnly,    // MariaDB: SET GLOBAL read_only = ON on each source server; abort sets it back
+  kTriggers,    // SQLite: a trigger on every table that refuses each write; abort drops them
 };
 
-// "privileges", "hook", "read_only"; parse_freeze_mode() reads them back and throws
+// "privileges", "hook", "read_only", "triggers"; parse_freeze_mode() reads them back and throws
 // Error(kBadInput) naming the accepted names for another.
 const char* freeze_mode_name(FreezeMode mode);
 FreezeMode parse_freeze_mode(std::string_view name);
 
 struct MovePlan {
-  ConnectionUrl target;  // the target server; its database is where cutover connects
+  ConnectionUrl target;  // the target server (its database is where cutover connects), or
+                         // for SQLite the directory the files go to (absolute)
   // The kind of every server of the move (the target's scheme: create refuses a mix).
   Scheme engine() const { return target.scheme; }
   std::vector<DatabaseMapping> databases;

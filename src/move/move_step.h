@@ -86,13 +86,22 @@ MoveRecord cleanup_move(MoveStepRun& run);
 // MariaDB plan; abort and cleanup call their parts that differ.
 MoveRecord prepare_mariadb_move(MoveStepRun& run);
 MoveRecord copy_mariadb_move_data(MoveStepRun& run);
-MoveRecord finalize_mariadb_move(MoveStepRun& run);
+// Gives each target database the grants its source database has.
+void open_mariadb_targets(MoveStepRun& run);
 // The target tables whose count or checksum differs from what data verified, "db: table".
 std::vector<std::string> mariadb_target_writes(MoveStepRun& run);
 // Revokes what finalize granted, sets read_only back as it was, drops (or empties) the
 // target databases.
 void undo_mariadb_move(MoveStepRun& run);
 void drop_mariadb_source(MoveStepRun& run, const DatabaseMapping& d);
+
+// The same for SQLite files (sqlite_steps.cpp).
+MoveRecord prepare_sqlite_move(MoveStepRun& run);
+MoveRecord copy_sqlite_move_data(MoveStepRun& run);
+std::vector<std::string> sqlite_target_writes(MoveStepRun& run);
+// Drops the freeze triggers from the sources, deletes the copies.
+void undo_sqlite_move(MoveStepRun& run);
+void drop_sqlite_source(MoveStepRun& run, const DatabaseMapping& d);
 
 // What to run next for a move at its step; empty once it has ended.
 std::string next_command(const MoveRecord& record);

@@ -339,6 +339,7 @@ std::vector<std::string> PreflightReport::failed_names() const {
 PreflightReport run_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
                               const std::function<void(const CheckResult&)>& on_check) {
   if (plan.engine() == Scheme::kMariaDb) return run_mariadb_preflight(plan, connect, on_check);
+  if (plan.engine() == Scheme::kSqlite) return run_sqlite_preflight(plan, connect, on_check);
   return Preflight(plan, connect, on_check).run();
 }
 

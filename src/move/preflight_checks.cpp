@@ -42,9 +42,12 @@ std::unique_ptr<db::Connection> PreflightChecks::reach(const std::string& url,
   try {
     auto connection = db::connect(url, connect_);
     add("reachable", CheckStatus::kPassed,
-        fmt::format("{} ({}): {} {} as {}", shown, role,
-                    plan_.engine() == Scheme::kMariaDb ? "MariaDB" : "PostgreSQL",
-                    connection->server().version, connection->server().user));
+        fmt::format("{} ({}): {} {}{}", shown, role,
+                    plan_.engine() == Scheme::kMariaDb  ? "MariaDB"
+                    : plan_.engine() == Scheme::kSqlite ? "SQLite"
+                                                        : "PostgreSQL",
+                    connection->server().version,
+                    connection->server().user.empty() ? "" : " as " + connection->server().user));
     return connection;
   } catch (const Error& e) {
     report_.unreachable.push_back(shown);

@@ -39,8 +39,10 @@ class PreflightChecks {
 // "a, b and c", or "a, b, ... and 7 more" beyond `limit` items.
 std::string join_names(const std::vector<std::string>& items, size_t limit = 8);
 
-// The MariaDB preflight (run_preflight() calls it for a MariaDB plan).
+// The MariaDB and SQLite preflights (run_preflight() calls them for such a plan).
 PreflightReport run_mariadb_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
                                       const std::function<void(const CheckResult&)>& on_check);
+PreflightReport run_sqlite_preflight(const MovePlan& plan, const db::ConnectOptions& connect,
+                                     const std::function<void(const CheckResult&)>& on_check);
 
 }  // namespace cutover::move

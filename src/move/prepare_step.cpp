@@ -68,6 +68,7 @@ MoveRecord prepare_move(MoveStepRun& run) {
   MoveRecord& record = run.record();
   require_step(record, MoveStep::kCreated, "prepare runs right after create");
   if (run.record().plan.engine() == Scheme::kMariaDb) return prepare_mariadb_move(run);
+  if (run.record().plan.engine() == Scheme::kSqlite) return prepare_sqlite_move(run);
   for (const auto& d : record.plan.databases) prepare_database(run, d);
   record = run.store().advance(
       record.id, MoveStep::kCreated, MoveStep::kPrepared,

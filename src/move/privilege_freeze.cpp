@@ -190,7 +190,8 @@ std::vector<std::string> unfreezable_roles(db::Connection& database,
 
 std::vector<std::string> superuser_definer_functions(db::Connection& database) {
   std::vector<std::string> out;
-  for (const auto& row : database.query(R"(
+  for (const auto& row : database
+                             .query(R"(
       SELECT p.oid::regprocedure::text || ' (' || r.rolname || ')'
       FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
       JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -198,7 +199,8 @@ std::vector<std::string> superuser_definer_functions(db::Connection& database) {
         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                         AND d.objid = p.oid AND d.deptype = 'e')
-      ORDER BY 1)").rows) {
+      ORDER BY 1)")
+                             .rows) {
     out.push_back(row[0].text());
   }
   return out;
