@@ -50,19 +50,32 @@ TEST(ParseMapping, KeywordFormRenamesOnlyAfterACompleteKeyword) {
   EXPECT_EQ(renamed.target_name, "shop2");
 }
 
-TEST(ParseMapping, RefusesWhatIsNotAPostgresDatabase) {
+TEST(ParseMapping, RefusesWhatNamesNoDatabase) {
   EXPECT_EQ(code_of([] { parse_mapping("postgres://app@db1/"); }), ErrorCode::kBadInput);
-  EXPECT_EQ(code_of([] { parse_mapping("mariadb://root@db1/shop"); }), ErrorCode::kBadInput);
-  EXPECT_EQ(code_of([] { parse_mapping("sqlite:shop.db"); }), ErrorCode::kBadInput);
+  EXPECT_EQ(code_of([] { parse_mapping("mariadb://root@db1/"); }), ErrorCode::kBadInput);
+  EXPECT_EQ(code_of([] { parse_mapping("sqlite::memory:"); }), ErrorCode::kBadInput);
+  EXPECT_EQ(code_of([] { parse_mapping("mariadb://root@db1/shop=a/b"); }), ErrorCode::kBadInput);
   EXPECT_EQ(code_of([] { parse_mapping("postgres://app@db1/shop="); }), ErrorCode::kBadInput);
   EXPECT_EQ(code_of([] { parse_mapping("postgres://app@db1/shop=" + std::string(64, 'x')); }),
             ErrorCode::kBadInput);
   EXPECT_EQ(code_of([] { parse_mapping("oracle://db1/shop"); }), ErrorCode::kBadInput);
 }
 
+TEST(ParseMapping, MariadbAndSqliteDatabasesMapToo) {
+  auto shop = parse_mapping("mariadb://root@db1:3307/shop=store");
+  EXPECT_EQ(shop.source_name(), "shop");
+  EXPECT_EQ(shop.target_name, "store");
+  // A SQLite file is made absolute; its new name is a file name, its own by default.
+  auto file = parse_mapping("sqlite:data/app.db");
+  EXPECT_TRUE(file.source_name().starts_with("/")) << file.source_name();
+  EXPECT_TRUE(file.source_name().ends_with("/data/app.db")) << file.source_name();
+  EXPECT_EQ(file.target_name, "app.db");
+  EXPECT_EQ(parse_mapping("sqlite:/srv/app.db=shop.db").target_name, "shop.db");
+}
+
 TEST(ParseMapping, AnErrorNeverShowsThePassword) {
   try {
-    parse_mapping("mariadb://root:Sekr1t@db1/shop=x");
+    parse_mapping("mariadb://root:Sekr1t@db1/=x");
     FAIL() << "accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.message().find("Sekr1t"), std::string::npos) << e.message();
@@ -165,6 +178,12 @@ TEST(DatabaseAddress, KeysTellDatabasesApart) {
   EXPECT_EQ(database_key(a, "shop"), "db1:5432/shop");
   EXPECT_EQ(database_key(b, "shop"), "db1:5432/shop");
   EXPECT_EQ(database_key(parse_connection_url("postgres:///shop"), "shop"), "local:5432/shop");
+  EXPECT_EQ(database_key(parse_connection_url("mariadb://root@db1/"), "shop"), "db1:3306/shop");
+  // SQLite: a file, or a file of the directory the URL names.
+  auto dir = parse_connection_url("sqlite:/mnt/new/");
+  EXPECT_EQ(database_key(dir, "app.db"), "sqlite:/mnt/new/app.db");
+  EXPECT_EQ(database_key(dir, "/srv/app.db"), "sqlite:/srv/app.db");
+  EXPECT_EQ(url_with_database(dir, "app.db"), "sqlite:/mnt/new/app.db");
 }
 
 }  // namespace
