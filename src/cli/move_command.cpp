@@ -375,8 +375,8 @@ void add_move_command(CLI::App& app, CommandRun& run) {
   auto o = std::make_shared<MoveCliOptions>();
   auto* cmd = app.add_subcommand(
       "move",
-      "Relocate whole PostgreSQL databases to another server as a staged, verified, abortable "
-      "plan with an id");
+      "Relocate whole databases (PostgreSQL, MariaDB, SQLite files) to another server as a "
+      "staged, verified, abortable plan with an id");
   cmd->require_subcommand(1);
   cmd->footer(
       "\nA move is a plan with an id, taken one step at a time; each step's output names the\n"
@@ -400,6 +400,10 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "  cutover move status\n"
       "  cutover move list --json\n"
       "  cutover move abort mv-1a2b3c4d\n"
+      "  cutover move create --to mariadb://root@galera-1/ --database "
+      "mariadb://root@old-db/shop \\\n"
+      "      --allow-unfrozen root\n"
+      "  cutover move create --to sqlite:/mnt/new-volume/ --database sqlite:/var/lib/app/shop.db\n"
       "\nExit codes: 0 done, 1 a step failed or was interrupted (run it again, or abort), 2 bad\n"
       "input (a failed check, an unknown id, a step out of order): nothing changed, 3 held by\n"
       "another move or step, or target writes an abort would lose, 4 verification failed.");
@@ -414,6 +418,10 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "--owner); each target database absent or empty; no two databases to the same name; the\n"
       "total size; tables without a primary or unique key (a warning). Every check runs before\n"
       "the verdict. Nothing changes on any server; only a passed preflight saves the move.\n"
+      "MariaDB: the accounts that read_only cannot stop (refused unless --allow-unfrozen), the\n"
+      "databases it would freeze beside the moved ones, the accounts that grants and definers\n"
+      "name, storage engines, Galera's cached sequences, routines that name a renamed database.\n"
+      "SQLite: the files, the target directory's permissions and free space.\n"
       "\nExample:\n"
       "  cutover move create --to postgres://admin@new-db:5432/postgres \\\n"
       "      --database postgres://admin@old-db:5432/shop=shop_eu --database "
@@ -523,6 +531,10 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "source's values, materialized views refreshed.\n"
       "Verify: every table's row count and checksum on both servers, the sequences, and the\n"
       "schema (pg_dump of both, owners and grants aside). A difference exits 4 naming it.\n"
+      "MariaDB: read_only ON on each source server (set back by abort), tables streamed into\n"
+      "batched INSERTs, triggers and events after the rows, counters and sequences set.\n"
+      "SQLite: freeze triggers on every table, the online backup API, the copy's triggers\n"
+      "dropped. Both verified by counts, checksums and schema (docs/move.md).\n"
       "Run again after a failure or a kill: the freeze stands, copied tables are kept.\n"
       "\nExample:\n  cutover move data mv-1a2b3c4d --jobs 4\n"
       "\nExit codes: 0 copied and verified, 1 failed or interrupted (run again, or abort),\n"
