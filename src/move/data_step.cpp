@@ -2,12 +2,8 @@
 // built, sequences and materialized views brought along, and everything verified.
 #include <fmt/format.h>
 
-#include <atomic>
-#include <future>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "core/child_process.h"
 #include "core/error.h"
@@ -19,6 +15,7 @@
 #include "move/post_data_reset.h"
 #include "move/preflight.h"
 #include "move/privilege_freeze.h"
+#include "move/table_comparison.h"
 #include "move/table_copy.h"
 #include "move/table_verify.h"
 #include "move/write_freeze.h"
@@ -264,58 +261,23 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
 // Counts and checksums of every table on both servers, `jobs` tables at a time.
 void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
-  auto listing = run.source(d);
-  std::vector<TableToCopy> tables = tables_to_copy(*listing);
-  std::mutex mutex;
-  std::size_t next = 0;
-  std::vector<std::string> differences;
-  std::exception_ptr failure;
-  std::int64_t rows = 0;
-  nlohmann::json sums = nlohmann::json::object();  // the target's, for abort after finalize
-  ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
-                            static_cast<std::int64_t>(tables.size()));
-  auto worker = [&] {
-    try {
-      auto source = run.source(d);
-      auto target = run.target(name);
-      prepare_checksum_session(*source);
-      prepare_checksum_session(*target);
-      while (true) {
-        std::string table;
-        {
-          std::lock_guard lock(mutex);
-          if (next >= tables.size() || failure || interrupted()) return;
-          table = tables[next++].name;
-        }
-        // Both servers read at once: a large table costs one read's time, not two.
-        auto source_sum = std::async(std::launch::async, [&] { return table_sum(*source, table); });
-        TableSum on_target = table_sum(*target, table);
-        TableSum on_source = source_sum.get();
-        std::lock_guard lock(mutex);
-        rows += on_source.rows;
-        sums[table] = on_target.to_json();
-        if (on_source != on_target) {
-          differences.push_back(fmt::format(
-              "{}: {} rows on the source, {} on the target{}", table, on_source.rows,
-              on_target.rows, on_source.rows == on_target.rows ? " with different contents" : ""));
-        }
-        progress.update(static_cast<std::int64_t>(next));
-      }
-    } catch (...) {
-      std::lock_guard lock(mutex);
-      if (!failure) failure = std::current_exception();
-    }
+  TableComparisonRequest request;
+  for (const auto& t : tables_to_copy(*run.source(d))) request.tables.push_back(t.name);
+  request.jobs = run.options().jobs;
+  auto open = [](std::unique_ptr<db::Connection> c) {
+    prepare_checksum_session(*c);
+    return c;
   };
-  std::vector<std::thread> workers;
-  for (int i = 0; i < std::max(1, run.options().jobs); ++i) workers.emplace_back(worker);
-  for (auto& w : workers) w.join();
-  progress.finish();
-  // A signal cancels the statements, so their failures are the signal's doing: say so.
-  if (interrupted())
-    throw_interrupted("while verifying the tables",
-                      "the sources stay frozen: cutover move data again "
-                      "verifies, cutover move abort lifts the freeze");
-  if (failure) std::rethrow_exception(failure);
+  request.open_source = [&] { return open(run.source(d)); };
+  request.open_target = [&] { return open(run.target(name)); };
+  request.sum = table_sum;
+  ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
+                            static_cast<std::int64_t>(request.tables.size()));
+  TableComparison compared = compare_tables(request, progress);
+  std::vector<std::string>& differences = compared.differences;
+  const std::size_t tables = request.tables.size();
+  const std::int64_t rows = compared.rows;
+  const nlohmann::json& sums = compared.sums;
 
   auto source = run.source(d);
   auto target = run.target(name);
@@ -332,24 +294,8 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   std::string source_schema = schema_text(run.source_tool(d), scratch);
   std::string target_schema = schema_text(run.target_tool(name), scratch);
   std::remove(scratch.c_str());
-  if (source_schema != target_schema) {
-    // The first line that differs says enough to start looking.
-    std::size_t at = 0;
-    while (at < source_schema.size() && at < target_schema.size() &&
-           source_schema[at] == target_schema[at]) {
-      ++at;
-    }
-    std::size_t line_start = source_schema.rfind('\n', at);
-    line_start = line_start == std::string::npos ? 0 : line_start + 1;
-    auto line_of = [&](const std::string& text) {
-      std::size_t end = text.find('\n', line_start);
-      return line_start >= text.size() ? std::string("(end)")
-                                       : text.substr(line_start, end - line_start);
-    };
-    differences.push_back(
-        fmt::format("the schema differs: the source has \"{}\" where the "
-                    "target has \"{}\"",
-                    line_of(source_schema), line_of(target_schema)));
+  if (auto difference = schema_difference(source_schema, target_schema); !difference.empty()) {
+    differences.push_back(difference);
   }
   if (!differences.empty()) {
     throw Error(ErrorCode::kVerificationFailed,
@@ -361,12 +307,12 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
                             run.id()));
   }
   run.store().set_fact(run.id(), "verified:" + name,
-                       {{"tables", tables.size()}, {"rows", rows}, {"sums", sums}});
+                       {{"tables", tables}, {"rows", rows}, {"sums", sums}});
   run.log("verified",
           fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
                       "sequences and schema equal",
-                      d.source_name(), name, tables.size(), rows),
-          {{"database", name}, {"tables", tables.size()}, {"rows", rows}});
+                      d.source_name(), name, tables, rows),
+          {{"database", name}, {"tables", tables}, {"rows", rows}});
 }
 
 }  // namespace

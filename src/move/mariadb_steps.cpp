@@ -10,13 +10,13 @@
 #include <set>
 
 #include "core/error.h"
-#include "core/interrupt.h"
 #include "core/progress.h"
 #include "move/database_address.h"
 #include "move/mariadb_copy.h"
 #include "move/mariadb_facts.h"
 #include "move/mariadb_tools.h"
 #include "move/move_step.h"
+#include "move/table_comparison.h"
 
 namespace cutover::move {
 namespace {
@@ -249,33 +249,18 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
 
 void verify(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
-  auto tables = mariadb_tables(*source_server(run, d), d.source_name());
-  std::vector<std::string> differences;
-  std::int64_t rows = 0;
-  nlohmann::json sums = nlohmann::json::object();
-  ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
-                            static_cast<std::int64_t>(tables.size()));
-  auto source = run.source(d);
-  auto target = run.target(name);
-  std::int64_t checked = 0;
-  for (const auto& t : tables) {
-    if (interrupted()) {
-      throw_interrupted("while verifying the tables",
-                        "the sources stay frozen: cutover move data again verifies, cutover "
-                        "move abort lifts the freeze");
-    }
-    TableSum on_source = mariadb_table_sum(*source, t.name);
-    TableSum on_target = mariadb_table_sum(*target, t.name);
-    rows += on_source.rows;
-    sums[t.name] = on_target.to_json();
-    if (on_source != on_target) {
-      differences.push_back(fmt::format(
-          "{}: {} rows on the source, {} on the target{}", t.name, on_source.rows, on_target.rows,
-          on_source.rows == on_target.rows ? " with different contents" : ""));
-    }
-    progress.update(++checked);
+  TableComparisonRequest request;
+  for (const auto& t : mariadb_tables(*source_server(run, d), d.source_name())) {
+    request.tables.push_back(t.name);
   }
-  progress.finish();
+  request.jobs = run.options().jobs;
+  request.open_source = [&] { return run.source(d); };
+  request.open_target = [&] { return run.target(name); };
+  request.sum = mariadb_table_sum;
+  ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
+                            static_cast<std::int64_t>(request.tables.size()));
+  TableComparison compared = compare_tables(request, progress);
+  std::vector<std::string>& differences = compared.differences;
   if (mariadb_counters(*source_server(run, d), d.source_name()) !=
       mariadb_counters(*target_server(run), name)) {
     differences.push_back("the AUTO_INCREMENT counters or sequences differ");
@@ -285,22 +270,8 @@ void verify(MoveStepRun& run, const DatabaseMapping& d) {
       mariadb_schema_text(mariadb_tool_server(d.source, run.connect()), d.source_name(), scratch);
   std::string target_schema = mariadb_schema_text(
       mariadb_tool_server(run.record().plan.target, run.connect()), name, scratch);
-  if (source_schema != target_schema) {
-    std::size_t at = 0;
-    while (at < source_schema.size() && at < target_schema.size() &&
-           source_schema[at] == target_schema[at]) {
-      ++at;
-    }
-    std::size_t start = source_schema.rfind('\n', at);
-    start = start == std::string::npos ? 0 : start + 1;
-    auto line_of = [&](const std::string& text) {
-      return start >= text.size() ? std::string("(end)")
-                                  : text.substr(start, text.find('\n', start) - start);
-    };
-    differences.push_back(
-        fmt::format("the schema differs: the source has \"{}\" where the "
-                    "target has \"{}\"",
-                    line_of(source_schema), line_of(target_schema)));
+  if (auto difference = schema_difference(source_schema, target_schema); !difference.empty()) {
+    differences.push_back(difference);
   }
   if (!differences.empty()) {
     throw Error(ErrorCode::kVerificationFailed,
@@ -311,13 +282,14 @@ void verify(MoveStepRun& run, const DatabaseMapping& d) {
                             "again",
                             run.id()));
   }
+  const std::size_t tables = request.tables.size();
   run.store().set_fact(run.id(), "verified:" + name,
-                       {{"tables", tables.size()}, {"rows", rows}, {"sums", sums}});
+                       {{"tables", tables}, {"rows", compared.rows}, {"sums", compared.sums}});
   run.log("verified",
           fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
                       "counters and schema equal",
-                      d.source_name(), name, tables.size(), rows),
-          {{"database", name}, {"tables", tables.size()}, {"rows", rows}});
+                      d.source_name(), name, tables, compared.rows),
+          {{"database", name}, {"tables", tables}, {"rows", compared.rows}});
 }
 
 // "GRANT a, b ON x TO u [WITH GRANT OPTION]" undone.

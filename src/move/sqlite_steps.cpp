@@ -15,6 +15,7 @@
 #include "move/database_address.h"
 #include "move/move_step.h"
 #include "move/sqlite_facts.h"
+#include "move/table_comparison.h"
 
 namespace cutover::move {
 namespace {
@@ -138,29 +139,19 @@ void copy_file(MoveStepRun& run, const DatabaseMapping& d) {
 
 void verify_file(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
-  auto source = run.source(d);
-  auto target = run.target(name);
-  std::vector<std::string> differences;
-  auto tables = sqlite_tables(*source);
-  nlohmann::json sums = nlohmann::json::object();
-  std::int64_t rows = 0;
+  TableComparisonRequest request;
+  request.tables = sqlite_tables(*run.source(d));
+  request.open_source = [&] { return run.source(d); };
+  request.open_target = [&] { return run.target(name); };
+  request.sum = sqlite_table_sum;
   ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
-                            static_cast<std::int64_t>(tables.size()));
-  std::int64_t checked = 0;
-  for (const auto& table : tables) {
-    TableSum on_source = sqlite_table_sum(*source, table);
-    TableSum on_target = sqlite_table_sum(*target, table);
-    rows += on_source.rows;
-    sums[table] = on_target.to_json();
-    if (on_source != on_target) {
-      differences.push_back(fmt::format("{}: {} rows on the source, {} on the target", table,
-                                        on_source.rows, on_target.rows));
-    }
-    progress.update(++checked);
-  }
-  progress.finish();
-  if (sqlite_schema_text(*source) != sqlite_schema_text(*target)) {
-    differences.push_back("the schema differs");
+                            static_cast<std::int64_t>(request.tables.size()));
+  TableComparison compared = compare_tables(request, progress);
+  std::vector<std::string>& differences = compared.differences;
+  if (auto difference = schema_difference(sqlite_schema_text(*run.source(d)),
+                                          sqlite_schema_text(*run.target(name)));
+      !difference.empty()) {
+    differences.push_back(difference);
   }
   if (!differences.empty()) {
     std::string list;
@@ -172,13 +163,14 @@ void verify_file(MoveStepRun& run, const DatabaseMapping& d) {
                             "and move again",
                             run.id()));
   }
+  const std::size_t tables = request.tables.size();
   run.store().set_fact(run.id(), "verified:" + name,
-                       {{"tables", tables.size()}, {"rows", rows}, {"sums", sums}});
+                       {{"tables", tables}, {"rows", compared.rows}, {"sums", compared.sums}});
   run.log("verified",
           fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
                       "schema equal",
-                      d.source_name(), target_path(run, d), tables.size(), rows),
-          {{"database", name}, {"tables", tables.size()}, {"rows", rows}});
+                      d.source_name(), target_path(run, d), tables, compared.rows),
+          {{"database", name}, {"tables", tables}, {"rows", compared.rows}});
 }
 
 }  // namespace

@@ -40,7 +40,6 @@ using test::json_events;
 using test::ProcessResult;
 using test::SpawnedProcess;
 
-const std::string kApp = "cutover_mvm_app";
 const std::string kAppSecret = "Mvm-App-S3cret";
 
 bool contains(const std::string& text, const std::string& part) {
@@ -72,10 +71,12 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     shop_ = "cmv_shop_" + suffix_;
     crm_ = "cmv_crm_" + suffix_;
     shop_new_ = "cmv_store_" + suffix_;
+    // An account of the test's own: dropping it at the end drops every grant it was given.
+    app_ = "cmv_app_" + suffix_;
     for (const auto& url : {test::mariadb_url(), target_url()}) {
       auto admin = db::connect(url);
-      admin->execute("CREATE USER IF NOT EXISTS '" + kApp + "'@'%' IDENTIFIED BY '" + kAppSecret +
-                     "'");
+      admin->execute("DROP USER IF EXISTS '" + app_ + "'@'%'");
+      admin->execute("CREATE USER '" + app_ + "'@'%' IDENTIFIED BY '" + kAppSecret + "'");
     }
     auto admin = db::connect(test::mariadb_url());
     admin->execute("SET GLOBAL read_only = OFF");
@@ -92,6 +93,9 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     for (const auto& db : {shop_, crm_}) admin->execute("DROP DATABASE IF EXISTS " + db);
     auto target = db::connect(target_url());
     for (const auto& db : {shop_new_, crm_}) target->execute("DROP DATABASE IF EXISTS " + db);
+    for (auto* server : {admin.get(), target.get()}) {
+      server->execute("DROP USER IF EXISTS '" + app_ + "'@'%'");
+    }
     fs::remove_all(dir_);
   }
 
@@ -144,8 +148,8 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     crm->execute(
         "INSERT INTO contacts SELECT seq, CONCAT('Zoë ', seq), 'Zürich' FROM seq_1_to_500");
     admin.execute("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX ON " + shop_ + ".* TO '" +
-                  kApp + "'@'%'");
-    admin.execute("GRANT SELECT ON " + crm_ + ".contacts TO '" + kApp + "'@'%'");
+                  app_ + "'@'%'");
+    admin.execute("GRANT SELECT ON " + crm_ + ".contacts TO '" + app_ + "'@'%'");
   }
 
   ProcessResult move(std::vector<std::string> args, bool json_output = true) {
@@ -188,7 +192,7 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
 
   std::string app_url(const std::string& server, const std::string& database) {
     auto [host, port] = host_port(server);
-    return "mariadb://" + kApp + "@" + host + ":" + std::to_string(port) + "/" + database;
+    return "mariadb://" + app_ + "@" + host + ":" + std::to_string(port) + "/" + database;
   }
 
   // What abort must leave exactly as it was: each table's definition and CHECKSUM, the app's
@@ -208,7 +212,7 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
         out += admin->query("CHECKSUM TABLE " + table).rows.at(0).at(1).text() + "\n";
       }
     }
-    for (const auto& row : admin->query("SHOW GRANTS FOR '" + kApp + "'@'%'").rows) {
+    for (const auto& row : admin->query("SHOW GRANTS FOR '" + app_ + "'@'%'").rows) {
       out += row[0].text() + "\n";
     }
     return out;
@@ -228,7 +232,7 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
   std::string target_grants() {
     std::string out;
     for (const auto& row :
-         db::connect(target_url())->query("SHOW GRANTS FOR '" + kApp + "'@'%'").rows) {
+         db::connect(target_url())->query("SHOW GRANTS FOR '" + app_ + "'@'%'").rows) {
       out += row[0].text() + "\n";
     }
     return out;
@@ -240,7 +244,7 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
                       database + "'") != "0";
   }
 
-  std::string suffix_, shop_, crm_, shop_new_;
+  std::string suffix_, shop_, crm_, shop_new_, app_;
   fs::path dir_;
   std::string state_;
   static inline int counter_ = 0;
