@@ -31,6 +31,13 @@ MoveRecord cleanup_move(MoveStepRun& run) {
               {{"database", d.source_name()}});
     }
   }
+  for (const auto& server : record.plan.frozen_servers()) {
+    run.log("frozen",
+            fmt::format("{}: read_only stays ON, as the move left it; SET GLOBAL read_only = OFF "
+                        "there once nothing on that server needs the freeze",
+                        server),
+            {{"server", server}});
+  }
   std::error_code ignored;
   for (const auto& d : record.plan.databases) {
     std::filesystem::remove(run.schema_file(d.target_name), ignored);

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "move/copy_records.h"
 #include "move/move_step.h"
 #include "move/pg_facts.h"
 #include "move/pg_tools.h"
@@ -165,54 +166,28 @@ void freeze(MoveStepRun& run, const DatabaseMapping& d) {
 }
 
 void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
-  const std::string& name = d.target_name;
-  auto source = run.source(d);
+  CopyRecords records(run, d);
   std::vector<TableToCopy> tables;
   std::int64_t rows_total = 0;
-  int kept = 0;
-  for (auto& t : tables_to_copy(*source)) {
-    if (run.store().fact(run.id(), "copied:" + name + ":" + t.name)) {
-      ++kept;
-      continue;
-    }
+  for (auto& t : tables_to_copy(*run.source(d))) {
+    if (records.copied_before(t.name)) continue;
     rows_total += t.estimated_rows;
     tables.push_back(std::move(t));
   }
-  if (kept > 0) {
-    run.say("resume",
-            fmt::format("{}: {} copied before {} kept", d.source_name(),
-                        kept == 1 ? "1 table" : fmt::format("{} tables", kept),
-                        kept == 1 ? "is" : "are"),
-            {{"database", d.source_name()}, {"kept", kept}});
-  }
+  records.start(tables.size(), rows_total);
   if (tables.empty()) return;
-  ProgressReporter progress(run.output(), "copy " + d.source_name(), "rows", rows_total);
   CopyRequest request;
   request.source_url = run.source_url(d);
-  request.target_url = run.target_url(name);
+  request.target_url = run.target_url(d.target_name);
   request.connect = run.connect();
   request.jobs = run.options().jobs;
   request.tables = tables;
   request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
-    progress.update(rows, bytes);
+    records.progress(rows, bytes);
   };
-  std::size_t tables_done = 0;
-  progress.set_detail(fmt::format("0/{} tables", tables.size()));
-  request.on_table = [&](const CopiedTable& t) {
-    run.store().set_fact(run.id(), "copied:" + name + ":" + t.name,
-                         {{"rows", t.rows}, {"bytes", t.bytes}});
-    progress.set_detail(fmt::format("{}/{} tables, last {}", ++tables_done, tables.size(), t.name));
-    if (run.output().json()) {
-      run.say("table", "",
-              {{"database", d.source_name()},
-               {"table", t.name},
-               {"rows", t.rows},
-               {"bytes", t.bytes},
-               {"seconds", t.seconds}});
-    }
-  };
+  request.on_table = [&](const CopiedTable& t) { records.copied(t); };
   copy_tables(request);
-  progress.finish();
+  records.finish();
 }
 
 // Vacuums the copied tables whose pages are not all visible (those copied in parts, without
@@ -275,9 +250,6 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
                             static_cast<std::int64_t>(request.tables.size()));
   TableComparison compared = compare_tables(request, progress);
   std::vector<std::string>& differences = compared.differences;
-  const std::size_t tables = request.tables.size();
-  const std::int64_t rows = compared.rows;
-  const nlohmann::json& sums = compared.sums;
 
   auto source = run.source(d);
   auto target = run.target(name);
@@ -297,22 +269,7 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   if (auto difference = schema_difference(source_schema, target_schema); !difference.empty()) {
     differences.push_back(difference);
   }
-  if (!differences.empty()) {
-    throw Error(ErrorCode::kVerificationFailed,
-                fmt::format("{} -> {}: verification failed: {}", d.source_name(), name,
-                            joined(differences)),
-                fmt::format("the source is still frozen and untouched: find the cause (a writer "
-                            "the freeze did not stop?), then cutover move abort {} and move "
-                            "again",
-                            run.id()));
-  }
-  run.store().set_fact(run.id(), "verified:" + name,
-                       {{"tables", tables}, {"rows", rows}, {"sums", sums}});
-  run.log("verified",
-          fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
-                      "sequences and schema equal",
-                      d.source_name(), name, tables, rows),
-          {{"database", name}, {"tables", tables}, {"rows", rows}});
+  record_verification(run, d, name, request.tables.size(), compared, "sequences and schema");
 }
 
 }  // namespace

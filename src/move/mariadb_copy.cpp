@@ -41,9 +41,12 @@ class Copier {
       auto target = db::connect(request_.target_url, request_.connect);
       // A slow target must not make the source give up sending the rows it streams.
       source->execute("SET SESSION time_zone = '+00:00', net_write_timeout = 3600");
+      // A lock someone holds on the target (which no application uses yet) stops the copy
+      // after 10 s rather than keep the sources frozen for it.
       target->execute(
           "SET SESSION time_zone = '+00:00', foreign_key_checks = 0, unique_checks = 0, "
-          "sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+          "sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', lock_wait_timeout = 10, "
+          "innodb_lock_wait_timeout = 10");
       while (true) {
         const MariadbTable* table;
         {
@@ -66,9 +69,7 @@ class Copier {
       target.execute("TRUNCATE TABLE " + quoted);  // what an interrupted run left
     }
     std::string columns;
-    for (const auto& c : table.columns) {
-      columns += (columns.empty() ? "" : ", ") + target.quote_identifier(c);
-    }
+    for (const auto& c : table.select_list) columns += (columns.empty() ? "" : ", ") + c;
     std::int64_t rows = 0, bytes = 0, unreported_rows = 0, unreported_bytes = 0;
     std::unique_ptr<db::BulkLoader> loader;
     auto flush = [&] {
@@ -89,7 +90,7 @@ class Copier {
                             loader->add_row(row);
                             ++rows;
                             ++unreported_rows;
-                            for (const auto& v : row) unreported_bytes += v.text().size();
+                            for (const auto& v : row) unreported_bytes += static_cast<std::int64_t>(v.text().size());
                             if (rows % kRowsPerTransaction == 0) {
                               bytes += unreported_bytes;
                               flush();
@@ -102,7 +103,9 @@ class Copier {
     } catch (const Error& e) {
       target.rollback();
       throw e.restated(e.code(), fmt::format("copying table {}: {}", table.name, e.message()),
-                       e.hint());
+                       "a lock on the target (SHOW PROCESSLIST there), a source changed since "
+                       "prepare (abort and move again) or a row the target refuses; fix it and "
+                       "run cutover move data again, or cutover move abort");
     }
     if (interrupted()) return;
     std::lock_guard lock(mutex_);

@@ -4,12 +4,38 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+
+#include "core/error.h"
 
 namespace cutover::move {
 namespace {
 
 std::string quoted(db::Connection& c, const std::string& name) { return c.quote_identifier(name); }
+
+// Whether a routine's body may write: one of the words of a write or of a call that could
+// (a word inside a string or a comment counts too, which errs on the safe side).
+bool may_write(const std::string& body) {
+  std::string text;
+  for (char c : body) {
+    text += std::isalnum(static_cast<unsigned char>(c)) || c == '_'
+                ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                : ' ';
+  }
+  text = " " + text + " ";
+  for (const char* word : {"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER",
+                           "TRUNCATE", "LOAD", "CALL", "EXECUTE", "RENAME", "GRANT", "REVOKE"}) {
+    if (text.find(std::string(" ") + word + " ") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A column as the copy and the checksum read it: FLOAT through DOUBLE, which the text protocol
+// writes exactly (a FLOAT's own text has 6 digits).
+std::string exact_value(db::Connection& c, const std::string& column, const std::string& type) {
+  return type == "float" ? fmt::format("CAST({} AS DOUBLE)", quoted(c, column)) : quoted(c, column);
+}
 
 }  // namespace
 
@@ -17,7 +43,8 @@ std::vector<MariadbTable> mariadb_tables(db::Connection& server, const std::stri
   std::vector<MariadbTable> tables;
   auto rows = server.query(
       "SELECT t.table_name, coalesce(t.table_rows, 0), coalesce(t.data_length, 0), "
-      "c.column_name FROM information_schema.tables t JOIN information_schema.columns c "
+      "c.column_name, c.data_type FROM information_schema.tables t "
+      "JOIN information_schema.columns c "
       "ON c.table_schema = t.table_schema AND c.table_name = t.table_name "
       "WHERE t.table_schema = $1 AND t.table_type = 'BASE TABLE' "
       "AND c.extra NOT LIKE '%GENERATED%' "
@@ -25,11 +52,53 @@ std::vector<MariadbTable> mariadb_tables(db::Connection& server, const std::stri
       {database});
   for (const auto& row : rows.rows) {
     if (tables.empty() || tables.back().name != row[0].text()) {
-      tables.push_back({row[0].text(), {}, row[1].as_int(), row[2].as_int()});
+      tables.push_back({row[0].text(), {}, {}, row[1].as_int(), row[2].as_int()});
     }
     tables.back().columns.push_back(row[3].text());
+    tables.back().select_list.push_back(exact_value(server, row[3].text(), row[4].text()));
   }
   return tables;
+}
+
+std::vector<std::string> mariadb_uncopyable_tables(db::Connection& server,
+                                                   const std::string& database) {
+  std::vector<std::string> out;
+  for (const auto& row : server
+                             .query("SELECT table_name FROM information_schema.tables "
+                                    "WHERE table_schema = $1 AND table_type = 'SYSTEM VERSIONED' "
+                                    "ORDER BY table_name",
+                                    {database})
+                             .rows) {
+    out.push_back(row[0].text() + " (WITH SYSTEM VERSIONING: its history is not copied)");
+  }
+  return out;
+}
+
+std::vector<std::string> mariadb_writers_past_read_only(db::Connection& server,
+                                                        const std::string& database) {
+  auto bypassing = mariadb_unfreezable_accounts(server, {});
+  std::vector<std::string> out;
+  for (const auto& row :
+       server
+           .query("SELECT concat(routine_type, ' ', routine_name), definer, routine_definition "
+                  "FROM information_schema.routines "
+                  "WHERE routine_schema = $1 AND security_type = 'DEFINER' "
+                  "UNION ALL SELECT concat('EVENT ', event_name), definer, 'UPDATE' "
+                  "FROM information_schema.events WHERE event_schema = $1 AND status = 'ENABLED' "
+                  "ORDER BY 1",
+                  {database})
+           .rows) {
+    if (!may_write(row[2].text())) continue;
+    std::string definer = row[1].text();
+    auto at = definer.rfind('@');
+    std::string grantee = at == std::string::npos ? definer
+                                                  : fmt::format("'{}'@'{}'", definer.substr(0, at),
+                                                                definer.substr(at + 1));
+    if (std::find(bypassing.begin(), bypassing.end(), grantee) != bypassing.end()) {
+      out.push_back(fmt::format("{} (definer {})", row[0].text(), definer));
+    }
+  }
+  return out;
 }
 
 std::pair<std::int64_t, std::vector<std::string>> mariadb_contents(db::Connection& server,
@@ -94,6 +163,13 @@ std::vector<std::string> mariadb_accounts(db::Connection& server) {
   for (const auto& row :
        server.query("SELECT DISTINCT grantee FROM information_schema.user_privileges").rows) {
     out.push_back(row[0].text());
+  }
+  // Roles ('auditor'@'') are in mysql.user only, which not every account may read.
+  try {
+    for (const auto& row : server.query("SELECT user FROM mysql.user WHERE is_role = 'Y'").rows) {
+      out.push_back(fmt::format("'{}'@''", row[0].text()));
+    }
+  } catch (const Error&) {
   }
   return out;
 }
@@ -182,13 +258,13 @@ void set_mariadb_counters(db::Connection& target,
 TableSum mariadb_table_sum(db::Connection& database, const std::string& table) {
   std::string hashes;
   for (const auto& row : database
-                             .query("SELECT column_name FROM information_schema.columns "
+                             .query("SELECT column_name, data_type FROM information_schema.columns "
                                     "WHERE table_schema = database() AND table_name = $1 "
                                     "ORDER BY ordinal_position",
                                     {table})
                              .rows) {
-    std::string column = quoted(database, row[0].text());
-    hashes += fmt::format("{}coalesce(md5({}), 'null')", hashes.empty() ? "" : ", ", column);
+    hashes += fmt::format("{}coalesce(md5({}), 'null')", hashes.empty() ? "" : ", ",
+                          exact_value(database, row[0].text(), row[1].text()));
   }
   auto row = database
                  .query(fmt::format("SELECT count(*), coalesce(sum(cast(conv(substring(md5("

@@ -19,12 +19,26 @@ inline constexpr const char* kMariadbSystemDatabases =
 struct MariadbTable {
   std::string name;                  // unquoted, as the key of the move's facts
   std::vector<std::string> columns;  // its stored columns, unquoted (generated ones aside)
-  std::int64_t estimated_rows = 0;   // information_schema's estimate
-  std::int64_t bytes = 0;            // data_length
+  // What the copy selects, one per column: the column, or for FLOAT its exact value as DOUBLE
+  // (the text protocol rounds a FLOAT to 6 digits).
+  std::vector<std::string> select_list;
+  std::int64_t estimated_rows = 0;  // information_schema's estimate
+  std::int64_t bytes = 0;           // data_length
 };
 
 // The base tables of `database` (sequences aside), largest first.
 std::vector<MariadbTable> mariadb_tables(db::Connection& server, const std::string& database);
+
+// What a move of `database` cannot copy faithfully: system-versioned tables (their history),
+// each named with the reason. Checked by create, and by data before the freeze.
+std::vector<std::string> mariadb_uncopyable_tables(db::Connection& server,
+                                                   const std::string& database);
+
+// The routines (SQL SECURITY DEFINER, whose body may write) and enabled events of `database`
+// that run as an account read_only does not stop, "PROCEDURE p (definer root@localhost)": the
+// application writes through them during the freeze, whatever --allow-unfrozen says.
+std::vector<std::string> mariadb_writers_past_read_only(db::Connection& server,
+                                                        const std::string& database);
 
 // Every object of `database` (tables, views, sequences, routines, triggers, events): a count
 // and a few names, to tell an empty database from one in use.
@@ -41,7 +55,8 @@ std::string mariadb_database_options(db::Connection& server, const std::string& 
 std::vector<std::string> mariadb_unfreezable_accounts(db::Connection& server,
                                                       const std::vector<std::string>& allowed);
 
-// Every account of the server, "'user'@'host'" as information_schema writes grantees.
+// Every account of the server, "'user'@'host'" as information_schema writes grantees, and
+// its roles ("'role'@''") where mysql.user can be read.
 std::vector<std::string> mariadb_accounts(db::Connection& server);
 
 // The GRANT statements that give on database `target_name` what `database` grants at the

@@ -122,6 +122,14 @@ class MariadbPreflight : PreflightChecks {
           "on the source");
     }
 
+    if (auto uncopyable = mariadb_uncopyable_tables(source, d.source_name()); !uncopyable.empty()) {
+      add("tables", CheckStatus::kFailed,
+          fmt::format("{}: cutover cannot copy {}", label, join_names(uncopyable)),
+          "move this database with mariadb-dump, or ALTER TABLE ... DROP SYSTEM VERSIONING if "
+          "the history may go");
+    }
+    check_foreign_keys(label, source, d);
+
     // Grants are given on the target at finalize, definers are named by the schema: the
     // accounts must exist there (accounts are the server's, not the database's).
     std::set<std::string> needed;
@@ -206,6 +214,24 @@ class MariadbPreflight : PreflightChecks {
                                .rows) {
       if (names(row[2].text())) naming.push_back(row[0].text() + " " + row[1].text());
     }
+    // Column defaults (NEXT VALUE FOR db.seq), and what other databases of the server say
+    // about this one: their views, routines, triggers and events.
+    for (const auto& row :
+         source
+             .query("SELECT concat('DEFAULT of ', table_name, '.', column_name), column_default "
+                    "FROM information_schema.columns WHERE table_schema = $1 AND "
+                    "column_default IS NOT NULL "
+                    "UNION ALL SELECT concat('VIEW ', table_schema, '.', table_name), "
+                    "view_definition FROM information_schema.views WHERE table_schema <> $1 "
+                    "UNION ALL SELECT concat(routine_type, ' ', routine_schema, '.', "
+                    "routine_name), routine_definition FROM information_schema.routines "
+                    "WHERE routine_schema <> $1 "
+                    "UNION ALL SELECT concat('TRIGGER ', trigger_schema, '.', trigger_name), "
+                    "action_statement FROM information_schema.triggers WHERE trigger_schema <> $1",
+                    {d.source_name()})
+             .rows) {
+      if (names(row[1].text())) naming.push_back(row[0].text());
+    }
     for (const auto& trigger : column_of(source,
                                          "SELECT trigger_name FROM information_schema.triggers "
                                          "WHERE trigger_schema = $1",
@@ -222,6 +248,36 @@ class MariadbPreflight : PreflightChecks {
                     label, d.target_name, d.source_name(), join_names(naming)),
         "keep the database's name on the target, or re-create those objects without the "
         "database's name before the move");
+  }
+
+  // A foreign key between two databases holds on the target only when both arrive there under
+  // their own names; otherwise it would point at another database or none.
+  void check_foreign_keys(const std::string& label, db::Connection& source,
+                          const DatabaseMapping& d) {
+    auto kept_name = [&](const std::string& db) {
+      return std::any_of(plan_.databases.begin(), plan_.databases.end(), [&](const auto& m) {
+        return m.source_name() == db && m.target_name == db &&
+               database_key(m.source, "") == database_key(d.source, "");
+      });
+    };
+    std::vector<std::string> broken;
+    for (const auto& row :
+         source
+             .query("SELECT constraint_schema, table_name, unique_constraint_schema, "
+                    "referenced_table_name FROM information_schema.referential_constraints "
+                    "WHERE (constraint_schema = $1) <> (unique_constraint_schema = $1) "
+                    "AND $1 IN (constraint_schema, unique_constraint_schema) ORDER BY 1, 2",
+                    {d.source_name()})
+             .rows) {
+      if (kept_name(row[0].text()) && kept_name(row[2].text())) continue;
+      broken.push_back(fmt::format("{}.{} -> {}.{}", row[0].text(), row[1].text(), row[2].text(),
+                                   row[3].text()));
+    }
+    if (broken.empty()) return;
+    add("foreign keys", CheckStatus::kFailed,
+        fmt::format("{}: foreign keys across databases would not hold on the target: {}", label,
+                    join_names(broken)),
+        "move both databases in this move, keeping their names, or drop those keys first");
   }
 
   // Galera refuses CREATE SEQUENCE with a cache (error 1235), which the schema would fail on.
@@ -287,6 +343,13 @@ class MariadbPreflight : PreflightChecks {
           fmt::format("{}: {} may not SET GLOBAL read_only (no READ_ONLY ADMIN privilege)",
                       server_key, source->server().user),
           "GRANT READ_ONLY ADMIN ON *.* TO that user, or connect as root");
+    } else if (auto writers = writers_past_read_only(*source, moved); !writers.empty()) {
+      add("freeze", CheckStatus::kFailed,
+          fmt::format("{}: the application can write through these while read_only is on, "
+                      "since they run as an account it does not stop: {}",
+                      server_key, join_names(writers)),
+          "ALTER them to SQL SECURITY INVOKER (events: ALTER EVENT ... DISABLE) for the move, "
+          "or freeze with --freeze hook");
     } else if (!unstoppable.empty()) {
       add("freeze", CheckStatus::kFailed,
           fmt::format("{}: these accounts can write while read_only is on (READ_ONLY ADMIN{}): "
@@ -315,6 +378,15 @@ class MariadbPreflight : PreflightChecks {
                       server_key, join_names(others)),
           "move them too, or stop writes with --freeze hook instead");
     }
+  }
+
+  std::vector<std::string> writers_past_read_only(db::Connection& source,
+                                                  const std::vector<std::string>& moved) {
+    std::vector<std::string> out;
+    for (const auto& db : moved) {
+      for (const auto& w : mariadb_writers_past_read_only(source, db)) out.push_back(db + "." + w);
+    }
+    return out;
   }
 
   int target_version_ = 0;

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "move/copy_records.h"
 #include "move/database_address.h"
 #include "move/mariadb_copy.h"
 #include "move/mariadb_facts.h"
@@ -49,6 +50,12 @@ void recreate_database(db::Connection& server, const std::string& name) {
   server.execute(fmt::format("CREATE DATABASE {} {}", quoted, options));
 }
 
+// TIMESTAMPs read in UTC on both sides, whatever each server's time zone.
+std::unique_ptr<db::Connection> checksum_session(std::unique_ptr<db::Connection> c) {
+  c->execute("SET SESSION time_zone = '+00:00'");
+  return c;
+}
+
 void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
   auto source = source_server(run, d);
@@ -80,6 +87,10 @@ void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
   } else if (mariadb_contents(*server, name).first > 0) {
     // A load that a crash or a failure cut short: DDL is not transactional here.
     recreate_database(*server, name);
+  } else {
+    // It existed, empty: it gets the source's defaults, which new tables and routines take.
+    server->execute(fmt::format("ALTER DATABASE {} {}", quoted,
+                                mariadb_database_options(*source, d.source_name())));
   }
   std::string file = run.schema_file(name);
   dump_mariadb_schema(mariadb_tool_server(d.source, run.connect()), d.source_name(),
@@ -139,6 +150,25 @@ void freeze_by_read_only(MoveStepRun& run) {
   }
 }
 
+// Refuses, before anything changes, what create would refuse and has appeared since: a table
+// cutover cannot copy, a routine or event that writes past read_only.
+void check_before_freeze(MoveStepRun& run) {
+  for (const auto& d : run.record().plan.databases) {
+    if (run.store().fact(run.id(), "frozen:" + d.target_name)) continue;
+    auto server = source_server(run, d);
+    std::vector<std::string> problems = mariadb_uncopyable_tables(*server, d.source_name());
+    if (run.record().plan.freeze == FreezeMode::kReadOnly) {
+      for (const auto& w : mariadb_writers_past_read_only(*server, d.source_name())) {
+        problems.push_back(w + " writes past read_only");
+      }
+    }
+    if (!problems.empty()) {
+      throw Error(ErrorCode::kBadInput, fmt::format("{}: {}", d.source_name(), joined(problems)),
+                  "see cutover move create's checks for the fix; nothing was changed");
+    }
+  }
+}
+
 // Every source frozen and the freeze proven: read_only read back on a new session of each
 // server (open transactions cannot commit under it, so none is left to drain).
 void freeze(MoveStepRun& run) {
@@ -172,52 +202,28 @@ void freeze(MoveStepRun& run) {
 }
 
 void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
-  const std::string& name = d.target_name;
+  CopyRecords records(run, d);
   std::vector<MariadbTable> tables;
   std::int64_t rows_total = 0;
-  int kept = 0;
   for (auto& t : mariadb_tables(*source_server(run, d), d.source_name())) {
-    if (run.store().fact(run.id(), "copied:" + name + ":" + t.name)) {
-      ++kept;
-      continue;
-    }
+    if (records.copied_before(t.name)) continue;
     rows_total += t.estimated_rows;
     tables.push_back(std::move(t));
   }
-  if (kept > 0) {
-    run.say("resume",
-            fmt::format("{}: {} table{} copied before kept", d.source_name(), kept,
-                        kept == 1 ? "" : "s"),
-            {{"database", d.source_name()}, {"kept", kept}});
-  }
+  records.start(tables.size(), rows_total);
   if (tables.empty()) return;
-  ProgressReporter progress(run.output(), "copy " + d.source_name(), "rows", rows_total);
   MariadbCopyRequest request;
   request.source_url = run.source_url(d);
-  request.target_url = run.target_url(name);
+  request.target_url = run.target_url(d.target_name);
   request.connect = run.connect();
   request.jobs = run.options().jobs;
   request.tables = tables;
   request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
-    progress.update(rows, bytes);
+    records.progress(rows, bytes);
   };
-  std::size_t done = 0;
-  progress.set_detail(fmt::format("0/{} tables", tables.size()));
-  request.on_table = [&](const CopiedTable& t) {
-    run.store().set_fact(run.id(), "copied:" + name + ":" + t.name,
-                         {{"rows", t.rows}, {"bytes", t.bytes}});
-    progress.set_detail(fmt::format("{}/{} tables, last {}", ++done, tables.size(), t.name));
-    if (run.output().json()) {
-      run.say("table", "",
-              {{"database", d.source_name()},
-               {"table", t.name},
-               {"rows", t.rows},
-               {"bytes", t.bytes},
-               {"seconds", t.seconds}});
-    }
-  };
+  request.on_table = [&](const CopiedTable& t) { records.copied(t); };
   copy_mariadb_tables(request);
-  progress.finish();
+  records.finish();
 }
 
 // Triggers and events, then AUTO_INCREMENT counters and sequences as the source has them.
@@ -254,8 +260,8 @@ void verify(MoveStepRun& run, const DatabaseMapping& d) {
     request.tables.push_back(t.name);
   }
   request.jobs = run.options().jobs;
-  request.open_source = [&] { return run.source(d); };
-  request.open_target = [&] { return run.target(name); };
+  request.open_source = [&] { return checksum_session(run.source(d)); };
+  request.open_target = [&] { return checksum_session(run.target(name)); };
   request.sum = mariadb_table_sum;
   ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
                             static_cast<std::int64_t>(request.tables.size()));
@@ -273,23 +279,8 @@ void verify(MoveStepRun& run, const DatabaseMapping& d) {
   if (auto difference = schema_difference(source_schema, target_schema); !difference.empty()) {
     differences.push_back(difference);
   }
-  if (!differences.empty()) {
-    throw Error(ErrorCode::kVerificationFailed,
-                fmt::format("{} -> {}: verification failed: {}", d.source_name(), name,
-                            joined(differences)),
-                fmt::format("the source is still frozen and untouched: find the cause (a writer "
-                            "the freeze did not stop?), then cutover move abort {} and move "
-                            "again",
-                            run.id()));
-  }
-  const std::size_t tables = request.tables.size();
-  run.store().set_fact(run.id(), "verified:" + name,
-                       {{"tables", tables}, {"rows", compared.rows}, {"sums", compared.sums}});
-  run.log("verified",
-          fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
-                      "counters and schema equal",
-                      d.source_name(), name, tables, compared.rows),
-          {{"database", name}, {"tables", tables}, {"rows", compared.rows}});
+  record_verification(run, d, name, request.tables.size(), compared,
+                      "AUTO_INCREMENT counters, sequences and schema");
 }
 
 // "GRANT a, b ON x TO u [WITH GRANT OPTION]" undone.
@@ -318,6 +309,7 @@ MoveRecord prepare_mariadb_move(MoveStepRun& run) {
 MoveRecord copy_mariadb_move_data(MoveStepRun& run) {
   MoveRecord& record = run.record();
   auto started = std::chrono::steady_clock::now();
+  check_before_freeze(run);
   freeze(run);
   for (const auto& d : record.plan.databases) {
     if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;
@@ -334,6 +326,19 @@ MoveRecord copy_mariadb_move_data(MoveStepRun& run) {
 }
 
 void open_mariadb_targets(MoveStepRun& run) {
+  // A source unfrozen since data may have taken writes the target lacks.
+  for (const auto& d : run.record().plan.databases) {
+    if (run.record().plan.freeze != FreezeMode::kReadOnly) break;
+    if (source_server(run, d)->query("SELECT @@global.read_only").rows.at(0)[0].as_int() == 0) {
+      throw Error(ErrorCode::kOperationFailed,
+                  fmt::format("{}: read_only is OFF since data: the source may have taken writes "
+                              "that the target lacks",
+                              server_key(d)),
+                  fmt::format("cutover move abort {}, then move again (and find who turned "
+                              "read_only off)",
+                              run.id()));
+    }
+  }
   auto server = target_server(run);
   for (const auto& d : run.record().plan.databases) {
     const std::string& name = d.target_name;
@@ -359,8 +364,15 @@ std::vector<std::string> mariadb_target_writes(MoveStepRun& run) {
   for (const auto& d : run.record().plan.databases) {
     auto verified = run.store().fact(run.id(), "verified:" + d.target_name);
     if (!verified) continue;
-    auto target = run.target(d.target_name);
+    auto target = checksum_session(run.target(d.target_name));
     const nlohmann::json& sums = verified->at("sums");
+    for (const auto& t : mariadb_tables(*target, d.target_name)) {
+      if (sums.contains(t.name)) continue;
+      if (!target->query("SELECT 1 FROM " + target->quote_identifier(t.name) + " LIMIT 1")
+               .rows.empty()) {
+        written.push_back(fmt::format("{}: {} (a table made since data)", d.target_name, t.name));
+      }
+    }
     ProgressReporter progress(run.output(), "check " + d.target_name + " for writes", "tables",
                               static_cast<std::int64_t>(sums.size()));
     std::int64_t checked = 0;
@@ -368,8 +380,8 @@ std::vector<std::string> mariadb_target_writes(MoveStepRun& run) {
       TableSum now = mariadb_table_sum(*target, table);
       TableSum then = TableSum::from_json(sum);
       if (now != then) {
-        written.push_back(fmt::format("{}: {} ({} rows at finalize, {} now)", d.target_name, table,
-                                      then.rows, now.rows));
+        written.push_back(fmt::format("{}: {} ({} rows when verified, {} now)", d.target_name,
+                                      table, then.rows, now.rows));
       }
       progress.update(++checked);
     }
@@ -382,7 +394,11 @@ void undo_mariadb_move(MoveStepRun& run) {
   const MovePlan& plan = run.record().plan;
   std::unique_ptr<db::Connection> server;
   auto target = [&]() -> db::Connection& {
-    if (!server) server = target_server(run);
+    if (!server) {
+      server = target_server(run);
+      // Databases that reference each other drop in any order.
+      server->execute("SET SESSION foreign_key_checks = 0");
+    }
     return *server;
   };
   for (const auto& d : plan.databases) {

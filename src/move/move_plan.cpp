@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -203,6 +204,16 @@ std::vector<std::string> MovePlan::source_keys() const {
 std::vector<std::string> MovePlan::target_keys() const {
   std::vector<std::string> keys;
   for (const auto& d : databases) keys.push_back(database_key(target, d.target_name));
+  return keys;
+}
+
+std::vector<std::string> MovePlan::frozen_servers() const {
+  std::vector<std::string> keys;
+  if (freeze != FreezeMode::kReadOnly) return keys;
+  for (const auto& d : databases) {
+    std::string key = database_key(d.source, "");
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
   return keys;
 }
 

@@ -71,6 +71,9 @@ struct MovePlan {
   // "host:port/db" keys of the source databases and of the target databases.
   std::vector<std::string> source_keys() const;
   std::vector<std::string> target_keys() const;
+  // "host:port/" of each source server a read_only freeze stops as a whole; empty for the
+  // other freezes.
+  std::vector<std::string> frozen_servers() const;
 };
 
 // Target names given more than once, and source databases given more than once, each as one

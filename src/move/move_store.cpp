@@ -182,6 +182,15 @@ std::optional<MoveConflict> MoveStore::find_conflict(const MovePlan& plan) {
         }
       }
     }
+    // Two read_only freezes of one server would undo each other: the first abort lifts both.
+    for (const auto& server : record.plan.frozen_servers()) {
+      for (const auto& w : plan.frozen_servers()) {
+        if (w == server) {
+          return MoveConflict{record.id, record.step, "server " + server,
+                              "read_only-frozen source (move that server's databases together)"};
+        }
+      }
+    }
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 #include "core/progress.h"
 #include "db/lock_retry.h"
 #include "db/sqlite/sqlite_backup.h"
+#include "move/copy_records.h"
 #include "move/database_address.h"
 #include "move/move_step.h"
 #include "move/sqlite_facts.h"
@@ -153,24 +154,7 @@ void verify_file(MoveStepRun& run, const DatabaseMapping& d) {
       !difference.empty()) {
     differences.push_back(difference);
   }
-  if (!differences.empty()) {
-    std::string list;
-    for (const auto& x : differences) list += (list.empty() ? "" : ", ") + x;
-    throw Error(ErrorCode::kVerificationFailed,
-                fmt::format("{} -> {}: verification failed: {}", d.source_name(),
-                            target_path(run, d), list),
-                fmt::format("the source is still frozen and untouched: cutover move abort {} "
-                            "and move again",
-                            run.id()));
-  }
-  const std::size_t tables = request.tables.size();
-  run.store().set_fact(run.id(), "verified:" + name,
-                       {{"tables", tables}, {"rows", compared.rows}, {"sums", compared.sums}});
-  run.log("verified",
-          fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, "
-                      "schema equal",
-                      d.source_name(), target_path(run, d), tables, compared.rows),
-          {{"database", name}, {"tables", tables}, {"rows", compared.rows}});
+  record_verification(run, d, target_path(run, d), request.tables.size(), compared, "schema");
 }
 
 }  // namespace
@@ -206,8 +190,13 @@ std::vector<std::string> sqlite_target_writes(MoveStepRun& run) {
     auto verified = run.store().fact(run.id(), "verified:" + d.target_name);
     if (!verified) continue;
     auto target = run.target(d.target_name);
-    for (const auto& [table, sum] : verified->at("sums").items()) {
-      if (sqlite_table_sum(*target, table) != TableSum::from_json(sum)) {
+    const nlohmann::json& sums = verified->at("sums");
+    for (const auto& table : sqlite_tables(*target)) {
+      if (!sums.contains(table)) {
+        if (sqlite_table_sum(*target, table).rows > 0) {
+          written.push_back(d.target_name + ": " + table + " (a table made since data)");
+        }
+      } else if (sqlite_table_sum(*target, table) != TableSum::from_json(sums.at(table))) {
         written.push_back(d.target_name + ": " + table);
       }
     }

@@ -599,7 +599,12 @@ TEST(MoveCli, UsageErrorsExitTwo) {
   auto file = cutover_cli(
       {"move", "create", "--to", "postgres://h/postgres", "--database", "sqlite:/tmp/app.db"});
   EXPECT_EQ(file.exit_code, 2) << describe(file);
-  EXPECT_TRUE(contains(file.err, "not a PostgreSQL or MariaDB database")) << file.err;
+  EXPECT_TRUE(contains(file.err, "is sqlite and --to postgres://h/postgres is postgres"))
+      << file.err;
+  auto memory = cutover_cli(
+      {"move", "create", "--to", "sqlite:/tmp/new/", "--database", "sqlite::memory:"});
+  EXPECT_EQ(memory.exit_code, 2) << describe(memory);
+  EXPECT_TRUE(contains(memory.err, "names no SQLite file")) << memory.err;
   auto no_db = cutover_cli(
       {"move", "create", "--to", "postgres://h/postgres", "--database", "postgres://h/"});
   EXPECT_EQ(no_db.exit_code, 2);

@@ -109,7 +109,8 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
              "tags SET('a', 'b', 'c'), balance DECIMAL(14, 4), joined DATETIME(6), seen "
              "TIMESTAMP NULL, photo BLOB, prefs JSON, secret VARCHAR(20) INVISIBLE)",
              "CREATE TABLE orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_id INT NOT "
-             "NULL, total DOUBLE, qty INT, doubled INT AS (qty * 2) VIRTUAL, label VARCHAR(40) "
+             "NULL, total DOUBLE, weight FLOAT, qty INT, doubled INT AS (qty * 2) VIRTUAL, label "
+             "VARCHAR(40) "
              "AS (CONCAT('#', qty)) STORED, flags BIT(8), note MEDIUMTEXT, placed DATE, "
              "FOREIGN KEY (customer_id) REFERENCES customers (id), KEY (placed))",
              "CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(50), at "
@@ -121,17 +122,19 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
              "CREATE VIEW big_orders AS SELECT o.id, c.name, o.total FROM orders o JOIN "
              "customers c ON c.id = o.customer_id WHERE o.total > 100",
              "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2",
-             "CREATE PROCEDURE touch(IN n INT) MODIFIES SQL DATA INSERT INTO audit (what) "
-             "VALUES (CONCAT('touch ', n))",
+             // As its caller: a definer's procedure would write past read_only.
+             "CREATE PROCEDURE touch(IN n INT) MODIFIES SQL DATA SQL SECURITY INVOKER INSERT "
+             "INTO audit (what) VALUES (CONCAT('touch ', n))",
              "INSERT INTO customers (name, email, tier, tags, balance, joined, seen, photo, "
              "prefs, secret) SELECT CONCAT('c', seq), CONCAT('c', seq, '@example.org'), "
              "ELT(1 + seq % 3, 'free', 'pro', 'team'), IF(seq % 2, 'a,c', NULL), seq / 7, "
              "'2024-02-29 12:34:56.123456' + INTERVAL seq MINUTE, IF(seq % 5, NULL, "
              "'2025-01-01 00:00:00'), UNHEX(MD5(seq)), JSON_OBJECT('n', seq, 'é', 'ü'), "
              "CONCAT('s', seq) FROM seq_1_to_3000",
-             "INSERT INTO orders (customer_id, total, qty, flags, note, placed) SELECT 1 + seq "
-             "% 3000, seq * 1.37, seq % 9, b'10100101', REPEAT('x', seq % 500), '2024-01-01' + "
-             "INTERVAL seq % 400 DAY FROM seq_1_to_8000",
+             // FLOATs of 7 digits and more: the text protocol writes 6.
+             "INSERT INTO orders (customer_id, total, weight, qty, flags, note, placed) SELECT "
+             "1 + seq % 3000, seq * 1.37, seq * 16777.216, seq % 9, b'10100101', REPEAT('x', "
+             "seq % 500), '2024-01-01' + INTERVAL seq % 400 DAY FROM seq_1_to_8000",
              "INSERT INTO orders (customer_id, total, note) VALUES (1, 0.1, REPEAT('large ', "
              "200000))",
              "INSERT INTO loose VALUES (1, 'a'), (1, 'a'), (NULL, NULL)",
@@ -397,10 +400,44 @@ TEST_P(MoveMariadb, AbortAfterFinalizeRefusesToLoseATargetWrite) {
   EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), crm_ + ": contacts"))
       << describe(refused);
   EXPECT_TRUE(target_has(crm_)) << "nothing was changed";
+  // A table that did not exist when data verified counts too.
+  auto store = db::connect(test::with_database(target_url(), shop_new_));
+  store->execute("CREATE TABLE made_later (id INT PRIMARY KEY)");
+  store->execute("INSERT INTO made_later VALUES (1)");
+  db::connect(test::with_database(target_url(), crm_))
+      ->execute("UPDATE contacts SET city = 'Zürich' WHERE id = 3");
+  refused = step("abort", id);
+  EXPECT_EQ(refused.exit_code, 3) << describe(refused);
+  EXPECT_TRUE(contains(test::error_event(refused).value("message", ""),
+                       shop_new_ + ": made_later (a table made since data)"))
+      << describe(refused);
   auto discarded = step("abort", id, {"--discard-target-writes"});
   ASSERT_EQ(discarded.exit_code, 0) << describe(discarded);
   EXPECT_FALSE(target_has(crm_));
   EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+// A second read_only move of the same server is refused (the first abort would unfreeze
+// both), and finalize refuses when read_only was lifted since data: writes may have landed.
+TEST_P(MoveMariadb, TheFreezeOfAServerIsOneMovesAndFinalizeChecksItStillHolds) {
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  auto admin = db::connect(test::mariadb_url());
+  admin->execute("CREATE DATABASE IF NOT EXISTS " + crm_ + "_other");
+  auto second =
+      move({"create", "--to", target_url(), "--database",
+            test::with_database(test::mariadb_url(), crm_ + "_other"), "--allow-unfrozen", "root"});
+  admin->execute("DROP DATABASE " + crm_ + "_other");
+  EXPECT_EQ(second.exit_code, 3) << describe(second);
+  EXPECT_TRUE(contains(test::error_event(second).value("message", ""), "read_only-frozen"))
+      << describe(second);
+  for (const char* s : {"prepare", "data"}) ASSERT_EQ(step(s, id).exit_code, 0) << s;
+  admin->execute("SET GLOBAL read_only = OFF");
+  auto finalize = step("finalize", id);
+  EXPECT_EQ(finalize.exit_code, 1) << describe(finalize);
+  EXPECT_TRUE(contains(test::error_event(finalize).value("message", ""), "read_only is OFF"))
+      << describe(finalize);
+  ASSERT_EQ(step("abort", id).exit_code, 0);
 }
 
 // kill -9 in the middle of the copy: the freeze stands, status says so, data resumes keeping
@@ -470,6 +507,23 @@ TEST_P(MoveMariadb, WhatCannotWorkIsRefusedBeforeAnythingChanges) {
   db::connect(test::with_database(test::mariadb_url(), shop_))
       ->execute("CREATE PROCEDURE count_orders() SELECT count(*) FROM " + shop_ + ".orders");
   refused(create_args(), "PROCEDURE count_orders");
+  auto shop = db::connect(test::with_database(test::mariadb_url(), shop_));
+  shop->execute("DROP PROCEDURE count_orders");
+  // Each of these, alone, is refused; each is undone after its check.
+  shop->execute("CREATE TABLE prices (id INT PRIMARY KEY, p INT) WITH SYSTEM VERSIONING");
+  refused(create_args(), "prices (WITH SYSTEM VERSIONING");
+  shop->execute("DROP TABLE prices");
+  shop->execute(
+      "CREATE DEFINER = root@localhost PROCEDURE add_audit() SQL SECURITY DEFINER INSERT INTO "
+      "audit (what) VALUES ('x')");
+  refused(create_args(), "PROCEDURE add_audit (definer root@localhost)");
+  shop->execute("DROP PROCEDURE add_audit");
+  db::connect(test::with_database(test::mariadb_url(), crm_))
+      ->execute("CREATE TABLE buyers (id INT PRIMARY KEY)");
+  db::connect(test::with_database(test::mariadb_url(), crm_))
+      ->execute("ALTER TABLE buyers ADD FOREIGN KEY (id) REFERENCES " + shop_ + ".customers (id)");
+  refused(create_args(), crm_ + ".buyers -> " + shop_ + ".customers");
+  db::connect(test::with_database(test::mariadb_url(), crm_))->execute("DROP TABLE buyers");
   auto target = db::connect(target_url());
   target->execute("CREATE DATABASE " + crm_);
   target->execute("CREATE TABLE " + crm_ + ".leftover (id INT)");
