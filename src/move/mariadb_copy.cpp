@@ -90,7 +90,8 @@ class Copier {
                             loader->add_row(row);
                             ++rows;
                             ++unreported_rows;
-                            for (const auto& v : row) unreported_bytes += static_cast<std::int64_t>(v.text().size());
+                            for (const auto& v : row)
+                              unreported_bytes += static_cast<std::int64_t>(v.text().size());
                             if (rows % kRowsPerTransaction == 0) {
                               bytes += unreported_bytes;
                               flush();

@@ -59,9 +59,9 @@ std::vector<std::string> mariadb_unfreezable_accounts(db::Connection& server,
 // its roles ("'role'@''") where mysql.user can be read.
 std::vector<std::string> mariadb_accounts(db::Connection& server);
 
-// The GRANT statements that give on database `target_name` what `database` grants at the
-// database and table level, e.g. "GRANT SELECT, INSERT ON `shop2`.* TO 'app'@'%'", and the
-// grantees they name.
+// The GRANT statements that give on database `target_name` what `database` grants on itself,
+// its tables, columns and routines, e.g. "GRANT SELECT, INSERT ON `shop2`.* TO 'app'@'%'", and
+// the grantees they name. Grants on wildcard names (`sh%`.*) are the server's: not these.
 struct MariadbGrants {
   std::vector<std::string> statements;
   std::vector<std::string> grantees;
@@ -77,9 +77,9 @@ std::vector<std::pair<std::string, std::int64_t>> mariadb_counters(db::Connectio
 void set_mariadb_counters(db::Connection& target,
                           const std::vector<std::pair<std::string, std::int64_t>>& counters);
 
-// The count and checksum of `table` in the connection's current database: the sum of a 60-bit
-// prefix of the MD5 of each row's column MD5s (NULL apart from ''), so any size of value
-// counts and no row order changes it.
+// The count and checksum of `table` in the connection's current database: the sum of a 64-bit
+// hash (CRC32 and CRC32C) of the CRC32s of each row's columns (NULL apart from ''), so any size
+// of value counts and no row order changes it.
 TableSum mariadb_table_sum(db::Connection& database, const std::string& table);
 
 }  // namespace cutover::move

@@ -153,6 +153,9 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     admin.execute("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX ON " + shop_ + ".* TO '" +
                   app_ + "'@'%'");
     admin.execute("GRANT SELECT ON " + crm_ + ".contacts TO '" + app_ + "'@'%'");
+    // Grants on a column and on a routine, which finalize gives too.
+    admin.execute("GRANT UPDATE (city) ON " + crm_ + ".contacts TO '" + app_ + "'@'%'");
+    admin.execute("GRANT EXECUTE ON FUNCTION " + shop_ + ".twice TO '" + app_ + "'@'%'");
   }
 
   ProcessResult move(std::vector<std::string> args, bool json_output = true) {
@@ -352,6 +355,14 @@ TEST_P(MoveMariadb, TwoDatabasesAreConsolidatedOntoGaleraWhileTheApplicationWrit
             "1")
       << "the trigger was created after the data and fires on the target";
   EXPECT_TRUE(contains(target_grants(), "`" + shop_new_ + "`.*")) << target_grants();
+  {
+    auto [host, port] = host_port(target_url());
+    std::string as_app =
+        "mariadb://" + app_ + ":" + kAppSecret + "@" + host + ":" + std::to_string(port) + "/";
+    EXPECT_EQ(scalar(*db::connect(as_app + shop_new_), "SELECT twice(21)"), "42");
+    EXPECT_EQ(db::connect(as_app + crm_)->execute("UPDATE contacts SET city = 'Bern' WHERE id = 1"),
+              1);
+  }
 
   const fs::path after_path = dir_ / "after.json";
   SpawnedProcess after(
