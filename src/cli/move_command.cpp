@@ -213,8 +213,13 @@ int run_create(const MoveCliOptions& o, Output& output) {
     for (const auto& u : report.unreachable) names += (names.empty() ? "" : ", ") + u;
     throw Error(ErrorCode::kBadInput,
                 fmt::format("preflight failed: cannot reach {}; nothing was saved", names),
-                "check the host, port, user and password (PGPASSWORD, ~/.pgpass, "
-                "--password-file), then run the same command again");
+                plan.engine() == Scheme::kSqlite
+                    ? "check the paths, then run the same command again"
+                    : fmt::format("check the host, port, user and password ({}, "
+                                  "--password-file), then run the same command again",
+                                  plan.engine() == Scheme::kMariaDb
+                                      ? "MYSQL_PWD, ~/.my.cnf"
+                                      : "PGPASSWORD, ~/.pgpass"));
   }
   if (!report.passed()) {
     std::string names;

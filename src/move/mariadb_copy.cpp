@@ -104,7 +104,8 @@ class Copier {
     } catch (const Error& e) {
       target.rollback();
       throw e.restated(e.code(), fmt::format("copying table {}: {}", table.name, e.message()),
-                       "a lock on the target (SHOW PROCESSLIST there), a source changed since "
+                       "a lock on the target (SHOW PROCESSLIST there), a row larger than the "
+                       "target's max_allowed_packet (raise it there), a source changed since "
                        "prepare (abort and move again) or a row the target refuses; fix it and "
                        "run cutover move data again, or cutover move abort");
     }

@@ -66,8 +66,8 @@ void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
     if (existed) {
       if (auto [count, sample] = mariadb_contents(*server, name); count > 0) {
         throw Error(ErrorCode::kBadInput,
-                    fmt::format("the target database {} is not empty any more: {} objects ({})",
-                                name, count, joined(sample)),
+                    fmt::format("the target database {} is not empty any more: {} object{} ({})",
+                                name, count, count == 1 ? "" : "s", joined(sample)),
                     fmt::format("empty it, or abort this move and create one with another name "
                                 "(cutover move abort {})",
                                 run.id()));

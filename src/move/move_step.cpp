@@ -49,6 +49,7 @@ std::string MoveStepRun::schema_file(const std::string& target_name) const {
 void MoveStepRun::say(const std::string& kind, const std::string& line, nlohmann::json fields) {
   if (output_.json()) {
     nlohmann::json event = {{"event", kind}, {"move", record_.id}};
+    if (!line.empty()) event["message"] = line;
     if (fields.is_object()) event.update(fields);
     output_.event(event);
   } else {

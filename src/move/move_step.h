@@ -45,7 +45,8 @@ class MoveStepRun {
   std::string schema_file(const std::string& target_name) const;
   std::string folder() const { return folder_; }
 
-  // A line for people (stdout) and, with --json, an event {"event": kind, "move": id, ...}.
+  // A line for people (stdout) and, with --json, an event {"event": kind, "move": id,
+  // "message": line, ...}.
   void say(const std::string& kind, const std::string& line, nlohmann::json fields = {});
   // Logs `what` in the move's event log and says it.
   void log(const std::string& kind, const std::string& what, nlohmann::json fields = {});
