@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/error.h"
 #include "core/progress.h"
@@ -106,8 +105,8 @@ void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
           {{"database", name}});
 }
 
-// Stops writes on every source server at once: read_only, recorded first so that abort sets
-// it back as it was. Returns "server key -> when".
+// Stops writes on every source server: read_only, its value recorded first so that abort sets
+// it back as it was, and the time it took effect recorded after (fact read-only:SERVER).
 void freeze_by_read_only(MoveStepRun& run) {
   std::map<std::string, const DatabaseMapping*> servers;
   for (const auto& d : run.record().plan.databases) servers[server_key(d)] = &d;

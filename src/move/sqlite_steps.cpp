@@ -10,7 +10,6 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
-#include "db/lock_retry.h"
 #include "db/sqlite/sqlite_backup.h"
 #include "move/copy_records.h"
 #include "move/database_address.h"

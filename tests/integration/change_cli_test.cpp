@@ -396,8 +396,13 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
 // and exits 3 naming it, having changed nothing; the first finishes alone.
 TEST_P(ChangeKillNine, ASecondStartBesideALiveOneExitsThreeNamingTheHolder) {
   setup("users");
+  // 60 fixed batches 200 ms apart: the first start outlives the second's look at the lease (a
+  // renewal comes within seconds) on any machine. With batches growing toward a target
+  // (SQLite's default), a fast moment let it finish first, and the second found the change
+  // started (exit 0).
   SpawnedProcess first(change_argv(
-      start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "20ms"}), true));
+      start_args({"--batch-size", "5000", "--batch-target", "0", "--batch-pause", "200ms"}),
+      true));
   auto observer = scratch_.connect();
   poll_until("the first start is backfilling", [&] {
     require_running(first, "change start");
