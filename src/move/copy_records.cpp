@@ -66,9 +66,9 @@ void record_verification(MoveStepRun& run, const DatabaseMapping& d, const std::
   run.store().set_fact(run.id(), "verified:" + d.target_name,
                        {{"tables", tables}, {"rows", compared.rows}, {"sums", compared.sums}});
   run.log("verified",
-          fmt::format("{} -> {}: verified: {} tables, {} rows, counts and checksums equal, {} "
+          fmt::format("{} -> {}: verified: {} table{}, {} rows, counts and checksums equal, {} "
                       "equal",
-                      d.source_name(), target, tables, compared.rows, also),
+                      d.source_name(), target, tables, tables == 1 ? "" : "s", compared.rows, also),
           {{"database", d.target_name}, {"tables", tables}, {"rows", compared.rows}});
 }
 

@@ -36,9 +36,9 @@ class SqlitePreflight : PreflightChecks {
       auto bytes = static_cast<std::int64_t>(fs::file_size(path, error));
       report_.total_bytes += bytes;
       add("database", CheckStatus::kPassed,
-          fmt::format("{}: {} tables, {}; writes are frozen by triggers on each table (dropped "
+          fmt::format("{}: {} table{}, {}; writes are frozen by triggers on each table (dropped "
                       "again by abort; the copy has none)",
-                      path, tables, human_size(bytes)));
+                      path, tables, tables == 1 ? "" : "s", human_size(bytes)));
       std::string target = database_key(plan_.target, d.target_name).substr(7);
       if (fs::exists(target, error) && fs::file_size(target, error) > 0) {
         add("target database", CheckStatus::kFailed, fmt::format("{}: exists", target),

@@ -59,6 +59,9 @@ void backup_database(const std::string& source_path, const std::string& target_p
     }
     if (rc != SQLITE_OK) sqlite3_sleep(50);  // the busy timeout does not apply to the step
   }
+  if (rc == SQLITE_DONE) {
+    on_progress(sqlite3_backup_pagecount(backup), sqlite3_backup_pagecount(backup));
+  }
   sqlite3_backup_finish(backup);
   if (rc != SQLITE_DONE) {
     throw Error(ErrorCode::kOperationFailed,
