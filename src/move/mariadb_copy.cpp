@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <mutex>
@@ -59,6 +60,7 @@ class Copier {
     } catch (...) {
       std::lock_guard lock(mutex_);
       if (!failure_) failure_ = std::current_exception();
+      failed_ = true;  // the other workers stop at their next transaction
     }
   }
 
@@ -95,21 +97,25 @@ class Copier {
                             if (rows % kRowsPerTransaction == 0) {
                               bytes += unreported_bytes;
                               flush();
-                              return !interrupted();
+                              return !interrupted() && !failed_;
                             }
                             return true;
                           });
       bytes += unreported_bytes;
       flush();
     } catch (const Error& e) {
-      target.rollback();
+      try {
+        target.rollback();
+      } catch (const Error&) {
+        // The connection is gone: the first error says more.
+      }
       throw e.restated(e.code(), fmt::format("copying table {}: {}", table.name, e.message()),
                        "a lock on the target (SHOW PROCESSLIST there), a row larger than the "
                        "target's max_allowed_packet (raise it there), a source changed since "
                        "prepare (abort and move again) or a row the target refuses; fix it and "
                        "run cutover move data again, or cutover move abort");
     }
-    if (interrupted()) return;
+    if (interrupted() || failed_) return;
     std::lock_guard lock(mutex_);
     if (request_.on_table) {
       request_.on_table(
@@ -131,6 +137,7 @@ class Copier {
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;
   std::exception_ptr failure_;
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace

@@ -338,7 +338,14 @@ class MariadbPreflight : PreflightChecks {
     auto own = mariadb_unfreezable_accounts(*source, {});
     bool can_set =
         std::find(own.begin(), own.end(), grantee_of_definer(source->server().user)) != own.end();
-    if (!can_set) {
+    if (source->server().galera) {
+      add("freeze", CheckStatus::kFailed,
+          fmt::format("{}: is a node of a Galera cluster: read_only on it does not stop writes "
+                      "made on the other nodes, which reach it by replication",
+                      server_key),
+          "stop the application's writes with --freeze hook (or set read_only on every node "
+          "yourself and use a hook that says so)");
+    } else if (!can_set) {
       add("freeze", CheckStatus::kFailed,
           fmt::format("{}: {} may not SET GLOBAL read_only (no READ_ONLY ADMIN privilege)",
                       server_key, source->server().user),

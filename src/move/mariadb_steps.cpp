@@ -21,6 +21,10 @@
 namespace cutover::move {
 namespace {
 
+constexpr int kLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT
+// A REVOKE of a grant that is not there: an earlier abort revoked it, or someone did.
+constexpr int kNoSuchGrant[] = {1141, 1147, 1403};
+
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
@@ -72,8 +76,10 @@ void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
                                 run.id()));
       }
     }
-    // Recorded before CREATE DATABASE: a crash right after it leaves a database abort drops.
+    // Recorded before CREATE DATABASE: a crash right after it leaves a database abort drops;
+    // one that existed gets back its own options.
     fact = nlohmann::json{{"existed", existed}};
+    if (existed) (*fact)["options"] = mariadb_database_options(*server, name);
     run.store().set_fact(run.id(), "db:" + name, *fact);
   }
   if (run.store().fact(run.id(), "pre-data:" + name)) return;
@@ -94,8 +100,6 @@ void prepare_database(MoveStepRun& run, const DatabaseMapping& d) {
   std::string file = run.schema_file(name);
   dump_mariadb_schema(mariadb_tool_server(d.source, run.connect()), d.source_name(),
                       SchemaPart::kBeforeData, file);
-  dump_mariadb_schema(mariadb_tool_server(d.source, run.connect()), d.source_name(),
-                      SchemaPart::kAfterData, after_data_file(run, name));
   load_mariadb_schema(mariadb_tool_server(run.record().plan.target, run.connect()), name, file);
   run.store().set_fact(run.id(), "pre-data:" + name, true);
   run.log("schema",
@@ -126,8 +130,14 @@ void freeze_by_read_only(MoveStepRun& run) {
   for (const auto& [key, d] : servers) {
     if (run.store().fact(run.id(), "read-only:" + key)) continue;
     auto server = source_server(run, *d);
-    bool was = server->query("SELECT @@global.read_only").rows.at(0)[0].as_int() != 0;
-    run.store().set_fact(run.id(), "read-only-pending:" + key, {{"was", was}});
+    // An earlier run that died around its SET knew what read_only was before: keep that.
+    bool was;
+    if (auto pending = run.store().fact(run.id(), "read-only-pending:" + key)) {
+      was = pending->at("was").get<bool>();
+    } else {
+      was = server->query("SELECT @@global.read_only").rows.at(0)[0].as_int() != 0;
+      run.store().set_fact(run.id(), "read-only-pending:" + key, {{"was", was}});
+    }
     // A write statement under way holds the freeze back: it may take the drain timeout.
     auto seconds = std::max<std::int64_t>(
         1, std::chrono::ceil<std::chrono::seconds>(run.options().drain_timeout).count());
@@ -135,6 +145,7 @@ void freeze_by_read_only(MoveStepRun& run) {
     try {
       server->execute("SET GLOBAL read_only = ON");
     } catch (const Error& e) {
+      if (e.vendor_code() != kLockWaitTimeout) throw;
       throw e.restated(
           ErrorCode::kOperationFailed,
           fmt::format("{}: read_only could not be set within {} s: {}", key, seconds, e.message()),
@@ -243,6 +254,9 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
                                .rows) {
       target->execute("DROP EVENT IF EXISTS " + target->quote_identifier(row[0].text()));
     }
+    // Dumped now, the source frozen: triggers changed since prepare come as they are.
+    dump_mariadb_schema(mariadb_tool_server(d.source, run.connect()), d.source_name(),
+                        SchemaPart::kAfterData, after_data_file(run, name));
     load_mariadb_schema(mariadb_tool_server(run.record().plan.target, run.connect()), name,
                         after_data_file(run, name));
     run.store().set_fact(run.id(), "post-data:" + name, true);
@@ -343,13 +357,9 @@ void open_mariadb_targets(MoveStepRun& run) {
     const std::string& name = d.target_name;
     if (run.store().fact(run.id(), "opened:" + name)) continue;
     auto grants = mariadb_grants(*source_server(run, d), d.source_name(), name);
-    // Each recorded as it succeeds: abort revokes them (a REVOKE of one not given fails).
-    nlohmann::json given = nlohmann::json::array();
-    for (const auto& g : grants.statements) {
-      server->execute(g);
-      given.push_back(g);
-      run.store().set_fact(run.id(), "granted:" + name, given);
-    }
+    // Recorded before the first is given: abort revokes each, one not given being no error.
+    run.store().set_fact(run.id(), "granted:" + name, grants.statements);
+    for (const auto& g : grants.statements) server->execute(g);
     run.store().set_fact(run.id(), "opened:" + name, true);
     run.log("opened",
             fmt::format("{} is open to the accounts that could use {}: {}", name, d.source_name(),
@@ -403,7 +413,19 @@ void undo_mariadb_move(MoveStepRun& run) {
   for (const auto& d : plan.databases) {
     auto given = run.store().fact(run.id(), "granted:" + d.target_name);
     if (!given) continue;
-    for (const auto& g : *given) target().execute(revoke_of(g.get<std::string>()));
+    auto left = given->get<std::vector<std::string>>();
+    while (!left.empty()) {
+      try {
+        target().execute(revoke_of(left.back()));
+      } catch (const Error& e) {
+        if (std::find(std::begin(kNoSuchGrant), std::end(kNoSuchGrant), e.vendor_code()) ==
+            std::end(kNoSuchGrant)) {
+          throw;
+        }
+      }
+      left.pop_back();
+      run.store().set_fact(run.id(), "granted:" + d.target_name, left);
+    }
     run.store().erase_facts(run.id(), "granted:" + d.target_name);
     run.log("revoked", fmt::format("{}: the grants finalize gave are revoked", d.target_name),
             {{"database", d.target_name}});
@@ -426,7 +448,11 @@ void undo_mariadb_move(MoveStepRun& run) {
     auto fact = run.store().fact(run.id(), "db:" + name);
     if (!fact) continue;
     if (fact->at("existed").get<bool>()) {
-      if (mariadb_database_exists(target(), name)) recreate_database(target(), name);
+      // Dropped and created again with its own options (also after a crash in between).
+      std::string quoted = target().quote_identifier(name);
+      target().execute("DROP DATABASE IF EXISTS " + quoted);
+      target().execute(
+          fmt::format("CREATE DATABASE {} {}", quoted, fact->value("options", std::string())));
       run.log("target", fmt::format("{}: emptied (it existed, empty, before the move)", name),
               {{"database", name}});
     } else {

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "db/error_kind.h"
 #include "db/sqlite/sqlite_backup.h"
 #include "move/copy_records.h"
 #include "move/database_address.h"
@@ -62,23 +63,25 @@ void freeze_file(MoveStepRun& run, const DatabaseMapping& d) {
     at = freeze_by_hooks(run);
   } else {
     auto source = run.source(d);
-    // Recorded before they exist, so that abort drops whatever a crash left.
-    auto triggers = freeze_trigger_statements(*source, run.id());
-    nlohmann::json names = nlohmann::json::array();
-    for (const auto& t : triggers) names.push_back(t.name);
-    run.store().set_fact(run.id(), "freeze-triggers:" + name, names);
     // The write lock, waited for up to the drain timeout: a write transaction under way
     // finishes first (SQLite cannot cancel another process's).
     source->set_timeouts({run.options().drain_timeout, {}});
     try {
       source->begin();
     } catch (const Error& e) {
+      if (db::classify(db::Flavor::kSqlite, e) != db::ErrorKind::kLockTimeout) throw;
       throw e.restated(ErrorCode::kOperationFailed,
                        fmt::format("{}: no write lock within {} ms: {}", d.source_name(),
                                    run.options().drain_timeout.count(), e.message()),
                        "a write transaction held it that long; end it, or give more "
                        "--drain-timeout, then run cutover move data again");
     }
+    // Listed under the lock: no table appears meanwhile. Recorded before they exist (IF NOT
+    // EXISTS: an earlier run's may be there), so that abort drops whatever a crash left.
+    auto triggers = freeze_trigger_statements(*source, run.id());
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& t : triggers) names.push_back(t.name);
+    run.store().set_fact(run.id(), "freeze-triggers:" + name, names);
     for (const auto& t : triggers) source->execute(t.create);
     source->commit();
     at = utc_now();
@@ -123,6 +126,13 @@ void copy_file(MoveStepRun& run, const DatabaseMapping& d) {
       }
     }
   }
+  std::error_code error;
+  if (fs::exists(target_path(run, d), error)) {
+    throw Error(ErrorCode::kOperationFailed,
+                fmt::format("{} appeared during the move: the copy is left as {}",
+                            target_path(run, d), partial),
+                "move that file away, then run cutover move data again (or cutover move abort)");
+  }
   fs::rename(partial, target_path(run, d));
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -148,6 +158,12 @@ void verify_file(MoveStepRun& run, const DatabaseMapping& d) {
                             static_cast<std::int64_t>(request.tables.size()));
   TableComparison compared = compare_tables(request, progress);
   std::vector<std::string>& differences = compared.differences;
+  auto left = run.target(name)->query(
+      fmt::format("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '{}%'",
+                  kFreezeTriggerPrefix));
+  if (left.rows.at(0)[0].as_int() > 0) {
+    differences.push_back("the copy still holds freeze triggers, which would refuse every write");
+  }
   if (auto difference = schema_difference(sqlite_schema_text(*run.source(d)),
                                           sqlite_schema_text(*run.target(name)));
       !difference.empty()) {
@@ -221,7 +237,10 @@ void undo_sqlite_move(MoveStepRun& run) {
   for (const auto& d : run.record().plan.databases) {
     if (!run.store().fact(run.id(), "db:" + d.target_name)) continue;
     remove_database_file(partial_path(run, d));
-    remove_database_file(target_path(run, d));
+    // Only a copy this move made: a file put there by someone else stays.
+    if (run.store().fact(run.id(), "copied:" + d.target_name + ":file")) {
+      remove_database_file(target_path(run, d));
+    }
     run.store().erase_facts(run.id(), "db:" + d.target_name);
     run.log("target", fmt::format("{}: deleted", target_path(run, d)),
             {{"database", d.target_name}});

@@ -601,8 +601,8 @@ TEST(MoveCli, UsageErrorsExitTwo) {
   EXPECT_EQ(file.exit_code, 2) << describe(file);
   EXPECT_TRUE(contains(file.err, "is sqlite and --to postgres://h/postgres is postgres"))
       << file.err;
-  auto memory = cutover_cli(
-      {"move", "create", "--to", "sqlite:/tmp/new/", "--database", "sqlite::memory:"});
+  auto memory =
+      cutover_cli({"move", "create", "--to", "sqlite:/tmp/new/", "--database", "sqlite::memory:"});
   EXPECT_EQ(memory.exit_code, 2) << describe(memory);
   EXPECT_TRUE(contains(memory.err, "names no SQLite file")) << memory.err;
   auto no_db = cutover_cli(

@@ -422,6 +422,9 @@ TEST_P(MoveMariadb, AbortAfterFinalizeRefusesToLoseATargetWrite) {
   EXPECT_TRUE(contains(test::error_event(refused).value("message", ""),
                        shop_new_ + ": made_later (a table made since data)"))
       << describe(refused);
+  // A grant finalize gave and someone revoked since: abort goes on without it.
+  db::connect(target_url())
+      ->execute("REVOKE EXECUTE ON FUNCTION " + shop_new_ + ".twice FROM '" + app_ + "'@'%'");
   auto discarded = step("abort", id, {"--discard-target-writes"});
   ASSERT_EQ(discarded.exit_code, 0) << describe(discarded);
   EXPECT_FALSE(target_has(crm_));
@@ -535,6 +538,13 @@ TEST_P(MoveMariadb, WhatCannotWorkIsRefusedBeforeAnythingChanges) {
       ->execute("ALTER TABLE buyers ADD FOREIGN KEY (id) REFERENCES " + shop_ + ".customers (id)");
   refused(create_args(), crm_ + ".buyers -> " + shop_ + ".customers");
   db::connect(test::with_database(test::mariadb_url(), crm_))->execute("DROP TABLE buyers");
+  // A Galera node as the source: read_only there does not stop the other nodes' writes.
+  auto node = db::connect(target_url());
+  node->execute("CREATE DATABASE IF NOT EXISTS " + crm_ + "_node");
+  refused({"create", "--to", test::mariadb_url(), "--database",
+           test::with_database(target_url(), crm_ + "_node"), "--allow-unfrozen", "root"},
+          "is a node of a Galera cluster");
+  node->execute("DROP DATABASE " + crm_ + "_node");
   auto target = db::connect(target_url());
   target->execute("CREATE DATABASE " + crm_);
   target->execute("CREATE TABLE " + crm_ + ".leftover (id INT)");

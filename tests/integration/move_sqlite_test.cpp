@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -245,6 +246,23 @@ TEST_P(MoveSqlite, AbortAfterFinalizeRefusesToLoseAWriteToTheCopy) {
   EXPECT_TRUE(fs::exists(target_));
   ASSERT_EQ(step("abort", id, {"--discard-target-writes"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(target_));
+}
+
+// A file put at the target's path during the move is neither overwritten by data nor deleted
+// by abort.
+TEST_P(MoveSqlite, AFileThatAppearsAtTheTargetIsLeftAlone) {
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  std::ofstream(target_) << "someone else's";
+  auto data = step("data", id);
+  EXPECT_EQ(data.exit_code, 1) << describe(data);
+  EXPECT_TRUE(contains(test::error_event(data).value("message", ""), "appeared during the move"))
+      << describe(data);
+  ASSERT_EQ(step("abort", id).exit_code, 0);
+  std::ifstream in(target_);
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, "someone else's");
+  EXPECT_FALSE(fs::exists(target_ + ".cutover-partial"));
 }
 
 // What cannot work is refused by create (exit 2) before anything is saved.

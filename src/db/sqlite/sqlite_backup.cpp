@@ -47,9 +47,12 @@ void backup_database(const std::string& source_path, const std::string& target_p
                             sqlite3_errmsg(target.get())));
   }
   int rc = SQLITE_OK;
+  int busy_ms = 0;  // waited in a row for a lock
   while (true) {
     rc = sqlite3_backup_step(backup, pages_per_step);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
+    busy_ms = rc == SQLITE_OK ? 0 : busy_ms + 50;
+    if (busy_ms > busy_timeout_ms) break;
     on_progress(sqlite3_backup_pagecount(backup) - sqlite3_backup_remaining(backup),
                 sqlite3_backup_pagecount(backup));
     if (should_stop()) {
