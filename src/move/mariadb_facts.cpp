@@ -187,13 +187,24 @@ MariadbGrants mariadb_grants(db::Connection& server, const std::string& database
     option = option || grantable;
   };
   std::string target = quoted(server, target_name);
+  // In a database-level grant, _ and % are wildcards unless escaped: the source's grant may be
+  // written either way, the target's is escaped.
+  auto escaped = [](const std::string& name) {
+    std::string out;
+    for (char c : name) {
+      if (c == '_' || c == '%') out += '\\';
+      out += c;
+    }
+    return out;
+  };
   for (const auto& row : server
                              .query("SELECT grantee, privilege_type, is_grantable FROM "
-                                    "information_schema.schema_privileges WHERE table_schema = $1 "
-                                    "ORDER BY grantee, privilege_type",
-                                    {database})
+                                    "information_schema.schema_privileges WHERE table_schema "
+                                    "IN ($1, $2) ORDER BY grantee, privilege_type",
+                                    {database, escaped(database)})
                              .rows) {
-    add(row[0].text(), target + ".*", row[1].text(), row[2].text() == "YES");
+    add(row[0].text(), quoted(server, escaped(target_name)) + ".*", row[1].text(),
+        row[2].text() == "YES");
   }
   for (const auto& row : server
                              .query("SELECT grantee, table_name, privilege_type, is_grantable FROM "

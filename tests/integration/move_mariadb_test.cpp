@@ -354,7 +354,10 @@ TEST_P(MoveMariadb, TwoDatabasesAreConsolidatedOntoGaleraWhileTheApplicationWrit
                    "max(id) FROM orders))"),
             "1")
       << "the trigger was created after the data and fires on the target";
-  EXPECT_TRUE(contains(target_grants(), "`" + shop_new_ + "`.*")) << target_grants();
+  // Escaped: in a database-level grant an unescaped _ is a wildcard.
+  std::string escaped;
+  for (char c : shop_new_) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+  EXPECT_TRUE(contains(target_grants(), "`" + escaped + "`.*")) << target_grants();
   {
     auto [host, port] = host_port(target_url());
     std::string as_app =
