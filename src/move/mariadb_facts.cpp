@@ -40,6 +40,12 @@ std::string exact_value(db::Connection& c, const std::string& column, const std:
 
 }  // namespace
 
+std::string grantee_of_definer(const std::string& definer) {
+  auto at = definer.rfind('@');
+  if (at == std::string::npos) return definer;
+  return fmt::format("'{}'@'{}'", definer.substr(0, at), definer.substr(at + 1));
+}
+
 std::vector<MariadbTable> mariadb_tables(db::Connection& server, const std::string& database) {
   std::vector<MariadbTable> tables;
   auto rows = server.query(
@@ -91,11 +97,8 @@ std::vector<std::string> mariadb_writers_past_read_only(db::Connection& server,
            .rows) {
     if (!may_write(row[2].text())) continue;
     std::string definer = row[1].text();
-    auto at = definer.rfind('@');
-    std::string grantee = at == std::string::npos ? definer
-                                                  : fmt::format("'{}'@'{}'", definer.substr(0, at),
-                                                                definer.substr(at + 1));
-    if (std::find(bypassing.begin(), bypassing.end(), grantee) != bypassing.end()) {
+    if (std::find(bypassing.begin(), bypassing.end(), grantee_of_definer(definer)) !=
+        bypassing.end()) {
       out.push_back(fmt::format("{} (definer {})", row[0].text(), definer));
     }
   }

@@ -55,6 +55,10 @@ std::string mariadb_database_options(db::Connection& server, const std::string& 
 std::vector<std::string> mariadb_unfreezable_accounts(db::Connection& server,
                                                       const std::vector<std::string>& allowed);
 
+// 'user'@'host' as information_schema writes grantees, from a definer's user@host (or
+// CURRENT_USER()).
+std::string grantee_of_definer(const std::string& definer);
+
 // Every account of the server, "'user'@'host'" as information_schema writes grantees, and
 // its roles ("'role'@''") where mysql.user can be read.
 std::vector<std::string> mariadb_accounts(db::Connection& server);

@@ -22,13 +22,6 @@ std::vector<std::string> column_of(db::Connection& c, const std::string& sql,
   return out;
 }
 
-// 'user'@'host' as information_schema writes grantees, from a definer's user@host.
-std::string grantee_of_definer(const std::string& definer) {
-  auto at = definer.rfind('@');
-  if (at == std::string::npos) return definer;
-  return fmt::format("'{}'@'{}'", definer.substr(0, at), definer.substr(at + 1));
-}
-
 class MariadbPreflight : PreflightChecks {
  public:
   using PreflightChecks::PreflightChecks;
