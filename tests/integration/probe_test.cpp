@@ -1,5 +1,7 @@
 // The probe against real trouble: each test causes a known outage and checks that the probe
-// sees exactly that, within 200 ms, and no more.
+// sees exactly that and no more, by the order of events (a loaded machine delays any client's
+// view of an outage as much as it likes, so no bound in milliseconds); how far the probe's
+// window was from the trouble is printed as a measured figure.
 #include "probe/probe.h"
 
 #include <gtest/gtest.h>
@@ -27,9 +29,6 @@ using probe::ProbeOptions;
 using test::Backend;
 using test::ScratchDatabase;
 using test::ThrowawayServer;
-
-// How far the probe's view of an outage may be from when the test caused it.
-constexpr std::int64_t kToleranceUs = 200'000;
 
 ProbeOptions steady_options(const std::string& url, std::chrono::milliseconds duration) {
   ProbeOptions options;
@@ -88,17 +87,45 @@ std::string describe(const probe::KindStats& s) {
   return out;
 }
 
-// The one window of `stats` matches [began, ended] within the tolerance.
-void expect_one_window(const probe::KindStats& stats, std::int64_t began, std::int64_t ended) {
-  std::cout << "[ measured ] trouble " << began / 1000 << ".." << ended / 1000 << " ms; probe saw "
-            << describe(stats) << std::endl;
+// What the test knows of the trouble it caused, on the probe's clock: it began causing it at
+// `began`; from `certain_from` to `certain_until` nothing of this kind could succeed (the freeze
+// returned, the server was down); the trouble was over at `ended`.
+struct Trouble {
+  std::int64_t began = 0;
+  std::int64_t certain_from = 0;
+  std::int64_t certain_until = 0;
+  std::int64_t ended = 0;
+};
+
+// The probe saw one window of `kind`, and it is the trouble's: no failure before the trouble
+// began, no success while it certainly lasted, the window open across that span and closed
+// after it. `refusal` (when not empty) is the error class that only the trouble causes: no
+// operation begun after the trouble ended gets it.
+void expect_one_window(const Probe& probe, const probe::KindStats& stats, probe::OpKind kind,
+                       const Trouble& trouble, const std::string& refusal = "") {
+  std::cout << "[ measured ] trouble " << trouble.began / 1000 << ".." << trouble.ended / 1000
+            << " ms; probe saw " << describe(stats) << std::endl;
   ASSERT_EQ(stats.windows.size(), 1u) << describe(stats);
   const auto& w = stats.windows[0];
-  EXPECT_NEAR(static_cast<double>(w.start_us), static_cast<double>(began), kToleranceUs)
-      << describe(stats) << " trouble began at " << began / 1000 << " ms";
-  EXPECT_NEAR(static_cast<double>(w.end_us), static_cast<double>(ended), kToleranceUs)
-      << describe(stats) << " trouble ended at " << ended / 1000 << " ms";
+  std::cout << "[ measured ] the probe's window began " << (w.start_us - trouble.began) / 1000
+            << " ms after the trouble and ended " << (w.end_us - trouble.ended) / 1000
+            << " ms after it" << std::endl;
   EXPECT_FALSE(w.open_at_end);
+  EXPECT_LE(w.start_us, trouble.certain_until) << describe(stats);
+  EXPECT_GE(w.end_us, trouble.certain_until) << describe(stats);
+  for (const auto& op : probe.record().operations) {
+    if (op.kind != kind) continue;
+    std::string when = " (" + std::to_string(op.start_us / 1000) + ".." +
+                       std::to_string(op.end_us / 1000) + " ms)";
+    if (!op.ok()) {
+      EXPECT_GE(op.end_us, trouble.began) << "failed before the trouble: " << op.message << when;
+      if (!refusal.empty() && op.start_us > trouble.ended) {
+        EXPECT_NE(probe::error_class(op), refusal) << "refused after the trouble" << when;
+      }
+    } else if (op.start_us >= trouble.certain_from) {
+      EXPECT_GT(op.end_us, trouble.certain_until) << "succeeded during the trouble" << when;
+    }
+  }
 }
 
 void expect_no_write_lost(const Probe& probe) {
@@ -143,10 +170,13 @@ TEST_P(ProbeServerStop, ServerStoppedTwoSecondsIsOneWindowOfConnectionErrors) {
   // The outage must be timed from the client's side, not by how long scripts take: a fast
   // shutdown signal to the postmaster begins it, and the first connection that works ends it.
   pid_t postmaster = postmaster_pid(server);
-  std::int64_t began = probe.now_us();
+  Trouble trouble;
+  trouble.began = probe.now_us();
   ASSERT_EQ(kill(postmaster, SIGINT), 0);
   poll_until("the postmaster exited", [&] { return kill(postmaster, 0) != 0; });
+  trouble.certain_from = probe.now_us();
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the outage itself
+  trouble.certain_until = probe.now_us();
   std::thread restart([&] { server.start(); });
   db::ConnectOptions connect_options{.connect_timeout = std::chrono::seconds(1),
                                      .password_file = server.password_file().string()};
@@ -158,13 +188,13 @@ TEST_P(ProbeServerStop, ServerStoppedTwoSecondsIsOneWindowOfConnectionErrors) {
       return false;
     }
   });
-  std::int64_t ended = probe.now_us();
+  trouble.ended = probe.now_us();
   restart.join();
   auto analysis = probe.finish(std::chrono::seconds(1));
 
-  EXPECT_GE(ended - began, 2'000'000);
-  expect_one_window(analysis.reads, began, ended);
-  expect_one_window(analysis.writes, began, ended);
+  EXPECT_GE(trouble.ended - trouble.began, 2'000'000);
+  expect_one_window(probe.probe(), analysis.reads, probe::OpKind::kRead, trouble);
+  expect_one_window(probe.probe(), analysis.writes, probe::OpKind::kWrite, trouble);
   for (const auto* stats : {&analysis.reads, &analysis.writes}) {
     for (const auto& [cls, n] : stats->errors) {
       // Connection errors, and "the database system is starting up/shutting down" (57P03).
@@ -194,11 +224,23 @@ TEST_P(ProbeWriteFreeze, ReadsStayAvailableAndWritesFailOnlyInTheWindow) {
       url = scratch->url();
       admin = db::connect(test::postgres_url());
       std::string db = admin->quote_identifier(scratch->name());
+      // Every session signalled at once, then waited for: no old session answers once the
+      // freeze or the thaw has returned.
       auto terminate_sessions = [&admin, name = scratch->name()] {
-        admin->query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid "
-            "<> pg_backend_pid()",
+        auto signalled = admin->query(
+            "SELECT coalesce(array_agg(pid), '{}')::text FROM (SELECT pid FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid() OFFSET 0) s "
+            "WHERE pg_terminate_backend(pid)",
             {name});
+        std::string pids = signalled.rows.at(0).at(0).text();
+        poll_until("the terminated sessions are gone", [&] {
+          return admin
+                     ->query("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
+                             {pids})
+                     .rows.at(0)
+                     .at(0)
+                     .as_int() == 0;
+        });
       };
       // What seed 001 does by hand: new sessions read-only, old sessions ended.
       freeze = [&admin, db, terminate_sessions] {
@@ -247,15 +289,18 @@ TEST_P(ProbeWriteFreeze, ReadsStayAvailableAndWritesFailOnlyInTheWindow) {
   if (server) options.password_file = server->password_file().string();
   options.lock_timeout = std::chrono::milliseconds(100);
   BackgroundProbe probe(options);
-  std::int64_t began = probe.now_us();
+  Trouble trouble;
+  trouble.began = probe.now_us();
   freeze();
+  trouble.certain_from = probe.now_us();
   std::this_thread::sleep_for(std::chrono::seconds(3));  // the freeze itself
+  trouble.certain_until = probe.now_us();
   thaw();
-  std::int64_t ended = probe.now_us();
+  trouble.ended = probe.now_us();
   auto analysis = probe.finish(std::chrono::seconds(1));
 
   EXPECT_EQ(analysis.reads.ok, analysis.reads.total) << describe(analysis.reads);
-  expect_one_window(analysis.writes, began, ended);
+  expect_one_window(probe.probe(), analysis.writes, probe::OpKind::kWrite, trouble, expected_class);
   std::int64_t other_failures = 0;
   for (const auto& [cls, n] : analysis.writes.errors) {
     if (cls != expected_class) other_failures += n;
