@@ -103,24 +103,12 @@ fs::path sql_file(const std::string& folder, const std::string& name, Backend ba
   return kCases / folder / (name + (is_postgres(backend) ? ".sql" : ".sqlite.sql"));
 }
 
-// The path of `program` as PATH finds it; fails the test (and returns the name) when it does not.
-std::string find_program(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  ADD_FAILURE() << program << " is not on PATH (scripts/setup installs it)";
-  return program;
-}
-
 // The base schema as a text to compare: `pg_dump --schema-only -n public` without its
 // \restrict lines (a random key per run) on PostgreSQL; sqlite_master without cutover's state
 // table on SQLite. Fails the test when pg_dump fails.
 std::string schema_dump(const ScratchDatabase& scratch, Backend backend) {
   if (is_postgres(backend)) {
-    ProcessResult r = test::run_process({find_program("pg_dump"), "--schema-only", "--no-owner",
+    ProcessResult r = test::run_process({test::find_program("pg_dump"), "--schema-only", "--no-owner",
                                          "-n", "public", "-d", scratch.url()});
     EXPECT_EQ(r.exit_code, 0) << "pg_dump: " << describe(r);
     std::istringstream lines(r.out);

@@ -92,18 +92,6 @@ std::string changed_lines(const std::string& before, const std::string& after) {
   return out.empty() ? "the same lines in another order\n" : out;
 }
 
-// The path of `program` as PATH finds it; fails the test (and returns the name) when it does not.
-std::string find_program(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  ADD_FAILURE() << program << " is not on PATH (scripts/setup installs it)";
-  return program;
-}
-
 class ChangeRefusals : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -121,7 +109,7 @@ class ChangeRefusals : public testing::TestWithParam<Backend> {
   // `pg_dump --schema-only -n public` without its \restrict lines (a random key per run).
   std::string schema_dump() {
     ProcessResult r = test::run_process(
-        {find_program("pg_dump"), "--schema-only", "--no-owner", "-n", "public", "-d", url()});
+        {test::find_program("pg_dump"), "--schema-only", "--no-owner", "-n", "public", "-d", url()});
     EXPECT_EQ(r.exit_code, 0) << "pg_dump: " << describe(r);
     std::istringstream lines(r.out);
     std::string dump, line;

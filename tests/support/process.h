@@ -22,4 +22,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::optional<std::string>>& env = {},
                           std::chrono::seconds timeout = std::chrono::seconds(180));
 
+// The path of `program` as PATH finds it; fails the test (and returns the name) when it does not.
+std::string find_program(const std::string& program);
+
 }  // namespace cutover::test
