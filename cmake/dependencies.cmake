@@ -8,6 +8,7 @@ find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(yaml-cpp REQUIRED)
+find_package(OpenSSL REQUIRED)
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
 # libpg_query ships a static archive and no pkg-config file.
 find_library(PG_QUERY_LIBRARY NAMES libpg_query.a pg_query REQUIRED)
