@@ -43,6 +43,12 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
   } else {
     return fail();
   }
+  // Ten years at most: longer is a typo, and a deadline of now + that must not overflow.
+  constexpr double kLongestMs = 10 * 365.25 * 86'400'000;
+  if (value * ms_per_unit > kLongestMs) {
+    throw_bad_input(fmt::format("{}: '{}' is longer than ten years", option, text),
+                    "write a shorter duration: 500ms, 30s, 2m, 1h");
+  }
   return std::chrono::milliseconds(std::llround(value * ms_per_unit));
 }
 
