@@ -34,6 +34,9 @@ constexpr int kMaxTextDepth = 8;
 
 constexpr const char* kLiftsDetail =
     "It would let the session's transactions write while the proxy holds the database read only.";
+constexpr const char* kResetsDetail =
+    "It resets every setting of the session, default_transaction_read_only too.";
+constexpr const char* kRunsTextDetail = "The SQL it runs might change the read-only settings.";
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -400,8 +403,7 @@ class TreeScanner : public nlohmann::json_sax<json> {
           break;
         case Kind::kDiscard:
           if (text(node, "target") == "DISCARD_ALL") {
-            refuse("DISCARD ALL",
-                   "It resets every setting of the session, default_transaction_read_only too.");
+            refuse("DISCARD ALL", kResetsDetail);
           }
           break;
         case Kind::kFuncName:
@@ -448,9 +450,7 @@ class TreeScanner : public nlohmann::json_sax<json> {
       return;
     }
     if (kind == "VAR_RESET_ALL") {
-      refuse("RESET ALL",
-             "It resets every setting of the session, default_transaction_read_only"
-             " too.");
+      refuse("RESET ALL", kResetsDetail);
     } else if (kind == "VAR_SET_MULTI") {  // SET TRANSACTION, SET SESSION CHARACTERISTICS
       const json& args = field(set, "args");
       if (!args.is_array()) return;
@@ -517,20 +517,18 @@ class TreeScanner : public nlohmann::json_sax<json> {
     const Constant constant =
         constant_of(&argument(call.args, runner->position, runner->parameter));
     if (!constant.constant) {
-      refuse(call.name + "() with SQL text known only when it runs",
-             "The SQL it runs might change the read-only settings.");
+      refuse(call.name + "() with SQL text known only when it runs", kRunsTextDetail);
       return;
     }
     if (!constant.string) return;  // NULL, or no text: the server refuses or runs nothing
     if (depth_ >= kMaxTextDepth) {
-      refuse(call.name + "() nested too deeply to check",
-             "The SQL it runs might change the "
-             "read-only settings.");
+      refuse(call.name + "() nested too deeply to check", kRunsTextDetail);
       return;
     }
     const GuardVerdict inner = judge(*constant.string, depth_ + 1);
     if (inner.outcome == GuardOutcome::kSyntaxError) {
-      refuse(call.name + "() with SQL text that does not parse", inner.reason);
+      refuse(call.name + "() with SQL text that does not parse",
+             "Its SQL text does not parse: " + inner.reason + ".");
     } else if (inner.outcome == GuardOutcome::kRefused) {
       refuse(call.name + "() running " + inner.reason, inner.detail);
     }
