@@ -11,6 +11,7 @@
 #include "cli/migrate_command.h"
 #include "cli/move_command.h"
 #include "cli/probe_command.h"
+#include "cli/proxy_command.h"
 #include "core/connection_url.h"
 #include "core/error.h"
 #include "core/output.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   cutover::cli::add_migrate_command(app, run);
   cutover::cli::add_change_command(app, run);
   cutover::cli::add_move_command(app, run);
+  cutover::cli::add_proxy_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -187,6 +187,17 @@ void append_query(std::string& out, std::string_view text) {
   put_string(out, text);
 }
 
+void append_parse(std::string& out, const Parse& parse) {
+  Message message(out, frontend_type::kParse);
+  put_string(out, parse.statement);
+  put_string(out, parse.query);
+  out += static_cast<char>((parse.parameter_types.size() >> 8) & 0xff);
+  out += static_cast<char>(parse.parameter_types.size() & 0xff);
+  for (std::uint32_t type : parse.parameter_types) put_u32(out, type);
+}
+
+void append_sync(std::string& out) { Message message(out, frontend_type::kSync); }
+
 void append_terminate(std::string& out) { Message message(out, frontend_type::kTerminate); }
 
 }  // namespace cutover::proxy

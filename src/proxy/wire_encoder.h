@@ -52,6 +52,9 @@ void append_sasl_initial_response(std::string& out, std::string_view mechanism,
                                   std::optional<std::string_view> data);
 void append_sasl_response(std::string& out, std::string_view data);
 void append_query(std::string& out, std::string_view text);
+// Parse: `parse.query` prepared as `parse.statement` with its declared parameter types.
+void append_parse(std::string& out, const Parse& parse);
+void append_sync(std::string& out);
 void append_terminate(std::string& out);
 
 }  // namespace cutover::proxy

@@ -1,0 +1,182 @@
+// `cutover proxy`: the PostgreSQL wire-protocol proxy, its control commands, and verifiers for
+// its users file.
+#include "cli/proxy_command.h"
+
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/password_file.h"
+#include "proxy/proxy_config.h"
+#include "proxy/proxy_server.h"
+#include "proxy/scram.h"
+
+namespace cutover::cli {
+namespace {
+
+struct ProxyCliOptions {
+  std::string config;
+  std::string admin;  // for ctl: HOST:PORT, else the config's, else 127.0.0.1:6433
+  std::string action;
+  std::string backend;  // for ctl switch
+  std::string timeout;  // for ctl pause
+  std::string user;
+  std::string password_file;
+};
+
+int run_proxy_server(const ProxyCliOptions& o, Output& output) {
+  if (o.config.empty()) {
+    throw_bad_input("cutover proxy needs --config FILE",
+                    "see `cutover proxy --help` and docs/proxy.md for the file's keys");
+  }
+  proxy::ProxyConfig config = proxy::load_proxy_config(o.config);
+  proxy::run_proxy(config, o.config,
+                   [&output](const std::string& event, const std::string& message) {
+                     if (output.json()) {
+                       output.event({{"event", event}, {"message", message}});
+                     } else {
+                       output.err() << "proxy: " << message << std::endl;
+                     }
+                   });
+  return 0;
+}
+
+// One request to the admin API; returns the status code and the body.
+std::pair<int, std::string> admin_request(const proxy::Endpoint& admin, const std::string& method,
+                                          const std::string& path) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  asio::error_code ec;
+  asio::ip::tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(admin.host, std::to_string(admin.port), ec);
+  if (!ec) asio::connect(socket, endpoints, ec);
+  if (ec) {
+    throw_bad_input(
+        "cannot reach the proxy's admin API at " + admin.to_string() + ": " + ec.message(),
+        "is `cutover proxy` running? give its admin address with --admin or --config");
+  }
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + admin.host +
+                        "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request), ec);
+  std::string response;
+  asio::read(socket, asio::dynamic_buffer(response), ec);  // until the proxy closes
+  auto header_end = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || header_end == std::string::npos) {
+    throw Error(ErrorCode::kOperationFailed,
+                "the admin API at " + admin.to_string() + " gave no HTTP answer");
+  }
+  return {std::stoi(response.substr(9, 3)), response.substr(header_end + 4)};
+}
+
+int run_ctl(const ProxyCliOptions& o, Output& output) {
+  proxy::Endpoint admin{"127.0.0.1", 6433};
+  if (!o.config.empty()) admin = proxy::load_proxy_config(o.config).admin;
+  if (!o.admin.empty()) {
+    auto colon = o.admin.rfind(':');
+    if (colon == std::string::npos) throw_bad_input("--admin must be HOST:PORT, got " + o.admin);
+    admin = {o.admin.substr(0, colon), std::stoi(o.admin.substr(colon + 1))};
+  }
+  bool get = o.action == "status" || o.action == "metrics";
+  std::string path = "/" + o.action;
+  if (o.action == "switch") {
+    if (o.backend.empty())
+      throw_bad_input("ctl switch needs --backend NAME", "name a backend of the config");
+    path += "?backend=" + o.backend;
+  }
+  if (o.action == "pause" && !o.timeout.empty()) path += "?timeout=" + o.timeout;
+  auto [status, body] = admin_request(admin, get ? "GET" : "POST", path);
+  if (status != 200) {
+    auto answer = nlohmann::json::parse(body, nullptr, false);
+    std::string why = answer.is_object() ? answer.value("error", body) : body;
+    throw Error(ErrorCode::kOperationFailed,
+                "the proxy refused " + o.action + " (HTTP " + std::to_string(status) + "): " + why);
+  }
+  if (o.action == "metrics") {
+    output.out() << body;
+  } else if (output.json()) {
+    auto event = nlohmann::json::parse(body, nullptr, false);
+    output.event({{"event", o.action}, {"result", event}});
+  } else if (o.action != "status") {
+    output.out() << body;
+  } else {
+    auto s = nlohmann::json::parse(body, nullptr, false);
+    output.out() << "mode " << s.value("mode", "?") << ", backend " << s.value("backend", "?")
+                 << ", " << s.value("clients_active", 0) << " client session(s)\n";
+  }
+  return 0;
+}
+
+int run_passwd(const ProxyCliOptions& o, Output& output) {
+  std::string password;
+  if (!o.password_file.empty()) {
+    password = read_password_file(o.password_file);
+  } else {
+    if (isatty(0)) output.err() << "password for " << o.user << ": " << std::flush;
+    std::getline(std::cin, password);
+  }
+  if (password.empty())
+    throw_bad_input("empty password", "type it on stdin or use --password-file");
+  auto verifier = proxy::make_scram_verifier(password);
+  if (!verifier) throw Error(ErrorCode::kOperationFailed, "no random bytes for the salt");
+  std::string quoted;
+  for (char c : o.user) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  output.out() << "\"" << quoted << "\" \"" << *verifier << "\"\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_proxy_command(CLI::App& app, CommandRun& run) {
+  auto o = std::make_shared<ProxyCliOptions>();
+  auto* cmd = app.add_subcommand(
+      "proxy",
+      "Run a PostgreSQL wire-protocol proxy that can hold every session read-only (reads go on) "
+      "without an application restart");
+  cmd->footer(
+      "\nClients connect to the proxy as to PostgreSQL and authenticate against its users file\n"
+      "(SCRAM-SHA-256 or md5 verifiers); the proxy logs in to the active backend with the\n"
+      "password of its backend_passfile (pgpass format), one server connection per client.\n"
+      "In read-only mode every session's next transaction runs read only on the server, and a\n"
+      "statement that would lift it (SET default_transaction_read_only, BEGIN READ WRITE,\n"
+      "RESET ALL, set_config(...), DO, ...) fails with SQLSTATE 25006, as a write does.\n"
+      "\nExamples:\n"
+      "  cutover proxy --config proxy.yaml                 # serve until SIGTERM (drains)\n"
+      "  cutover proxy ctl readonly --config proxy.yaml    # POST /readonly on the admin API\n"
+      "  cutover proxy ctl status --admin 127.0.0.1:6433\n"
+      "  cutover proxy ctl pause --timeout 2s && cutover proxy ctl switch --backend new \\\n"
+      "    && cutover proxy ctl resume                    # move every session, no restart\n"
+      "  cutover proxy passwd app >> userlist.txt          # a verifier line for the users file\n"
+      "\nSee docs/proxy.md for the config file. Exit codes: 0 stopped cleanly, 2 bad config.");
+  cmd->add_option("--config", o->config, "The proxy's YAML config file");
+  cmd->require_subcommand(0, 1);
+  cmd->callback([o, &run, cmd] {
+    if (cmd->get_subcommands().empty()) {
+      run = [o](Output& output) { return run_proxy_server(*o, output); };
+    }
+  });
+
+  auto* ctl = cmd->add_subcommand("ctl", "Change or read a running proxy's mode");
+  ctl->add_option("action", o->action,
+                  "status, metrics, readonly, readwrite, pause, resume or switch")
+      ->required()
+      ->check(CLI::IsMember(
+          {"status", "metrics", "readonly", "readwrite", "pause", "resume", "switch"}));
+  ctl->add_option("--backend", o->backend, "switch: the backend to move every session to");
+  ctl->add_option("--timeout", o->timeout,
+                  "pause: how long to wait for sessions to finish their transactions");
+  ctl->add_option("--admin", o->admin, "The admin API's HOST:PORT (default: the config's)");
+  ctl->add_option("--config", o->config, "Read the admin address from this config file");
+  ctl->callback([o, &run] { run = [o](Output& output) { return run_ctl(*o, output); }; });
+
+  auto* passwd = cmd->add_subcommand(
+      "passwd", "Print a users-file line with a SCRAM-SHA-256 verifier (password read from stdin)");
+  passwd->add_option("user", o->user, "The user name")->required();
+  add_password_file_option(*passwd, o->password_file);
+  passwd->callback([o, &run] { run = [o](Output& output) { return run_passwd(*o, output); }; });
+}
+
+}  // namespace cutover::cli

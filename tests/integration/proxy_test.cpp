@@ -1,0 +1,649 @@
+// `cutover proxy` with real clients (libpq through cutover's driver, psql, pgbench) in front of
+// the test PostgreSQL server: authentication, read-only mode enforced, and back.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "core/connection_url.h"
+#include "core/error.h"
+#include "db/registry.h"
+#include "probe/analysis.h"
+#include "probe/probe.h"
+#include "support/cli_output.h"
+#include "support/process.h"
+#include "support/spawned_process.h"
+#include "support/test_servers.h"
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+using test::Backend;
+using test::ScratchDatabase;
+
+// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  int port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
+}
+
+void write_private_file(const fs::path& path, const std::string& content) {
+  std::ofstream(path) << content;
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+struct ProxyOptions {
+  std::string standby_url;  // a second backend, another server with the same database name
+  bool tls = false;         // a self-signed certificate for clients
+  std::string extra;        // more lines of config
+};
+
+// A proxy in front of the test server, with one user "app" whose password is in password_file.
+class RunningProxy {
+ public:
+  explicit RunningProxy(const std::string& database, const ProxyOptions& options = ProxyOptions())
+      : dir_(fs::temp_directory_path() / ("cutover-proxy-" + std::to_string(::getpid()))),
+        port_(free_port()),
+        admin_port_(free_port()),
+        database_(database) {
+    fs::create_directories(dir_);
+    write_private_file(password_file(), "client secret 1\n");
+    auto verifier = test::run_process({CUTOVER_BINARY, "proxy", "passwd", backend_user(),
+                                       "--password-file", password_file().string()});
+    EXPECT_EQ(verifier.exit_code, 0) << test::describe(verifier);
+    write_private_file(dir_ / "userlist.txt", verifier.out);
+    write_config(options);
+    process_ = std::make_unique<test::SpawnedProcess>(std::vector<std::string>{
+        CUTOVER_BINARY, "--json", "proxy", "--config", (dir_ / "proxy.yaml").string()});
+    test::poll_until("the proxy listens", [&] {
+      test::require_running(*process_, "cutover proxy");
+      return process_->output_so_far().find("\"listening\"") != std::string::npos;
+    });
+  }
+  // Rewrites the config with `options` and has the proxy read it again (SIGHUP).
+  void reload(const ProxyOptions& options) {
+    write_config(options);
+    auto reloads = [&] {  // "reload" and "reload_failed" events
+      std::string out = process_->output_so_far();
+      std::size_t n = 0;
+      for (auto at = out.find("\"event\":\"reload"); at != std::string::npos;
+           at = out.find("\"event\":\"reload", at + 1)) {
+        ++n;
+      }
+      return n;
+    };
+    std::size_t before = reloads();
+    process_->kill(SIGHUP);
+    test::poll_until(
+        "the proxy reloads", [&] { return reloads() > before; }, std::chrono::seconds(30));
+  }
+  ~RunningProxy() {
+    process_->kill(SIGTERM);
+    process_->wait(std::chrono::seconds(30));
+    fs::remove_all(dir_);
+  }
+
+  static std::string backend_user() { return parse_connection_url(test::postgres_url()).user; }
+  fs::path password_file() const { return dir_ / "client-password"; }
+  int port() const { return port_; }
+  std::string url() const {
+    return "postgres://" + backend_user() + "@127.0.0.1:" + std::to_string(port_) + "/" + database_;
+  }
+  std::unique_ptr<db::Connection> connect() const {
+    return db::connect(url(), {.password_file = password_file().string()});
+  }
+  test::ProcessResult ctl(const std::string& action,
+                          const std::vector<std::string>& options = {}) const {
+    std::vector<std::string> argv{CUTOVER_BINARY,
+                                  "--json",
+                                  "proxy",
+                                  "ctl",
+                                  action,
+                                  "--admin",
+                                  "127.0.0.1:" + std::to_string(admin_port_)};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return test::run_process(argv);
+  }
+  test::SpawnedProcess& process() { return *process_; }
+
+ private:
+  void write_config(const ProxyOptions& options) {
+    auto backend = parse_connection_url(test::postgres_url());
+    std::ofstream config(dir_ / "proxy.yaml");
+    config << "listen: 127.0.0.1:" << port_ << "\nadmin: 127.0.0.1:" << admin_port_
+           << "\nbackends:\n  primary: " << backend.host << ":" << backend.port.value() << "\n";
+    if (!options.standby_url.empty()) {
+      auto standby = parse_connection_url(options.standby_url);
+      config << "  standby: " << standby.host << ":" << standby.port.value() << "\n";
+    }
+    config << "users: userlist.txt\nbackend_passfile: " << test::required_env("PGPASSFILE") << "\n"
+           << options.extra;
+    if (options.tls) {
+      if (!fs::exists(dir_ / "proxy.crt")) {
+        auto made = test::run_process({test::find_program("openssl"), "req", "-x509", "-newkey",
+                                       "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                                       "-keyout", (dir_ / "proxy.key").string(), "-out",
+                                       (dir_ / "proxy.crt").string()});
+        EXPECT_EQ(made.exit_code, 0) << test::describe(made);
+      }
+      config << "tls: {cert: proxy.crt, key: proxy.key}\n";
+    }
+  }
+
+  fs::path dir_;
+  int port_;
+  int admin_port_;
+  std::string database_;
+  std::unique_ptr<test::SpawnedProcess> process_;
+};
+
+std::string sqlstate_of(const std::function<void()>& statement) {
+  try {
+    statement();
+  } catch (const Error& e) {
+    return e.sqlstate();
+  }
+  return "";
+}
+
+class ProxyClients : public testing::TestWithParam<Backend> {};
+
+TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  scratch.connect()->execute("CREATE TABLE t (id int PRIMARY KEY, v text)");
+  RunningProxy proxy(scratch.name());
+  auto session = proxy.connect();
+  session->execute("INSERT INTO t VALUES (1, 'before')");
+  // Prepared before the mode, to lift it later: dropped when the mode comes.
+  session->execute(
+      "PREPARE lift AS SELECT set_config('default_transaction_read_only', 'off', false)");
+
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+  EXPECT_EQ(sqlstate_of([&] { session->execute("EXECUTE lift"); }), "26000");
+  EXPECT_EQ(session->query("SELECT count(*) FROM t").scalar().as_int(), 1);
+  EXPECT_EQ(sqlstate_of([&] { session->execute("INSERT INTO t VALUES (2, 'during')"); }), "25006");
+  for (const char* lift : {"SET default_transaction_read_only = off",
+                           "SET SESSION CHARACTERISTICS AS TRANSACTION "
+                           "READ WRITE",
+                           "BEGIN READ WRITE", "RESET ALL",
+                           "SELECT set_config('default_transaction_read_only', "
+                           "'off', false)",
+                           "SELECT 1; SET default_transaction_read_only TO DEFAULT",
+                           "DO $$BEGIN EXECUTE 'SET default_transaction_read_only = off'; END$$"}) {
+    EXPECT_EQ(sqlstate_of([&] { session->execute(lift); }), "25006") << lift;
+    session->execute("ROLLBACK");  // ends what a refused BEGIN may have left open
+    EXPECT_EQ(sqlstate_of([&] { session->execute("INSERT INTO t VALUES (3, 'lifted?')"); }),
+              "25006")
+        << "after " << lift;
+  }
+  // The simple protocol (psql -c sends one Query) with several statements in one string.
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+  auto psql = test::run_process(
+      {test::find_program("psql"), proxy.url(), "-c",
+       "SELECT 1; set /* comment */ \"default_transaction_read_only\" = 'off'; INSERT INTO t "
+       "VALUES (9, 'x')"},
+      {{"PGPASSWORD", password}});
+  EXPECT_NE(psql.exit_code, 0);
+  EXPECT_NE(psql.err.find("cannot execute SET"), std::string::npos) << test::describe(psql);
+  // A new session is read-only from its first transaction.
+  auto fresh = proxy.connect();
+  EXPECT_EQ(sqlstate_of([&] { fresh->execute("UPDATE t SET v = 'x'"); }), "25006");
+
+  ASSERT_EQ(proxy.ctl("readwrite").exit_code, 0);
+  session->execute("INSERT INTO t VALUES (4, 'after')");
+  fresh->execute("INSERT INTO t VALUES (5, 'after')");
+  EXPECT_EQ(scratch.connect()->query("SELECT count(*) FROM t").scalar().as_int(), 3);
+
+  auto status = proxy.ctl("status");
+  EXPECT_NE(status.out.find("\"read-write\""), std::string::npos) << test::describe(status);
+}
+
+TEST_P(ProxyClients, PsqlAndPgbenchPreparedRunThroughTheProxy) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name());
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+  // The clients' own login to the proxy, as libpq reads it: never on a command line.
+  std::map<std::string, std::optional<std::string>> env{{"PGPASSWORD", password}};
+  auto init =
+      test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", proxy.url()}, env);
+  EXPECT_EQ(init.exit_code, 0) << test::describe(init);
+  auto bench = test::run_process({test::find_program("pgbench"), "-M", "prepared", "-c", "4", "-j",
+                                  "2", "-T", "3", proxy.url()},
+                                 env);
+  EXPECT_EQ(bench.exit_code, 0) << test::describe(bench);
+  EXPECT_NE(bench.out.find("failed transactions: 0 "), std::string::npos) << bench.out;
+  auto psql = test::run_process(
+      {test::find_program("psql"), proxy.url(), "-Atc", "SELECT count(*) FROM pgbench_branches"},
+      env);
+  EXPECT_EQ(psql.exit_code, 0) << test::describe(psql);
+  EXPECT_EQ(psql.out, "1\n");
+}
+
+// Each client with its own small workload, a cancel, and checked results.
+TEST_P(ProxyClients, Psycopg2JdbcAndPgbenchInEveryModeAndPipelineMode) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  auto init =
+      test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", scratch.url()});
+  ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+  RunningProxy proxy(scratch.name());
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+  auto where = parse_connection_url(proxy.url());
+  std::string user = RunningProxy::backend_user();
+  std::map<std::string, std::optional<std::string>> env{
+      {"PGPASSWORD", password},
+      {"PROXY_DSN", "host=127.0.0.1 port=" + std::to_string(where.port.value()) +
+                        " dbname=" + scratch.name() + " user=" + user},
+      {"PROXY_JDBC_URL",
+       "jdbc:postgresql://127.0.0.1:" + std::to_string(where.port.value()) + "/" + scratch.name()},
+      {"PROXY_USER", user}};
+  fs::path clients = fs::path(CUTOVER_SOURCE_DIR) / "tests/integration/proxy_clients";
+
+  // Debian's own interpreter: python3-psycopg2 installs for it, not for another on PATH.
+  auto python =
+      test::run_process({"/usr/bin/python3", (clients / "psycopg2_client.py").string()}, env);
+  EXPECT_EQ(python.exit_code, 0) << test::describe(python);
+  EXPECT_EQ(python.out, "ok\n") << test::describe(python);
+
+  auto java =
+      test::run_process({test::find_program("java"), "-cp", "/usr/share/java/postgresql.jar",
+                         (clients / "JdbcClient.java").string()},
+                        env);
+  EXPECT_EQ(java.exit_code, 0) << test::describe(java);
+  EXPECT_EQ(java.out, "ok\n") << test::describe(java);
+
+  for (const char* mode : {"simple", "extended", "prepared"}) {
+    auto bench = test::run_process({test::find_program("pgbench"), "-M", mode, "-c", "4", "-j", "2",
+                                    "-t", "200", "-n", proxy.url()},
+                                   env);
+    EXPECT_EQ(bench.exit_code, 0) << mode << ": " << test::describe(bench);
+    EXPECT_NE(bench.out.find("number of transactions actually processed: 800/800"),
+              std::string::npos)
+        << mode << ": " << bench.out;
+  }
+  auto balance = [&] {
+    return scratch.connect()->query("SELECT sum(abalance) FROM pgbench_accounts").scalar().as_int();
+  };
+  std::int64_t before = balance();
+  auto pipeline =
+      test::run_process({test::find_program("pgbench"), "-M", "extended", "-c", "2", "-t", "100",
+                         "-n", "-f", (clients / "pipeline.pgbench").string(), proxy.url()},
+                        env);
+  EXPECT_EQ(pipeline.exit_code, 0) << test::describe(pipeline);
+  EXPECT_NE(pipeline.out.find("actually processed: 200/200"), std::string::npos) << pipeline.out;
+  // The pipelines' 200 updates, each +1, all arrived.
+  EXPECT_EQ(balance() - before, 200);
+}
+
+TEST_P(ProxyClients, AWrongPasswordIsRefusedWith28P01) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name());
+  fs::path wrong = fs::temp_directory_path() / ("cutover-proxy-wrong-" + std::to_string(getpid()));
+  write_private_file(wrong, "not the password\n");
+  try {
+    db::connect(proxy.url(), {.password_file = wrong.string()});
+    ADD_FAILURE() << "a wrong password logged in";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("password authentication failed"), std::string::npos) << e.message();
+  }
+  fs::remove(wrong);
+}
+
+TEST_P(ProxyClients, ClientsMayUseTlsAndCancelAQuery) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name(), {.tls = true});
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+  auto psql = test::run_process(
+      {test::find_program("psql"), proxy.url() + "?sslmode=require", "-Atc", "\\conninfo"},
+      {{"PGPASSWORD", password}});
+  EXPECT_EQ(psql.exit_code, 0) << test::describe(psql);
+  EXPECT_NE(psql.out.find("SSL connection"), std::string::npos) << psql.out;
+
+  auto session = proxy.connect();
+  auto canceller = session->canceller();
+  std::thread cancel([&] {
+    auto observer = scratch.connect();
+    test::poll_until("the sleep runs on the server", [&] {
+      return observer
+                 ->query(
+                     "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' "
+                     "AND state = 'active'")
+                 .scalar()
+                 .as_int() == 1;
+    });
+    canceller->cancel();
+  });
+  // Cancelled (57014), not finished: the proxy passed the cancel to the right backend session.
+  EXPECT_EQ(sqlstate_of([&] { session->execute("SELECT pg_sleep(30)"); }), "57014");
+  cancel.join();
+  EXPECT_EQ(session->query("SELECT 1").scalar().as_int(), 1);  // the session goes on
+}
+
+TEST_P(ProxyClients, WorkHeldPastTheHoldLimitGets57P03AndTheSessionGoesOn) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name(), {.extra = "hold_limit: 300ms\n"});
+  auto session = proxy.connect();
+  ASSERT_EQ(proxy.ctl("pause").exit_code, 0);
+  // Through the extended protocol (a batch up to Sync) and the simple one (one Query).
+  EXPECT_EQ(sqlstate_of([&] { session->query("SELECT 1"); }), "57P03");
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+  std::map<std::string, std::optional<std::string>> env{{"PGPASSWORD", password}};
+  auto psql = test::run_process(
+      {test::find_program("psql"), proxy.url(), "-c", "SELECT 1", "-c", "SELECT 2"}, env);
+  EXPECT_NE(psql.err.find("paused for longer than its hold limit"), std::string::npos)
+      << test::describe(psql);
+  ASSERT_EQ(proxy.ctl("resume").exit_code, 0);
+  EXPECT_EQ(session->query("SELECT 2").scalar().as_int(), 2);
+}
+
+TEST_P(ProxyClients, AMalformedClientIsClosedWith08P01AndOthersGoOn) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name());
+  auto session = proxy.connect();
+  // A startup packet whose length word says 4 (less than its own 8-byte header), an oversized
+  // one, one naming two users (the proxy would check one, PostgreSQL log in the other): each
+  // closed with a FATAL 08P01, never a crash.
+  std::string two_users("\0\x03\0\0user\0app\0user\0postgres\0\0", 27);
+  two_users = std::string{'\0', '\0', '\0', static_cast<char>(two_users.size() + 4)} + two_users;
+  for (std::string packet : {std::string("\0\0\0\x04\0\x03\0\0", 8),
+                             std::string("\x7f\xff\xff\xff\0\x03\0\0", 8), two_users}) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(proxy.port()));
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    ASSERT_EQ(::write(fd, packet.data(), packet.size()), static_cast<ssize_t>(packet.size()));
+    std::string answer(512, '\0');
+    ssize_t n = ::read(fd, answer.data(), answer.size());
+    ::close(fd);
+    ASSERT_GT(n, 0);
+    answer.resize(static_cast<std::size_t>(n));
+    EXPECT_EQ(answer[0], 'E');
+    EXPECT_NE(answer.find("C08P01"), std::string::npos);
+  }
+  EXPECT_EQ(session->query("SELECT 3").scalar().as_int(), 3);
+  EXPECT_TRUE(proxy.process().running());
+}
+
+TEST_P(ProxyClients, SigtermWaitsForOpenSessionsThenExitsZero) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  auto proxy = std::make_unique<RunningProxy>(scratch.name());
+  auto session = proxy->connect();
+  proxy->process().kill(SIGTERM);
+  test::poll_until("the proxy says it drains", [&] {
+    return proxy->process().output_so_far().find("\"draining\"") != std::string::npos;
+  });
+  EXPECT_EQ(session->query("SELECT 4").scalar().as_int(), 4);  // open sessions go on
+  EXPECT_TRUE(proxy->process().running());
+  session.reset();  // the last session ends: the proxy exits
+  auto result = proxy->process().wait(std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code, 0) << test::describe(result);
+}
+
+TEST_P(ProxyClients, SigtermClosesSessionsStillOpenAfterThePauseTimeoutAndExitsZero) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  auto proxy = std::make_unique<RunningProxy>(scratch.name(),
+                                              ProxyOptions{.extra = "pause_timeout: 300ms\n"});
+  auto session = proxy->connect();
+  proxy->process().kill(SIGTERM);
+  auto result = proxy->process().wait(std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code, 0) << test::describe(result);
+  EXPECT_NE(result.out.find("1 session(s) still open were closed"), std::string::npos)
+      << result.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ProxyClients, testing::Values(Backend::kPostgres));
+
+// The probe as an application behind the proxy: 2 readers and 2 writers, 100 operations a
+// second each, until stopped.
+probe::ProbeOptions probe_through(const RunningProxy& proxy) {
+  probe::ProbeOptions options;
+  options.url = proxy.url();
+  options.password_file = proxy.password_file().string();
+  options.duration = std::chrono::seconds(60);
+  options.readers = 2;
+  options.writers = 2;
+  options.rate = 100;
+  return options;
+}
+
+// The same database on the second test server, dropped at the end.
+class StandbyDatabase {
+ public:
+  explicit StandbyDatabase(const std::string& name)
+      : name_(name), admin_(db::connect(test::postgres2_url())) {
+    admin_->execute("DROP DATABASE IF EXISTS " + admin_->quote_identifier(name_));
+    admin_->execute("CREATE DATABASE " + admin_->quote_identifier(name_));
+  }
+  ~StandbyDatabase() {
+    admin_->execute("DROP DATABASE IF EXISTS " + admin_->quote_identifier(name_) + " WITH (FORCE)");
+  }
+  std::string url() const { return test::with_database(test::postgres2_url(), name_); }
+
+ private:
+  std::string name_;
+  std::unique_ptr<db::Connection> admin_;
+};
+
+// Copies the probe's rows to the standby: what a move's data step does while writes wait.
+void copy_probe_rows(const std::string& from_url, const std::string& to_url) {
+  auto from = db::connect(from_url);
+  auto to = db::connect(to_url);
+  auto rows = from->query("SELECT run_id, writer, seq, client_us FROM cutover_probe");
+  to->execute("BEGIN");
+  for (const auto& row : rows.rows) {
+    to->execute(
+        "INSERT INTO cutover_probe (run_id, writer, seq, client_us) VALUES ($1, $2, $3, $4)",
+        {row[0], row[1], row[2], row[3]});
+  }
+  to->execute("COMMIT");
+}
+
+// With an application running through the proxy: pgbench and the probe.
+class ProxyUnderLoad : public testing::TestWithParam<Backend> {};
+
+TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  StandbyDatabase standby(scratch.name());
+  for (const auto& url : {scratch.url(), standby.url()}) {
+    auto init = test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", url});
+    ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+  }
+  RunningProxy proxy(scratch.name(), {.standby_url = standby.url()});
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+
+  probe::ProbeOptions options = probe_through(proxy);
+  probe::Probe probe(options);
+  probe.prepare();
+  {  // the probe's table on the standby too, empty
+    probe::ProbeOptions standby_options = options;
+    standby_options.url = standby.url();
+    standby_options.password_file.reset();
+    probe::Probe(standby_options).prepare();
+  }
+  std::thread probe_thread([&] { probe.run(); });
+  test::SpawnedProcess bench({test::find_program("pgbench"), "-M", "prepared", "-c", "8", "-j", "2",
+                              "-T", "8", "-n", proxy.url()},
+                             {{"PGPASSWORD", password}});
+  test::poll_until("the probe and pgbench are under way", [&] {
+    auto status = test::json_events(proxy.ctl("status").out).at(0)["result"];
+    return probe.counts().writes_ok >= 100 && status["clients_active"].get<int>() >= 8 + 2 + 2;
+  });
+
+  auto pause = proxy.ctl("pause", {"--timeout", "5s"});
+  ASSERT_EQ(pause.exit_code, 0) << test::describe(pause);
+  auto paused = test::json_events(pause.out).at(0)["result"];
+  EXPECT_EQ(paused["busy_sessions"], 0) << pause.out;
+  copy_probe_rows(scratch.url(), standby.url());
+  auto moved = proxy.ctl("switch", {"--backend", "standby"});
+  ASSERT_EQ(moved.exit_code, 0) << test::describe(moved);
+  auto switched = test::json_events(moved.out).at(0)["result"];
+  EXPECT_GE(switched["switched"].get<int>(), 8 + 2 + 2) << moved.out;
+  EXPECT_TRUE(switched["failed"].empty()) << moved.out;
+  auto resumed = proxy.ctl("resume");
+  ASSERT_EQ(resumed.exit_code, 0) << test::describe(resumed);
+  std::cout << "[ measured ] paused " << paused["waited_ms"] << " ms until idle; pause to resume "
+            << test::json_events(resumed.out).at(0)["result"]["paused_ms"] << " ms" << std::endl;
+
+  auto bench_result = bench.wait(std::chrono::seconds(60));
+  EXPECT_EQ(bench_result.exit_code, 0) << test::describe(bench_result);
+  EXPECT_NE(bench_result.out.find("failed transactions: 0 "), std::string::npos)
+      << bench_result.out;
+  test::poll_until("the probe wrote on the standby", [&] {
+    return db::connect(standby.url())
+               ->query("SELECT count(*) FROM cutover_probe WHERE run_id = $1",
+                       {probe.record().run_id})
+               .scalar()
+               .as_int() > static_cast<std::int64_t>(probe.counts().writes_ok / 2);
+  });
+  probe.stop();
+  probe_thread.join();
+  auto analysis = probe::analyze(probe.record());
+  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
+  EXPECT_EQ(analysis.writes.ok, analysis.writes.total);
+  std::cout << "[ measured ] the probe's longest time without a successful write: "
+            << analysis.writes.longest_without_success_us / 1000 << " ms; reads "
+            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+  // Every acknowledged write is on the standby: written there, or copied while paused.
+  std::set<std::pair<std::int64_t, std::int64_t>> found;
+  for (const auto& row : db::connect(standby.url())
+                             ->query("SELECT writer, seq FROM cutover_probe WHERE run_id = $1",
+                                     {probe.record().run_id})
+                             .rows) {
+    found.emplace(row[0].as_int(), row[1].as_int());
+  }
+  std::int64_t acknowledged = 0;
+  for (const auto& op : probe.record().operations) {
+    if (op.kind != probe::OpKind::kWrite || !op.ok()) continue;
+    ++acknowledged;
+    EXPECT_TRUE(found.count({op.worker, op.write_seq})) << op.worker << "/" << op.write_seq;
+  }
+  EXPECT_GT(acknowledged, 100);
+}
+
+TEST_P(ProxyUnderLoad, ReadOnlyForFiveSecondsRefusesWritesOnlyThenAndLosesNothing) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  auto init =
+      test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", scratch.url()});
+  ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+  RunningProxy proxy(scratch.name());
+  std::string password;
+  std::getline(std::ifstream(proxy.password_file()), password);
+  probe::ProbeOptions options = probe_through(proxy);
+  probe::Probe probe(options);
+  probe.prepare();
+  std::thread probe_thread([&] { probe.run(); });
+  // Reads only: pgbench stops a client at its first error, and writes do fail in the window.
+  test::SpawnedProcess bench({test::find_program("pgbench"), "-S", "-M", "prepared", "-c", "8",
+                              "-j", "2", "-T", "9", "-n", proxy.url()},
+                             {{"PGPASSWORD", password}});
+  test::poll_until("the probe and pgbench are under way", [&] {
+    auto status = test::json_events(proxy.ctl("status").out).at(0)["result"];
+    return probe.counts().writes_ok >= 100 && status["clients_active"].get<int>() >= 8 + 2 + 2;
+  });
+  std::int64_t asked = probe.elapsed_us();
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+  std::int64_t on = probe.elapsed_us();
+  std::this_thread::sleep_for(std::chrono::seconds(5));  // the read-only window itself
+  std::int64_t lifting = probe.elapsed_us();
+  ASSERT_EQ(proxy.ctl("readwrite").exit_code, 0);
+  std::int64_t off = probe.elapsed_us();
+  test::poll_until("writes go on after the window",
+                   [&] { return probe.elapsed_us() > off + 1'000'000; });
+  probe.stop();
+  probe_thread.join();
+  probe.verify();
+  auto bench_result = bench.wait(std::chrono::seconds(60));
+  EXPECT_EQ(bench_result.exit_code, 0) << test::describe(bench_result);
+  EXPECT_NE(bench_result.out.find("failed transactions: 0 "), std::string::npos)
+      << bench_result.out;
+
+  auto analysis = probe::analyze(probe.record());
+  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
+  std::string windows;
+  for (const auto& w : analysis.writes.windows) {
+    windows +=
+        " " + std::to_string(w.start_us / 1000) + ".." + std::to_string(w.end_us / 1000) + " ms:";
+    for (const auto& [cls, n] : w.errors) windows += " " + cls + " x" + std::to_string(n);
+  }
+  ASSERT_EQ(analysis.writes.windows.size(), 1u) << windows;
+  const auto& window = analysis.writes.windows[0];
+  EXPECT_EQ(window.errors.size(), 1u) << windows;
+  EXPECT_GT(window.errors.count("SQLSTATE 25006"), 0u);
+  std::cout << "[ measured ] read-only asked at " << asked / 1000 << " ms, on at " << on / 1000
+            << " ms, lifted at " << lifting / 1000 << ".." << off / 1000
+            << " ms; the probe's write window " << window.start_us / 1000 << ".."
+            << window.end_us / 1000 << " ms" << std::endl;
+  for (const auto& op : probe.record().operations) {
+    if (op.kind != probe::OpKind::kWrite) continue;
+    if (op.ok()) {  // nothing written once the mode was on, until it was lifted
+      EXPECT_FALSE(op.start_us >= on && op.end_us <= lifting) << op.start_us / 1000 << " ms";
+    } else {  // refused only in the window
+      EXPECT_GE(op.end_us, asked);
+      EXPECT_LE(op.start_us, off);
+    }
+  }
+  const auto& v = probe.record().verification;
+  EXPECT_TRUE(v.lost.empty());
+  EXPECT_TRUE(v.duplicated.empty());
+  EXPECT_EQ(v.found, v.acknowledged);
+}
+
+TEST_P(ProxyUnderLoad, SighupAddsABackendThatASwitchThenUses) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  StandbyDatabase standby(scratch.name());
+  scratch.connect()->execute("CREATE TABLE whereami AS SELECT 'primary' AS server");
+  db::connect(standby.url())->execute("CREATE TABLE whereami AS SELECT 'standby' AS server");
+  RunningProxy proxy(scratch.name());
+  auto session = proxy.connect();
+  ASSERT_EQ(proxy.ctl("pause").exit_code, 0);
+  auto unknown = proxy.ctl("switch", {"--backend", "standby"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.out.find("no backend is called 'standby'"), std::string::npos)
+      << test::describe(unknown);
+
+  proxy.reload({.standby_url = standby.url()});
+  auto moved = proxy.ctl("switch", {"--backend", "standby"});
+  EXPECT_EQ(moved.exit_code, 0) << test::describe(moved);
+  ASSERT_EQ(proxy.ctl("resume").exit_code, 0);
+  EXPECT_EQ(session->query("SELECT server FROM whereami").scalar().text(), "standby");
+  // A config with a mistake changes nothing, and says so.
+  proxy.reload({.standby_url = standby.url(), .extra = "max_clients: many\n"});
+  EXPECT_NE(proxy.process().output_so_far().find("reload_failed"), std::string::npos);
+  EXPECT_EQ(proxy.connect()->query("SELECT server FROM whereami").scalar().text(), "standby");
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ProxyUnderLoad, testing::Values(Backend::kPostgres));
+
+TEST(ProxyCli, ABadConfigExitsTwoNamingTheKey) {
+  fs::path file = fs::temp_directory_path() / ("cutover-proxy-bad-" + std::to_string(getpid()));
+  std::ofstream(file) << "listen: 127.0.0.1:6432\nbackends: {a: nowhere}\nusers: u.txt\n";
+  auto result = test::run_process({CUTOVER_BINARY, "proxy", "--config", file.string()});
+  EXPECT_EQ(result.exit_code, 2) << test::describe(result);
+  EXPECT_NE(result.err.find("backends.a"), std::string::npos) << result.err;
+  fs::remove(file);
+}
+
+}  // namespace
+}  // namespace cutover

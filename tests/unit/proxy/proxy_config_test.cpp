@@ -1,0 +1,151 @@
+// The proxy's files: its config, the users file, the backend passfile; and the session state a
+// switch replays.
+#include "proxy/proxy_config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "proxy/pgpass.h"
+#include "proxy/session_state.h"
+#include "proxy/user_list.h"
+
+namespace cutover::proxy {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ProxyFiles : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cutover-proxy-files-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& content, bool private_file = true) {
+    fs::path path = dir_ / name;
+    std::ofstream(path) << content;
+    fs::permissions(path, private_file ? fs::perms::owner_read | fs::perms::owner_write
+                                       : fs::perms::owner_read | fs::perms::owner_write |
+                                             fs::perms::group_read | fs::perms::others_read);
+    return path;
+  }
+
+  // The message of the Error(kBadInput) that `load` throws, or "" when it throws none.
+  template <typename Load>
+  std::string refusal(Load load) {
+    try {
+      load();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+      EXPECT_FALSE(e.hint().empty()) << e.message();
+      return e.message();
+    }
+    return "";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ProxyFiles, AConfigIsReadWithItsDefaultsAndPathsFromItsFolder) {
+  auto file = write("proxy.yaml",
+                    "listen: 0.0.0.0:7432\nbackends:\n  old: db1:5432\n  new: {address: "
+                    "'[fd00::9]:5433', tls: true}\nusers: userlist.txt\nhold_limit: 2s\n");
+  ProxyConfig config = load_proxy_config(file);
+  EXPECT_EQ(config.listen.to_string(), "0.0.0.0:7432");
+  EXPECT_EQ(config.admin.to_string(), "127.0.0.1:6433");
+  ASSERT_EQ(config.backends.size(), 2u);
+  EXPECT_EQ(config.active_backend, "old");
+  EXPECT_EQ(config.backend("new")->address.host, "fd00::9");
+  EXPECT_EQ(config.backend("new")->address.port, 5433);
+  EXPECT_TRUE(config.backend("new")->tls);
+  EXPECT_EQ(config.users_file, dir_ / "userlist.txt");
+  EXPECT_EQ(config.hold_limit, std::chrono::milliseconds(2000));
+}
+
+TEST_F(ProxyFiles, EachMistakeInAConfigIsRefusedNamingTheKey) {
+  const std::string base = "users: u.txt\n";
+  for (const auto& [content, key] : std::vector<std::pair<std::string, std::string>>{
+           {base, "backends"},
+           {"backends: {a: db:5432}\n", "users"},
+           {base + "backends: {a: db}\n", "backends.a"},
+           {base + "backends: {a: db:99999}\n", "backends.a"},
+           {base + "backends: {a: {address: db:1, tls: yes please}}\n", "backends.a.tls"},
+           {base + "backends: {a: {port: 1}}\n", "backends.a.port"},
+           {base + "backends: {a: db:1}\nactive: b\n", "active"},
+           {base + "backends: {a: db:1}\nadmin: 0.0.0.0:1\n", "admin"},
+           {base + "backends: {a: db:1}\ntls: {cert: c.pem}\n", "tls"},
+           {base + "backends: {a: db:1}\nmax_clients: many\n", "max_clients"},
+           {base + "backends: {a: db:1}\nhold_limit: soon\n", "hold_limit"},
+           {base + "backends: {a: db:1}\nlisten_on: x\n", "listen_on"},
+       }) {
+    auto file = write("bad.yaml", content);
+    std::string message = refusal([&] { load_proxy_config(file); });
+    EXPECT_NE(message.find(key), std::string::npos) << content << " -> " << message;
+  }
+  EXPECT_NE(refusal([&] { load_proxy_config(dir_); }).find("not a file"), std::string::npos);
+}
+
+TEST_F(ProxyFiles, AUsersFileHoldsVerifiersOnlyAndOnlyItsOwnerReadsIt) {
+  auto good =
+      write("users.txt", "; comment\n\"app\" \"md5" + std::string(32, 'a') +
+                             "\"\n\"we\"\"ird\" \"SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5\"\n");
+  UserList users = load_user_list(good);
+  EXPECT_EQ(users.size(), 2u);
+  EXPECT_EQ(users.count("we\"ird"), 1u);
+
+  auto plaintext = write("plain.txt", "\"app\" \"hunter2\"\n");
+  std::string message = refusal([&] { load_user_list(plaintext); });
+  EXPECT_NE(message.find("not a SCRAM-SHA-256 or md5 verifier"), std::string::npos) << message;
+  EXPECT_EQ(message.find("hunter2"), std::string::npos) << "the password is not repeated";
+
+  auto loose = write("loose.txt", "\"app\" \"md5" + std::string(32, 'a') + "\"\n", false);
+  EXPECT_NE(refusal([&] { load_user_list(loose); }).find("readable"), std::string::npos);
+  EXPECT_NE(refusal([&] { load_user_list(dir_); }).find("not a regular file"), std::string::npos);
+  auto broken = write("broken.txt", "app md5aaaa\n");
+  EXPECT_NE(refusal([&] { load_user_list(broken); }).find("broken.txt:1"), std::string::npos);
+}
+
+TEST_F(ProxyFiles, APassfileMatchesLikeLibpqAndMustBePrivate) {
+  auto file =
+      write("pgpass", "# comment\ndb1:5432:shop:app:first\n*:*:*:app:wild\\:card\nother:1:*:*:x\n");
+  EXPECT_EQ(find_pgpass_password(file, "db1", 5432, "shop", "app"), "first");
+  EXPECT_EQ(find_pgpass_password(file, "db2", 5432, "shop", "app"), "wild:card");
+  EXPECT_EQ(find_pgpass_password(file, "db2", 5432, "shop", "bob"), std::nullopt);
+  auto loose = write("loose-pgpass", "*:*:*:*:x\n", false);
+  EXPECT_NE(refusal([&] { find_pgpass_password(loose, "h", 1, "d", "u"); }).find("readable"),
+            std::string::npos);
+}
+
+TEST(SessionState, ReplaysWhatTheSessionSetUpAndForgetsWhatItUndid) {
+  SessionState state;
+  state.track_sql("SET search_path = app, public; SELECT 1");
+  state.track_sql("set application_name to 'x'; SET LOCAL work_mem = '1MB'");
+  state.track_sql("PREPARE q AS SELECT 1; PREPARE gone AS SELECT 2; DEALLOCATE gone");
+  state.track_sql("LISTEN a; LISTEN \"B\"; UNLISTEN a");
+  state.track_sql("UPDATE t SET v = 1");  // SET of UPDATE: nothing to replay
+  state.track_parse("s1", "SELECT $1", "P-bytes-1");
+  state.track_parse("s2", "SELECT 2", "P-bytes-2");
+  state.track_close_statement("s2");
+  state.track_parse("", "SELECT 3", "unnamed: not kept");
+
+  EXPECT_EQ(
+      state.replay_statements(),
+      (std::vector<std::string>{"set application_name to 'x'", "SET search_path = app, public",
+                                "PREPARE q AS SELECT 1", "LISTEN \"B\""}));
+  EXPECT_EQ(state.replay_parses(), std::vector<std::string>{"P-bytes-1"});
+  auto prepared = state.prepared_statements();
+  EXPECT_EQ(prepared.size(), 2u);
+  state.forget_statement("q");
+  EXPECT_EQ(state.prepared_statements().size(), 1u);
+
+  state.track_sql("RESET search_path");
+  state.track_sql("DISCARD ALL");
+  EXPECT_TRUE(state.empty());
+}
+
+}  // namespace
+}  // namespace cutover::proxy
