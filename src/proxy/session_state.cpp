@@ -6,29 +6,47 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace cutover::proxy {
 namespace {
 
 using nlohmann::json;
 
-// A cheap test before parsing: whether `sql` holds any keyword of a statement that changes
-// session state (case-insensitive). "set" also matches UPDATE ... SET: that costs a parse, no
-// more.
-bool may_change_session(std::string_view sql) {
-  std::string lower(sql.size(), '\0');
-  std::transform(sql.begin(), sql.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* keyword : {"set", "listen", "prepare", "deallocate", "discard"}) {
-    if (lower.find(keyword) != std::string::npos) return true;
-  }
-  return false;
-}
-
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
+}
+
+// A cheap test before parsing, on every Query and Parse: whether a statement of `sql` (at its
+// start or after a ';') begins with a keyword of a statement that changes session state. A ';'
+// inside a literal costs at most a parse; an UPDATE ... SET costs none.
+bool may_change_session(std::string_view sql) {
+  static const std::set<std::string> kKeywords{"set",     "reset",      "listen", "unlisten",
+                                               "prepare", "deallocate", "discard"};
+  for (std::size_t at = 0; at < sql.size();) {
+    while (at < sql.size()) {  // blanks and comments before the statement's first word
+      if (std::isspace(static_cast<unsigned char>(sql[at]))) {
+        ++at;
+      } else if (sql.substr(at, 2) == "--") {
+        at = sql.find('\n', at);
+      } else if (sql.substr(at, 2) == "/*") {
+        at = sql.find("*/", at);
+        if (at != std::string_view::npos) at += 2;
+      } else {
+        break;
+      }
+      if (at == std::string_view::npos) return false;
+    }
+    std::size_t end = at;
+    while (end < sql.size() && std::isalpha(static_cast<unsigned char>(sql[end]))) ++end;
+    if (kKeywords.count(lower(std::string(sql.substr(at, end - at)))) > 0) return true;
+    at = sql.find(';', end);
+    if (at == std::string_view::npos) return false;
+    ++at;
+  }
+  return false;
 }
 
 }  // namespace

@@ -53,6 +53,12 @@ struct ProxyOptions {
   std::string extra;        // more lines of config
 };
 
+// pgbench's tables at scale 1 in the database at `url`, straight to the server.
+void pgbench_init(const std::string& url) {
+  auto init = test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", url});
+  ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+}
+
 // A proxy in front of the test server, with one user "app" whose password is in password_file.
 class RunningProxy {
  public:
@@ -100,6 +106,11 @@ class RunningProxy {
 
   static std::string backend_user() { return parse_connection_url(test::postgres_url()).user; }
   fs::path password_file() const { return dir_ / "client-password"; }
+  std::string client_password() const {
+    std::string password;
+    std::getline(std::ifstream(password_file()), password);
+    return password;
+  }
   int port() const { return port_; }
   std::string url() const {
     return "postgres://" + backend_user() + "@127.0.0.1:" + std::to_string(port_) + "/" + database_;
@@ -192,8 +203,7 @@ TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
         << "after " << lift;
   }
   // The simple protocol (psql -c sends one Query) with several statements in one string.
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
   auto psql = test::run_process(
       {test::find_program("psql"), proxy.url(), "-c",
        "SELECT 1; set /* comment */ \"default_transaction_read_only\" = 'off'; INSERT INTO t "
@@ -217,8 +227,7 @@ TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
 TEST_P(ProxyClients, PsqlAndPgbenchPreparedRunThroughTheProxy) {
   ScratchDatabase scratch(Backend::kPostgres);
   RunningProxy proxy(scratch.name());
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
   // The clients' own login to the proxy, as libpq reads it: never on a command line.
   std::map<std::string, std::optional<std::string>> env{{"PGPASSWORD", password}};
   auto init =
@@ -239,12 +248,9 @@ TEST_P(ProxyClients, PsqlAndPgbenchPreparedRunThroughTheProxy) {
 // Each client with its own small workload, a cancel, and checked results.
 TEST_P(ProxyClients, Psycopg2JdbcAndPgbenchInEveryModeAndPipelineMode) {
   ScratchDatabase scratch(Backend::kPostgres);
-  auto init =
-      test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", scratch.url()});
-  ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+  ASSERT_NO_FATAL_FAILURE(pgbench_init(scratch.url()));
   RunningProxy proxy(scratch.name());
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
   auto where = parse_connection_url(proxy.url());
   std::string user = RunningProxy::backend_user();
   std::map<std::string, std::optional<std::string>> env{
@@ -309,8 +315,7 @@ TEST_P(ProxyClients, AWrongPasswordIsRefusedWith28P01) {
 TEST_P(ProxyClients, ClientsMayUseTlsAndCancelAQuery) {
   ScratchDatabase scratch(Backend::kPostgres);
   RunningProxy proxy(scratch.name(), {.tls = true});
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
   auto psql = test::run_process(
       {test::find_program("psql"), proxy.url() + "?sslmode=require", "-Atc", "\\conninfo"},
       {{"PGPASSWORD", password}});
@@ -344,8 +349,7 @@ TEST_P(ProxyClients, WorkHeldPastTheHoldLimitGets57P03AndTheSessionGoesOn) {
   ASSERT_EQ(proxy.ctl("pause").exit_code, 0);
   // Through the extended protocol (a batch up to Sync) and the simple one (one Query).
   EXPECT_EQ(sqlstate_of([&] { session->query("SELECT 1"); }), "57P03");
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
   std::map<std::string, std::optional<std::string>> env{{"PGPASSWORD", password}};
   auto psql = test::run_process(
       {test::find_program("psql"), proxy.url(), "-c", "SELECT 1", "-c", "SELECT 2"}, env);
@@ -466,12 +470,10 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
   ScratchDatabase scratch(Backend::kPostgres);
   StandbyDatabase standby(scratch.name());
   for (const auto& url : {scratch.url(), standby.url()}) {
-    auto init = test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", url});
-    ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+    ASSERT_NO_FATAL_FAILURE(pgbench_init(url));
   }
   RunningProxy proxy(scratch.name(), {.standby_url = standby.url()});
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
 
   probe::ProbeOptions options = probe_through(proxy);
   probe::Probe probe(options);
@@ -544,12 +546,9 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
 
 TEST_P(ProxyUnderLoad, ReadOnlyForFiveSecondsRefusesWritesOnlyThenAndLosesNothing) {
   ScratchDatabase scratch(Backend::kPostgres);
-  auto init =
-      test::run_process({test::find_program("pgbench"), "-i", "-q", "-s", "1", scratch.url()});
-  ASSERT_EQ(init.exit_code, 0) << test::describe(init);
+  ASSERT_NO_FATAL_FAILURE(pgbench_init(scratch.url()));
   RunningProxy proxy(scratch.name());
-  std::string password;
-  std::getline(std::ifstream(proxy.password_file()), password);
+  std::string password = proxy.client_password();
   probe::ProbeOptions options = probe_through(proxy);
   probe::Probe probe(options);
   probe.prepare();

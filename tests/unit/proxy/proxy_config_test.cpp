@@ -147,5 +147,16 @@ TEST(SessionState, ReplaysWhatTheSessionSetUpAndForgetsWhatItUndid) {
   EXPECT_TRUE(state.empty());
 }
 
+TEST(SessionState, FindsAStatementAfterAnotherOrAfterComments) {
+  SessionState state;
+  state.track_sql("SELECT 1; /* why */ SET search_path = x");
+  state.track_sql("-- a comment\n  listen z");
+  state.track_sql("UPDATE t SET v = 1; SELECT ';'");
+  auto replay = state.replay_statements();  // each as the client wrote it, comments and all
+  ASSERT_EQ(replay.size(), 2u);
+  EXPECT_NE(replay[0].find("SET search_path = x"), std::string::npos) << replay[0];
+  EXPECT_EQ(replay[1], "LISTEN \"z\"");
+}
+
 }  // namespace
 }  // namespace cutover::proxy
