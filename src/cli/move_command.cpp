@@ -21,6 +21,7 @@
 #include "move/move_step.h"
 #include "move/move_store.h"
 #include "move/preflight.h"
+#include "proxy/admin_client.h"
 
 namespace cutover::cli {
 namespace {
@@ -43,6 +44,9 @@ struct MoveCliOptions {
   std::vector<std::string> allow_unfrozen;
   std::vector<std::string> switch_commands;
   std::vector<std::string> switch_back_commands;
+  std::string proxy;          // --proxy: the admin address of the cutover proxy in front
+  std::string proxy_backend;  // --proxy-backend: its backend that is the target
+  std::string pause_timeout = "2s";  // finalize with a proxy: how long sessions get to idle
   int jobs = 0;  // 0: the number of cores
   std::string drain_timeout = "5s";
   bool discard_target_writes = false;
@@ -108,6 +112,34 @@ void warn_about_passwords(Output& output, const std::vector<ConnectionUrl>& urls
   }
 }
 
+// --proxy and --proxy-backend: PostgreSQL only, both or neither, and no renamed database (the
+// proxy keeps each session's startup parameters, its database name among them, across a switch).
+void apply_proxy_options(const MoveCliOptions& o, move::MovePlan& plan) {
+  if (o.proxy.empty() && o.proxy_backend.empty()) return;
+  if (o.proxy.empty() || o.proxy_backend.empty()) {
+    throw_bad_input("--proxy and --proxy-backend go together",
+                    "--proxy ADMIN_ADDRESS names the cutover proxy in front of the sources, "
+                    "--proxy-backend NAME its backend that is the target server");
+  }
+  if (plan.engine() != Scheme::kPostgres) {
+    throw_bad_input("--proxy is for PostgreSQL moves: cutover proxy speaks PostgreSQL's protocol",
+                    "leave --proxy out, and switch the application with --switch-command");
+  }
+  auto admin = proxy::parse_admin_address(o.proxy, "--proxy");
+  for (const auto& d : plan.databases) {
+    if (d.target_name != d.source_name()) {
+      throw_bad_input(
+          fmt::format("--database {} renames {} to {}, which a move through the proxy cannot "
+                      "do: the proxy's sessions keep the database name they logged in with",
+                      d.source.redacted(), d.source_name(), d.target_name),
+          "keep the names (drop =NEW_NAME), or switch the application yourself with "
+          "--switch-command instead of --proxy");
+    }
+  }
+  plan.proxy_admin = admin.to_string();
+  plan.proxy_backend = o.proxy_backend;
+}
+
 move::MovePlan plan_from(const MoveCliOptions& o) {
   move::MovePlan plan;
   plan.target = parse_connection_url(o.to);
@@ -140,8 +172,16 @@ move::MovePlan plan_from(const MoveCliOptions& o) {
     throw_bad_input("--owner is for PostgreSQL moves",
                     fmt::format("{} databases have no owner: leave --owner out", engine));
   }
-  plan.freeze = o.freeze.empty() ? own_freeze : move::parse_freeze_mode(o.freeze);
-  if (plan.freeze != own_freeze && plan.freeze != move::FreezeMode::kHook) {
+  apply_proxy_options(o, plan);
+  plan.freeze = o.freeze.empty() ? (plan.proxy_admin.empty() ? own_freeze : move::FreezeMode::kProxy)
+                                 : move::parse_freeze_mode(o.freeze);
+  if (plan.freeze == move::FreezeMode::kProxy && plan.proxy_admin.empty()) {
+    throw_bad_input("--freeze proxy needs --proxy ADMIN_ADDRESS",
+                    "name the admin address of the cutover proxy in front of the sources: "
+                    "--proxy 127.0.0.1:6433 --proxy-backend NEW");
+  }
+  if (plan.freeze != own_freeze && plan.freeze != move::FreezeMode::kHook &&
+      plan.freeze != move::FreezeMode::kProxy) {
     throw_bad_input(
         fmt::format("--freeze {} is not available on {}", o.freeze, engine),
         fmt::format("--freeze {} (the default) or hook", move::freeze_mode_name(own_freeze)));
@@ -345,6 +385,7 @@ int run_step(const MoveCliOptions& o, Output& output, StepFunction step, const c
   options.jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.drain_timeout = parse_duration(o.drain_timeout, "--drain-timeout");
+  options.pause_timeout = parse_duration(o.pause_timeout, "--pause-timeout");
   options.discard_target_writes = o.discard_target_writes;
   options.drop_source = o.drop_source;
   move::MoveStepRun run(*store, record, connect, output, options);
@@ -452,8 +493,9 @@ void add_move_command(CLI::App& app, CommandRun& run) {
                    "revoke every write privilege, recorded and restored exactly by abort), "
                    "read_only (MariaDB's default: SET GLOBAL read_only on each source server, "
                    "set back by abort), triggers (SQLite's default: a trigger on every table "
-                   "refuses writes, dropped by abort) or hook (run --freeze-command)")
-      ->check(CLI::IsMember({"privileges", "read_only", "triggers", "hook"}));
+                   "refuses writes, dropped by abort), proxy (the default with --proxy: the "
+                   "proxy's read-only mode) or hook (run --freeze-command)")
+      ->check(CLI::IsMember({"privileges", "read_only", "triggers", "hook", "proxy"}));
   create->add_option("--freeze-command", o->freeze_commands,
                      "With --freeze hook: a shell command that stops the application's writes "
                      "(e.g. a feature toggle); repeatable");
@@ -468,6 +510,12 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "(cf bind-service, kubectl, a config push); repeatable, must be safe to rerun");
   create->add_option("--switch-back-command", o->switch_back_commands,
                      "A shell command abort runs after finalize to point the application back");
+  create->add_option("--proxy", o->proxy,
+                     "The admin address (HOST:PORT) of the cutover proxy the application reaches "
+                     "the sources through: data freezes through its read-only mode, finalize "
+                     "switches its sessions to --proxy-backend, abort switches them back");
+  create->add_option("--proxy-backend", o->proxy_backend,
+                     "With --proxy: the backend of the proxy's config that is the target server");
   add_state_option(*create, *o);
   add_password_file_option(*create, o->password_file);
   create->add_option("--connect-timeout", o->connect_timeout_s, "Seconds to wait for each server")
@@ -549,25 +597,37 @@ void add_move_command(CLI::App& app, CommandRun& run) {
   data->add_option("--jobs", o->jobs,
                    "Tables copied, verified and indexed at once (default: cores)")
       ->check(CLI::Range(1, 64));
+  data->add_option("--pause-timeout", o->pause_timeout,
+                   "With --proxy: how long the proxy's pause waits for sessions to finish their "
+                   "transactions before read-only is set (those left are drained)")
+      ->capture_default_str();
   data->add_option("--drain-timeout", o->drain_timeout,
                    "How long write transactions under way may take to finish after the freeze "
                    "before they are cancelled")
       ->capture_default_str();
 
-  add_step("finalize",
-           "Open the targets to the roles that could use the sources and run the switch commands",
-           "\nGrants on each target database the access its source gives, records the targets'\n"
-           "write counters (abort compares with them), then runs each --switch-command of create.\n"
-           "The sources stay frozen: the way back is cutover move abort.\n"
-           "\nExample:\n  cutover move finalize mv-1a2b3c4d\n"
-           "\nExit codes: 0 finalized, 1 a switch command failed (run again), 2 not at step\n"
-           "copied, 3 another step of this move is running.",
-           &move::finalize_move, "finalized");
+  auto* finalize = add_step(
+      "finalize",
+      "Open the targets to the roles that could use the sources and switch the application",
+      "\nGrants on each target database the access its source gives, records the targets'\n"
+      "write counters (abort compares with them). With --proxy (of create): pauses the proxy\n"
+      "until every session is between transactions (at most --pause-timeout; new queries wait),\n"
+      "switches each session to the target's backend, sets it read-write and resumes. Then runs\n"
+      "each --switch-command of create. The sources stay frozen: the way back is abort.\n"
+      "\nExample:\n  cutover move finalize mv-1a2b3c4d --pause-timeout 3s\n"
+      "\nExit codes: 0 finalized, 1 a switch command failed or sessions stayed busy past the\n"
+      "pause timeout (run again), 2 not at step copied, 3 another step of this move is running.",
+      &move::finalize_move, "finalized");
+  auto pause_help = "With --proxy: how long the proxy's pause waits for sessions to finish their "
+                    "transactions before it gives up and resumes (new queries wait meanwhile)";
+  finalize->add_option("--pause-timeout", o->pause_timeout, pause_help)->capture_default_str();
 
   auto* abort = add_step(
       "abort", "Give a move up at any step and put everything back as it was",
-      "\nAfter finalize: refuses (exit 3, naming the tables) when the targets have received\n"
-      "writes since, unless --discard-target-writes; runs each --switch-back-command. Then, at\n"
+      "\nAfter finalize: with --proxy (of create), sets the proxy read-only first; refuses\n"
+      "(exit 3, naming the tables) when the targets have received writes since, unless\n"
+      "--discard-target-writes; switches the proxy's sessions back to the source's backend\n"
+      "(a pause of at most --pause-timeout); runs each --switch-back-command. Then, at\n"
       "any step: restores the sources' write privileges exactly as recorded (or runs the\n"
       "--unfreeze-command), drops the databases the move created on the target (empties one\n"
       "that existed, empty, before), and marks the move aborted. Works after a crash or kill -9;\n"
@@ -576,6 +636,7 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "\nExit codes: 0 aborted (or aborted already), 1 failed midway (run again), 2 unknown id\n"
       "or a cleaned move, 3 target writes since finalize, or another step is running.",
       &move::abort_move, "aborted");
+  abort->add_option("--pause-timeout", o->pause_timeout, pause_help)->capture_default_str();
   abort->add_flag("--discard-target-writes", o->discard_target_writes,
                   "After finalize: abort even though the targets have received writes, which "
                   "are lost");

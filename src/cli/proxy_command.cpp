@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/password_file.h"
+#include "proxy/admin_client.h"
 #include "proxy/proxy_config.h"
 #include "proxy/proxy_server.h"
 #include "proxy/scram.h"
@@ -45,41 +46,10 @@ int run_proxy_server(const ProxyCliOptions& o, Output& output) {
   return 0;
 }
 
-// One request to the admin API; returns the status code and the body.
-std::pair<int, std::string> admin_request(const proxy::Endpoint& admin, const std::string& method,
-                                          const std::string& path) {
-  asio::io_context io;
-  asio::ip::tcp::socket socket(io);
-  asio::error_code ec;
-  asio::ip::tcp::resolver resolver(io);
-  auto endpoints = resolver.resolve(admin.host, std::to_string(admin.port), ec);
-  if (!ec) asio::connect(socket, endpoints, ec);
-  if (ec) {
-    throw_bad_input(
-        "cannot reach the proxy's admin API at " + admin.to_string() + ": " + ec.message(),
-        "is `cutover proxy` running? give its admin address with --admin or --config");
-  }
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + admin.host +
-                        "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-  asio::write(socket, asio::buffer(request), ec);
-  std::string response;
-  asio::read(socket, asio::dynamic_buffer(response), ec);  // until the proxy closes
-  auto header_end = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.1 ", 0) != 0 || header_end == std::string::npos) {
-    throw Error(ErrorCode::kOperationFailed,
-                "the admin API at " + admin.to_string() + " gave no HTTP answer");
-  }
-  return {std::stoi(response.substr(9, 3)), response.substr(header_end + 4)};
-}
-
 int run_ctl(const ProxyCliOptions& o, Output& output) {
   proxy::Endpoint admin{"127.0.0.1", 6433};
   if (!o.config.empty()) admin = proxy::load_proxy_config(o.config).admin;
-  if (!o.admin.empty()) {
-    auto colon = o.admin.rfind(':');
-    if (colon == std::string::npos) throw_bad_input("--admin must be HOST:PORT, got " + o.admin);
-    admin = {o.admin.substr(0, colon), std::stoi(o.admin.substr(colon + 1))};
-  }
+  if (!o.admin.empty()) admin = proxy::parse_admin_address(o.admin, "--admin");
   bool get = o.action == "status" || o.action == "metrics";
   std::string path = "/" + o.action;
   if (o.action == "switch") {
@@ -88,22 +58,22 @@ int run_ctl(const ProxyCliOptions& o, Output& output) {
     path += "?backend=" + o.backend;
   }
   if (o.action == "pause" && !o.timeout.empty()) path += "?timeout=" + o.timeout;
-  auto [status, body] = admin_request(admin, get ? "GET" : "POST", path);
-  if (status != 200) {
-    auto answer = nlohmann::json::parse(body, nullptr, false);
-    std::string why = answer.is_object() ? answer.value("error", body) : body;
-    throw Error(ErrorCode::kOperationFailed,
-                "the proxy refused " + o.action + " (HTTP " + std::to_string(status) + "): " + why);
-  }
   if (o.action == "metrics") {
+    auto [status, body] = proxy::admin_request(admin, "GET", path);
+    if (status != 200) {
+      throw Error(ErrorCode::kOperationFailed,
+                  "the proxy refused metrics (HTTP " + std::to_string(status) + "): " + body);
+    }
     output.out() << body;
-  } else if (output.json()) {
-    auto event = nlohmann::json::parse(body, nullptr, false);
-    output.event({{"event", o.action}, {"result", event}});
+    return 0;
+  }
+  auto answer = proxy::admin_call(admin, get ? "GET" : "POST", path);
+  if (output.json()) {
+    output.event({{"event", o.action}, {"result", answer}});
   } else if (o.action != "status") {
-    output.out() << body;
+    output.out() << answer.dump() << "\n";
   } else {
-    auto s = nlohmann::json::parse(body, nullptr, false);
+    const auto& s = answer;
     output.out() << "mode " << s.value("mode", "?") << ", backend " << s.value("backend", "?")
                  << ", " << s.value("clients_active", 0) << " client session(s)\n";
   }

@@ -9,6 +9,7 @@
 #include "core/progress.h"
 #include "move/move_step.h"
 #include "move/privilege_freeze.h"
+#include "move/proxy_handoff.h"
 #include "move/target_database.h"
 #include "move/target_writes.h"
 
@@ -63,6 +64,7 @@ void unfreeze_sources(MoveStepRun& run) {
             {{"database", d.source_name()}, {"granted", granted}});
   }
   unfreeze_by_hooks(run);
+  unfreeze_through_proxy(run);
 }
 
 void remove_targets(MoveStepRun& run) {
@@ -96,8 +98,14 @@ MoveRecord abort_move(MoveStepRun& run) {
         fmt::format("move {} is finished and cleaned up; there is nothing to abort", record.id),
         "start a new move the other way round if the databases must go back");
   }
-  if (from == MoveStep::kFinalized) {
+  // A proxy switched to the target (by finalize, or by one that crashed midway) is switched
+  // back first: its writes to the target stop before they are checked.
+  auto check_writes = [&] {
     if (!run.options().discard_target_writes) check_target_writes(run);
+  };
+  switch_proxy_back(run, check_writes);
+  if (from == MoveStep::kFinalized) {
+    if (record.plan.proxy_admin.empty()) check_writes();
     run_hooks(run, record.plan.switch_back_commands, "switch-back");
   }
   if (record.plan.engine() == Scheme::kMariaDb) {

@@ -16,6 +16,7 @@
 #include "move/post_data_reset.h"
 #include "move/preflight.h"
 #include "move/privilege_freeze.h"
+#include "move/proxy_handoff.h"
 #include "move/table_comparison.h"
 #include "move/table_copy.h"
 #include "move/table_verify.h"
@@ -132,6 +133,7 @@ void freeze(MoveStepRun& run, const DatabaseMapping& d) {
   auto source = run.source(d);
   if (auto frozen = run.store().fact(run.id(), "frozen:" + name)) {
     // Resumed: the freeze stands (the privileges are still revoked); check that it does.
+    if (run.record().plan.freeze == FreezeMode::kProxy) freeze_through_proxy(run);
     if (run.record().plan.freeze == FreezeMode::kPrivileges) {
       if (auto left = remaining_writers(*source); !left.empty()) {
         throw Error(ErrorCode::kOperationFailed,
@@ -143,9 +145,10 @@ void freeze(MoveStepRun& run, const DatabaseMapping& d) {
     }
     return;
   }
-  const std::string frozen_at = run.record().plan.freeze == FreezeMode::kPrivileges
-                                    ? freeze_by_privileges(run, *source, d)
-                                    : freeze_by_hooks(run);
+  const FreezeMode mode = run.record().plan.freeze;
+  const std::string frozen_at = mode == FreezeMode::kPrivileges ? freeze_by_privileges(run, *source, d)
+                                : mode == FreezeMode::kProxy    ? freeze_through_proxy(run)
+                                                                : freeze_by_hooks(run);
   auto stopped = drain_writes(*source, run.options().drain_timeout);
   if (!stopped.empty()) {
     run.log("drain",
@@ -288,6 +291,7 @@ MoveRecord copy_move_data(MoveStepRun& run) {
     check_before_freeze(run, *source, d);
     check_freezable(run, *source, d);
   }
+  remember_proxy_backend(run);
   for (const auto& d : record.plan.databases) freeze(run, d);
   for (const auto& d : record.plan.databases) {
     if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "move/move_step.h"
+#include "move/proxy_handoff.h"
 #include "move/target_database.h"
 #include "move/target_writes.h"
 
@@ -40,6 +41,7 @@ MoveRecord finalize_move(MoveStepRun& run) {
   if (record.plan.engine() == Scheme::kPostgres) open_postgres_targets(run);
   // SQLite files have no access of their own to give.
   if (record.plan.engine() == Scheme::kMariaDb) open_mariadb_targets(run);
+  switch_proxy_to_target(run);
   run_hooks(run, record.plan.switch_commands, "switch");
   record = run.store().advance(record.id, MoveStep::kCopied, MoveStep::kFinalized,
                                "finalized: the target is in use; the sources stay frozen as "

@@ -23,7 +23,8 @@ constexpr struct {
 } kFreezeModes[] = {{FreezeMode::kPrivileges, "privileges"},
                     {FreezeMode::kHook, "hook"},
                     {FreezeMode::kReadOnly, "read_only"},
-                    {FreezeMode::kTriggers, "triggers"}};
+                    {FreezeMode::kTriggers, "triggers"},
+                    {FreezeMode::kProxy, "proxy"}};
 
 constexpr struct {
   MoveStep step;
@@ -102,8 +103,8 @@ FreezeMode parse_freeze_mode(std::string_view name) {
     if (name == f.name) return f.mode;
   }
   throw_bad_input(fmt::format("--freeze {} is not a freeze method", name),
-                  "--freeze privileges (PostgreSQL), read_only (MariaDB), triggers (SQLite) or "
-                  "hook (your own commands, any of them)");
+                  "--freeze privileges or proxy (PostgreSQL), read_only (MariaDB), triggers "
+                  "(SQLite) or hook (your own commands, any of them)");
 }
 
 bool holds_databases(MoveStep step) {
@@ -157,6 +158,7 @@ nlohmann::json MovePlan::to_json() const {
   j["allow_unfrozen"] = allow_unfrozen;
   j["switch_commands"] = switch_commands;
   j["switch_back_commands"] = switch_back_commands;
+  if (!proxy_admin.empty()) j["proxy"] = {{"admin", proxy_admin}, {"backend", proxy_backend}};
   return j;
 }
 
@@ -183,6 +185,10 @@ MovePlan MovePlan::from_json(const nlohmann::json& json) {
     plan.allow_unfrozen = list("allow_unfrozen");
     plan.switch_commands = list("switch_commands");
     plan.switch_back_commands = list("switch_back_commands");
+    if (json.contains("proxy")) {
+      plan.proxy_admin = json.at("proxy").at("admin").get<std::string>();
+      plan.proxy_backend = json.at("proxy").at("backend").get<std::string>();
+    }
     return plan;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kOperationFailed,

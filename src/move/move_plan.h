@@ -42,9 +42,10 @@ enum class FreezeMode {
   kHook,        // run the user's freeze commands (a feature toggle); abort runs the unfreeze ones
   kReadOnly,    // MariaDB: SET GLOBAL read_only = ON on each source server; abort sets it back
   kTriggers,    // SQLite: a trigger on every table that refuses each write; abort drops them
+  kProxy,       // PostgreSQL behind `cutover proxy`: its read-only mode; abort sets read-write
 };
 
-// "privileges", "hook", "read_only", "triggers"; parse_freeze_mode() reads them back and throws
+// "privileges", "hook", "read_only", "triggers", "proxy"; parse_freeze_mode() reads them back and throws
 // Error(kBadInput) naming the accepted names for another.
 const char* freeze_mode_name(FreezeMode mode);
 FreezeMode parse_freeze_mode(std::string_view name);
@@ -62,6 +63,11 @@ struct MovePlan {
   std::vector<std::string> allow_unfrozen;     // --allow-unfrozen: superusers a freeze cannot stop
   std::vector<std::string> switch_commands;    // --switch-command, run by finalize
   std::vector<std::string> switch_back_commands;  // --switch-back-command, run by abort after it
+  // --proxy: the admin address (HOST:PORT) of the `cutover proxy` in front of the sources, and
+  // --proxy-backend: its backend that is the target server. Finalize switches the proxy's
+  // sessions to that backend; abort after it switches them back. Empty without a proxy.
+  std::string proxy_admin;
+  std::string proxy_backend;
 
   // The plan as stored and shown: every URL without its password (url_without_password).
   nlohmann::json to_json() const;

@@ -18,6 +18,7 @@ namespace cutover::move {
 struct StepOptions {
   int jobs = 2;                                   // data: tables copied at once
   std::chrono::milliseconds drain_timeout{5000};  // data: write transactions' grace
+  std::chrono::milliseconds pause_timeout{2000};  // finalize, abort: a proxy's pause
   bool discard_target_writes = false;             // abort after finalize
   bool drop_source = false;                       // cleanup
 };

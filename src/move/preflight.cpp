@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "move/database_address.h"
 #include "move/pg_facts.h"
+#include "move/proxy_handoff.h"
 #include "move/preflight_checks.h"
 #include "move/privilege_freeze.h"
 
@@ -92,6 +93,11 @@ class Preflight : PreflightChecks {
                       "make sure it has room for that much and more while indexes are built",
                       human_size(report_.total_bytes), join(sizes)));
     }
+    if (!plan_.proxy_admin.empty()) {
+      for (auto& check : proxy_checks(plan_)) {
+        add(std::move(check.name), check.status, std::move(check.detail), std::move(check.fix));
+      }
+    }
     return std::move(report_);
   }
 
@@ -120,6 +126,16 @@ class Preflight : PreflightChecks {
   // What a freeze by privileges cannot stop: superusers, unless the plan says no application
   // writes as them.
   void check_freeze(const std::string& label, db::Connection& source) {
+    if (plan_.freeze == FreezeMode::kProxy) {
+      add("freeze", CheckStatus::kWarning,
+          fmt::format("{}: writes through the proxy will be refused by its read-only mode; "
+                      "sessions that reach the source without the proxy are not stopped; data "
+                      "verifies every table after the copy",
+                      label),
+          "make sure every writer goes through the proxy; --freeze privileges (with --proxy) "
+          "is enforced by the server for all of them");
+      return;
+    }
     if (plan_.freeze == FreezeMode::kHook) {
       add("freeze", CheckStatus::kWarning,
           fmt::format("{}: writes will be stopped by the freeze commands, which cutover cannot "

@@ -188,17 +188,23 @@ void empty_database(db::Connection& database) {
            .rows) {
     database.execute("DROP EXTENSION IF EXISTS " + row[0].text() + " CASCADE");
   }
-  // What is left in public: one DROP ... CASCADE per kind, in an order that lets CASCADE work.
+  // What is left in public: one DROP ... CASCADE per kind, each relation only if an earlier
+  // CASCADE left it (a view on a dropped table is gone), and no identity column's sequence,
+  // which goes with its table and cannot be dropped on its own.
   database.execute(R"(
     DO $$ DECLARE r record; BEGIN
-      FOR r IN SELECT format('DROP %s IF EXISTS %s CASCADE',
-                 CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
-                   WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-                 c.oid::regclass) AS sql
+      FOR r IN SELECT c.oid, CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                   WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
                  AND c.relispartition IS NOT TRUE
-      LOOP EXECUTE r.sql; END LOOP;
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                                   AND d.objid = c.oid AND d.deptype = 'i')
+      LOOP
+        IF EXISTS (SELECT 1 FROM pg_class WHERE oid = r.oid) THEN
+          EXECUTE format('DROP %s %s CASCADE', r.kind, r.oid::regclass);
+        END IF;
+      END LOOP;
       FOR r IN SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure) AS sql
                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                WHERE n.nspname = 'public'

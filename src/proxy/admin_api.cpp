@@ -91,7 +91,15 @@ asio::awaitable<AdminResponse> answer_admin_request(ProxyContext& context,
     if (method != "GET") co_return error(405, path + " takes GET");
     if (path == "/metrics")
       co_return AdminResponse{200, "text/plain; version=0.0.4", state.metrics_text()};
-    co_return json_response(state.status_json());
+    nlohmann::json status = state.status_json();
+    // What each backend is, so that a tool driving the proxy (cutover move --proxy) can check
+    // that a name means the server it expects.
+    status["backends"] = nlohmann::json::array();
+    for (const auto& b : context.config.backends) {
+      status["backends"].push_back(
+          {{"name", b.name}, {"host", b.address.host}, {"port", b.address.port}});
+    }
+    co_return json_response(status);
   }
   bool known = path == "/readonly" || path == "/readwrite" || path == "/pause" ||
                path == "/resume" || path == "/switch";

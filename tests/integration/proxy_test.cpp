@@ -112,6 +112,7 @@ class RunningProxy {
     return password;
   }
   int port() const { return port_; }
+  int admin_port() const { return admin_port_; }
   std::string url() const {
     return "postgres://" + backend_user() + "@127.0.0.1:" + std::to_string(port_) + "/" + database_;
   }
@@ -636,6 +637,126 @@ TEST_P(ProxyUnderLoad, SighupAddsABackendThatASwitchThenUses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ProxyUnderLoad, testing::Values(Backend::kPostgres));
+
+// `cutover move --proxy`: the application reaches the source through the proxy; the move
+// freezes through its read-only mode and switches it to the target in finalize, and abort
+// switches it back, with pgbench reading and the probe writing throughout.
+class MoveThroughProxy : public testing::TestWithParam<Backend> {};
+
+TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWrite) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  StandbyDatabase target(scratch.name());  // empty: the move fills it (and empties it on abort)
+  ASSERT_NO_FATAL_FAILURE(pgbench_init(scratch.url()));
+  RunningProxy proxy(scratch.name(), {.standby_url = target.url()});
+  fs::path state = fs::temp_directory_path() / ("cutover-move-proxy-" + scratch.name() + ".db");
+  auto move = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{CUTOVER_BINARY, "--json", "move"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--state", state.string()});
+    return test::run_process(argv);
+  };
+  probe::Probe probe(probe_through(proxy));
+  probe.prepare();
+  std::thread probe_thread([&] { probe.run(); });
+  // Reads only: pgbench stops a client at its first error, and writes fail while frozen.
+  test::SpawnedProcess bench({test::find_program("pgbench"), "-S", "-M", "prepared", "-c", "8",
+                              "-j", "2", "-T", "15", "-n", proxy.url()},
+                             {{"PGPASSWORD", proxy.client_password()}});
+  test::poll_until("the probe and pgbench are under way", [&] {
+    auto status = test::json_events(proxy.ctl("status").out).at(0)["result"];
+    return probe.counts().writes_ok >= 100 && status["clients_active"].get<int>() >= 8 + 2 + 2;
+  });
+
+  auto created = move({"create", "--to", test::postgres2_url(), "--database", scratch.url(),
+                       "--proxy", "127.0.0.1:" + std::to_string(proxy.admin_port()),
+                       "--proxy-backend", "standby"});
+  ASSERT_EQ(created.exit_code, 0) << test::describe(created);
+  std::string id = test::json_events(created.out).back()["id"];
+  auto prepared = move({"prepare", id});
+  ASSERT_EQ(prepared.exit_code, 0) << test::describe(prepared);
+  std::int64_t freezing = probe.elapsed_us();
+  auto copied = move({"data", id});
+  ASSERT_EQ(copied.exit_code, 0) << test::describe(copied);
+  auto finalized = move({"finalize", id});
+  std::int64_t switched = probe.elapsed_us();
+  ASSERT_EQ(finalized.exit_code, 0) << test::describe(finalized);
+  auto status = test::json_events(proxy.ctl("status").out).at(0)["result"];
+  EXPECT_EQ(status["backend"], "standby");
+  EXPECT_EQ(status["mode"], "read-write");
+  test::poll_until("the probe writes on the target", [&] {
+    return db::connect(target.url())
+               ->query("SELECT count(*) FROM cutover_probe WHERE run_id = $1",
+                       {probe.record().run_id})
+               .scalar()
+               .as_int() > static_cast<std::int64_t>(probe.counts().writes_ok / 2) + 50;
+  });
+  probe.stop();
+  probe_thread.join();
+  auto bench_result = bench.wait(std::chrono::seconds(60));
+  EXPECT_EQ(bench_result.exit_code, 0) << test::describe(bench_result);
+  EXPECT_NE(bench_result.out.find("failed transactions: 0 "), std::string::npos)
+      << bench_result.out;
+
+  auto analysis = probe::analyze(probe.record());
+  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
+  for (const auto& op : probe.record().operations) {
+    if (op.kind != probe::OpKind::kWrite || op.ok()) continue;
+    // Refused only while frozen, and only as a write in a read-only transaction.
+    EXPECT_EQ(op.sqlstate, "25006") << op.message;
+    EXPECT_GE(op.end_us, freezing);
+    EXPECT_LE(op.start_us, switched);
+  }
+  EXPECT_GT(analysis.writes.total - analysis.writes.ok, 0u) << "no write met the freeze";
+  std::set<std::pair<std::int64_t, std::int64_t>> on_target;
+  for (const auto& row : db::connect(target.url())
+                             ->query("SELECT writer, seq FROM cutover_probe WHERE run_id = $1",
+                                     {probe.record().run_id})
+                             .rows) {
+    on_target.emplace(row[0].as_int(), row[1].as_int());
+  }
+  std::int64_t acknowledged = 0;
+  for (const auto& op : probe.record().operations) {
+    if (op.kind != probe::OpKind::kWrite || !op.ok()) continue;
+    ++acknowledged;
+    EXPECT_TRUE(on_target.count({op.worker, op.write_seq})) << op.worker << "/" << op.write_seq;
+  }
+  EXPECT_GT(acknowledged, 100);
+  std::cout << "[ measured ] probe writes refused for "
+            << analysis.writes.longest_without_success_us / 1000
+            << " ms (data and finalize); longest read gap "
+            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+
+  // The target has the probe's writes: abort refuses to lose them, and leaves the proxy as it
+  // was; with --discard-target-writes it switches the sessions back to the source.
+  auto session = proxy.connect();
+  auto refused = move({"abort", id});
+  EXPECT_EQ(refused.exit_code, 3) << test::describe(refused);
+  status = test::json_events(proxy.ctl("status").out).at(0)["result"];
+  EXPECT_EQ(status["backend"], "standby");
+  EXPECT_EQ(status["mode"], "read-write");
+  auto aborted = move({"abort", id, "--discard-target-writes"});
+  ASSERT_EQ(aborted.exit_code, 0) << test::describe(aborted);
+  status = test::json_events(proxy.ctl("status").out).at(0)["result"];
+  EXPECT_EQ(status["backend"], "primary");
+  EXPECT_EQ(status["mode"], "read-write");
+  // The target database existed, empty, before the move: abort empties it again (the probe's
+  // table has an identity column, whose sequence goes with the table).
+  EXPECT_EQ(db::connect(target.url())
+                ->query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                        "c.relnamespace WHERE n.nspname = 'public'")
+                .scalar()
+                .as_int(),
+            0);
+  session->execute("INSERT INTO pgbench_history (tid, bid, aid, delta) VALUES (1, 1, 1, 42)");
+  EXPECT_EQ(scratch.connect()
+                ->query("SELECT count(*) FROM pgbench_history WHERE delta = 42")
+                .scalar()
+                .as_int(),
+            1);
+  fs::remove(state);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MoveThroughProxy, testing::Values(Backend::kPostgres));
 
 TEST(ProxyCli, ABadConfigExitsTwoNamingTheKey) {
   fs::path file = fs::temp_directory_path() / ("cutover-proxy-bad-" + std::to_string(getpid()));
