@@ -587,6 +587,45 @@ TEST(MoveCli, AbortUndoesOnlyWhatTheMoveRecorded) {
   fs::remove_all(dir);
 }
 
+TEST_P(MoveCreate, AnUnreachableProxyFailsThePreflightAndSavesNothing) {
+  auto args = create_args();
+  args[7] = shop_url();  // the proxy keeps database names
+  args[9] = crm_url();
+  args.insert(args.end(), {"--proxy", "127.0.0.1:1", "--proxy-backend", "new"});
+  auto r = cutover_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("failed +proxy: cannot reach the proxy's admin "
+                                                  "API at 127\\.0\\.0\\.1:1")))
+      << r.out;
+  EXPECT_FALSE(fs::exists(state_));
+}
+
+TEST(MoveCli, ProxyOptionsThatCannotWorkExitTwoBeforeAnyServerIsAsked) {
+  const std::string source = "postgres://h/shop";
+  auto alone = cutover_cli({"move", "create", "--to", "postgres://h2/postgres", "--database",
+                            source, "--proxy", "127.0.0.1:6433"});
+  EXPECT_EQ(alone.exit_code, 2) << describe(alone);
+  EXPECT_TRUE(contains(alone.err, "--proxy and --proxy-backend go together")) << alone.err;
+  auto mariadb = cutover_cli({"move", "create", "--to", "mariadb://h2/", "--database",
+                              "mariadb://h/shop", "--proxy", "127.0.0.1:6433", "--proxy-backend",
+                              "new"});
+  EXPECT_EQ(mariadb.exit_code, 2) << describe(mariadb);
+  EXPECT_TRUE(contains(mariadb.err, "--proxy is for PostgreSQL moves")) << mariadb.err;
+  auto renamed = cutover_cli({"move", "create", "--to", "postgres://h2/postgres", "--database",
+                              source + "=shop2", "--proxy", "127.0.0.1:6433", "--proxy-backend",
+                              "new"});
+  EXPECT_EQ(renamed.exit_code, 2) << describe(renamed);
+  EXPECT_TRUE(contains(renamed.err, "renames shop to shop2")) << renamed.err;
+  auto address = cutover_cli({"move", "create", "--to", "postgres://h2/postgres", "--database",
+                              source, "--proxy", "127.0.0.1", "--proxy-backend", "new"});
+  EXPECT_EQ(address.exit_code, 2) << describe(address);
+  EXPECT_TRUE(contains(address.err, "--proxy must be the proxy's admin address")) << address.err;
+  auto freeze = cutover_cli({"move", "create", "--to", "postgres://h2/postgres", "--database",
+                             source, "--freeze", "proxy"});
+  EXPECT_EQ(freeze.exit_code, 2) << describe(freeze);
+  EXPECT_TRUE(contains(freeze.err, "--freeze proxy needs --proxy")) << freeze.err;
+}
+
 TEST(MoveCli, UsageErrorsExitTwo) {
   EXPECT_EQ(cutover_cli({"move"}).exit_code, 2);
   EXPECT_EQ(cutover_cli({"move", "create", "--to", "postgres://h/postgres"}).exit_code, 2);
