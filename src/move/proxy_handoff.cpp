@@ -111,7 +111,7 @@ void switch_sessions(MoveStepRun& run, const std::string& backend) {
   auto answer = call(run, "POST", "/switch?backend=" + backend);
   const auto& failed = answer.value("failed", nlohmann::json::array());
   if (!failed.empty()) {
-    // The proxy closed those sessions: their clients reconnect, to the new backend.
+    // The proxy closed those sessions (57P01): their clients reconnect, to the new backend.
     run.log("proxy",
             fmt::format("{} session{} could not be moved to '{}' and were closed: {}",
                         failed.size(), failed.size() == 1 ? "" : "s", backend, failed.dump()),

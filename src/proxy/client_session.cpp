@@ -425,6 +425,12 @@ awaitable<std::string> ClientSession::switch_backend(Backend to) {
   if (error.empty()) error = co_await replay_state(link);
   if (!error.empty()) {
     if (link.stream) link.stream->close();
+    // Left on the old backend, the session would write where nobody reads any more (after a
+    // move, the frozen source): closed instead, its client reconnects to the new backend.
+    co_await close_with_reason("the proxy switched to backend " + to.name +
+                                   " and could not move this session there (" + error +
+                                   "): reconnect",
+                               "57P01");
     co_return error;
   }
   // ParameterStatus of the new server (its version among them) reach the client with the next

@@ -60,7 +60,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void wake();
   // Moves the session, between transactions, to `to`: logs in there with the same startup
   // parameters, replays its settings, prepared statements and LISTENs, then closes the old
-  // server connection. Returns "" or why not (the session then stays where it was).
+  // server connection. Returns "" or why not: in a transaction (it then stays where it was), or
+  // the new backend failed (the session is then closed with 57P01, so that its client
+  // reconnects to the new backend rather than go on writing to the old one).
   asio::awaitable<std::string> switch_backend(Backend to);
 
  private:

@@ -636,6 +636,27 @@ TEST_P(ProxyUnderLoad, SighupAddsABackendThatASwitchThenUses) {
   EXPECT_EQ(proxy.connect()->query("SELECT server FROM whereami").scalar().text(), "standby");
 }
 
+TEST_P(ProxyUnderLoad, ASessionTheSwitchCannotMoveIsClosedNotLeftOnTheOldBackend) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  // The second server lacks the database: no session can log in there.
+  RunningProxy proxy(scratch.name(),
+                     {.standby_url = test::with_database(test::postgres2_url(), scratch.name())});
+  auto session = proxy.connect();
+  session->execute("CREATE TABLE t (id int)");
+  ASSERT_EQ(proxy.ctl("pause").exit_code, 0);
+  auto moved = proxy.ctl("switch", {"--backend", "standby"});
+  ASSERT_EQ(moved.exit_code, 0) << test::describe(moved);
+  auto result = test::json_events(moved.out).at(0)["result"];
+  ASSERT_EQ(result["failed"].size(), 1u) << moved.out;
+  EXPECT_NE(result["failed"][0]["error"].get<std::string>().find("does not exist"),
+            std::string::npos)
+      << moved.out;
+  ASSERT_EQ(proxy.ctl("resume").exit_code, 0);
+  // Its client must reconnect (to the new backend), not go on writing to the old one.
+  EXPECT_THROW(session->execute("INSERT INTO t VALUES (1)"), Error);
+  EXPECT_EQ(scratch.connect()->query("SELECT count(*) FROM t").scalar().as_int(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ProxyUnderLoad, testing::Values(Backend::kPostgres));
 
 // `cutover move --proxy`: the application reaches the source through the proxy; the move
