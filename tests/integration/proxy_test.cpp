@@ -657,6 +657,119 @@ TEST_P(ProxyUnderLoad, ASessionTheSwitchCannotMoveIsClosedNotLeftOnTheOldBackend
   EXPECT_EQ(scratch.connect()->query("SELECT count(*) FROM t").scalar().as_int(), 0);
 }
 
+// Sends `bytes` to the proxy on a fresh connection, then (unless `then_close`) reads its first
+// answer; returns it ("" when the proxy closed the connection without a word).
+std::string raw_exchange(int port, const std::string& bytes, bool then_close = false) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  std::string answer;
+  if (!then_close) {
+    answer.resize(512);
+    ssize_t n = ::read(fd, answer.data(), answer.size());
+    answer.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  }
+  ::close(fd);
+  return answer;
+}
+
+// A startup packet: protocol `version`, then key/value pairs.
+std::string startup_packet(std::uint32_t version, const std::string& pairs) {
+  std::string body;
+  for (int shift : {24, 16, 8, 0}) body += static_cast<char>((version >> shift) & 0xff);
+  body += pairs + std::string(1, '\0');
+  auto length = static_cast<std::uint32_t>(body.size() + 4);
+  std::string packet;
+  for (int shift : {24, 16, 8, 0}) packet += static_cast<char>((length >> shift) & 0xff);
+  return packet + body;
+}
+
+TEST_P(ProxyUnderLoad, BadClientsBesideTheProbeLeaveItEveryReadAndWrite) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name(), {.extra = "max_clients: 12\n"});
+  probe::Probe probe(probe_through(proxy));
+  probe.prepare();
+  std::thread probe_thread([&] { probe.run(); });
+  test::poll_until("the probe is under way", [&] { return probe.counts().writes_ok >= 50; });
+  const std::string user = std::string("user\0", 5) + RunningProxy::backend_user() + '\0';
+
+  // Malformed or hostile first messages: each answered with a FATAL 08P01, or closed.
+  std::vector<std::pair<std::string, std::string>> hostile = {
+      {"a length field of 2 GB", std::string("\x7f\xff\xff\xff\0\x03\0\0", 8)},
+      {"garbage before the startup message", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"a length shorter than its header", std::string("\0\0\0\x04\0\x03\0\0", 8)},
+  };
+  for (const auto& [what, bytes] : hostile) {
+    std::string answer = raw_exchange(proxy.port(), bytes);
+    EXPECT_TRUE(answer.empty() || (answer[0] == 'E' && answer.find("C08P01") != std::string::npos))
+        << what << ": " << answer;
+  }
+  std::string version = raw_exchange(proxy.port(), startup_packet(0x00040000, user));
+  EXPECT_EQ(version.substr(0, 1), "E") << "an unknown protocol version: " << version;
+  // A truncated startup message, and one cut off in the middle of the login.
+  std::string whole = startup_packet(0x00030000, user);
+  raw_exchange(proxy.port(), whole.substr(0, whole.size() / 2), true);
+  raw_exchange(proxy.port(), whole, true);
+  // A wrong password.
+  fs::path wrong = fs::temp_directory_path() / ("cutover-proxy-bad-" + std::to_string(getpid()));
+  write_private_file(wrong, "not the password\n");
+  try {
+    db::connect(proxy.url(), {.password_file = wrong.string()});
+    ADD_FAILURE() << "a wrong password logged in";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("password authentication failed"), std::string::npos) << e.message();
+  }
+  fs::remove(wrong);
+  // An unknown backend in /switch.
+  auto unknown = proxy.ctl("switch", {"--backend", "nope"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.out.find("no backend is called 'nope'"), std::string::npos)
+      << test::describe(unknown);
+  // A client that never reads its results: a query answering with about 200 MB, its client
+  // stopped (SIGSTOP) while the answer streams.
+  test::SpawnedProcess stalled(
+      {test::find_program("psql"), "-X", "-q", "-o", "/dev/null", "-c",
+       "SELECT repeat('x', 1000) FROM generate_series(1, 200000)", proxy.url()},
+      {{"PGPASSWORD", proxy.client_password()}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stalled.kill(SIGSTOP);
+  // More clients than max_clients (12, the probe's 4 sessions and the stalled one among them):
+  // refused with 53300, and the probe goes on.
+  std::vector<std::unique_ptr<db::Connection>> crowd;
+  std::string refused;
+  for (int i = 0; i < 12 && refused.empty(); ++i) {
+    try {
+      crowd.push_back(proxy.connect());
+    } catch (const Error& e) {
+      refused = e.message();
+    }
+  }
+  EXPECT_NE(refused.find("too many clients"), std::string::npos) << refused;
+  crowd.clear();
+  std::int64_t writes_before = static_cast<std::int64_t>(probe.counts().writes_ok);
+  test::poll_until("the probe writes on beside the stalled client", [&] {
+    return static_cast<std::int64_t>(probe.counts().writes_ok) > writes_before + 100;
+  });
+  stalled.kill(SIGKILL);
+  stalled.wait(std::chrono::seconds(30));
+
+  probe.stop();
+  probe_thread.join();
+  auto analysis = probe::analyze(probe.record());
+  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
+  EXPECT_EQ(analysis.writes.ok, analysis.writes.total);
+  std::cout << "[ measured ] beside the bad clients, the probe's longest time without a "
+               "successful write: "
+            << analysis.writes.longest_without_success_us / 1000 << " ms; reads "
+            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+  EXPECT_TRUE(proxy.process().running());
+  EXPECT_EQ(proxy.connect()->query("SELECT 4").scalar().as_int(), 4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ProxyUnderLoad, testing::Values(Backend::kPostgres));
 
 // `cutover move --proxy`: the application reaches the source through the proxy; the move
