@@ -74,7 +74,7 @@ std::string peer_of(asio::ip::tcp::socket& socket) {
 ClientSession::ClientSession(asio::ip::tcp::socket socket, ProxyContext& context)
     : context_(context),
       client_(std::move(socket), context.client_tls),
-      client_decoder_(context.config.max_message_bytes),
+      client_decoder_(std::min(context.config.max_message_bytes, kMaxLoginMessageLength)),
       hold_timer_(client_.socket().get_executor()) {
   peer_ = peer_of(client_.socket());
   ++context_.state.counters().clients_accepted;
@@ -134,7 +134,8 @@ awaitable<std::optional<ClientSession::Message>> ClientSession::read_client_mess
                         std::string(result.message.payload), std::string(result.message.bytes)};
     }
     if (result.status == DecodeStatus::kMalformed) {
-      co_await close_with_reason("malformed message from the client: " + result.error, "08P01");
+      co_await close_with_reason(
+          "malformed message from the client before its login: " + result.error, "08P01");
       co_return std::nullopt;
     }
     std::string bytes;
@@ -283,6 +284,7 @@ awaitable<bool> ClientSession::open_first_backend() {
   append_backend_key_data(to_client, BackendKeyData{process_id_, secret_key_});
   append_ready_for_query(to_client, transaction_);
   logged_in_ = true;
+  client_decoder_.set_max_message_length(context_.config.max_message_bytes);
   // A switch that began while this session logged in did not see it: it moves itself.
   if (backend_.name != context_.state.active_backend()) {
     const Backend* now = context_.config.backend(context_.state.active_backend());

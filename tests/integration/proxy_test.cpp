@@ -20,6 +20,7 @@
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
+#include "unit/proxy/wire_test_bytes.h"
 
 namespace cutover {
 namespace {
@@ -170,6 +171,28 @@ std::string sqlstate_of(const std::function<void()>& statement) {
     return e.sqlstate();
   }
   return "";
+}
+
+// A TCP connection to the proxy's port, for bytes no client library would send; reads give up
+// after 30 s (so that a proxy that waits for more fails the test instead of hanging it).
+int connect_raw(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval timeout{.tv_sec = 30, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  return fd;
+}
+
+// What one read on `fd` returns ("" at the end of the stream or on a timeout).
+std::string read_some(int fd) {
+  std::string answer(512, '\0');
+  ssize_t n = ::read(fd, answer.data(), answer.size());
+  answer.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return answer;
 }
 
 class ProxyClients : public testing::TestWithParam<Backend> {};
@@ -370,23 +393,44 @@ TEST_P(ProxyClients, AMalformedClientIsClosedWith08P01AndOthersGoOn) {
   two_users = std::string{'\0', '\0', '\0', static_cast<char>(two_users.size() + 4)} + two_users;
   for (std::string packet : {std::string("\0\0\0\x04\0\x03\0\0", 8),
                              std::string("\x7f\xff\xff\xff\0\x03\0\0", 8), two_users}) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<std::uint16_t>(proxy.port()));
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    int fd = connect_raw(proxy.port());
     ASSERT_EQ(::write(fd, packet.data(), packet.size()), static_cast<ssize_t>(packet.size()));
-    std::string answer(512, '\0');
-    ssize_t n = ::read(fd, answer.data(), answer.size());
+    std::string answer = read_some(fd);
     ::close(fd);
-    ASSERT_GT(n, 0);
-    answer.resize(static_cast<std::size_t>(n));
+    ASSERT_FALSE(answer.empty());
     EXPECT_EQ(answer[0], 'E');
     EXPECT_NE(answer.find("C08P01"), std::string::npos);
   }
   EXPECT_EQ(session->query("SELECT 3").scalar().as_int(), 3);
   EXPECT_TRUE(proxy.process().running());
+}
+
+// Before its login a client sends only small messages: a password message announcing a
+// megabyte is refused at its length word, before the proxy waits for (and holds) its bytes.
+TEST_P(ProxyClients, AHugeMessageBeforeLoginIsRefusedWith08P01) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name());
+  std::string parameters = "user";
+  parameters += '\0' + RunningProxy::backend_user() + '\0' + "database" + '\0' + scratch.name() +
+                '\0' + '\0';
+  using proxy::test::be32;
+  std::string startup = proxy::test::untyped(be32(3 << 16) + parameters);
+  int fd = connect_raw(proxy.port());
+  ASSERT_EQ(::write(fd, startup.data(), startup.size()), static_cast<ssize_t>(startup.size()));
+  std::string asked = read_some(fd);
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked[0], 'R');  // the proxy asks for the password
+  std::string huge = "p" + be32(1 << 20) + "n,,n=,r=";
+  ASSERT_EQ(::write(fd, huge.data(), huge.size()), static_cast<ssize_t>(huge.size()));
+  std::string answer = read_some(fd);
+  ASSERT_FALSE(answer.empty()) << "no answer: the proxy waits for the megabyte";
+  EXPECT_EQ(answer[0], 'E');
+  EXPECT_NE(answer.find("C08P01"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("over the limit of 65536"), std::string::npos) << answer;
+  EXPECT_EQ(read_some(fd), "");  // closed
+  ::close(fd);
+  auto session = proxy.connect();  // others log in as before
+  EXPECT_EQ(session->query("SELECT 5").scalar().as_int(), 5);
 }
 
 TEST_P(ProxyClients, SigtermWaitsForOpenSessionsThenExitsZero) {
