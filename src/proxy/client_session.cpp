@@ -447,6 +447,10 @@ bool ClientSession::between_transactions() const {
 
 void ClientSession::wake() { hold_timer_.cancel(); }
 
+bool ClientSession::read_only_pending() const {
+  return context_.state.mode() == ProxyMode::kReadOnly && applied_mode_ != ProxyMode::kReadOnly;
+}
+
 awaitable<bool> ClientSession::hold_while_paused() {
   auto deadline = std::chrono::steady_clock::now() + context_.config.hold_limit;
   while (context_.state.paused()) {
@@ -485,6 +489,9 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
     applied_mode_ = state.mode();
   }
   bool guarded = state.mode() == ProxyMode::kReadOnly || applied_mode_ == ProxyMode::kReadOnly;
+  // The session's transaction began read-write before the mode: what follows its end in the
+  // same message must not run (the guard refuses it), nor a chained transaction.
+  bool pending = read_only_pending();
   switch (message.type) {
     case frontend_type::kQuery: {
       ++outstanding_;
@@ -492,7 +499,7 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
       auto query = parse_query(message.payload);
       if (query) session_state_.track_sql(query->text);
       if (guarded) {
-        auto verdict = check_read_only(query ? query->text : std::string());
+        auto verdict = check_read_only(query ? query->text : std::string(), pending);
         if (!verdict.allowed()) {
           ++state.counters().refused_read_only;
           append_query(out, failing_statement(refusal(verdict)));
@@ -510,7 +517,7 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
         session_state_.track_parse(parse->statement, parse->query, message.bytes);
       }
       if (guarded) {
-        auto verdict = check_read_only(parse ? parse->query : std::string());
+        auto verdict = check_read_only(parse ? parse->query : std::string(), pending);
         if (!verdict.allowed()) {
           ++state.counters().refused_read_only;
           Parse replaced{parse ? parse->statement : "", failing_statement(refusal(verdict)),

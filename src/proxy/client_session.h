@@ -93,6 +93,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::awaitable<void> relay_server_to_client();
   // Waits while the proxy is paused, up to the hold limit. False when the limit passed.
   asio::awaitable<bool> hold_while_paused();
+  // Read-only mode is on and has not reached this session yet: it is in a transaction begun
+  // before (or the answer that would say it is not has not come).
+  bool read_only_pending() const;
 
   asio::awaitable<std::optional<Message>> read_client_message();
   static asio::awaitable<std::optional<Message>> read_message(BackendLink& link,

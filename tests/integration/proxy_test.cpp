@@ -1,6 +1,7 @@
 // `cutover proxy` with real clients (libpq through cutover's driver, psql, pgbench) in front of
 // the test PostgreSQL server: authentication, read-only mode enforced, and back.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -195,6 +196,62 @@ std::string read_some(int fd) {
   return answer;
 }
 
+// libpq itself, for what cutover's driver does not send: one Query holding several
+// statements, and pipelines.
+class LibpqSession {
+ public:
+  explicit LibpqSession(const RunningProxy& proxy) {
+    auto where = parse_connection_url(proxy.url());
+    std::string conninfo = "host=127.0.0.1 port=" + std::to_string(where.port.value()) +
+                           " dbname=" + where.database + " user=" + where.user +
+                           " password='" + proxy.client_password() + "'";  // no ' or \ in it
+    conn_ = PQconnectdb(conninfo.c_str());
+    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
+  }
+  ~LibpqSession() { PQfinish(conn_); }
+  LibpqSession(const LibpqSession&) = delete;
+  LibpqSession& operator=(const LibpqSession&) = delete;
+  PGconn* get() { return conn_; }
+
+  // One simple Query: "" when it succeeded, else its error's SQLSTATE.
+  std::string exec(const std::string& sql) {
+    PGresult* result = PQexec(conn_, sql.c_str());
+    std::string outcome = outcome_of(result);
+    PQclear(result);
+    return outcome;
+  }
+  // In pipeline mode: "ok", an error's SQLSTATE, "sync" or "aborted" for the next result, with
+  // the end of that query's results read too.
+  std::string next_in_pipeline() {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) return "no result";
+    bool sync = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+    std::string outcome = sync ? "sync"
+                          : PQresultStatus(result) == PGRES_PIPELINE_ABORTED ? "aborted"
+                          : outcome_of(result).empty()                      ? "ok"
+                                                                             : outcome_of(result);
+    PQclear(result);
+    if (!sync) {
+      EXPECT_EQ(PQgetResult(conn_), nullptr);
+    }
+    return outcome;
+  }
+  void send(const char* sql) {
+    EXPECT_EQ(PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0), 1)
+        << PQerrorMessage(conn_);
+  }
+
+ private:
+  static std::string outcome_of(PGresult* result) {
+    ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return "";
+    const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    return sqlstate == nullptr ? "no SQLSTATE" : sqlstate;
+  }
+
+  PGconn* conn_ = nullptr;
+};
+
 class ProxyClients : public testing::TestWithParam<Backend> {};
 
 TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
@@ -245,6 +302,42 @@ TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
 
   auto status = proxy.ctl("status");
   EXPECT_NE(status.out.find("\"read-write\""), std::string::npos) << test::describe(status);
+}
+
+// A session in a transaction when the mode begins finishes it read-write, and takes the mode
+// at its end: one Query that ends it and goes on must not write in between.
+TEST_P(ProxyClients, AQueryThatEndsATransactionOpenWhenReadOnlyBeganCannotWriteAfter) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  scratch.connect()->execute("CREATE TABLE t (id int)");
+  RunningProxy proxy(scratch.name());
+  const std::vector<std::string> attempts{
+      "COMMIT; INSERT INTO t VALUES (1)",
+      "end; INSERT INTO t VALUES (2)",
+      "ROLLBACK; INSERT INTO t VALUES (3)",
+      "ABORT; INSERT INTO t VALUES (4)",
+      "COMMIT AND CHAIN",  // the chained transaction would be read-write too
+      "PREPARE TRANSACTION 'x'; INSERT INTO t VALUES (6)",
+      "SELECT 1; COMMIT; /* ; */ INSERT INTO t VALUES (7)"};
+  std::vector<std::unique_ptr<LibpqSession>> sessions;
+  for (std::size_t i = 0; i <= attempts.size(); ++i) {
+    sessions.push_back(std::make_unique<LibpqSession>(proxy));
+    ASSERT_EQ(sessions.back()->exec("BEGIN"), "");
+    ASSERT_EQ(sessions.back()->exec("SELECT 1"), "");
+  }
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    LibpqSession& session = *sessions[i];
+    EXPECT_EQ(session.exec(attempts[i]), "25006") << attempts[i];
+    EXPECT_EQ(session.exec("INSERT INTO t VALUES (10)"), "25P02") << attempts[i];  // aborted
+    EXPECT_EQ(session.exec("ROLLBACK"), "") << attempts[i];
+    EXPECT_EQ(session.exec("INSERT INTO t VALUES (11)"), "25006") << attempts[i];
+  }
+  // A transaction in flight still finishes: its end may come last in a Query.
+  EXPECT_EQ(sessions.back()->exec("INSERT INTO t VALUES (12); COMMIT"), "");
+  EXPECT_EQ(sessions.back()->exec("INSERT INTO t VALUES (13)"), "25006");
+  auto ids = scratch.connect()->query("SELECT id FROM t");
+  ASSERT_EQ(ids.rows.size(), 1u);
+  EXPECT_EQ(ids.rows[0][0].as_int(), 12);
 }
 
 TEST_P(ProxyClients, PsqlAndPgbenchPreparedRunThroughTheProxy) {
