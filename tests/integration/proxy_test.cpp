@@ -340,6 +340,73 @@ TEST_P(ProxyClients, AQueryThatEndsATransactionOpenWhenReadOnlyBeganCannotWriteA
   EXPECT_EQ(ids.rows[0][0].as_int(), 12);
 }
 
+// The same through libpq's pipeline mode: the COMMIT's answer has not come back through the
+// proxy when the INSERT arrives, in the same batch (one Sync) or the next.
+TEST_P(ProxyClients, APipelineThatEndsATransactionOpenWhenReadOnlyBeganCannotWriteAfter) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  scratch.connect()->execute("CREATE TABLE t (id int)");
+  RunningProxy proxy(scratch.name());
+  LibpqSession one_batch(proxy), two_batches(proxy), prepared_before(proxy), in_flight(proxy);
+  for (LibpqSession* session : {&one_batch, &two_batches, &prepared_before, &in_flight}) {
+    ASSERT_EQ(session->exec("BEGIN"), "");
+    ASSERT_EQ(session->exec("SELECT 1"), "");
+  }
+  PGresult* prepared = PQprepare(prepared_before.get(), "end_it", "COMMIT", 0, nullptr);
+  ASSERT_EQ(PQresultStatus(prepared), PGRES_COMMAND_OK) << PQerrorMessage(prepared_before.get());
+  PQclear(prepared);
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+
+  ASSERT_EQ(PQenterPipelineMode(one_batch.get()), 1);
+  one_batch.send("COMMIT");
+  one_batch.send("INSERT INTO t VALUES (1)");
+  one_batch.send("SELECT 1");
+  ASSERT_EQ(PQpipelineSync(one_batch.get()), 1);
+  EXPECT_EQ(one_batch.next_in_pipeline(), "ok");
+  EXPECT_EQ(one_batch.next_in_pipeline(), "25006");
+  EXPECT_EQ(one_batch.next_in_pipeline(), "aborted");
+  EXPECT_EQ(one_batch.next_in_pipeline(), "sync");
+
+  // The sleep keeps the COMMIT's answer back until the INSERT's batch has reached the proxy.
+  ASSERT_EQ(PQenterPipelineMode(two_batches.get()), 1);
+  two_batches.send("SELECT pg_sleep(0.5)");
+  two_batches.send("COMMIT");
+  ASSERT_EQ(PQpipelineSync(two_batches.get()), 1);
+  two_batches.send("INSERT INTO t VALUES (2)");
+  ASSERT_EQ(PQpipelineSync(two_batches.get()), 1);
+  for (const char* expected : {"ok", "ok", "sync", "25006", "sync"}) {
+    EXPECT_EQ(two_batches.next_in_pipeline(), expected);
+  }
+
+  // COMMIT prepared before the mode, then an INSERT in the same batch.
+  ASSERT_EQ(PQenterPipelineMode(prepared_before.get()), 1);
+  ASSERT_EQ(PQsendQueryPrepared(prepared_before.get(), "end_it", 0, nullptr, nullptr, nullptr, 0),
+            1);
+  prepared_before.send("INSERT INTO t VALUES (3)");
+  ASSERT_EQ(PQpipelineSync(prepared_before.get()), 1);
+  for (const char* expected : {"ok", "25006", "sync"}) {
+    EXPECT_EQ(prepared_before.next_in_pipeline(), expected);
+  }
+
+  // A transaction in flight finishes, pipelined: its write lands, the next one is refused.
+  ASSERT_EQ(PQenterPipelineMode(in_flight.get()), 1);
+  in_flight.send("INSERT INTO t VALUES (4)");
+  in_flight.send("COMMIT");
+  ASSERT_EQ(PQpipelineSync(in_flight.get()), 1);
+  in_flight.send("INSERT INTO t VALUES (5)");
+  ASSERT_EQ(PQpipelineSync(in_flight.get()), 1);
+  for (const char* expected : {"ok", "ok", "sync", "25006", "sync"}) {
+    EXPECT_EQ(in_flight.next_in_pipeline(), expected);
+  }
+
+  for (LibpqSession* session : {&one_batch, &two_batches, &prepared_before, &in_flight}) {
+    ASSERT_EQ(PQexitPipelineMode(session->get()), 1) << PQerrorMessage(session->get());
+    EXPECT_EQ(session->exec("INSERT INTO t VALUES (6)"), "25006");
+  }
+  auto ids = scratch.connect()->query("SELECT id FROM t");
+  ASSERT_EQ(ids.rows.size(), 1u);
+  EXPECT_EQ(ids.rows[0][0].as_int(), 4);
+}
+
 TEST_P(ProxyClients, PsqlAndPgbenchPreparedRunThroughTheProxy) {
   ScratchDatabase scratch(Backend::kPostgres);
   RunningProxy proxy(scratch.name());
