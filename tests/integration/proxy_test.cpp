@@ -240,6 +240,21 @@ class LibpqSession {
     EXPECT_EQ(PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0), 1)
         << PQerrorMessage(conn_);
   }
+  // Sends `steps` in pipeline mode, each a query or "Sync", then reads an outcome per step (as
+  // next_in_pipeline()).
+  std::vector<std::string> pipeline(const std::vector<const char*>& steps) {
+    EXPECT_EQ(PQenterPipelineMode(conn_), 1);
+    for (const char* step : steps) {
+      if (std::string_view(step) == "Sync") {
+        EXPECT_EQ(PQpipelineSync(conn_), 1);
+      } else {
+        send(step);
+      }
+    }
+    std::vector<std::string> outcomes;
+    for (std::size_t i = 0; i < steps.size(); ++i) outcomes.push_back(next_in_pipeline());
+    return outcomes;
+  }
 
  private:
   static std::string outcome_of(PGresult* result) {
@@ -356,26 +371,13 @@ TEST_P(ProxyClients, APipelineThatEndsATransactionOpenWhenReadOnlyBeganCannotWri
   PQclear(prepared);
   ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
 
-  ASSERT_EQ(PQenterPipelineMode(one_batch.get()), 1);
-  one_batch.send("COMMIT");
-  one_batch.send("INSERT INTO t VALUES (1)");
-  one_batch.send("SELECT 1");
-  ASSERT_EQ(PQpipelineSync(one_batch.get()), 1);
-  EXPECT_EQ(one_batch.next_in_pipeline(), "ok");
-  EXPECT_EQ(one_batch.next_in_pipeline(), "25006");
-  EXPECT_EQ(one_batch.next_in_pipeline(), "aborted");
-  EXPECT_EQ(one_batch.next_in_pipeline(), "sync");
-
+  using Outcomes = std::vector<std::string>;
+  EXPECT_EQ(one_batch.pipeline({"COMMIT", "INSERT INTO t VALUES (1)", "SELECT 1", "Sync"}),
+            (Outcomes{"ok", "25006", "aborted", "sync"}));
   // The sleep keeps the COMMIT's answer back until the INSERT's batch has reached the proxy.
-  ASSERT_EQ(PQenterPipelineMode(two_batches.get()), 1);
-  two_batches.send("SELECT pg_sleep(0.5)");
-  two_batches.send("COMMIT");
-  ASSERT_EQ(PQpipelineSync(two_batches.get()), 1);
-  two_batches.send("INSERT INTO t VALUES (2)");
-  ASSERT_EQ(PQpipelineSync(two_batches.get()), 1);
-  for (const char* expected : {"ok", "ok", "sync", "25006", "sync"}) {
-    EXPECT_EQ(two_batches.next_in_pipeline(), expected);
-  }
+  EXPECT_EQ(two_batches.pipeline(
+                {"SELECT pg_sleep(0.5)", "COMMIT", "Sync", "INSERT INTO t VALUES (2)", "Sync"}),
+            (Outcomes{"ok", "ok", "sync", "25006", "sync"}));
 
   // COMMIT prepared before the mode, then an INSERT in the same batch.
   ASSERT_EQ(PQenterPipelineMode(prepared_before.get()), 1);
@@ -388,15 +390,9 @@ TEST_P(ProxyClients, APipelineThatEndsATransactionOpenWhenReadOnlyBeganCannotWri
   }
 
   // A transaction in flight finishes, pipelined: its write lands, the next one is refused.
-  ASSERT_EQ(PQenterPipelineMode(in_flight.get()), 1);
-  in_flight.send("INSERT INTO t VALUES (4)");
-  in_flight.send("COMMIT");
-  ASSERT_EQ(PQpipelineSync(in_flight.get()), 1);
-  in_flight.send("INSERT INTO t VALUES (5)");
-  ASSERT_EQ(PQpipelineSync(in_flight.get()), 1);
-  for (const char* expected : {"ok", "ok", "sync", "25006", "sync"}) {
-    EXPECT_EQ(in_flight.next_in_pipeline(), expected);
-  }
+  EXPECT_EQ(in_flight.pipeline({"INSERT INTO t VALUES (4)", "COMMIT", "Sync",
+                                "INSERT INTO t VALUES (5)", "Sync"}),
+            (Outcomes{"ok", "ok", "sync", "25006", "sync"}));
 
   for (LibpqSession* session : {&one_batch, &two_batches, &prepared_before, &in_flight}) {
     ASSERT_EQ(PQexitPipelineMode(session->get()), 1) << PQerrorMessage(session->get());
