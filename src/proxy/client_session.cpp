@@ -10,6 +10,7 @@
 #include "proxy/client_auth.h"
 #include "proxy/pgpass.h"
 #include "proxy/read_only_guard.h"
+#include "proxy/sql_words.h"
 #include "proxy/wire_encoder.h"
 #include "proxy/wire_parser.h"
 
@@ -40,6 +41,17 @@ std::string failing_statement(const std::string& message) {
   return "DO $cutover$ BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = " +
          plpgsql_literal(message) +
          ", DETAIL = 'cutover proxy holds this session read-only.'; END $cutover$";
+}
+
+// The portal an Execute refused by the proxy is replaced with: none of that name exists, so the
+// server answers it with 34000 in its place (and skips the rest of the batch up to Sync).
+constexpr const char* kRefusedPortal = "cutover proxy: refused Execute";
+
+// Whether an ErrorResponse is the server's answer to the Execute of kRefusedPortal.
+bool is_refused_execute(const WireMessage& error) {
+  auto fields = parse_error_fields(error.payload);
+  return fields && fields->sqlstate() == "34000" &&
+         fields->message().find(kRefusedPortal) != std::string_view::npos;
 }
 
 // What the client is told about a refused statement.
@@ -74,8 +86,9 @@ std::string peer_of(asio::ip::tcp::socket& socket) {
 ClientSession::ClientSession(asio::ip::tcp::socket socket, ProxyContext& context)
     : context_(context),
       client_(std::move(socket), context.client_tls),
-      client_decoder_(context.config.max_message_bytes),
-      hold_timer_(client_.socket().get_executor()) {
+      client_decoder_(std::min(context.config.max_message_bytes, kMaxLoginMessageLength)),
+      hold_timer_(client_.socket().get_executor()),
+      answer_timer_(client_.socket().get_executor()) {
   peer_ = peer_of(client_.socket());
   ++context_.state.counters().clients_accepted;
   ++context_.state.counters().clients_active;
@@ -134,7 +147,8 @@ awaitable<std::optional<ClientSession::Message>> ClientSession::read_client_mess
                         std::string(result.message.payload), std::string(result.message.bytes)};
     }
     if (result.status == DecodeStatus::kMalformed) {
-      co_await close_with_reason("malformed message from the client: " + result.error, "08P01");
+      co_await close_with_reason(
+          "malformed message from the client before its login: " + result.error, "08P01");
       co_return std::nullopt;
     }
     std::string bytes;
@@ -283,6 +297,7 @@ awaitable<bool> ClientSession::open_first_backend() {
   append_backend_key_data(to_client, BackendKeyData{process_id_, secret_key_});
   append_ready_for_query(to_client, transaction_);
   logged_in_ = true;
+  client_decoder_.set_max_message_length(context_.config.max_message_bytes);
   // A switch that began while this session logged in did not see it: it moves itself.
   if (backend_.name != context_.state.active_backend()) {
     const Backend* now = context_.config.backend(context_.state.active_backend());
@@ -451,6 +466,35 @@ bool ClientSession::between_transactions() const {
 
 void ClientSession::wake() { hold_timer_.cancel(); }
 
+bool ClientSession::read_only_pending() const {
+  return context_.state.mode() == ProxyMode::kReadOnly && applied_mode_ != ProxyMode::kReadOnly;
+}
+
+bool ClientSession::must_wait_for_answers(const WireMessage& message) const {
+  switch (message.type) {
+    case frontend_type::kCopyData:  // the server waits for these: never held
+    case frontend_type::kCopyDone:
+    case frontend_type::kCopyFail:
+    case frontend_type::kTerminate:
+      return false;
+    default:
+      return outstanding_ > 0 && read_only_pending();
+  }
+}
+
+awaitable<bool> ClientSession::wait_for_answers() {
+  while (outstanding_ > 0 && read_only_pending() && !closed_) {
+    awaiting_answers_ = true;
+    answer_timer_.expires_at(asio::steady_timer::time_point::max());
+    asio::error_code ec;
+    co_await answer_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    awaiting_answers_ = false;
+    asio::cancellation_state cancel = co_await asio::this_coro::cancellation_state;
+    if (cancel.cancelled() != asio::cancellation_type::none) co_return false;
+  }
+  co_return !closed_;
+}
+
 awaitable<bool> ClientSession::hold_while_paused() {
   auto deadline = std::chrono::steady_clock::now() + context_.config.hold_limit;
   while (context_.state.paused()) {
@@ -489,14 +533,25 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
     applied_mode_ = state.mode();
   }
   bool guarded = state.mode() == ProxyMode::kReadOnly || applied_mode_ == ProxyMode::kReadOnly;
+  // The session's transaction began read-write before the mode: what follows its end in the
+  // same message must not run (the guard refuses it), nor a chained transaction.
+  bool pending = read_only_pending();
   switch (message.type) {
     case frontend_type::kQuery: {
       ++outstanding_;
       ++state.counters().queries;
       auto query = parse_query(message.payload);
       if (query) session_state_.track_sql(query->text);
+      if (!ending_statements_.empty()) ending_statements_.erase("");  // a Query drops both
+      if (!ending_portals_.empty()) ending_portals_.erase("");
       if (guarded) {
-        auto verdict = check_read_only(query ? query->text : std::string());
+        GuardVerdict verdict;
+        if (pending && transaction_ended_in_batch_) {  // a Query inside a batch, after its end
+          verdict.outcome = GuardOutcome::kRefused;
+          verdict.reason = "a statement after the transaction's end before Sync";
+        } else {
+          verdict = check_read_only(query ? query->text : std::string(), pending);
+        }
         if (!verdict.allowed()) {
           ++state.counters().refused_read_only;
           append_query(out, failing_statement(refusal(verdict)));
@@ -512,9 +567,10 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
       if (parse) {
         session_state_.track_sql(parse->query);
         session_state_.track_parse(parse->statement, parse->query, message.bytes);
+        track_ending_statement(parse->statement, parse->query);
       }
       if (guarded) {
-        auto verdict = check_read_only(parse ? parse->query : std::string());
+        auto verdict = check_read_only(parse ? parse->query : std::string(), pending);
         if (!verdict.allowed()) {
           ++state.counters().refused_read_only;
           Parse replaced{parse ? parse->statement : "", failing_statement(refusal(verdict)),
@@ -537,16 +593,27 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
     case frontend_type::kSync:
       ++outstanding_;
       in_batch_ = false;
+      transaction_ended_in_batch_ = false;
       break;
     case frontend_type::kClose: {
       in_batch_ = true;
       auto close = parse_close(message.payload);
-      if (close && close->kind == 'S') session_state_.track_close_statement(close->name);
+      if (close && close->kind == 'S') {
+        session_state_.track_close_statement(close->name);
+        ending_statements_.erase(close->name);
+      }
+      if (close && close->kind == 'P') ending_portals_.erase(close->name);
       break;
     }
     case frontend_type::kBind:
-    case frontend_type::kDescribe:
+      in_batch_ = true;
+      track_ending_portal(message);
+      break;
     case frontend_type::kExecute:
+      in_batch_ = true;
+      if (pending && !execute_allowed(message, out)) return;
+      break;
+    case frontend_type::kDescribe:
     case frontend_type::kFlush:
       in_batch_ = true;
       break;
@@ -554,6 +621,54 @@ void ClientSession::forward_client_message(const WireMessage& message, std::stri
       break;
   }
   out.append(message.bytes);
+}
+
+void ClientSession::track_ending_statement(const std::string& name, std::string_view query) {
+  if (some_statement_starts_with(query, {"commit", "end", "rollback", "abort", "prepare"})) {
+    ending_statements_[name] = query;
+  } else if (!ending_statements_.empty()) {
+    ending_statements_.erase(name);
+  }
+}
+
+void ClientSession::track_ending_portal(const WireMessage& bind) {
+  if (ending_statements_.empty() && ending_portals_.empty()) return;  // the common case
+  auto names = parse_bind(bind.payload);
+  if (!names) return;
+  auto statement = ending_statements_.find(names->statement);
+  if (statement != ending_statements_.end()) {
+    ending_portals_[names->portal] = statement->second;
+  } else {
+    ending_portals_.erase(names->portal);
+  }
+}
+
+// Within one batch (no Sync between), statements run one after the other with no ReadyForQuery
+// for the proxy to see where the transaction begun before the mode ended: an Execute after
+// one that ended it would run read-write in a new one. Such an Execute is refused, and so is
+// COMMIT / ROLLBACK AND CHAIN. Holding it is no way: nothing is answered before the client's
+// Sync. It is replaced by an Execute of a portal that does not exist: the server fails it in
+// its place (the rest of the batch skipped up to Sync, as after any error), and the proxy
+// turns that 34000 error into the 25006 one on its way to the client.
+bool ClientSession::execute_allowed(const WireMessage& execute, std::string& out) {
+  auto portal = parse_execute(execute.payload);
+  if (!portal) return true;  // the server refuses it
+  GuardVerdict verdict;
+  if (transaction_ended_in_batch_) {
+    verdict.outcome = GuardOutcome::kRefused;
+    verdict.reason = "a statement after the transaction's end before Sync";
+  } else if (auto ending = ending_portals_.find(portal->portal); ending != ending_portals_.end()) {
+    verdict = check_read_only(ending->second, true);
+    if (verdict.allowed() && verdict.ends_transaction) transaction_ended_in_batch_ = true;
+  }
+  if (verdict.allowed()) return true;
+  ++context_.state.counters().refused_read_only;
+  refused_execute_error_.clear();
+  append_error_response(refused_execute_error_,
+                        ErrorReport{"ERROR", "25006", refusal(verdict),
+                                    "cutover proxy holds this session read-only.", ""});
+  append_execute(out, Execute{kRefusedPortal, 0});
+  return false;
 }
 
 void ClientSession::refuse_held_message(const WireMessage& message, std::string& to_client) {
@@ -586,6 +701,8 @@ bool ClientSession::track_server_message(const WireMessage& message) {
     if (ready) transaction_ = ready->status;
     if (outstanding_ > 0) --outstanding_;
     if (own) --swallow_;
+    if (!own) refused_execute_error_.clear();  // its batch is over
+    if (awaiting_answers_) answer_timer_.cancel();
   } else if (message.type == backend_type::kParameterStatus && !own) {
     auto status = parse_parameter_status(message.payload);
     if (status && status->name == "default_transaction_read_only" && status->value == "off" &&
@@ -633,6 +750,16 @@ awaitable<void> ClientSession::relay_client_to_server() {
         refuse_held_message(message, to_client);
         continue;
       }
+      // While read-only mode waits for this session's transaction to end, what follows a Query
+      // or a Sync waits for its ReadyForQuery: the transaction may end there, and the mode must
+      // be applied before anything else runs (pipelined, it would run read-write).
+      if (must_wait_for_answers(message)) {
+        if (!to_client.empty() && co_await client_.write(to_client)) co_return;
+        to_client.clear();
+        if (!out.empty() && co_await server_.stream->write(out)) co_return;
+        out.clear();
+        if (!co_await wait_for_answers()) co_return;
+      }
       forward_client_message(message, out);
     }
     if (!to_client.empty() && co_await client_.write(to_client)) co_return;
@@ -662,7 +789,15 @@ awaitable<void> ClientSession::relay_server_to_client() {
         co_await close_with_reason("malformed message from the server: " + result.error, "08P01");
         co_return;
       }
-      if (track_server_message(result.message)) out.append(result.message.bytes);
+      const WireMessage& message = result.message;
+      bool refused_execute = message.type == backend_type::kErrorResponse &&
+                             !refused_execute_error_.empty() && is_refused_execute(message);
+      if (refused_execute) {  // the error an Execute refused by the proxy got (execute_allowed)
+        out += refused_execute_error_;
+        refused_execute_error_.clear();
+      } else if (track_server_message(message)) {
+        out.append(message.bytes);
+      }
       if (closed_) co_return;
     }
     if (!out.empty() && co_await client_.write(out)) co_return;

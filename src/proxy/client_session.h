@@ -95,6 +95,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::awaitable<void> relay_server_to_client();
   // Waits while the proxy is paused, up to the hold limit. False when the limit passed.
   asio::awaitable<bool> hold_while_paused();
+  // Read-only mode is on and has not reached this session yet: it is in a transaction begun
+  // before (or the answer that would say it is not has not come).
+  bool read_only_pending() const;
+  // Whether `message` must wait for the answers to what was sent before it (see the relay).
+  bool must_wait_for_answers(const WireMessage& message) const;
+  // Waits until every Query, FunctionCall and Sync sent is answered, or the mode is no longer
+  // pending. False when the session ended meanwhile.
+  asio::awaitable<bool> wait_for_answers();
 
   asio::awaitable<std::optional<Message>> read_client_message();
   static asio::awaitable<std::optional<Message>> read_message(BackendLink& link,
@@ -104,6 +112,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // session is between transactions, a statement that would lift read-only replaced by one
   // that fails with 25006 on the server (so errors keep their place in a pipeline).
   void forward_client_message(const WireMessage& message, std::string& out);
+  // Keeps the statements and portals whose text may end a transaction (its first word says
+  // so): an Execute of one, while the mode is pending, ends the batch's right to write.
+  void track_ending_statement(const std::string& name, std::string_view query);
+  void track_ending_portal(const WireMessage& bind);
+  // Whether an Execute may go to the server while the mode is pending; when not, `out` gets
+  // the Execute that fails in its place.
+  bool execute_allowed(const WireMessage& execute, std::string& out);
   // Whether a server message is passed to the client (false for the answers to what the
   // proxy itself sent); updates what the proxy knows of the session's transaction state.
   bool track_server_message(const WireMessage& message);
@@ -127,6 +142,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed_ = false;
   SessionState session_state_;
   asio::steady_timer hold_timer_;
+  asio::steady_timer answer_timer_;  // wait_for_answers(): cancelled by each ReadyForQuery
+  bool awaiting_answers_ = false;
   bool refusing_batch_ = false;    // dropping held extended-protocol messages until Sync
   std::string pending_to_client_;  // ParameterStatus from a new backend, sent with the next answer
 
@@ -139,6 +156,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::uint64_t applied_generation_ = 0;
   ProxyMode applied_mode_ = ProxyMode::kReadWrite;
   std::string read_only_before_ = "off";  // the session's default_transaction_read_only
+  // Statements and portals that may end a transaction, with their SQL text (by name).
+  std::map<std::string, std::string> ending_statements_;
+  std::map<std::string, std::string> ending_portals_;
+  bool transaction_ended_in_batch_ = false;  // an Execute ended it since the last Sync
+  // The 25006 error a refused Execute's 34000 error is replaced with on its way to the client.
+  std::string refused_execute_error_;
 };
 
 }  // namespace cutover::proxy

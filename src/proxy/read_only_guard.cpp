@@ -37,6 +37,12 @@ constexpr const char* kLiftsDetail =
 constexpr const char* kResetsDetail =
     "It resets every setting of the session, default_transaction_read_only too.";
 constexpr const char* kRunsTextDetail = "The SQL it runs might change the read-only settings.";
+constexpr const char* kAfterEndDetail =
+    "The session's transaction began before read-only mode, which it takes only once that "
+    "transaction has ended: what follows its end in the same message would run read-write.";
+constexpr const char* kChainDetail =
+    "The session's transaction began before read-only mode: the chained one would be read-write "
+    "too.";
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -223,7 +229,7 @@ class DomBuilder {
   bool started_ = false;
 };
 
-GuardVerdict judge(std::string_view sql, int depth);
+GuardVerdict judge(std::string_view sql, int depth, bool in_read_write_transaction);
 
 // Streams libpg_query's JSON tree ({"version":...,"stmts":[{"stmt":{"<Node>":{...}},
 // "stmt_location":..,"stmt_len":..},...]}), keeping as JSON only the nodes that matter:
@@ -233,7 +239,8 @@ GuardVerdict judge(std::string_view sql, int depth);
 // the first statement refused.
 class TreeScanner : public nlohmann::json_sax<json> {
  public:
-  explicit TreeScanner(int depth) : depth_(depth) {}
+  TreeScanner(int depth, bool in_read_write_transaction)
+      : depth_(depth), in_read_write_transaction_(in_read_write_transaction) {}
 
   // The first statement refused, with its location (bytes), when there is one.
   struct Refusal {
@@ -244,6 +251,8 @@ class TreeScanner : public nlohmann::json_sax<json> {
   };
   const std::optional<Refusal>& refusal() const { return refusal_; }
   bool stopped() const { return refusal_.has_value(); }
+  // Whether a statement read so far ends the transaction (COMMIT, ROLLBACK, PREPARE TRANSACTION).
+  bool ends_transaction() const { return !ended_by_.empty(); }
 
   bool null() override { return primitive(nullptr); }
   bool boolean(bool value) override { return primitive(value); }
@@ -334,6 +343,9 @@ class TreeScanner : public nlohmann::json_sax<json> {
     } else if (parent == Role::kStmts) {
       frame.role = Role::kRawStmt;
       statement_ = Statement{};
+      if (in_read_write_transaction_ && ends_transaction()) {
+        refuse("a statement after " + ended_by_ + " in the same message", kAfterEndDetail);
+      }
     } else if (parent == Role::kRawStmt && key == "stmt"sv) {
       frame.role = Role::kStmtWrapper;
     } else if (object && (key == "FuncCall"sv || key == "funccall"sv)) {
@@ -481,8 +493,20 @@ class TreeScanner : public nlohmann::json_sax<json> {
   }
 
   // BEGIN / START TRANSACTION READ WRITE. COMMIT AND CHAIN and ROLLBACK AND CHAIN are allowed:
-  // the transaction they start keeps the ended one's read-only-ness.
+  // the transaction they start keeps the ended one's read-only-ness; not in a read-write
+  // transaction begun before the mode, which they would carry on.
   void judge_transaction(const json& transaction) {
+    const std::string kind = text(transaction, "kind");
+    const char* ends = kind == "TRANS_STMT_COMMIT"     ? "COMMIT"
+                       : kind == "TRANS_STMT_ROLLBACK" ? "ROLLBACK"
+                       : kind == "TRANS_STMT_PREPARE"  ? "PREPARE TRANSACTION"
+                                                       : nullptr;
+    if (ends != nullptr) {
+      ended_by_ = ends;
+      if (in_read_write_transaction_ && flag(transaction, "chain")) {
+        refuse(ended_by_ + " AND CHAIN", kChainDetail);
+      }
+    }
     const json& options = field(transaction, "options");
     if (!options.is_array()) return;
     for (const json& item : options) {
@@ -490,7 +514,6 @@ class TreeScanner : public nlohmann::json_sax<json> {
       if (text(option, "defname") != "transaction_read_only" || is_true(field(option, "arg"))) {
         continue;
       }
-      const std::string kind = text(transaction, "kind");
       refuse(kind == "TRANS_STMT_START" ? "START TRANSACTION READ WRITE" : "BEGIN READ WRITE",
              kLiftsDetail);
     }
@@ -525,7 +548,7 @@ class TreeScanner : public nlohmann::json_sax<json> {
       refuse(call.name + "() nested too deeply to check", kRunsTextDetail);
       return;
     }
-    const GuardVerdict inner = judge(*constant.string, depth_ + 1);
+    const GuardVerdict inner = judge(*constant.string, depth_ + 1, false);
     if (inner.outcome == GuardOutcome::kSyntaxError) {
       refuse(call.name + "() with SQL text that does not parse",
              "Its SQL text does not parse: " + inner.reason + ".");
@@ -535,6 +558,8 @@ class TreeScanner : public nlohmann::json_sax<json> {
   }
 
   int depth_;
+  bool in_read_write_transaction_;
+  std::string ended_by_;  // what ended the transaction: "COMMIT", "ROLLBACK", ...; "" if nothing
   std::vector<Frame> frames_;
   std::vector<Capture> captures_;  // nested: an inner one completes before an outer one
   std::vector<Call> calls_;        // the calls being read, innermost last
@@ -560,7 +585,7 @@ GuardVerdict refused(std::string_view sql, std::string reason, std::string detai
 
 // Parses `sql` with libpg_query on this thread's stack and judges it; `depth` counts the SQL
 // texts it is nested in (query_to_xml('...')). Throws only what allocation throws.
-GuardVerdict judge(std::string_view sql, int depth) {
+GuardVerdict judge(std::string_view sql, int depth, bool in_read_write_transaction) {
   const std::string input(sql);
   PgQueryParseResult result = pg_query_parse(input.c_str());
   const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> guard(
@@ -573,20 +598,25 @@ GuardVerdict judge(std::string_view sql, int depth) {
     verdict.cursor = result.error->cursorpos;
     return verdict;
   }
-  TreeScanner scanner(depth);
+  TreeScanner scanner(depth, in_read_write_transaction);
   const bool read = json::sax_parse(result.parse_tree, &scanner);
   const std::optional<TreeScanner::Refusal>& refusal = scanner.refusal();
   if (!read && !scanner.stopped()) {
     return refused(sql, "a statement the proxy could not check",
                    "libpg_query returned an unreadable parse tree.");
   }
-  if (!refusal) return {};
+  if (!refusal) {
+    GuardVerdict allowed;
+    allowed.ends_transaction = scanner.ends_transaction();
+    return allowed;
+  }
   const std::size_t location = std::min(refusal->location, sql.size());
   const std::size_t rest = sql.size() - location;
   GuardVerdict verdict =
       refused(sql.substr(location, refusal->length == 0 ? rest : std::min(refusal->length, rest)),
               refusal->reason, refusal->detail);
   verdict.statement_offset += location;
+  verdict.ends_transaction = scanner.ends_transaction();
   return verdict;
 }
 
@@ -604,17 +634,17 @@ GuardVerdict uncheckable() noexcept {
 
 }  // namespace
 
-GuardVerdict check_read_only(std::string_view sql) noexcept {
+GuardVerdict check_read_only(std::string_view sql, bool in_read_write_transaction) noexcept {
   try {
     if (sql.find('\0') != std::string_view::npos) {
       return refused(sql, "a text holding a zero byte",
                      "A protocol string ends at a zero byte, so this text was cut short.");
     }
-    if (sql.size() <= kInlineLimit) return judge(sql, 0);
+    if (sql.size() <= kInlineLimit) return judge(sql, 0, in_read_write_transaction);
     GuardVerdict verdict = uncheckable();
     const bool ran = run_with_stack(kHelperStackBase + kStackPerByte * sql.size(), [&] {
       try {
-        verdict = judge(sql, 0);
+        verdict = judge(sql, 0, in_read_write_transaction);
       } catch (...) {
         verdict = uncheckable();
       }

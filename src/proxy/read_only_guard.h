@@ -26,6 +26,9 @@ struct GuardVerdict {
   std::string reason;
   std::string detail;  // kRefused: one sentence saying why, for the ErrorResponse's detail
   int cursor = 0;      // kSyntaxError: 1-based character position of the error, 0 if unknown
+  // A statement read ends the transaction: COMMIT, END, ROLLBACK, ABORT (AND CHAIN or not),
+  // PREPARE TRANSACTION. Read up to the refused statement when refused; unset for syntax errors.
+  bool ends_transaction = false;
 
   bool allowed() const { return outcome == GuardOutcome::kAllowed; }
 };
@@ -55,6 +58,10 @@ struct GuardVerdict {
 // AUTHORIZATION (neither touches these settings), COMMIT / ROLLBACK AND CHAIN (the new
 // transaction keeps the ended one's read-only-ness), and every write (the server refuses those
 // in a read-only transaction with SQLSTATE 25006, which is the point of the mode).
+// `in_read_write_transaction`: the session is in a transaction begun before the mode, which
+// it takes only at that transaction's end. Then also refused: any statement after one that
+// ends the transaction (COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION) in the same text,
+// which would run read-write, and COMMIT / ROLLBACK AND CHAIN, which would go on read-write.
 // Not seen, by nature: what runs inside objects the database already holds (functions,
 // procedures, views, rules defined before read-only mode began). Creating one is a write the
 // mode refuses, so they can only be an administrator's doing.
@@ -71,6 +78,6 @@ struct GuardVerdict {
 // IN list about 0.25 s. Pathological nesting is slower: 1 MB of `1+1+...` takes about 2 s, as
 // libpg_query's JSON for it runs to 77 MB; the proxy should call this where a slow call holds up
 // no other session.
-GuardVerdict check_read_only(std::string_view sql) noexcept;
+GuardVerdict check_read_only(std::string_view sql, bool in_read_write_transaction = false) noexcept;
 
 }  // namespace cutover::proxy

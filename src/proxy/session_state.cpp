@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "proxy/sql_words.h"
+
 namespace cutover::proxy {
 namespace {
 
@@ -19,34 +21,11 @@ std::string lower(std::string text) {
   return text;
 }
 
-// A cheap test before parsing, on every Query and Parse: whether a statement of `sql` (at its
-// start or after a ';') begins with a keyword of a statement that changes session state. A ';'
-// inside a literal costs at most a parse; an UPDATE ... SET costs none.
+// A cheap test before parsing, on every Query and Parse: whether a statement of `sql` begins
+// with a keyword of a statement that changes session state. An UPDATE ... SET costs no parse.
 bool may_change_session(std::string_view sql) {
-  static const std::set<std::string> kKeywords{"set",     "reset",      "listen", "unlisten",
-                                               "prepare", "deallocate", "discard"};
-  for (std::size_t at = 0; at < sql.size();) {
-    while (at < sql.size()) {  // blanks and comments before the statement's first word
-      if (std::isspace(static_cast<unsigned char>(sql[at]))) {
-        ++at;
-      } else if (sql.substr(at, 2) == "--") {
-        at = sql.find('\n', at);
-      } else if (sql.substr(at, 2) == "/*") {
-        at = sql.find("*/", at);
-        if (at != std::string_view::npos) at += 2;
-      } else {
-        break;
-      }
-      if (at == std::string_view::npos) return false;
-    }
-    std::size_t end = at;
-    while (end < sql.size() && std::isalpha(static_cast<unsigned char>(sql[end]))) ++end;
-    if (kKeywords.count(lower(std::string(sql.substr(at, end - at)))) > 0) return true;
-    at = sql.find(';', end);
-    if (at == std::string_view::npos) return false;
-    ++at;
-  }
-  return false;
+  return some_statement_starts_with(
+      sql, {"set", "reset", "listen", "unlisten", "prepare", "deallocate", "discard"});
 }
 
 }  // namespace

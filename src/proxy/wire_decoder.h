@@ -63,6 +63,7 @@ class FrameBuffer {
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
   std::size_t max_message_length() const { return max_message_length_; }
+  void set_max_message_length(std::size_t length) { max_message_length_ = length; }
 
  private:
   std::string data_;
@@ -93,6 +94,11 @@ class ClientDecoder {
   // Typed messages are malformed when their length word is below 4 or over the maximum, or their
   // type byte is not a frontend type. A partial message is never consumed.
   DecodeResult next();
+
+  // The bound on later typed messages' length words: a session keeps it small until its client
+  // has logged in, then raises it.
+  void set_max_message_length(std::size_t length) { buffer_.set_max_message_length(length); }
+  std::size_t max_message_length() const { return buffer_.max_message_length(); }
 
   // True until a StartupMessage has been returned: untyped packets are expected.
   bool in_startup() const { return in_startup_; }

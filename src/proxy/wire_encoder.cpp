@@ -196,6 +196,12 @@ void append_parse(std::string& out, const Parse& parse) {
   for (std::uint32_t type : parse.parameter_types) put_u32(out, type);
 }
 
+void append_execute(std::string& out, const Execute& execute) {
+  Message message(out, frontend_type::kExecute);
+  put_string(out, execute.portal);
+  put_u32(out, static_cast<std::uint32_t>(execute.max_rows));
+}
+
 void append_sync(std::string& out) { Message message(out, frontend_type::kSync); }
 
 void append_terminate(std::string& out) { Message message(out, frontend_type::kTerminate); }

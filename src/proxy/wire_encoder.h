@@ -54,6 +54,8 @@ void append_sasl_response(std::string& out, std::string_view data);
 void append_query(std::string& out, std::string_view text);
 // Parse: `parse.query` prepared as `parse.statement` with its declared parameter types.
 void append_parse(std::string& out, const Parse& parse);
+// Execute: runs `execute.portal`, up to `max_rows` rows (0: all).
+void append_execute(std::string& out, const Execute& execute);
 void append_sync(std::string& out);
 void append_terminate(std::string& out);
 

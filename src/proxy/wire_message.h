@@ -23,6 +23,9 @@ inline constexpr std::size_t kMaxStartupPacketLength = 10000;
 // PostgreSQL's limit for a typed message: its length word (which counts itself, not the type
 // byte) at most MaxAllocSize = 1 GiB - 1.
 inline constexpr std::size_t kDefaultMaxMessageLength = (std::size_t{1} << 30) - 1;
+// What the proxy lets a client send in a typed message before it has logged in: password and
+// SASL messages are small, and one thread must not be held reading a huge one from a stranger.
+inline constexpr std::size_t kMaxLoginMessageLength = 64 * 1024;
 // A cancel key: 4 bytes in protocol 3.0, up to 256 from 3.2 (PostgreSQL 18).
 inline constexpr std::size_t kMinCancelKeyLength = 4;
 inline constexpr std::size_t kMaxCancelKeyLength = 256;

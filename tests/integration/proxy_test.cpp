@@ -1,6 +1,7 @@
 // `cutover proxy` with real clients (libpq through cutover's driver, psql, pgbench) in front of
 // the test PostgreSQL server: authentication, read-only mode enforced, and back.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
+#include "unit/proxy/wire_test_bytes.h"
 
 namespace cutover {
 namespace {
@@ -173,6 +175,99 @@ std::string sqlstate_of(const std::function<void()>& statement) {
   return "";
 }
 
+// A TCP connection to the proxy's port, for bytes no client library would send; reads give up
+// after 30 s (so that a proxy that waits for more fails the test instead of hanging it).
+int connect_raw(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval timeout{.tv_sec = 30, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  return fd;
+}
+
+// What one read on `fd` returns ("" at the end of the stream or on a timeout).
+std::string read_some(int fd) {
+  std::string answer(512, '\0');
+  ssize_t n = ::read(fd, answer.data(), answer.size());
+  answer.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return answer;
+}
+
+// libpq itself, for what cutover's driver does not send: one Query holding several
+// statements, and pipelines.
+class LibpqSession {
+ public:
+  explicit LibpqSession(const RunningProxy& proxy) {
+    auto where = parse_connection_url(proxy.url());
+    std::string conninfo = "host=127.0.0.1 port=" + std::to_string(where.port.value()) +
+                           " dbname=" + where.database + " user=" + where.user +
+                           " password='" + proxy.client_password() + "'";  // no ' or \ in it
+    conn_ = PQconnectdb(conninfo.c_str());
+    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
+  }
+  ~LibpqSession() { PQfinish(conn_); }
+  LibpqSession(const LibpqSession&) = delete;
+  LibpqSession& operator=(const LibpqSession&) = delete;
+  PGconn* get() { return conn_; }
+
+  // One simple Query: "" when it succeeded, else its error's SQLSTATE.
+  std::string exec(const std::string& sql) {
+    PGresult* result = PQexec(conn_, sql.c_str());
+    std::string outcome = outcome_of(result);
+    PQclear(result);
+    return outcome;
+  }
+  // In pipeline mode: "ok", an error's SQLSTATE, "sync" or "aborted" for the next result, with
+  // the end of that query's results read too.
+  std::string next_in_pipeline() {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) return "no result";
+    bool sync = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+    std::string outcome = sync ? "sync"
+                          : PQresultStatus(result) == PGRES_PIPELINE_ABORTED ? "aborted"
+                          : outcome_of(result).empty()                      ? "ok"
+                                                                             : outcome_of(result);
+    PQclear(result);
+    if (!sync) {
+      EXPECT_EQ(PQgetResult(conn_), nullptr);
+    }
+    return outcome;
+  }
+  void send(const char* sql) {
+    EXPECT_EQ(PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0), 1)
+        << PQerrorMessage(conn_);
+  }
+  // Sends `steps` in pipeline mode, each a query or "Sync", then reads an outcome per step (as
+  // next_in_pipeline()).
+  std::vector<std::string> pipeline(const std::vector<const char*>& steps) {
+    EXPECT_EQ(PQenterPipelineMode(conn_), 1);
+    for (const char* step : steps) {
+      if (std::string_view(step) == "Sync") {
+        EXPECT_EQ(PQpipelineSync(conn_), 1);
+      } else {
+        send(step);
+      }
+    }
+    std::vector<std::string> outcomes;
+    for (std::size_t i = 0; i < steps.size(); ++i) outcomes.push_back(next_in_pipeline());
+    return outcomes;
+  }
+
+ private:
+  static std::string outcome_of(PGresult* result) {
+    ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return "";
+    const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    return sqlstate == nullptr ? "no SQLSTATE" : sqlstate;
+  }
+
+  PGconn* conn_ = nullptr;
+};
+
 class ProxyClients : public testing::TestWithParam<Backend> {};
 
 TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
@@ -223,6 +318,90 @@ TEST_P(ProxyClients, WritesAndAttemptsToLiftItFailWith25006AndReadsGoOn) {
 
   auto status = proxy.ctl("status");
   EXPECT_NE(status.out.find("\"read-write\""), std::string::npos) << test::describe(status);
+}
+
+// A session in a transaction when the mode begins finishes it read-write, and takes the mode
+// at its end: one Query that ends it and goes on must not write in between.
+TEST_P(ProxyClients, AQueryThatEndsATransactionOpenWhenReadOnlyBeganCannotWriteAfter) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  scratch.connect()->execute("CREATE TABLE t (id int)");
+  RunningProxy proxy(scratch.name());
+  const std::vector<std::string> attempts{
+      "COMMIT; INSERT INTO t VALUES (1)",
+      "end; INSERT INTO t VALUES (2)",
+      "ROLLBACK; INSERT INTO t VALUES (3)",
+      "ABORT; INSERT INTO t VALUES (4)",
+      "COMMIT AND CHAIN",  // the chained transaction would be read-write too
+      "PREPARE TRANSACTION 'x'; INSERT INTO t VALUES (6)",
+      "SELECT 1; COMMIT; /* ; */ INSERT INTO t VALUES (7)"};
+  std::vector<std::unique_ptr<LibpqSession>> sessions;
+  for (std::size_t i = 0; i <= attempts.size(); ++i) {
+    sessions.push_back(std::make_unique<LibpqSession>(proxy));
+    ASSERT_EQ(sessions.back()->exec("BEGIN"), "");
+    ASSERT_EQ(sessions.back()->exec("SELECT 1"), "");
+  }
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    LibpqSession& session = *sessions[i];
+    EXPECT_EQ(session.exec(attempts[i]), "25006") << attempts[i];
+    EXPECT_EQ(session.exec("INSERT INTO t VALUES (10)"), "25P02") << attempts[i];  // aborted
+    EXPECT_EQ(session.exec("ROLLBACK"), "") << attempts[i];
+    EXPECT_EQ(session.exec("INSERT INTO t VALUES (11)"), "25006") << attempts[i];
+  }
+  // A transaction in flight still finishes: its end may come last in a Query.
+  EXPECT_EQ(sessions.back()->exec("INSERT INTO t VALUES (12); COMMIT"), "");
+  EXPECT_EQ(sessions.back()->exec("INSERT INTO t VALUES (13)"), "25006");
+  auto ids = scratch.connect()->query("SELECT id FROM t");
+  ASSERT_EQ(ids.rows.size(), 1u);
+  EXPECT_EQ(ids.rows[0][0].as_int(), 12);
+}
+
+// The same through libpq's pipeline mode: the COMMIT's answer has not come back through the
+// proxy when the INSERT arrives, in the same batch (one Sync) or the next.
+TEST_P(ProxyClients, APipelineThatEndsATransactionOpenWhenReadOnlyBeganCannotWriteAfter) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  scratch.connect()->execute("CREATE TABLE t (id int)");
+  RunningProxy proxy(scratch.name());
+  LibpqSession one_batch(proxy), two_batches(proxy), prepared_before(proxy), in_flight(proxy);
+  for (LibpqSession* session : {&one_batch, &two_batches, &prepared_before, &in_flight}) {
+    ASSERT_EQ(session->exec("BEGIN"), "");
+    ASSERT_EQ(session->exec("SELECT 1"), "");
+  }
+  PGresult* prepared = PQprepare(prepared_before.get(), "end_it", "COMMIT", 0, nullptr);
+  ASSERT_EQ(PQresultStatus(prepared), PGRES_COMMAND_OK) << PQerrorMessage(prepared_before.get());
+  PQclear(prepared);
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+
+  using Outcomes = std::vector<std::string>;
+  EXPECT_EQ(one_batch.pipeline({"COMMIT", "INSERT INTO t VALUES (1)", "SELECT 1", "Sync"}),
+            (Outcomes{"ok", "25006", "aborted", "sync"}));
+  // The sleep keeps the COMMIT's answer back until the INSERT's batch has reached the proxy.
+  EXPECT_EQ(two_batches.pipeline(
+                {"SELECT pg_sleep(0.5)", "COMMIT", "Sync", "INSERT INTO t VALUES (2)", "Sync"}),
+            (Outcomes{"ok", "ok", "sync", "25006", "sync"}));
+
+  // COMMIT prepared before the mode, then an INSERT in the same batch.
+  ASSERT_EQ(PQenterPipelineMode(prepared_before.get()), 1);
+  ASSERT_EQ(PQsendQueryPrepared(prepared_before.get(), "end_it", 0, nullptr, nullptr, nullptr, 0),
+            1);
+  prepared_before.send("INSERT INTO t VALUES (3)");
+  ASSERT_EQ(PQpipelineSync(prepared_before.get()), 1);
+  for (const char* expected : {"ok", "25006", "sync"}) {
+    EXPECT_EQ(prepared_before.next_in_pipeline(), expected);
+  }
+
+  // A transaction in flight finishes, pipelined: its write lands, the next one is refused.
+  EXPECT_EQ(in_flight.pipeline({"INSERT INTO t VALUES (4)", "COMMIT", "Sync",
+                                "INSERT INTO t VALUES (5)", "Sync"}),
+            (Outcomes{"ok", "ok", "sync", "25006", "sync"}));
+
+  for (LibpqSession* session : {&one_batch, &two_batches, &prepared_before, &in_flight}) {
+    ASSERT_EQ(PQexitPipelineMode(session->get()), 1) << PQerrorMessage(session->get());
+    EXPECT_EQ(session->exec("INSERT INTO t VALUES (6)"), "25006");
+  }
+  auto ids = scratch.connect()->query("SELECT id FROM t");
+  ASSERT_EQ(ids.rows.size(), 1u);
+  EXPECT_EQ(ids.rows[0][0].as_int(), 4);
 }
 
 TEST_P(ProxyClients, PsqlAndPgbenchPreparedRunThroughTheProxy) {
@@ -371,23 +550,44 @@ TEST_P(ProxyClients, AMalformedClientIsClosedWith08P01AndOthersGoOn) {
   two_users = std::string{'\0', '\0', '\0', static_cast<char>(two_users.size() + 4)} + two_users;
   for (std::string packet : {std::string("\0\0\0\x04\0\x03\0\0", 8),
                              std::string("\x7f\xff\xff\xff\0\x03\0\0", 8), two_users}) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<std::uint16_t>(proxy.port()));
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    int fd = connect_raw(proxy.port());
     ASSERT_EQ(::write(fd, packet.data(), packet.size()), static_cast<ssize_t>(packet.size()));
-    std::string answer(512, '\0');
-    ssize_t n = ::read(fd, answer.data(), answer.size());
+    std::string answer = read_some(fd);
     ::close(fd);
-    ASSERT_GT(n, 0);
-    answer.resize(static_cast<std::size_t>(n));
+    ASSERT_FALSE(answer.empty());
     EXPECT_EQ(answer[0], 'E');
     EXPECT_NE(answer.find("C08P01"), std::string::npos);
   }
   EXPECT_EQ(session->query("SELECT 3").scalar().as_int(), 3);
   EXPECT_TRUE(proxy.process().running());
+}
+
+// Before its login a client sends only small messages: a password message announcing a
+// megabyte is refused at its length word, before the proxy waits for (and holds) its bytes.
+TEST_P(ProxyClients, AHugeMessageBeforeLoginIsRefusedWith08P01) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name());
+  std::string parameters = "user";
+  parameters += '\0' + RunningProxy::backend_user() + '\0' + "database" + '\0' + scratch.name() +
+                '\0' + '\0';
+  using proxy::test::be32;
+  std::string startup = proxy::test::untyped(be32(3 << 16) + parameters);
+  int fd = connect_raw(proxy.port());
+  ASSERT_EQ(::write(fd, startup.data(), startup.size()), static_cast<ssize_t>(startup.size()));
+  std::string asked = read_some(fd);
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked[0], 'R');  // the proxy asks for the password
+  std::string huge = "p" + be32(1 << 20) + "n,,n=,r=";
+  ASSERT_EQ(::write(fd, huge.data(), huge.size()), static_cast<ssize_t>(huge.size()));
+  std::string answer = read_some(fd);
+  ASSERT_FALSE(answer.empty()) << "no answer: the proxy waits for the megabyte";
+  EXPECT_EQ(answer[0], 'E');
+  EXPECT_NE(answer.find("C08P01"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("over the limit of 65536"), std::string::npos) << answer;
+  EXPECT_EQ(read_some(fd), "");  // closed
+  ::close(fd);
+  auto session = proxy.connect();  // others log in as before
+  EXPECT_EQ(session->query("SELECT 5").scalar().as_int(), 5);
 }
 
 TEST_P(ProxyClients, SigtermWaitsForOpenSessionsThenExitsZero) {

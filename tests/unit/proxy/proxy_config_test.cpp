@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "proxy/pgpass.h"
 #include "proxy/session_state.h"
+#include "proxy/sql_words.h"
 #include "proxy/user_list.h"
 
 namespace cutover::proxy {
@@ -156,6 +157,16 @@ TEST(SessionState, FindsAStatementAfterAnotherOrAfterComments) {
   ASSERT_EQ(replay.size(), 2u);
   EXPECT_NE(replay[0].find("SET search_path = x"), std::string::npos) << replay[0];
   EXPECT_EQ(replay[1], "LISTEN \"z\"");
+}
+
+TEST(SqlWords, TheFirstWordOfEachStatementInAnyCase) {
+  EXPECT_TRUE(some_statement_starts_with("COMMIT", {"commit", "end"}));
+  EXPECT_TRUE(some_statement_starts_with("  /* x */ -- y\n End;", {"commit", "end"}));
+  EXPECT_TRUE(some_statement_starts_with("SELECT 1; rollback", {"rollback"}));
+  EXPECT_FALSE(some_statement_starts_with("SELECT 'commit'", {"commit"}));
+  EXPECT_FALSE(some_statement_starts_with("ending", {"end"}));
+  EXPECT_FALSE(some_statement_starts_with("/* unclosed commit", {"commit"}));
+  EXPECT_FALSE(some_statement_starts_with("", {"commit"}));
 }
 
 }  // namespace

@@ -325,6 +325,36 @@ TEST(ReadOnlyGuard, ChainedTransactionsKeepReadOnlyAndAreAllowed) {
   expect_allowed({"COMMIT AND CHAIN", "ROLLBACK AND CHAIN", "END AND CHAIN", "ABORT AND CHAIN"});
 }
 
+// In a transaction begun read-write before the mode (which the session takes at its end),
+// nothing may follow that end in the same text, and no chained transaction may carry it on.
+TEST(ReadOnlyGuard, InATransactionBegunBeforeTheModeNothingMayFollowItsEnd) {
+  for (const char* sql :
+       {"COMMIT; INSERT INTO t VALUES (1)", "end ; select 1", "ROLLBACK; INSERT INTO t VALUES (1)",
+        "ABORT; SELECT 1", "PREPARE TRANSACTION 'x'; INSERT INTO t VALUES (1)",
+        "SELECT 1; COMMIT; /* ; */ INSERT INTO t VALUES (1)", "COMMIT; BEGIN READ ONLY"}) {
+    const GuardVerdict verdict = check_read_only(sql, true);
+    EXPECT_EQ(verdict.outcome, GuardOutcome::kRefused) << sql;
+    EXPECT_TRUE(verdict.reason.starts_with("a statement after ")) << sql << ": " << verdict.reason;
+    EXPECT_TRUE(verdict.ends_transaction) << sql;
+    EXPECT_EQ(check_read_only(sql).outcome, GuardOutcome::kAllowed) << sql;  // mode taken
+  }
+  EXPECT_EQ(check_read_only("COMMIT; SELECT 1", true).reason,
+            "a statement after COMMIT in the same message");
+  EXPECT_EQ(check_read_only("COMMIT; SELECT 1", true).statement, "SELECT 1");
+  EXPECT_EQ(check_read_only("abort and chain", true).reason, "ROLLBACK AND CHAIN");
+  EXPECT_EQ(check_read_only("COMMIT AND CHAIN", true).reason, "COMMIT AND CHAIN");
+  // Its end last, or no end at all: the transaction finishes as it began.
+  for (const char* sql : {"COMMIT", "INSERT INTO t VALUES (1); COMMIT", "END;", "COMMIT; -- done",
+                          "ROLLBACK TO SAVEPOINT s; INSERT INTO t VALUES (1)",
+                          "RELEASE s; SELECT 1", "SAVEPOINT s; SELECT 1", "COMMIT PREPARED 'x'"}) {
+    EXPECT_EQ(check_read_only(sql, true).outcome, GuardOutcome::kAllowed) << sql;
+  }
+  EXPECT_TRUE(check_read_only("SELECT 1; END", true).ends_transaction);
+  EXPECT_TRUE(check_read_only("PREPARE TRANSACTION 'x'").ends_transaction);
+  EXPECT_FALSE(check_read_only("ROLLBACK TO SAVEPOINT s").ends_transaction);
+  EXPECT_FALSE(check_read_only("PREPARE p AS SELECT 1").ends_transaction);
+}
+
 TEST(ReadOnlyGuard, EmptyTextAndCommentsOnlyAreAllowed) {
   expect_allowed({"", "   \n\t", ";", ";;", "-- nothing", "/* nothing */", "/* a */ -- b\n;"});
 }

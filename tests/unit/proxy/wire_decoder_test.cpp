@@ -330,6 +330,25 @@ TEST(WireDecoder, TypedMessagesOverTheLimitAreRefusedFromTheLengthAlone) {
   EXPECT_EQ(negative.next().status, DecodeStatus::kMalformed);
 }
 
+// A session decodes with a small limit until its client has logged in, then raises it.
+TEST(WireDecoder, TheLimitCanBeRaisedForLaterMessages) {
+  ClientDecoder decoder(kMaxLoginMessageLength);
+  EXPECT_EQ(decoder.max_message_length(), kMaxLoginMessageLength);
+  std::string input = startup_bytes();
+  input += typed('p', std::string(1000, 'x') + '\0');
+  auto [messages, error] = decode_all(decoder, input);
+  EXPECT_EQ(messages.size(), 2u);
+  EXPECT_EQ(error, "");
+  decoder.set_max_message_length(kDefaultMaxMessageLength);
+  decoder.append("Q"s + be32(1 << 20));  // 1 MiB: over the login limit, under the raised one
+  EXPECT_EQ(decoder.next().status, DecodeStatus::kNeedMore);
+
+  ClientDecoder before_login(kMaxLoginMessageLength);
+  before_login.append(startup_bytes() + "p"s + be32(kMaxLoginMessageLength + 1));
+  EXPECT_EQ(before_login.next().status, DecodeStatus::kMessage);
+  EXPECT_EQ(before_login.next().error, "message 'p' of 65537 bytes is over the limit of 65536");
+}
+
 TEST(WireDecoder, UnknownFrontendTypesAreRefusedAtTheFirstByte) {
   for (char type : {'Z', 'R', 'T', 'x', '\0', '\xff'}) {
     ClientDecoder decoder;

@@ -251,6 +251,15 @@ TEST(WireEncoder, FrontendMessagesRoundTrip) {
   EXPECT_EQ(parse_query(query.payload)->text, "SELECT 1");
 
   out.clear();
+  append_execute(out, {.portal = "p1", .max_rows = 10});
+  WireMessage execute = only_client_message(decoder, out);
+  EXPECT_EQ(execute.type, 'E');
+  Parsed<Execute> executed = parse_execute(execute.payload);
+  ASSERT_TRUE(executed) << executed.error;
+  EXPECT_EQ(executed->portal, "p1");
+  EXPECT_EQ(executed->max_rows, 10);
+
+  out.clear();
   append_terminate(out);
   EXPECT_EQ(out, "X\x00\x00\x00\x04"s);
   EXPECT_EQ(only_client_message(decoder, out).type, 'X');
