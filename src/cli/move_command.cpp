@@ -44,7 +44,7 @@ struct MoveCliOptions {
   std::vector<std::string> allow_unfrozen;
   std::vector<std::string> switch_commands;
   std::vector<std::string> switch_back_commands;
-  std::string proxy;          // --proxy: the admin address of the cutover proxy in front
+  std::vector<std::string> proxies;  // --proxy: the admin address of each cutover proxy in front
   std::string proxy_backend;  // --proxy-backend: its backend that is the target
   std::string pause_timeout = "2s";  // finalize with a proxy: how long sessions get to idle
   int jobs = 0;  // 0: the number of cores
@@ -115,8 +115,8 @@ void warn_about_passwords(Output& output, const std::vector<ConnectionUrl>& urls
 // --proxy and --proxy-backend: PostgreSQL only, both or neither, and no renamed database (the
 // proxy keeps each session's startup parameters, its database name among them, across a switch).
 void apply_proxy_options(const MoveCliOptions& o, move::MovePlan& plan) {
-  if (o.proxy.empty() && o.proxy_backend.empty()) return;
-  if (o.proxy.empty() || o.proxy_backend.empty()) {
+  if (o.proxies.empty() && o.proxy_backend.empty()) return;
+  if (o.proxies.empty() || o.proxy_backend.empty()) {
     throw_bad_input("--proxy and --proxy-backend go together",
                     "--proxy ADMIN_ADDRESS names the cutover proxy in front of the sources, "
                     "--proxy-backend NAME its backend that is the target server");
@@ -125,7 +125,13 @@ void apply_proxy_options(const MoveCliOptions& o, move::MovePlan& plan) {
     throw_bad_input("--proxy is for PostgreSQL moves: cutover proxy speaks PostgreSQL's protocol",
                     "leave --proxy out, and switch the application with --switch-command");
   }
-  auto admin = proxy::parse_admin_address(o.proxy, "--proxy");
+  for (const auto& address : o.proxies) {
+    auto admin = proxy::parse_admin_address(address, "--proxy").to_string();
+    if (std::find(plan.proxy_admins.begin(), plan.proxy_admins.end(), admin) ==
+        plan.proxy_admins.end()) {
+      plan.proxy_admins.push_back(admin);
+    }
+  }
   for (const auto& d : plan.databases) {
     if (d.target_name != d.source_name()) {
       throw_bad_input(
@@ -136,7 +142,6 @@ void apply_proxy_options(const MoveCliOptions& o, move::MovePlan& plan) {
           "--switch-command instead of --proxy");
     }
   }
-  plan.proxy_admin = admin.to_string();
   plan.proxy_backend = o.proxy_backend;
 }
 
@@ -173,9 +178,9 @@ move::MovePlan plan_from(const MoveCliOptions& o) {
                     fmt::format("{} databases have no owner: leave --owner out", engine));
   }
   apply_proxy_options(o, plan);
-  plan.freeze = o.freeze.empty() ? (plan.proxy_admin.empty() ? own_freeze : move::FreezeMode::kProxy)
+  plan.freeze = o.freeze.empty() ? (plan.proxy_admins.empty() ? own_freeze : move::FreezeMode::kProxy)
                                  : move::parse_freeze_mode(o.freeze);
-  if (plan.freeze == move::FreezeMode::kProxy && plan.proxy_admin.empty()) {
+  if (plan.freeze == move::FreezeMode::kProxy && plan.proxy_admins.empty()) {
     throw_bad_input("--freeze proxy needs --proxy ADMIN_ADDRESS",
                     "name the admin address of the cutover proxy in front of the sources: "
                     "--proxy 127.0.0.1:6433 --proxy-backend NEW");
@@ -510,12 +515,13 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "(cf bind-service, kubectl, a config push); repeatable, must be safe to rerun");
   create->add_option("--switch-back-command", o->switch_back_commands,
                      "A shell command abort runs after finalize to point the application back");
-  create->add_option("--proxy", o->proxy,
+  create->add_option("--proxy", o->proxies,
                      "The admin address (HOST:PORT) of the cutover proxy the application reaches "
                      "the sources through: data freezes through its read-only mode, finalize "
-                     "switches its sessions to --proxy-backend, abort switches them back");
+                     "switches its sessions to --proxy-backend, abort switches them back; "
+                     "repeat for each replica (one per instance with sidecars)");
   create->add_option("--proxy-backend", o->proxy_backend,
-                     "With --proxy: the backend of the proxy's config that is the target server");
+                     "With --proxy: the backend of the proxies' config that is the target server");
   add_state_option(*create, *o);
   add_password_file_option(*create, o->password_file);
   create->add_option("--connect-timeout", o->connect_timeout_s, "Seconds to wait for each server")

@@ -105,7 +105,7 @@ MoveRecord abort_move(MoveStepRun& run) {
   };
   switch_proxy_back(run, check_writes);
   if (from == MoveStep::kFinalized) {
-    if (record.plan.proxy_admin.empty()) check_writes();
+    if (record.plan.proxy_admins.empty()) check_writes();
     run_hooks(run, record.plan.switch_back_commands, "switch-back");
   }
   if (record.plan.engine() == Scheme::kMariaDb) {

@@ -158,7 +158,7 @@ nlohmann::json MovePlan::to_json() const {
   j["allow_unfrozen"] = allow_unfrozen;
   j["switch_commands"] = switch_commands;
   j["switch_back_commands"] = switch_back_commands;
-  if (!proxy_admin.empty()) j["proxy"] = {{"admin", proxy_admin}, {"backend", proxy_backend}};
+  if (!proxy_admins.empty()) j["proxy"] = {{"admins", proxy_admins}, {"backend", proxy_backend}};
   return j;
 }
 
@@ -186,7 +186,7 @@ MovePlan MovePlan::from_json(const nlohmann::json& json) {
     plan.switch_commands = list("switch_commands");
     plan.switch_back_commands = list("switch_back_commands");
     if (json.contains("proxy")) {
-      plan.proxy_admin = json.at("proxy").at("admin").get<std::string>();
+      plan.proxy_admins = json.at("proxy").at("admins").get<std::vector<std::string>>();
       plan.proxy_backend = json.at("proxy").at("backend").get<std::string>();
     }
     return plan;

@@ -63,10 +63,11 @@ struct MovePlan {
   std::vector<std::string> allow_unfrozen;     // --allow-unfrozen: superusers a freeze cannot stop
   std::vector<std::string> switch_commands;    // --switch-command, run by finalize
   std::vector<std::string> switch_back_commands;  // --switch-back-command, run by abort after it
-  // --proxy: the admin address (HOST:PORT) of the `cutover proxy` in front of the sources, and
-  // --proxy-backend: its backend that is the target server. Finalize switches the proxy's
-  // sessions to that backend; abort after it switches them back. Empty without a proxy.
-  std::string proxy_admin;
+  // --proxy: the admin addresses (HOST:PORT) of the `cutover proxy` replicas in front of the
+  // sources (one per application instance with sidecars), and --proxy-backend: their backend
+  // that is the target server. Finalize switches their sessions to that backend; abort after it
+  // switches them back. Empty without a proxy.
+  std::vector<std::string> proxy_admins;
   std::string proxy_backend;
 
   // The plan as stored and shown: every URL without its password (url_without_password).

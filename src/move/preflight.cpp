@@ -93,7 +93,7 @@ class Preflight : PreflightChecks {
                       "make sure it has room for that much and more while indexes are built",
                       human_size(report_.total_bytes), join(sizes)));
     }
-    if (!plan_.proxy_admin.empty()) {
+    if (!plan_.proxy_admins.empty()) {
       for (auto& check : proxy_checks(plan_)) {
         add(std::move(check.name), check.status, std::move(check.detail), std::move(check.fix));
       }

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <future>
+#include <map>
 #include <set>
 
 #include "core/error.h"
@@ -17,13 +19,32 @@ namespace {
 
 constexpr std::chrono::seconds kAdminTimeout{30};
 
-proxy::Endpoint admin_of(const MovePlan& plan) {
-  return proxy::parse_admin_address(plan.proxy_admin, "the plan's proxy");
+nlohmann::json call(MoveStepRun& run, const std::string& admin, const std::string& method,
+                    const std::string& path) {
+  return proxy::admin_call(proxy::parse_admin_address(admin, "the plan's proxy"), method, path,
+                           kAdminTimeout + run.options().pause_timeout);
 }
 
-nlohmann::json call(MoveStepRun& run, const std::string& method, const std::string& path) {
-  return proxy::admin_call(admin_of(run.record().plan), method, path,
-                           kAdminTimeout + run.options().pause_timeout);
+// The same request to every proxy of the plan at once (a pause of one should not wait for
+// another's); their answers by address. Throws the first failure once every call has ended.
+std::map<std::string, nlohmann::json> call_all(MoveStepRun& run, const std::string& method,
+                                               const std::string& path) {
+  std::vector<std::future<nlohmann::json>> calls;
+  for (const auto& admin : run.record().plan.proxy_admins) {
+    calls.push_back(std::async(std::launch::async,
+                               [&run, admin, method, path] { return call(run, admin, method, path); }));
+  }
+  std::map<std::string, nlohmann::json> answers;
+  std::exception_ptr failure;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    try {
+      answers[run.record().plan.proxy_admins[i]] = calls[i].get();
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  return answers;
 }
 
 // The addresses a host name stands for, so that "localhost" and "127.0.0.1" compare equal.
@@ -76,15 +97,17 @@ const nlohmann::json* backend_named(const nlohmann::json& status, const std::str
   return nullptr;
 }
 
-// Pauses the proxy, runs `act` once every session is between transactions (or, unless
-// `require_idle`, once the pause timeout is over), and resumes whatever happens; returns how long
-// the pause lasted, in milliseconds.
+// Pauses every proxy, runs `act` once every session is between transactions (or, unless
+// `require_idle`, once the pause timeout is over), and resumes them whatever happens; returns
+// the longest pause, in milliseconds.
 std::int64_t while_paused(MoveStepRun& run, const std::function<void()>& act,
                           bool require_idle = true) {
-  auto paused = call(run, "POST",
-                     fmt::format("/pause?timeout={}ms", run.options().pause_timeout.count()));
   try {
-    if (auto busy = paused.value("busy_sessions", 0); busy > 0 && require_idle) {
+    auto paused =
+        call_all(run, "POST", fmt::format("/pause?timeout={}ms", run.options().pause_timeout.count()));
+    std::int64_t busy = 0;
+    for (const auto& [admin, answer] : paused) busy += answer.value("busy_sessions", 0);
+    if (busy > 0 && require_idle) {
       throw Error(ErrorCode::kOperationFailed,
                   fmt::format("{} session{} of the proxy stayed in a transaction for the whole "
                               "pause ({} ms); nothing was switched",
@@ -95,101 +118,126 @@ std::int64_t while_paused(MoveStepRun& run, const std::function<void()>& act,
     act();
   } catch (...) {
     try {
-      call(run, "POST", "/resume");
+      call_all(run, "POST", "/resume");
     } catch (const Error&) {
-      // The first failure is the one to report; a paused proxy resumes by itself at its hold
-      // limit only for each query, so say how to resume it.
-      run.say("warning", "could not resume the proxy: run cutover proxy ctl resume --admin " +
-                             run.record().plan.proxy_admin);
+      // The first failure is the one to report; say how to resume by hand.
+      run.say("warning", "could not resume every proxy: run cutover proxy ctl resume --admin "
+                         "ADDRESS for each of them");
     }
     throw;
   }
-  return call(run, "POST", "/resume").value("paused_ms", std::int64_t{0});
+  std::int64_t longest = 0;
+  for (const auto& [admin, answer] : call_all(run, "POST", "/resume")) {
+    longest = std::max(longest, answer.value("paused_ms", std::int64_t{0}));
+  }
+  return longest;
 }
 
-void switch_sessions(MoveStepRun& run, const std::string& backend) {
-  auto answer = call(run, "POST", "/switch?backend=" + backend);
+// Switches the sessions of the proxy at `admin` to `backend`.
+void switch_sessions(MoveStepRun& run, const std::string& admin, const std::string& backend) {
+  auto answer = call(run, admin, "POST", "/switch?backend=" + backend);
   const auto& failed = answer.value("failed", nlohmann::json::array());
   if (!failed.empty()) {
     // The proxy closed those sessions (57P01): their clients reconnect, to the new backend.
     run.log("proxy",
-            fmt::format("{} session{} could not be moved to '{}' and were closed: {}",
+            fmt::format("{}: {} session{} could not be moved to '{}' and were closed: {}", admin,
                         failed.size(), failed.size() == 1 ? "" : "s", backend, failed.dump()),
-            {{"failed", failed}});
+            {{"proxy", admin}, {"failed", failed}});
   }
 }
 
-}  // namespace
+// Switches each proxy of `to` (admin address -> backend) at once.
+void switch_all(MoveStepRun& run, const std::map<std::string, std::string>& to) {
+  std::vector<std::future<void>> switches;
+  for (const auto& [admin, backend] : to) {
+    switches.push_back(std::async(std::launch::async, [&run, admin, backend] {
+      switch_sessions(run, admin, backend);
+    }));
+  }
+  for (auto& s : switches) s.wait();
+  for (auto& s : switches) s.get();  // the first failure
+}
 
-std::vector<CheckResult> proxy_checks(const MovePlan& plan) {
-  std::vector<CheckResult> checks;
-  const std::string fix_reach = "start cutover proxy, or give its admin address (its config's "
-                                "`admin:`) to --proxy";
+// The checks of one proxy.
+void check_proxy(const MovePlan& plan, const std::string& admin, std::vector<CheckResult>& checks) {
   nlohmann::json status;
   try {
-    status = proxy::admin_call(admin_of(plan), "GET", "/status", kAdminTimeout);
+    status = proxy::admin_call(proxy::parse_admin_address(admin, "--proxy"), "GET", "/status",
+                               kAdminTimeout);
   } catch (const Error& e) {
-    checks.push_back({"proxy", CheckStatus::kFailed, e.message(), fix_reach});
-    return checks;
+    checks.push_back({"proxy", CheckStatus::kFailed, e.message(),
+                      "start cutover proxy, or give its admin address (its config's `admin:`) "
+                      "to --proxy"});
+    return;
   }
   std::string active = status.value("backend", "");
   if (status.value("mode", "") != "read-write" || status.value("paused", false)) {
     checks.push_back({"proxy", CheckStatus::kFailed,
                       fmt::format("the proxy at {} is {}{}: a move starts from a proxy in "
                                   "normal service",
-                                  plan.proxy_admin, status.value("mode", "?"),
+                                  admin, status.value("mode", "?"),
                                   status.value("paused", false) ? ", paused" : ""),
                       "cutover proxy ctl readwrite, then resume, if no other cutover holds it"});
   } else {
     checks.push_back({"proxy", CheckStatus::kPassed,
                       fmt::format("the proxy at {} answers: read-write, {} client session(s), "
                                   "sessions go to backend '{}'",
-                                  plan.proxy_admin, status.value("clients_active", 0), active)});
+                                  admin, status.value("clients_active", 0), active)});
   }
   const auto* from = backend_named(status, active);
   for (const auto& d : plan.databases) {
     std::string why = from ? same_server(*from, d.source) : "the proxy lists no active backend";
     checks.push_back({"proxy backends", why.empty() ? CheckStatus::kPassed : CheckStatus::kFailed,
-                      why.empty() ? fmt::format("{}: reached through the proxy's backend '{}'",
-                                                d.source_name(), active)
-                                  : fmt::format("{}: {}", d.source_name(), why),
+                      why.empty() ? fmt::format("{}: {} reaches it through backend '{}'",
+                                                d.source_name(), admin, active)
+                                  : fmt::format("{}: {}: {}", d.source_name(), admin, why),
                       why.empty() ? "" : "the proxy must send sessions to the sources' server"});
   }
   const auto* to = backend_named(status, plan.proxy_backend);
-  std::string why = !to ? fmt::format("the proxy has no backend '{}'", plan.proxy_backend)
-                    : plan.proxy_backend == active
-                        ? fmt::format("'{}' is the backend in use now, not the target",
+  std::string why = !to ? fmt::format("the proxy at {} has no backend '{}'", admin,
                                       plan.proxy_backend)
+                    : plan.proxy_backend == active
+                        ? fmt::format("'{}' is the backend {} uses now, not the target",
+                                      plan.proxy_backend, admin)
                         : same_server(*to, plan.target);
   checks.push_back(
       {"proxy backends", why.empty() ? CheckStatus::kPassed : CheckStatus::kFailed,
-       why.empty() ? fmt::format("the target is the proxy's backend '{}'", plan.proxy_backend)
+       why.empty() ? fmt::format("the target is backend '{}' of {}", plan.proxy_backend, admin)
                    : why,
        why.empty() ? ""
                    : "add the target server as a backend of the proxy's config (and reload it "
                      "with SIGHUP), then name it with --proxy-backend"});
+}
+
+}  // namespace
+
+std::vector<CheckResult> proxy_checks(const MovePlan& plan) {
+  std::vector<CheckResult> checks;
+  for (const auto& admin : plan.proxy_admins) check_proxy(plan, admin, checks);
   return checks;
 }
 
 void remember_proxy_backend(MoveStepRun& run) {
-  if (run.record().plan.proxy_admin.empty()) return;
+  if (run.record().plan.proxy_admins.empty()) return;
   if (run.store().fact(run.id(), "proxy-from")) return;
-  auto status = call(run, "GET", "/status");
-  std::string backend = status.value("backend", "");
-  run.store().set_fact(run.id(), "proxy-from", backend);
-  run.log("proxy", fmt::format("the proxy sends sessions to '{}': abort switches back to it",
-                               backend),
-          {{"backend", backend}});
+  nlohmann::json from = nlohmann::json::object();
+  for (const auto& [admin, status] : call_all(run, "GET", "/status")) {
+    from[admin] = status.value("backend", "");
+  }
+  run.store().set_fact(run.id(), "proxy-from", from);
+  run.log("proxy", fmt::format("the proxies' backends: {}; abort switches back to them",
+                               from.dump()),
+          {{"backends", from}});
 }
 
 std::string freeze_through_proxy(MoveStepRun& run) {
   if (auto at = run.store().fact(run.id(), "proxy-freeze")) {
-    auto status = call(run, "GET", "/status");
-    if (status.value("mode", "") != "read-only") {
+    for (const auto& [admin, status] : call_all(run, "GET", "/status")) {
+      if (status.value("mode", "") == "read-only") continue;
       throw Error(ErrorCode::kOperationFailed,
                   fmt::format("the proxy at {} was set read-only by this move and is {} now (set "
                               "read-write, or restarted): writes may have reached the source",
-                              run.record().plan.proxy_admin, status.value("mode", "?")),
+                              admin, status.value("mode", "?")),
                   "cutover move abort, then start the move again");
     }
     return at->get<std::string>();
@@ -200,92 +248,100 @@ std::string freeze_through_proxy(MoveStepRun& run) {
   std::int64_t paused_ms = while_paused(
       run,
       [&] {
-        call(run, "POST", "/readonly");
+        call_all(run, "POST", "/readonly");
         at = utc_now();
         run.store().set_fact(run.id(), "proxy-freeze", at);
       },
       false);
   run.log("freeze",
-          fmt::format("the proxy at {} is read-only (set during a pause of {} ms): each "
-                      "session's next statement runs read only, and statements that would lift "
-                      "it get SQLSTATE 25006",
-                      run.record().plan.proxy_admin, paused_ms),
-          {{"proxy", run.record().plan.proxy_admin}, {"paused_ms", paused_ms}});
+          fmt::format("the prox{} read-only (set during a pause of {} ms): each session's next "
+                      "statement runs read only, and statements that would lift it get SQLSTATE "
+                      "25006",
+                      run.record().plan.proxy_admins.size() == 1 ? "y is" : "ies are", paused_ms),
+          {{"proxies", run.record().plan.proxy_admins}, {"paused_ms", paused_ms}});
   return at;
 }
 
 void switch_proxy_to_target(MoveStepRun& run) {
   const MovePlan& plan = run.record().plan;
-  if (plan.proxy_admin.empty()) return;
-  auto status = call(run, "GET", "/status");
-  std::int64_t paused_ms = 0;
-  if (status.value("backend", "") != plan.proxy_backend) {
+  if (plan.proxy_admins.empty()) return;
+  std::map<std::string, std::string> to_switch;
+  for (const auto& [admin, status] : call_all(run, "GET", "/status")) {
+    if (status.value("backend", "") == plan.proxy_backend) continue;  // a rerun
     if (plan.freeze == FreezeMode::kProxy && status.value("mode", "") != "read-only") {
       throw Error(ErrorCode::kOperationFailed,
                   fmt::format("the proxy at {} is {}, not read-only as data left it (set "
                               "read-write, or restarted): writes may have reached the source "
                               "since it was copied, and a switch would lose them",
-                              plan.proxy_admin, status.value("mode", "?")),
+                              admin, status.value("mode", "?")),
                   "cutover move abort, then start the move again");
     }
+    to_switch[admin] = plan.proxy_backend;
+  }
+  std::int64_t paused_ms = 0;
+  if (!to_switch.empty()) {
     // Read-write before the resume: no session's first statement on the target is refused.
     paused_ms = while_paused(run, [&] {
-      switch_sessions(run, plan.proxy_backend);
-      call(run, "POST", "/readwrite");
+      switch_all(run, to_switch);
+      call_all(run, "POST", "/readwrite");
     });
   } else {
-    // A rerun after a failure or a crash: the proxy is on the target already, maybe paused.
-    call(run, "POST", "/readwrite");
-    paused_ms = call(run, "POST", "/resume").value("paused_ms", std::int64_t{0});
+    // A rerun after a failure or a crash: every proxy is on the target already, maybe paused.
+    call_all(run, "POST", "/readwrite");
+    for (const auto& [admin, answer] : call_all(run, "POST", "/resume")) {
+      paused_ms = std::max(paused_ms, answer.value("paused_ms", std::int64_t{0}));
+    }
   }
-  auto after = call(run, "GET", "/status");
+  nlohmann::json sessions = nlohmann::json::object();
+  for (const auto& [admin, status] : call_all(run, "GET", "/status")) {
+    sessions[admin] = status.value("clients_active", 0);
+  }
   run.log("switched",
-          fmt::format("the proxy's sessions are on '{}', read-write; the pause held new work "
+          fmt::format("the proxies' sessions are on '{}', read-write; the pause held new work "
                       "for {} ms",
                       plan.proxy_backend, paused_ms),
-          {{"backend", plan.proxy_backend},
-           {"paused_ms", paused_ms},
-           {"clients", after.value("clients_active", 0)},
-           {"changes", after.value("changes", nlohmann::json::array())}});
+          {{"backend", plan.proxy_backend}, {"paused_ms", paused_ms}, {"sessions", sessions}});
 }
 
 void switch_proxy_back(MoveStepRun& run, const std::function<void()>& check_target) {
   const MovePlan& plan = run.record().plan;
   auto from = run.store().fact(run.id(), "proxy-from");
-  if (plan.proxy_admin.empty() || !from) return;
-  const std::string backend = from->get<std::string>();
-  auto status = call(run, "GET", "/status");
-  if (status.value("backend", "") == backend) {
-    if (status.value("paused", false)) call(run, "POST", "/resume");
+  if (plan.proxy_admins.empty() || !from) return;
+  std::map<std::string, std::string> to_switch;
+  for (const auto& [admin, status] : call_all(run, "GET", "/status")) {
+    std::string backend = from->value(admin, "");
+    if (!backend.empty() && status.value("backend", "") != backend) to_switch[admin] = backend;
+  }
+  if (to_switch.empty()) {
+    call_all(run, "POST", "/resume");  // a rerun after a crash while paused
     return;
   }
   // Writes to the target stop first, so that the check sees all there will be.
-  call(run, "POST", "/readonly");
+  call_all(run, "POST", "/readonly");
   try {
     check_target();
   } catch (...) {
-    call(run, "POST", "/readwrite");
-    call(run, "POST", "/resume");
+    call_all(run, "POST", "/readwrite");
     throw;
   }
-  std::int64_t paused_ms = while_paused(run, [&] { switch_sessions(run, backend); });
+  std::int64_t paused_ms = while_paused(run, [&] { switch_all(run, to_switch); });
   run.log("switched back",
-          fmt::format("the proxy's sessions are back on '{}', read-only until the sources are "
-                      "unfrozen; the pause held new work for {} ms",
-                      backend, paused_ms),
-          {{"backend", backend}, {"paused_ms", paused_ms}});
+          fmt::format("the proxies' sessions are back where they were, read-only until the "
+                      "sources are unfrozen; the pause held new work for {} ms",
+                      paused_ms),
+          {{"backends", *from}, {"paused_ms", paused_ms}});
 }
 
 void unfreeze_through_proxy(MoveStepRun& run) {
-  // A switch back leaves the proxy read-only whatever the freeze was.
+  // A switch back leaves the proxies read-only whatever the freeze was.
   if (!run.store().fact(run.id(), "proxy-freeze") && !run.store().fact(run.id(), "proxy-from")) {
     return;
   }
-  call(run, "POST", "/readwrite");
+  call_all(run, "POST", "/readwrite");
   run.store().erase_facts(run.id(), "proxy-freeze");
   run.store().erase_facts(run.id(), "proxy-from");
-  run.log("unfrozen", fmt::format("the proxy at {} is read-write again",
-                                  run.record().plan.proxy_admin));
+  run.log("unfrozen", "the proxies are read-write again",
+          {{"proxies", run.record().plan.proxy_admins}});
 }
 
 }  // namespace cutover::move

@@ -65,10 +65,12 @@ void pgbench_init(const std::string& url) {
 class RunningProxy {
  public:
   explicit RunningProxy(const std::string& database, const ProxyOptions& options = ProxyOptions())
-      : dir_(fs::temp_directory_path() / ("cutover-proxy-" + std::to_string(::getpid()))),
-        port_(free_port()),
+      : port_(free_port()),
         admin_port_(free_port()),
         database_(database) {
+    // One folder per proxy: a test may run several (replicas).
+    dir_ = fs::temp_directory_path() /
+           ("cutover-proxy-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
     fs::create_directories(dir_);
     write_private_file(password_file(), "client secret 1\n");
     auto verifier = test::run_process({CUTOVER_BINARY, "proxy", "passwd", backend_user(),
@@ -159,9 +161,9 @@ class RunningProxy {
     }
   }
 
-  fs::path dir_;
   int port_;
   int admin_port_;
+  fs::path dir_;
   std::string database_;
   std::unique_ptr<test::SpawnedProcess> process_;
 };
@@ -972,9 +974,10 @@ TEST_P(ProxyUnderLoad, BadClientsBesideTheProbeLeaveItEveryReadAndWrite) {
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ProxyUnderLoad, testing::Values(Backend::kPostgres));
 
-// `cutover move --proxy`: the application reaches the source through the proxy; the move
-// freezes through its read-only mode and switches it to the target in finalize, and abort
-// switches it back, with pgbench reading and the probe writing throughout.
+// `cutover move --proxy`: the application reaches the source through two proxy replicas (as
+// with a sidecar per instance), pgbench through one and the probe through the other; the move
+// freezes through their read-only mode, switches them to the target in finalize, and abort
+// switches them back.
 class MoveThroughProxy : public testing::TestWithParam<Backend> {};
 
 TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWrite) {
@@ -982,6 +985,7 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
   StandbyDatabase target(scratch.name());  // empty: the move fills it (and empties it on abort)
   ASSERT_NO_FATAL_FAILURE(pgbench_init(scratch.url()));
   RunningProxy proxy(scratch.name(), {.standby_url = target.url()});
+  RunningProxy replica(scratch.name(), {.standby_url = target.url()});
   fs::path state = fs::temp_directory_path() / ("cutover-move-proxy-" + scratch.name() + ".db");
   auto move = [&](std::vector<std::string> args) {
     std::vector<std::string> argv{CUTOVER_BINARY, "--json", "move"};
@@ -994,16 +998,19 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
   std::thread probe_thread([&] { probe.run(); });
   // Reads only: pgbench stops a client at its first error, and writes fail while frozen.
   test::SpawnedProcess bench({test::find_program("pgbench"), "-S", "-M", "prepared", "-c", "8",
-                              "-j", "2", "-T", "15", "-n", proxy.url()},
-                             {{"PGPASSWORD", proxy.client_password()}});
+                              "-j", "2", "-T", "15", "-n", replica.url()},
+                             {{"PGPASSWORD", replica.client_password()}});
+  auto sessions = [](const RunningProxy& p) {
+    return test::json_events(p.ctl("status").out).at(0)["result"]["clients_active"].get<int>();
+  };
   test::poll_until("the probe and pgbench are under way", [&] {
-    auto status = test::json_events(proxy.ctl("status").out).at(0)["result"];
-    return probe.counts().writes_ok >= 100 && status["clients_active"].get<int>() >= 8 + 2 + 2;
+    return probe.counts().writes_ok >= 100 && sessions(proxy) >= 2 + 2 && sessions(replica) >= 8;
   });
 
   auto created = move({"create", "--to", test::postgres2_url(), "--database", scratch.url(),
-                       "--proxy", "127.0.0.1:" + std::to_string(proxy.admin_port()),
-                       "--proxy-backend", "standby"});
+                       "--proxy", "127.0.0.1:" + std::to_string(proxy.admin_port()), "--proxy",
+                       "127.0.0.1:" + std::to_string(replica.admin_port()), "--proxy-backend",
+                       "standby"});
   ASSERT_EQ(created.exit_code, 0) << test::describe(created);
   std::string id = test::json_events(created.out).back()["id"];
   auto prepared = move({"prepare", id});
@@ -1014,9 +1021,13 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
   auto finalized = move({"finalize", id});
   std::int64_t switched = probe.elapsed_us();
   ASSERT_EQ(finalized.exit_code, 0) << test::describe(finalized);
-  auto status = test::json_events(proxy.ctl("status").out).at(0)["result"];
-  EXPECT_EQ(status["backend"], "standby");
-  EXPECT_EQ(status["mode"], "read-write");
+  auto status_of = [](const RunningProxy& p) {
+    return test::json_events(p.ctl("status").out).at(0)["result"];
+  };
+  for (const auto* p : {&proxy, &replica}) {
+    EXPECT_EQ(status_of(*p)["backend"], "standby");
+    EXPECT_EQ(status_of(*p)["mode"], "read-write");
+  }
   test::poll_until("the probe writes on the target", [&] {
     return db::connect(target.url())
                ->query("SELECT count(*) FROM cutover_probe WHERE run_id = $1",
@@ -1065,14 +1076,16 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
   auto session = proxy.connect();
   auto refused = move({"abort", id});
   EXPECT_EQ(refused.exit_code, 3) << test::describe(refused);
-  status = test::json_events(proxy.ctl("status").out).at(0)["result"];
-  EXPECT_EQ(status["backend"], "standby");
-  EXPECT_EQ(status["mode"], "read-write");
+  for (const auto* p : {&proxy, &replica}) {
+    EXPECT_EQ(status_of(*p)["backend"], "standby");
+    EXPECT_EQ(status_of(*p)["mode"], "read-write");
+  }
   auto aborted = move({"abort", id, "--discard-target-writes"});
   ASSERT_EQ(aborted.exit_code, 0) << test::describe(aborted);
-  status = test::json_events(proxy.ctl("status").out).at(0)["result"];
-  EXPECT_EQ(status["backend"], "primary");
-  EXPECT_EQ(status["mode"], "read-write");
+  for (const auto* p : {&proxy, &replica}) {
+    EXPECT_EQ(status_of(*p)["backend"], "primary");
+    EXPECT_EQ(status_of(*p)["mode"], "read-write");
+  }
   // The target database existed, empty, before the move: abort empties it again (the probe's
   // table has an identity column, whose sequence goes with the table).
   EXPECT_EQ(db::connect(target.url())
