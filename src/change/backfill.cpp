@@ -397,7 +397,7 @@ class TableBackfill {
   template <typename Work>
   BatchResult in_transaction(const KeyRange& range, Work work) {
     BatchResult result;
-    bool lost = false;                // the last attempt's session ended
+    bool lost = false;  // the last attempt's session ended
     int sessions_lost = 0;
     std::optional<std::int64_t> xid;  // the transaction of the attempt under way
     db::LockRetryHooks hooks;

@@ -101,8 +101,9 @@ struct LockRetryHooks {
 };
 
 // Runs `attempt` until it returns. When it throws an Error that is a lock conflict (or that
-// hooks.also_retry accepts), pauses as LockRetry says and runs it again; `attempt` must leave nothing behind when it throws (run
-// its transaction in a db::Transaction). Any other error propagates unchanged.
+// hooks.also_retry accepts), pauses as LockRetry says and runs it again; `attempt` must leave
+// nothing behind when it throws (run its transaction in a db::Transaction). Any other error
+// propagates unchanged.
 void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
                           const std::function<void()>& attempt, const LockRetryHooks& hooks = {});
 

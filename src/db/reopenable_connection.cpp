@@ -30,8 +30,7 @@ class ReopenableConnection::SessionCanceller final : public Canceller {
   std::shared_ptr<Canceller> current_;
 };
 
-ReopenableConnection::ReopenableConnection(Open open)
-    : open_(std::move(open)), session_(open_()) {}
+ReopenableConnection::ReopenableConnection(Open open) : open_(std::move(open)), session_(open_()) {}
 
 void ReopenableConnection::reopen() {
   std::unique_ptr<Connection> session = open_();

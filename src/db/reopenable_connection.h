@@ -44,9 +44,7 @@ class ReopenableConnection final : public Connection {
   void set_timeouts(const Timeouts& timeouts) override;
   // Cancels the statement of whichever session is open when cancel() is called.
   std::shared_ptr<Canceller> canceller() override;
-  Catalog introspect(std::string_view schema = {}) override {
-    return session_->introspect(schema);
-  }
+  Catalog introspect(std::string_view schema = {}) override { return session_->introspect(schema); }
   bool can_create_tables() override { return session_->can_create_tables(); }
   std::unique_ptr<BulkLoader> bulk_load(std::string_view table,
                                         const std::vector<std::string>& columns) override {

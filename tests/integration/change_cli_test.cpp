@@ -268,19 +268,25 @@ class ChangeCliTest : public testing::TestWithParam<Param> {
         "log_child()");
   }
 
+  // Polls until the state that `observer` reads shows `rows` rows of users backfilled by
+  // `start`, which must keep running.
+  void wait_for_backfill(SpawnedProcess& start, db::Connection& observer, std::int64_t rows) {
+    poll_until("the backfill has done " + std::to_string(rows) + " rows", [&] {
+      require_running(start, "change start");
+      auto change = active_change(observer, backend());
+      if (!change || change->value("phase", "") != "backfilling") return false;
+      json progress = users_progress(*change);
+      return progress.is_object() && progress.value("rows_done", 0) >= rows;
+    });
+  }
+
   // Starts a slow `cutover --json change start`, waits until the state shows a few batches of
   // the backfill done, and kills it with SIGKILL. Returns the state as the kill left it.
   json start_and_kill_in_the_backfill() {
     SpawnedProcess start(change_argv(
         start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "20ms"}), true));
     auto observer = scratch_.connect();
-    poll_until("the backfill has done 4 batches", [&] {
-      require_running(start, "change start");
-      auto change = active_change(*observer, backend());
-      if (!change || change->value("phase", "") != "backfilling") return false;
-      json progress = users_progress(*change);
-      return progress.is_object() && progress.value("rows_done", 0) >= 4 * kBatch;
-    });
+    wait_for_backfill(start, *observer, 4 * kBatch);
     start.kill(SIGKILL);
     ProcessResult r = start.wait(std::chrono::seconds(60));
     EXPECT_EQ(r.exit_code, 128 + SIGKILL) << describe(r);
@@ -574,20 +580,15 @@ TEST_P(ChangeBackfillSessionLost, StartOpensANewSessionAndRedoesTheBatchOnce) {
                                                "--lock-timeout", "1s", "--retry-for", "60s"}),
                                    true));
   auto observer = scratch_.connect();
-  poll_until("the backfill has done a batch", [&] {
-    require_running(start, "change start");
-    auto change = active_change(*observer, backend());
-    if (!change || change->value("phase", "") != "backfilling") return false;
-    json progress = users_progress(*change);
-    return progress.is_object() && progress.value("rows_done", 0) >= 100;
-  });
+  wait_for_backfill(start, *observer, 100);
   // The application's session locks the last row: the batch that reaches it waits, inside its
   // transaction, and its session is ended there.
   auto holder = scratch_.connect();
   holder->begin();
   const std::int64_t holder_pid = scalar_int(*holder, "SELECT pg_backend_pid()");
-  ASSERT_EQ(holder->query("SELECT id FROM users WHERE id = $1 FOR UPDATE", {kSmallUsers}).rows.size(),
-            1u);
+  ASSERT_EQ(
+      holder->query("SELECT id FROM users WHERE id = $1 FOR UPDATE", {kSmallUsers}).rows.size(),
+      1u);
   std::int64_t ended = 0;
   poll_until("a batch waits for the locked row, and its session is ended", [&] {
     require_running(start, "change start");
