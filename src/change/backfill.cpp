@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "change/step_runner.h"
 #include "change/sync_trigger.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -31,6 +32,13 @@ constexpr std::int64_t kLargestBatchFactor = 50;
 constexpr double kLargestStep = 2.0;
 // A value shown in an error's sample row is cut after this many characters.
 constexpr std::size_t kSampleValueLength = 80;
+// How many times one batch is tried again after its session ended under it (the idle timeout
+// after a stall of the machine, pg_terminate_backend, a broken connection), each time in a new
+// session, with the pauses of a lock retry.
+constexpr int kLostSessionRetries = 3;
+// How often the outcome of a batch whose session was lost is looked at while the server still
+// has its transaction open.
+constexpr std::chrono::milliseconds kOutcomePoll{50};
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -94,12 +102,15 @@ namespace {
 class TableBackfill {
  public:
   TableBackfill(db::Connection& connection, const ChangeContext& context,
-                const BackfillTarget& target, const BackfillOptions& options)
+                const BackfillTarget& target, const BackfillOptions& options, Output& output,
+                std::function<void()> reopen)
       : connection_(connection),
         flavor_(connection.server().flavor),
         name_(target.table),
         table_(context.table(target.table)),
-        options_(options) {
+        options_(options),
+        output_(output),
+        reopen_(std::move(reopen)) {
     const db::TableInfo& info = find_table(context);
     require_backfill_key(info);
     key_name_ = info.primary_key->columns.front();
@@ -284,18 +295,48 @@ class TableBackfill {
   // A batch holds its rows' locks: should cutover stop between two of its statements (SIGSTOP,
   // a stalled machine), the server ends the session after the lock timeout, as for complete's
   // transaction, so the application's writes of those rows wait no longer. Set-based, the
-  // change's sync triggers skip the batch's writes.
-  void begin_postgres_batch() {
+  // change's sync triggers skip the batch's writes. Returns the transaction's id, by which a
+  // new session tells whether it committed should this one be lost in its COMMIT.
+  std::int64_t begin_postgres_batch() {
     const std::string idle = fmt::format("{}ms", options_.retry.lock_timeout.count());
-    if (set_based()) {
-      connection_.query(
-          "SELECT set_config('idle_in_transaction_session_timeout', $1, true), "
-          "set_config($2, $3, true)",
-          {idle, kBackfillSetting, change_});
-    } else {
-      connection_.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)",
-                        {idle});
+    db::Result result =
+        set_based()
+            ? connection_.query(
+                  "SELECT txid_current(), set_config('idle_in_transaction_session_timeout', $1, "
+                  "true), set_config($2, $3, true)",
+                  {idle, kBackfillSetting, change_})
+            : connection_.query(
+                  "SELECT txid_current(), set_config('idle_in_transaction_session_timeout', $1, "
+                  "true)",
+                  {idle});
+    return result.rows.at(0)[0].as_int();
+  }
+
+  // Whether the transaction `xid` of a lost session committed (PostgreSQL): the session may
+  // have ended after the server took its COMMIT. While the server still has the transaction
+  // open (its session not yet ended: the idle timeout ends it), waits, up to retry_for.
+  bool committed(std::int64_t xid, const KeyRange& range) {
+    const auto deadline = SteadyClock::now() + options_.retry.retry_for;
+    for (;;) {
+      std::optional<std::string> status =
+          connection_.query("SELECT txid_status($1)", {xid}).scalar().as_optional_text();
+      if (status == "committed") return true;
+      if (status == "aborted") return false;
+      if (!status || SteadyClock::now() > deadline) {
+        throw Error(ErrorCode::kOperationFailed,
+                    fmt::format("backfill of table {}: {} lost its session and the server cannot "
+                                "say whether it committed (transaction {}: {})",
+                                name_, describe(range), xid, status.value_or("unknown")));
+      }
+      if (interrupted_within(kOutcomePoll)) {
+        throw Error(ErrorCode::kOperationFailed, "interrupted");
+      }
     }
+  }
+
+  std::string describe(const KeyRange& range) const {
+    return range.after ? fmt::format("the batch after {} = {}", key_name_, shorten(*range.after))
+                       : std::string("the first batch");
   }
 
   // `c1 = v1, c2 = v2, ...`
@@ -350,13 +391,28 @@ class TableBackfill {
     }
   }
 
-  // Runs `work` in a transaction, again after each lock conflict per options_.retry.
+  // Runs `work` in a transaction, again after each lock conflict per options_.retry. When the
+  // session ends under it (reopen_ given), opens a new one and runs it again, at most
+  // kLostSessionRetries times, unless the transaction is found committed.
   template <typename Work>
   BatchResult in_transaction(const KeyRange& range, Work work) {
     BatchResult result;
+    bool lost = false;  // the last attempt's session ended
+    int sessions_lost = 0;
+    std::optional<std::int64_t> xid;  // the transaction of the attempt under way
     db::LockRetryHooks hooks;
+    hooks.on_retry = [&](const db::LockConflict& conflict) {
+      report_retry(output_, fmt::format("backfill of {}, {}", name_, describe(range)), conflict);
+    };
     hooks.before_next_attempt = [] {
       if (interrupted()) throw Error(ErrorCode::kOperationFailed, "interrupted");
+    };
+    hooks.also_retry = [&](const Error&, db::ErrorKind kind) {
+      if (!reopen_ || interrupted() || sessions_lost == kLostSessionRetries) return false;
+      if (kind != db::ErrorKind::kConnectionLost && kind != db::ErrorKind::kConnect) return false;
+      ++sessions_lost;
+      lost = true;
+      return true;
     };
     hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
       return gave_up(range, retry, last);
@@ -364,9 +420,16 @@ class TableBackfill {
     db::retry_lock_conflicts(
         flavor_, options_.retry,
         [&] {
+          if (lost) {
+            reopen_();  // a failure to connect counts as one more lost session
+            lost = false;
+            // Its COMMIT may have gone through: `result` is then that attempt's.
+            if (xid && committed(*xid, range)) return;
+          }
+          xid.reset();
           auto started = SteadyClock::now();
           db::Transaction transaction(connection_);
-          if (flavor_ == db::Flavor::kPostgres) begin_postgres_batch();
+          if (flavor_ == db::Flavor::kPostgres) xid = begin_postgres_batch();
           result = work();
           transaction.commit();
           last_attempt_ =
@@ -377,9 +440,7 @@ class TableBackfill {
   }
 
   Error gave_up(const KeyRange& range, const db::LockRetry& retry, const Error& last) const {
-    std::string batch =
-        range.after ? fmt::format("the batch after {} = {}", key_name_, shorten(*range.after))
-                    : std::string("the first batch");
+    const std::string batch = describe(range);
     return last.restated(
         ErrorCode::kOperationFailed,
         fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} s: {}",
@@ -395,6 +456,8 @@ class TableBackfill {
   std::string name_;   // the table's name
   std::string table_;  // quoted, with the schema on PostgreSQL
   const BackfillOptions& options_;
+  Output& output_;
+  std::function<void()> reopen_;  // may be empty
   db::Catalog catalog_;  // introspected when the context has no catalog
   std::string key_name_;
   std::string key_;                 // quoted
@@ -463,7 +526,8 @@ BackfillProgress BackfillProgress::from_json(const nlohmann::json& stored) {
 void run_backfill(db::Connection& connection, const ChangeContext& context,
                   const BackfillTarget& target, BackfillProgress& progress,
                   const BackfillOptions& options, Output& output,
-                  const std::function<void(const BackfillProgress&)>& checkpoint) {
+                  const std::function<void(const BackfillProgress&)>& checkpoint,
+                  const std::function<void()>& reopen) {
   if (progress.table.empty()) progress.table = target.table;
   if (progress.table != target.table) {
     throw Error(ErrorCode::kOperationFailed,
@@ -476,7 +540,7 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
                     "pass --batch-size with a positive number of rows");
   }
 
-  TableBackfill backfill(connection, context, target, options);
+  TableBackfill backfill(connection, context, target, options, output, reopen);
   connection.set_timeouts(db::Timeouts{options.retry.lock_timeout, {}});
 
   if (!progress.bound_taken) {

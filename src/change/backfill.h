@@ -76,7 +76,14 @@ struct BackfillProgress {
 // on it, a constraint), splits the batch (committing the parts that go through) until one row
 // fails alone, and throws Error(kBadInput) whose message shows the table, that row's key and
 // columns, and the database's error (its SQLSTATE kept). Other errors (a lost connection, a
-// cancelled statement) pass through unchanged.
+// cancelled statement) pass through unchanged, but for one: when the session ends under a
+// batch (a stall of the machine past the idle timeout a batch sets, pg_terminate_backend, a
+// broken connection) and `reopen` is given, the backfill calls it, which must open
+// `connection`'s session again in place with its settings (db::ReopenableConnection), and runs
+// the batch again, with the pauses of a lock retry, at most three times for one batch; a batch
+// whose COMMIT went through before its session ended (PostgreSQL: txid_status) is not run
+// again. Each retry is reported as a "retry" event (report_retry). Past that, the error of the
+// lost session passes through.
 // Throws Error(kBadInput) naming the table, with the fix, when it has no primary key of one
 // column: a backfill walks a table by its key. Start checks this before its first step.
 void require_backfill_key(const db::TableInfo& table);
@@ -84,6 +91,7 @@ void require_backfill_key(const db::TableInfo& table);
 void run_backfill(db::Connection& connection, const ChangeContext& context,
                   const BackfillTarget& target, BackfillProgress& progress,
                   const BackfillOptions& options, Output& output,
-                  const std::function<void(const BackfillProgress&)>& checkpoint);
+                  const std::function<void(const BackfillProgress&)>& checkpoint,
+                  const std::function<void()>& reopen = {});
 
 }  // namespace cutover::change

@@ -15,6 +15,16 @@ std::string seconds(std::chrono::milliseconds duration) {
   return fmt::format("{:.1f} s", static_cast<double>(duration.count()) / 1000.0);
 }
 
+// The lease was lost (`reason`): this process must stop.
+Error lost(const std::string& reason) {
+  return Error(ErrorCode::kConflict,
+               fmt::format("lost the change lease ({}): another process may be working on the "
+                           "change, so this one stopped",
+                           reason),
+               "cutover change status shows where the change stands; run the same command "
+               "again");
+}
+
 }  // namespace
 
 coord::LeaseKey change_lease_key(db::Flavor flavor) {
@@ -80,12 +90,12 @@ ChangeLease::~ChangeLease() {
 }
 
 void ChangeLease::check() const {
-  if (!heartbeat_->lost()) return;
-  throw Error(ErrorCode::kConflict,
-              fmt::format("lost the change lease ({}): another process may be working on the "
-                          "change, so this one stopped",
-                          heartbeat_->lost_reason()),
-              "cutover change status shows where the change stands; run the same command again");
+  if (heartbeat_->lost()) throw lost(heartbeat_->lost_reason());
+}
+
+void ChangeLease::session_reopened() {
+  if (!lease_.record_session(token_)) throw lost("taken over while the session was reopened");
+  check();
 }
 
 }  // namespace cutover::change

@@ -34,6 +34,10 @@ class ChangeLease {
   // another process may be working on the change, so this one must stop.
   void check() const;
 
+  // After `connection` opened a new session (the one it had was lost): names it in the lease,
+  // so that a successor ends this session. Throws as check() does when the lease was lost.
+  void session_reopened();
+
  private:
   coord::Lease lease_;
   coord::LeaseToken token_;

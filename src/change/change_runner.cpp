@@ -14,6 +14,7 @@
 #include "change/version_schema.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "db/reopenable_connection.h"
 
 namespace cutover::change {
 namespace {
@@ -135,7 +136,7 @@ Error interrupted_error(Output& output, const Error& e, const std::string& chang
 }  // namespace
 
 struct ChangeRunner::Session {
-  std::unique_ptr<db::Connection> connection;
+  std::unique_ptr<db::ReopenableConnection> connection;
   std::unique_ptr<ChangeState> state;
   db::Catalog catalog;
   std::string base_schema;
@@ -154,18 +155,23 @@ struct ChangeRunner::Session {
 
 ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
     : options_(std::move(options)), output_(output), session_(std::make_unique<Session>()) {
-  session_->connection = db::connect(options_.url, options_.connect);
+  // Each session, the first and any opened again after one was lost (change/backfill.h).
+  session_->connection = std::make_unique<db::ReopenableConnection>([this] {
+    std::unique_ptr<db::Connection> connection = db::connect(options_.url, options_.connect);
+    const db::Flavor flavor = connection->server().flavor;
+    if (flavor != db::Flavor::kSqlite && flavor != db::Flavor::kPostgres) {
+      throw_bad_input("cutover change works on PostgreSQL and SQLite",
+                      "on MariaDB, use cutover migrate with online DDL (ALGORITHM=INPLACE)");
+    }
+    if (flavor == db::Flavor::kPostgres) {
+      // cutover's own writes (the backfill above all) are the old version's, whatever the
+      // role or the URL set: the triggers then compute the new shape from the old.
+      connection->query("SELECT set_config('cutover.version', '', false)");
+    }
+    return connection;
+  });
   bool sqlite = session_->connection->server().flavor == db::Flavor::kSqlite;
-  if (!sqlite && session_->connection->server().flavor != db::Flavor::kPostgres) {
-    throw_bad_input("cutover change works on PostgreSQL and SQLite",
-                    "on MariaDB, use cutover migrate with online DDL (ALGORITHM=INPLACE)");
-  }
   session_->base_schema = sqlite ? "main" : options_.schema;
-  if (!sqlite) {
-    // cutover's own writes (the backfill above all) are the old version's, whatever the role
-    // or the URL set: the triggers then compute the new shape from the old.
-    session_->connection->query("SELECT set_config('cutover.version', '', false)");
-  }
   session_->state = std::make_unique<ChangeState>(*session_->connection);
 }
 
@@ -285,6 +291,10 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
                          steps.run(analyze_steps(context, created));
                          analyzed_at = now.rows_done;
                        }
+                     },
+                     [&] {
+                       session_->connection->reopen();
+                       lease.session_reopened();
                      });
       } catch (const Error& e) {
         if (e.code() != ErrorCode::kBadInput) throw;

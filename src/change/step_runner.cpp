@@ -16,6 +16,21 @@
 
 namespace cutover::change {
 
+void report_retry(Output& output, const std::string& what, const db::LockConflict& conflict) {
+  if (output.json()) {
+    output.event({{"event", "retry"},
+                  {"step", what},
+                  {"reason", db::error_kind_name(conflict.kind)},
+                  {"attempt", conflict.next_attempt},
+                  {"pause_ms", conflict.pause.count()},
+                  {"message", conflict.error.message()}});
+  } else {
+    output.info(fmt::format("{}: {}, retrying in {} (attempt {})", what,
+                            db::error_kind_name(conflict.kind),
+                            format_duration_ms(conflict.pause), conflict.next_attempt));
+  }
+}
+
 StepRunner::StepRunner(db::Connection& connection, std::string schema, db::LockRetryPolicy retry,
                        Output& output, BeforeStep before_step)
     : connection_(connection),
@@ -96,18 +111,7 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
   const bool whole_bound = std::all_of(steps.begin(), steps.end(), bounded);
   db::LockRetryHooks hooks;
   hooks.on_retry = [&](const db::LockConflict& conflict) {
-    if (output_.json()) {
-      output_.event({{"event", "retry"},
-                     {"step", what},
-                     {"reason", db::error_kind_name(conflict.kind)},
-                     {"attempt", conflict.next_attempt},
-                     {"pause_ms", conflict.pause.count()},
-                     {"message", conflict.error.message()}});
-    } else {
-      output_.info(fmt::format("{}: {}, retrying in {} (attempt {})", what,
-                               db::error_kind_name(conflict.kind),
-                               format_duration_ms(conflict.pause), conflict.next_attempt));
-    }
+    report_retry(output_, what, conflict);
   };
   hooks.before_next_attempt = [&] {
     if (interrupted()) stop();

@@ -16,6 +16,10 @@ namespace cutover::change {
 // Called before each step runs, in each attempt (tests inject failures with it); may throw.
 using BeforeStep = std::function<void(const Step&)>;
 
+// Says on `output` that `what` is retried after `conflict`: a "retry" event under --json
+// ({step, reason, attempt, pause_ms, message}), else a line.
+void report_retry(Output& output, const std::string& what, const db::LockConflict& conflict);
+
 class StepRunner {
  public:
   // Sets the session's lock timeout on `connection` (borrowed, must outlive this). `schema`:

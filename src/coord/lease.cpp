@@ -430,6 +430,18 @@ bool Lease::renew(const LeaseToken& token) {
        static_cast<std::int64_t>(as_micros(options_.ttl).count())});
 }
 
+bool Lease::record_session(const LeaseToken& token) {
+  session_known_ = false;  // the session looked up before is gone
+  db::Params params = {key_.name, token.value, token.holder};
+  for (auto& value : session_params(own_session())) params.push_back(std::move(value));
+  return fenced_update(
+      fmt::format("UPDATE {} SET holder_session = $4, holder_session_start = $5, "
+                  "holder_node = $6, holder_address = $7, row_version = row_version + 1 "
+                  "WHERE name = $1 AND token = $2 AND holder = $3",
+                  quoted_table_),
+      params);
+}
+
 void Lease::release(const LeaseToken& token) {
   fenced_update(fmt::format("UPDATE {} SET holder = NULL, expires_at = {}, "
                             "holder_session = NULL, holder_session_start = NULL, "

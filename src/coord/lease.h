@@ -141,6 +141,11 @@ class Lease {
   // (the caller decides how long to keep trying: see Heartbeat).
   bool renew(const LeaseToken& token);
 
+  // After the lease's connection opened a new session (the one it had was lost): names that
+  // session in the row, so that a successor ends it rather than the lost one. Fenced: returns
+  // false, writing nothing, when the lease is no longer ours.
+  bool record_session(const LeaseToken& token);
+
   // Gives the lease up: clears the holder and its session and lets it expire now, keeping the
   // token and the progress. Does nothing when the lease is no longer ours.
   void release(const LeaseToken& token);

@@ -49,7 +49,7 @@ void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
       return;
     } catch (const Error& e) {
       ErrorKind kind = classify(flavor, e);
-      if (!is_lock_conflict(kind)) throw;
+      if (!is_lock_conflict(kind) && !(hooks.also_retry && hooks.also_retry(e, kind))) throw;
       auto pause = retry.next_pause();
       if (!pause) {
         if (hooks.on_give_up) throw hooks.on_give_up(e, retry);

@@ -92,13 +92,18 @@ struct LockRetryHooks {
   std::function<void(const LockConflict&)> on_retry;
   // Called after the pause, before the next attempt (e.g. to check a lease); may throw.
   std::function<void()> before_next_attempt;
+  // Whether an error that is no lock conflict is retried all the same, with the same pauses
+  // and deadline: one the next attempt can get past (a lost session that it opens again).
+  // It keeps its own bound (it returns false past it). Default: no other error is retried.
+  std::function<bool(const Error& error, ErrorKind kind)> also_retry;
   // The error to throw when retry_for has passed; default: gave_up_waiting(what, ...).
   std::function<Error(const Error& last, const LockRetry& retry)> on_give_up;
 };
 
-// Runs `attempt` until it returns. When it throws an Error that is a lock conflict, pauses as
-// LockRetry says and runs it again; `attempt` must leave nothing behind when it throws (run
-// its transaction in a db::Transaction). Any other error propagates unchanged.
+// Runs `attempt` until it returns. When it throws an Error that is a lock conflict (or that
+// hooks.also_retry accepts), pauses as LockRetry says and runs it again; `attempt` must leave
+// nothing behind when it throws (run its transaction in a db::Transaction). Any other error
+// propagates unchanged.
 void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
                           const std::function<void()>& attempt, const LockRetryHooks& hooks = {});
 

@@ -255,19 +255,38 @@ class ChangeCliTest : public testing::TestWithParam<Param> {
     return scalar_int(*c, filled_sql(GetParam()));
   }
 
+  // For the split on PostgreSQL, where the backfill inserts the child rows itself, set-based,
+  // and leaves users untouched: logs in touch_log the key of every child row it inserts.
+  void log_child_inserts() {
+    if (!is_postgres(backend()) || variant().table != std::string("addresses")) return;
+    auto c = scratch_.connect();
+    c->execute(
+        "CREATE FUNCTION log_child() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
+        "touch_log (id) VALUES (NEW.user_id); RETURN NULL; END $$");
+    c->execute(
+        "CREATE TRIGGER log_child AFTER INSERT ON addresses FOR EACH ROW EXECUTE FUNCTION "
+        "log_child()");
+  }
+
+  // Polls until the state that `observer` reads shows `rows` rows of users backfilled by
+  // `start`, which must keep running.
+  void wait_for_backfill(SpawnedProcess& start, db::Connection& observer, std::int64_t rows) {
+    poll_until("the backfill has done " + std::to_string(rows) + " rows", [&] {
+      require_running(start, "change start");
+      auto change = active_change(observer, backend());
+      if (!change || change->value("phase", "") != "backfilling") return false;
+      json progress = users_progress(*change);
+      return progress.is_object() && progress.value("rows_done", 0) >= rows;
+    });
+  }
+
   // Starts a slow `cutover --json change start`, waits until the state shows a few batches of
   // the backfill done, and kills it with SIGKILL. Returns the state as the kill left it.
   json start_and_kill_in_the_backfill() {
     SpawnedProcess start(change_argv(
         start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "20ms"}), true));
     auto observer = scratch_.connect();
-    poll_until("the backfill has done 4 batches", [&] {
-      require_running(start, "change start");
-      auto change = active_change(*observer, backend());
-      if (!change || change->value("phase", "") != "backfilling") return false;
-      json progress = users_progress(*change);
-      return progress.is_object() && progress.value("rows_done", 0) >= 4 * kBatch;
-    });
+    wait_for_backfill(start, *observer, 4 * kBatch);
     start.kill(SIGKILL);
     ProcessResult r = start.wait(std::chrono::seconds(60));
     EXPECT_EQ(r.exit_code, 128 + SIGKILL) << describe(r);
@@ -333,17 +352,7 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
 
   // The same start again resumes: its backfill continues after the last key saved.
   scratch_.connect()->execute("DELETE FROM touch_log");
-  if (is_postgres(backend()) && variant().table == std::string("addresses")) {
-    // There the backfill inserts the child rows itself, set-based, and leaves users untouched:
-    // log what it inserts instead.
-    auto c = scratch_.connect();
-    c->execute(
-        "CREATE FUNCTION log_child() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
-        "touch_log (id) VALUES (NEW.user_id); RETURN NULL; END $$");
-    c->execute(
-        "CREATE TRIGGER log_child AFTER INSERT ON addresses FOR EACH ROW EXECUTE FUNCTION "
-        "log_child()");
-  }
+  log_child_inserts();
   ProcessResult resumed = run_change(start_args({"--batch-size", std::to_string(kBatch)}), true);
   ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
   auto events = json_events(resumed.out);
@@ -555,6 +564,71 @@ TEST_P(ChangeLockWait, StartRetriesWhileALockIsHeldAndSucceedsOnceItIsReleased) 
   EXPECT_EQ(status_json(url()).value("phase", ""), "started");
   EXPECT_EQ(unfilled_up_to(kSmallUsers), 0) << "every row has its new shape";
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4b. The backfill's session ends inside a batch (here pg_terminate_backend while the batch
+// waits for a row lock; on a loaded machine, the idle-in-transaction timeout a batch sets):
+// start opens a new session, runs the batch again, and finishes.
+
+using ChangeBackfillSessionLost = ChangeCliTest;
+
+TEST_P(ChangeBackfillSessionLost, StartOpensANewSessionAndRedoesTheBatchOnce) {
+  setup("small");
+  run_sql_file(*scratch_.connect(), sql_file("users", "touch_log", backend()));
+
+  SpawnedProcess start(change_argv(start_args({"--batch-size", "100", "--batch-pause", "50ms",
+                                               "--lock-timeout", "1s", "--retry-for", "60s"}),
+                                   true));
+  auto observer = scratch_.connect();
+  wait_for_backfill(start, *observer, 100);
+  // The application's session locks the last row: the batch that reaches it waits, inside its
+  // transaction, and its session is ended there.
+  auto holder = scratch_.connect();
+  holder->begin();
+  const std::int64_t holder_pid = scalar_int(*holder, "SELECT pg_backend_pid()");
+  ASSERT_EQ(
+      holder->query("SELECT id FROM users WHERE id = $1 FOR UPDATE", {kSmallUsers}).rows.size(),
+      1u);
+  std::int64_t ended = 0;
+  poll_until("a batch waits for the locked row, and its session is ended", [&] {
+    require_running(start, "change start");
+    auto waiting = observer->query(
+        "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", {holder_pid});
+    if (waiting.empty()) return false;
+    ended = waiting.rows[0][0].as_int();
+    return scalar_int(*observer, "SELECT pg_terminate_backend($1)::int", {ended}) == 1;
+  });
+  holder->rollback();
+
+  ProcessResult r = start.wait(std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << "session " << ended << " was ended: " << describe(r);
+  auto events = json_events(r.out);
+  bool reported = false;
+  for (const auto& e : events_named(events, "retry")) {
+    if (e.value("reason", "") == "connection lost") {
+      reported = true;
+      EXPECT_TRUE(contains(e.value("step", ""), "backfill of users")) << e;
+      EXPECT_GE(e.value("attempt", std::int64_t{0}), 2) << e;
+    }
+  }
+  EXPECT_TRUE(reported) << "start reports the retry after the lost session: " << r.out;
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().value("event", ""), "started") << r.out;
+
+  EXPECT_EQ(status_json(url()).value("phase", ""), "started");
+  EXPECT_EQ(unfilled_up_to(kSmallUsers), 0) << "every row has its new shape";
+  EXPECT_EQ(filled(), kSmallUsers);
+  // Every row went through the backfill exactly once: the batch rolled back with its session
+  // was redone, none that committed was. (The split's backfill leaves users untouched: each
+  // user has one child row.)
+  auto c = scratch_.connect();
+  const bool split = variant().table == std::string("addresses");
+  const std::string log = split ? "(SELECT user_id AS id FROM addresses) AS log" : "touch_log";
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM " + log), kSmallUsers);
+  EXPECT_EQ(scalar_int(*c, "SELECT count(DISTINCT id) FROM " + log), kSmallUsers);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeBackfillSessionLost, kPostgresVariants, param_name);
 
 // ---------------------------------------------------------------------------------------------
 // 5. SIGTERM or SIGINT: the statement under way is cancelled on the server, the checkpoint

@@ -15,7 +15,9 @@ bool is_connection_sqlstate(std::string_view sqlstate) {
   return sqlstate.substr(0, 2) == "08" ||  // connection exception
          sqlstate == "57P01" ||            // admin_shutdown (pg_terminate_backend, fast stop)
          sqlstate == "57P02" ||            // crash_shutdown
-         sqlstate == "57P03";              // cannot_connect_now
+         sqlstate == "57P03" ||            // cannot_connect_now
+         sqlstate == "25P03" ||            // idle_in_transaction_session_timeout ended it
+         sqlstate == "57P05";              // idle_session_timeout ended it
 }
 
 std::string field(const PGresult* result, int code) {
