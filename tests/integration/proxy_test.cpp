@@ -480,9 +480,7 @@ TEST_P(ProxyClients, Psycopg2JdbcAndPgbenchInEveryModeAndPipelineMode) {
   EXPECT_EQ(balance() - before, 200);
 }
 
-TEST_P(ProxyClients, AWrongPasswordIsRefusedWith28P01) {
-  ScratchDatabase scratch(Backend::kPostgres);
-  RunningProxy proxy(scratch.name());
+void expect_a_wrong_password_refused(const RunningProxy& proxy) {
   fs::path wrong = fs::temp_directory_path() / ("cutover-proxy-wrong-" + std::to_string(getpid()));
   write_private_file(wrong, "not the password\n");
   try {
@@ -492,6 +490,12 @@ TEST_P(ProxyClients, AWrongPasswordIsRefusedWith28P01) {
     EXPECT_NE(e.message().find("password authentication failed"), std::string::npos) << e.message();
   }
   fs::remove(wrong);
+}
+
+TEST_P(ProxyClients, AWrongPasswordIsRefusedWith28P01) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name());
+  expect_a_wrong_password_refused(proxy);
 }
 
 TEST_P(ProxyClients, ClientsMayUseTlsAndCancelAQuery) {
@@ -666,6 +670,31 @@ void copy_probe_rows(const std::string& from_url, const std::string& to_url) {
   to->execute("COMMIT");
 }
 
+// Waits for pgbench to end: exit 0 and no failed transaction.
+void expect_pgbench_failed_nothing(test::SpawnedProcess& bench) {
+  auto result = bench.wait(std::chrono::seconds(60));
+  EXPECT_EQ(result.exit_code, 0) << test::describe(result);
+  EXPECT_NE(result.out.find("failed transactions: 0 "), std::string::npos) << result.out;
+}
+
+// Every write the probe saw acknowledged is in the database at `url` (and there were some).
+void expect_every_acknowledged_write_in(const probe::Probe& probe, const std::string& url) {
+  std::set<std::pair<std::int64_t, std::int64_t>> found;
+  for (const auto& row : db::connect(url)
+                             ->query("SELECT writer, seq FROM cutover_probe WHERE run_id = $1",
+                                     {probe.record().run_id})
+                             .rows) {
+    found.emplace(row[0].as_int(), row[1].as_int());
+  }
+  std::int64_t acknowledged = 0;
+  for (const auto& op : probe.record().operations) {
+    if (op.kind != probe::OpKind::kWrite || !op.ok()) continue;
+    ++acknowledged;
+    EXPECT_TRUE(found.count({op.worker, op.write_seq})) << op.worker << "/" << op.write_seq;
+  }
+  EXPECT_GT(acknowledged, 100);
+}
+
 // With an application running through the proxy: pgbench and the probe.
 class ProxyUnderLoad : public testing::TestWithParam<Backend> {};
 
@@ -711,10 +740,7 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
   std::cout << "[ measured ] paused " << paused["waited_ms"] << " ms until idle; pause to resume "
             << test::json_events(resumed.out).at(0)["result"]["paused_ms"] << " ms" << std::endl;
 
-  auto bench_result = bench.wait(std::chrono::seconds(60));
-  EXPECT_EQ(bench_result.exit_code, 0) << test::describe(bench_result);
-  EXPECT_NE(bench_result.out.find("failed transactions: 0 "), std::string::npos)
-      << bench_result.out;
+  expect_pgbench_failed_nothing(bench);
   test::poll_until("the probe wrote on the standby", [&] {
     return db::connect(standby.url())
                ->query("SELECT count(*) FROM cutover_probe WHERE run_id = $1",
@@ -731,20 +757,7 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
             << analysis.writes.longest_without_success_us / 1000 << " ms; reads "
             << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
   // Every acknowledged write is on the standby: written there, or copied while paused.
-  std::set<std::pair<std::int64_t, std::int64_t>> found;
-  for (const auto& row : db::connect(standby.url())
-                             ->query("SELECT writer, seq FROM cutover_probe WHERE run_id = $1",
-                                     {probe.record().run_id})
-                             .rows) {
-    found.emplace(row[0].as_int(), row[1].as_int());
-  }
-  std::int64_t acknowledged = 0;
-  for (const auto& op : probe.record().operations) {
-    if (op.kind != probe::OpKind::kWrite || !op.ok()) continue;
-    ++acknowledged;
-    EXPECT_TRUE(found.count({op.worker, op.write_seq})) << op.worker << "/" << op.write_seq;
-  }
-  EXPECT_GT(acknowledged, 100);
+  expect_every_acknowledged_write_in(probe, standby.url());
 }
 
 TEST_P(ProxyUnderLoad, ReadOnlyForFiveSecondsRefusesWritesOnlyThenAndLosesNothing) {
@@ -776,10 +789,7 @@ TEST_P(ProxyUnderLoad, ReadOnlyForFiveSecondsRefusesWritesOnlyThenAndLosesNothin
   probe.stop();
   probe_thread.join();
   probe.verify();
-  auto bench_result = bench.wait(std::chrono::seconds(60));
-  EXPECT_EQ(bench_result.exit_code, 0) << test::describe(bench_result);
-  EXPECT_NE(bench_result.out.find("failed transactions: 0 "), std::string::npos)
-      << bench_result.out;
+  expect_pgbench_failed_nothing(bench);
 
   auto analysis = probe::analyze(probe.record());
   EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
@@ -916,16 +926,7 @@ TEST_P(ProxyUnderLoad, BadClientsBesideTheProbeLeaveItEveryReadAndWrite) {
   std::string whole = startup_packet(0x00030000, user);
   raw_exchange(proxy.port(), whole.substr(0, whole.size() / 2), true);
   raw_exchange(proxy.port(), whole, true);
-  // A wrong password.
-  fs::path wrong = fs::temp_directory_path() / ("cutover-proxy-bad-" + std::to_string(getpid()));
-  write_private_file(wrong, "not the password\n");
-  try {
-    db::connect(proxy.url(), {.password_file = wrong.string()});
-    ADD_FAILURE() << "a wrong password logged in";
-  } catch (const Error& e) {
-    EXPECT_NE(e.message().find("password authentication failed"), std::string::npos) << e.message();
-  }
-  fs::remove(wrong);
+  expect_a_wrong_password_refused(proxy);
   // An unknown backend in /switch.
   auto unknown = proxy.ctl("switch", {"--backend", "nope"});
   EXPECT_NE(unknown.exit_code, 0);
@@ -1037,10 +1038,7 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
   });
   probe.stop();
   probe_thread.join();
-  auto bench_result = bench.wait(std::chrono::seconds(60));
-  EXPECT_EQ(bench_result.exit_code, 0) << test::describe(bench_result);
-  EXPECT_NE(bench_result.out.find("failed transactions: 0 "), std::string::npos)
-      << bench_result.out;
+  expect_pgbench_failed_nothing(bench);
 
   auto analysis = probe::analyze(probe.record());
   EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
@@ -1052,20 +1050,7 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
     EXPECT_LE(op.start_us, switched);
   }
   EXPECT_GT(analysis.writes.total - analysis.writes.ok, 0u) << "no write met the freeze";
-  std::set<std::pair<std::int64_t, std::int64_t>> on_target;
-  for (const auto& row : db::connect(target.url())
-                             ->query("SELECT writer, seq FROM cutover_probe WHERE run_id = $1",
-                                     {probe.record().run_id})
-                             .rows) {
-    on_target.emplace(row[0].as_int(), row[1].as_int());
-  }
-  std::int64_t acknowledged = 0;
-  for (const auto& op : probe.record().operations) {
-    if (op.kind != probe::OpKind::kWrite || !op.ok()) continue;
-    ++acknowledged;
-    EXPECT_TRUE(on_target.count({op.worker, op.write_seq})) << op.worker << "/" << op.write_seq;
-  }
-  EXPECT_GT(acknowledged, 100);
+  expect_every_acknowledged_write_in(probe, target.url());
   std::cout << "[ measured ] probe writes refused for "
             << analysis.writes.longest_without_success_us / 1000
             << " ms (data and finalize); longest read gap "
