@@ -52,9 +52,9 @@ int run_ctl(const ProxyCliOptions& o, Output& output) {
   if (!o.admin.empty()) admin = proxy::parse_admin_address(o.admin, "--admin");
   bool get = o.action == "status" || o.action == "metrics";
   std::string path = "/" + o.action;
-  if (o.action == "switch") {
+  if (o.action == "switch" || o.action == "prepare") {
     if (o.backend.empty())
-      throw_bad_input("ctl switch needs --backend NAME", "name a backend of the config");
+      throw_bad_input("ctl " + o.action + " needs --backend NAME", "name a backend of the config");
     path += "?backend=" + o.backend;
   }
   if (o.action == "pause" && !o.timeout.empty()) path += "?timeout=" + o.timeout;
@@ -117,8 +117,10 @@ void add_proxy_command(CLI::App& app, CommandRun& run) {
       "  cutover proxy --config proxy.yaml                 # serve until SIGTERM (drains)\n"
       "  cutover proxy ctl readonly --config proxy.yaml    # POST /readonly on the admin API\n"
       "  cutover proxy ctl status --admin 127.0.0.1:6433\n"
-      "  cutover proxy ctl pause --timeout 2s && cutover proxy ctl switch --backend new \\\n"
-      "    && cutover proxy ctl resume                    # move every session, no restart\n"
+      "  cutover proxy ctl prepare --backend new && cutover proxy ctl pause --timeout 2s \\\n"
+      "    && cutover proxy ctl switch --backend new && cutover proxy ctl resume\n"
+      "                                   # move every session, no restart (prepare: log in\n"
+      "                                   # there first, so that the pause is shorter)\n"
       "  cutover proxy passwd app >> userlist.txt          # a verifier line for the users file\n"
       "\nSee docs/proxy.md for the config file. Exit codes: 0 stopped cleanly, 2 bad config.");
   cmd->add_option("--config", o->config, "The proxy's YAML config file");
@@ -131,11 +133,13 @@ void add_proxy_command(CLI::App& app, CommandRun& run) {
 
   auto* ctl = cmd->add_subcommand("ctl", "Change or read a running proxy's mode");
   ctl->add_option("action", o->action,
-                  "status, metrics, readonly, readwrite, pause, resume or switch")
+                  "status, metrics, readonly, readwrite, pause, resume, prepare or switch")
       ->required()
-      ->check(CLI::IsMember(
-          {"status", "metrics", "readonly", "readwrite", "pause", "resume", "switch"}));
-  ctl->add_option("--backend", o->backend, "switch: the backend to move every session to");
+      ->check(CLI::IsMember({"status", "metrics", "readonly", "readwrite", "pause", "resume",
+                             "prepare", "switch"}));
+  ctl->add_option("--backend", o->backend,
+                  "switch: the backend to move every session to; prepare: the backend to log "
+                  "every session in to ahead of that switch");
   ctl->add_option("--timeout", o->timeout,
                   "pause: how long to wait for sessions to finish their transactions");
   ctl->add_option("--admin", o->admin, "The admin API's HOST:PORT (default: the config's)");

@@ -133,29 +133,31 @@ std::int64_t while_paused(MoveStepRun& run, const std::function<void()>& act,
   return longest;
 }
 
-// Switches the sessions of the proxy at `admin` to `backend`.
-void switch_sessions(MoveStepRun& run, const std::string& admin, const std::string& backend) {
-  auto answer = call(run, admin, "POST", "/switch?backend=" + backend);
-  const auto& failed = answer.value("failed", nlohmann::json::array());
-  if (!failed.empty()) {
-    // The proxy closed those sessions (57P01): their clients reconnect, to the new backend.
-    run.log("proxy",
-            fmt::format("{}: {} session{} could not be moved to '{}' and were closed: {}", admin,
-                        failed.size(), failed.size() == 1 ? "" : "s", backend, failed.dump()),
-            {{"proxy", admin}, {"failed", failed}});
-  }
-}
-
-// Switches each proxy of `to` (admin address -> backend) at once.
-void switch_all(MoveStepRun& run, const std::map<std::string, std::string>& to) {
-  std::vector<std::future<void>> switches;
+// POSTs /ACTION?backend=B to each proxy of `to` (admin address -> backend) at once: "prepare"
+// (every session logs in to B beside its server, so that the switch's pause is shorter) or
+// "switch". Logs the sessions a proxy could not act on.
+void on_each_proxy(MoveStepRun& run, const std::map<std::string, std::string>& to,
+                   const std::string& action) {
+  std::vector<std::future<void>> calls;
   for (const auto& [admin, backend] : to) {
-    switches.push_back(std::async(std::launch::async, [&run, admin, backend] {
-      switch_sessions(run, admin, backend);
+    calls.push_back(std::async(std::launch::async, [&run, admin, backend, action] {
+      auto answer = call(run, admin, "POST", "/" + action + "?backend=" + backend);
+      const auto& failed = answer.value("failed", nlohmann::json::array());
+      if (failed.empty()) return;
+      run.log("proxy",
+              fmt::format("{}: {} session{} {}: {}", admin, failed.size(),
+                          failed.size() == 1 ? "" : "s",
+                          action == "switch"
+                              ? "could not be moved to '" + backend +
+                                    "' and were closed (57P01): their clients reconnect there"
+                              : "could not log in to '" + backend +
+                                    "' ahead of the switch, and will during it",
+                          failed.dump()),
+              {{"proxy", admin}, {"failed", failed}});
     }));
   }
-  for (auto& s : switches) s.wait();
-  for (auto& s : switches) s.get();  // the first failure
+  for (auto& c : calls) c.wait();
+  for (auto& c : calls) c.get();  // the first failure
 }
 
 // The checks of one proxy.
@@ -280,9 +282,10 @@ void switch_proxy_to_target(MoveStepRun& run) {
   }
   std::int64_t paused_ms = 0;
   if (!to_switch.empty()) {
+    on_each_proxy(run, to_switch, "prepare");
     // Read-write before the resume: no session's first statement on the target is refused.
     paused_ms = while_paused(run, [&] {
-      switch_all(run, to_switch);
+      on_each_proxy(run, to_switch, "switch");
       call_all(run, "POST", "/readwrite");
     });
   } else {
@@ -324,7 +327,8 @@ void switch_proxy_back(MoveStepRun& run, const std::function<void()>& check_targ
     call_all(run, "POST", "/readwrite");
     throw;
   }
-  std::int64_t paused_ms = while_paused(run, [&] { switch_all(run, to_switch); });
+  on_each_proxy(run, to_switch, "prepare");
+  std::int64_t paused_ms = while_paused(run, [&] { on_each_proxy(run, to_switch, "switch"); });
   run.log("switched back",
           fmt::format("the proxies' sessions are back where they were, read-only until the "
                       "sources are unfrozen; the pause held new work for {} ms",

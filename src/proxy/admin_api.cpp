@@ -102,7 +102,7 @@ asio::awaitable<AdminResponse> answer_admin_request(ProxyContext& context,
     co_return json_response(status);
   }
   bool known = path == "/readonly" || path == "/readwrite" || path == "/pause" ||
-               path == "/resume" || path == "/switch";
+               path == "/resume" || path == "/switch" || path == "/prepare";
   if (known && method != "POST") co_return error(405, path + " takes POST");
   if (path == "/readonly" || path == "/readwrite") {
     state.set_mode(path == "/readonly" ? ProxyMode::kReadOnly : ProxyMode::kReadWrite);
@@ -121,14 +121,15 @@ asio::awaitable<AdminResponse> answer_admin_request(ProxyContext& context,
     co_return json_response(co_await pause_sessions(context, timeout));
   }
   if (path == "/resume") co_return json_response(resume_sessions(context));
-  if (path == "/switch") {
+  if (path == "/switch" || path == "/prepare") {
     std::string backend = query_parameter(target, "backend");
-    if (backend.empty()) co_return error(400, "/switch needs ?backend=NAME");
+    if (backend.empty()) co_return error(400, path + " needs ?backend=NAME");
+    if (path == "/prepare") co_return json_response(co_await prepare_sessions(context, backend));
     co_return json_response(co_await switch_sessions(context, backend));
   }
   co_return error(404, "no such endpoint: " + path +
                            " (GET /status, /metrics; POST /readonly, /readwrite, /pause, /resume, "
-                           "/switch?backend=NAME)");
+                           "/prepare?backend=NAME, /switch?backend=NAME)");
 }
 
 asio::awaitable<void> serve_admin_api(asio::ip::tcp::acceptor& acceptor, ProxyContext& context) {

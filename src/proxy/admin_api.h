@@ -1,6 +1,6 @@
 // The proxy's admin API: a small HTTP/1.1 server on a loopback port. GET /status (JSON),
 // GET /metrics (Prometheus text), POST /readonly, /readwrite, /pause?timeout=DURATION,
-// /resume and /switch?backend=NAME.
+// /resume, /prepare?backend=NAME and /switch?backend=NAME.
 #pragma once
 
 #include <asio.hpp>

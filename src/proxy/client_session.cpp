@@ -137,6 +137,26 @@ awaitable<bool> ClientSession::log_in() {
 void ClientSession::close_both() {
   client_.close();
   if (server_.stream) server_.stream->close();
+  discard_prepared();
+}
+
+void ClientSession::discard_prepared() {
+  if (prepared_ && prepared_->link.stream) prepared_->link.stream->close();
+  prepared_.reset();
+}
+
+awaitable<std::string> ClientSession::prepare_backend(Backend to) {
+  auto self = shared_from_this();
+  if (!logged_in_ || closed_) co_return "";
+  discard_prepared();
+  PreparedLink prepared{to.name, {}, {}};
+  std::string error = co_await connect_backend(to, prepared.link, prepared.parameters);
+  if (!error.empty() || closed_) {
+    if (prepared.link.stream) prepared.link.stream->close();
+    co_return error;
+  }
+  prepared_ = std::move(prepared);
+  co_return "";
 }
 
 awaitable<std::optional<ClientSession::Message>> ClientSession::read_client_message() {
@@ -436,8 +456,21 @@ awaitable<std::string> ClientSession::switch_backend(Backend to) {
   if (!between_transactions()) co_return "the session is in a transaction";
   BackendLink link;
   std::string parameters;
-  std::string error = co_await connect_backend(to, link, parameters);
-  if (error.empty()) error = co_await replay_state(link);
+  std::string error = "not prepared";
+  if (prepared_ && prepared_->backend == to.name) {  // logged in there ahead of the switch
+    link = std::move(prepared_->link);
+    parameters = std::move(prepared_->parameters);
+    prepared_.reset();
+    error = co_await replay_state(link);
+    if (!error.empty()) link.stream->close();  // gone stale meanwhile: a fresh login below
+  }
+  discard_prepared();
+  if (!error.empty()) {
+    link = BackendLink{};
+    parameters.clear();
+    error = co_await connect_backend(to, link, parameters);
+    if (error.empty()) error = co_await replay_state(link);
+  }
   if (!error.empty()) {
     if (link.stream) link.stream->close();
     // Left on the old backend, the session would write where nobody reads any more (after a

@@ -64,6 +64,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // the new backend failed (the session is then closed with 57P01, so that its client
   // reconnects to the new backend rather than go on writing to the old one).
   asio::awaitable<std::string> switch_backend(Backend to);
+  // Logs in to `to` ahead of a switch, while the session goes on where it is: the switch then
+  // only replays the session's state there, so the pause is shorter. Returns "" or why not
+  // (the switch then logs in itself). discard_prepared() closes such a link unused.
+  asio::awaitable<std::string> prepare_backend(Backend to);
+  void discard_prepared();
 
  private:
   // An owned copy of one message.
@@ -133,6 +138,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ProxyContext& context_;
   ProxyStream client_;
   BackendLink server_;
+  // A login made ahead of a switch (prepare_backend): the backend's name, the link, and the
+  // ParameterStatus messages its login sent, for the client once the switch happens.
+  struct PreparedLink {
+    std::string backend;
+    BackendLink link;
+    std::string parameters;
+  };
+  std::optional<PreparedLink> prepared_;
   ClientDecoder client_decoder_;
   StartupMessage startup_;
   std::string peer_;

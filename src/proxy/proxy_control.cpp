@@ -22,6 +22,42 @@ std::int64_t busy_sessions(ProxyContext& context) {
   return busy;
 }
 
+using SessionOperation = std::function<asio::awaitable<std::string>(ClientSession&)>;
+
+struct SessionOutcomes {
+  std::int64_t done = 0;
+  nlohmann::json failed = nlohmann::json::array();  // [{"session", "error"}]
+};
+
+// Runs `operation` on every live session at once and waits for all. (Callers pass a named
+// operation and take the result into a named variable: GCC 12 mishandles temporaries and
+// structured bindings around co_await, here a double free.)
+asio::awaitable<SessionOutcomes> on_every_session(ProxyContext& context,
+                                                  const SessionOperation& operation) {
+  SessionOutcomes outcomes;
+  auto sessions = live_sessions(context);
+  std::size_t pending = sessions.size();
+  asio::steady_timer all_done(co_await asio::this_coro::executor,
+                              std::chrono::steady_clock::time_point::max());
+  for (const auto& session : sessions) {
+    asio::co_spawn(all_done.get_executor(), operation(*session),
+                   [&, session](std::exception_ptr, std::string error) {
+                     if (error.empty()) {
+                       ++outcomes.done;
+                     } else {
+                       outcomes.failed.push_back(
+                           {{"session", session->process_id()}, {"error", error}});
+                     }
+                     if (--pending == 0) all_done.cancel();
+                   });
+  }
+  if (pending > 0) {
+    asio::error_code ec;
+    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return outcomes;
+}
+
 }  // namespace
 
 asio::awaitable<nlohmann::json> pause_sessions(ProxyContext& context,
@@ -50,7 +86,10 @@ asio::awaitable<nlohmann::json> pause_sessions(ProxyContext& context,
 nlohmann::json resume_sessions(ProxyContext& context) {
   std::int64_t paused_ms = context.state.paused_for().count();
   context.state.set_paused(false);
-  for (const auto& session : live_sessions(context)) session->wake();
+  for (const auto& session : live_sessions(context)) {
+    session->discard_prepared();  // a switch that was prepared and did not happen
+    session->wake();
+  }
   return {{"resumed", true}, {"paused_ms", paused_ms}};
 }
 
@@ -71,29 +110,24 @@ asio::awaitable<nlohmann::json> switch_sessions(ProxyContext& context, const std
   // New logins go to the new backend from now on; one that began before moves itself once
   // logged in (ClientSession::open_first_backend).
   context.state.set_active_backend(backend);
-  // Every session at once: each waits on its own new server's login.
-  nlohmann::json failed = nlohmann::json::array();
-  std::int64_t switched = 0;
-  auto sessions = live_sessions(context);
-  std::size_t pending = sessions.size();
-  asio::steady_timer all_done(co_await asio::this_coro::executor,
-                              std::chrono::steady_clock::time_point::max());
-  for (const auto& session : sessions) {
-    asio::co_spawn(all_done.get_executor(), session->switch_backend(to),
-                   [&, session](std::exception_ptr, std::string error) {
-                     if (error.empty()) {
-                       ++switched;
-                     } else {
-                       failed.push_back({{"session", session->process_id()}, {"error", error}});
-                     }
-                     if (--pending == 0) all_done.cancel();
-                   });
-  }
-  if (pending > 0) {
-    asio::error_code ec;
-    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return nlohmann::json{{"switched", switched}, {"failed", failed}, {"backend", backend}};
+  SessionOperation move_one = [to](ClientSession& session) { return session.switch_backend(to); };
+  SessionOutcomes outcomes = co_await on_every_session(context, move_one);
+  co_return nlohmann::json{
+      {"switched", outcomes.done}, {"failed", outcomes.failed}, {"backend", backend}};
+}
+
+asio::awaitable<nlohmann::json> prepare_sessions(ProxyContext& context,
+                                                 const std::string& backend) {
+  const Backend* found = context.config.backend(backend);
+  if (found == nullptr)
+    co_return nlohmann::json{{"error", "no backend is called '" + backend + "'"}};
+  Backend to = *found;
+  SessionOperation log_in_one = [to](ClientSession& session) {
+    return session.prepare_backend(to);
+  };
+  SessionOutcomes outcomes = co_await on_every_session(context, log_in_one);
+  co_return nlohmann::json{
+      {"prepared", outcomes.done}, {"failed", outcomes.failed}, {"backend", backend}};
 }
 
 }  // namespace cutover::proxy

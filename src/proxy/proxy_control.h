@@ -26,4 +26,11 @@ nlohmann::json resume_sessions(ProxyContext& context);
 // configured (nothing is moved then).
 asio::awaitable<nlohmann::json> switch_sessions(ProxyContext& context, const std::string& backend);
 
+// Before a switch, paused or not: logs every session in to `backend` beside its current server,
+// so that the switch only replays each session's state there (a shorter pause). Returns
+// {"prepared", "failed": [{"session", "error"}]} (those log in during the switch instead), or
+// {"error"} for an unknown backend. Resume closes the links a switch did not use.
+asio::awaitable<nlohmann::json> prepare_sessions(ProxyContext& context,
+                                                 const std::string& backend);
+
 }  // namespace cutover::proxy

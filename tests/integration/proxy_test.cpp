@@ -725,6 +725,11 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
     return probe.counts().writes_ok >= 100 && status["clients_active"].get<int>() >= 8 + 2 + 2;
   });
 
+  // Every session logs in to the standby ahead, so that the pause only replays their state.
+  auto prepare = proxy.ctl("prepare", {"--backend", "standby"});
+  ASSERT_EQ(prepare.exit_code, 0) << test::describe(prepare);
+  EXPECT_GE(test::json_events(prepare.out).at(0)["result"]["prepared"].get<int>(), 8 + 2 + 2)
+      << prepare.out;
   auto pause = proxy.ctl("pause", {"--timeout", "5s"});
   ASSERT_EQ(pause.exit_code, 0) << test::describe(pause);
   auto paused = test::json_events(pause.out).at(0)["result"];
@@ -846,6 +851,29 @@ TEST_P(ProxyUnderLoad, SighupAddsABackendThatASwitchThenUses) {
   proxy.reload({.standby_url = standby.url(), .extra = "max_clients: many\n"});
   EXPECT_NE(proxy.process().output_so_far().find("reload_failed"), std::string::npos);
   EXPECT_EQ(proxy.connect()->query("SELECT server FROM whereami").scalar().text(), "standby");
+}
+
+TEST_P(ProxyUnderLoad, APreparedSwitchThatDoesNotHappenLeavesNoConnectionBehind) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  StandbyDatabase standby(scratch.name());
+  RunningProxy proxy(scratch.name(), {.standby_url = standby.url()});
+  std::vector<std::unique_ptr<db::Connection>> sessions;
+  for (int i = 0; i < 3; ++i) sessions.push_back(proxy.connect());
+  auto on_standby = [&] {
+    return db::connect(test::postgres2_url())
+        ->query("SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                {db::Value(scratch.name())})
+        .scalar()
+        .as_int();
+  };
+  auto prepare = proxy.ctl("prepare", {"--backend", "standby"});
+  ASSERT_EQ(prepare.exit_code, 0) << test::describe(prepare);
+  EXPECT_EQ(test::json_events(prepare.out).at(0)["result"]["prepared"], 3) << prepare.out;
+  EXPECT_EQ(on_standby(), 3);
+  for (auto& s : sessions) EXPECT_EQ(s->query("SELECT 5").scalar().as_int(), 5);  // unmoved
+  ASSERT_EQ(proxy.ctl("resume").exit_code, 0);  // no switch came: the logins are closed
+  test::poll_until("the prepared logins are gone", [&] { return on_standby() == 0; });
+  for (auto& s : sessions) EXPECT_EQ(s->query("SELECT 6").scalar().as_int(), 6);
 }
 
 TEST_P(ProxyUnderLoad, ASessionTheSwitchCannotMoveIsClosedNotLeftOnTheOldBackend) {
@@ -1051,10 +1079,17 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
   }
   EXPECT_GT(analysis.writes.total - analysis.writes.ok, 0u) << "no write met the freeze";
   expect_every_acknowledged_write_in(probe, target.url());
+  std::int64_t switch_pause_ms = -1;
+  for (const auto& e : test::json_events(finalized.out)) {
+    if (e.value("event", "") == "switched") switch_pause_ms = e.value("paused_ms", -1);
+  }
+  EXPECT_GE(switch_pause_ms, 0) << finalized.out;
   std::cout << "[ measured ] probe writes refused for "
             << analysis.writes.longest_without_success_us / 1000
             << " ms (data and finalize); longest read gap "
-            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+            << analysis.reads.longest_without_success_us / 1000
+            << " ms; finalize's pause (prepare, then pause, switch, read-write, resume) "
+            << switch_pause_ms << " ms" << std::endl;
 
   // The target has the probe's writes: abort refuses to lose them, and leaves the proxy as it
   // was; with --discard-target-writes it switches the sessions back to the source.
