@@ -138,26 +138,31 @@ std::int64_t while_paused(MoveStepRun& run, const std::function<void()>& act,
 // "switch". Logs the sessions a proxy could not act on.
 void on_each_proxy(MoveStepRun& run, const std::map<std::string, std::string>& to,
                    const std::string& action) {
-  std::vector<std::future<void>> calls;
+  std::vector<std::future<nlohmann::json>> calls;
   for (const auto& [admin, backend] : to) {
     calls.push_back(std::async(std::launch::async, [&run, admin, backend, action] {
-      auto answer = call(run, admin, "POST", "/" + action + "?backend=" + backend);
-      const auto& failed = answer.value("failed", nlohmann::json::array());
-      if (failed.empty()) return;
-      run.log("proxy",
-              fmt::format("{}: {} session{} {}: {}", admin, failed.size(),
-                          failed.size() == 1 ? "" : "s",
-                          action == "switch"
-                              ? "could not be moved to '" + backend +
-                                    "' and were closed (57P01): their clients reconnect there"
-                              : "could not log in to '" + backend +
-                                    "' ahead of the switch, and will during it",
-                          failed.dump()),
-              {{"proxy", admin}, {"failed", failed}});
+      return call(run, admin, "POST", "/" + action + "?backend=" + backend);
     }));
   }
+  std::vector<nlohmann::json> answers;
   for (auto& c : calls) c.wait();
-  for (auto& c : calls) c.get();  // the first failure
+  for (auto& c : calls) answers.push_back(c.get());  // the first failure
+  // Logged here, on the step's own thread: the store and the output are not shared.
+  auto answer = answers.begin();
+  for (const auto& [admin, backend] : to) {
+    const auto& failed = (answer++)->value("failed", nlohmann::json::array());
+    if (failed.empty()) continue;
+    run.log("proxy",
+            fmt::format("{}: {} session{} {}: {}", admin, failed.size(),
+                        failed.size() == 1 ? "" : "s",
+                        action == "switch"
+                            ? "could not be moved to '" + backend +
+                                  "' and were closed (57P01): their clients reconnect there"
+                            : "could not log in to '" + backend +
+                                  "' ahead of the switch, and will during it",
+                        failed.dump()),
+            {{"proxy", admin}, {"failed", failed}});
+  }
 }
 
 // The checks of one proxy.
