@@ -7,6 +7,7 @@
 #include <asio.hpp>
 #include <iostream>
 #include <memory>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -27,6 +28,7 @@ struct ProxyCliOptions {
   std::string timeout;  // for ctl pause
   std::string user;
   std::string password_file;
+  proxy::ConfigOverrides overrides;  // --listen, --active, ... over the config file's
 };
 
 int run_proxy_server(const ProxyCliOptions& o, Output& output) {
@@ -34,8 +36,8 @@ int run_proxy_server(const ProxyCliOptions& o, Output& output) {
     throw_bad_input("cutover proxy needs --config FILE",
                     "see `cutover proxy --help` and docs/proxy.md for the file's keys");
   }
-  proxy::ProxyConfig config = proxy::load_proxy_config(o.config);
-  proxy::run_proxy(config, o.config,
+  proxy::ProxyConfig config = proxy::load_proxy_config(o.config, o.overrides);
+  proxy::run_proxy(config, o.config, o.overrides,
                    [&output](const std::string& event, const std::string& message) {
                      if (output.json()) {
                        output.event({{"event", event}, {"message", message}});
@@ -115,6 +117,7 @@ void add_proxy_command(CLI::App& app, CommandRun& run) {
       "RESET ALL, set_config(...), DO, ...) fails with SQLSTATE 25006, as a write does.\n"
       "\nExamples:\n"
       "  cutover proxy --config proxy.yaml                 # serve until SIGTERM (drains)\n"
+      "  cutover proxy --config proxy.yaml --listen 0.0.0.0:6432 --max-clients 200\n"
       "  cutover proxy ctl readonly --config proxy.yaml    # POST /readonly on the admin API\n"
       "  cutover proxy ctl status --admin 127.0.0.1:6433\n"
       "  cutover proxy ctl prepare --backend new && cutover proxy ctl pause --timeout 2s \\\n"
@@ -124,6 +127,19 @@ void add_proxy_command(CLI::App& app, CommandRun& run) {
       "  cutover proxy passwd app >> userlist.txt          # a verifier line for the users file\n"
       "\nSee docs/proxy.md for the config file. Exit codes: 0 stopped cleanly, 2 bad config.");
   cmd->add_option("--config", o->config, "The proxy's YAML config file");
+  // Each over the config file's key of the same name (kept at SIGHUP reloads).
+  for (const auto& [flag, key, help] :
+       {std::tuple{"--listen", "listen", "HOST:PORT clients connect to"},
+        std::tuple{"--admin-listen", "admin", "HOST:PORT of the admin API (loopback only)"},
+        std::tuple{"--active", "active", "The backend new sessions go to at start"},
+        std::tuple{"--max-clients", "max_clients", "Client sessions at most"},
+        std::tuple{"--hold-limit", "hold_limit", "How long a paused query waits at most (5s)"},
+        std::tuple{"--pause-timeout", "pause_timeout",
+                   "How long pause (and SIGTERM's drain) waits for sessions to idle (10s)"}}) {
+    cmd->add_option_function<std::string>(
+        flag, [o, key = std::string(key)](const std::string& value) { o->overrides[key] = value; },
+        std::string(help) + "; over the config file's " + key);
+  }
   cmd->require_subcommand(0, 1);
   cmd->callback([o, &run, cmd] {
     if (cmd->get_subcommands().empty()) {

@@ -106,7 +106,8 @@ const Backend* ProxyConfig::backend(const std::string& name) const {
   return nullptr;
 }
 
-ProxyConfig load_proxy_config(const std::filesystem::path& file) {
+ProxyConfig load_proxy_config(const std::filesystem::path& file,
+                              const ConfigOverrides& overrides) {
   ConfigReader reader(file);
   YAML::Node root;
   if (!std::filesystem::is_regular_file(file)) {
@@ -122,6 +123,7 @@ ProxyConfig load_proxy_config(const std::filesystem::path& file) {
     throw_bad_input(file.string() + ": not valid YAML: " + e.what(), "see docs/proxy.md");
   }
   if (!root.IsMap()) reader.fail("(top)", "must be a map of settings", "see docs/proxy.md");
+  for (const auto& [key, value] : overrides) root[key] = value;
 
   ProxyConfig config;
   for (const auto& item : root) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,10 +41,15 @@ struct ProxyConfig {
   const Backend* backend(const std::string& name) const;
 };
 
-// Reads and checks a YAML config file (see docs/proxy.md). Relative paths in it are taken
-// from the file's folder. Throws Error(kBadInput) naming the file, the key and the fix for a
-// missing or unreadable file, an unknown key, a bad value, no backend, an unknown active
-// backend, a non-loopback admin address, or half a TLS pair.
-ProxyConfig load_proxy_config(const std::filesystem::path& file);
+// Settings given on the command line over the file's: key (as in the file) -> value.
+using ConfigOverrides = std::map<std::string, std::string>;
+
+// Reads and checks a YAML config file (see docs/proxy.md), with `overrides` in place of the
+// file's values for their keys. Relative paths in it are taken from the file's folder. Throws
+// Error(kBadInput) naming the file, the key and the fix for a missing or unreadable file, an
+// unknown key, a bad value, no backend, an unknown active backend, a non-loopback admin
+// address, or half a TLS pair.
+ProxyConfig load_proxy_config(const std::filesystem::path& file,
+                              const ConfigOverrides& overrides = {});
 
 }  // namespace cutover::proxy

@@ -48,10 +48,10 @@ asio::awaitable<void> accept_clients(asio::ip::tcp::acceptor& acceptor, ProxyCon
 }
 
 // SIGHUP: the config and users file read again, applied in place if both are right.
-void reload(const std::filesystem::path& config_file, ProxyConfig& config, UserList& users,
-            ProxyState& state, const ProxyLog& log) {
+void reload(const std::filesystem::path& config_file, const ConfigOverrides& overrides,
+            ProxyConfig& config, UserList& users, ProxyState& state, const ProxyLog& log) {
   try {
-    ProxyConfig fresh = load_proxy_config(config_file);
+    ProxyConfig fresh = load_proxy_config(config_file, overrides);
     UserList fresh_users = load_user_list(fresh.users_file);
     if (fresh.listen.to_string() != config.listen.to_string() ||
         fresh.admin.to_string() != config.admin.to_string() || fresh.tls_cert != config.tls_cert ||
@@ -79,7 +79,7 @@ void reload(const std::filesystem::path& config_file, ProxyConfig& config, UserL
 }  // namespace
 
 void run_proxy(const ProxyConfig& initial, const std::filesystem::path& config_file,
-               const ProxyLog& log) {
+               const ConfigOverrides& overrides, const ProxyLog& log) {
   ProxyConfig config = initial;
   UserList users = load_user_list(config.users_file);
   if (!config.backend_passfile.empty()) {
@@ -132,7 +132,7 @@ void run_proxy(const ProxyConfig& initial, const std::filesystem::path& config_f
   std::function<void()> wait_for_hangup = [&] {
     hangups.async_wait([&](const asio::error_code& ec, int) {
       if (ec) return;
-      reload(config_file, config, users, state, log);
+      reload(config_file, overrides, config, users, state, log);
       wait_for_hangup();
     });
   };

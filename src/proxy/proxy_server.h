@@ -18,7 +18,8 @@ using ProxyLog = std::function<void(const std::string& event, const std::string&
 // change for what comes next; a change of listen or admin address needs a restart (logged);
 // a file with a mistake is logged and changes nothing. Throws Error(kBadInput) before serving
 // anything when the users file, the TLS files or an address cannot be used.
+// `overrides` (the command line's) are applied again at each reload.
 void run_proxy(const ProxyConfig& config, const std::filesystem::path& config_file,
-               const ProxyLog& log);
+               const ConfigOverrides& overrides, const ProxyLog& log);
 
 }  // namespace cutover::proxy

@@ -53,6 +53,7 @@ struct ProxyOptions {
   std::string standby_url;  // a second backend, another server with the same database name
   bool tls = false;         // a self-signed certificate for clients
   std::string extra;        // more lines of config
+  std::vector<std::string> flags;  // command-line settings over the config's
 };
 
 // pgbench's tables at scale 1 in the database at `url`, straight to the server.
@@ -78,8 +79,10 @@ class RunningProxy {
     EXPECT_EQ(verifier.exit_code, 0) << test::describe(verifier);
     write_private_file(dir_ / "userlist.txt", verifier.out);
     write_config(options);
-    process_ = std::make_unique<test::SpawnedProcess>(std::vector<std::string>{
-        CUTOVER_BINARY, "--json", "proxy", "--config", (dir_ / "proxy.yaml").string()});
+    std::vector<std::string> argv{CUTOVER_BINARY, "--json", "proxy", "--config",
+                                  (dir_ / "proxy.yaml").string()};
+    argv.insert(argv.end(), options.flags.begin(), options.flags.end());
+    process_ = std::make_unique<test::SpawnedProcess>(argv);
     test::poll_until("the proxy listens", [&] {
       test::require_running(*process_, "cutover proxy");
       return process_->output_so_far().find("\"listening\"") != std::string::npos;
@@ -1131,7 +1134,30 @@ TEST(ProxyCli, ABadConfigExitsTwoNamingTheKey) {
   auto result = test::run_process({CUTOVER_BINARY, "proxy", "--config", file.string()});
   EXPECT_EQ(result.exit_code, 2) << test::describe(result);
   EXPECT_NE(result.err.find("backends.a"), std::string::npos) << result.err;
+  std::ofstream(file) << "backends: {a: 127.0.0.1:5432}\nusers: u.txt\n";
+  auto flag = test::run_process(
+      {CUTOVER_BINARY, "proxy", "--config", file.string(), "--max-clients", "many"});
+  EXPECT_EQ(flag.exit_code, 2) << test::describe(flag);
+  EXPECT_NE(flag.err.find("max_clients: 'many'"), std::string::npos) << flag.err;
   fs::remove(file);
+}
+
+TEST_P(ProxyClients, CommandLineSettingsGoOverTheConfigFilesAndStayAtAReload) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name(), {.extra = "max_clients: 50\n", .flags = {"--max-clients", "1"}});
+  auto first = proxy.connect();
+  auto refused = [&] {
+    try {
+      proxy.connect();
+    } catch (const Error& e) {
+      return e.message().find("too many clients") != std::string::npos;
+    }
+    return false;
+  };
+  EXPECT_TRUE(refused());
+  proxy.reload({.extra = "max_clients: 50\n"});  // the file again; the flag still wins
+  EXPECT_TRUE(refused());
+  EXPECT_EQ(first->query("SELECT 7").scalar().as_int(), 7);
 }
 
 }  // namespace
