@@ -673,6 +673,20 @@ void copy_probe_rows(const std::string& from_url, const std::string& to_url) {
   to->execute("COMMIT");
 }
 
+// Stops the probe and its thread; every read and write must have been answered. Prints the
+// longest gaps, `when` saying what was going on.
+void stop_and_expect_every_operation_answered(probe::Probe& probe, std::thread& probe_thread,
+                                              const std::string& when) {
+  probe.stop();
+  probe_thread.join();
+  auto analysis = probe::analyze(probe.record());
+  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
+  EXPECT_EQ(analysis.writes.ok, analysis.writes.total);
+  std::cout << "[ measured ] " << when << "the probe's longest time without a successful write: "
+            << analysis.writes.longest_without_success_us / 1000 << " ms; reads "
+            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+}
+
 // Waits for pgbench to end: exit 0 and no failed transaction.
 void expect_pgbench_failed_nothing(test::SpawnedProcess& bench) {
   auto result = bench.wait(std::chrono::seconds(60));
@@ -756,14 +770,7 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
                .scalar()
                .as_int() > static_cast<std::int64_t>(probe.counts().writes_ok / 2);
   });
-  probe.stop();
-  probe_thread.join();
-  auto analysis = probe::analyze(probe.record());
-  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
-  EXPECT_EQ(analysis.writes.ok, analysis.writes.total);
-  std::cout << "[ measured ] the probe's longest time without a successful write: "
-            << analysis.writes.longest_without_success_us / 1000 << " ms; reads "
-            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+  stop_and_expect_every_operation_answered(probe, probe_thread, "");
   // Every acknowledged write is on the standby: written there, or copied while paused.
   expect_every_acknowledged_write_in(probe, standby.url());
 }
@@ -991,15 +998,7 @@ TEST_P(ProxyUnderLoad, BadClientsBesideTheProbeLeaveItEveryReadAndWrite) {
   stalled.kill(SIGKILL);
   stalled.wait(std::chrono::seconds(30));
 
-  probe.stop();
-  probe_thread.join();
-  auto analysis = probe::analyze(probe.record());
-  EXPECT_EQ(analysis.reads.ok, analysis.reads.total);
-  EXPECT_EQ(analysis.writes.ok, analysis.writes.total);
-  std::cout << "[ measured ] beside the bad clients, the probe's longest time without a "
-               "successful write: "
-            << analysis.writes.longest_without_success_us / 1000 << " ms; reads "
-            << analysis.reads.longest_without_success_us / 1000 << " ms" << std::endl;
+  stop_and_expect_every_operation_answered(probe, probe_thread, "beside the bad clients, ");
   EXPECT_TRUE(proxy.process().running());
   EXPECT_EQ(proxy.connect()->query("SELECT 4").scalar().as_int(), 4);
 }
