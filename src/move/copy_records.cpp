@@ -13,6 +13,12 @@ bool CopyRecords::copied_before(const std::string& table) {
   return true;
 }
 
+std::optional<TableSum> CopyRecords::source_sum(const std::string& table) {
+  auto fact = run_.store().fact(run_.id(), "copied:" + d_.target_name + ":" + table);
+  if (!fact || !fact->contains("sum")) return std::nullopt;
+  return TableSum::from_json(fact->at("sum"));
+}
+
 void CopyRecords::start(std::size_t tables, std::int64_t rows) {
   if (kept_ > 0) {
     run_.say("resume",
@@ -37,8 +43,9 @@ void CopyRecords::finish() {
 }
 
 void CopyRecords::copied(const CopiedTable& t) {
-  run_.store().set_fact(run_.id(), "copied:" + d_.target_name + ":" + t.name,
-                        {{"rows", t.rows}, {"bytes", t.bytes}});
+  nlohmann::json fact = {{"rows", t.rows}, {"bytes", t.bytes}};
+  if (!t.sum.checksum.empty()) fact["sum"] = t.sum.to_json();
+  run_.store().set_fact(run_.id(), "copied:" + d_.target_name + ":" + t.name, fact);
   progress_->set_detail(fmt::format("{}/{} tables, last {}", ++done_, tables_, t.name));
   if (run_.output().json()) {
     run_.say("table", "",

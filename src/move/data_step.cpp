@@ -17,6 +17,7 @@
 #include "move/preflight.h"
 #include "move/privilege_freeze.h"
 #include "move/proxy_handoff.h"
+#include "move/row_checksum.h"
 #include "move/table_comparison.h"
 #include "move/table_copy.h"
 #include "move/table_verify.h"
@@ -236,11 +237,22 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
   refresh_materialized_views(*source, *target);
 }
 
-// Counts and checksums of every table on both servers, `jobs` tables at a time.
+// Counts and checksums of every table read back from the target, `jobs` tables at a time,
+// against those of the rows the copy read from the source.
 void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
   TableComparisonRequest request;
-  for (const auto& t : tables_to_copy(*run.source(d))) request.tables.push_back(t.name);
+  std::map<std::string, TableToCopy> tables;
+  CopyRecords records(run, d);
+  for (auto& t : tables_to_copy(*run.source(d))) {
+    request.tables.push_back(t.name);
+    // The sum of the rows as the copy read them from the frozen source; a table copied by a
+    // cutover that did not record one is read on the source again.
+    if (auto copied = records.source_sum(t.name); copied && is_copy_checksum(*copied)) {
+      request.source_sums[t.name] = *copied;
+    }
+    tables.emplace(t.name, std::move(t));
+  }
   request.jobs = run.options().jobs;
   auto open = [](std::unique_ptr<db::Connection> c) {
     prepare_checksum_session(*c);
@@ -248,7 +260,9 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   };
   request.open_source = [&] { return open(run.source(d)); };
   request.open_target = [&] { return open(run.target(name)); };
-  request.sum = table_sum;
+  request.sum = [&](db::Connection& database, const std::string& table) {
+    return copied_table_sum(database, tables.at(table));
+  };
   ProgressReporter progress(run.output(), "verify " + d.source_name(), "tables",
                             static_cast<std::int64_t>(request.tables.size()));
   TableComparison compared = compare_tables(request, progress);

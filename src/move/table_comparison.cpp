@@ -20,7 +20,7 @@ TableComparison compare_tables(const TableComparisonRequest& request, ProgressRe
   std::exception_ptr failure;
   auto worker = [&] {
     try {
-      auto source = request.open_source();
+      std::unique_ptr<db::Connection> source;  // opened when a table needs it
       auto target = request.open_target();
       while (true) {
         std::string table;
@@ -29,11 +29,18 @@ TableComparison compare_tables(const TableComparisonRequest& request, ProgressRe
           if (next >= request.tables.size() || failure || interrupted()) return;
           table = request.tables[next++];
         }
-        // Both sides read at once: a large table costs one read's time, not two.
-        auto on_source =
-            std::async(std::launch::async, [&] { return request.sum(*source, table); });
-        TableSum on_target = request.sum(*target, table);
-        TableSum from_source = on_source.get();
+        TableSum on_target, from_source;
+        if (auto known = request.source_sums.find(table); known != request.source_sums.end()) {
+          on_target = request.sum(*target, table);
+          from_source = known->second;
+        } else {
+          if (!source) source = request.open_source();
+          // Both sides read at once: a large table costs one read's time, not two.
+          auto on_source =
+              std::async(std::launch::async, [&] { return request.sum(*source, table); });
+          on_target = request.sum(*target, table);
+          from_source = on_source.get();
+        }
         std::lock_guard lock(mutex);
         out.rows += from_source.rows;
         out.sums[table] = on_target.to_json();

@@ -1,9 +1,11 @@
 // Comparing every table of a moved database on both sides: its count and checksum read on the
-// source and the target at once, several tables at a time, whatever the engine.
+// source and the target at once (or only on the target, when the source's is known),
+// several tables at a time, whatever the engine.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -27,6 +29,9 @@ struct TableComparisonRequest {
   std::function<std::unique_ptr<db::Connection>()> open_source;
   std::function<std::unique_ptr<db::Connection>()> open_target;
   std::function<TableSum(db::Connection&, const std::string&)> sum;
+  // The sums of the source known already (what the copy read from the frozen source): those
+  // tables are read on the target only.
+  std::map<std::string, TableSum> source_sums;
 };
 
 // Throws the first failure after stopping the other workers; on SIGINT/SIGTERM, Error

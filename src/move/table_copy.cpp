@@ -14,6 +14,7 @@
 #include "core/interrupt.h"
 #include "move/chunk_pipe.h"
 #include "move/pg_tools.h"
+#include "move/row_checksum.h"
 
 namespace cutover::move {
 namespace {
@@ -26,6 +27,13 @@ std::unique_ptr<db::Connection> connect_target(const CopyRequest& request) {
   auto target = db::connect(request.target_url, request.connect);
   target->execute(fmt::format("SET lock_timeout = '{}'", kTargetLockTimeout));
   return target;
+}
+
+// A session of the copy on either side: the rows' text (of the tables copied as text) is the
+// text that the verification reads back, whatever each server's defaults.
+std::unique_ptr<db::Connection> prepared(std::unique_ptr<db::Connection> session) {
+  prepare_checksum_session(*session);
+  return session;
 }
 
 // `e` restated, when it is a lock timeout, with the sessions that hold locks in the target
@@ -64,14 +72,6 @@ struct CopyPart {
   std::string where;  // empty for the whole table
   bool whole = true;
 };
-
-std::string copy_out_sql(const CopyPart& part) {
-  std::string format = part.table->binary ? " (FORMAT binary)" : "";
-  if (part.whole)
-    return fmt::format("COPY {} ({}) TO STDOUT{}", part.table->name, part.table->columns, format);
-  return fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT{}", part.table->columns,
-                     part.table->name, part.where, format);
-}
 
 std::string copy_in_sql(const CopyPart& part) {
   // FREEZE: the rows land frozen, sparing the target a vacuum of every page later; it needs
@@ -145,8 +145,8 @@ class CopyRun {
 
   void work() {
     try {
-      auto source = db::connect(request_.source_url, request_.connect);
-      auto target = connect_target(request_);
+      auto source = prepared(db::connect(request_.source_url, request_.connect));
+      auto target = prepared(connect_target(request_));
       register_cancellers(*source, *target);
       while (auto part = next_part()) copy_part(*part, *source, *target);
     } catch (...) {
@@ -176,10 +176,13 @@ class CopyRun {
     ChunkPipe pipe;
     std::int64_t rows_out = 0;
     std::atomic<std::int64_t> bytes{0};
+    RowChecksum checksum(part.table->binary);
     std::thread reader([&] {
       try {
         std::string buffer;
-        rows_out = source.copy()->copy_out(copy_out_sql(part), [&](std::string_view data) {
+        rows_out = source.copy()->copy_out(copy_out_statement(*part.table, part.where),
+                                           [&](std::string_view data) {
+          checksum.add_message(data);
           buffer.append(data);
           if (buffer.size() >= kChunkBytes) {
             bytes += static_cast<std::int64_t>(buffer.size());
@@ -213,10 +216,11 @@ class CopyRun {
       }
     }
     reader.join();
-    if (rows_in != rows_out) {
+    if (rows_in != rows_out || checksum.rows() != rows_out) {
       throw Error(ErrorCode::kOperationFailed,
-                  fmt::format("copying {}: the source sent {} rows and the target loaded {}",
-                              part.table->name, rows_out, rows_in));
+                  fmt::format("copying {}: the source counted {} rows, sent {}, and the target "
+                              "loaded {}",
+                              part.table->name, rows_out, checksum.rows(), rows_in));
     }
     bool last = false;
     {
@@ -224,7 +228,7 @@ class CopyRun {
       last = --parts_left_[part.table->name] == 0;
     }
     if (last) settle(part, target);
-    finish_part(part, rows_in, bytes.load(),
+    finish_part(part, rows_in, bytes.load(), checksum,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                 last);
   }
@@ -248,8 +252,8 @@ class CopyRun {
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
   }
 
-  void finish_part(const CopyPart& part, std::int64_t rows, std::int64_t bytes, double seconds,
-                   bool last) {
+  void finish_part(const CopyPart& part, std::int64_t rows, std::int64_t bytes,
+                   const RowChecksum& checksum, double seconds, bool last) {
     std::lock_guard lock(report_mutex_);
     rows_ += rows;
     bytes_ += bytes;
@@ -258,6 +262,9 @@ class CopyRun {
     done.rows += rows;
     done.bytes += bytes;
     done.seconds += seconds;
+    auto [sum, added] = table_checksums_.try_emplace(part.table->name, part.table->binary);
+    sum->second.add(checksum);
+    done.sum = sum->second.sum();
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
     if (last && request_.on_table) request_.on_table(done);
   }
@@ -273,6 +280,7 @@ class CopyRun {
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;
   std::map<std::string, CopiedTable> table_done_;
+  std::map<std::string, RowChecksum> table_checksums_;
 };
 
 }  // namespace
@@ -311,6 +319,14 @@ std::vector<TableToCopy> tables_to_copy(db::Connection& source) {
     tables.push_back(std::move(t));
   }
   return tables;
+}
+
+std::string copy_out_statement(const TableToCopy& table, const std::string& where) {
+  std::string format = table.binary ? " (FORMAT binary)" : "";
+  if (where.empty())
+    return fmt::format("COPY {} ({}) TO STDOUT{}", table.name, table.columns, format);
+  return fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT{}", table.columns,
+                     table.name, where, format);
 }
 
 void copy_tables(const CopyRequest& request) {

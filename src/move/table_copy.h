@@ -10,6 +10,7 @@
 
 #include "db/connection.h"
 #include "db/registry.h"
+#include "move/table_verify.h"
 
 namespace cutover::move {
 
@@ -28,12 +29,17 @@ struct TableToCopy {
 // The source's tables, largest first. Throws Error as the query does.
 std::vector<TableToCopy> tables_to_copy(db::Connection& source);
 
+// "COPY ... TO STDOUT" of `table` in its format, of the rows that `where` selects (all when
+// empty).
+std::string copy_out_statement(const TableToCopy& table, const std::string& where = "");
+
 // A finished table.
 struct CopiedTable {
   std::string name;
   std::int64_t rows = 0;
   std::int64_t bytes = 0;  // COPY stream bytes
   double seconds = 0;
+  TableSum sum;  // of the rows as the source sent them (RowChecksum)
 };
 
 struct CopyRequest {
@@ -50,7 +56,7 @@ struct CopyRequest {
 };
 
 // Empties `tables` on the target, then copies them, `jobs` at a time, each part in its own
-// transaction. On SIGINT/SIGTERM the COPYs in flight are cancelled on both servers. Throws the
+// transaction, summing the rows as they pass (CopiedTable::sum). On SIGINT/SIGTERM the COPYs in flight are cancelled on both servers. Throws the
 // first failure (naming the table) after stopping the other workers; tables reported through
 // on_table before it are complete.
 void copy_tables(const CopyRequest& request);
