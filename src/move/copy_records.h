@@ -26,10 +26,10 @@ class CopyRecords {
   // no line) and about `rows` rows.
   void start(std::size_t tables, std::int64_t rows);
   void progress(std::int64_t rows, std::int64_t bytes);
-  // Records a finished table (kept by the next run), with its sum when the copy made one, and
-  // says so with --json.
+  // Records a finished table (kept by the next run), with the sum of the rows that the copy
+  // read from the source, and says so with --json.
   void copied(const CopiedTable& table);
-  // The sum that the copy of `table` recorded, if it did.
+  // The sum that the copy of `table` recorded, if it did (a cutover before these sums did not).
   std::optional<TableSum> source_sum(const std::string& table);
   void finish();
 

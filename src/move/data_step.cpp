@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
+#include <fstream>
+#include <mutex>
 #include <set>
 
 #include "core/child_process.h"
@@ -20,6 +23,7 @@
 #include "move/row_checksum.h"
 #include "move/table_comparison.h"
 #include "move/table_copy.h"
+#include "move/table_indexes.h"
 #include "move/table_verify.h"
 #include "move/write_freeze.h"
 
@@ -169,8 +173,44 @@ void freeze(MoveStepRun& run, const DatabaseMapping& d) {
           {{"database", d.source_name()}, {"proof", proof}});
 }
 
-void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
+// Undoes what an earlier run's post-data build made before it stopped (the final build, or a
+// table's own indexes built after its copy): all of it is dropped and built again.
+void undo_interrupted_build(MoveStepRun& run, const std::string& name) {
+  if (run.store().fact(run.id(), "post-data:" + name) ||
+      !run.store().fact(run.id(), "post-data-started:" + name)) {
+    return;
+  }
+  int dropped = drop_post_data(*run.target(name));
+  run.store().erase_facts(run.id(), "indexed:" + name + ":");
+  run.log("indexes",
+          fmt::format("{}: the interrupted build of indexes, constraints and triggers undone ({} "
+                      "objects dropped); building them again",
+                      name, dropped),
+          {{"database", name}, {"dropped", dropped}});
+}
+
+// The schema dump's post-data entries, by the table they belong to.
+TableIndexPlan index_plan(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
+  std::string listing = schema_listing(run.target_tool(name), run.schema_file(name),
+                                       run.folder() + "/" + name + ".listing");
+  return TableIndexPlan(listing, *run.source(d));
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out.flush()) {
+    throw Error(ErrorCode::kOperationFailed, fmt::format("cannot write {}", path),
+                "check the free space and permissions of the state store's folder");
+  }
+}
+
+// Returns the sums of the tables it copied as read back from the target.
+std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMapping& d) {
+  const std::string& name = d.target_name;
   CopyRecords records(run, d);
+  std::map<std::string, TableSum> read_back;
   std::vector<TableToCopy> tables;
   std::int64_t rows_total = 0;
   for (auto& t : tables_to_copy(*run.source(d))) {
@@ -179,7 +219,7 @@ void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
     tables.push_back(std::move(t));
   }
   records.start(tables.size(), rows_total);
-  if (tables.empty()) return;
+  if (tables.empty()) return read_back;
   CopyRequest request;
   request.source_url = run.source_url(d);
   request.target_url = run.target_url(d.target_name);
@@ -189,9 +229,34 @@ void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
   request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
     records.progress(rows, bytes);
   };
-  request.on_table = [&](const CopiedTable& t) { records.copied(t); };
+  std::mutex store;  // the state store's session, shared by the workers' callbacks
+  request.on_table = [&](const CopiedTable& t) {
+    std::lock_guard lock(store);
+    records.copied(t);
+    read_back[t.name] = t.target_sum;
+  };
+  TableIndexPlan plan = index_plan(run, d);
+  std::atomic<int> lists{0};
+  request.after_table = [&](const CopiedTable& t, db::Connection&) {
+    std::string listing = plan.listing_of(t.name);
+    if (listing.empty()) return;
+    std::string file = fmt::format("{}/{}.indexes-{}.list", run.folder(), name, ++lists);
+    write_file(file, listing);
+    {
+      // Before the build: a run that stops in the middle of it leaves this for the next run,
+      // which drops what it made (undo_interrupted_build).
+      std::lock_guard lock(store);
+      run.store().set_fact(run.id(), "post-data-started:" + name, true);
+    }
+    restore_schema(run.target_tool(name), run.schema_file(name), "post-data", 0,
+                   run.record().plan.owner, file);
+    std::remove(file.c_str());
+    std::lock_guard lock(store);
+    run.store().set_fact(run.id(), "indexed:" + name + ":" + t.name, true);
+  };
   copy_tables(request);
   records.finish();
+  return read_back;
 }
 
 // Vacuums the copied tables whose pages are not all visible (those copied in parts, without
@@ -212,24 +277,27 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
   const std::string& name = d.target_name;
   if (!run.store().fact(run.id(), "post-data:" + name)) {
     auto started = std::chrono::steady_clock::now();
-    if (run.store().fact(run.id(), "post-data-started:" + name)) {
-      int dropped = drop_post_data(*run.target(name));
-      run.log("indexes",
-              fmt::format("{}: the interrupted build of indexes, constraints and triggers "
-                          "undone ({} objects dropped); building them again",
-                          name, dropped),
-              {{"database", name}, {"dropped", dropped}});
-    }
     vacuum_partly_visible(*run.target(name));
+    std::set<std::string> built;
+    const std::string prefix = "indexed:" + name + ":";
+    for (const auto& [key, done] : run.store().facts(run.id(), prefix)) {
+      built.insert(key.substr(prefix.size()));
+    }
+    std::string file = run.folder() + "/" + name + ".post-data.list";
+    write_file(file, index_plan(run, d).listing_without(built));
     run.store().set_fact(run.id(), "post-data-started:" + name, true);
     restore_schema(run.target_tool(name), run.schema_file(name), "post-data", run.options().jobs,
-                   run.record().plan.owner);
+                   run.record().plan.owner, file);
+    std::remove(file.c_str());
     run.store().set_fact(run.id(), "post-data:" + name, true);
     run.log("indexes",
             fmt::format(
-                "{}: indexes, constraints and triggers built ({:.1f} s)", name,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()),
-            {{"database", name}});
+                "{}: indexes, constraints and triggers built ({:.1f} s after the copy; the own "
+                "indexes of {} table{} built as each copy ended)",
+                name,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                built.size(), built.size() == 1 ? "" : "s"),
+            {{"database", name}, {"tables_indexed_early", built.size()}});
   }
   auto source = run.source(d);
   auto target = run.target(name);
@@ -237,9 +305,10 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
   refresh_materialized_views(*source, *target);
 }
 
-// Counts and checksums of every table read back from the target, `jobs` tables at a time,
-// against those of the rows the copy read from the source.
-void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
+// Counts and checksums of every table on the target (read back by the copy, or now) against
+// those of the rows the copy read from the source, `jobs` tables at a time.
+void verify_tables(MoveStepRun& run, const DatabaseMapping& d,
+                   const std::map<std::string, TableSum>& read_back) {
   const std::string& name = d.target_name;
   TableComparisonRequest request;
   std::map<std::string, TableToCopy> tables;
@@ -247,9 +316,13 @@ void verify_tables(MoveStepRun& run, const DatabaseMapping& d) {
   for (auto& t : tables_to_copy(*run.source(d))) {
     request.tables.push_back(t.name);
     // The sum of the rows as the copy read them from the frozen source; a table copied by a
-    // cutover that did not record one is read on the source again.
+    // cutover that did not record one is read on the source again. The target's, as this
+    // run's copy read it back; a table copied by an earlier run is read again.
     if (auto copied = records.source_sum(t.name); copied && is_copy_checksum(*copied)) {
       request.source_sums[t.name] = *copied;
+      if (auto back = read_back.find(t.name); back != read_back.end()) {
+        request.target_sums[t.name] = back->second;
+      }
     }
     tables.emplace(t.name, std::move(t));
   }
@@ -309,9 +382,10 @@ MoveRecord copy_move_data(MoveStepRun& run) {
   for (const auto& d : record.plan.databases) freeze(run, d);
   for (const auto& d : record.plan.databases) {
     if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;
-    copy_data(run, d);
+    undo_interrupted_build(run, d.target_name);
+    auto read_back = copy_data(run, d);
     build_after_data(run, d);
-    verify_tables(run, d);
+    verify_tables(run, d, read_back);
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

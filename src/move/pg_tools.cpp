@@ -53,21 +53,34 @@ void dump_schema(const PgToolDatabase& source, const std::string& file) {
 }
 
 void restore_schema(const PgToolDatabase& target, const std::string& file, std::string_view section,
-                    int jobs, const std::optional<std::string>& owner) {
+                    int jobs, const std::optional<std::string>& owner,
+                    const std::string& use_list) {
   std::vector<std::string> argv = {"pg_restore", "--section=" + std::string(section),
                                    "--exit-on-error", "--no-tablespaces",
                                    "--dbname=" + target.conninfo};
-  if (section == "pre-data") {
+  if (section == "pre-data" || jobs == 0) {
     argv.push_back("--single-transaction");
   } else {
     argv.push_back("--jobs=" + std::to_string(jobs));
   }
   if (owner) argv.insert(argv.end(), {"--no-owner", "--role=" + *owner});
+  if (!use_list.empty()) argv.push_back("--use-list=" + use_list);
   argv.push_back(file);
   PgToolDatabase bounded = target;
   bounded.environment.emplace_back("PGOPTIONS",
                                    fmt::format("-c lock_timeout={}", kTargetLockTimeout));
   run_tool(argv, bounded, fmt::format("(restoring the schema's {} section)", section));
+}
+
+std::string schema_listing(const PgToolDatabase& database, const std::string& file,
+                           const std::string& scratch) {
+  run_tool({"pg_restore", "--list", "--file=" + scratch, file}, database,
+           "(listing the schema dump's entries)");
+  std::ifstream in(scratch);
+  std::ostringstream out;
+  out << in.rdbuf();
+  std::remove(scratch.c_str());
+  return out.str();
 }
 
 std::string schema_text(const PgToolDatabase& database, const std::string& scratch) {

@@ -33,13 +33,21 @@ PgToolDatabase pg_tool_database(const ConnectionUrl& server, std::string_view da
 // tablespaces. Throws Error(kOperationFailed) with pg_dump's last error line (redacted).
 void dump_schema(const PgToolDatabase& source, const std::string& file);
 
-// pg_restore of one `section` ("pre-data" or "post-data") of `file` into `target`.
-// pre-data runs as one transaction (a failure leaves nothing behind); post-data runs `jobs`
-// jobs, and what it built before a failure or a crash must be dropped (drop_post_data) before
-// it runs again. `owner`: every object owned by that role (--no-owner
-// --role), else the owners of the source. Throws Error(kOperationFailed) as dump_schema does.
+// pg_restore of one `section` ("pre-data" or "post-data") of `file` into `target`, only the
+// entries listed in the file `use_list` when one is given (pg_restore --use-list).
+// pre-data, and post-data with `jobs` 0, run as one transaction (a failure leaves nothing
+// behind); post-data runs `jobs` jobs, and what it built before a failure or a crash must be
+// dropped (drop_post_data) before it runs again. `owner`: every object owned by that role
+// (--no-owner --role), else the owners of the source. Throws Error(kOperationFailed) as
+// dump_schema does.
 void restore_schema(const PgToolDatabase& target, const std::string& file, std::string_view section,
-                    int jobs, const std::optional<std::string>& owner);
+                    int jobs, const std::optional<std::string>& owner,
+                    const std::string& use_list = "");
+
+// The table of contents of the dump `file` as `pg_restore --list` writes it (through the file
+// `scratch`); `database` gives the environment pg_restore runs in.
+std::string schema_listing(const PgToolDatabase& database, const std::string& file,
+                           const std::string& scratch);
 
 // The database's schema as pg_dump writes it in plain SQL, without owners, grants,
 // tablespaces, comments of pg_dump's own and its \restrict lines: the text two databases with

@@ -20,8 +20,7 @@ TableComparison compare_tables(const TableComparisonRequest& request, ProgressRe
   std::exception_ptr failure;
   auto worker = [&] {
     try {
-      std::unique_ptr<db::Connection> source;  // opened when a table needs it
-      auto target = request.open_target();
+      std::unique_ptr<db::Connection> source, target;  // opened when a table needs them
       while (true) {
         std::string table;
         {
@@ -29,18 +28,19 @@ TableComparison compare_tables(const TableComparisonRequest& request, ProgressRe
           if (next >= request.tables.size() || failure || interrupted()) return;
           table = request.tables[next++];
         }
-        TableSum on_target, from_source;
-        if (auto known = request.source_sums.find(table); known != request.source_sums.end()) {
-          on_target = request.sum(*target, table);
-          from_source = known->second;
-        } else {
+        auto known_source = request.source_sums.find(table);
+        auto known_target = request.target_sums.find(table);
+        std::future<TableSum> on_source;
+        if (known_source == request.source_sums.end()) {
           if (!source) source = request.open_source();
           // Both sides read at once: a large table costs one read's time, not two.
-          auto on_source =
-              std::async(std::launch::async, [&] { return request.sum(*source, table); });
-          on_target = request.sum(*target, table);
-          from_source = on_source.get();
+          on_source = std::async(std::launch::async, [&] { return request.sum(*source, table); });
         }
+        if (!target && known_target == request.target_sums.end()) target = request.open_target();
+        TableSum on_target = known_target != request.target_sums.end()
+                                 ? known_target->second
+                                 : request.sum(*target, table);
+        TableSum from_source = on_source.valid() ? on_source.get() : known_source->second;
         std::lock_guard lock(mutex);
         out.rows += from_source.rows;
         out.sums[table] = on_target.to_json();

@@ -1,6 +1,6 @@
 // Comparing every table of a moved database on both sides: its count and checksum read on the
-// source and the target at once (or only on the target, when the source's is known),
-// several tables at a time, whatever the engine.
+// source and the target at once (or taken from what the copy recorded), several tables at a
+// time, whatever the engine.
 #pragma once
 
 #include <cstdint>
@@ -29,9 +29,9 @@ struct TableComparisonRequest {
   std::function<std::unique_ptr<db::Connection>()> open_source;
   std::function<std::unique_ptr<db::Connection>()> open_target;
   std::function<TableSum(db::Connection&, const std::string&)> sum;
-  // The sums of the source known already (what the copy read from the frozen source): those
-  // tables are read on the target only.
-  std::map<std::string, TableSum> source_sums;
+  // The sums known already (what the copy read from the frozen source, and read back from the
+  // target): a side whose sum is known is not read.
+  std::map<std::string, TableSum> source_sums, target_sums;
 };
 
 // Throws the first failure after stopping the other workers; on SIGINT/SIGTERM, Error

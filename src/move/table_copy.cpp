@@ -29,10 +29,14 @@ std::unique_ptr<db::Connection> connect_target(const CopyRequest& request) {
   return target;
 }
 
-// A session of the copy on either side: the rows' text (of the tables copied as text) is the
-// text that the verification reads back, whatever each server's defaults.
-std::unique_ptr<db::Connection> prepared(std::unique_ptr<db::Connection> session) {
+// The sessions that read rows (the source's, the target's read-back) write them as the
+// verification reads them back; the target's copy session reads them with the same styles.
+std::unique_ptr<db::Connection> for_checksums(std::unique_ptr<db::Connection> session) {
   prepare_checksum_session(*session);
+  return session;
+}
+std::unique_ptr<db::Connection> for_row_text(std::unique_ptr<db::Connection> session) {
+  prepare_row_text_session(*session);
   return session;
 }
 
@@ -145,10 +149,11 @@ class CopyRun {
 
   void work() {
     try {
-      auto source = prepared(db::connect(request_.source_url, request_.connect));
-      auto target = prepared(connect_target(request_));
-      register_cancellers(*source, *target);
-      while (auto part = next_part()) copy_part(*part, *source, *target);
+      auto source = for_checksums(db::connect(request_.source_url, request_.connect));
+      auto target = for_row_text(connect_target(request_));
+      auto read_back = for_checksums(connect_target(request_));
+      register_cancellers({source.get(), target.get(), read_back.get()});
+      while (auto part = next_part()) copy_part(*part, *source, *target, *read_back);
     } catch (...) {
       std::lock_guard lock(mutex_);
       if (!failure_) failure_ = std::current_exception();
@@ -156,10 +161,9 @@ class CopyRun {
     }
   }
 
-  void register_cancellers(db::Connection& source, db::Connection& target) {
+  void register_cancellers(std::initializer_list<db::Connection*> sessions) {
     std::lock_guard lock(mutex_);
-    cancellers_.push_back(source.canceller());
-    cancellers_.push_back(target.canceller());
+    for (auto* session : sessions) cancellers_.push_back(session->canceller());
     if (failure_) stop_locked();
   }
 
@@ -171,7 +175,8 @@ class CopyRun {
     for (auto& c : cancellers_) c->cancel();
   }
 
-  void copy_part(const CopyPart& part, db::Connection& source, db::Connection& target) {
+  void copy_part(const CopyPart& part, db::Connection& source, db::Connection& target,
+                 db::Connection& read_back_session) {
     auto started = std::chrono::steady_clock::now();
     ChunkPipe pipe;
     std::int64_t rows_out = 0;
@@ -222,15 +227,33 @@ class CopyRun {
                               "loaded {}",
                               part.table->name, rows_out, checksum.rows(), rows_in));
     }
-    bool last = false;
+    std::optional<RowChecksum> whole;  // the table's, once its last part is done
     {
       std::lock_guard parts_lock(mutex_);
-      last = --parts_left_[part.table->name] == 0;
+      auto& sum = table_checksums_.try_emplace(part.table->name, part.table->binary).first->second;
+      sum.add(checksum);
+      if (--parts_left_[part.table->name] == 0) whole = sum;
     }
-    if (last) settle(part, target);
-    finish_part(part, rows_in, bytes.load(), checksum,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                last);
+    std::optional<TableSum> on_target;
+    if (whole) {
+      settle(part, target);
+      on_target = read_back(part, read_back_session);
+    }
+    auto finished = finish_part(
+        part, rows_in, bytes.load(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        whole ? std::optional(whole->sum()) : std::nullopt, on_target);
+    if (finished && request_.after_table) request_.after_table(*finished, target);
+  }
+
+  // The table's count and checksum read back from the target by the worker that finished it,
+  // while the others go on copying: the verification compares them with the source's.
+  TableSum read_back(const CopyPart& part, db::Connection& target) {
+    try {
+      return copied_table_sum(target, *part.table);
+    } catch (const Error& e) {
+      throw e.with_context(fmt::format("reading {} back from the target", part.table->name));
+    }
   }
 
   // Statistics for the plans of the index builds and foreign key checks that follow (as
@@ -252,8 +275,12 @@ class CopyRun {
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
   }
 
-  void finish_part(const CopyPart& part, std::int64_t rows, std::int64_t bytes,
-                   const RowChecksum& checksum, double seconds, bool last) {
+  // `source_sum` and `target_sum` are given with the table's last part; then returns the
+  // finished table.
+  std::optional<CopiedTable> finish_part(const CopyPart& part, std::int64_t rows,
+                                         std::int64_t bytes, double seconds,
+                                         std::optional<TableSum> source_sum,
+                                         std::optional<TableSum> target_sum) {
     std::lock_guard lock(report_mutex_);
     rows_ += rows;
     bytes_ += bytes;
@@ -262,25 +289,26 @@ class CopyRun {
     done.rows += rows;
     done.bytes += bytes;
     done.seconds += seconds;
-    auto [sum, added] = table_checksums_.try_emplace(part.table->name, part.table->binary);
-    sum->second.add(checksum);
-    done.sum = sum->second.sum();
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
-    if (last && request_.on_table) request_.on_table(done);
+    if (!source_sum) return std::nullopt;
+    done.sum = *source_sum;
+    done.target_sum = *target_sum;
+    if (request_.on_table) request_.on_table(done);
+    return done;
   }
 
   const CopyRequest& request_;
   std::vector<CopyPart> parts_;
-  std::mutex mutex_;  // next_, failure_, cancellers_, parts_left_
+  std::mutex mutex_;  // next_, failure_, cancellers_, parts_left_, table_checksums_
   std::size_t next_ = 0;
   std::exception_ptr failure_;
   std::vector<std::shared_ptr<db::Canceller>> cancellers_;
   std::map<std::string, int> parts_left_;
+  std::map<std::string, RowChecksum> table_checksums_;
   std::mutex report_mutex_;  // the counters and the callbacks
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;
   std::map<std::string, CopiedTable> table_done_;
-  std::map<std::string, RowChecksum> table_checksums_;
 };
 
 }  // namespace

@@ -39,7 +39,8 @@ struct CopiedTable {
   std::int64_t rows = 0;
   std::int64_t bytes = 0;  // COPY stream bytes
   double seconds = 0;
-  TableSum sum;  // of the rows as the source sent them (RowChecksum)
+  TableSum sum;         // of the rows as the source sent them (RowChecksum)
+  TableSum target_sum;  // of the rows read back from the target after the copy
 };
 
 struct CopyRequest {
@@ -51,12 +52,16 @@ struct CopyRequest {
   std::vector<TableToCopy> tables;
   // Called as each table finishes (all its parts), on one thread at a time.
   std::function<void(const CopiedTable&)> on_table;
+  // Then called by the worker that finished the table, with its target session, while the
+  // others copy on (several at once): what a table needs once its rows are in.
+  std::function<void(const CopiedTable&, db::Connection& target)> after_table;
   // Called often with the rows and bytes copied so far, on one thread at a time.
   std::function<void(std::int64_t rows, std::int64_t bytes)> on_progress;
 };
 
 // Empties `tables` on the target, then copies them, `jobs` at a time, each part in its own
-// transaction, summing the rows as they pass (CopiedTable::sum). On SIGINT/SIGTERM the COPYs in flight are cancelled on both servers. Throws the
+// transaction, summing the rows as they pass (CopiedTable::sum); the worker that finishes a
+// table analyzes it and reads it back from the target (CopiedTable::target_sum). On SIGINT/SIGTERM the COPYs in flight are cancelled on both servers. Throws the
 // first failure (naming the table) after stopping the other workers; tables reported through
 // on_table before it are complete.
 void copy_tables(const CopyRequest& request);

@@ -7,13 +7,17 @@
 
 namespace cutover::move {
 
-void prepare_checksum_session(db::Connection& database) {
+void prepare_row_text_session(db::Connection& database) {
   for (const char* setting :
        {"SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'postgres'",
-        "SET extra_float_digits = 1", "SET bytea_output = 'hex'", "SET lc_monetary = 'C'",
-        "SET search_path = pg_catalog"}) {
+        "SET extra_float_digits = 1", "SET bytea_output = 'hex'", "SET lc_monetary = 'C'"}) {
     database.execute(setting);
   }
+}
+
+void prepare_checksum_session(db::Connection& database) {
+  prepare_row_text_session(database);
+  database.execute("SET search_path = pg_catalog");
 }
 
 TableSum table_sum(db::Connection& database, const std::string& table) {

@@ -23,7 +23,13 @@ struct TableSum {
 };
 
 // Sets what a row's text depends on (time zone, date and interval styles, float digits, bytea
-// and money output) to the same values on every session that computes checksums.
+// and money output) to the same values on every session that writes or reads rows as text.
+void prepare_row_text_session(db::Connection& database);
+
+// The same, and names of types, relations and functions in values (regclass, ...) written
+// qualified (search_path pg_catalog): for every session that computes checksums or reads rows
+// for them, not for one that runs the user's code (a check constraint's function that relies on
+// the search path).
 void prepare_checksum_session(db::Connection& database);
 
 // The count and checksum of `table` (quoted schema.name) on a session prepared as above.

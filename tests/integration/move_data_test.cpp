@@ -640,6 +640,46 @@ TEST_P(MoveData, AFailedBuildOfIndexesRunsAgainFromTheStartOnPartitionedTables) 
   EXPECT_EQ(step("finalize", id).exit_code, 0);
 }
 
+// A table's own indexes are built as soon as its copy ends. A kill -9 in the middle of such a
+// build leaves nothing the next run trips over: data again undoes what was built, builds every
+// index and verifies.
+TEST_P(MoveData, AKillInATablesOwnIndexBuildIsUndoneByTheNextRun) {
+  {
+    auto c = source();
+    c->execute(
+        "CREATE FUNCTION slow_key(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS "
+        "$$BEGIN PERFORM pg_sleep(0.02); RETURN $1; END$$");
+    c->execute("CREATE TABLE slow_indexed AS SELECT g AS id FROM generate_series(1, 200) g");
+    c->execute("CREATE INDEX slow_indexed_key ON slow_indexed (slow_key(id))");
+  }
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  SpawnedProcess data(
+      cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
+  auto admin = db::connect(test::postgres2_url());
+  const std::string building = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                               target_name_ + "' AND query LIKE 'CREATE INDEX slow_indexed_key%'";
+  test::poll_until("the slow index is being built on the target", [&] {
+    test::require_running(data, "move data");
+    return scalar(*admin, building) != "0";
+  });
+  data.kill(SIGKILL);
+  ASSERT_EQ(data.wait(std::chrono::seconds(30)).exit_code, 128 + SIGKILL);
+  test::poll_until(
+      "the build of the killed move ends on the target",
+      [&] { return scalar(*admin, building) == "0"; }, std::chrono::seconds(30));
+
+  auto resumed = step("data", id);
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  auto undone = events_named(json_events(resumed.out), "indexes");
+  ASSERT_FALSE(undone.empty()) << resumed.out;
+  EXPECT_TRUE(undone.front().contains("dropped")) << "the interrupted build was undone first";
+  EXPECT_EQ(events_named(json_events(resumed.out), "verified").size(), 1u) << resumed.out;
+  EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                              "'slow_indexed_key'"),
+            "1");
+}
+
 // A role that only a policy names, dropped from the target after create: the build after the
 // data would fail with the source frozen, so data refuses before the freeze.
 TEST_P(MoveData, ARoleThePostDataBuildNeedsIsCheckedBeforeTheFreeze) {
