@@ -246,6 +246,18 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     return out;
   }
 
+  // The target's grants to the application on everything, or on one database.
+  std::string target_grants_on(const std::string& database) {
+    std::string escaped;
+    for (char c : database) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+    std::string out;
+    for (const auto& row :
+         db::connect(target_url())->query("SHOW GRANTS FOR '" + app_ + "'@'%'").rows) {
+      if (contains(row[0].text(), "`" + escaped + "`.*")) out += row[0].text() + "\n";
+    }
+    return out;
+  }
+
   bool target_has(const std::string& database) {
     return scalar(*db::connect(target_url()),
                   "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '" +
@@ -555,6 +567,50 @@ TEST_P(MoveMariadb, WhatCannotWorkIsRefusedBeforeAnythingChanges) {
   target->execute("CREATE TABLE " + crm_ + ".leftover (id INT)");
   refused(create_args(), crm_ + ": exists and is not empty");
   EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+// Grants on wildcard names (`cmv\_crm%`.*) that match a moved database are given on the target
+// as a grant on its name, so the account reads and writes it there after finalize; a grant on
+// the database's own name beats them, as on the server. A grant the target had before the move
+// is kept, and abort after finalize takes back exactly what finalize gave.
+TEST_P(MoveMariadb, WildcardGrantsAreGivenOnTheTargetAndAbortTakesBackOnlyThose) {
+  auto admin = db::connect(test::mariadb_url());
+  const std::string app = "'" + app_ + "'@'%'";
+  // crm has no grant of its own name, only table and column grants and this wildcard one.
+  admin->execute("GRANT SELECT, INSERT, UPDATE, DELETE ON `cmv\\_crm\\_" + suffix_ + "%`.* TO " +
+                 app);
+  // shop has its own (fill_sources): this one, with DROP, does not apply to it.
+  admin->execute("GRANT SELECT, DROP ON `cmv_shop%`.* TO " + app);
+  // The target's own grants before the move, the same as some the source gives.
+  auto target = db::connect(target_url());
+  std::string shop_escaped, crm_escaped;
+  for (char c : shop_new_) shop_escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+  for (char c : crm_) crm_escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+  target->execute("GRANT SELECT ON `" + shop_escaped + "`.* TO " + app);
+  target->execute("GRANT SELECT ON `" + crm_escaped + "`.* TO " + app);
+  const std::string grants_before = target_grants();
+
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  for (const char* s : {"prepare", "data", "finalize"}) {
+    auto r = step(s, id);
+    ASSERT_EQ(r.exit_code, 0) << s << ": " << describe(r);
+  }
+  EXPECT_TRUE(contains(target_grants_on(crm_), "GRANT SELECT, INSERT, UPDATE, DELETE ON"))
+      << target_grants();
+  EXPECT_FALSE(contains(target_grants_on(shop_new_), "DROP")) << target_grants();
+  {
+    auto [host, port] = host_port(target_url());
+    auto crm = db::connect("mariadb://" + app_ + ":" + kAppSecret + "@" + host + ":" +
+                           std::to_string(port) + "/" + crm_);
+    EXPECT_EQ(scalar(*crm, "SELECT count(*) FROM contacts"), "500");
+    EXPECT_EQ(crm->execute("INSERT INTO contacts (id, name) VALUES (501, 'new')"), 1);
+    EXPECT_EQ(crm->execute("DELETE FROM contacts WHERE id = 501"), 1);
+  }
+
+  auto aborted = step("abort", id);
+  ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
+  EXPECT_EQ(target_grants(), grants_before) << "the target's own grants are kept";
 }
 
 // A move from two MariaDB servers with different root passwords, every password in one
