@@ -76,8 +76,8 @@ std::string password_for(const PasswordFile& file, const PassfileLogin& login,
                           "database {}, user {})",
                           file.path, shown, login.host, login.port,
                           login.database.empty() ? "none" : login.database, login.user),
-              fmt::format("add a line {}:{}:*:{}:PASSWORD to {} (`*` matches anything)",
-                          login.host, login.port, login.user, file.path));
+              fmt::format("add a line {}:{}:*:{}:PASSWORD to {} (`*` matches anything)", login.host,
+                          login.port, login.user, file.path));
 }
 
 }  // namespace cutover

@@ -63,9 +63,8 @@ MariadbGrant database_wide(const std::map<std::string, Privileges>& by_pattern) 
       continue;
     }
     std::set<std::string> common;
-    std::set_intersection(out.privileges.begin(), out.privileges.end(),
-                          privileges.names.begin(), privileges.names.end(),
-                          std::inserter(common, common.end()));
+    std::set_intersection(out.privileges.begin(), out.privileges.end(), privileges.names.begin(),
+                          privileges.names.end(), std::inserter(common, common.end()));
     out.privileges = std::move(common);
     out.grant_option = out.grant_option && privileges.grant_option;
   }
@@ -122,8 +121,7 @@ std::vector<MariadbGrant> mariadb_database_grants(db::Connection& server,
                                     "ORDER BY grantee, table_name, privilege_type",
                                     {database})
                              .rows) {
-    add(row[0].text(), target + "." + quoted(row[1].text()), row[2].text(),
-        row[3].text() == "YES");
+    add(row[0].text(), target + "." + quoted(row[1].text()), row[2].text(), row[3].text() == "YES");
   }
   // Column grants: one privilege per column, UPDATE (`city`).
   for (const auto& row : server

@@ -656,16 +656,15 @@ TEST_P(MoveMariadb, EachServerGetsItsPasswordFromThePassfile) {
     EXPECT_FALSE(contains(r.out + r.err, other_password)) << describe(r);
     return r;
   };
-  const std::vector<std::string> create_two = {
-      "create",
-      "--to",
-      target_url(),
-      "--database",
-      test::with_database(test::mariadb_url(), crm_),
-      "--database",
-      test::with_database(other.url(), billing),
-      "--allow-unfrozen",
-      "root"};
+  const std::vector<std::string> create_two = {"create",
+                                               "--to",
+                                               target_url(),
+                                               "--database",
+                                               test::with_database(test::mariadb_url(), crm_),
+                                               "--database",
+                                               test::with_database(other.url(), billing),
+                                               "--allow-unfrozen",
+                                               "root"};
   auto refused = [&](const std::string& says) {
     SCOPED_TRACE(says);
     auto r = run(create_two);
@@ -675,8 +674,8 @@ TEST_P(MoveMariadb, EachServerGetsItsPasswordFromThePassfile) {
   };
   const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
   write_passfile(own_lines, owner_only);
-  refused("no line of the password file " + passfile + " matches mariadb://root@127.0.0.1:" +
-          other_port + "/" + billing);
+  refused("no line of the password file " + passfile +
+          " matches mariadb://root@127.0.0.1:" + other_port + "/" + billing);
   write_passfile(own_lines + "127.0.0.1:" + other_port + ":*:root:wrong\n", owner_only);
   refused("cannot connect to mariadb://root@127.0.0.1:" + other_port + "/" + billing +
           ": authentication failed");

@@ -37,8 +37,7 @@ TEST(Passfile, EachFieldMustMatchUnlessItIsAStar) {
 }
 
 TEST(Passfile, BackslashEscapesColonsBackslashesAndStars) {
-  EXPECT_EQ(password("\\:\\:1:3306:*:root:p\\:w\\\\d\n", {"::1", "3306", "", "root"}),
-            "p:w\\d");
+  EXPECT_EQ(password("\\:\\:1:3306:*:root:p\\:w\\\\d\n", {"::1", "3306", "", "root"}), "p:w\\d");
   // An escaped star is a literal star, not a wildcard.
   EXPECT_EQ(password("h:3306:\\*:root:pw\n", kShop), std::nullopt);
   EXPECT_EQ(password("h:3306:\\*:root:pw\n", {"h", "3306", "*", "root"}), "pw");
