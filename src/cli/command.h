@@ -22,8 +22,9 @@ using CommandRun = std::function<int(Output&)>;
 inline void add_password_file_option(CLI::App& command, std::string& target) {
   command
       .add_option("--password-file", target,
-                  "File whose first line is the password; beats PGPASSWORD and MYSQL_PWD, "
-                  "a password in the URL beats it")
+                  "File whose first line is the password, or of pgpass lines "
+                  "(host:port:database:user:password, mode 0600) matched per server; beats "
+                  "PGPASSWORD and MYSQL_PWD, a password in the URL beats it")
       ->check(CLI::ExistingFile);
 }
 

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
-#include <tuple>
 
 #include "core/error.h"
 
@@ -174,95 +172,6 @@ std::vector<std::string> mariadb_accounts(db::Connection& server) {
       out.push_back(fmt::format("'{}'@''", row[0].text()));
     }
   } catch (const Error&) {
-  }
-  return out;
-}
-
-MariadbGrants mariadb_grants(db::Connection& server, const std::string& database,
-                             const std::string& target_name) {
-  // One statement per grantee and object, its privileges together; WITH GRANT OPTION where
-  // the source gives it.
-  std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> grants;
-  auto add = [&](const std::string& grantee, const std::string& object,
-                 const std::string& privilege, bool grantable) {
-    auto& [list, option] = grants[{grantee, object}];
-    list += (list.empty() ? "" : ", ") + privilege;
-    option = option || grantable;
-  };
-  std::string target = quoted(server, target_name);
-  // In a database-level grant, _ and % are wildcards unless escaped: the source's grant may be
-  // written either way, the target's is escaped.
-  auto escaped = [](const std::string& name) {
-    std::string out;
-    for (char c : name) {
-      if (c == '_' || c == '%') out += '\\';
-      out += c;
-    }
-    return out;
-  };
-  for (const auto& row : server
-                             .query("SELECT grantee, privilege_type, is_grantable FROM "
-                                    "information_schema.schema_privileges WHERE table_schema "
-                                    "IN ($1, $2) ORDER BY grantee, privilege_type",
-                                    {database, escaped(database)})
-                             .rows) {
-    add(row[0].text(), quoted(server, escaped(target_name)) + ".*", row[1].text(),
-        row[2].text() == "YES");
-  }
-  for (const auto& row : server
-                             .query("SELECT grantee, table_name, privilege_type, is_grantable FROM "
-                                    "information_schema.table_privileges WHERE table_schema = $1 "
-                                    "ORDER BY grantee, table_name, privilege_type",
-                                    {database})
-                             .rows) {
-    add(row[0].text(), target + "." + quoted(server, row[1].text()), row[2].text(),
-        row[3].text() == "YES");
-  }
-  // Column grants: SELECT (`a`, `b`), one privilege with its columns together.
-  std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, bool>> columns;
-  for (const auto& row : server
-                             .query("SELECT grantee, table_name, privilege_type, column_name, "
-                                    "is_grantable FROM information_schema.column_privileges "
-                                    "WHERE table_schema = $1 ORDER BY 1, 2, 3, 4",
-                                    {database})
-                             .rows) {
-    auto& [list, option] = columns[{row[0].text(), row[1].text(), row[2].text()}];
-    list += (list.empty() ? "" : ", ") + quoted(server, row[3].text());
-    option = option || row[4].text() == "YES";
-  }
-  for (const auto& [key, value] : columns) {
-    const auto& [grantee, table, privilege] = key;
-    add(grantee, target + "." + quoted(server, table),
-        fmt::format("{} ({})", privilege, value.first), value.second);
-  }
-  // EXECUTE and ALTER ROUTINE on routines are in mysql.procs_priv only, which not every
-  // account may read (create then cannot see them, and says nothing of them).
-  try {
-    for (const auto& row : server
-                               .query("SELECT user, host, routine_type, routine_name, proc_priv "
-                                      "FROM mysql.procs_priv WHERE db = $1 ORDER BY 1, 2, 3, 4",
-                                      {database})
-                               .rows) {
-      std::string grantee = fmt::format("'{}'@'{}'", row[0].text(), row[1].text());
-      std::string object =
-          fmt::format("{} {}.{}", row[2].text(), target, quoted(server, row[3].text()));
-      std::string privileges = row[4].text();  // a SET: Execute,Alter Routine,Grant
-      for (const char* p : {"Execute", "Alter Routine"}) {
-        if (privileges.find(p) == std::string::npos) continue;
-        std::string upper = p;
-        for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        add(grantee, object, upper, privileges.find("Grant") != std::string::npos);
-      }
-    }
-  } catch (const Error&) {
-  }
-  MariadbGrants out;
-  for (const auto& [key, value] : grants) {
-    out.statements.push_back(fmt::format("GRANT {} ON {} TO {}{}", value.first, key.second,
-                                         key.first, value.second ? " WITH GRANT OPTION" : ""));
-    if (std::find(out.grantees.begin(), out.grantees.end(), key.first) == out.grantees.end()) {
-      out.grantees.push_back(key.first);
-    }
   }
   return out;
 }

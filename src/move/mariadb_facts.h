@@ -1,5 +1,5 @@
-// What a MariaDB move reads off its servers: a database's tables, sequences, grants and
-// properties, the accounts that read_only cannot stop, and each table's count and checksum.
+// What a MariaDB move reads off its servers: a database's tables, sequences and properties,
+// the accounts that read_only cannot stop, and each table's count and checksum.
 #pragma once
 
 #include <cstdint>
@@ -62,16 +62,6 @@ std::string grantee_of_definer(const std::string& definer);
 // Every account of the server, "'user'@'host'" as information_schema writes grantees, and
 // its roles ("'role'@''") where mysql.user can be read.
 std::vector<std::string> mariadb_accounts(db::Connection& server);
-
-// The GRANT statements that give on database `target_name` what `database` grants on itself,
-// its tables, columns and routines, e.g. "GRANT SELECT, INSERT ON `shop2`.* TO 'app'@'%'", and
-// the grantees they name. Grants on wildcard names (`sh%`.*) are the server's: not these.
-struct MariadbGrants {
-  std::vector<std::string> statements;
-  std::vector<std::string> grantees;
-};
-MariadbGrants mariadb_grants(db::Connection& server, const std::string& database,
-                             const std::string& target_name);
 
 // "table -> next AUTO_INCREMENT value" and "sequence -> next value" of `database`.
 std::vector<std::pair<std::string, std::int64_t>> mariadb_counters(db::Connection& server,

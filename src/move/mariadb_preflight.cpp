@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "move/database_address.h"
+#include "move/mariadb_database_grants.h"
 #include "move/mariadb_facts.h"
 #include "move/preflight_checks.h"
 
@@ -126,7 +127,8 @@ class MariadbPreflight : PreflightChecks {
     // Grants are given on the target at finalize, definers are named by the schema: the
     // accounts must exist there (accounts are the server's, not the database's).
     std::set<std::string> needed;
-    for (const auto& g : mariadb_grants(source, d.source_name(), d.target_name).grantees) {
+    for (const auto& g :
+         grantees_of(mariadb_database_grants(source, d.source_name(), d.target_name))) {
       needed.insert(g);
     }
     for (const auto& definer : column_of(

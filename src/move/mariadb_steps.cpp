@@ -13,6 +13,7 @@
 #include "move/copy_records.h"
 #include "move/database_address.h"
 #include "move/mariadb_copy.h"
+#include "move/mariadb_database_grants.h"
 #include "move/mariadb_facts.h"
 #include "move/mariadb_tools.h"
 #include "move/move_step.h"
@@ -356,15 +357,24 @@ void open_mariadb_targets(MoveStepRun& run) {
   for (const auto& d : run.record().plan.databases) {
     const std::string& name = d.target_name;
     if (run.store().fact(run.id(), "opened:" + name)) continue;
-    auto grants = mariadb_grants(*source_server(run, d), d.source_name(), name);
-    // Recorded before the first is given: abort revokes each, one not given being no error.
-    run.store().set_fact(run.id(), "granted:" + name, grants.statements);
-    for (const auto& g : grants.statements) server->execute(g);
+    auto wanted = mariadb_database_grants(*source_server(run, d), d.source_name(), name);
+    // Only what the target lacks, recorded before the first is given: abort revokes each (one
+    // not given being no error) and nothing the target had. A finalize run again gives the
+    // same ones: those given before now look like the target's own.
+    std::vector<std::string> give;
+    if (auto recorded = run.store().fact(run.id(), "granted:" + name)) {
+      give = recorded->get<std::vector<std::string>>();
+    } else {
+      give = grants_to_give(wanted, mariadb_database_grants(*server, name, name));
+      run.store().set_fact(run.id(), "granted:" + name, give);
+    }
+    for (const auto& g : give) server->execute(g);
     run.store().set_fact(run.id(), "opened:" + name, true);
+    auto grantees = grantees_of(wanted);
     run.log("opened",
             fmt::format("{} is open to the accounts that could use {}: {}", name, d.source_name(),
-                        grants.grantees.empty() ? "none" : joined(grants.grantees)),
-            {{"database", name}, {"grantees", grants.grantees}});
+                        grantees.empty() ? "none" : joined(grantees)),
+            {{"database", name}, {"grantees", grantees}, {"grants_given", give.size()}});
   }
 }
 

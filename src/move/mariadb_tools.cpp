@@ -9,7 +9,7 @@
 
 #include "core/child_process.h"
 #include "core/error.h"
-#include "core/password_file.h"
+#include "db/password_source.h"
 #include "move/database_address.h"
 
 namespace cutover::move {
@@ -55,10 +55,8 @@ MariadbToolServer mariadb_tool_server(const ConnectionUrl& server,
   }
   if (server.port) out.arguments.push_back(fmt::format("--port={}", *server.port));
   if (!server.user.empty()) out.arguments.push_back("--user=" + server.user);
-  if (server.password) {
-    out.environment.emplace_back("MYSQL_PWD", *server.password);
-  } else if (connect.password_file) {
-    out.environment.emplace_back("MYSQL_PWD", read_password_file(*connect.password_file));
+  if (auto password = db::mariadb_password(server, connect)) {
+    out.environment.emplace_back("MYSQL_PWD", *password);
   }
   return out;
 }

@@ -21,8 +21,9 @@ struct MariadbToolServer {
   std::string shown;                                             // the URL without password
 };
 
-// The password comes from the URL, else --password-file, else the tools find it themselves
-// (MYSQL_PWD, option files), as cutover's own connections do.
+// The password is the one cutover's own connection to `server` uses (db::mariadb_password:
+// the URL, --password-file's line for this server, MYSQL_PWD), else the tools read the option
+// files. Throws Error(kBadInput) as db::mariadb_password does.
 MariadbToolServer mariadb_tool_server(const ConnectionUrl& server,
                                       const db::ConnectOptions& connect);
 

@@ -38,7 +38,13 @@ PgToolDatabase pg_tool_database(const ConnectionUrl& server, std::string_view da
   if (url.password) {
     out.environment.emplace_back("PGPASSWORD", *url.password);
   } else if (connect.password_file) {
-    out.environment.emplace_back("PGPASSWORD", read_password_file(*connect.password_file));
+    // A file of pgpass lines is the tools' PGPASSFILE: they match it per host themselves.
+    PasswordFile file = load_password_file(*connect.password_file);
+    if (file.password) {
+      out.environment.emplace_back("PGPASSWORD", *file.password);
+    } else {
+      out.environment.emplace_back("PGPASSFILE", file.path);
+    }
   }
   out.environment.emplace_back("PGCONNECT_TIMEOUT",
                                std::to_string(connect.connect_timeout.count()));

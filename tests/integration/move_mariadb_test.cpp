@@ -23,6 +23,7 @@
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
+#include "support/throwaway_server.h"
 
 namespace cutover::test {
 static void PrintTo(Backend backend, std::ostream* os) { *os << backend_name(backend); }
@@ -158,11 +159,12 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     admin.execute("GRANT EXECUTE ON FUNCTION " + shop_ + ".twice TO '" + app_ + "'@'%'");
   }
 
-  ProcessResult move(std::vector<std::string> args, bool json_output = true) {
+  ProcessResult move(std::vector<std::string> args, bool json_output = true,
+                     const std::map<std::string, std::optional<std::string>>& env = {}) {
     args.insert(args.begin(), "move");
     if (json_output) args.insert(args.begin(), "--json");
     args.insert(args.end(), {"--state", state_});
-    auto r = test::run_process(cutover_argv(args), {}, std::chrono::seconds(300));
+    auto r = test::run_process(cutover_argv(args), env, std::chrono::seconds(300));
     EXPECT_FALSE(contains(r.out + r.err, kAppSecret)) << describe(r);
     return r;
   }
@@ -240,6 +242,18 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
     for (const auto& row :
          db::connect(target_url())->query("SHOW GRANTS FOR '" + app_ + "'@'%'").rows) {
       out += row[0].text() + "\n";
+    }
+    return out;
+  }
+
+  // The target's grants to the application on everything, or on one database.
+  std::string target_grants_on(const std::string& database) {
+    std::string escaped;
+    for (char c : database) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+    std::string out;
+    for (const auto& row :
+         db::connect(target_url())->query("SHOW GRANTS FOR '" + app_ + "'@'%'").rows) {
+      if (contains(row[0].text(), "`" + escaped + "`.*")) out += row[0].text() + "\n";
     }
     return out;
   }
@@ -553,6 +567,147 @@ TEST_P(MoveMariadb, WhatCannotWorkIsRefusedBeforeAnythingChanges) {
   target->execute("CREATE TABLE " + crm_ + ".leftover (id INT)");
   refused(create_args(), crm_ + ": exists and is not empty");
   EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+// Grants on wildcard names (`cmv\_crm%`.*) that match a moved database are given on the target
+// as a grant on its name, so the account reads and writes it there after finalize; a grant on
+// the database's own name beats them, as on the server. A grant the target had before the move
+// is kept, and abort after finalize takes back exactly what finalize gave.
+TEST_P(MoveMariadb, WildcardGrantsAreGivenOnTheTargetAndAbortTakesBackOnlyThose) {
+  auto admin = db::connect(test::mariadb_url());
+  const std::string app = "'" + app_ + "'@'%'";
+  // crm has no grant of its own name, only table and column grants and this wildcard one.
+  admin->execute("GRANT SELECT, INSERT, UPDATE, DELETE ON `cmv\\_crm\\_" + suffix_ + "%`.* TO " +
+                 app);
+  // shop has its own (fill_sources): this one, with DROP, does not apply to it.
+  admin->execute("GRANT SELECT, DROP ON `cmv_shop%`.* TO " + app);
+  // The target's own grants before the move, the same as some the source gives.
+  auto target = db::connect(target_url());
+  std::string shop_escaped, crm_escaped;
+  for (char c : shop_new_) shop_escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+  for (char c : crm_) crm_escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+  target->execute("GRANT SELECT ON `" + shop_escaped + "`.* TO " + app);
+  target->execute("GRANT SELECT ON `" + crm_escaped + "`.* TO " + app);
+  const std::string grants_before = target_grants();
+
+  std::string id = create();
+  ASSERT_FALSE(id.empty());
+  for (const char* s : {"prepare", "data", "finalize"}) {
+    auto r = step(s, id);
+    ASSERT_EQ(r.exit_code, 0) << s << ": " << describe(r);
+  }
+  EXPECT_TRUE(contains(target_grants_on(crm_), "GRANT SELECT, INSERT, UPDATE, DELETE ON"))
+      << target_grants();
+  EXPECT_FALSE(contains(target_grants_on(shop_new_), "DROP")) << target_grants();
+  {
+    auto [host, port] = host_port(target_url());
+    auto crm = db::connect("mariadb://" + app_ + ":" + kAppSecret + "@" + host + ":" +
+                           std::to_string(port) + "/" + crm_);
+    EXPECT_EQ(scalar(*crm, "SELECT count(*) FROM contacts"), "500");
+    EXPECT_EQ(crm->execute("INSERT INTO contacts (id, name) VALUES (501, 'new')"), 1);
+    EXPECT_EQ(crm->execute("DELETE FROM contacts WHERE id = 501"), 1);
+  }
+
+  auto aborted = step("abort", id);
+  ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
+  EXPECT_EQ(target_grants(), grants_before) << "the target's own grants are kept";
+}
+
+// A move from two MariaDB servers with different root passwords, every password in one
+// pgpass-style --password-file and nowhere else (no MYSQL_PWD): each connection and each
+// mariadb-dump finds its own server's line. A missing line, a wrong password or a file others
+// may read is refused at create with exit 2, naming the server or the file, and nothing saved.
+TEST_P(MoveMariadb, EachServerGetsItsPasswordFromThePassfile) {
+  test::ThrowawayServer other("mariadb");
+  const std::string other_password = [&] {
+    std::ifstream in(other.password_file());
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }();
+  const std::string root_password = test::required_env("MYSQL_PWD");
+  ASSERT_NE(other_password, root_password);
+  const std::string billing = "cmv_billing_" + suffix_;
+  {
+    const db::ConnectOptions as_root{.password_file = other.password_file().string()};
+    db::connect(other.url(), as_root)->execute("CREATE DATABASE " + billing);
+    auto source = db::connect(test::with_database(other.url(), billing), as_root);
+    source->execute("CREATE TABLE invoices (id INT PRIMARY KEY, total INT)");
+    source->execute("INSERT INTO invoices SELECT seq, seq * 3 FROM seq_1_to_700");
+  }
+  const auto other_port = std::to_string(host_port(other.url()).second);
+  const auto own_port = std::to_string(host_port(test::mariadb_url()).second);
+  const auto target_port = std::to_string(host_port(target_url()).second);
+  fs::create_directories(dir_);
+  const std::string passfile = (dir_ / "passwords").string();
+  auto write_passfile = [&](const std::string& text, fs::perms perms) {
+    std::ofstream(passfile) << text;
+    fs::permissions(passfile, perms);
+  };
+  const std::string own_lines = "# the first source and the target\n127.0.0.1:" + own_port +
+                                ":*:root:" + root_password + "\n127.0.0.1:" + target_port +
+                                ":*:root:" + root_password + "\n";
+  const std::map<std::string, std::optional<std::string>> no_env_password = {
+      {"MYSQL_PWD", std::nullopt}};
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--password-file", passfile});
+    auto r = move(args, true, no_env_password);
+    EXPECT_FALSE(contains(r.out + r.err, root_password)) << describe(r);
+    EXPECT_FALSE(contains(r.out + r.err, other_password)) << describe(r);
+    return r;
+  };
+  const std::vector<std::string> create_two = {"create",
+                                               "--to",
+                                               target_url(),
+                                               "--database",
+                                               test::with_database(test::mariadb_url(), crm_),
+                                               "--database",
+                                               test::with_database(other.url(), billing),
+                                               "--allow-unfrozen",
+                                               "root"};
+  auto refused = [&](const std::string& says) {
+    SCOPED_TRACE(says);
+    auto r = run(create_two);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.out + r.err, says)) << describe(r);
+    EXPECT_FALSE(fs::exists(state_)) << "nothing was saved";
+  };
+  const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+  write_passfile(own_lines, owner_only);
+  refused("no line of the password file " + passfile +
+          " matches mariadb://root@127.0.0.1:" + other_port + "/" + billing);
+  write_passfile(own_lines + "127.0.0.1:" + other_port + ":*:root:wrong\n", owner_only);
+  refused("cannot connect to mariadb://root@127.0.0.1:" + other_port + "/" + billing +
+          ": authentication failed");
+  write_passfile(own_lines + "127.0.0.1:" + other_port + ":*:root:" + other_password + "\n",
+                 owner_only | fs::perms::group_read);
+  refused("chmod 600 " + passfile);
+
+  fs::permissions(passfile, owner_only);
+  auto created = run(create_two);
+  ASSERT_EQ(created.exit_code, 0) << describe(created);
+  auto events = events_named(json_events(created.out), "created");
+  ASSERT_EQ(events.size(), 1u) << created.out;
+  const std::string id = events.front()["id"];
+  for (const char* s : {"prepare", "data", "finalize"}) {
+    auto r = run({s, id});
+    ASSERT_EQ(r.exit_code, 0) << s << ": " << describe(r);
+  }
+  auto moved = db::connect(test::with_database(target_url(), billing));
+  EXPECT_EQ(scalar(*moved, "SELECT count(*) FROM invoices"), "700");
+  EXPECT_EQ(scalar(*moved, "SELECT sum(total) FROM invoices"), "736050");
+  EXPECT_EQ(scalar(*db::connect(test::with_database(target_url(), crm_)),
+                   "SELECT count(*) FROM contacts"),
+            "500");
+  {
+    std::ifstream in(state_, std::ios::binary);
+    std::string stored((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_FALSE(contains(stored, root_password)) << "no password in the state store";
+    EXPECT_FALSE(contains(stored, other_password)) << "no password in the state store";
+  }
+  auto aborted = run({"abort", id});
+  ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
+  EXPECT_FALSE(target_has(billing));
 }
 
 INSTANTIATE_TEST_SUITE_P(MariaDb, MoveMariadb, testing::Values(Backend::kMariaDb));

@@ -9,12 +9,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 
 #include "core/error.h"
 #include "db/mariadb/mariadb_error.h"
+#include "db/password_source.h"
 
 namespace cutover::db::mariadb {
 namespace {
@@ -88,34 +88,6 @@ void apply_url_option(SessionConfig& config, const std::string& key, const std::
   }
 }
 
-std::string read_password_file(const std::string& path) {
-  errno = 0;
-  std::ifstream file(path);
-  std::string line;
-  if (!file || !std::getline(file, line)) {
-    throw_config_error("cannot read the password file '" + path + "'" +
-                           (errno != 0 ? std::string(": ") + std::strerror(errno) : ""),
-                       "the first line of --password-file must hold the password");
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-// The password, first found wins:
-//   1. the URL (mariadb://user:pw@...), discouraged because it shows in process lists;
-//   2. the first line of ConnectOptions::password_file (--password-file): named explicitly,
-//      so it beats the environment;
-//   3. the MYSQL_PWD environment variable;
-//   4. nothing here: libmariadb then reads `password=` from the option files
-//      (/etc/mysql/my.cnf, ~/.my.cnf; groups [client], [client-server], [client-mariadb] and
-//      [cutover]) because open_session() sets MYSQL_READ_DEFAULT_GROUP.
-std::optional<std::string> find_password(const ConnectionUrl& url, const ConnectOptions& options) {
-  if (url.password) return url.password;
-  if (options.password_file) return read_password_file(*options.password_file);
-  if (const char* env = std::getenv("MYSQL_PWD"); env != nullptr) return std::string(env);
-  return std::nullopt;
-}
-
 void set_option(MYSQL* mysql, mysql_option option, const void* value) {
   // mysql_optionsv only fails for an unknown option, which is a programming error here.
   mysql_optionsv(mysql, option, value);
@@ -173,8 +145,9 @@ Explanation explain_connect_failure(const ServerError& error, const SessionConfi
     case ER_ACCESS_DENIED_ERROR:
     case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
       return {"authentication failed: access denied for " + user,
-              "check the user and the password (MYSQL_PWD, --password-file, option files such "
-              "as ~/.my.cnf [client] password=, or the URL)"};
+              "check the user and the password (--password-file: one password, or a line "
+              "host:port:database:user:password for this server; MYSQL_PWD; option files such "
+              "as ~/.my.cnf [client] password=; or the URL)"};
     case ER_DBACCESS_DENIED_ERROR:
       return {user + " may not use database '" + config.database + "'",
               "grant the user privileges on the database, or connect to another one"};
@@ -243,7 +216,7 @@ SessionConfig make_session_config(const ConnectionUrl& url, const ConnectOptions
   config.connect_timeout_seconds = static_cast<unsigned>(options.connect_timeout.count());
   config.application_name = options.application_name;
   for (const auto& [key, value] : url.options) apply_url_option(config, key, value);
-  config.password = find_password(url, options);
+  config.password = mariadb_password(url, options);
   return config;
 }
 

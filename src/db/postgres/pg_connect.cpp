@@ -56,7 +56,7 @@ int effective_connect_timeout(PGconn* conn) {
 // notice receiver be installed before the server's first message (a login WARNING would
 // otherwise be printed). libpq ignores connect_timeout in this mode, so it is enforced here.
 Attempt connect_once(const ConnectionUrl& url, const ConnectOptions& options,
-                     const std::optional<std::string>& password) {
+                     const std::optional<PasswordFile>& file) {
   // Keywords before "dbname" are defaults that the expanded connection string overrides.
   std::vector<std::pair<std::string, std::string>> params = {
       {"connect_timeout", std::to_string(options.connect_timeout.count())},
@@ -64,7 +64,9 @@ Attempt connect_once(const ConnectionUrl& url, const ConnectOptions& options,
       {"client_encoding", "UTF8"},
       {"dbname", url.text},
   };
-  if (password) params.emplace_back("password", *password);
+  // A --password-file of pgpass lines is libpq's own passfile, matched per host by libpq.
+  if (file && file->password) params.emplace_back("password", *file->password);
+  if (file && !file->password) params.emplace_back("passfile", file->path);
   std::vector<const char*> keys;
   std::vector<const char*> values;
   for (const auto& [key, value] : params) {
@@ -231,16 +233,19 @@ Error connect_error(const Attempt& attempt, const ConnectionUrl& url,
 }  // namespace
 
 ConnHandle open_session(const ConnectionUrl& url, const ConnectOptions& options) {
-  std::optional<std::string> file_password;
-  if (options.password_file) file_password = read_password_file(*options.password_file);
+  std::optional<PasswordFile> file;
+  if (options.password_file) file = load_password_file(*options.password_file);
 
   // An explicit --password-file beats PGPASSWORD and ~/.pgpass; a password written in the
   // connection string itself still wins, since connect_once() lets the URL override it.
-  Attempt attempt = connect_once(url, options, file_password);
+  Attempt attempt = connect_once(url, options, file);
   if (!attempt.ok()) {
     std::vector<std::string> secrets;
     if (url.password) secrets.push_back(*url.password);
-    if (file_password) secrets.push_back(*file_password);
+    if (file && file->password) secrets.push_back(*file->password);
+    if (file) {
+      for (const auto& entry : file->entries) secrets.push_back(entry.password);
+    }
     if (const char* env = std::getenv("PGPASSWORD")) secrets.emplace_back(env);
     throw connect_error(attempt, url, secrets);
   }
