@@ -228,7 +228,17 @@ void copy_data(MoveStepRun& run, const DatabaseMapping& d) {
   request.target_url = run.target_url(d.target_name);
   request.connect = run.connect();
   request.jobs = run.options().jobs;
+  if (run.options().split_bytes > 0) request.split_bytes = run.options().split_bytes;
   request.tables = tables;
+  request.on_split = [&](const MariadbTable& t, const MariadbKeyRanges& ranges) {
+    run.say("split",
+            fmt::format("{}: {} copies in {} parts, by ranges of {}", d.source_name(), t.name,
+                        ranges.where.size(), ranges.column),
+            {{"database", d.source_name()},
+             {"table", t.name},
+             {"parts", ranges.where.size()},
+             {"key", ranges.column}});
+  };
   request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
     records.progress(rows, bytes);
   };

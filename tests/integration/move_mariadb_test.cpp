@@ -264,6 +264,48 @@ class MoveMariadb : public testing::TestWithParam<Backend> {
                       database + "'") != "0";
   }
 
+  // Tables that copy in key ranges: skewed keys (most rows under one value of a two-column
+  // key's first column; ids far apart up to the largest BIGINT UNSIGNED), a table clustered
+  // by a NOT NULL unique key, and one whose key cannot split (a string). ANALYZE: the split
+  // goes by data_length, which InnoDB otherwise updates in the background.
+  void add_big_tables(int rows) {
+    auto shop = db::connect(test::with_database(test::mariadb_url(), shop_));
+    std::string n = std::to_string(rows);
+    for (const std::string& sql : std::vector<std::string>{
+             "CREATE TABLE skewed (tenant INT NOT NULL, id BIGINT NOT NULL, v CHAR(64), PRIMARY "
+             "KEY (tenant, id))",
+             "INSERT INTO skewed SELECT IF(seq % 10 = 0, CAST(seq % 97 AS SIGNED) - 40, 7), seq, "
+             "MD5(seq) FROM "
+             "seq_1_to_" +
+                 n,
+             "INSERT INTO skewed VALUES (-2147483648, 1, 'min'), (2147483647, 1, 'max')",
+             "CREATE TABLE sparse (id BIGINT UNSIGNED PRIMARY KEY, v CHAR(64))",
+             "INSERT INTO sparse SELECT seq * 1000000007, MD5(seq) FROM seq_1_to_" + n,
+             "INSERT INTO sparse VALUES (0, 'zero'), (18446744073709551615, 'max')",
+             "CREATE TABLE by_unique (code INT NOT NULL, v CHAR(64), UNIQUE KEY (code))",
+             "INSERT INTO by_unique SELECT CAST(seq AS SIGNED) - 1000, MD5(seq) FROM seq_1_to_" + n,
+             "CREATE TABLE by_name (name VARCHAR(40) PRIMARY KEY, v CHAR(64))",
+             "INSERT INTO by_name SELECT CONCAT('n', seq), MD5(seq) FROM seq_1_to_" + n,
+             "ANALYZE TABLE skewed, sparse, by_unique, by_name, orders",
+         }) {
+      shop->query(sql);
+    }
+  }
+
+  // The source's and the target's count and CHECKSUM TABLE of `table` in the shop.
+  void expect_same_rows(const std::string& table) {
+    auto shop = db::connect(test::with_database(test::mariadb_url(), shop_));
+    auto store = db::connect(test::with_database(target_url(), shop_new_));
+    for (const std::string& sql : std::vector<std::string>{
+             "SELECT count(*) FROM " + table, "CHECKSUM TABLE " + table + " EXTENDED"}) {
+      auto value = [&](db::Connection& c) {
+        auto row = c.query(sql).rows.at(0);
+        return row.at(row.size() - 1).text();
+      };
+      EXPECT_EQ(value(*shop), value(*store)) << sql;
+    }
+  }
+
   std::string suffix_, shop_, crm_, shop_new_, app_;
   fs::path dir_;
   std::string state_;
@@ -515,6 +557,79 @@ TEST_P(MoveMariadb, AKilledDataResumesKeepingTheCopiedTables) {
             "20000");
   ASSERT_EQ(step("abort", id).exit_code, 0);
   EXPECT_EQ(scalar(*db::connect(test::mariadb_url()), "SELECT @@global.read_only"), "0");
+}
+
+// Tables above the split size copy in key ranges, several at once, and every row arrives
+// exactly once: skewed keys, a key of two columns, a NOT NULL unique key; a table whose key is
+// a string copies whole.
+TEST_P(MoveMariadb, BigTablesCopyInKeyRangesEachRowOnce) {
+  add_big_tables(20000);
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto refused = step("data", id, {"--split-bytes", "0"});
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  auto data = step("data", id, {"--jobs", "3", "--split-bytes", "262144"});
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  auto events = json_events(data.out);
+  std::map<std::string, int> parts;
+  for (const auto& e : events_named(events, "split")) parts[e["table"]] = e["parts"];
+  EXPECT_GE(parts["skewed"], 2) << data.out;
+  EXPECT_GE(parts["sparse"], 4) << data.out;
+  EXPECT_GE(parts["by_unique"], 4) << data.out;
+  EXPECT_GE(parts["orders"], 2) << data.out;
+  EXPECT_EQ(parts.count("by_name"), 0u) << "a string key does not split: " << data.out;
+  EXPECT_EQ(parts.count("loose"), 0u) << "nor a table without a key: " << data.out;
+  std::map<std::string, int> copied;
+  for (const auto& e : events_named(events, "table")) ++copied[e["table"]];
+  for (const auto& [table, count] : copied) EXPECT_EQ(count, 1) << table;
+  EXPECT_EQ(copied.size(), 9u) << "8 tables of the shop, 1 of the crm: " << data.out;
+  EXPECT_EQ(events_named(events, "verified").size(), 2u) << data.out;
+  for (const auto& table : {"skewed", "sparse", "by_unique", "by_name", "orders", "customers"}) {
+    expect_same_rows(table);
+  }
+  ASSERT_EQ(step("abort", id).exit_code, 0);
+}
+
+// kill -9 while a table's parts are copying: the table is not counted as copied, and data
+// again empties it and copies it whole, each row once, and verifies.
+TEST_P(MoveMariadb, AKilledSplitCopyResumesCopyingTheTableAgain) {
+  add_big_tables(150000);
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  SpawnedProcess data(cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--split-bytes",
+                                    "1048576", "--state", state_}));
+  // One worker copies the parts in order, the largest table first: half its rows on the target
+  // means some of its parts are done and some are not.
+  auto store = db::connect(test::with_database(target_url(), shop_new_));
+  std::string first;
+  test::poll_until("half of the first split table is copied", [&] {
+    test::require_running(data, "move data");
+    auto splits = events_named(json_events(data.output_so_far()), "split");
+    if (splits.empty()) return false;
+    first = splits.front()["table"];
+    return std::stoll(scalar(*store, "SELECT count(*) FROM " + first)) >= 75000;
+  });
+  data.kill(SIGKILL);
+  auto stopped = data.wait(std::chrono::seconds(30));
+  ASSERT_EQ(stopped.exit_code, 128 + SIGKILL) << describe(stopped);
+  for (const auto& e : events_named(json_events(stopped.out), "table")) {
+    ASSERT_NE(e["table"], first) << "the kill came after " << first << " was copied";
+  }
+  auto status = move({"status", id});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  EXPECT_EQ(json::parse(status.out)["progress"]["tables_copied"].get<std::size_t>(),
+            events_named(json_events(stopped.out), "table").size())
+      << status.out;
+
+  auto resumed = step("data", id, {"--jobs", "2", "--split-bytes", "1048576"});
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  auto events = json_events(resumed.out);
+  int copied_again = 0;
+  for (const auto& e : events_named(events, "table")) copied_again += e["table"] == first;
+  EXPECT_EQ(copied_again, 1) << resumed.out;
+  EXPECT_EQ(events_named(events, "verified").size(), 2u) << resumed.out;
+  expect_same_rows(first);
+  ASSERT_EQ(step("abort", id).exit_code, 0);
 }
 
 // What cannot work is refused by create with exit 2, naming the problem, before anything is
