@@ -225,9 +225,16 @@ std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMappin
   request.target_url = run.target_url(d.target_name);
   request.connect = run.connect();
   request.jobs = run.options().jobs;
+  if (run.options().split_bytes > 0) request.split_bytes = run.options().split_bytes;
   request.tables = tables;
   request.on_progress = [&](std::int64_t rows, std::int64_t bytes) {
     records.progress(rows, bytes);
+  };
+  request.on_split = [&](const TableToCopy& t, int parts) {
+    run.say("split",
+            fmt::format("{}: {} copies in {} parts, by ranges of ctid", d.source_name(), t.name,
+                        parts),
+            {{"database", d.source_name()}, {"table", t.name}, {"parts", parts}, {"key", "ctid"}});
   };
   std::mutex store;  // the state store's session, shared by the workers' callbacks
   request.on_table = [&](const CopiedTable& t) {

@@ -114,6 +114,10 @@ class CopyRun {
   CopyRun(const CopyRequest& request) : request_(request) {
     parts_ = split(request.tables, request.split_bytes);
     for (const auto& p : parts_) ++parts_left_[p.table->name];
+    if (!request.on_split) return;
+    for (const auto& t : request.tables) {
+      if (int parts = parts_left_[t.name]; parts > 1) request.on_split(t, parts);
+    }
   }
 
   void run() {

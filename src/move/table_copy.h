@@ -50,6 +50,8 @@ struct CopyRequest {
   int jobs = 2;
   std::int64_t split_bytes = 256LL << 20;  // tables bigger than this copy in ctid ranges
   std::vector<TableToCopy> tables;
+  // Called before the copy for each table that copies in `parts` ctid ranges.
+  std::function<void(const TableToCopy&, int parts)> on_split;
   // Called as each table finishes (all its parts), on one thread at a time.
   std::function<void(const CopiedTable&)> on_table;
   // Then called by the worker that finished the table, with its target session, while the

@@ -680,6 +680,26 @@ TEST_P(MoveData, AKillInATablesOwnIndexBuildIsUndoneByTheNextRun) {
             "1");
 }
 
+// Tables above --split-bytes copy in ctid ranges, several workers on one table: each table is
+// reported once, after its last range, read back whole, its own indexes built once, and the
+// move verifies.
+TEST_P(MoveData, TablesSplitIntoRangesAreCopiedOnceAndVerified) {
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto data = step("data", id, {"--split-bytes", "16384"});
+  ASSERT_EQ(data.exit_code, 0) << describe(data);
+  std::map<std::string, int> reported;
+  for (const auto& t : events_named(json_events(data.out), "table")) ++reported[t["table"]];
+  ASSERT_FALSE(reported.empty()) << data.out;
+  for (const auto& [table, times] : reported) EXPECT_EQ(times, 1) << table;
+  auto split = events_named(json_events(data.out), "split");
+  ASSERT_FALSE(split.empty()) << "some tables were split: " << data.out;
+  for (const auto& s : split) EXPECT_GT(s["parts"].get<int>(), 1) << s.dump();
+  EXPECT_EQ(events_named(json_events(data.out), "verified").size(), 1u) << data.out;
+  EXPECT_EQ(scalar(*target(), "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"),
+            scalar(*source(), "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"));
+}
+
 // A role that only a policy names, dropped from the target after create: the build after the
 // data would fail with the source frozen, so data refuses before the freeze.
 TEST_P(MoveData, ARoleThePostDataBuildNeedsIsCheckedBeforeTheFreeze) {
