@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -131,11 +132,20 @@ class CopyRun {
         throw naming_lock_holders(e, request_);
       }
     }
-    std::vector<std::thread> workers;
+    std::vector<std::thread> workers, finishers;
     int jobs = std::max(1, std::min<int>(request_.jobs, static_cast<int>(parts_.size())));
     OnInterrupt stop([this] { stop_all(); });
     for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
+    // As many finishers as copy workers, as pgcopydb's index jobs beside its table jobs: a
+    // worker hands a copied table over and copies on.
+    for (int i = 0; i < jobs; ++i) finishers.emplace_back([this] { finish(); });
     for (auto& w : workers) w.join();
+    {
+      std::lock_guard lock(mutex_);
+      copies_ended_ = true;
+      copied_.notify_all();
+    }
+    for (auto& f : finishers) f.join();
     // A signal cancels the statements, so their failures are the signal's doing: say so.
     if (interrupted())
       throw_interrupted("while copying the tables",
@@ -155,14 +165,53 @@ class CopyRun {
     try {
       auto source = for_checksums(db::connect(request_.source_url, request_.connect));
       auto target = for_row_text(connect_target(request_));
-      auto read_back = for_checksums(connect_target(request_));
-      register_cancellers({source.get(), target.get(), read_back.get()});
-      while (auto part = next_part()) copy_part(*part, *source, *target, *read_back);
+      register_cancellers({source.get(), target.get()});
+      while (auto part = next_part()) copy_part(*part, *source, *target);
     } catch (...) {
-      std::lock_guard lock(mutex_);
-      if (!failure_) failure_ = std::current_exception();
-      stop_locked();
+      fail(std::current_exception());
     }
+  }
+
+  // A copied table, handed from the worker that copied its last part to a finisher.
+  struct CopiedWhole {
+    const TableToCopy* table;
+    TableSum source_sum;
+  };
+
+  // The next copied table for a finisher; nullopt once the copies have ended and every table
+  // is taken, or on a failure or a signal.
+  std::optional<CopiedWhole> next_copied() {
+    std::unique_lock lock(mutex_);
+    copied_.wait(lock, [&] { return !copied_tables_.empty() || copies_ended_ || failure_; });
+    if (failure_ || interrupted() || copied_tables_.empty()) return std::nullopt;
+    CopiedWhole next = copied_tables_.front();
+    copied_tables_.pop_front();
+    return next;
+  }
+
+  // What a table needs once its rows are in, in its own sessions: statistics, its read-back,
+  // then the request's after_table (its indexes).
+  void finish() {
+    try {
+      auto target = for_row_text(connect_target(request_));
+      auto read_back_session = for_checksums(connect_target(request_));
+      register_cancellers({target.get(), read_back_session.get()});
+      while (auto copied = next_copied()) {
+        settle(*copied->table, *target);
+        TableSum on_target = read_back(*copied->table, *read_back_session);
+        CopiedTable done = table_finished(copied->table->name, copied->source_sum, on_target);
+        if (request_.after_table) request_.after_table(done, *target);
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+
+  void fail(std::exception_ptr failure) {
+    std::lock_guard lock(mutex_);
+    if (!failure_) failure_ = failure;
+    stop_locked();
+    copied_.notify_all();
   }
 
   void register_cancellers(std::initializer_list<db::Connection*> sessions) {
@@ -174,13 +223,13 @@ class CopyRun {
   void stop_all() {
     std::lock_guard lock(mutex_);
     stop_locked();
+    copied_.notify_all();
   }
   void stop_locked() {
     for (auto& c : cancellers_) c->cancel();
   }
 
-  void copy_part(const CopyPart& part, db::Connection& source, db::Connection& target,
-                 db::Connection& read_back_session) {
+  void copy_part(const CopyPart& part, db::Connection& source, db::Connection& target) {
     auto started = std::chrono::steady_clock::now();
     ChunkPipe pipe;
     std::int64_t rows_out = 0;
@@ -231,44 +280,35 @@ class CopyRun {
                               "loaded {}",
                               part.table->name, rows_out, checksum.rows(), rows_in));
     }
-    std::optional<RowChecksum> whole;  // the table's, once its last part is done
-    {
-      std::lock_guard parts_lock(mutex_);
-      auto& sum = table_checksums_.try_emplace(part.table->name, part.table->binary).first->second;
-      sum.add(checksum);
-      if (--parts_left_[part.table->name] == 0) whole = sum;
+    finish_part(part, rows_in, bytes.load(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    std::lock_guard parts_lock(mutex_);
+    auto& sum = table_checksums_.try_emplace(part.table->name, part.table->binary).first->second;
+    sum.add(checksum);
+    if (--parts_left_[part.table->name] == 0) {
+      copied_tables_.push_back({part.table, sum.sum()});
+      copied_.notify_one();
     }
-    std::optional<TableSum> on_target;
-    if (whole) {
-      settle(part, target);
-      on_target = read_back(part, read_back_session);
-    }
-    auto finished = finish_part(
-        part, rows_in, bytes.load(),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-        whole ? std::optional(whole->sum()) : std::nullopt, on_target);
-    if (finished && request_.after_table) request_.after_table(*finished, target);
   }
 
-  // The table's count and checksum read back from the target by the worker that finished it,
-  // while the others go on copying: the verification compares them with the source's.
-  TableSum read_back(const CopyPart& part, db::Connection& target) {
+  // The table's count and checksum read back from the target while the workers copy on: the
+  // verification compares them with the source's.
+  TableSum read_back(const TableToCopy& table, db::Connection& target) {
     try {
-      return copied_table_sum(target, *part.table);
+      return copied_table_sum(target, table);
     } catch (const Error& e) {
-      throw e.with_context(fmt::format("reading {} back from the target", part.table->name));
+      throw e.with_context(fmt::format("reading {} back from the target", table.name));
     }
   }
 
   // Statistics for the plans of the index builds and foreign key checks that follow (as
   // pgcopydb does). A table copied in parts (without FREEZE) is vacuumed later, once no copy
   // is under way: a vacuum beside another table's open COPY cannot mark its pages all-visible.
-  void settle(const CopyPart& part, db::Connection& target) {
+  void settle(const TableToCopy& table, db::Connection& target) {
     try {
-      target.execute("ANALYZE " + part.table->name);
+      target.execute("ANALYZE " + table.name);
     } catch (const Error& e) {
-      throw naming_lock_holders(e, request_)
-          .with_context(fmt::format("analyzing {}", part.table->name));
+      throw naming_lock_holders(e, request_).with_context(fmt::format("analyzing {}", table.name));
     }
   }
 
@@ -279,12 +319,7 @@ class CopyRun {
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
   }
 
-  // `source_sum` and `target_sum` are given with the table's last part; then returns the
-  // finished table.
-  std::optional<CopiedTable> finish_part(const CopyPart& part, std::int64_t rows,
-                                         std::int64_t bytes, double seconds,
-                                         std::optional<TableSum> source_sum,
-                                         std::optional<TableSum> target_sum) {
+  void finish_part(const CopyPart& part, std::int64_t rows, std::int64_t bytes, double seconds) {
     std::lock_guard lock(report_mutex_);
     rows_ += rows;
     bytes_ += bytes;
@@ -294,21 +329,29 @@ class CopyRun {
     done.bytes += bytes;
     done.seconds += seconds;
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
-    if (!source_sum) return std::nullopt;
-    done.sum = *source_sum;
-    done.target_sum = *target_sum;
+  }
+
+  CopiedTable table_finished(const std::string& table, const TableSum& source_sum,
+                             const TableSum& target_sum) {
+    std::lock_guard lock(report_mutex_);
+    auto& done = table_done_[table];
+    done.sum = source_sum;
+    done.target_sum = target_sum;
     if (request_.on_table) request_.on_table(done);
     return done;
   }
 
   const CopyRequest& request_;
   std::vector<CopyPart> parts_;
-  std::mutex mutex_;  // next_, failure_, cancellers_, parts_left_, table_checksums_
+  std::mutex mutex_;  // all below up to report_mutex_
+  std::condition_variable copied_;  // copied_tables_, copies_ended_ or failure_ changed
   std::size_t next_ = 0;
   std::exception_ptr failure_;
   std::vector<std::shared_ptr<db::Canceller>> cancellers_;
   std::map<std::string, int> parts_left_;
   std::map<std::string, RowChecksum> table_checksums_;
+  std::deque<CopiedWhole> copied_tables_;  // waiting for a finisher
+  bool copies_ended_ = false;
   std::mutex report_mutex_;  // the counters and the callbacks
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;
