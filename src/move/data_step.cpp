@@ -244,29 +244,22 @@ std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMappin
   };
   TableIndexPlan plan = index_plan(run, d);
   std::atomic<int> lists{0};
-  // Each of a table's own indexes and key constraints, built by a finisher as soon as its copy
-  // ends, in a transaction of its own.
-  request.table_tasks = [&](const TableToCopy& t) {
-    std::vector<std::function<void()>> tasks;
-    for (const auto& entry : plan.entries_of(t.name)) {
-      tasks.push_back([&, entry] {
-        std::string file = fmt::format("{}/{}.entry-{}.list", run.folder(), name, ++lists);
-        write_file(file, entry + "\n");
-        {
-          // Before the build: a run that stops in the middle of it leaves this for the next
-          // run, which drops what it made (undo_interrupted_build).
-          std::lock_guard lock(store);
-          run.store().set_fact(run.id(), "post-data-started:" + name, true);
-        }
-        restore_schema(run.target_tool(name), run.schema_file(name), "post-data", 0,
-                       run.record().plan.owner, file);
-        std::remove(file.c_str());
-        std::lock_guard lock(store);
-        run.store().set_fact(run.id(), "indexed:" + name + ":" + TableIndexPlan::entry_id(entry),
-                             true);
-      });
+  request.after_table = [&](const CopiedTable& t, db::Connection&) {
+    std::string listing = plan.listing_of(t.name);
+    if (listing.empty()) return;
+    std::string file = fmt::format("{}/{}.indexes-{}.list", run.folder(), name, ++lists);
+    write_file(file, listing);
+    {
+      // Before the build: a run that stops in the middle of it leaves this for the next run,
+      // which drops what it made (undo_interrupted_build).
+      std::lock_guard lock(store);
+      run.store().set_fact(run.id(), "post-data-started:" + name, true);
     }
-    return tasks;
+    restore_schema(run.target_tool(name), run.schema_file(name), "post-data", 0,
+                   run.record().plan.owner, file);
+    std::remove(file.c_str());
+    std::lock_guard lock(store);
+    run.store().set_fact(run.id(), "indexed:" + name + ":" + t.name, true);
   };
   copy_tables(request);
   records.finish();
@@ -306,12 +299,12 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
     run.store().set_fact(run.id(), "post-data:" + name, true);
     run.log("indexes",
             fmt::format(
-                "{}: indexes, constraints and triggers built ({:.1f} s after the copy; {} "
-                "indexes and keys of single tables built during the copy)",
+                "{}: indexes, constraints and triggers built ({:.1f} s after the copy; the own "
+                "indexes of {} table{} built as each copy ended)",
                 name,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                built.size()),
-            {{"database", name}, {"built_during_copy", built.size()}});
+                built.size(), built.size() == 1 ? "" : "s"),
+            {{"database", name}, {"tables_indexed_early", built.size()}});
   }
   auto source = run.source(d);
   auto target = run.target(name);

@@ -137,7 +137,7 @@ class CopyRun {
     OnInterrupt stop([this] { stop_all(); });
     for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
     // As many finishers as copy workers, as pgcopydb's index jobs beside its table jobs: a
-    // worker hands a copied table over (hand_over) and copies on.
+    // worker hands a copied table over and copies on.
     for (int i = 0; i < jobs; ++i) finishers.emplace_back([this] { finish(); });
     for (auto& w : workers) w.join();
     {
@@ -172,47 +172,36 @@ class CopyRun {
     }
   }
 
-  // The sessions of a finisher.
-  struct FinisherSessions {
-    std::unique_ptr<db::Connection> target;     // as the copy's
-    std::unique_ptr<db::Connection> read_back;  // as the checksums'
+  // A copied table, handed from the worker that copied its last part to a finisher.
+  struct CopiedWhole {
+    const TableToCopy* table;
+    TableSum source_sum;
   };
-  using FinishTask = std::function<void(FinisherSessions&)>;
 
-  // The next task for a finisher; nullopt once the copies have ended and every task is taken,
-  // or on a failure or a signal.
-  std::optional<FinishTask> next_task() {
+  // The next copied table for a finisher; nullopt once the copies have ended and every table
+  // is taken, or on a failure or a signal.
+  std::optional<CopiedWhole> next_copied() {
     std::unique_lock lock(mutex_);
-    copied_.wait(lock, [&] { return !tasks_.empty() || copies_ended_ || failure_; });
-    if (failure_ || interrupted() || tasks_.empty()) return std::nullopt;
-    FinishTask next = std::move(tasks_.front());
-    tasks_.pop_front();
+    copied_.wait(lock, [&] { return !copied_tables_.empty() || copies_ended_ || failure_; });
+    if (failure_ || interrupted() || copied_tables_.empty()) return std::nullopt;
+    CopiedWhole next = copied_tables_.front();
+    copied_tables_.pop_front();
     return next;
   }
 
-  // Hands a copied table over to the finishers: its statistics and read-back (then on_table),
-  // and, each a task of its own that any finisher may take at once, the request's table_tasks
-  // (its indexes). Called with mutex_ held.
-  void hand_over(const TableToCopy& table, const TableSum& source_sum) {
-    tasks_.push_back([this, &table, source_sum](FinisherSessions& sessions) {
-      settle(table, *sessions.target);
-      TableSum on_target = read_back(table, *sessions.read_back);
-      table_finished(table.name, source_sum, on_target);
-    });
-    if (request_.table_tasks) {
-      for (auto& task : request_.table_tasks(table)) {
-        tasks_.push_back([task = std::move(task)](FinisherSessions&) { task(); });
-      }
-    }
-    copied_.notify_all();
-  }
-
+  // What a table needs once its rows are in, in its own sessions: statistics, its read-back,
+  // then the request's after_table (its indexes).
   void finish() {
     try {
-      FinisherSessions sessions{for_row_text(connect_target(request_)),
-                                for_checksums(connect_target(request_))};
-      register_cancellers({sessions.target.get(), sessions.read_back.get()});
-      while (auto task = next_task()) (*task)(sessions);
+      auto target = for_row_text(connect_target(request_));
+      auto read_back_session = for_checksums(connect_target(request_));
+      register_cancellers({target.get(), read_back_session.get()});
+      while (auto copied = next_copied()) {
+        settle(*copied->table, *target);
+        TableSum on_target = read_back(*copied->table, *read_back_session);
+        CopiedTable done = table_finished(copied->table->name, copied->source_sum, on_target);
+        if (request_.after_table) request_.after_table(done, *target);
+      }
     } catch (...) {
       fail(std::current_exception());
     }
@@ -296,7 +285,10 @@ class CopyRun {
     std::lock_guard parts_lock(mutex_);
     auto& sum = table_checksums_.try_emplace(part.table->name, part.table->binary).first->second;
     sum.add(checksum);
-    if (--parts_left_[part.table->name] == 0) hand_over(*part.table, sum.sum());
+    if (--parts_left_[part.table->name] == 0) {
+      copied_tables_.push_back({part.table, sum.sum()});
+      copied_.notify_one();
+    }
   }
 
   // The table's count and checksum read back from the target while the workers copy on: the
@@ -339,25 +331,26 @@ class CopyRun {
     if (request_.on_progress) request_.on_progress(rows_, bytes_);
   }
 
-  void table_finished(const std::string& table, const TableSum& source_sum,
-                      const TableSum& target_sum) {
+  CopiedTable table_finished(const std::string& table, const TableSum& source_sum,
+                             const TableSum& target_sum) {
     std::lock_guard lock(report_mutex_);
     auto& done = table_done_[table];
     done.sum = source_sum;
     done.target_sum = target_sum;
     if (request_.on_table) request_.on_table(done);
+    return done;
   }
 
   const CopyRequest& request_;
   std::vector<CopyPart> parts_;
   std::mutex mutex_;  // all below up to report_mutex_
-  std::condition_variable copied_;  // tasks_, copies_ended_ or failure_ changed
+  std::condition_variable copied_;  // copied_tables_, copies_ended_ or failure_ changed
   std::size_t next_ = 0;
   std::exception_ptr failure_;
   std::vector<std::shared_ptr<db::Canceller>> cancellers_;
   std::map<std::string, int> parts_left_;
   std::map<std::string, RowChecksum> table_checksums_;
-  std::deque<FinishTask> tasks_;  // waiting for a finisher
+  std::deque<CopiedWhole> copied_tables_;  // waiting for a finisher
   bool copies_ended_ = false;
   std::mutex report_mutex_;  // the counters and the callbacks
   std::int64_t rows_ = 0;

@@ -54,17 +54,16 @@ struct CopyRequest {
   std::function<void(const TableToCopy&, int parts)> on_split;
   // Called as each table finishes (all its parts), on one thread at a time.
   std::function<void(const CopiedTable&)> on_table;
-  // What else a table needs once its rows are in (its indexes): called as its copy ends, the
-  // tasks run by the finishers beside the copy and its read-back, several at once.
-  std::function<std::vector<std::function<void()>>(const TableToCopy&)> table_tasks;
+  // Then called by the worker that finished the table, with its target session, while the
+  // others copy on (several at once): what a table needs once its rows are in.
+  std::function<void(const CopiedTable&, db::Connection& target)> after_table;
   // Called often with the rows and bytes copied so far, on one thread at a time.
   std::function<void(std::int64_t rows, std::int64_t bytes)> on_progress;
 };
 
 // Empties `tables` on the target, then copies them, `jobs` at a time, each part in its own
-// transaction, summing the rows as they pass (CopiedTable::sum); as each table's copy ends,
-// `jobs` finishers analyze it and read it back from the target (CopiedTable::target_sum), and
-// run its table_tasks, while the copy goes on. On SIGINT/SIGTERM the COPYs in flight are cancelled on both servers. Throws the
+// transaction, summing the rows as they pass (CopiedTable::sum); the worker that finishes a
+// table analyzes it and reads it back from the target (CopiedTable::target_sum). On SIGINT/SIGTERM the COPYs in flight are cancelled on both servers. Throws the
 // first failure (naming the table) after stopping the other workers; tables reported through
 // on_table before it are complete.
 void copy_tables(const CopyRequest& request);

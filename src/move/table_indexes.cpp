@@ -62,25 +62,22 @@ TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& sourc
   }
 }
 
-std::vector<std::string> TableIndexPlan::entries_of(const std::string& table) const {
-  std::vector<std::string> out;
+std::string TableIndexPlan::listing_of(const std::string& table) const {
+  std::string out;
   for (const auto& [line, owner] : table_of_line_) {
-    if (owner == table) out.push_back(lines_[line]);
+    if (owner == table) out += lines_[line] + "\n";
   }
   return out;
 }
 
 std::string TableIndexPlan::listing_without(const std::set<std::string>& built) const {
   std::string out;
-  for (const auto& line : lines_) {
-    if (!built.contains(entry_id(line))) out += line + "\n";
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    auto owner = table_of_line_.find(i);
+    if (owner != table_of_line_.end() && built.contains(owner->second)) continue;
+    out += lines_[i] + "\n";
   }
   return out;
-}
-
-std::string TableIndexPlan::entry_id(const std::string& line) {
-  if (line.empty() || line[0] == ';') return {};
-  return line.substr(0, line.find(';'));
 }
 
 }  // namespace cutover::move

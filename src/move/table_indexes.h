@@ -21,14 +21,11 @@ class TableIndexPlan {
   // on the database that was dumped, whose catalog says which table each entry belongs to.
   TableIndexPlan(const std::string& listing, db::Connection& source);
 
-  // The listing lines of `table`'s own entries (quoted schema.table as tables_to_copy() names
-  // it), each for a pg_restore --use-list of its own.
-  std::vector<std::string> entries_of(const std::string& table) const;
-  // The whole listing without the `built` entries (their ids, as entry_id() gives them).
+  // The listing of `table`'s own entries (quoted schema.table as tables_to_copy() names it),
+  // for pg_restore --use-list; empty when it has none.
+  std::string listing_of(const std::string& table) const;
+  // The whole listing without the entries of the `built` tables.
   std::string listing_without(const std::set<std::string>& built) const;
-
-  // The id of the entry a listing line names ("3217" of "3217; 1259 19528 INDEX ...").
-  static std::string entry_id(const std::string& line);
 
  private:
   std::vector<std::string> lines_;
