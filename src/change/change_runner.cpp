@@ -14,6 +14,7 @@
 #include "change/version_schema.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "db/lock_retry.h"
 #include "db/reopenable_connection.h"
 
 namespace cutover::change {
@@ -264,6 +265,17 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
                                                     : std::vector<BackfillProgress>{};
   StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
                    options_.before_step);
+  // The backfill's checkpoint waits for its lock like every step: on SQLite the application's
+  // write transactions hold the one write lock, for longer than the lock timeout on a busy
+  // machine.
+  const auto save_checkpoint = [&] {
+    db::LockRetryHooks hooks;
+    hooks.on_retry = [&](const db::LockConflict& conflict) {
+      report_retry(output_, "saving the backfill's checkpoint", conflict);
+    };
+    db::retry_lock_conflicts(
+        context.flavor, options_.retry, [&] { state.save_backfill(spec.name, progress); }, hooks);
+  };
   try {
     if (!existing || existing->phase == ChangePhase::kStarting) {
       for (const auto& op : operations) steps.run(op->expand(context));
@@ -286,7 +298,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
         run_backfill(*session_->connection, context, target, *it, options_.backfill, output_,
                      [&](const BackfillProgress& now) {
                        lease.check();
-                       state.save_backfill(spec.name, progress);
+                       save_checkpoint();
                        if (passed_power_of_ten(analyzed_at, now.rows_done)) {
                          steps.run(analyze_steps(context, created));
                          analyzed_at = now.rows_done;
@@ -307,7 +319,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
         }
         throw e.with_context(fmt::format("{}", fmt::join(suspects, ", ")));
       }
-      state.save_backfill(spec.name, progress);
+      save_checkpoint();
     }
     steps.run(analyze_steps(context, tables_to_analyze(operations, targets)));
     for (const auto& op : operations) steps.run(op->after_backfill(context));

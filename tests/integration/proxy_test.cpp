@@ -743,10 +743,13 @@ TEST_P(ProxyUnderLoad, PauseSwitchResumeUnderPgbenchAndTheProbeFailsNothing) {
   });
 
   // Every session logs in to the standby ahead, so that the pause only replays their state.
+  // pgbench's 8 sessions live throughout; a probe session that is opening again after a slow
+  // operation (a loaded machine) is not there to prepare, and is moved by the switch instead.
   auto prepare = proxy.ctl("prepare", {"--backend", "standby"});
   ASSERT_EQ(prepare.exit_code, 0) << test::describe(prepare);
-  EXPECT_GE(test::json_events(prepare.out).at(0)["result"]["prepared"].get<int>(), 8 + 2 + 2)
-      << prepare.out;
+  auto prepared = test::json_events(prepare.out).at(0)["result"];
+  EXPECT_GE(prepared["prepared"].get<int>(), 8) << prepare.out;
+  EXPECT_TRUE(prepared["failed"].empty()) << prepare.out;
   auto pause = proxy.ctl("pause", {"--timeout", "5s"});
   ASSERT_EQ(pause.exit_code, 0) << test::describe(pause);
   auto paused = test::json_events(pause.out).at(0)["result"];
