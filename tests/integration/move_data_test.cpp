@@ -921,6 +921,21 @@ class MoveDataInterrupted : public MoveData {
     return {id, data.wait(std::chrono::seconds(30))};
   }
 
+  // Changes a row of `table` on the target, runs data again and expects verification to fail
+  // (exit 4) naming that table; returns the error's message.
+  std::string change_a_row_and_resume(const std::string& id, const std::string& table) {
+    EXPECT_EQ(target()->query("UPDATE " + table + " SET v = 'changed' WHERE id = 7").affected_rows,
+              1)
+        << table;
+    auto resumed = step("data", id);
+    EXPECT_EQ(resumed.exit_code, 4) << describe(resumed);
+    auto message = test::error_event(resumed).value("message", "");
+    EXPECT_TRUE(contains(message, table + ": 20000 rows on the source, 20000 on the target with "
+                                          "different contents"))
+        << message;
+    return message;
+  }
+
   void interrupt_and_resume(int signal) {
     auto [id, stopped] = stop_data_in_the_copy(signal);
     if (signal == SIGKILL) {
@@ -977,16 +992,7 @@ TEST_P(MoveDataInterrupted, ARowChangedOnTheTargetAfterItsCopyFailsVerification)
   auto [id, stopped] = stop_data_in_the_copy(SIGKILL);
   auto copied = events_named(json_events(stopped.out), "table");
   ASSERT_FALSE(copied.empty()) << describe(stopped);
-  std::string table = copied.front()["table"].get<std::string>();
-  ASSERT_EQ(target()->query("UPDATE " + table + " SET v = 'changed' WHERE id = 7").affected_rows, 1)
-      << table;
-
-  auto resumed = step("data", id);
-  EXPECT_EQ(resumed.exit_code, 4) << describe(resumed);
-  auto message = test::error_event(resumed).value("message", "");
-  EXPECT_TRUE(contains(message, table + ": 20000 rows on the source, 20000 on the target with "
-                                        "different contents"))
-      << message;
+  change_a_row_and_resume(id, copied.front()["table"].get<std::string>());
   expect_step(id, "prepared");
   ASSERT_EQ(step("abort", id).exit_code, 0);
 }
@@ -1006,15 +1012,7 @@ TEST_P(MoveDataInterrupted, TablesCopiedWithoutARecordedSumAreComparedWithTheSou
     ASSERT_EQ(forgotten.affected_rows, static_cast<std::int64_t>(copied.size()))
         << "the copy recorded each table's sum";
   }
-  std::string table = copied.back()["table"].get<std::string>();
-  ASSERT_EQ(target()->query("UPDATE " + table + " SET v = 'changed' WHERE id = 7").affected_rows, 1);
-
-  auto resumed = step("data", id);
-  EXPECT_EQ(resumed.exit_code, 4) << describe(resumed);
-  auto message = test::error_event(resumed).value("message", "");
-  EXPECT_TRUE(contains(message, table + ": 20000 rows on the source, 20000 on the target with "
-                                        "different contents"))
-      << message;
+  std::string message = change_a_row_and_resume(id, copied.back()["table"].get<std::string>());
   std::size_t differences = 0;
   for (auto at = message.find("rows on the source"); at != std::string::npos;
        at = message.find("rows on the source", at + 1)) {
