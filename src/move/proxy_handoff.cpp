@@ -25,26 +25,35 @@ nlohmann::json call(MoveStepRun& run, const std::string& admin, const std::strin
                            kAdminTimeout + run.options().pause_timeout);
 }
 
-// The same request to every proxy of the plan at once (a pause of one should not wait for
-// another's); their answers by address. Throws the first failure once every call has ended.
-std::map<std::string, nlohmann::json> call_all(MoveStepRun& run, const std::string& method,
-                                               const std::string& path) {
-  std::vector<std::future<nlohmann::json>> calls;
-  for (const auto& admin : run.record().plan.proxy_admins) {
-    calls.push_back(std::async(std::launch::async,
-                               [&run, admin, method, path] { return call(run, admin, method, path); }));
+// A request to each proxy at once (a pause of one should not wait for another's): `paths`
+// maps each admin address to its path. Their answers by address; throws the first failure
+// once every call has ended.
+std::map<std::string, nlohmann::json> call_each(MoveStepRun& run, const std::string& method,
+                                                const std::map<std::string, std::string>& paths) {
+  std::map<std::string, std::future<nlohmann::json>> calls;
+  for (const auto& [admin, path] : paths) {
+    calls[admin] = std::async(std::launch::async,
+                              [&run, admin, method, path] { return call(run, admin, method, path); });
   }
   std::map<std::string, nlohmann::json> answers;
   std::exception_ptr failure;
-  for (std::size_t i = 0; i < calls.size(); ++i) {
+  for (auto& [admin, answer] : calls) {
     try {
-      answers[run.record().plan.proxy_admins[i]] = calls[i].get();
+      answers[admin] = answer.get();
     } catch (...) {
       if (!failure) failure = std::current_exception();
     }
   }
   if (failure) std::rethrow_exception(failure);
   return answers;
+}
+
+// The same request to every proxy of the plan.
+std::map<std::string, nlohmann::json> call_all(MoveStepRun& run, const std::string& method,
+                                               const std::string& path) {
+  std::map<std::string, std::string> paths;
+  for (const auto& admin : run.record().plan.proxy_admins) paths[admin] = path;
+  return call_each(run, method, paths);
 }
 
 // The addresses a host name stands for, so that "localhost" and "127.0.0.1" compare equal.
@@ -138,19 +147,12 @@ std::int64_t while_paused(MoveStepRun& run, const std::function<void()>& act,
 // "switch". Logs the sessions a proxy could not act on.
 void on_each_proxy(MoveStepRun& run, const std::map<std::string, std::string>& to,
                    const std::string& action) {
-  std::vector<std::future<nlohmann::json>> calls;
-  for (const auto& [admin, backend] : to) {
-    calls.push_back(std::async(std::launch::async, [&run, admin, backend, action] {
-      return call(run, admin, "POST", "/" + action + "?backend=" + backend);
-    }));
-  }
-  std::vector<nlohmann::json> answers;
-  for (auto& c : calls) c.wait();
-  for (auto& c : calls) answers.push_back(c.get());  // the first failure
+  std::map<std::string, std::string> paths;
+  for (const auto& [admin, backend] : to) paths[admin] = "/" + action + "?backend=" + backend;
+  auto answers = call_each(run, "POST", paths);
   // Logged here, on the step's own thread: the store and the output are not shared.
-  auto answer = answers.begin();
   for (const auto& [admin, backend] : to) {
-    const auto& failed = (answer++)->value("failed", nlohmann::json::array());
+    const auto failed = answers[admin].value("failed", nlohmann::json::array());
     if (failed.empty()) continue;
     run.log("proxy",
             fmt::format("{}: {} session{} {}: {}", admin, failed.size(),
