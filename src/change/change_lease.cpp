@@ -28,7 +28,8 @@ Error lost(const std::string& reason) {
 }  // namespace
 
 coord::LeaseKey change_lease_key(db::Flavor flavor) {
-  if (flavor == db::Flavor::kSqlite) return {"_cutover_leases", "change"};
+  // MariaDB: a table of the database itself (a database of its own would be the server's).
+  if (flavor != db::Flavor::kPostgres) return {"_cutover_leases", "change"};
   return {"leases", "change", "cutover"};
 }
 

@@ -10,7 +10,9 @@
 
 #include "change/change_lease.h"
 #include "change/operation.h"
+#include "change/mariadb_sync_trigger.h"
 #include "change/step_runner.h"
+#include "change/version_database.h"
 #include "change/version_schema.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -29,8 +31,11 @@ Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
     if (!operations.back()->supports(flavor)) {
       throw_bad_input(
           fmt::format("{}: {} is not supported on {}", op.where(), op.kind, db::flavor_name(flavor)),
-          "SQLite runs create_table, add_column, split_to_table, drop_column and create_index; "
-          "do the rest with a migration (cutover migrate)");
+          flavor == db::Flavor::kSqlite
+              ? "SQLite runs create_table, add_column, split_to_table, drop_column and "
+                "create_index; do the rest with a migration (cutover migrate)"
+              : "MariaDB runs create_table, add_column, split_to_table, drop_column, "
+                "create_index and drop_index; do the rest with a migration (cutover migrate)");
     }
   }
   return operations;
@@ -160,19 +165,33 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
   session_->connection = std::make_unique<db::ReopenableConnection>([this] {
     std::unique_ptr<db::Connection> connection = db::connect(options_.url, options_.connect);
     const db::Flavor flavor = connection->server().flavor;
-    if (flavor != db::Flavor::kSqlite && flavor != db::Flavor::kPostgres) {
-      throw_bad_input("cutover change works on PostgreSQL and SQLite",
-                      "on MariaDB, use cutover migrate with online DDL (ALGORITHM=INPLACE)");
+    if (flavor == db::Flavor::kMySql) {
+      throw_bad_input("cutover change works on PostgreSQL, MariaDB and SQLite, not MySQL",
+                      "on MySQL, use cutover migrate with online DDL (ALGORITHM=INPLACE)");
     }
+    // cutover's own writes (the backfill above all) are the old version's, whatever the role
+    // or the URL set: the triggers then compute the new shape from the old.
     if (flavor == db::Flavor::kPostgres) {
-      // cutover's own writes (the backfill above all) are the old version's, whatever the
-      // role or the URL set: the triggers then compute the new shape from the old.
       connection->query("SELECT set_config('cutover.version', '', false)");
+    }
+    if (flavor == db::Flavor::kMariaDb) {
+      // Identifiers in double quotes, as on the other databases (the triggers and views keep
+      // the mode they were made in); on Galera, reads wait until this node has applied every
+      // write the cluster committed before them (the state, the backfill's batches).
+      connection->execute(fmt::format(
+          "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), {} = ''{}",
+          kMariaDbVersionVariable, connection->server().galera ? ", SESSION wsrep_sync_wait = 1" : ""));
+      if (connection->server().database.empty()) {
+        throw_bad_input("cutover change on MariaDB needs the database in the URL",
+                        "name it: mariadb://user@host:port/database");
+      }
     }
     return connection;
   });
-  bool sqlite = session_->connection->server().flavor == db::Flavor::kSqlite;
-  session_->base_schema = sqlite ? "main" : options_.schema;
+  const db::ServerInfo& server = session_->connection->server();
+  session_->base_schema = server.flavor == db::Flavor::kSqlite    ? "main"
+                          : server.flavor == db::Flavor::kMariaDb ? server.database
+                                                                  : options_.schema;
   session_->state = std::make_unique<ChangeState>(*session_->connection);
 }
 
@@ -201,6 +220,16 @@ void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& op
                     spec.name),
         "give the change another name (name: in the file)");
   }
+  if (context.flavor == db::Flavor::kMariaDb &&
+      !session_->connection
+           ->query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1", {spec.name})
+           .empty()) {
+    throw_bad_input(
+        fmt::format("a database named {} exists already: the change's views would go into it",
+                    spec.name),
+        "give the change another name (name: in the file), or drop that database if an "
+        "earlier change left it and no application uses it");
+  }
   for (const auto& op : operations) op->validate(context);
   std::vector<std::pair<std::string, Preflight>> preflight;
   for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
@@ -214,10 +243,12 @@ void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& op
 
 ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   db::Flavor flavor = session_->connection->server().flavor;
-  if (flavor == db::Flavor::kPostgres && spec.name == session_->base_schema) {
-    throw_bad_input(fmt::format("the change is named {}, like the schema it changes", spec.name),
-                    "the change's name is the schema of the new version's views: give the change "
-                    "another name (name: in the file)");
+  if (flavor != db::Flavor::kSqlite && spec.name == session_->base_schema) {
+    const char* kind = flavor == db::Flavor::kPostgres ? "schema" : "database";
+    throw_bad_input(fmt::format("the change is named {}, like the {} it changes", spec.name, kind),
+                    fmt::format("the change's name is the {} of the new version's views: give "
+                                "the change another name (name: in the file)",
+                                kind));
   }
   Operations operations = make_operations(spec, flavor);
   ChangeState& state = *session_->state;
@@ -323,11 +354,15 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
     }
     steps.run(analyze_steps(context, tables_to_analyze(operations, targets)));
     for (const auto& op : operations) steps.run(op->after_backfill(context));
-    if (flavor == db::Flavor::kPostgres) {
+    if (flavor != db::Flavor::kSqlite) {
       ChangeContext now = session_->context(spec.name);
       VersionShape shape = VersionShape::from_catalog(session_->catalog);
       for (const auto& op : operations) op->shape(shape, now);
-      steps.run(create_version_schema(now, shape));
+      steps.run(flavor == db::Flavor::kPostgres
+                    ? create_version_schema(now, shape)
+                    : create_version_database(now, shape,
+                                              read_database_grants(*session_->connection,
+                                                                   session_->base_schema)));
     }
     state.set_phase(spec.name, ChangePhase::kStarted);
   } catch (const Error& e) {
@@ -394,6 +429,14 @@ ChangeRecord ChangeRunner::complete() {
     // first unit commits the move to `completing`: until then the change is `started`.
     bool first = record.phase == ChangePhase::kStarted;
     const auto set_completing = [&] { state.set_phase(record.name, ChangePhase::kCompleting); };
+    if (context.flavor == db::Flavor::kMariaDb) {
+      // MariaDB commits each DDL statement on its own: no unit of several can be all or
+      // nothing, so each step is its own, safe to run again, and the change is `completing`
+      // from the first.
+      if (first) set_completing();
+      steps.run(contract);
+      contract.clear();
+    }
     for (auto begin = contract.begin(); begin != contract.end();) {
       auto end = begin->outside_transaction
                      ? begin + 1
@@ -451,6 +494,7 @@ ChangeRecord ChangeRunner::roll_back_active() {
   session_->state->set_phase(record.name, ChangePhase::kRollingBack);
   try {
     if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));
+    if (context.flavor == db::Flavor::kMariaDb) steps.run(drop_version_database(context));
     for (auto op = operations.rbegin(); op != operations.rend(); ++op) {
       steps.run((*op)->rollback(context));
     }

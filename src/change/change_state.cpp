@@ -24,36 +24,50 @@ ChangePhase parse_phase(const std::string& name) {
               "was it written by a newer cutover? use that version");
 }
 
+// PostgreSQL keeps it in a schema of its own; SQLite and MariaDB (whose schemas are databases,
+// shared by the server's other databases) in a table of the database itself.
 ChangeState::ChangeState(db::Connection& connection)
-    : table_(connection.server().flavor == db::Flavor::kSqlite ? "\"_cutover_changes\""
-                                                               : "\"cutover\".\"changes\""),
+    : table_(connection.server().flavor == db::Flavor::kPostgres ? "\"cutover\".\"changes\""
+                                                                 : "\"_cutover_changes\""),
       connection_(connection) {}
 
 void ChangeState::ensure_table() {
-  bool sqlite = connection_.server().flavor == db::Flavor::kSqlite;
-  if (!sqlite) connection_.execute("CREATE SCHEMA IF NOT EXISTS \"cutover\"");
+  const db::Flavor flavor = connection_.server().flavor;
+  const bool sqlite = flavor == db::Flavor::kSqlite;
+  const bool postgres = flavor == db::Flavor::kPostgres;
+  if (postgres) connection_.execute("CREATE SCHEMA IF NOT EXISTS \"cutover\"");
+  const char* id = sqlite     ? "INTEGER PRIMARY KEY"
+                   : postgres ? "BIGSERIAL PRIMARY KEY"
+                              : "BIGINT AUTO_INCREMENT PRIMARY KEY";
+  const char* time = sqlite ? "TEXT" : postgres ? "TIMESTAMPTZ" : "TIMESTAMP";
+  const char* text = postgres || sqlite ? "TEXT" : "MEDIUMTEXT";
   // `active` is 1 while the change is not completed, NULL after: unique, so one at a time.
   connection_.execute(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} ("
-      "id {}, name VARCHAR(100) NOT NULL, phase VARCHAR(20) NOT NULL, "
-      "base_schema VARCHAR(100) NOT NULL, spec TEXT NOT NULL, backfill TEXT NOT NULL, "
-      "last_error TEXT, active SMALLINT UNIQUE, "
-      "started_at {} NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at {} NOT NULL DEFAULT "
+      "CREATE TABLE IF NOT EXISTS {0} ("
+      "id {1}, name VARCHAR(100) NOT NULL, phase VARCHAR(20) NOT NULL, "
+      "base_schema VARCHAR(100) NOT NULL, spec {3} NOT NULL, backfill {3} NOT NULL, "
+      "last_error {3}, active SMALLINT UNIQUE, "
+      "started_at {2} NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at {2} NOT NULL DEFAULT "
       "CURRENT_TIMESTAMP)",
-      table_, sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY",
-      sqlite ? "TEXT" : "TIMESTAMPTZ", sqlite ? "TEXT" : "TIMESTAMPTZ"));
+      table_, id, time, text));
 }
 
 std::optional<ChangeRecord> ChangeState::active() {
-  const bool sqlite = connection_.server().flavor == db::Flavor::kSqlite;
-  const db::Result exists = connection_.query(
-      sqlite ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cutover_changes'"
-             : "SELECT 1 WHERE to_regclass('\"cutover\".\"changes\"') IS NOT NULL");
-  if (exists.empty()) return std::nullopt;
+  const db::Flavor flavor = connection_.server().flavor;
+  const char* exists_sql =
+      flavor == db::Flavor::kSqlite
+          ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cutover_changes'"
+      : flavor == db::Flavor::kPostgres
+          ? "SELECT 1 WHERE to_regclass('\"cutover\".\"changes\"') IS NOT NULL"
+          : "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+            "TABLE_NAME = '_cutover_changes'";
+  if (connection_.query(exists_sql).empty()) return std::nullopt;
+  const char* text = flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite ? "TEXT"
+                                                                                     : "CHAR";
   auto result = connection_.query(
-      fmt::format("SELECT name, phase, base_schema, spec, backfill, CAST(started_at AS TEXT), "
-                  "CAST(updated_at AS TEXT), last_error FROM {} WHERE active = 1",
-                  table_));
+      fmt::format("SELECT name, phase, base_schema, spec, backfill, CAST(started_at AS {1}), "
+                  "CAST(updated_at AS {1}), last_error FROM {0} WHERE active = 1",
+                  table_, text));
   if (result.empty()) return std::nullopt;
   const db::Row& row = result.rows[0];
   ChangeRecord record;

@@ -105,9 +105,40 @@ bool refuses_input(const Error& error) {
   return state.starts_with("42") || state.starts_with("22") || state.starts_with("0A");
 }
 
+// The server's own refusal of a probe, as bad input naming the operation.
+Error refused(const Error& e, const std::string& where, const char* server) {
+  return e.restated(ErrorCode::kBadInput, fmt::format("{}: {}", where, e.message()),
+                    fmt::format("fix the operation: {} refuses it as written; nothing has been "
+                                "changed",
+                                server));
+}
+
+// MariaDB: each probe on its own (no transaction: the type probes create temporary tables,
+// which neither commit nor reach the other nodes of a Galera cluster).
+void run_mariadb_probes(db::Connection& connection, const std::string& where,
+                        const std::vector<std::string>& probes, const db::LockRetryPolicy& retry) {
+  for (const std::string& probe : probes) {
+    db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
+      try {
+        connection.execute(probe);
+      } catch (const Error& e) {
+        if (!refuses_input(e)) throw;
+        throw refused(e, where, "MariaDB");
+      }
+      if (probe.starts_with("CREATE TEMPORARY TABLE")) {
+        connection.execute("DROP TEMPORARY TABLE IF EXISTS \"_cutover_probe\"");
+      }
+    });
+  }
+}
+
 void run_probes(db::Connection& connection, const std::string& where,
                 const std::vector<std::string>& probes, const db::LockRetryPolicy& retry) {
   if (probes.empty()) return;
+  if (connection.server().flavor == db::Flavor::kMariaDb) {
+    run_mariadb_probes(connection, where, probes, retry);
+    return;
+  }
   db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
     db::Transaction transaction(connection);
     connection.execute("SET TRANSACTION READ ONLY");
@@ -118,9 +149,7 @@ void run_probes(db::Connection& connection, const std::string& where,
         connection.query(probe);
       } catch (const Error& e) {
         if (!refuses_input(e)) throw;
-        throw e.restated(ErrorCode::kBadInput, fmt::format("{}: {}", where, e.message()),
-                         "fix the operation: PostgreSQL refuses it as written; nothing has been "
-                         "changed");
+        throw refused(e, where, "PostgreSQL");
       }
     }
   });
@@ -131,6 +160,11 @@ void run_probes(db::Connection& connection, const std::string& where,
 void run_preflight(db::Connection& connection, const ChangeContext& context,
                    const std::vector<std::pair<std::string, Preflight>>& checks,
                    const db::LockRetryPolicy& retry) {
+  if (context.flavor == db::Flavor::kMariaDb) {
+    for (const auto& [where, preflight] : checks) {
+      run_probes(connection, where, preflight.probes, retry);
+    }
+  }
   if (context.flavor != db::Flavor::kPostgres) return;
   for (const auto& [where, preflight] : checks) {
     for (const auto& table : preflight.column_tables) {
@@ -159,6 +193,10 @@ std::string castable_type(std::string_view type) {
 
 std::string probe_type(std::string_view type) {
   return fmt::format("SELECT CAST(NULL AS {})", castable_type(type));
+}
+
+std::string probe_mariadb_type(std::string_view type) {
+  return fmt::format("CREATE TEMPORARY TABLE \"_cutover_probe\" (c {})", type);
 }
 
 std::string probe_expression(const ChangeContext& context, const std::string& table,

@@ -53,6 +53,9 @@ std::string castable_type(std::string_view type);
 
 // `SELECT CAST(NULL AS <type>)`: the server resolves the type's name and modifiers.
 std::string probe_type(std::string_view type);
+// MariaDB's CAST takes few types: a temporary table with a column of the type, which the
+// probe then drops.
+std::string probe_mariadb_type(std::string_view type);
 
 // `SELECT (<expression>) FROM <table> AS new WHERE false`: the server resolves the expression's
 // columns against the row (named `new`, as in the trigger and the backfill) and checks its types

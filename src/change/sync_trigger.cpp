@@ -89,6 +89,10 @@ std::vector<Step> drop_sync_trigger(const ChangeContext& context, const std::str
     return {{fmt::format("drop trigger {}", name),
              fmt::format("DROP TRIGGER IF EXISTS {}", context.quote(name)), false, ""}};
   }
+  if (context.flavor == db::Flavor::kMariaDb) {
+    return {{fmt::format("drop trigger {}", name),
+             fmt::format("DROP TRIGGER IF EXISTS {}", context.table(name)), false, ""}};
+  }
   std::string function = context.quote(context.base_schema) + "." + context.quote(name);
   return {
       {fmt::format("drop trigger {}", name),

@@ -65,7 +65,22 @@ nlohmann::json describe(const change::ChangeRecord& record) {
           {"last_error", record.last_error}};
 }
 
-void print_status(Output& output, const change::ChangeRecord& record) {
+bool is_mariadb(const std::string& url) {
+  return url.starts_with("mariadb:") || url.starts_with("mysql:");
+}
+
+// What new-version clients set to see the change's shape.
+std::string new_version_setup(const change::ChangeRecord& record, const std::string& url) {
+  if (is_mariadb(url)) {
+    return fmt::format("new-version clients connect to database {0} and run SET "
+                       "@cutover_version = '{0}' on each connection (a pool's init SQL)",
+                       record.name);
+  }
+  return fmt::format("new-version clients use search_path={0},{1} and cutover.version={0}",
+                     record.name, record.base_schema);
+}
+
+void print_status(Output& output, const change::ChangeRecord& record, const std::string& url) {
   auto& out = output.out();
   out << fmt::format("change {}: {}\n", record.name, change::phase_name(record.phase));
   std::size_t count = record.spec.operations.size();
@@ -90,10 +105,9 @@ void print_status(Output& output, const change::ChangeRecord& record) {
                "change rollback\n";
         break;
       }
-      out << fmt::format(
-          "  next        both versions work; new-version clients use search_path={0},{1} and "
-          "cutover.version={0}. Then: cutover change complete, or cutover change rollback\n",
-          record.name, record.base_schema);
+      out << fmt::format("  next        both versions work; {}. Then: cutover change complete, "
+                         "or cutover change rollback\n",
+                         new_version_setup(record, url));
       break;
     case change::ChangePhase::kCompleting:
       out << "  next        cutover change complete resumes it\n";
@@ -129,10 +143,10 @@ int run_start(const ChangeCliOptions& o, Output& output) {
   change::ChangeRunner runner(options, output);
   auto record = runner.start(spec);
   std::string line = fmt::format(
-      "change {} started: the old version keeps using schema {}; the new version uses the "
-      "views of schema {} (search_path={},{} and cutover.version={}). Next: cutover change "
+      "change {} started: the old version keeps using {} {}; {}. Next: cutover change "
       "complete, or cutover change rollback",
-      record.name, record.base_schema, record.name, record.name, record.base_schema, record.name);
+      record.name, is_mariadb(options.url) ? "database" : "schema", record.base_schema,
+      new_version_setup(record, options.url));
   if (options.url.starts_with("sqlite")) {
     line = fmt::format("change {} started: old and new application versions can both write the "
                        "database now. Next: cutover change complete, or cutover change rollback",
@@ -145,6 +159,15 @@ int run_complete(const ChangeCliOptions& o, Output& output) {
   InterruptWatch interrupt_watch;  // as in run_start
   change::ChangeRunner runner(to_options(o), output);
   auto record = runner.complete();
+  if (is_mariadb(o.url)) {
+    return report(
+        output, "completed", record,
+        fmt::format("change {0} completed: the tables have the new shape; old-version clients "
+                    "must be gone now. Database {0} is kept: its views show the tables as they "
+                    "are, so new-version clients connected to it keep working. Point them at "
+                    "database {1}, then drop it (DROP DATABASE {0})",
+                    record.name, record.base_schema));
+  }
   return report(output, "completed", record,
                 fmt::format("change {} completed: the tables have the new shape and the "
                             "version schema is gone (clients whose search_path names it use "
@@ -167,7 +190,7 @@ int run_status(const ChangeCliOptions& o, Output& output) {
     output.out() << (record ? describe(*record) : nlohmann::json{{"phase", nullptr}}).dump()
                  << "\n";
   } else if (record) {
-    print_status(output, *record);
+    print_status(output, *record, o.url);
   } else {
     output.out() << "no active change\n";
   }

@@ -33,6 +33,17 @@
 // is built. Complete drops the triggers; rollback drops them, the index and the column.
 // SQLite cannot add a NOT NULL column without a default, nor one with REFERENCES that rollback
 // could drop: nullable: false needs a default and no `up`, and references is refused.
+//
+// MariaDB. As on SQLite, start adds the column under its name (ADD COLUMN, ALGORITHM=INSTANT:
+// no copy of the table), nullable while the old version's rows are filled when `up` is given;
+// with `up`, BEFORE INSERT and BEFORE UPDATE triggers set it from `up` for the old version's
+// writes; the backfill touches every row; after it, the unique index is built online
+// (ALGORITHM=INPLACE, LOCK=NONE). Complete drops the triggers and, for nullable: false with
+// `up`, sets NOT NULL online (INPLACE, LOCK=NONE: a rebuild of the table that the application
+// can read and write meanwhile). Rollback drops the triggers, the index and the column.
+// MariaDB adds a CHECK or a FOREIGN KEY to a table only by copying it, under a lock that stops
+// the application's writes: check and references are refused (add them with add_constraint
+// once that runs on MariaDB, or with a migration).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -44,6 +55,7 @@
 #include "change/operation_args.h"
 #include "change/operations/column_copy.h"
 #include "change/operations/operations.h"
+#include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
 #include "core/error.h"
 
@@ -72,9 +84,7 @@ class AddColumn : public Operation {
     args.reject_unknown();
   }
 
-  bool supports(db::Flavor flavor) const override {
-    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
-  }
+  bool supports(db::Flavor) const override { return true; }
 
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
@@ -92,6 +102,14 @@ class AddColumn : public Operation {
       context.require_column(ref, *ref_column_, where());
     }
     const bool sqlite = context.flavor == db::Flavor::kSqlite;
+    if (context.flavor == db::Flavor::kMariaDb && (check_ || ref_table_)) {
+      throw_bad_input(
+          fmt::format("{}: on MariaDB a column with {} can only be added by copying the table, "
+                      "with the application's writes stopped meanwhile",
+                      where(), check_ ? "a check" : "references"),
+          "add the column without it, and the constraint with a migration (cutover migrate) in "
+          "a quiet moment");
+    }
     if (!nullable_ && !up_ && !default_) {
       throw_bad_input(
           fmt::format("{}: column {} is NOT NULL but has neither `up` nor a default, so the "
@@ -113,11 +131,11 @@ class AddColumn : public Operation {
                       "add the column without references, and the foreign key with a migration "
                       "(cutover migrate) when the change is complete");
     }
-    if (sqlite && unique_) {
+    if (context.flavor != db::Flavor::kPostgres && unique_) {
       const auto taken = names_in_use(*context.catalog);
-      if (std::find(taken.begin(), taken.end(), sqlite_index_name()) != taken.end()) {
+      if (std::find(taken.begin(), taken.end(), fixed_index_name()) != taken.end()) {
         throw_bad_input(fmt::format("{}: the unique index {} would take a name in use", where(),
-                                    sqlite_index_name()),
+                                    fixed_index_name()),
                         "drop or rename what has that name first");
       }
     }
@@ -125,6 +143,12 @@ class AddColumn : public Operation {
 
   Preflight preflight(const ChangeContext& context) const override {
     Preflight preflight;
+    if (context.flavor == db::Flavor::kMariaDb) {
+      preflight.probes.push_back(probe_mariadb_type(type_));
+      if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
+      if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
+      return preflight;
+    }
     preflight.column_tables = {table_};
     preflight.probes.push_back(probe_type(type_));
     if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
@@ -140,6 +164,7 @@ class AddColumn : public Operation {
 
   std::vector<Step> expand(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kSqlite) return sqlite_expand(context);
+    if (context.flavor == db::Flavor::kMariaDb) return mariadb_expand(context);
     const ShadowColumn shadow = plan(context);
     std::vector<Step> steps = add_shadow_column(context, shadow);
     if (up_) {
@@ -161,6 +186,7 @@ class AddColumn : public Operation {
   std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
     if (!up_) return {};
     if (context.flavor == db::Flavor::kSqlite) return {{.table = table_, .touch = {name_}}};
+    if (context.flavor == db::Flavor::kMariaDb) return {{.table = table_}};
     return {{.table = table_,
              .fill = {{ChangeContext::shadow(name_), shadow_value(*up_, type_)}}}};
   }
@@ -170,8 +196,17 @@ class AddColumn : public Operation {
       if (!unique_) return {};
       return {{.what = fmt::format("build unique index on {}.{}", table_, name_),
                .sql = fmt::format("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
-                                  ChangeContext::quote(sqlite_index_name()), context.table(table_),
+                                  ChangeContext::quote(fixed_index_name()), context.table(table_),
                                   ChangeContext::quote(name_))}};
+    }
+    if (context.flavor == db::Flavor::kMariaDb) {
+      if (!unique_) return {};
+      return {{.what = fmt::format("build unique index on {}.{}", table_, name_),
+               .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), "
+                                  "ALGORITHM=INPLACE, LOCK=NONE",
+                                  context.table(table_), ChangeContext::quote(fixed_index_name()),
+                                  ChangeContext::quote(name_)),
+               .long_running = true}};
     }
     return validate_shadow_column(context, plan(context));
   }
@@ -184,16 +219,24 @@ class AddColumn : public Operation {
 
   std::vector<Step> contract(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kSqlite) return drop_triggers(context);
+    if (context.flavor == db::Flavor::kMariaDb) return mariadb_contract(context);
     return swap_shadow_column(context, table_, name_, false, spec().index, drop_triggers(context));
   }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
     std::vector<Step> steps = drop_triggers(context);
+    if (context.flavor == db::Flavor::kMariaDb) {
+      steps.push_back({.what = fmt::format("drop column {}.{}", table_, name_),
+                       .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, "
+                                          "ALGORITHM=INSTANT",
+                                          context.table(table_), ChangeContext::quote(name_))});
+      return steps;
+    }
     if (context.flavor == db::Flavor::kSqlite) {
       if (unique_) {
         steps.push_back({.what = fmt::format("drop unique index on {}.{}", table_, name_),
                          .sql = fmt::format("DROP INDEX IF EXISTS {}",
-                                            ChangeContext::quote(sqlite_index_name()))});
+                                            ChangeContext::quote(fixed_index_name()))});
       }
       steps.push_back(
           {.what = fmt::format("drop column {}.{}", table_, name_),
@@ -245,11 +288,16 @@ class AddColumn : public Operation {
     return shadow;
   }
 
-  // SQLite: the unique index's name, fixed (validate() checks that it is free) so that rollback
-  // finds it.
-  std::string sqlite_index_name() const { return choose_name(table_, name_, "key", {}); }
+  // SQLite and MariaDB: the unique index's name, fixed (validate() checks that it is free on
+  // SQLite) so that rollback finds it.
+  std::string fixed_index_name() const { return choose_name(table_, name_, "key", {}); }
 
-  std::string sqlite_trigger(const ChangeContext& context, const char* event) const {
+  // A trigger per event: SQLite's names grew a suffix past the shortened name; MariaDB's must
+  // stay within 64 characters, suffix included.
+  std::string event_trigger(const ChangeContext& context, const char* event) const {
+    if (context.flavor == db::Flavor::kMariaDb) {
+      return context.trigger_name(spec().index, table_ + "_" + event);
+    }
     return context.trigger_name(spec().index, table_) + "_" + event;
   }
 
@@ -271,23 +319,67 @@ class AddColumn : public Operation {
         column, context.table(table_), *up_, sqlite_same_row(context, table_));
     steps.push_back({.what = fmt::format("create trigger filling {}.{} on insert", table_, name_),
                      .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} AFTER INSERT ON {} {}",
-                                        ChangeContext::quote(sqlite_trigger(context, "insert")),
+                                        ChangeContext::quote(event_trigger(context, "insert")),
                                         context.table(table_), fill)});
     steps.push_back(
         {.what = fmt::format("create trigger filling {}.{} on update", table_, name_),
          .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE OF {} ON {} {}",
-                            ChangeContext::quote(sqlite_trigger(context, "update")), column,
+                            ChangeContext::quote(event_trigger(context, "update")), column,
                             context.table(table_), fill)});
     return steps;
   }
 
+  // MariaDB: the column, nullable (NOT NULL comes at complete when `up` fills it), the
+  // triggers that fill it for the old version's writes.
+  std::vector<Step> mariadb_expand(const ChangeContext& context) const {
+    std::string definition = fmt::format("{} {}", ChangeContext::quote(name_), type_);
+    if (!nullable_ && !up_) definition += " NOT NULL";
+    if (default_) definition += " DEFAULT " + *default_;
+    std::vector<Step> steps = {
+        {.what = fmt::format("add column {}.{}", table_, name_),
+         .sql = fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}, ALGORITHM=INSTANT",
+                            context.table(table_), definition)}};
+    if (!up_) return steps;
+    MariaDbTrigger trigger;
+    trigger.table = table_;
+    if (const db::TableInfo* table = context.catalog->find_table(table_)) {
+      trigger.variables = table_variables(*table);
+      std::erase_if(trigger.variables, [&](const TriggerVariable& v) { return v.name == name_; });
+    }
+    trigger.body = fmt::format("SET NEW.{} = ({});", ChangeContext::quote(name_), *up_);
+    for (const char* event : {"INSERT", "UPDATE"}) {
+      trigger.event = event;
+      trigger.name = event_trigger(context, event == std::string("INSERT") ? "insert" : "update");
+      steps.push_back(create_mariadb_trigger(context, trigger));
+    }
+    return steps;
+  }
+
+  std::vector<Step> mariadb_contract(const ChangeContext& context) const {
+    std::vector<Step> steps = drop_triggers(context);
+    if (nullable_ || !up_) return steps;
+    std::string definition = fmt::format("{} {} NOT NULL", ChangeContext::quote(name_), type_);
+    if (default_) definition += " DEFAULT " + *default_;
+    steps.push_back(
+        {.what = fmt::format("set {}.{} NOT NULL", table_, name_),
+         .sql = fmt::format("ALTER TABLE {} MODIFY {}, ALGORITHM=INPLACE, LOCK=NONE",
+                            context.table(table_), definition),
+         .done_if = fmt::format("SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                                "{} AND TABLE_NAME = {} AND COLUMN_NAME = {} AND IS_NULLABLE = "
+                                "'NO'",
+                                sql_literal(context.base_schema), sql_literal(table_),
+                                sql_literal(name_)),
+         .long_running = true});
+    return steps;
+  }
+
   std::vector<Step> drop_triggers(const ChangeContext& context) const {
-    if (context.flavor != db::Flavor::kSqlite) {
+    if (context.flavor == db::Flavor::kPostgres) {
       return drop_sync_trigger(context, table_, context.trigger_name(spec().index, table_));
     }
     std::vector<Step> steps;
     for (const char* event : {"insert", "update"}) {
-      for (auto& step : drop_sync_trigger(context, table_, sqlite_trigger(context, event))) {
+      for (auto& step : drop_sync_trigger(context, table_, event_trigger(context, event))) {
         steps.push_back(std::move(step));
       }
     }

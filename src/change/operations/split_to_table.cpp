@@ -10,10 +10,17 @@
 // default): `key` is the child's primary key. Many: the child has `id` BIGSERIAL (SQLite:
 // INTEGER) as primary key and an index on `key`; the parent's old columns show the child row
 // with the lowest id (its "first" address), which is the one the old version edits.
+//
+// MariaDB: the child is InnoDB with the same foreign key (its delete cascades without firing
+// triggers, as MariaDB does), `id` BIGINT AUTO_INCREMENT for many; the parent's triggers fill
+// the child for the old version's writes, the child's refresh the parent for the new
+// version's (mariadb_sync_trigger.h); the backfill touches the parent's rows, and the parent's
+// update trigger adds the child rows missing; complete drops the columns (ALGORITHM=INSTANT).
 #include <fmt/format.h>
 
 #include "change/operation_args.h"
 #include "change/operations/operations.h"
+#include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
 #include "core/error.h"
 
@@ -36,9 +43,7 @@ class SplitToTable : public Operation {
     for (const auto& column : columns_) check_identifier(column, where(), "columns");
   }
 
-  bool supports(db::Flavor flavor) const override {
-    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
-  }
+  bool supports(db::Flavor) const override { return true; }
 
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& parent = context.require_table(table_, where());
@@ -64,6 +69,11 @@ class SplitToTable : public Operation {
     const db::TableInfo& parent = context.require_table(table_, where());
     std::vector<Step> steps = {{fmt::format("create table {}", into_), create_child(context),
                                 false, "", ""}};
+    if (context.flavor == db::Flavor::kMariaDb) {
+      auto triggers = mariadb_triggers(context);
+      steps.insert(steps.end(), triggers.begin(), triggers.end());
+      return steps;
+    }
     if (many_) {
       // (key, id): the triggers' min(id) WHERE key = ... is one probe of this index, whatever
       // the statistics say.
@@ -82,6 +92,7 @@ class SplitToTable : public Operation {
   std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
     // SQLite's UPDATE OF triggers fire only for the columns set.
     if (context.flavor == db::Flavor::kSqlite) return {{.table = table_, .touch = columns_}};
+    if (context.flavor == db::Flavor::kMariaDb) return {{.table = table_}};
     // What the parent's trigger does when the old version writes a row, for the batch's rows at
     // once: a parent with a value in the moved columns and no child row yet gets one. (A child
     // row that exists is in step with its parent already: the triggers wrote one from the other.)
@@ -116,10 +127,11 @@ class SplitToTable : public Operation {
 
   std::vector<Step> contract(const ChangeContext& context) const override {
     std::vector<Step> steps = drop_triggers(context);
+    const char* algorithm = context.flavor == db::Flavor::kMariaDb ? ", ALGORITHM=INSTANT" : "";
     for (const auto& column : columns_) {
       steps.push_back({fmt::format("drop column {}.{}", table_, column),
-                       fmt::format("ALTER TABLE {} DROP COLUMN {}", context.table(table_),
-                                   context.quote(column)),
+                       fmt::format("ALTER TABLE {} DROP COLUMN {}{}", context.table(table_),
+                                   context.quote(column), algorithm),
                        false, column_gone(context, column), ""});
     }
     return steps;
@@ -158,8 +170,9 @@ class SplitToTable : public Operation {
     if (key_type == "bigserial") key_type = "bigint";
     std::string columns;
     if (many_) {
-      columns += context.flavor == db::Flavor::kSqlite ? "\"id\" INTEGER PRIMARY KEY, "
-                                                       : "\"id\" BIGSERIAL PRIMARY KEY, ";
+      columns += context.flavor == db::Flavor::kSqlite    ? "\"id\" INTEGER PRIMARY KEY, "
+                 : context.flavor == db::Flavor::kMariaDb ? "\"id\" BIGINT AUTO_INCREMENT PRIMARY KEY, "
+                                                          : "\"id\" BIGSERIAL PRIMARY KEY, ";
     }
     columns += fmt::format("{} {} NOT NULL{} REFERENCES {} ({}) ON DELETE CASCADE",
                            context.quote(key_), key_type, many_ ? "" : " PRIMARY KEY",
@@ -167,6 +180,12 @@ class SplitToTable : public Operation {
     for (const auto& name : columns_) {
       columns += fmt::format(", {} {}", context.quote(name),
                              context.require_column(parent, name, where()).type);
+    }
+    if (context.flavor == db::Flavor::kMariaDb && many_) {
+      // The triggers' first child row of a parent: one probe of this index. (MariaDB makes
+      // no index of its own for the foreign key when one starts with its column.)
+      columns += fmt::format(", INDEX {} ({}, \"id\")", context.quote(into_ + "_" + key_ + "_idx"),
+                             context.quote(key_));
     }
     return fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", context.table(into_), columns);
   }
@@ -340,9 +359,90 @@ class SplitToTable : public Operation {
     };
   }
 
+  // MariaDB: one trigger per table and event, the parent's for the old version's writes, the
+  // child's for the new version's.
+  std::vector<std::string> mariadb_trigger_names(const ChangeContext& context) const {
+    std::vector<std::string> names;
+    for (const char* event : {"insert", "update"}) {
+      names.push_back(context.trigger_name(spec().index, table_ + "_" + event));
+    }
+    for (const char* event : {"insert", "update", "delete"}) {
+      names.push_back(context.trigger_name(spec().index, into_ + "_" + event));
+    }
+    return names;
+  }
+
+  std::vector<Step> mariadb_triggers(const ChangeContext& context) const {
+    const std::string child = context.table(into_);
+    const std::string child_key = context.quote(key_);
+    const std::string parent_key = "NEW." + context.quote(this->parent_key(context));
+    const std::string first = fmt::format("{} = {} ORDER BY {} LIMIT 1", child_key, parent_key,
+                                          many_ ? "\"id\"" : child_key);
+    std::string all_null, unchanged, set;
+    for (const auto& column : columns_) {
+      const std::string c = context.quote(column);
+      all_null += (all_null.empty() ? "" : " AND ") + fmt::format("NEW.{} IS NULL", c);
+      unchanged += (unchanged.empty() ? "" : " AND ") + fmt::format("OLD.{0} <=> NEW.{0}", c);
+      set += (set.empty() ? "" : ", ") + fmt::format("{0} = NEW.{0}", c);
+    }
+    const std::string insert =
+        fmt::format("INSERT INTO {} ({}, {}) VALUES ({}, {});", child, child_key,
+                    list(context, ""), parent_key, list(context, "NEW."));
+    // The parent written by the old version: its values go to the first child row, which
+    // goes when they are all NULL; a parent without one gets it (the backfill's touch too).
+    const std::string on_insert = fmt::format("IF NOT ({}) THEN {} END IF;", all_null, insert);
+    const std::string on_update = fmt::format(
+        "IF EXISTS (SELECT 1 FROM {child} WHERE {child_key} = {key}) THEN "
+        "IF NOT ({unchanged}) THEN IF {all_null} THEN DELETE FROM {child} WHERE {first}; "
+        "ELSE UPDATE {child} SET {set} WHERE {first}; END IF; END IF; "
+        "ELSEIF NOT ({all_null}) THEN {insert} END IF;",
+        fmt::arg("child", child), fmt::arg("child_key", child_key), fmt::arg("key", parent_key),
+        fmt::arg("unchanged", unchanged), fmt::arg("all_null", all_null), fmt::arg("first", first),
+        fmt::arg("set", set), fmt::arg("insert", insert));
+    // The child written by the new version: the parent's old columns show its first row.
+    const auto refresh = [&](const char* row) {
+      std::string assignments;
+      for (const auto& column : columns_) {
+        assignments += (assignments.empty() ? "" : ", ") +
+                       fmt::format("{0} = (SELECT {0} FROM {1} WHERE {2} = {3}.{2} ORDER BY {4} "
+                                   "LIMIT 1)",
+                                   context.quote(column), child, child_key, row,
+                                   many_ ? "\"id\"" : child_key);
+      }
+      return fmt::format("UPDATE {} SET {} WHERE {} = {}.{};", context.table(table_), assignments,
+                         context.quote(this->parent_key(context)), row, child_key);
+    };
+    const std::vector<std::string> names = mariadb_trigger_names(context);
+    using Writer = MariaDbTrigger::Writer;
+    const auto trigger = [&](const std::string& name, const std::string& table, const char* event,
+                             Writer writer, std::string body) {
+      return create_mariadb_trigger(context, {.table = table,
+                                              .name = name,
+                                              .timing = "AFTER",
+                                              .event = event,
+                                              .writer = writer,
+                                              .body = std::move(body)});
+    };
+    return {
+        trigger(names[0], table_, "INSERT", Writer::kOldVersion, on_insert),
+        trigger(names[1], table_, "UPDATE", Writer::kOldVersion, on_update),
+        trigger(names[2], into_, "INSERT", Writer::kNewVersion, refresh("NEW")),
+        trigger(names[3], into_, "UPDATE", Writer::kNewVersion, refresh("OLD") + " " + refresh("NEW")),
+        trigger(names[4], into_, "DELETE", Writer::kNewVersion, refresh("OLD")),
+    };
+  }
+
   std::vector<Step> drop_triggers(const ChangeContext& context) const {
     std::string base = context.trigger_name(spec().index, table_);
     std::string child_base = context.trigger_name(spec().index, into_);
+    if (context.flavor == db::Flavor::kMariaDb) {
+      std::vector<Step> steps;
+      for (const auto& name : mariadb_trigger_names(context)) {
+        auto drop = drop_sync_trigger(context, table_, name);
+        steps.insert(steps.end(), drop.begin(), drop.end());
+      }
+      return steps;
+    }
     if (context.flavor == db::Flavor::kSqlite) {
       std::vector<Step> steps;
       for (const auto& name : {base + "_i", base + "_u", base + "_d", child_base + "_i",

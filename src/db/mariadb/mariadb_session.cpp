@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kOptionsHint =
     "MariaDB URL options: socket, ssl-mode (disabled, preferred, required, verify-ca, "
     "verify-identity), ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher, ssl-crl, "
-    "connect-timeout";
+    "connect-timeout, init-command (percent-encoded SQL run on each connection)";
 
 [[noreturn]] void throw_config_error(std::string message, std::string hint) {
   throw Error(ErrorCode::kBadInput, std::move(message), std::move(hint))
@@ -81,6 +81,8 @@ void apply_url_option(SessionConfig& config, const std::string& key, const std::
     config.tls_cipher = value;
   } else if (name == "ssl-crl") {
     config.tls_crl = value;
+  } else if (name == "init-command") {
+    config.init_command = value;
   } else if (name == "connect-timeout") {
     config.connect_timeout_seconds = parse_seconds(value, config.redacted_url);
   } else {
@@ -123,6 +125,7 @@ void apply_options(MYSQL* mysql, const SessionConfig& config) {
     mysql_optionsv(mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
                    config.application_name.c_str());
   }
+  set_string_option(mysql, MYSQL_INIT_COMMAND, config.init_command);
   apply_tls(mysql, config);
 }
 

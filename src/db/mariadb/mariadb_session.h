@@ -30,6 +30,9 @@ struct SessionConfig {
   std::string database;  // empty: none selected
   std::optional<std::string> password;  // nullopt: left to the option files
   unsigned connect_timeout_seconds = 10;
+  // Run by the server on each connection (and again on a reconnect), as the client option of
+  // that name: e.g. the new version's SET @cutover_version = '<change>' (cutover change).
+  std::string init_command;
   TlsMode tls = TlsMode::kDisabled;
   std::string tls_ca, tls_ca_path, tls_cert, tls_key, tls_cipher, tls_crl;
   std::string application_name;
