@@ -99,10 +99,10 @@ void restore_and_persist(const ProxyConfig& config, const std::filesystem::path&
     state.restore(*saved, config.state_file.string());
     std::string over = saved->backend == config.active_backend
                            ? ""
-                           : " (not the config's active backend " + config.active_backend + ")";
+                           : "; the config's active is " + config.active_backend;
     log("restored", "restored " + std::string(mode_name(saved->mode)) + " (since " +
-                        iso_time(saved->mode_since) + ") and backend " + saved->backend + over +
-                        " (since " + iso_time(saved->backend_since) + ") from " +
+                        iso_time(saved->mode_since) + ") and backend " + saved->backend +
+                        " (since " + iso_time(saved->backend_since) + over + ") from " +
                         config.state_file.string());
   }
   state.persist_with(
