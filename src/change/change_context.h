@@ -16,6 +16,9 @@ struct ChangeContext {
   // The base schema as it is now. After a crashed start it may already hold what start added
   // (shadow columns, new tables): operations must accept that.
   const db::Catalog* catalog = nullptr;
+  // MariaDB: operations that MariaDB does only by copying the table (a check constraint) are
+  // allowed (--allow-copy-alter) rather than refused.
+  bool allow_copy_alter = false;
 
   // "name" (double quotes: PostgreSQL and SQLite alike).
   static std::string quote(std::string_view name);

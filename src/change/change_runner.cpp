@@ -148,6 +148,7 @@ struct ChangeRunner::Session {
   std::unique_ptr<ChangeState> state;
   db::Catalog catalog;
   std::string base_schema;
+  bool allow_copy_alter = false;
 
   // A context for `change` over the database as it is now.
   ChangeContext context(const std::string& change) {
@@ -157,6 +158,7 @@ struct ChangeRunner::Session {
     context.change = change;
     context.base_schema = base_schema;
     context.catalog = &catalog;
+    context.allow_copy_alter = allow_copy_alter;
     return context;
   }
 };
@@ -207,6 +209,7 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
                           : server.flavor == db::Flavor::kMariaDb ? server.database
                                                                   : options_.schema;
   session_->state = std::make_unique<ChangeState>(*session_->connection);
+  session_->allow_copy_alter = options_.allow_copy_alter;
 }
 
 ChangeRunner::~ChangeRunner() = default;

@@ -26,6 +26,8 @@ struct ChangeOptions {
   std::string schema = "public";  // PostgreSQL: the base schema; ignored on SQLite
   BackfillOptions backfill;
   db::LockRetryPolicy retry;
+  // MariaDB: let operations that MariaDB does only by copying the table run (docs/change.md).
+  bool allow_copy_alter = false;
   // Called before each step of every phase (tests inject failures with it); may throw.
   BeforeStep before_step;
 };

@@ -24,6 +24,7 @@ struct ChangeCliOptions {
   std::int64_t batch_size = 1000;
   std::string batch_pause = "0";
   std::string batch_target = "auto";
+  bool allow_copy_alter = false;
   std::string lock_timeout{db::kDefaultLockTimeoutText};
   std::string retry_for{db::kDefaultRetryForText};
 };
@@ -44,6 +45,7 @@ change::ChangeOptions to_options(const ChangeCliOptions& o) {
   }
   options.backfill.batch_size = o.batch_size;
   options.backfill.pause = parse_duration(o.batch_pause, "--batch-pause");
+  options.allow_copy_alter = o.allow_copy_alter;
   if (o.batch_target != "auto") {
     options.backfill.target_batch = parse_duration(o.batch_target, "--batch-target");
   }
@@ -253,6 +255,10 @@ void add_change_command(CLI::App& app, CommandRun& run) {
                     "Adapt the batch size so that a batch takes about this long; 0 = fixed; auto: "
                     "fixed, but about 60ms on SQLite, whose writers wait while a batch runs")
       ->capture_default_str();
+  start->add_flag("--allow-copy-alter", o->allow_copy_alter,
+                  "MariaDB: run what MariaDB does only by copying the table (a check "
+                  "constraint) instead of refusing it; reads go on, writes to that table wait "
+                  "for the copy");
   start->callback([&run, o] { run = [o](Output& out) { return run_start(*o, out); }; });
 
   auto* complete = cmd->add_subcommand("complete", "Contract: remove the old shape");

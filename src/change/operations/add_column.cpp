@@ -41,9 +41,10 @@
 // (ALGORITHM=INPLACE, LOCK=NONE). Complete drops the triggers and, for nullable: false with
 // `up`, sets NOT NULL online (INPLACE, LOCK=NONE: a rebuild of the table that the application
 // can read and write meanwhile). Rollback drops the triggers, the index and the column.
-// MariaDB adds a CHECK or a FOREIGN KEY to a table only by copying it, under a lock that stops
-// the application's writes: check and references are refused (add them with add_constraint
-// once that runs on MariaDB, or with a migration).
+// references: after the backfill, the foreign key is added with its checks off for that
+// statement (MariaDB would copy the table), then a query looks for rows that break it. check:
+// MariaDB adds it only by copying the table, which stops the application's writes to it:
+// refused unless --allow-copy-alter, then added after the backfill.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,6 +55,7 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/column_copy.h"
+#include "change/operations/mariadb_constraints.h"
 #include "change/operations/operations.h"
 #include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
@@ -102,13 +104,8 @@ class AddColumn : public Operation {
       context.require_column(ref, *ref_column_, where());
     }
     const bool sqlite = context.flavor == db::Flavor::kSqlite;
-    if (context.flavor == db::Flavor::kMariaDb && (check_ || ref_table_)) {
-      throw_bad_input(
-          fmt::format("{}: on MariaDB a column with {} can only be added by copying the table, "
-                      "with the application's writes stopped meanwhile",
-                      where(), check_ ? "a check" : "references"),
-          "add the column without it, and the constraint with a migration (cutover migrate) in "
-          "a quiet moment");
+    if (context.flavor == db::Flavor::kMariaDb && check_) {
+      refuse_copy_alter(context, where(), "a column with a check");
     }
     if (!nullable_ && !up_ && !default_) {
       throw_bad_input(
@@ -199,15 +196,7 @@ class AddColumn : public Operation {
                                   ChangeContext::quote(fixed_index_name()), context.table(table_),
                                   ChangeContext::quote(name_))}};
     }
-    if (context.flavor == db::Flavor::kMariaDb) {
-      if (!unique_) return {};
-      return {{.what = fmt::format("build unique index on {}.{}", table_, name_),
-               .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), "
-                                  "ALGORITHM=INPLACE, LOCK=NONE",
-                                  context.table(table_), ChangeContext::quote(fixed_index_name()),
-                                  ChangeContext::quote(name_)),
-               .long_running = true}};
-    }
+    if (context.flavor == db::Flavor::kMariaDb) return mariadb_constraints(context);
     return validate_shadow_column(context, plan(context));
   }
 
@@ -226,10 +215,21 @@ class AddColumn : public Operation {
   std::vector<Step> rollback(const ChangeContext& context) const override {
     std::vector<Step> steps = drop_triggers(context);
     if (context.flavor == db::Flavor::kMariaDb) {
+      // MariaDB refuses to drop a column that a foreign key or a check names: they go first,
+      // in the same statement.
+      std::string constraints;
+      if (ref_table_) {
+        constraints += fmt::format("DROP FOREIGN KEY IF EXISTS {}, ",
+                                   ChangeContext::quote(fixed_name("fkey")));
+      }
+      if (check_) {
+        constraints += fmt::format("DROP CONSTRAINT IF EXISTS {}, ",
+                                   ChangeContext::quote(fixed_name("check")));
+      }
       steps.push_back({.what = fmt::format("drop column {}.{}", table_, name_),
-                       .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, "
-                                          "ALGORITHM=INSTANT",
-                                          context.table(table_), ChangeContext::quote(name_))});
+                       .sql = fmt::format("ALTER TABLE {} {}DROP COLUMN IF EXISTS {}, LOCK=NONE",
+                                          context.table(table_), constraints,
+                                          ChangeContext::quote(name_))});
       return steps;
     }
     if (context.flavor == db::Flavor::kSqlite) {
@@ -290,7 +290,11 @@ class AddColumn : public Operation {
 
   // SQLite and MariaDB: the unique index's name, fixed (validate() checks that it is free on
   // SQLite) so that rollback finds it.
-  std::string fixed_index_name() const { return choose_name(table_, name_, "key", {}); }
+  std::string fixed_index_name() const { return fixed_name("key"); }
+  // MariaDB: the foreign key's and the check's names, found by rollback the same way.
+  std::string fixed_name(std::string_view label) const {
+    return choose_name(table_, name_, label, {});
+  }
 
   // A trigger per event: SQLite's names grew a suffix past the shortened name; MariaDB's must
   // stay within 64 characters, suffix included.
@@ -352,6 +356,29 @@ class AddColumn : public Operation {
       trigger.name = event_trigger(context, event == std::string("INSERT") ? "insert" : "update");
       steps.push_back(create_mariadb_trigger(context, trigger));
     }
+    return steps;
+  }
+
+  // After the backfill: the unique index online, the foreign key online then checked, the
+  // check by a copy of the table (allowed by --allow-copy-alter).
+  std::vector<Step> mariadb_constraints(const ChangeContext& context) const {
+    std::vector<Step> steps;
+    if (unique_) {
+      steps.push_back(
+          {.what = fmt::format("build unique index on {}.{}", table_, name_),
+           .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), "
+                              "ALGORITHM=INPLACE, LOCK=NONE",
+                              context.table(table_), ChangeContext::quote(fixed_index_name()),
+                              ChangeContext::quote(name_)),
+           .long_running = true});
+    }
+    if (ref_table_) {
+      const MariaDbForeignKey key{table_, fixed_name("fkey"), {name_}, *ref_table_,
+                                  {*ref_column_}, on_delete_, on_update_};
+      steps.push_back(add_mariadb_foreign_key(context, key));
+      steps.push_back(check_mariadb_foreign_key(context, key));
+    }
+    if (check_) steps.push_back(add_mariadb_check(context, table_, fixed_name("check"), *check_));
     return steps;
   }
 

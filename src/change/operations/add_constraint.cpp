@@ -24,8 +24,8 @@
 //     (INPLACE, LOCK=NONE: MariaDB would copy the table to check it), so the rows that exist
 //     are not checked then; after the backfill a query looks for rows that break it, and
 //     finding one makes the start fail (roll back, fix the data, start again).
-//   check: refused: MariaDB adds a check only by copying the table (ALGORITHM=COPY), which
-//     stops the application's writes meanwhile.
+//   check: MariaDB adds a check only by copying the table (ALGORITHM=COPY, LOCK=SHARED), which
+//     stops the application's writes to it meanwhile: refused, unless --allow-copy-alter.
 //
 // Mind that the constraint is on the table both versions write: from the moment start adds it,
 // the OLD version's inserts and updates are checked too, and fail if they break it. When the
@@ -46,6 +46,7 @@
 
 #include "change/operation.h"
 #include "change/operation_args.h"
+#include "change/operations/mariadb_constraints.h"
 #include "change/operations/operations.h"
 #include "change/operations/sql_parts.h"
 #include "core/error.h"
@@ -122,11 +123,7 @@ class AddConstraint : public Operation {
 
   void validate(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kMariaDb && kind_ == Kind::kCheck) {
-      throw_bad_input(fmt::format("{}: MariaDB adds a check constraint only by copying the "
-                                  "table, with the application's writes stopped meanwhile",
-                                  where()),
-                      "add it with a migration (cutover migrate) in a quiet moment, or check the "
-                      "values in the application");
+      refuse_copy_alter(context, where(), "a check constraint");
     }
     const db::TableInfo& table = context.require_table(table_, where());
     for (const auto& column : columns_) context.require_column(table, column, where());
@@ -154,7 +151,6 @@ class AddConstraint : public Operation {
 
   Preflight preflight(const ChangeContext& context) const override {
     Preflight preflight;
-    if (context.flavor == db::Flavor::kMariaDb) return preflight;
     if (kind_ == Kind::kCheck) {
       preflight.probes.push_back(probe_expression(context, table_, check_));
     } else {
@@ -190,10 +186,9 @@ class AddConstraint : public Operation {
 
   std::vector<Step> after_backfill(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kMariaDb) {
-      if (kind_ != Kind::kForeignKey) return {};
-      return {{.what = fmt::format("check the rows of {} against foreign key {}", table_, name_),
-               .sql = mariadb_orphans_check(context),
-               .long_running = true}};
+      if (kind_ == Kind::kCheck) return {add_mariadb_check(context, table_, name_, check_)};
+      if (kind_ == Kind::kForeignKey) return {check_mariadb_foreign_key(context, foreign_key())};
+      return {};
     }
     if (kind_ == Kind::kUnique) {
       return {
@@ -215,7 +210,9 @@ class AddConstraint : public Operation {
       return {{.what = fmt::format("drop constraint {} of {}", name_, table_),
                .sql = fmt::format("ALTER TABLE {} DROP {} IF EXISTS {}, LOCK=NONE",
                                   context.table(table_),
-                                  kind_ == Kind::kUnique ? "INDEX" : "FOREIGN KEY",
+                                  kind_ == Kind::kUnique       ? "INDEX"
+                                  : kind_ == Kind::kForeignKey ? "FOREIGN KEY"
+                                                               : "CONSTRAINT",
                                   context.quote(name_))}};
     }
     std::vector<Step> steps = {{.what = fmt::format("drop constraint {} of {}", name_, table_),
@@ -241,37 +238,12 @@ class AddConstraint : public Operation {
                                   quoted_list(columns_)),
                .long_running = true}};
     }
-    std::string definition =
-        fmt::format("{0} FOREIGN KEY IF NOT EXISTS {0} ({1}) REFERENCES {2} ({3})",
-                    context.quote(name_),
-                    quoted_list(columns_), context.table(ref_table_), quoted_list(ref_columns_));
-    if (on_delete_) definition += " ON DELETE " + *on_delete_;
-    if (on_update_) definition += " ON UPDATE " + *on_update_;
-    return {{.what = fmt::format("add foreign key {} to {} (rows not checked yet)", name_, table_),
-             .sql = fmt::format("SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE {} ADD "
-                                "CONSTRAINT {}, ALGORITHM=INPLACE, LOCK=NONE",
-                                context.table(table_), definition),
-             .long_running = true}};
+    if (kind_ == Kind::kForeignKey) return {add_mariadb_foreign_key(context, foreign_key())};
+    return {};  // a check: added after the backfill, by copying the table
   }
 
-  // A block that fails with SQLSTATE 23000 when a row of the table breaks the foreign key.
-  std::string mariadb_orphans_check(const ChangeContext& context) const {
-    std::string not_null, same;
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-      not_null += fmt::format("{}_cutover_row.{} IS NOT NULL", i ? " AND " : "",
-                              context.quote(columns_[i]));
-      same += fmt::format("{}_cutover_ref.{} = _cutover_row.{}", i ? " AND " : "",
-                          context.quote(ref_columns_[i]), context.quote(columns_[i]));
-    }
-    return fmt::format(
-        "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM {table} AS _cutover_row WHERE {not_null} AND "
-        "NOT EXISTS (SELECT 1 FROM {ref} AS _cutover_ref WHERE {same})) THEN SIGNAL SQLSTATE "
-        "'23000' SET MESSAGE_TEXT = {message}; END IF; END",
-        fmt::arg("table", context.table(table_)), fmt::arg("not_null", not_null),
-        fmt::arg("ref", context.table(ref_table_)), fmt::arg("same", same),
-        fmt::arg("message", sql_literal(fmt::format(
-                                "rows of {} break foreign key {}: their ({}) are not in {}",
-                                table_, name_, fmt::join(columns_, ", "), ref_table_))));
+  MariaDbForeignKey foreign_key() const {
+    return {table_, name_, columns_, ref_table_, ref_columns_, on_delete_, on_update_};
   }
 
   void check_index_name_free(const ChangeContext& context) const {

@@ -1,0 +1,78 @@
+// Constraints added online on MariaDB.
+#include "change/operations/mariadb_constraints.h"
+
+#include <fmt/format.h>
+
+#include "change/operations/sql_parts.h"
+#include "core/error.h"
+
+namespace cutover::change {
+namespace {
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + ChangeContext::quote(name);
+  return out;
+}
+
+}  // namespace
+
+Step add_mariadb_foreign_key(const ChangeContext& context, const MariaDbForeignKey& key) {
+  std::string definition = fmt::format(
+      "{0} FOREIGN KEY IF NOT EXISTS {0} ({1}) REFERENCES {2} ({3})", context.quote(key.name),
+      quoted_list(key.columns), context.table(key.ref_table), quoted_list(key.ref_columns));
+  if (key.on_delete) definition += " ON DELETE " + *key.on_delete;
+  if (key.on_update) definition += " ON UPDATE " + *key.on_update;
+  return {.what = fmt::format("add foreign key {} to {} (rows not checked yet)", key.name,
+                              key.table),
+          .sql = fmt::format("SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE {} ADD "
+                             "CONSTRAINT {}, ALGORITHM=INPLACE, LOCK=NONE",
+                             context.table(key.table), definition),
+          .long_running = true};
+}
+
+Step check_mariadb_foreign_key(const ChangeContext& context, const MariaDbForeignKey& key) {
+  std::string not_null, same;
+  for (std::size_t i = 0; i < key.columns.size(); ++i) {
+    not_null += fmt::format("{}_cutover_row.{} IS NOT NULL", i ? " AND " : "",
+                            context.quote(key.columns[i]));
+    same += fmt::format("{}_cutover_ref.{} = _cutover_row.{}", i ? " AND " : "",
+                        context.quote(key.ref_columns[i]), context.quote(key.columns[i]));
+  }
+  return {
+      .what = fmt::format("check the rows of {} against foreign key {}", key.table, key.name),
+      .sql = fmt::format(
+          "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM {table} AS _cutover_row WHERE {not_null} "
+          "AND NOT EXISTS (SELECT 1 FROM {ref} AS _cutover_ref WHERE {same})) THEN SIGNAL "
+          "SQLSTATE '23000' SET MESSAGE_TEXT = {message}; END IF; END",
+          fmt::arg("table", context.table(key.table)), fmt::arg("not_null", not_null),
+          fmt::arg("ref", context.table(key.ref_table)), fmt::arg("same", same),
+          fmt::arg("message",
+                   sql_literal(fmt::format("rows of {} break foreign key {}: their ({}) are not "
+                                           "in {}",
+                                           key.table, key.name, fmt::join(key.columns, ", "),
+                                           key.ref_table)))),
+      .long_running = true};
+}
+
+Step add_mariadb_check(const ChangeContext& context, const std::string& table,
+                       const std::string& name, const std::string& check) {
+  return {.what = fmt::format("add check {} to {} (MariaDB copies the table)", name, table),
+          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT IF NOT EXISTS {} CHECK ({}), "
+                             "ALGORITHM=COPY, LOCK=SHARED",
+                             context.table(table), context.quote(name), check),
+          .long_running = true};
+}
+
+void refuse_copy_alter(const ChangeContext& context, const std::string& where,
+                       const std::string& what) {
+  if (context.allow_copy_alter) return;
+  throw_bad_input(
+      fmt::format("{}: MariaDB adds {} only by copying the table, with the application's "
+                  "writes to it stopped meanwhile",
+                  where, what),
+      "pass --allow-copy-alter to accept that (reads go on; writes to the table wait for the "
+      "copy), or add it with a migration (cutover migrate) in a quiet moment");
+}
+
+}  // namespace cutover::change
