@@ -364,6 +364,28 @@ void wait_for_node(const std::string& url) {
   connection->query("SELECT 1");
 }
 
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The text that `change start`'s refusal must hold when the case's folder says the database
+// cannot run the change (refused.mariadb.txt on MariaDB and Galera: its lines but comments and
+// blank ones, joined by spaces; compared without case); nullopt when the change must run.
+std::optional<std::string> expected_refusal(const fs::path& case_dir, Backend backend) {
+  if (!mariadb(backend)) return std::nullopt;
+  const fs::path file = case_dir / "refused.mariadb.txt";
+  if (!fs::exists(file)) return std::nullopt;
+  std::istringstream lines(read_text_file(file));
+  std::string text;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.starts_with("#")) continue;
+    text += (text.empty() ? "" : " ") + line;
+  }
+  if (text.empty()) throw std::runtime_error(file.string() + " says no refusal text");
+  return text;
+}
+
 // MariaDB: the database of views named after a change, dropped when it is made and when it goes.
 class VersionDatabase {
  public:
@@ -587,6 +609,20 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   };
   ProcessResult start =
       cutover_cli(with_lock({"--json", "change", "start", url, change_file.string()}));
+  if (const auto refusal = expected_refusal(dir_, backend)) {
+    // The database cannot run the change: start refuses it before anything changes.
+    EXPECT_EQ(start.exit_code, 2) << "change start should refuse the change\n" << describe(start);
+    EXPECT_NE(lowercase(start.out).find(lowercase(*refusal)), std::string::npos)
+        << "the refusal should say: " << *refusal << "\n"
+        << describe(start);
+    EXPECT_EQ(schema_dump(url, backend), dump_before) << "a refused start must change nothing";
+    if (mariadb(backend)) {
+      EXPECT_FALSE(database_exists(url, change_name(change_file)))
+          << "a refused start must make no version database";
+    }
+    old_probe.stop_and_check();
+    return;
+  }
   ASSERT_EQ(start.exit_code, 0) << "first change start\n" << describe(start);
   const std::string change = started_change_name(start);
   ASSERT_FALSE(change.empty()) << "no started event with the change's name\n" << describe(start);
