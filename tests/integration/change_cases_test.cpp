@@ -336,13 +336,16 @@ bool poll_until(const std::function<bool()>& done) {
   return true;
 }
 
-// How many probe runs have written to the probe table; 0 while it does not exist.
+// How many probe runs have written to the probe table; 0 while it does not exist, or while
+// Galera aborts the count for the probe's DDL arriving from another node (1213, SQLSTATE
+// 40001: the caller polls again).
 std::int64_t probe_runs(const std::string& url) {
   try {
     auto connection = db::connect(url);
     return connection->query("SELECT count(DISTINCT run_id) FROM cutover_probe").scalar().as_int();
   } catch (const Error& e) {
     if (e.sqlstate() == "42P01" || e.sqlstate() == "42S02" || e.vendor_code() == 1146) return 0;
+    if (e.vendor_code() == 1213) return 0;
     throw;
   }
 }
