@@ -190,6 +190,11 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
           "idle_transaction_timeout = {}{}",
           kMariaDbVersionVariable, idle_seconds,
           connection->server().galera ? ", SESSION wsrep_sync_wait = 1" : ""));
+      // The sync triggers' lookups run as locking reads inside the backfill's writes; under
+      // REPEATABLE READ they lock the gaps where a row is missing, and an application write
+      // adding a row to the same gap through the same triggers deadlocks with them. Read
+      // committed takes no gap locks.
+      connection->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
       if (connection->server().database.empty()) {
         throw_bad_input("cutover change on MariaDB needs the database in the URL",
                         "name it: mariadb://user@host:port/database");
