@@ -1,6 +1,8 @@
 // Runs every data-driven `cutover change` case of tests/cases/change/ (format: its README.md).
 // Each runs start, its `started` steps, rollback (schema as before), start again, complete and
 // its `completed` steps through the real binary, with old- and new-version probes writing.
+#include "support/change_cases.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -15,16 +17,17 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/connection_url.h"
 #include "core/error.h"
 #include "db/registry.h"
 #include "db/statement.h"
-#include "support/change_cases.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -36,14 +39,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using test::Backend;
+using test::change_case_file;
 using test::change_case_setup;
 using test::change_case_test_name;
 using test::ChangeCaseParam;
+using test::describe;
 using test::find_change_cases;
+using test::ProcessResult;
 using test::read_text_file;
 using test::run_sql_file;
-using test::ProcessResult;
-using test::describe;
 using test::ScratchDatabase;
 using test::SpawnedProcess;
 
@@ -54,6 +58,23 @@ constexpr const char* kChangeLockTimeout = "200ms";
 
 fs::path cases_dir() { return fs::path(CUTOVER_CASES_DIR) / "change"; }
 
+bool mariadb(Backend backend) {
+  return backend == Backend::kMariaDb || backend == Backend::kGalera;
+}
+
+// The name a script's `only:` gives the backend's database: Galera is MariaDB.
+const char* dialect_name(Backend backend) {
+  switch (backend) {
+    case Backend::kSqlite:
+      return "sqlite";
+    case Backend::kPostgres:
+      return "postgres";
+    case Backend::kMariaDb:
+    case Backend::kGalera:
+      break;
+  }
+  return "mariadb";
+}
 
 // ---------------------------------------------------------------------------------------------
 // The cases: one folder each, found when the test program starts
@@ -136,11 +157,23 @@ std::vector<ScriptStep> parse_phase(const fs::path& file, const YAML::Node& node
         step.error = scalar(file, value, "error");
         if (step.error.size() != 5) bad_script(file, value, "error must be a 5-character SQLSTATE");
       } else if (key == "only") {
-        std::string only = scalar(file, value, "only");
-        if (only != "postgres" && only != "sqlite") {
-          bad_script(file, value, "only must be postgres or sqlite");
+        // One database or a list of them; MariaDB's steps run on Galera too.
+        std::vector<YAML::Node> names;
+        if (value.IsSequence() && value.size() > 0) {
+          for (const auto& name : value) names.push_back(name);
+        } else if (!value.IsSequence()) {
+          names.push_back(value);
+        } else {
+          bad_script(file, value, "only must name postgres, sqlite or mariadb");
         }
-        applies = (only == "sqlite") == (backend == Backend::kSqlite);
+        applies = false;
+        for (const auto& name : names) {
+          std::string only = scalar(file, name, "only");
+          if (only != "postgres" && only != "sqlite" && only != "mariadb") {
+            bad_script(file, name, "only must be postgres, sqlite or mariadb, or a list of them");
+          }
+          if (only == dialect_name(backend)) applies = true;
+        }
       } else {
         bad_script(file, field.first, "unknown field '" + key + "' (as, sql, expect, error, only)");
       }
@@ -171,9 +204,38 @@ Script load_script(const fs::path& file, Backend backend) {
 // ---------------------------------------------------------------------------------------------
 // The database
 
-// The base schema as a text to compare: pg_dump --schema-only of `public` (PostgreSQL), or
-// sqlite_master without cutover's own tables and their indexes (SQLite).
+// mariadb-dump --no-data of the URL's database, with its triggers and without cutover's own
+// tables; what differs from one run to the next (AUTO_INCREMENT=N, dates, comments) left out.
+// The password comes from MYSQL_PWD, never the command line.
+std::string mariadb_schema_dump(const std::string& url) {
+  const ConnectionUrl parsed = parse_connection_url(url);
+  std::vector<std::string> args = {
+      "/usr/bin/mariadb-dump", "--no-defaults",    "--no-data",          "--triggers",
+      "--skip-comments",       "--skip-dump-date", "--skip-lock-tables", "--protocol=TCP"};
+  if (!parsed.host.empty()) args.push_back("--host=" + parsed.host);
+  if (parsed.port) args.push_back("--port=" + std::to_string(*parsed.port));
+  if (!parsed.user.empty()) args.push_back("--user=" + parsed.user);
+  for (const char* table : {"_cutover_changes", "_cutover_leases"}) {
+    args.push_back("--ignore-table=" + parsed.database + "." + table);
+  }
+  args.push_back(parsed.database);
+  ProcessResult r = test::run_process(args);
+  if (r.exit_code != 0) throw std::runtime_error("mariadb-dump failed: " + r.err);
+  static const std::regex kAutoIncrement(" AUTO_INCREMENT=[0-9]+");
+  std::istringstream lines(r.out);
+  std::string dump;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("-- ")) continue;
+    dump += std::regex_replace(line, kAutoIncrement, "") + "\n";
+  }
+  return dump;
+}
+
+// The base schema as a text to compare: pg_dump --schema-only of `public` (PostgreSQL),
+// sqlite_master without cutover's own tables and their indexes (SQLite), or
+// mariadb_schema_dump (MariaDB, Galera).
 std::string schema_dump(const std::string& url, Backend backend) {
+  if (mariadb(backend)) return mariadb_schema_dump(url);
   if (backend == Backend::kSqlite) {
     auto connection = db::connect(url);
     auto result = connection->query(
@@ -215,12 +277,43 @@ std::string percent_encode(const std::string& text) {
   return out;
 }
 
-// The URL a new-version client of `change` uses on PostgreSQL: the change's views first on the
-// search path, and cutover.version set so that the sync triggers know who wrote a row.
-std::string new_version_url(const std::string& url, const std::string& change) {
+// The URL a new-version client of `change` uses: on PostgreSQL the change's views first on the
+// search path, and cutover.version set so that the sync triggers know who wrote a row; on
+// MariaDB the change's database of views, and @cutover_version set on each connection.
+std::string new_version_url(const std::string& url, Backend backend, const std::string& change) {
+  if (mariadb(backend)) {
+    std::string with_change = test::with_database(url, change);
+    return with_change + (with_change.find('?') == std::string::npos ? "?" : "&") +
+           "init-command=" + percent_encode("SET @cutover_version='" + change + "'");
+  }
   std::string options = "-c search_path=" + change + ",public -c cutover.version=" + change;
   return url + (url.find('?') == std::string::npos ? "?" : "&") +
          "options=" + percent_encode(options);
+}
+
+// The SQLSTATE a script names for `e`. MariaDB reports 23000 for every integrity error (and
+// 42S22, 42S02 for a missing column or table): its error numbers are mapped to the codes the
+// scripts use, PostgreSQL's. Other errors keep their SQLSTATE.
+std::string script_sqlstate(const Error& e) {
+  switch (e.vendor_code()) {
+    case 1062:  // ER_DUP_ENTRY
+      return "23505";
+    case 1048:  // ER_BAD_NULL_ERROR
+    case 1364:  // ER_NO_DEFAULT_FOR_FIELD
+    case 1423:  // ER_NO_DEFAULT_FOR_VIEW_FIELD: the same, written through a view
+      return "23502";
+    case 1451:  // ER_ROW_IS_REFERENCED_2
+    case 1452:  // ER_NO_REFERENCED_ROW_2
+      return "23503";
+    case 4025:  // ER_CONSTRAINT_FAILED
+      return "23514";
+    case 1054:  // ER_BAD_FIELD_ERROR
+      return "42703";
+    case 1146:  // ER_NO_SUCH_TABLE
+      return "42P01";
+    default:
+      return e.sqlstate();
+  }
 }
 
 std::string rows_text(const Rows& rows) {
@@ -243,15 +336,92 @@ bool poll_until(const std::function<bool()>& done) {
   return true;
 }
 
-// How many probe runs have written to the probe table; 0 while it does not exist.
+// How many probe runs have written to the probe table; 0 while it does not exist, or while
+// Galera aborts the count for the probe's DDL arriving from another node (1213, SQLSTATE
+// 40001: the caller polls again).
 std::int64_t probe_runs(const std::string& url) {
   try {
     auto connection = db::connect(url);
     return connection->query("SELECT count(DISTINCT run_id) FROM cutover_probe").scalar().as_int();
   } catch (const Error& e) {
-    if (e.sqlstate() == "42P01") return 0;
+    if (e.sqlstate() == "42P01" || e.sqlstate() == "42S02" || e.vendor_code() == 1146) return 0;
+    if (e.vendor_code() == 1213) return 0;
     throw;
   }
+}
+
+// Whether the MariaDB server of `url` has a database named `name`.
+bool database_exists(const std::string& url, const std::string& name) {
+  return db::connect(url)
+             ->query("SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1",
+                     {name})
+             .scalar()
+             .as_int() > 0;
+}
+
+// Galera: returns once the node of `url` has applied what the cluster committed so far (a
+// causal read), so that a client starting there sees what a command on another node made.
+void wait_for_node(const std::string& url) {
+  auto connection = db::connect(url);
+  connection->execute("SET SESSION wsrep_sync_wait = 1");
+  connection->query("SELECT 1");
+}
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The text that `change start`'s refusal must hold when the case's folder says the database
+// cannot run the change (refused.mariadb.txt on MariaDB and Galera: its lines but comments and
+// blank ones, joined by spaces; compared without case); nullopt when the change must run.
+std::optional<std::string> expected_refusal(const fs::path& case_dir, Backend backend) {
+  if (!mariadb(backend)) return std::nullopt;
+  const fs::path file = case_dir / "refused.mariadb.txt";
+  if (!fs::exists(file)) return std::nullopt;
+  std::istringstream lines(read_text_file(file));
+  std::string text;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.starts_with("#")) continue;
+    text += (text.empty() ? "" : " ") + line;
+  }
+  if (text.empty()) throw std::runtime_error(file.string() + " says no refusal text");
+  return text;
+}
+
+// MariaDB: the database of views named after a change, dropped when it is made and when it goes.
+class VersionDatabase {
+ public:
+  VersionDatabase(std::string url, std::string name)
+      : url_(std::move(url)), name_(std::move(name)) {
+    drop();
+  }
+  ~VersionDatabase() {
+    try {
+      drop();
+    } catch (const std::exception&) {
+      // The server goes away with the test run; a leftover is dropped by the next run.
+    }
+  }
+  VersionDatabase(const VersionDatabase&) = delete;
+  VersionDatabase& operator=(const VersionDatabase&) = delete;
+
+ private:
+  void drop() {
+    auto connection = db::connect(url_);
+    connection->execute("DROP DATABASE IF EXISTS " + connection->quote_identifier(name_));
+  }
+  std::string url_;
+  std::string name_;
+};
+
+// The change's name (its `name:`), which names its version database on MariaDB.
+std::string change_name(const fs::path& change_file) {
+  YAML::Node root = YAML::LoadFile(change_file.string());
+  if (!root.IsMap() || !root["name"] || !root["name"].IsScalar()) {
+    throw std::runtime_error(change_file.string() + " has no name: (the version database's)");
+  }
+  return root["name"].Scalar();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,16 +539,22 @@ class ChangeCase : public testing::TestWithParam<ChangeCaseParam> {
                           std::to_string(step.line) + ", as " + (step.as_new ? "new" : "old") +
                           "):\n  " + step.sql + "\n";
       auto connection = db::connect(step.as_new ? new_url : old_url);
+      // Galera: old and new steps run on different nodes; each step sees what the steps
+      // before it wrote on the other node (causal reads and writes).
+      if (GetParam().backend == Backend::kGalera) {
+        connection->execute("SET SESSION wsrep_sync_wait = 15");
+      }
       db::Result result;
       try {
         result = connection->query(step.sql);
       } catch (const Error& e) {
+        const std::string sqlstate = script_sqlstate(e);
         if (step.error.empty()) {
-          ADD_FAILURE() << where << "expected success, got SQLSTATE " << e.sqlstate() << ": "
+          ADD_FAILURE() << where << "expected success, got SQLSTATE " << sqlstate << ": "
                         << e.what();
-        } else if (e.sqlstate() != step.error) {
+        } else if (sqlstate != step.error) {
           ADD_FAILURE() << where << "expected SQLSTATE " << step.error << ", got SQLSTATE "
-                        << e.sqlstate() << ": " << e.what();
+                        << sqlstate << ": " << e.what();
         }
         continue;
       }
@@ -406,15 +582,25 @@ class ChangeCase : public testing::TestWithParam<ChangeCaseParam> {
 
 TEST_P(ChangeCase, StartRollbackStartComplete) {
   const Backend backend = GetParam().backend;
-  const fs::path change_file = dir_ / "change.yaml";
+  const fs::path change_file = change_case_file(dir_, backend);
   Script script = load_script(dir_ / "script.yaml", backend);
   ScratchDatabase scratch(backend);
-  const std::string url = scratch.url();
-  run_sql_file(url, backend, change_case_setup(dir_, backend));
+  // Where each side works. On Galera the old version (its probe and steps) writes on node 1,
+  // the new version on node 2, and the change's commands run on node 3.
+  const bool galera = backend == Backend::kGalera;
+  const std::string old_url = scratch.url();
+  const std::string new_base_url = galera ? scratch.urls().at(1) : scratch.url();
+  const std::string url = galera ? scratch.urls().at(2) : scratch.url();
+  run_sql_file(old_url, backend, change_case_setup(dir_, backend));
+  // MariaDB: the new version's database is named after the change, on the whole server, and
+  // complete keeps it; the scratch database goes with the test, and so does this one (also
+  // when the case fails half-way). One that a killed run left would refuse the start.
+  std::optional<VersionDatabase> version_database;
+  if (mariadb(backend)) version_database.emplace(url, change_name(change_file));
 
   // The old version writes from before the change to the end. Its table is part of the base
   // schema, so the version schema gets a view of it for the new version's probe.
-  ProbeProcess old_probe("old-version probe", url, work_ / "rec_old.json");
+  ProbeProcess old_probe("old-version probe", old_url, work_ / "rec_old.json");
   ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 1 || !old_probe.running(); }));
   ASSERT_TRUE(old_probe.running()) << old_probe.gone();
   const std::string dump_before = schema_dump(url, backend);
@@ -426,17 +612,32 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   };
   ProcessResult start =
       cutover_cli(with_lock({"--json", "change", "start", url, change_file.string()}));
+  if (const auto refusal = expected_refusal(dir_, backend)) {
+    // The database cannot run the change: start refuses it before anything changes.
+    EXPECT_EQ(start.exit_code, 2) << "change start should refuse the change\n" << describe(start);
+    EXPECT_NE(lowercase(start.out).find(lowercase(*refusal)), std::string::npos)
+        << "the refusal should say: " << *refusal << "\n"
+        << describe(start);
+    EXPECT_EQ(schema_dump(url, backend), dump_before) << "a refused start must change nothing";
+    if (mariadb(backend)) {
+      EXPECT_FALSE(database_exists(url, change_name(change_file)))
+          << "a refused start must make no version database";
+    }
+    old_probe.stop_and_check();
+    return;
+  }
   ASSERT_EQ(start.exit_code, 0) << "first change start\n" << describe(start);
   const std::string change = started_change_name(start);
   ASSERT_FALSE(change.empty()) << "no started event with the change's name\n" << describe(start);
-  const std::string new_url = sqlite() ? url : new_version_url(url, change);
+  const std::string new_url = sqlite() ? url : new_version_url(new_base_url, backend, change);
+  if (galera) wait_for_node(new_base_url);
 
   {
     // The new version writes beside the old one, through the version schema's views.
     ProbeProcess new_probe("new-version probe", new_url, work_ / "rec_new.json");
     ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 2 || !new_probe.running(); }));
     ASSERT_TRUE(new_probe.running()) << new_probe.gone();
-    run_steps("started", script.started, url, new_url);
+    run_steps("started", script.started, old_url, new_url);
     // Stopped before rollback: rollback removes the views it writes through.
     new_probe.stop_and_check();
   }
@@ -445,9 +646,21 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   ASSERT_EQ(rollback.exit_code, 0) << "change rollback\n" << describe(rollback);
   EXPECT_EQ(schema_dump(url, backend), dump_before)
       << "rollback must leave the base schema exactly as it was";
+  if (mariadb(backend)) {
+    EXPECT_FALSE(database_exists(url, change)) << "rollback must drop the version database";
+  }
+  if (galera) {
+    // Every node: the rollback's DDL reaches the others in the cluster's order.
+    for (const std::string& node : {old_url, new_base_url}) {
+      wait_for_node(node);
+      EXPECT_EQ(schema_dump(node, backend), dump_before)
+          << "after the rollback, on " << redact(node);
+    }
+  }
 
   start = cutover_cli(with_lock({"change", "start", url, change_file.string()}));
   ASSERT_EQ(start.exit_code, 0) << "second change start, after the rollback\n" << describe(start);
+  if (galera) wait_for_node(new_base_url);
   // New-version clients keep working through complete, on the same connection settings.
   ProbeProcess new_probe("new-version probe through complete", new_url,
                          work_ / "rec_new_complete.json");
@@ -456,7 +669,11 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   ProcessResult complete = cutover_cli(with_lock({"change", "complete", url}));
   ASSERT_EQ(complete.exit_code, 0) << "change complete\n" << describe(complete);
   // After complete the base schema has the new shape: the new version uses it directly.
-  run_steps("completed", script.completed, url, url);
+  run_steps("completed", script.completed, old_url, new_base_url);
+  if (mariadb(backend)) {
+    EXPECT_TRUE(database_exists(url, change))
+        << "complete keeps the version database for the new version's clients";
+  }
 
   ASSERT_TRUE(new_probe.running()) << new_probe.gone();
   new_probe.stop_and_check();
@@ -464,14 +681,23 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   old_probe.stop_and_check();
 }
 
-INSTANTIATE_TEST_SUITE_P(Postgres, ChangeCase, testing::ValuesIn(find_change_cases(cases_dir(), Backend::kPostgres)),
+INSTANTIATE_TEST_SUITE_P(Postgres, ChangeCase,
+                         testing::ValuesIn(find_change_cases(cases_dir(), Backend::kPostgres)),
                          change_case_test_name);
-INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeCase, testing::ValuesIn(find_change_cases(cases_dir(), Backend::kSqlite)),
+INSTANTIATE_TEST_SUITE_P(Sqlite, ChangeCase,
+                         testing::ValuesIn(find_change_cases(cases_dir(), Backend::kSqlite)),
+                         change_case_test_name);
+INSTANTIATE_TEST_SUITE_P(MariaDb, ChangeCase,
+                         testing::ValuesIn(find_change_cases(cases_dir(), Backend::kMariaDb)),
+                         change_case_test_name);
+INSTANTIATE_TEST_SUITE_P(Galera, ChangeCase,
+                         testing::ValuesIn(find_change_cases(cases_dir(), Backend::kGalera)),
                          change_case_test_name);
 
 // A missing or empty folder would instantiate nothing and pass in silence.
 TEST(ChangeCasesFolder, HoldsCases) {
-  EXPECT_FALSE(find_change_cases(cases_dir(), Backend::kPostgres).empty()) << "no case folder in " << cases_dir();
+  EXPECT_FALSE(find_change_cases(cases_dir(), Backend::kPostgres).empty())
+      << "no case folder in " << cases_dir();
 }
 
 // The format's checks: a typo in a script fails its case instead of skipping a check.
@@ -494,6 +720,9 @@ TEST(ChangeCasesScript, RejectsWhatItDoesNotUnderstand) {
   rejects("start:\n  - {as: old, sql: 'SELECT 1'}\n", "unknown phase");
   rejects("completed:\n  - {as: old, sql: 'SELECT 1', expect: [['1']], error: '23505'}\n",
           "not both");
+  rejects("started:\n  - {as: old, only: mysql, sql: 'SELECT 1'}\n", "only must be");
+  rejects("started:\n  - {as: old, only: [postgres, mysql], sql: 'SELECT 1'}\n", "only must be");
+  rejects("started:\n  - {as: old, only: [], sql: 'SELECT 1'}\n", "only must");
 
   std::ofstream(file, std::ios::trunc)
       << "started:\n  - {as: new, sql: 'SELECT 1', expect: [['1', null, ~]]}\n"
@@ -508,6 +737,22 @@ TEST(ChangeCasesScript, RejectsWhatItDoesNotUnderstand) {
   EXPECT_EQ(rows_text(*script.started[0].expect), R"([["1",null,null]])");
   ASSERT_EQ(script.completed.size(), 1u);
   EXPECT_EQ(script.completed[0].error, "42703");
+
+  // only: one database or a list; MariaDB's steps run on Galera too.
+  std::ofstream(file, std::ios::trunc)
+      << "started:\n  - {as: old, only: mariadb, sql: 'SELECT 1'}\n"
+         "  - {as: old, only: [postgres, mariadb], sql: 'SELECT 2'}\n"
+         "  - {as: old, only: [sqlite], sql: 'SELECT 3'}\n";
+  auto sqls = [&](Backend backend) {
+    std::string all;
+    for (const auto& step : load_script(file, backend).started) all += step.sql + ";";
+    return all;
+  };
+  EXPECT_EQ(sqls(Backend::kPostgres), "SELECT 2;");
+  EXPECT_EQ(sqls(Backend::kSqlite), "SELECT 3;");
+  EXPECT_EQ(sqls(Backend::kMariaDb), "SELECT 1;SELECT 2;");
+  EXPECT_EQ(sqls(Backend::kGalera), "SELECT 1;SELECT 2;");
+  fs::remove(file);
 }
 
 }  // namespace

@@ -24,7 +24,9 @@ std::vector<ChangeCaseParam> find_change_cases(const fs::path& dir, Backend back
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     if (!entry.is_directory()) continue;
-    if (backend == Backend::kSqlite && !fs::exists(entry.path() / "setup.sqlite.sql")) continue;
+    if (backend != Backend::kPostgres && !fs::exists(change_case_setup(entry.path(), backend))) {
+      continue;
+    }
     cases.push_back({backend, entry.path().filename().string()});
   }
   std::sort(cases.begin(), cases.end(),
@@ -50,8 +52,9 @@ std::string read_text_file(const fs::path& path) {
 
 void run_sql_file(const std::string& url, Backend backend, const fs::path& file) {
   auto connection = db::connect(url);
-  const db::Flavor flavor =
-      backend == Backend::kSqlite ? db::Flavor::kSqlite : db::Flavor::kPostgres;
+  const db::Flavor flavor = backend == Backend::kSqlite     ? db::Flavor::kSqlite
+                            : backend == Backend::kPostgres ? db::Flavor::kPostgres
+                                                            : db::Flavor::kMariaDb;
   for (const auto& statement : db::split_statements(flavor, read_text_file(file))) {
     try {
       connection->execute(statement.text);
@@ -63,7 +66,24 @@ void run_sql_file(const std::string& url, Backend backend, const fs::path& file)
 }
 
 fs::path change_case_setup(const fs::path& case_dir, Backend backend) {
-  return case_dir / (backend == Backend::kSqlite ? "setup.sqlite.sql" : "setup.sql");
+  switch (backend) {
+    case Backend::kSqlite:
+      return case_dir / "setup.sqlite.sql";
+    case Backend::kMariaDb:
+    case Backend::kGalera:
+      return case_dir / "setup.mariadb.sql";
+    case Backend::kPostgres:
+      break;
+  }
+  return case_dir / "setup.sql";
+}
+
+fs::path change_case_file(const fs::path& case_dir, Backend backend) {
+  if (backend == Backend::kMariaDb || backend == Backend::kGalera) {
+    fs::path own = case_dir / "change.mariadb.yaml";
+    if (fs::exists(own)) return own;
+  }
+  return case_dir / "change.yaml";
 }
 
 }  // namespace cutover::test

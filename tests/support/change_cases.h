@@ -20,7 +20,8 @@ struct ChangeCaseParam {
 
 void PrintTo(const ChangeCaseParam& param, std::ostream* os);
 
-// Every folder of `dir`, sorted; on SQLite only those with a setup.sqlite.sql.
+// Every folder of `dir`, sorted; on SQLite only those with a setup.sqlite.sql, on MariaDB and
+// Galera only those with a setup.mariadb.sql.
 std::vector<ChangeCaseParam> find_change_cases(const std::filesystem::path& dir, Backend backend);
 
 // The folder's name as a gtest name (characters other than letters and digits become '_').
@@ -33,7 +34,12 @@ std::string read_text_file(const std::filesystem::path& path);
 // std::runtime_error naming the file and line of a failing statement.
 void run_sql_file(const std::string& url, Backend backend, const std::filesystem::path& file);
 
-// The case's setup file for `backend`: setup.sql, or setup.sqlite.sql on SQLite.
+// The case's setup file for `backend`: setup.sql, setup.sqlite.sql on SQLite, setup.mariadb.sql
+// on MariaDB and Galera.
 std::filesystem::path change_case_setup(const std::filesystem::path& case_dir, Backend backend);
+
+// The case's change file for `backend`: change.yaml, or change.mariadb.yaml on MariaDB and
+// Galera when the folder has one (for what MariaDB spells or refuses differently).
+std::filesystem::path change_case_file(const std::filesystem::path& case_dir, Backend backend);
 
 }  // namespace cutover::test

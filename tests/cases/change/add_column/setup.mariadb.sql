@@ -1,0 +1,6 @@
+-- users with 300 rows for the backfill to fill.
+CREATE TABLE users (
+  id integer PRIMARY KEY,
+  username text NOT NULL
+) ENGINE=InnoDB;
+INSERT INTO users SELECT seq, CONCAT('user', seq) FROM seq_1_to_300;
