@@ -34,8 +34,10 @@ Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
           flavor == db::Flavor::kSqlite
               ? "SQLite runs create_table, add_column, split_to_table, drop_column and "
                 "create_index; do the rest with a migration (cutover migrate)"
-              : "MariaDB runs create_table, add_column, split_to_table, drop_column, "
-                "create_index and drop_index; do the rest with a migration (cutover migrate)");
+              : "on MariaDB, rename_table, rename_column and alter_column would rename, at "
+                "complete, what the new version's views name, and MariaDB's views do not follow "
+                "a rename: they would fail for a moment; do it with a migration (cutover "
+                "migrate) in a quiet moment");
     }
   }
   return operations;

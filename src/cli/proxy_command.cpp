@@ -5,10 +5,11 @@
 #include <unistd.h>
 
 #include <asio.hpp>
+#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <tuple>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/password_file.h"
@@ -77,7 +78,11 @@ int run_ctl(const ProxyCliOptions& o, Output& output) {
   } else {
     const auto& s = answer;
     output.out() << "mode " << s.value("mode", "?") << ", backend " << s.value("backend", "?")
-                 << ", " << s.value("clients_active", 0) << " client session(s)\n";
+                 << ", " << s.value("clients_active", 0) << " client session(s)";
+    if (s.contains("restored") && s["restored"].is_object()) {
+      output.out() << "; restored at start from " << s["restored"].value("from", "?");
+    }
+    output.out() << "\n";
   }
   return 0;
 }
@@ -125,7 +130,11 @@ void add_proxy_command(CLI::App& app, CommandRun& run) {
       "                                   # move every session, no restart (prepare: log in\n"
       "                                   # there first, so that the pause is shorter)\n"
       "  cutover proxy passwd app >> userlist.txt          # a verifier line for the users file\n"
-      "\nSee docs/proxy.md for the config file. Exit codes: 0 stopped cleanly, 2 bad config.");
+      "\nThe mode and the active backend are kept in a state file (state_file, --state-file) and\n"
+      "restored at start; pause is not. Delete the file, with the proxy stopped, to start from\n"
+      "the config's `active` backend, read-write.\n"
+      "\nSee docs/proxy.md for the config file. Exit codes: 0 stopped cleanly, 2 bad config or\n"
+      "state file.");
   cmd->add_option("--config", o->config, "The proxy's YAML config file");
   // Each over the config file's key of the same name (kept at SIGHUP reloads).
   for (const auto& [flag, key, help] :
@@ -140,6 +149,13 @@ void add_proxy_command(CLI::App& app, CommandRun& run) {
         flag, [o, key = std::string(key)](const std::string& value) { o->overrides[key] = value; },
         std::string(help) + "; over the config file's " + key);
   }
+  cmd->add_option_function<std::string>(
+      "--state-file",
+      [o](const std::string& value) {
+        o->overrides["state_file"] = std::filesystem::absolute(value).string();
+      },
+      "Where the mode and the active backend are kept across restarts; over the config file's "
+      "state_file (default: beside the config, proxy.yaml -> proxy.state.json)");
   cmd->require_subcommand(0, 1);
   cmd->callback([o, &run, cmd] {
     if (cmd->get_subcommands().empty()) {

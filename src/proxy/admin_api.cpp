@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/duration.h"
 #include "core/error.h"
@@ -25,13 +26,17 @@ const char* reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
     default:
       return "Error";
   }
 }
 
-AdminResponse error(int status, const std::string& message) {
-  return {status, "application/json", nlohmann::json{{"error", message}}.dump() + "\n"};
+AdminResponse error(int status, const std::string& message, const std::string& hint = "") {
+  nlohmann::json body{{"error", message}};
+  if (!hint.empty()) body["hint"] = hint;
+  return {status, "application/json", body.dump() + "\n"};
 }
 
 asio::awaitable<void> serve_one(asio::ip::tcp::socket socket, ProxyContext& context) {
@@ -92,6 +97,7 @@ asio::awaitable<AdminResponse> answer_admin_request(ProxyContext& context,
     if (path == "/metrics")
       co_return AdminResponse{200, "text/plain; version=0.0.4", state.metrics_text()};
     nlohmann::json status = state.status_json();
+    status["state_file"] = context.config.state_file.string();
     // What each backend is, so that a tool driving the proxy (cutover move --proxy) can check
     // that a name means the server it expects.
     status["backends"] = nlohmann::json::array();
@@ -105,7 +111,14 @@ asio::awaitable<AdminResponse> answer_admin_request(ProxyContext& context,
                path == "/resume" || path == "/switch" || path == "/prepare";
   if (known && method != "POST") co_return error(405, path + " takes POST");
   if (path == "/readonly" || path == "/readwrite") {
-    state.set_mode(path == "/readonly" ? ProxyMode::kReadOnly : ProxyMode::kReadWrite);
+    // Persisted before the answer; when it cannot be, nothing changes and the answer says why.
+    std::optional<Error> not_kept;
+    try {
+      state.set_mode(path == "/readonly" ? ProxyMode::kReadOnly : ProxyMode::kReadWrite);
+    } catch (const Error& e) {
+      not_kept = e;
+    }
+    if (not_kept) co_return error(500, not_kept->message(), not_kept->hint());
     co_return json_response(state.status_json());
   }
   if (path == "/pause") {

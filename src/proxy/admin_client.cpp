@@ -91,7 +91,8 @@ nlohmann::json admin_call(const Endpoint& admin, const std::string& method,
     std::string action = path.substr(1, path.find('?') - 1);
     throw Error(ErrorCode::kOperationFailed,
                 "the proxy at " + admin.to_string() + " refused " + action + " (HTTP " +
-                    std::to_string(status) + "): " + why);
+                    std::to_string(status) + "): " + why,
+                answer.is_object() ? answer.value("hint", "") : "");
   }
   if (answer.is_discarded()) {
     throw Error(ErrorCode::kOperationFailed,

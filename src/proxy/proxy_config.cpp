@@ -150,6 +150,8 @@ ProxyConfig load_proxy_config(const std::filesystem::path& file,
       config.users_file = reader.path(value, key);
     } else if (key == "backend_passfile") {
       config.backend_passfile = reader.path(value, key);
+    } else if (key == "state_file") {
+      config.state_file = reader.path(value, key);
     } else if (key == "tls") {
       if (!value.IsMap()) reader.fail(key, "must be a map", "tls: {cert: FILE, key: FILE}");
       for (const auto& t : value) {
@@ -172,8 +174,8 @@ ProxyConfig load_proxy_config(const std::filesystem::path& file,
       config.max_message_bytes = reader.count(value, key);
     } else {
       reader.fail(key, "unknown key",
-                  "the keys are listen, admin, backends, active, users, backend_passfile, tls, "
-                  "hold_limit, pause_timeout, max_clients, max_message_bytes");
+                  "the keys are listen, admin, backends, active, users, backend_passfile, "
+                  "state_file, tls, hold_limit, pause_timeout, max_clients, max_message_bytes");
     }
   }
 
@@ -181,6 +183,10 @@ ProxyConfig load_proxy_config(const std::filesystem::path& file,
     reader.fail("backends", "missing", "name at least one: backends: {old: 127.0.0.1:5432}");
   }
   if (config.active_backend.empty()) config.active_backend = config.backends.front().name;
+  if (config.state_file.empty()) {
+    config.state_file = file.parent_path() / (file.stem().string() + ".state.json");
+  }
+  config.state_file = std::filesystem::absolute(config.state_file);  // as logs and /status show it
   if (config.backend(config.active_backend) == nullptr) {
     reader.fail("active", "no backend is called '" + config.active_backend + "'",
                 "name one of the backends");

@@ -28,10 +28,14 @@ struct ProxyConfig {
   Endpoint listen{"127.0.0.1", 6432};
   Endpoint admin{"127.0.0.1", 6433};  // the admin API; refused unless a loopback address
   std::vector<Backend> backends;
-  std::string active_backend;               // where new sessions go; the first backend by default
+  // Where new sessions go at start, unless the state file names another; the first by default.
+  std::string active_backend;
   std::filesystem::path users_file;         // PgBouncer's userlist.txt format: "name" "verifier"
   std::filesystem::path backend_passfile;   // pgpass format: the passwords for the backends
   std::filesystem::path tls_cert, tls_key;  // TLS to clients when both are set
+  // Where the mode and the active backend are kept across restarts (state_file.h); beside the
+  // config file by default, with its name and ".state.json" (proxy.yaml: proxy.state.json).
+  std::filesystem::path state_file;
   std::chrono::milliseconds hold_limit{5000};      // how long a paused query waits at most
   std::chrono::milliseconds pause_timeout{10000};  // how long pause waits for sessions to idle
   std::size_t max_clients = 1000;

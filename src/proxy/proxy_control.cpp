@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "core/error.h"
+
 namespace cutover::proxy {
 namespace {
 
@@ -108,8 +110,15 @@ asio::awaitable<nlohmann::json> switch_sessions(ProxyContext& context, const std
   }
   Backend to = *found;  // a copy: a reload may replace the config meanwhile
   // New logins go to the new backend from now on; one that began before moves itself once
-  // logged in (ClientSession::open_first_backend).
-  context.state.set_active_backend(backend);
+  // logged in (ClientSession::open_first_backend). Persisted first: when it cannot be, no
+  // session is moved.
+  std::string not_kept;
+  try {
+    context.state.set_active_backend(backend);
+  } catch (const Error& e) {
+    not_kept = e.message() + " (" + e.hint() + ")";
+  }
+  if (!not_kept.empty()) co_return nlohmann::json{{"error", not_kept}};
   SessionOperation move_one = [to](ClientSession& session) { return session.switch_backend(to); };
   SessionOutcomes outcomes = co_await on_every_session(context, move_one);
   co_return nlohmann::json{

@@ -22,8 +22,8 @@ nlohmann::json resume_sessions(ProxyContext& context);
 
 // While paused with every session between transactions: moves each session to `backend`, then
 // makes it the backend of new sessions. Returns {"switched", "failed": [{"session", "error"}]};
-// "error" set when the proxy is not paused, a session is in a transaction, or `backend` is not
-// configured (nothing is moved then).
+// "error" set when the proxy is not paused, a session is in a transaction, `backend` is not
+// configured, or the state file cannot be written (nothing is moved then).
 asio::awaitable<nlohmann::json> switch_sessions(ProxyContext& context, const std::string& backend);
 
 // Before a switch, paused or not: logs every session in to `backend` beside its current server,

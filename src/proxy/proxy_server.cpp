@@ -11,6 +11,7 @@
 #include "proxy/client_session.h"
 #include "proxy/proxy_state.h"
 #include "proxy/secret_file.h"
+#include "proxy/state_file.h"
 #include "proxy/user_list.h"
 
 namespace cutover::proxy {
@@ -55,12 +56,14 @@ void reload(const std::filesystem::path& config_file, const ConfigOverrides& ove
     UserList fresh_users = load_user_list(fresh.users_file);
     if (fresh.listen.to_string() != config.listen.to_string() ||
         fresh.admin.to_string() != config.admin.to_string() || fresh.tls_cert != config.tls_cert ||
-        fresh.tls_key != config.tls_key) {
-      log("reload", "listen, admin and tls take effect only after a restart; kept as they were");
+        fresh.tls_key != config.tls_key || fresh.state_file != config.state_file) {
+      log("reload",
+          "listen, admin, tls and state_file take effect only after a restart; kept as they were");
       fresh.listen = config.listen;
       fresh.admin = config.admin;
       fresh.tls_cert = config.tls_cert;
       fresh.tls_key = config.tls_key;
+      fresh.state_file = config.state_file;
     }
     if (fresh.backend(state.active_backend()) == nullptr) {
       log("reload_failed", "the active backend " + state.active_backend() +
@@ -74,6 +77,36 @@ void reload(const std::filesystem::path& config_file, const ConfigOverrides& ove
   } catch (const Error& e) {
     log("reload_failed", e.message() + ": nothing changed");
   }
+}
+
+// Starts `state` where the state file left it, if there is one; from then on every change of
+// mode or backend is written there before it is made.
+void restore_and_persist(const ProxyConfig& config, const std::filesystem::path& config_file,
+                         ProxyState& state, const ProxyLog& log) {
+  require_writable_state_folder(config.state_file);
+  if (auto saved = read_state_file(config.state_file)) {
+    if (config.backend(saved->backend) == nullptr) {
+      throw_bad_input("the proxy state file " + config.state_file.string() +
+                          " says the proxy was switched to backend '" + saved->backend + "' at " +
+                          iso_time(saved->backend_since) + ", and " + config_file.string() +
+                          " has no backend called '" + saved->backend + "'",
+                      "add '" + saved->backend +
+                          "' under `backends:` again; or, only if the application's data is on "
+                          "the config's `active` backend (" +
+                          config.active_backend + "), delete " + config.state_file.string() +
+                          " to start there, read-write");
+    }
+    state.restore(*saved, config.state_file.string());
+    std::string over = saved->backend == config.active_backend
+                           ? ""
+                           : "; the config's active is " + config.active_backend;
+    log("restored", "restored " + std::string(mode_name(saved->mode)) + " (since " +
+                        iso_time(saved->mode_since) + ") and backend " + saved->backend +
+                        " (since " + iso_time(saved->backend_since) + over + ") from " +
+                        config.state_file.string());
+  }
+  state.persist_with(
+      [file = config.state_file](const DurableState& next) { write_state_file(file, next); });
 }
 
 }  // namespace
@@ -100,6 +133,7 @@ void run_proxy(const ProxyConfig& initial, const std::filesystem::path& config_f
   }
 
   ProxyState state(config.active_backend);
+  restore_and_persist(config, config_file, state, log);
   state.on_change([&log](const ModeChange& change) {
     log("mode", change.what + " at " + iso_time(change.at));
   });
@@ -112,7 +146,8 @@ void run_proxy(const ProxyConfig& initial, const std::filesystem::path& config_f
   asio::co_spawn(io, accept_clients(clients, context), asio::detached);
   asio::co_spawn(io, serve_admin_api(admin, context), asio::detached);
   log("listening", "clients on " + config.listen.to_string() + ", admin API on http://" +
-                       config.admin.to_string() + ", backend " + config.active_backend);
+                       config.admin.to_string() + ", backend " + state.active_backend() + ", " +
+                       mode_name(state.mode()));
 
   // SIGTERM or SIGINT: stop accepting, let the open sessions end, then return.
   asio::signal_set signals(io, SIGTERM, SIGINT);

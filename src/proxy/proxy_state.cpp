@@ -16,9 +16,37 @@ const char* mode_name(ProxyMode mode) {
   return mode == ProxyMode::kReadOnly ? "read-only" : "read-write";
 }
 
+DurableState ProxyState::durable() const {
+  return {mode_, active_backend_, mode_since_, backend_since_};
+}
+
+void ProxyState::persist(const DurableState& next) const {
+  if (persist_) persist_(next);
+}
+
+void ProxyState::restore(const DurableState& saved, const std::string& from) {
+  mode_ = saved.mode;
+  mode_since_ = saved.mode_since;
+  active_backend_ = saved.backend;
+  backend_since_ = saved.backend_since;
+  // A session applies the mode when its generation differs: new sessions start at 0.
+  if (mode_ == ProxyMode::kReadOnly) ++mode_generation_;
+  restored_ = Restored{saved, from};
+  log_change(fmt::format("restored {} (since {}) on backend {} (since {}) from {}",
+                         mode_name(mode_), iso_time(mode_since_), active_backend_,
+                         iso_time(backend_since_), from));
+}
+
 void ProxyState::set_mode(ProxyMode mode) {
+  DurableState next = durable();
+  if (mode != mode_) {
+    next.mode = mode;
+    next.mode_since = std::chrono::system_clock::now();
+  }
+  persist(next);
   if (mode == mode_) return;
   mode_ = mode;
+  mode_since_ = next.mode_since;
   ++mode_generation_;
   log_change(mode_name(mode));
 }
@@ -37,8 +65,15 @@ std::chrono::milliseconds ProxyState::paused_for() const {
 }
 
 void ProxyState::set_active_backend(const std::string& name) {
+  DurableState next = durable();
+  if (name != active_backend_) {
+    next.backend = name;
+    next.backend_since = std::chrono::system_clock::now();
+  }
+  persist(next);
   if (name == active_backend_) return;
   active_backend_ = name;
+  backend_since_ = next.backend_since;
   log_change("switched to " + name);
 }
 
@@ -51,9 +86,21 @@ nlohmann::json ProxyState::status_json() const {
   nlohmann::json changes = nlohmann::json::array();
   for (const auto& c : changes_) changes.push_back({{"at", iso_time(c.at)}, {"what", c.what}});
   auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+  nlohmann::json restored = nullptr;
+  if (restored_) {
+    const DurableState& r = restored_->state;
+    restored = {{"from", restored_->from},
+                {"mode", mode_name(r.mode)},
+                {"mode_since", iso_time(r.mode_since)},
+                {"backend", r.backend},
+                {"backend_since", iso_time(r.backend_since)}};
+  }
   return {{"mode", mode_name(mode_)},
+          {"mode_since", iso_time(mode_since_)},
           {"paused", paused_},
           {"backend", active_backend_},
+          {"backend_since", iso_time(backend_since_)},
+          {"restored", restored},
           {"uptime_s", uptime.count()},
           {"clients_active", counters_.clients_active},
           {"clients_accepted", counters_.clients_accepted},

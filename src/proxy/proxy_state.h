@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@ struct ModeChange {
   std::string what;  // "read-only", "read-write", "paused", "resumed", "switched to NAME"
 };
 
+// What survives a restart (the state file, state_file.h, holds it): the mode and the active
+// backend, each with the time it last changed. Pause does not: a new process holds no session.
+struct DurableState {
+  ProxyMode mode = ProxyMode::kReadWrite;
+  std::string backend;
+  std::chrono::system_clock::time_point mode_since;
+  std::chrono::system_clock::time_point backend_since;
+};
+
 struct ProxyCounters {
   std::uint64_t clients_accepted = 0;
   std::uint64_t clients_active = 0;
@@ -38,8 +48,20 @@ class ProxyState {
  public:
   explicit ProxyState(std::string active_backend) : active_backend_(std::move(active_backend)) {}
 
+  // Called with the durable state a change of mode or backend leads to, before anything
+  // changes; it throws (Error) when it cannot keep it, and the change is then not made.
+  void persist_with(std::function<void(const DurableState&)> persist) {
+    persist_ = std::move(persist);
+  }
+  // Takes the mode and backend a previous process left (read from the state file `from`),
+  // before any session or admin request: logged as a change, and shown by status_json().
+  void restore(const DurableState& saved, const std::string& from);
+  DurableState durable() const;
+
   ProxyMode mode() const { return mode_; }
-  // Sets the mode and logs the change (a no-op, unlogged, when it is already the mode).
+  // Sets the mode and logs the change (unlogged when it is already the mode). Persists first,
+  // even when it is already the mode (so that `ctl readwrite` rewrites the state file); throws
+  // what the persist function throws, and then nothing has changed.
   void set_mode(ProxyMode mode);
   // Incremented by each change of mode: a session applies the mode when its copy is older.
   std::uint64_t mode_generation() const { return mode_generation_; }
@@ -51,6 +73,7 @@ class ProxyState {
   std::chrono::milliseconds paused_for() const;
 
   const std::string& active_backend() const { return active_backend_; }
+  // As set_mode(), for the backend new sessions go to.
   void set_active_backend(const std::string& name);
 
   ProxyCounters& counters() { return counters_; }
@@ -64,7 +87,18 @@ class ProxyState {
   std::string metrics_text() const;
 
  private:
+  // Persists `next`, unless no persist function is set (tests of the sessions alone).
+  void persist(const DurableState& next) const;
+
   ProxyMode mode_ = ProxyMode::kReadWrite;
+  std::chrono::system_clock::time_point mode_since_ = std::chrono::system_clock::now();
+  std::chrono::system_clock::time_point backend_since_ = mode_since_;
+  std::function<void(const DurableState&)> persist_;
+  struct Restored {
+    DurableState state;
+    std::string from;
+  };
+  std::optional<Restored> restored_;
   bool paused_ = false;
   std::chrono::steady_clock::time_point paused_at_;
   std::uint64_t mode_generation_ = 0;

@@ -79,14 +79,33 @@ class RunningProxy {
     EXPECT_EQ(verifier.exit_code, 0) << test::describe(verifier);
     write_private_file(dir_ / "userlist.txt", verifier.out);
     write_config(options);
-    std::vector<std::string> argv{CUTOVER_BINARY, "--json", "proxy", "--config",
-                                  (dir_ / "proxy.yaml").string()};
-    argv.insert(argv.end(), options.flags.begin(), options.flags.end());
-    process_ = std::make_unique<test::SpawnedProcess>(argv);
+    argv_ = {CUTOVER_BINARY, "--json", "proxy", "--config", (dir_ / "proxy.yaml").string()};
+    argv_.insert(argv_.end(), options.flags.begin(), options.flags.end());
+    start();
+  }
+  // kill -9, as a crash, an OOM kill or a Pod's end would: no drain, nothing written.
+  void crash() {
+    process_->kill(SIGKILL);
+    EXPECT_EQ(process_->wait(std::chrono::seconds(30)).exit_code, 128 + SIGKILL);
+  }
+  // The same command again in the same folder (a supervisor's restart); returns once it listens.
+  void start() {
+    process_ = std::make_unique<test::SpawnedProcess>(argv_);
     test::poll_until("the proxy listens", [&] {
       test::require_running(*process_, "cutover proxy");
       return process_->output_so_far().find("\"listening\"") != std::string::npos;
     });
+  }
+  // The same command again with the config rewritten as `options`, for a start that must be
+  // refused: its result (that of a SIGTERM once it listens, when it is not refused).
+  test::ProcessResult start_refused(const ProxyOptions& options) {
+    write_config(options);
+    test::SpawnedProcess again(argv_);
+    test::poll_until("the proxy exits or listens", [&] {
+      return !again.running() || again.output_so_far().find("\"listening\"") != std::string::npos;
+    });
+    again.kill(SIGTERM);
+    return again.wait(std::chrono::seconds(30));
   }
   // Rewrites the config with `options` and has the proxy read it again (SIGHUP).
   void reload(const ProxyOptions& options) {
@@ -113,6 +132,13 @@ class RunningProxy {
 
   static std::string backend_user() { return parse_connection_url(test::postgres_url()).user; }
   fs::path password_file() const { return dir_ / "client-password"; }
+  fs::path state_file() const { return dir_ / "proxy.state.json"; }  // beside proxy.yaml
+  // GET /status, as JSON.
+  nlohmann::json status() const {
+    auto result = ctl("status");
+    EXPECT_EQ(result.exit_code, 0) << test::describe(result);
+    return test::json_events(result.out).at(0)["result"];
+  }
   std::string client_password() const {
     std::string password;
     std::getline(std::ifstream(password_file()), password);
@@ -167,6 +193,7 @@ class RunningProxy {
   int port_;
   int admin_port_;
   fs::path dir_;
+  std::vector<std::string> argv_;
   std::string database_;
   std::unique_ptr<test::SpawnedProcess> process_;
 };
@@ -909,6 +936,111 @@ TEST_P(ProxyUnderLoad, ASessionTheSwitchCannotMoveIsClosedNotLeftOnTheOldBackend
   EXPECT_THROW(session->execute("INSERT INTO t VALUES (1)"), Error);
   EXPECT_EQ(scratch.connect()->query("SELECT count(*) FROM t").scalar().as_int(), 0);
 }
+
+// The proxy killed with SIGKILL and started again, as a crash, a deploy or a Pod's restart does:
+// it comes back in the mode and on the backend it had, never read-write on the config's
+// `active` behind an operator's back.
+class ProxyRestart : public testing::TestWithParam<Backend> {};
+
+TEST_P(ProxyRestart, ReadOnlyOutlivesKillDashNineAndASighupUntilReadWriteIsAskedFor) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  scratch.connect()->execute("CREATE TABLE t (id int)");
+  RunningProxy proxy(scratch.name());
+  ASSERT_EQ(proxy.ctl("readonly").exit_code, 0);
+
+  proxy.crash();
+  proxy.start();
+  auto session = proxy.connect();
+  EXPECT_EQ(sqlstate_of([&] { session->execute("INSERT INTO t VALUES (1)"); }), "25006");
+  EXPECT_EQ(session->query("SELECT count(*) FROM t").scalar().as_int(), 0);  // reads go on
+  auto status = proxy.status();
+  EXPECT_EQ(status["mode"], "read-only") << status.dump();
+  EXPECT_EQ(status["restored"]["mode"], "read-only") << status.dump();
+  EXPECT_EQ(status["restored"]["from"], proxy.state_file().string()) << status.dump();
+  EXPECT_EQ(status["restored"]["mode_since"], status["mode_since"]) << status.dump();
+  EXPECT_NE(proxy.process().output_so_far().find("\"restored\""), std::string::npos);
+
+  proxy.reload({});
+  EXPECT_EQ(sqlstate_of([&] { proxy.connect()->execute("INSERT INTO t VALUES (2)"); }), "25006");
+
+  // Lifted on purpose: that is kept too.
+  ASSERT_EQ(proxy.ctl("readwrite").exit_code, 0);
+  proxy.crash();
+  proxy.start();
+  proxy.connect()->execute("INSERT INTO t VALUES (3)");
+  EXPECT_EQ(scratch.connect()->query("SELECT count(*) FROM t").scalar().as_int(), 1);
+}
+
+TEST_P(ProxyRestart, ASwitchedBackendOutlivesKillDashNineAndASighup) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  StandbyDatabase standby(scratch.name());
+  scratch.connect()->execute("CREATE TABLE whereami AS SELECT 'primary' AS server");
+  db::connect(standby.url())->execute("CREATE TABLE whereami AS SELECT 'standby' AS server");
+  RunningProxy proxy(scratch.name(), {.standby_url = standby.url()});  // active: primary
+  auto session = proxy.connect();
+  ASSERT_EQ(proxy.ctl("pause").exit_code, 0);
+  auto moved = proxy.ctl("switch", {"--backend", "standby"});
+  ASSERT_EQ(moved.exit_code, 0) << test::describe(moved);
+  ASSERT_EQ(proxy.ctl("resume").exit_code, 0);
+  session->execute("INSERT INTO whereami VALUES ('written before the crash')");
+
+  proxy.crash();
+  proxy.start();
+  auto after = proxy.connect();
+  EXPECT_EQ(after->query("SELECT server FROM whereami WHERE server IN ('primary', 'standby')")
+                .scalar()
+                .text(),
+            "standby");
+  after->execute("INSERT INTO whereami VALUES ('written after the restart')");
+  EXPECT_EQ(proxy.status()["backend"], "standby");
+  proxy.reload({.standby_url = standby.url()});
+  EXPECT_EQ(proxy.connect()
+                ->query("SELECT server FROM whereami WHERE server IN ('primary', 'standby')")
+                .scalar()
+                .text(),
+            "standby");
+  // Every write went to the backend the switch chose; none to the old one.
+  EXPECT_EQ(db::connect(standby.url())->query("SELECT count(*) FROM whereami").scalar().as_int(),
+            3);
+  EXPECT_EQ(scratch.connect()->query("SELECT count(*) FROM whereami").scalar().as_int(), 1);
+}
+
+TEST_P(ProxyRestart, APersistedBackendTheConfigLacksOrABrokenStateFileExitsTwo) {
+  ScratchDatabase scratch(Backend::kPostgres);
+  RunningProxy proxy(scratch.name(), {.standby_url = test::postgres2_url()});
+  ASSERT_EQ(proxy.ctl("pause").exit_code, 0);
+  ASSERT_EQ(proxy.ctl("switch", {"--backend", "standby"}).exit_code, 0);
+  proxy.crash();
+
+  auto refused = proxy.start_refused({});  // the config without `standby`
+  EXPECT_EQ(refused.exit_code, 2) << test::describe(refused);
+  auto error = test::json_events(refused.out).back();  // --json: the error is an event
+  EXPECT_NE(error.value("message", "").find("switched to backend 'standby'"), std::string::npos)
+      << refused.out;
+  EXPECT_NE(error.value("hint", "").find("delete " + proxy.state_file().string()),
+            std::string::npos)
+      << refused.out;
+
+  std::ofstream(proxy.state_file()) << "{\"version\": 1, \"mode\": \"read-on";
+  auto broken = proxy.start_refused({.standby_url = test::postgres2_url()});
+  EXPECT_EQ(broken.exit_code, 2) << test::describe(broken);
+  EXPECT_NE(test::json_events(broken.out)
+                .back()
+                .value("message", "")
+                .find(proxy.state_file().string() + " is not valid JSON"),
+            std::string::npos)
+      << broken.out;
+
+  // Deleted on purpose: the config's defaults again.
+  fs::remove(proxy.state_file());
+  proxy.start();
+  auto status = proxy.status();
+  EXPECT_EQ(status["backend"], "primary") << status.dump();
+  EXPECT_EQ(status["mode"], "read-write") << status.dump();
+  EXPECT_TRUE(status["restored"].is_null()) << status.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ProxyRestart, testing::Values(Backend::kPostgres));
 
 // Sends `bytes` to the proxy on a fresh connection, then (unless `then_close`) reads its first
 // answer; returns it ("" when the proxy closed the connection without a word).

@@ -18,6 +18,14 @@
 //     build is dropped first by the step runner), then, after the backfill, attaches it:
 //     ADD CONSTRAINT ... UNIQUE USING INDEX (a short lock).
 // Rollback drops the constraint (and the unique index). Complete has nothing to do.
+// MariaDB:
+//   unique: start builds the unique index online (ALGORITHM=INPLACE, LOCK=NONE).
+//   foreign key: start adds it online with foreign_key_checks off for that statement
+//     (INPLACE, LOCK=NONE: MariaDB would copy the table to check it), so the rows that exist
+//     are not checked then; after the backfill a query looks for rows that break it, and
+//     finding one makes the start fail (roll back, fix the data, start again).
+//   check: refused: MariaDB adds a check only by copying the table (ALGORITHM=COPY), which
+//     stops the application's writes meanwhile.
 //
 // Mind that the constraint is on the table both versions write: from the moment start adds it,
 // the OLD version's inserts and updates are checked too, and fail if they break it. When the
@@ -110,7 +118,16 @@ class AddConstraint : public Operation {
     }
   }
 
+  bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
+
   void validate(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb && kind_ == Kind::kCheck) {
+      throw_bad_input(fmt::format("{}: MariaDB adds a check constraint only by copying the "
+                                  "table, with the application's writes stopped meanwhile",
+                                  where()),
+                      "add it with a migration (cutover migrate) in a quiet moment, or check the "
+                      "values in the application");
+    }
     const db::TableInfo& table = context.require_table(table_, where());
     for (const auto& column : columns_) context.require_column(table, column, where());
     bool taken = table.primary_key && table.primary_key->name == name_;
@@ -137,6 +154,7 @@ class AddConstraint : public Operation {
 
   Preflight preflight(const ChangeContext& context) const override {
     Preflight preflight;
+    if (context.flavor == db::Flavor::kMariaDb) return preflight;
     if (kind_ == Kind::kCheck) {
       preflight.probes.push_back(probe_expression(context, table_, check_));
     } else {
@@ -146,6 +164,7 @@ class AddConstraint : public Operation {
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) return mariadb_expand(context);
     if (kind_ == Kind::kUnique) {
       return {
           {.what = fmt::format("build unique index {} on {}", name_, table_),
@@ -170,6 +189,12 @@ class AddConstraint : public Operation {
   }
 
   std::vector<Step> after_backfill(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) {
+      if (kind_ != Kind::kForeignKey) return {};
+      return {{.what = fmt::format("check the rows of {} against foreign key {}", table_, name_),
+               .sql = mariadb_orphans_check(context),
+               .long_running = true}};
+    }
     if (kind_ == Kind::kUnique) {
       return {
           {.what = fmt::format("attach unique index {} to {} as a constraint", name_, table_),
@@ -186,6 +211,13 @@ class AddConstraint : public Operation {
   std::vector<Step> contract(const ChangeContext&) const override { return {}; }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) {
+      return {{.what = fmt::format("drop constraint {} of {}", name_, table_),
+               .sql = fmt::format("ALTER TABLE {} DROP {} IF EXISTS {}, LOCK=NONE",
+                                  context.table(table_),
+                                  kind_ == Kind::kUnique ? "INDEX" : "FOREIGN KEY",
+                                  context.quote(name_))}};
+    }
     std::vector<Step> steps = {{.what = fmt::format("drop constraint {} of {}", name_, table_),
                                 .sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
                                                    context.table(table_), context.quote(name_))}};
@@ -200,6 +232,48 @@ class AddConstraint : public Operation {
   }
 
  private:
+  std::vector<Step> mariadb_expand(const ChangeContext& context) const {
+    if (kind_ == Kind::kUnique) {
+      return {{.what = fmt::format("build unique index {} on {}", name_, table_),
+               .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), "
+                                  "ALGORITHM=INPLACE, LOCK=NONE",
+                                  context.table(table_), context.quote(name_),
+                                  quoted_list(columns_)),
+               .long_running = true}};
+    }
+    std::string definition =
+        fmt::format("{0} FOREIGN KEY IF NOT EXISTS {0} ({1}) REFERENCES {2} ({3})",
+                    context.quote(name_),
+                    quoted_list(columns_), context.table(ref_table_), quoted_list(ref_columns_));
+    if (on_delete_) definition += " ON DELETE " + *on_delete_;
+    if (on_update_) definition += " ON UPDATE " + *on_update_;
+    return {{.what = fmt::format("add foreign key {} to {} (rows not checked yet)", name_, table_),
+             .sql = fmt::format("SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE {} ADD "
+                                "CONSTRAINT {}, ALGORITHM=INPLACE, LOCK=NONE",
+                                context.table(table_), definition),
+             .long_running = true}};
+  }
+
+  // A block that fails with SQLSTATE 23000 when a row of the table breaks the foreign key.
+  std::string mariadb_orphans_check(const ChangeContext& context) const {
+    std::string not_null, same;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      not_null += fmt::format("{}_cutover_row.{} IS NOT NULL", i ? " AND " : "",
+                              context.quote(columns_[i]));
+      same += fmt::format("{}_cutover_ref.{} = _cutover_row.{}", i ? " AND " : "",
+                          context.quote(ref_columns_[i]), context.quote(columns_[i]));
+    }
+    return fmt::format(
+        "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM {table} AS _cutover_row WHERE {not_null} AND "
+        "NOT EXISTS (SELECT 1 FROM {ref} AS _cutover_ref WHERE {same})) THEN SIGNAL SQLSTATE "
+        "'23000' SET MESSAGE_TEXT = {message}; END IF; END",
+        fmt::arg("table", context.table(table_)), fmt::arg("not_null", not_null),
+        fmt::arg("ref", context.table(ref_table_)), fmt::arg("same", same),
+        fmt::arg("message", sql_literal(fmt::format(
+                                "rows of {} break foreign key {}: their ({}) are not in {}",
+                                table_, name_, fmt::join(columns_, ", "), ref_table_))));
+  }
+
   void check_index_name_free(const ChangeContext& context) const {
     const db::Catalog& catalog = *context.catalog;
     bool taken = catalog.find_table(name_) != nullptr;

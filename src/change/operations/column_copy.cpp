@@ -193,7 +193,12 @@ std::string sqlite_same_row(const ChangeContext& context, std::string_view table
 void refuse_dependent_views(const ChangeContext& context, std::string_view table,
                             std::string_view column, const std::string& where) {
   for (const auto& view : context.catalog->views) {
-    if (mentions_column(view.definition, table) && mentions_column(view.definition, column)) {
+    // MariaDB prints names in backquotes, which PostgreSQL's lexer does not read as names.
+    std::string definition = view.definition;
+    if (context.flavor == db::Flavor::kMariaDb) {
+      std::replace(definition.begin(), definition.end(), '`', '"');
+    }
+    if (mentions_column(definition, table) && mentions_column(definition, column)) {
       throw_bad_input(
           fmt::format("{}: view {} uses {}.{}, so complete could not drop the column", where,
                       view.name, table, column),

@@ -12,6 +12,10 @@
 // old version's writes that would duplicate a key fail from then on, and a table that holds
 // duplicates already makes the start fail (roll back, fix the data, start again).
 // SQLite: CREATE [UNIQUE] INDEX IF NOT EXISTS (SQLite builds indexes in one transaction).
+// MariaDB: ALTER TABLE ADD [UNIQUE] INDEX IF NOT EXISTS ..., ALGORITHM=INPLACE, LOCK=NONE (the
+// application reads and writes meanwhile; an interrupted build leaves nothing); rollback drops
+// it the same way. MariaDB has neither partial indexes nor these methods: where and method are
+// refused there.
 //
 // The index's name must be free when the change starts: an index of that name is the user's,
 // and rollback would drop it.
@@ -69,9 +73,7 @@ class CreateIndex : public Operation {
     }
   }
 
-  bool supports(db::Flavor flavor) const override {
-    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
-  }
+  bool supports(db::Flavor) const override { return true; }
 
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
@@ -81,9 +83,14 @@ class CreateIndex : public Operation {
                                   where(), name_, context.base_schema),
                       "choose another name for the index");
     }
-    if (method_ && context.flavor == db::Flavor::kSqlite) {
-      throw_bad_input(fmt::format("{}: SQLite has no index methods", where()),
+    if (method_ && context.flavor != db::Flavor::kPostgres) {
+      throw_bad_input(fmt::format("{}: {} has no index methods", where(),
+                                  db::flavor_name(context.flavor)),
                       "remove `method` from the operation");
+    }
+    if (where_ && context.flavor == db::Flavor::kMariaDb) {
+      throw_bad_input(fmt::format("{}: MariaDB has no partial indexes", where()),
+                      "remove `where` from the operation");
     }
   }
 
@@ -98,6 +105,15 @@ class CreateIndex : public Operation {
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     std::vector<std::string> quoted;
     for (const auto& column : columns_) quoted.push_back(context.quote(column));
+    if (context.flavor == db::Flavor::kMariaDb) {
+      return {{.what = fmt::format("create {}index {} on {}", unique_ ? "unique " : "", name_,
+                                   table_),
+               .sql = fmt::format("ALTER TABLE {} ADD {}INDEX IF NOT EXISTS {} ({}), "
+                                  "ALGORITHM=INPLACE, LOCK=NONE",
+                                  context.table(table_), unique_ ? "UNIQUE " : "",
+                                  context.quote(name_), fmt::join(quoted, ", ")),
+               .long_running = true}};
+    }
     std::string sql =
         fmt::format("CREATE {}INDEX {}IF NOT EXISTS {} ON {}{} ({})", unique_ ? "UNIQUE " : "",
                     sqlite ? "" : "CONCURRENTLY ", context.quote(name_), context.table(table_),
@@ -113,6 +129,11 @@ class CreateIndex : public Operation {
   std::vector<Step> contract(const ChangeContext&) const override { return {}; }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) {
+      return {{.what = fmt::format("drop index {}", name_),
+               .sql = fmt::format("ALTER TABLE {} DROP INDEX IF EXISTS {}, LOCK=NONE",
+                                  context.table(table_), context.quote(name_))}};
+    }
     bool sqlite = context.flavor == db::Flavor::kSqlite;
     return {{.what = fmt::format("drop index {}", name_),
              .sql = fmt::format("DROP INDEX {}IF EXISTS {}", sqlite ? "" : "CONCURRENTLY ",

@@ -20,6 +20,10 @@
 // so that a single-column INTEGER PRIMARY KEY numbers its rows as serial does, and defaults are
 // written in parentheses, as SQLite wants for expressions.
 //
+// MariaDB too: serial types become INT, BIGINT or SMALLINT AUTO_INCREMENT, defaults are
+// written in parentheses, and references become the table's FOREIGN KEY clauses (MariaDB
+// ignores REFERENCES written on a column).
+//
 // The table must not exist when the change starts: a table of that name is the user's, and
 // rollback would drop it. (A start that crashed after creating it resumes without validating
 // again, and its CREATE TABLE IF NOT EXISTS finds the table made the first time.)
@@ -125,9 +129,7 @@ class CreateTable : public Operation {
     }
   }
 
-  bool supports(db::Flavor flavor) const override {
-    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
-  }
+  bool supports(db::Flavor) const override { return true; }
 
   void validate(const ChangeContext& context) const override {
     if (context.catalog->find_table(name_)) {
@@ -184,10 +186,14 @@ class CreateTable : public Operation {
     }
   }
 
-  Preflight preflight(const ChangeContext&) const override {
+  Preflight preflight(const ChangeContext& context) const override {
     Preflight preflight;
     for (const ColumnDefinition& column : columns_) {
-      preflight.probes.push_back(probe_type(column.type));
+      if (context.flavor != db::Flavor::kMariaDb) {
+        preflight.probes.push_back(probe_type(column.type));
+      } else if (!is_serial(column.type)) {  // (an AUTO_INCREMENT column alone is refused)
+        preflight.probes.push_back(probe_mariadb_type(column.type));
+      }
     }
     return preflight;
   }
@@ -195,25 +201,31 @@ class CreateTable : public Operation {
   std::vector<std::string> created_tables() const override { return {name_}; }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
-    bool sqlite = context.flavor == db::Flavor::kSqlite;
-    std::vector<std::string> parts;
+    const bool postgres = context.flavor == db::Flavor::kPostgres;
+    const bool mariadb = context.flavor == db::Flavor::kMariaDb;
+    std::vector<std::string> parts, foreign_keys;
     for (const auto& column : columns_) {
-      std::string part = context.quote(column.name) + " " +
-                         (sqlite && is_serial(column.type) ? "INTEGER" : column.type);
+      std::string part = context.quote(column.name) + " " + column_type(context, column);
       if (column.primary_key && key_columns() == 1) part += " PRIMARY KEY";
       if (!column.nullable && !column.primary_key) part += " NOT NULL";
       if (column.default_expr) {
-        part +=
-            sqlite ? " DEFAULT (" + *column.default_expr + ")" : " DEFAULT " + *column.default_expr;
+        part += postgres ? " DEFAULT " + *column.default_expr
+                         : " DEFAULT (" + *column.default_expr + ")";
       }
       if (column.unique) part += " UNIQUE";
       if (column.check) part += " CHECK (" + *column.check + ")";
       if (column.references) {
         const Reference& ref = *column.references;
-        part +=
-            fmt::format(" REFERENCES {} ({})", context.table(ref.table), context.quote(ref.column));
-        if (ref.on_delete) part += " ON DELETE " + *ref.on_delete;
-        if (ref.on_update) part += " ON UPDATE " + *ref.on_update;
+        std::string reference =
+            fmt::format("REFERENCES {} ({})", context.table(ref.table), context.quote(ref.column));
+        if (ref.on_delete) reference += " ON DELETE " + *ref.on_delete;
+        if (ref.on_update) reference += " ON UPDATE " + *ref.on_update;
+        if (mariadb) {
+          foreign_keys.push_back(
+              fmt::format("FOREIGN KEY ({}) {}", context.quote(column.name), reference));
+        } else {
+          part += " " + reference;
+        }
       }
       parts.push_back(std::move(part));
     }
@@ -224,6 +236,7 @@ class CreateTable : public Operation {
       }
       parts.push_back(fmt::format("PRIMARY KEY ({})", fmt::join(keys, ", ")));
     }
+    parts.insert(parts.end(), foreign_keys.begin(), foreign_keys.end());
     return {{.what = fmt::format("create table {}", name_),
              .sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n)", context.table(name_),
                                 fmt::join(parts, ",\n  "))}};
@@ -246,6 +259,19 @@ class CreateTable : public Operation {
   }
 
  private:
+  // The column's type as the database takes it: serial types are PostgreSQL's.
+  static std::string column_type(const ChangeContext& context, const ColumnDefinition& column) {
+    if (!is_serial(column.type)) return column.type;
+    if (context.flavor == db::Flavor::kSqlite) return "INTEGER";
+    if (context.flavor != db::Flavor::kMariaDb) return column.type;
+    std::string lower = column.type;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "bigserial" || lower == "serial8") return "BIGINT AUTO_INCREMENT";
+    if (lower == "smallserial" || lower == "serial2") return "SMALLINT AUTO_INCREMENT";
+    return "INT AUTO_INCREMENT";
+  }
+
   std::size_t key_columns() const {
     return std::count_if(columns_.begin(), columns_.end(),
                          [](const ColumnDefinition& c) { return c.primary_key; });

@@ -16,9 +16,16 @@
 // where the inserted row left it NULL. Complete drops the trigger, the indexes that include the
 // column, then the column (ALTER TABLE DROP COLUMN, SQLite 3.35+); rollback drops the trigger.
 //
+// MariaDB. With `down`, start adds BEFORE INSERT and BEFORE UPDATE triggers that set the
+// column from `down` for the new version's writes. Complete makes a NOT NULL column nullable
+// first (LOCK=NONE: instant), so that no write fails between the next two statements, drops
+// the triggers, then the column (instant). Rollback drops the triggers.
+//
 // Refused: a column of the primary key, one a foreign key references, one other objects depend
 // on (PostgreSQL: pg_depend, in change/preflight; SQLite: views, by their text), one of a
-// partition, and (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot drop; a NOT
+// partition, (SQLite) one of a unique constraint, foreign key or check, which SQLite cannot
+// drop, (MariaDB) one of a foreign key or of an index with other columns, which dropping it
+// would narrow (a unique one to fewer columns), and views that name it; a NOT
 // NULL column without default nor `down`, which the new version could not insert rows without.
 #include <fmt/format.h>
 
@@ -31,6 +38,7 @@
 #include "change/operation_args.h"
 #include "change/operations/column_copy.h"
 #include "change/operations/operations.h"
+#include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
 #include "core/error.h"
 
@@ -51,9 +59,7 @@ class DropColumn : public Operation {
     args.reject_unknown();
   }
 
-  bool supports(db::Flavor flavor) const override {
-    return flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite;
-  }
+  bool supports(db::Flavor) const override { return true; }
 
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
@@ -73,7 +79,10 @@ class DropColumn : public Operation {
       }
     }
     // PostgreSQL: the preflight asks pg_depend (views, functions, triggers, ...).
-    if (context.flavor == db::Flavor::kSqlite) refuse_dependent_views(context, table_, column_, where());
+    if (context.flavor != db::Flavor::kPostgres) {
+      refuse_dependent_views(context, table_, column_, where());
+    }
+    if (context.flavor == db::Flavor::kMariaDb) refuse_mariadb_dependents(table);
     if (!column.nullable && !column.default_expr && !down_) {
       throw_bad_input(
           fmt::format("{}: {}.{} is NOT NULL without a default, so the new version could not "
@@ -124,6 +133,24 @@ class DropColumn : public Operation {
 
   std::vector<Step> expand(const ChangeContext& context) const override {
     if (!down_) return {};
+    if (context.flavor == db::Flavor::kMariaDb) {
+      MariaDbTrigger trigger;
+      trigger.table = table_;
+      trigger.writer = MariaDbTrigger::Writer::kNewVersion;
+      if (const db::TableInfo* table = context.catalog->find_table(table_)) {
+        trigger.variables = table_variables(*table);
+        std::erase_if(trigger.variables,
+                      [&](const TriggerVariable& v) { return v.name == column_; });
+      }
+      trigger.body = fmt::format("SET NEW.{} = ({});", ChangeContext::quote(column_), *down_);
+      std::vector<Step> steps;
+      for (const char* event : {"INSERT", "UPDATE"}) {
+        trigger.event = event;
+        trigger.name = mariadb_trigger_name(context, event);
+        steps.push_back(create_mariadb_trigger(context, trigger));
+      }
+      return steps;
+    }
     if (context.flavor == db::Flavor::kSqlite) {
       return {{.what = fmt::format("create trigger filling {}.{} on insert", table_, column_),
                .sql = fmt::format(
@@ -152,6 +179,7 @@ class DropColumn : public Operation {
 
   std::vector<Step> contract(const ChangeContext& context) const override {
     std::vector<Step> steps;
+    if (context.flavor == db::Flavor::kMariaDb) return mariadb_contract(context);
     if (context.flavor == db::Flavor::kSqlite) {
       steps = drop_sync_trigger(context, table_, trigger_name(context));
       // SQLite refuses to drop an indexed column.
@@ -189,10 +217,63 @@ class DropColumn : public Operation {
   }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) return drop_mariadb_triggers(context);
     return drop_sync_trigger(context, table_, trigger_name(context));
   }
 
  private:
+  // MariaDB drops a column from the indexes that have it, and refuses to drop one of a
+  // foreign key.
+  void refuse_mariadb_dependents(const db::TableInfo& table) const {
+    for (const auto& key : table.foreign_keys) {
+      if (contains(key.columns, column_)) {
+        throw_bad_input(fmt::format("{}: {}.{} has the foreign key {}", where(), table_, column_,
+                                    key.name),
+                        "drop that foreign key first (with a migration, cutover migrate)");
+      }
+    }
+    for (const auto& index : table.indexes) {
+      if (index.columns.size() > 1 && contains(index.columns, column_)) {
+        throw_bad_input(fmt::format("{}: {}.{} is one of the columns of index {}: dropping it "
+                                    "would narrow the index to the others",
+                                    where(), table_, column_, index.name),
+                        "drop the index first (drop_index, in an earlier change)");
+      }
+    }
+  }
+
+  std::string mariadb_trigger_name(const ChangeContext& context, const char* event) const {
+    return context.trigger_name(spec().index, table_ + "_" + (event[0] == 'I' ? "insert"
+                                                                               : "update"));
+  }
+
+  std::vector<Step> drop_mariadb_triggers(const ChangeContext& context) const {
+    std::vector<Step> steps;
+    for (const char* event : {"INSERT", "UPDATE"}) {
+      for (auto& step : drop_sync_trigger(context, table_, mariadb_trigger_name(context, event))) {
+        steps.push_back(std::move(step));
+      }
+    }
+    return steps;
+  }
+
+  std::vector<Step> mariadb_contract(const ChangeContext& context) const {
+    std::vector<Step> steps;
+    const db::TableInfo* table = context.catalog->find_table(table_);
+    const db::ColumnInfo* column = table ? table->find_column(column_) : nullptr;
+    if (column && !column->nullable) {
+      steps.push_back({.what = fmt::format("make {}.{} nullable", table_, column_),
+                       .sql = fmt::format("ALTER TABLE {} MODIFY {} {} NULL, LOCK=NONE",
+                                          context.table(table_), ChangeContext::quote(column_),
+                                          column->type)});
+    }
+    for (auto& step : drop_mariadb_triggers(context)) steps.push_back(std::move(step));
+    steps.push_back({.what = fmt::format("drop column {}.{}", table_, column_),
+                     .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, LOCK=NONE",
+                                        context.table(table_), ChangeContext::quote(column_))});
+    return steps;
+  }
+
   std::string trigger_name(const ChangeContext& context) const {
     return context.trigger_name(spec().index, table_);
   }

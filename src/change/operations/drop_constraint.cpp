@@ -6,7 +6,9 @@
 // both versions until complete (the old version may rely on it), so until then the new
 // version's writes must satisfy it too; complete drops it (ALTER TABLE ... DROP CONSTRAINT IF
 // EXISTS: a short lock, safe to run again; a unique or primary key's index goes with it).
-// Start and rollback do nothing. PostgreSQL only.
+// Start and rollback do nothing. MariaDB: DROP FOREIGN KEY, DROP INDEX (a unique key) or DROP
+// CONSTRAINT (a check), each IF EXISTS and instant; a primary key is refused there (dropping it
+// rebuilds the table, and a Galera cluster needs one on every table).
 //
 // There is no `down`: nothing has to be translated, since both versions write the same column.
 // When the new version must write values the constraint refuses before complete, take the
@@ -75,13 +77,23 @@ class DropConstraint : public Operation {
                                         "alter_column)",
                                         fmt::join(names, ", ")));
     }
+    if (context.flavor == db::Flavor::kMariaDb && table.primary_key &&
+        table.primary_key->name == name_) {
+      throw_bad_input(fmt::format("{}: MariaDB drops a primary key only by rebuilding the table, "
+                                  "and a Galera cluster needs one on every table",
+                                  where()),
+                      "keep the primary key, or change it with a migration in a quiet moment");
+    }
     if (!key) return;
     refuse_referenced_key(context, table_, *key, where(), "the key " + name_);
   }
 
+  bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
+
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) return mariadb_contract(context);
     return {{.what = fmt::format("drop constraint {} of {}", name_, table_),
              .sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
                                 context.table(table_), context.quote(name_))}};
@@ -90,6 +102,20 @@ class DropConstraint : public Operation {
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
 
  private:
+  // The statement that drops the constraint, by its kind; nothing when it is gone already.
+  std::vector<Step> mariadb_contract(const ChangeContext& context) const {
+    const db::TableInfo* table = context.catalog->find_table(table_);
+    if (!table) return {};
+    const char* drop = nullptr;
+    for (const auto& key : table->foreign_keys) drop = key.name == name_ ? "FOREIGN KEY" : drop;
+    for (const auto& key : table->unique_keys) drop = key.name == name_ ? "INDEX" : drop;
+    for (const auto& check : table->checks) drop = check.name == name_ ? "CONSTRAINT" : drop;
+    if (!drop) return {};
+    return {{.what = fmt::format("drop constraint {} of {}", name_, table_),
+             .sql = fmt::format("ALTER TABLE {} DROP {} IF EXISTS {}, ALGORITHM=INSTANT",
+                                context.table(table_), drop, context.quote(name_))}};
+  }
+
   std::string table_;
   std::string name_;
 };

@@ -7,6 +7,9 @@
 // rollback do nothing. The index must exist in the base schema and must not back a constraint
 // (primary key, unique constraint, or the unique key a foreign key references): PostgreSQL
 // refuses to drop those, and complete must not fail; drop the constraint with drop_constraint.
+// MariaDB: complete runs ALTER TABLE DROP INDEX IF EXISTS ..., LOCK=NONE. A unique index is
+// MariaDB's unique constraint and may go; an index a foreign key of its table needs may not
+// (MariaDB refuses that).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,6 +33,8 @@ class DropIndex : public Operation {
     args.reject_unknown();
   }
 
+  bool supports(db::Flavor) const override { return true; }
+
   void validate(const ChangeContext& context) const override {
     const db::TableInfo* owner = nullptr;
     const db::IndexInfo* index = nullptr;
@@ -48,8 +53,21 @@ class DropIndex : public Operation {
     }
     std::string constraint;
     if (index->primary) constraint = "the primary key of " + owner->name;
+    const bool mariadb = context.flavor == db::Flavor::kMariaDb;
     for (const auto& key : owner->unique_keys) {
-      if (key.name == name_) constraint = "unique constraint " + key.name + " of " + owner->name;
+      if (key.name == name_ && !mariadb) {
+        constraint = "unique constraint " + key.name + " of " + owner->name;
+      }
+    }
+    for (const auto& key : owner->foreign_keys) {
+      if (!mariadb || key.columns.size() > index->columns.size() ||
+          !std::equal(key.columns.begin(), key.columns.end(), index->columns.begin())) {
+        continue;
+      }
+      throw_bad_input(fmt::format("{}: index {} serves foreign key {} of {}, which MariaDB "
+                                  "keeps an index for",
+                                  where(), name_, key.name, owner->name),
+                      "drop the foreign key first (drop_constraint), or keep the index");
     }
     if (!constraint.empty()) {
       throw_bad_input(fmt::format("{}: index {} backs {}", where(), name_, constraint),
@@ -65,6 +83,18 @@ class DropIndex : public Operation {
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }
 
   std::vector<Step> contract(const ChangeContext& context) const override {
+    if (context.flavor == db::Flavor::kMariaDb) {
+      // Index names belong to a table on MariaDB. Gone from the catalog: dropped already.
+      for (const auto& table : context.catalog->tables) {
+        for (const auto& index : table.indexes) {
+          if (index.name != name_) continue;
+          return {{.what = fmt::format("drop index {}", name_),
+                   .sql = fmt::format("ALTER TABLE {} DROP INDEX IF EXISTS {}, LOCK=NONE",
+                                      context.table(table.name), context.quote(name_))}};
+        }
+      }
+      return {};
+    }
     // Not CONCURRENTLY: complete's contract is one transaction (all or nothing), and dropping
     // an index is catalog work: its lock is held a moment, waited for within the lock timeout.
     return {{.what = fmt::format("drop index {}", name_),

@@ -46,6 +46,8 @@ class DropTable : public Operation {
     }
   }
 
+  bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
+
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }
 
   void shape(VersionShape& shape, const ChangeContext&) const override { shape.remove(name_); }

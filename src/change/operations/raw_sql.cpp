@@ -16,8 +16,11 @@
 // The statements run again when an interrupted start, rollback or complete is resumed, from
 // the first statement: write them so that running them twice is harmless (IF [NOT] EXISTS,
 // CREATE OR REPLACE, ...). cutover cannot see what they do: the old version must keep working
-// after `up`, and whatever `up` makes in the base schema is seen by both versions. PostgreSQL
-// only.
+// after `up`, and whatever `up` makes in the base schema is seen by both versions.
+//
+// MariaDB: the scripts are split as MariaDB's client splits them, and run in cutover's session,
+// whose sql_mode has ANSI_QUOTES (double quotes are names: write strings in single quotes).
+// MariaDB commits each DDL statement on its own, which makes `down` all the more necessary.
 #include <fmt/format.h>
 
 #include <optional>
@@ -37,29 +40,45 @@ class RawSql : public Operation {
  public:
   explicit RawSql(const OperationSpec& spec) : Operation(spec) {
     OperationArgs args(spec);
-    up_ = split("up", args.string("up"));
-    down_ = split("down", args.string("down"));
-    if (auto complete = args.optional_string("complete")) complete_ = split("complete", *complete);
+    up_ = args.string("up");
+    down_ = args.string("down");
+    complete_ = args.optional_string("complete");
     args.reject_unknown();
+    // Refused when read, whatever the database: each dialect splits these the same way.
+    split(db::Flavor::kPostgres, "up", up_);
+    split(db::Flavor::kPostgres, "down", down_);
+    if (complete_) split(db::Flavor::kPostgres, "complete", *complete_);
   }
 
-  void validate(const ChangeContext&) const override {}
+  bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
 
-  std::vector<Step> expand(const ChangeContext&) const override { return steps("up", up_); }
-
-  std::vector<Step> contract(const ChangeContext&) const override {
-    return steps("complete", complete_);
+  void validate(const ChangeContext& context) const override {
+    split(context.flavor, "up", up_);
+    split(context.flavor, "down", down_);
+    if (complete_) split(context.flavor, "complete", *complete_);
   }
 
-  std::vector<Step> rollback(const ChangeContext&) const override { return steps("down", down_); }
+  std::vector<Step> expand(const ChangeContext& context) const override {
+    return steps("up", split(context.flavor, "up", up_));
+  }
+
+  std::vector<Step> contract(const ChangeContext& context) const override {
+    if (!complete_) return {};
+    return steps("complete", split(context.flavor, "complete", *complete_));
+  }
+
+  std::vector<Step> rollback(const ChangeContext& context) const override {
+    return steps("down", split(context.flavor, "down", down_));
+  }
 
  private:
   // The statements of one field; Error(kBadInput) naming the field for a script that cannot be
   // split (an unterminated quote or comment) or that holds no statement.
-  std::vector<db::Statement> split(const std::string& field, const std::string& script) const {
+  std::vector<db::Statement> split(db::Flavor flavor, const std::string& field,
+                                   const std::string& script) const {
     std::vector<db::Statement> statements;
     try {
-      statements = db::split_statements(db::Flavor::kPostgres, script);
+      statements = db::split_statements(flavor, script);
     } catch (const Error& e) {
       throw_bad_input(fmt::format("{}: {}: {}", where(), field, e.message()), e.hint());
     }
@@ -84,9 +103,9 @@ class RawSql : public Operation {
     return out;
   }
 
-  std::vector<db::Statement> up_;
-  std::vector<db::Statement> down_;
-  std::vector<db::Statement> complete_;
+  std::string up_;
+  std::string down_;
+  std::optional<std::string> complete_;
 };
 
 }  // namespace

@@ -1,16 +1,19 @@
-// The proxy's files: its config, the users file, the backend passfile; and the session state a
-// switch replays.
+// The proxy's files: its config, the users file, the backend passfile, the state file it keeps
+// across restarts; and the session state a switch replays.
 #include "proxy/proxy_config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 
 #include "core/error.h"
 #include "proxy/pgpass.h"
+#include "proxy/proxy_state.h"
 #include "proxy/session_state.h"
 #include "proxy/sql_words.h"
+#include "proxy/state_file.h"
 #include "proxy/user_list.h"
 
 namespace cutover::proxy {
@@ -82,6 +85,7 @@ TEST_F(ProxyFiles, EachMistakeInAConfigIsRefusedNamingTheKey) {
            {base + "backends: {a: db:1}\nmax_clients: many\n", "max_clients"},
            {base + "backends: {a: db:1}\nhold_limit: soon\n", "hold_limit"},
            {base + "backends: {a: db:1}\nlisten_on: x\n", "listen_on"},
+           {base + "backends: {a: db:1}\nstate_file: [a, b]\n", "state_file"},
        }) {
     auto file = write("bad.yaml", content);
     std::string message = refusal([&] { load_proxy_config(file); });
@@ -167,6 +171,104 @@ TEST(SqlWords, TheFirstWordOfEachStatementInAnyCase) {
   EXPECT_FALSE(some_statement_starts_with("ending", {"end"}));
   EXPECT_FALSE(some_statement_starts_with("/* unclosed commit", {"commit"}));
   EXPECT_FALSE(some_statement_starts_with("", {"commit"}));
+}
+
+TEST_F(ProxyFiles, TheStateFileIsBesideTheConfigUnlessNamed) {
+  auto file = write("shop-proxy.yaml", "backends: {a: db:1}\nusers: u.txt\n");
+  EXPECT_EQ(load_proxy_config(file).state_file, dir_ / "shop-proxy.state.json");
+  auto named = write("named.yaml", "backends: {a: db:1}\nusers: u.txt\nstate_file: s/p.json\n");
+  EXPECT_EQ(load_proxy_config(named).state_file, dir_ / "s" / "p.json");
+  EXPECT_EQ(load_proxy_config(named, {{"state_file", "/var/lib/p.json"}}).state_file,
+            "/var/lib/p.json");
+}
+
+TEST_F(ProxyFiles, AStateFileKeepsTheModeAndTheBackendWithTheirTimes) {
+  fs::path file = dir_ / "proxy.state.json";
+  EXPECT_FALSE(read_state_file(file).has_value());  // none yet: the config's defaults
+
+  auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1796406601123));
+  write_state_file(file, {ProxyMode::kReadOnly, "new", at, at + std::chrono::seconds(5)});
+  auto saved = read_state_file(file);
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(saved->mode, ProxyMode::kReadOnly);
+  EXPECT_EQ(saved->backend, "new");
+  EXPECT_EQ(iso_time(saved->mode_since), "2026-12-04T17:50:01.123Z");
+  EXPECT_EQ(saved->backend_since, at + std::chrono::seconds(5));
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  write_state_file(file, {ProxyMode::kReadWrite, "old", at, at});  // replaced whole
+  EXPECT_EQ(read_state_file(file)->mode, ProxyMode::kReadWrite);
+  EXPECT_EQ(read_state_file(file)->backend, "old");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1u) << "a temporary file was left behind";
+}
+
+TEST_F(ProxyFiles, ACorruptStateFileIsRefusedNamingItAndTheWayOut) {
+  const std::string times = R"("mode_since": "2026-12-04T17:50:01.123Z",)"
+                            R"( "backend_since": "2026-12-04T17:50:01.123Z")";
+  for (const auto& [content, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"", "not valid JSON"},
+           {R"({"version": 1, "mode": "read-on)", "not valid JSON"},
+           {"[1]", "not a JSON object"},
+           {R"({"mode": "read-only", "backend": "b", )" + times + "}", "not version 1"},
+           {R"({"version": 1, "mode": "frozen", "backend": "b", )" + times + "}", "'frozen'"},
+           {R"({"version": 1, "mode": "read-only", )" + times + "}", "no \"backend\""},
+           {R"({"version": 1, "mode": "read-only", "backend": "b", "mode_since": "today", )"
+            R"("backend_since": "2026-12-04T17:50:01.123Z"})",
+            "'today'"},
+       }) {
+    auto file = write("proxy.state.json", content);
+    std::string message = refusal([&] { read_state_file(file); });
+    EXPECT_NE(message.find(file.string()), std::string::npos) << message;
+    EXPECT_NE(message.find(problem), std::string::npos) << content << " -> " << message;
+  }
+  EXPECT_EQ(exit_code(ErrorCode::kBadInput), 2);
+  EXPECT_NE(refusal([&] { read_state_file(dir_); }).find("cannot be read"), std::string::npos);
+}
+
+TEST_F(ProxyFiles, AChangeThatCannotBePersistedIsNotMade) {
+  EXPECT_NE(refusal([&] {
+              require_writable_state_folder(dir_ / "missing" / "s.json");
+            }).find("cannot write its state file"),
+            std::string::npos);
+  try {
+    write_state_file(dir_ / "missing" / "s.json", {ProxyMode::kReadOnly, "a", {}, {}});
+    ADD_FAILURE() << "written into a folder that does not exist";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kOperationFailed);
+    EXPECT_NE(e.message().find("s.json"), std::string::npos) << e.message();
+  }
+
+  ProxyState state("a");
+  std::vector<DurableState> persisted;
+  state.persist_with([&](const DurableState& next) { persisted.push_back(next); });
+  state.set_mode(ProxyMode::kReadOnly);
+  state.set_active_backend("b");
+  ASSERT_EQ(persisted.size(), 2u);
+  EXPECT_EQ(persisted[1].mode, ProxyMode::kReadOnly);
+  EXPECT_EQ(persisted[1].backend, "b");
+  state.persist_with([](const DurableState&) { throw Error(ErrorCode::kOperationFailed, "full"); });
+  EXPECT_THROW(state.set_mode(ProxyMode::kReadWrite), Error);
+  EXPECT_THROW(state.set_active_backend("a"), Error);
+  EXPECT_EQ(state.mode(), ProxyMode::kReadOnly);
+  EXPECT_EQ(state.active_backend(), "b");
+}
+
+TEST(ProxyStateRestore, ARestoredReadOnlyModeReachesNewSessionsAndStatusSaysSo) {
+  ProxyState state("old");
+  auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1796406601123));
+  state.restore({ProxyMode::kReadOnly, "new", at, at}, "/var/lib/p.json");
+  EXPECT_EQ(state.mode(), ProxyMode::kReadOnly);
+  EXPECT_EQ(state.active_backend(), "new");
+  EXPECT_NE(state.mode_generation(), 0u);  // a session starts at 0: it applies the mode
+  auto status = state.status_json();
+  EXPECT_EQ(status["restored"]["from"], "/var/lib/p.json");
+  EXPECT_EQ(status["mode_since"], "2026-12-04T17:50:01.123Z");
+  EXPECT_NE(status["changes"][0]["what"].get<std::string>().find("restored read-only"),
+            std::string::npos);
 }
 
 }  // namespace
