@@ -1029,6 +1029,7 @@ TEST_P(ChangeBadInput, OperationNotSupportedOnMariaDb) {
       work_, change, "  - rename_column: {table: users, from: username, to: login}\n");
   json error = expect_refused(start(file), 2,
                               {"operation 1 (rename_column, line 3)", "not supported on"});
+  EXPECT_TRUE(contains(error.value("hint", ""), "cutover migrate")) << "says what to do: " << error;
   expect_nothing_changed(change);
 }
 
