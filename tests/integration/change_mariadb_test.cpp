@@ -298,9 +298,13 @@ std::string text(const Address& a) {
 
 class AppWriter {
  public:
-  // What one iteration does, in one transaction: writes, and records in `written` the address
-  // each user it wrote has now. Returns nothing; throws cutover::Error on failure.
-  using Step = std::function<void(db::Connection&, std::int64_t n, std::map<std::int64_t, Address>&)>;
+  // What one iteration does, in one transaction: writes, records in `out` the address each
+  // user it wrote has now and in `inserted` the users it inserted. `own` holds the users the
+  // writer inserted in the transactions that committed. Throws cutover::Error on failure.
+  using Step = std::function<void(db::Connection&, std::int64_t n,
+                                  const std::vector<std::int64_t>& own,
+                                  std::map<std::int64_t, Address>& out,
+                                  std::vector<std::int64_t>& inserted)>;
 
   // On Galera a transaction may lose the certification against another node's (error 1213,
   // as a deadlock): then the iteration is retried, as Galera's applications do, and counted.
@@ -336,17 +340,19 @@ class AppWriter {
   void run() {
     while (!stop_) {
       std::map<std::int64_t, Address> changed;
+      std::vector<std::int64_t> inserted;
       try {
         connection_->begin();
-        step_(*connection_, n_, changed);
+        step_(*connection_, n_, own_, changed, inserted);
         connection_->commit();
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
         try {
           connection_->rollback();
         } catch (const Error&) {
         }
         std::lock_guard lock(mutex_);
-        if (galera_ && e.vendor_code() == 1213) {
+        const auto* error = dynamic_cast<const Error*>(&e);
+        if (galera_ && error != nullptr && error->vendor_code() == 1213) {
           ++retries_;
           continue;
         }
@@ -355,6 +361,7 @@ class AppWriter {
         continue;
       }
       for (auto& [id, address] : changed) written_[id] = address;
+      own_.insert(own_.end(), inserted.begin(), inserted.end());
       ++n_;
       ++done_;
       // Leaves room on 2 shared cores for the probes and the change; not a wait.
@@ -370,6 +377,7 @@ class AppWriter {
   std::atomic<std::int64_t> done_{0};
   std::atomic<std::int64_t> n_{0};
   std::map<std::int64_t, Address> written_;
+  std::vector<std::int64_t> own_;
   std::mutex mutex_;
   std::int64_t failures_ = 0;
   std::int64_t retries_ = 0;
@@ -389,8 +397,8 @@ std::optional<std::string> maybe(bool present, const std::string& value) {
 // moves the address of users that existed before (keys 1..half: some to no address at all),
 // and edits its own users' second line.
 AppWriter::Step version1_step(std::int64_t half) {
-  auto own = std::make_shared<std::vector<std::int64_t>>();
-  return [half, own](db::Connection& c, std::int64_t n, std::map<std::int64_t, Address>& out) {
+  return [half](db::Connection& c, std::int64_t n, const std::vector<std::int64_t>& own,
+                std::map<std::int64_t, Address>& out, std::vector<std::int64_t>& inserted) {
     const std::string tag = std::to_string(n);
     switch (n % 3) {
       case 0: {
@@ -399,7 +407,7 @@ AppWriter::Step version1_step(std::int64_t half) {
             "INSERT INTO users (username, address_line_1, address_line_2) VALUES ($1, $2, $3)",
             {"v1_" + tag, a.first, a.second});
         std::int64_t id = last_insert_id(c);
-        own->push_back(id);
+        inserted.push_back(id);
         out[id] = a;
         break;
       }
@@ -412,8 +420,8 @@ AppWriter::Step version1_step(std::int64_t half) {
         break;
       }
       default: {
-        if (own->empty()) break;
-        std::int64_t id = (*own)[static_cast<size_t>(n) % own->size()];
+        if (own.empty()) break;
+        std::int64_t id = own[static_cast<size_t>(n) % own.size()];
         auto row = c.query("SELECT address_line_1 FROM users WHERE id = $1", {id});
         Address a{row.rows.at(0)[0].as_optional_text(), "v1 flat2 " + tag};
         c.execute("UPDATE users SET address_line_2 = $1 WHERE id = $2", {a.second, id});
@@ -428,8 +436,8 @@ AppWriter::Step version1_step(std::int64_t half) {
 // address, moves or deletes the address of users that existed before (keys half+1..2*half),
 // and edits its own users' addresses.
 AppWriter::Step version2_step(std::int64_t half) {
-  auto own = std::make_shared<std::vector<std::int64_t>>();
-  return [half, own](db::Connection& c, std::int64_t n, std::map<std::int64_t, Address>& out) {
+  return [half](db::Connection& c, std::int64_t n, const std::vector<std::int64_t>& own,
+                std::map<std::int64_t, Address>& out, std::vector<std::int64_t>& inserted) {
     const std::string tag = std::to_string(n);
     switch (n % 3) {
       case 0: {
@@ -439,7 +447,7 @@ AppWriter::Step version2_step(std::int64_t half) {
         c.execute(
             "INSERT INTO addresses (user_id, address_line_1, address_line_2) VALUES ($1, $2, $3)",
             {id, a.first, a.second});
-        own->push_back(id);
+        inserted.push_back(id);
         out[id] = a;
         break;
       }
@@ -463,8 +471,8 @@ AppWriter::Step version2_step(std::int64_t half) {
         break;
       }
       default: {
-        if (own->empty()) break;
-        std::int64_t id = (*own)[static_cast<size_t>(n) % own->size()];
+        if (own.empty()) break;
+        std::int64_t id = own[static_cast<size_t>(n) % own.size()];
         auto row = c.query("SELECT address_line_1 FROM addresses WHERE user_id = $1", {id});
         Address a{row.rows.at(0)[0].as_optional_text(), "v2 flat2 " + tag};
         c.execute("UPDATE addresses SET address_line_2 = $1 WHERE user_id = $2", {a.second, id});
