@@ -48,8 +48,8 @@ using test::error_event;
 using test::events_named;
 using test::json_events;
 using test::poll_until;
-using test::ProbeProcess;
 using test::probe_runs;
+using test::ProbeProcess;
 using test::ProcessResult;
 using test::require_running;
 using test::ScratchDatabase;
@@ -157,9 +157,9 @@ Server parse_url(const std::string& url) {
 // AUTO_INCREMENT values. Fails the test when mariadb-dump fails.
 std::string schema_dump(const std::string& url) {
   Server s = parse_url(url);
-  ProcessResult r = test::run_process(
-      {test::find_program("mariadb-dump"), "--no-data", "--skip-comments", "--skip-dump-date",
-       "--protocol=TCP", "-h", s.host, "-P", s.port, "-u", s.user, s.database});
+  ProcessResult r = test::run_process({test::find_program("mariadb-dump"), "--no-data",
+                                       "--skip-comments", "--skip-dump-date", "--protocol=TCP",
+                                       "-h", s.host, "-P", s.port, "-u", s.user, s.database});
   EXPECT_EQ(r.exit_code, 0) << "mariadb-dump: " << describe(r);
   EXPECT_TRUE(contains(r.out, "CREATE TABLE `users`")) << "the dump shows no users:\n" << r.out;
   return std::regex_replace(r.out, std::regex(R"( AUTO_INCREMENT=\d+)"), "");
@@ -301,10 +301,9 @@ class AppWriter {
   // What one iteration does, in one transaction: writes, records in `out` the address each
   // user it wrote has now and in `inserted` the users it inserted. `own` holds the users the
   // writer inserted in the transactions that committed. Throws cutover::Error on failure.
-  using Step = std::function<void(db::Connection&, std::int64_t n,
-                                  const std::vector<std::int64_t>& own,
-                                  std::map<std::int64_t, Address>& out,
-                                  std::vector<std::int64_t>& inserted)>;
+  using Step = std::function<void(
+      db::Connection&, std::int64_t n, const std::vector<std::int64_t>& own,
+      std::map<std::int64_t, Address>& out, std::vector<std::int64_t>& inserted)>;
 
   // On Galera a transaction may lose the certification against another node's (error 1213,
   // as a deadlock): then the iteration is retried, as Galera's applications do, and counted.
@@ -328,8 +327,8 @@ class AppWriter {
 
   void expect_no_failure() {
     std::lock_guard lock(mutex_);
-    EXPECT_EQ(failures_, 0) << label_ << ": " << failures_ << " failed writes, the first: "
-                            << first_failure_;
+    EXPECT_EQ(failures_, 0) << label_ << ": " << failures_
+                            << " failed writes, the first: " << first_failure_;
     if (retries_ > 0) {
       std::cerr << label_ << ": " << retries_ << " transactions retried after a Galera "
                 << "certification conflict (error 1213)\n";
@@ -385,9 +384,7 @@ class AppWriter {
   std::thread thread_;
 };
 
-std::int64_t last_insert_id(db::Connection& c) {
-  return scalar_int(c, "SELECT LAST_INSERT_ID()");
-}
+std::int64_t last_insert_id(db::Connection& c) { return scalar_int(c, "SELECT LAST_INSERT_ID()"); }
 
 std::optional<std::string> maybe(bool present, const std::string& value) {
   return present ? std::optional<std::string>(value) : std::nullopt;
@@ -500,8 +497,8 @@ void expect_addresses(db::Connection& c, bool version1_shape,
         got = {r.rows[0][0].as_optional_text(), r.rows[0][1].as_optional_text()};
       }
     } else {
-      auto r = c.query("SELECT address_line_1, address_line_2 FROM addresses WHERE user_id = $1",
-                       {id});
+      auto r =
+          c.query("SELECT address_line_1, address_line_2 FROM addresses WHERE user_id = $1", {id});
       if (!r.empty()) got = {r.rows[0][0].as_optional_text(), r.rows[0][1].as_optional_text()};
     }
     if (got != expected && ++wrong <= 5) {
@@ -531,9 +528,9 @@ std::string backend_param_name(const testing::TestParamInfo<Backend>& info) {
 class Seed004Story : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    work_ = fs::temp_directory_path() /
-            ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
-             testing::UnitTest::GetInstance()->current_test_info()->name());
+    work_ =
+        fs::temp_directory_path() / ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(work_);
     fs::create_directories(work_);
   }
@@ -576,8 +573,8 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
   AppWriter v1("version 1 (SQL)", v1_url, galera(), 0, version1_step(half));
   poll_until("version 1 writes", [&] { return v1.done() >= 30; });
 
-  ProcessResult start = run_change(
-      {"start", change_url, file.string(), "--lock-timeout", kChangeLockTimeout}, true);
+  ProcessResult start =
+      run_change({"start", change_url, file.string(), "--lock-timeout", kChangeLockTimeout}, true);
   ASSERT_EQ(start.exit_code, 0) << describe(start);
   auto started = events_named(json_events(start.out), "started");
   ASSERT_EQ(started.size(), 1u) << start.out;
@@ -600,9 +597,8 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
   v2.emplace("version 2 (SQL)", v2_url, galera(), 0, version2_step(half));
   {
     const std::int64_t v1_before = v1.done();
-    poll_until("both versions write side by side", [&] {
-      return v2->done() >= 60 && v1.done() >= v1_before + 60;
-    });
+    poll_until("both versions write side by side",
+               [&] { return v2->done() >= 60 && v1.done() >= v1_before + 60; });
   }
   v2->stop();
   v1.stop();
@@ -638,7 +634,8 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
   EXPECT_EQ(events_named(json_events(complete.out), "completed").size(), 1u) << complete.out;
   {
     const std::int64_t after_complete = v2->done();
-    poll_until("version 2 writes after complete", [&] { return v2->done() >= after_complete + 30; });
+    poll_until("version 2 writes after complete",
+               [&] { return v2->done() >= after_complete + 30; });
   }
   v2->stop();
   v2->expect_no_failure();
@@ -673,8 +670,9 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
   for (const char* table : {"users", "addresses"}) {
     EXPECT_EQ(show_create_table(*base, table), show_create_table(*reference, table)) << table;
   }
-  EXPECT_EQ(scalar_int(*base, "SELECT count(*) FROM information_schema.TRIGGERS WHERE "
-                              "TRIGGER_SCHEMA = DATABASE()"),
+  EXPECT_EQ(scalar_int(*base,
+                       "SELECT count(*) FROM information_schema.TRIGGERS WHERE "
+                       "TRIGGER_SCHEMA = DATABASE()"),
             0)
       << "complete dropped the triggers";
 }
@@ -688,8 +686,8 @@ TEST_P(Seed004Story, Version2WritesAddressesWithStatementsThatReadUsers) {
   const std::string change = unique_change_name("split_addresses");
   VersionDatabaseGuard drop_version_database(scratch.urls().front(), change);
   create_users(*scratch.connect(), 1'000);
-  ProcessResult start = run_change(
-      {"start", url, write_change_file(work_, change, kSplitOperation).string()});
+  ProcessResult start =
+      run_change({"start", url, write_change_file(work_, change, kSplitOperation).string()});
   ASSERT_EQ(start.exit_code, 0) << describe(start);
 
   auto as_v2 = connect_synced(new_version_url(url, change), galera());
@@ -736,9 +734,9 @@ constexpr std::chrono::seconds kExitDeadline{10};
 class ChangeBackfillStopped : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    work_ = fs::temp_directory_path() /
-            ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
-             testing::UnitTest::GetInstance()->current_test_info()->name());
+    work_ =
+        fs::temp_directory_path() / ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(work_);
     fs::create_directories(work_);
     create_users(*scratch_.connect(), kBackfillUsers);
@@ -760,20 +758,19 @@ class ChangeBackfillStopped : public testing::TestWithParam<Backend> {
   // Waits until `start` reports its backfill in its --json events and the state has `batches`
   // batches of it saved; `start` must keep running.
   void wait_in_the_backfill(SpawnedProcess& start, db::Connection& observer, int batches) {
-    poll_until("start reports its backfill and has saved " + std::to_string(batches) + " batches",
-               [&] {
-                 require_running(start, "change start");
-                 bool reported = false;
-                 for (const auto& e : json_events(start.output_so_far())) {
-                   if (e.value("event", "").starts_with("progress") &&
-                       e.value("task", "") == "backfill") {
-                     reported = true;
-                   }
-                 }
-                 auto change = active_change(observer);
-                 return reported && change && change->value("phase", "") == "backfilling" &&
-                        last_key_of(users_progress(*change)) >= batches * kBatch;
-               });
+    poll_until(
+        "start reports its backfill and has saved " + std::to_string(batches) + " batches", [&] {
+          require_running(start, "change start");
+          bool reported = false;
+          for (const auto& e : json_events(start.output_so_far())) {
+            if (e.value("event", "").starts_with("progress") && e.value("task", "") == "backfill") {
+              reported = true;
+            }
+          }
+          auto change = active_change(observer);
+          return reported && change && change->value("phase", "") == "backfilling" &&
+                 last_key_of(users_progress(*change)) >= batches * kBatch;
+        });
   }
 
   // Starts a slow `cutover --json change start`, waits until it is in the backfill, and kills
@@ -827,8 +824,9 @@ TEST_P(ChangeKillNine, StatusExplainsTheBackfillAndStartResumesAfterTheLastBatch
                          "WHERE u.id <= $1 AND u.address_line_1 IS NOT NULL AND a.user_id IS NULL",
                          {last_key}),
               0);
-    EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM addresses WHERE user_id > $1", {last_key + kBatch}),
-              0);
+    EXPECT_EQ(
+        scalar_int(*c, "SELECT count(*) FROM addresses WHERE user_id > $1", {last_key + kBatch}),
+        0);
   }
 
   // status, for people: the phase, the rows done, what to do next.
@@ -836,7 +834,8 @@ TEST_P(ChangeKillNine, StatusExplainsTheBackfillAndStartResumesAfterTheLastBatch
   ASSERT_EQ(human.exit_code, 0) << describe(human);
   EXPECT_TRUE(contains(human.out, "change " + change_ + ": backfilling")) << human.out;
   EXPECT_TRUE(contains(human.out, "users: " + std::to_string(last_key) + " of ~"))
-      << "status says how many rows are done (" << last_key << "):\n" << human.out;
+      << "status says how many rows are done (" << last_key << "):\n"
+      << human.out;
   EXPECT_TRUE(contains(human.out, "in progress")) << human.out;
   EXPECT_TRUE(contains(human.out, "cutover change start (same file) resumes it")) << human.out;
   // status, for machines.
@@ -935,7 +934,8 @@ TEST_P(ChangeSigterm, SigtermInTheBackfillExitsOneSayingWhatNextAndStartResumes)
   EXPECT_EQ(interrupted[0].value("signal", ""), "SIGTERM") << interrupted[0];
   EXPECT_TRUE(contains(interrupted[0].value("next", ""), "cutover change start")) << interrupted[0];
   json error = error_event(r);
-  EXPECT_TRUE(contains(error.value("message", ""), "interrupted by SIGTERM during the backfill of users"))
+  EXPECT_TRUE(
+      contains(error.value("message", ""), "interrupted by SIGTERM during the backfill of users"))
       << error;
   EXPECT_TRUE(contains(error.value("hint", ""), "cutover change start again")) << error;
 
@@ -970,9 +970,9 @@ const fs::path kBadCases = fs::path(CUTOVER_CASES_DIR) / "change_cli" / "bad";
 class ChangeBadInput : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    work_ = fs::temp_directory_path() /
-            ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
-             testing::UnitTest::GetInstance()->current_test_info()->name());
+    work_ =
+        fs::temp_directory_path() / ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(work_);
     fs::create_directories(work_);
     create_users(*scratch_.connect(), 5'000);
@@ -1074,8 +1074,8 @@ TEST_P(ChangeBadInput, OperationNotSupportedOnMariaDb) {
   VersionDatabaseGuard guard(url(), change);
   fs::path file = write_change_file(
       work_, change, "  - rename_column: {table: users, from: username, to: login}\n");
-  json error = expect_refused(start(file), 2,
-                              {"operation 1 (rename_column, line 3)", "not supported on"});
+  json error =
+      expect_refused(start(file), 2, {"operation 1 (rename_column, line 3)", "not supported on"});
   EXPECT_TRUE(contains(error.value("hint", ""), "cutover migrate")) << "says what to do: " << error;
   expect_nothing_changed(change);
 }
@@ -1085,15 +1085,17 @@ TEST_P(ChangeBadInput, SecondChangeWhileOneIsActive) {
   const std::string second = unique_change_name("add_nickname");
   VersionDatabaseGuard first_guard(url(), first);
   VersionDatabaseGuard second_guard(url(), second);
-  fs::path first_file = write_change_file(work_, first,
-                                          "  - add_column:\n"
-                                          "      table: users\n"
-                                          "      column: {name: email, type: \"varchar(200)\"}\n"
-                                          "      up: \"concat(lower(username), '@example.com')\"\n");
-  fs::path second_file = write_change_file(work_, second,
-                                           "  - add_column:\n"
-                                           "      table: users\n"
-                                           "      column: {name: nickname, type: \"varchar(20)\"}\n");
+  fs::path first_file =
+      write_change_file(work_, first,
+                        "  - add_column:\n"
+                        "      table: users\n"
+                        "      column: {name: email, type: \"varchar(200)\"}\n"
+                        "      up: \"concat(lower(username), '@example.com')\"\n");
+  fs::path second_file =
+      write_change_file(work_, second,
+                        "  - add_column:\n"
+                        "      table: users\n"
+                        "      column: {name: nickname, type: \"varchar(20)\"}\n");
   ProcessResult started = run_change(start(first_file));
   ASSERT_EQ(started.exit_code, 0) << describe(started);
   const std::string before = schema_dump(url());

@@ -47,9 +47,8 @@ void ProbeProcess::stop_and_check() {
   std::int64_t writes = summary["writes"]["total"];
   std::int64_t failed_reads = summary["reads"]["failed"];
   std::int64_t failed_writes = summary["writes"]["failed"];
-  bool clean = writes > 0 && failed_reads == 0 && failed_writes == 0 &&
-               verification.is_object() && verification["lost"].empty() &&
-               verification["duplicated"].empty();
+  bool clean = writes > 0 && failed_reads == 0 && failed_writes == 0 && verification.is_object() &&
+               verification["lost"].empty() && verification["duplicated"].empty();
   if (clean) return;
   std::string failures;
   int failed = 0;
