@@ -34,10 +34,10 @@ Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
           flavor == db::Flavor::kSqlite
               ? "SQLite runs create_table, add_column, split_to_table, drop_column and "
                 "create_index; do the rest with a migration (cutover migrate)"
-              : "on MariaDB, rename_table, rename_column and alter_column would rename, at "
-                "complete, what the new version's views name, and MariaDB's views do not follow "
-                "a rename: they would fail for a moment; do it with a migration (cutover "
-                "migrate) in a quiet moment");
+              : "on MariaDB, rename_table and alter_column would rename, at complete, what the "
+                "new version's views name, and MariaDB's views do not follow a rename: they "
+                "would fail for a moment; do it with a migration (cutover migrate) in a quiet "
+                "moment");
     }
   }
   return operations;
@@ -180,9 +180,21 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
       // Identifiers in double quotes, as on the other databases (the triggers and views keep
       // the mode they were made in); on Galera, reads wait until this node has applied every
       // write the cluster committed before them (the state, the backfill's batches).
+      // A backfill batch holds its rows' locks: should cutover stop inside one (SIGSTOP, a
+      // stalled machine), the server ends the session after the lock timeout (whole seconds
+      // there), so the application's writes of those rows wait no longer.
+      const auto idle_seconds = std::max<std::int64_t>(
+          1, (options_.retry.lock_timeout.count() + 999) / 1000);
       connection->execute(fmt::format(
-          "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), {} = ''{}",
-          kMariaDbVersionVariable, connection->server().galera ? ", SESSION wsrep_sync_wait = 1" : ""));
+          "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), {} = '', SESSION "
+          "idle_transaction_timeout = {}{}",
+          kMariaDbVersionVariable, idle_seconds,
+          connection->server().galera ? ", SESSION wsrep_sync_wait = 1" : ""));
+      // The sync triggers' lookups run as locking reads inside the backfill's writes; under
+      // REPEATABLE READ they lock the gaps where a row is missing, and an application write
+      // adding a row to the same gap through the same triggers deadlocks with them. Read
+      // committed takes no gap locks.
+      connection->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
       if (connection->server().database.empty()) {
         throw_bad_input("cutover change on MariaDB needs the database in the URL",
                         "name it: mariadb://user@host:port/database");

@@ -68,14 +68,17 @@ using Clock = std::chrono::steady_clock;
 bool bounded(const Step& step) { return !step.outside_transaction && !step.long_running; }
 
 // The error of a bounded unit cancelled when its time ran out: a lock conflict like a lock
-// timeout (55P03), so that it is retried the same way.
+// timeout (55P03; MariaDB's 1205, whose sub-second waits end by being cancelled), so that it is
+// retried the same way.
 Error out_of_time(const std::string& what, std::chrono::milliseconds limit) {
   Error e(ErrorCode::kOperationFailed,
           fmt::format("{}: not done within the lock timeout ({}) as a whole: it waited for "
                       "locks one after the other, or its own work takes that long (then raise "
                       "--lock-timeout)",
                       what, format_duration_ms(limit)));
-  e.with_sqlstate("55P03").with_db_failure(DbFailure::kStatement);
+  constexpr int kMariaDbLockWaitTimeout = 1205;
+  e.with_sqlstate("55P03").with_vendor_code(kMariaDbLockWaitTimeout);
+  e.with_db_failure(DbFailure::kStatement);
   return e;
 }
 

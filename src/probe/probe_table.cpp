@@ -49,8 +49,12 @@ void ProbeTable::run_tolerating_races(const std::string& ddl) {
     // PostgreSQL: two concurrent CREATE ... IF NOT EXISTS may collide on the catalog's unique
     // index; the other probe created it, which is all we need. 42809: the name is a view (a
     // probe of the new version of a `cutover change` sees its table through one), whose table
-    // has the index already.
-    bool is_view = e.sqlstate() == "42809";
+    // has the index already; MariaDB says so with error 1347 ("... is not of type 'BASE
+    // TABLE'": the change's database holds views).
+    constexpr int kMariaDbWrongObject = 1347;
+    const bool is_view = e.sqlstate() == "42809" ||
+                         (connection_.server().flavor == db::Flavor::kMariaDb &&
+                          e.vendor_code() == kMariaDbWrongObject);
     if (!db::is_concurrent_creation(connection_.server().flavor, e) && !is_view) throw;
   }
 }

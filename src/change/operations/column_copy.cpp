@@ -230,6 +230,11 @@ bool mentions_column(std::string_view expression, std::string_view name) {
 
 std::string column_exists_query(const ChangeContext& context, std::string_view table,
                                 std::string_view column) {
+  if (context.flavor == db::Flavor::kMariaDb) {
+    return fmt::format("SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
+                       "TABLE_NAME = {} AND COLUMN_NAME = {}",
+                       sql_literal(context.base_schema), sql_literal(table), sql_literal(column));
+  }
   return fmt::format(
       "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND "
       "attnum > 0 AND NOT attisdropped",
