@@ -1069,14 +1069,30 @@ TEST_P(ChangeBadInput, UpFailingOnSomeRows) {
   }
 }
 
+// alter_column is refused on MariaDB (docs/change.md: it ends in a rename that the new
+// version's views do not follow). When it is ported, name another operation refused there.
 TEST_P(ChangeBadInput, OperationNotSupportedOnMariaDb) {
-  const std::string change = unique_change_name("rename_username");
+  const std::string change = unique_change_name("widen_username");
   VersionDatabaseGuard guard(url(), change);
-  fs::path file = write_change_file(
-      work_, change, "  - rename_column: {table: users, from: username, to: login}\n");
+  fs::path file = write_change_file(work_, change,
+                                    "  - alter_column:\n"
+                                    "      table: users\n"
+                                    "      column: username\n"
+                                    "      type: \"varchar(40)\"\n");
   json error =
-      expect_refused(start(file), 2, {"operation 1 (rename_column, line 3)", "not supported on"});
+      expect_refused(start(file), 2, {"operation 1 (alter_column, line 3)", "not supported on"});
   EXPECT_TRUE(contains(error.value("hint", ""), "cutover migrate")) << "says what to do: " << error;
+  expect_nothing_changed(change);
+}
+
+// A check constraint: MariaDB adds one only by copying the table under a lock.
+TEST_P(ChangeBadInput, CheckConstraintIsRefusedOnMariaDb) {
+  const std::string change = unique_change_name("check_username");
+  VersionDatabaseGuard guard(url(), change);
+  fs::path file = write_change_file(work_, change,
+                                    "  - add_constraint: {table: users, name: "
+                                    "users_username_check, check: \"username <> ''\"}\n");
+  expect_refused(start(file), 2, {"operation 1 (add_constraint, line 3)", "copying the table"});
   expect_nothing_changed(change);
 }
 
