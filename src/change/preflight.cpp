@@ -1,4 +1,5 @@
-// What `change start` checks on a PostgreSQL server before its first step.
+// What `change start` checks on the server before its first step (PostgreSQL; on MariaDB the
+// probes and the objects that depend on a dropped column).
 #include "change/preflight.h"
 
 #include <fmt/format.h>
@@ -6,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "change/operations/column_copy.h"
 #include "core/error.h"
 #include "db/transaction.h"
 
@@ -98,6 +100,53 @@ void check_no_dependents(db::Connection& connection, const ChangeContext& contex
       "cutover migrate), then start the change; nothing has been changed");
 }
 
+// MariaDB has no pg_depend: the triggers (the application's), generated columns and checks
+// whose text names the column, found by the names in that text.
+void check_no_mariadb_dependents(db::Connection& connection, const ChangeContext& context,
+                                 const std::string& where, const DroppedColumn& dropped) {
+  const auto names = [&](std::string text, const std::string& name) {
+    std::replace(text.begin(), text.end(), '`', '"');
+    return mentions_column(text, name);
+  };
+  std::vector<std::string> dependents;
+  const db::Result triggers = connection.query(
+      "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT FROM information_schema.TRIGGERS "
+      "WHERE TRIGGER_SCHEMA = $1 AND TRIGGER_NAME NOT LIKE '\\_cutover\\_%' "
+      "ORDER BY TRIGGER_NAME",
+      {context.base_schema});
+  for (const db::Row& row : triggers.rows) {
+    const std::string body = row[2].text();
+    const bool own_table = row[1].text() == dropped.table;
+    if (names(body, dropped.column) && (own_table || names(body, dropped.table))) {
+      dependents.push_back(fmt::format("trigger {} on {}", row[0].text(), row[1].text()));
+    }
+  }
+  const db::Result generated = connection.query(
+      "SELECT COLUMN_NAME, GENERATION_EXPRESSION FROM information_schema.COLUMNS WHERE "
+      "TABLE_SCHEMA = $1 AND TABLE_NAME = $2 AND GENERATION_EXPRESSION IS NOT NULL "
+      "ORDER BY COLUMN_NAME",
+      {context.base_schema, dropped.table});
+  for (const db::Row& row : generated.rows) {
+    if (names(row[1].text(), dropped.column)) {
+      dependents.push_back(fmt::format("generated column {}.{}", dropped.table, row[0].text()));
+    }
+  }
+  if (const db::TableInfo* table = context.catalog->find_table(dropped.table)) {
+    for (const auto& check : table->checks) {
+      if (names(check.expression, dropped.column)) {
+        dependents.push_back(fmt::format("check {} of {}", check.name, dropped.table));
+      }
+    }
+  }
+  if (dependents.empty()) return;
+  throw_bad_input(
+      fmt::format("{}: complete would drop {}.{}, which {} use{}: {}", where, dropped.table,
+                  dropped.column, dependents.size() == 1 ? "this object" : "these objects",
+                  dependents.size() == 1 ? "s" : "", fmt::join(dependents, ", ")),
+      "drop or change them first so that they no longer use the column (with a migration, "
+      "cutover migrate), then start the change; nothing has been changed");
+}
+
 // Whether the server refused the probe for what it says (a syntax error, an unknown type,
 // column or function, a type mismatch), not for a failure of its own.
 bool refuses_input(const Error& error) {
@@ -162,6 +211,9 @@ void run_preflight(db::Connection& connection, const ChangeContext& context,
                    const db::LockRetryPolicy& retry) {
   if (context.flavor == db::Flavor::kMariaDb) {
     for (const auto& [where, preflight] : checks) {
+      for (const auto& dropped : preflight.dropped_columns) {
+        check_no_mariadb_dependents(connection, context, where, dropped);
+      }
       run_probes(connection, where, preflight.probes, retry);
     }
   }

@@ -62,9 +62,11 @@ class RenameColumn : public Operation {
     if (context.flavor == db::Flavor::kMariaDb) refuse_mariadb_dependents(context, table);
   }
 
-  Preflight preflight(const ChangeContext&) const override {
+  Preflight preflight(const ChangeContext& context) const override {
     Preflight preflight;
     preflight.column_tables = {table_};
+    // MariaDB drops the old column at complete.
+    if (context.flavor == db::Flavor::kMariaDb) preflight.dropped_columns = {{table_, from_}};
     return preflight;
   }
 

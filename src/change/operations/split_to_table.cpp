@@ -63,6 +63,14 @@ class SplitToTable : public Operation {
     }
   }
 
+  // Complete drops the moved columns: what depends on them is refused before anything changes.
+  Preflight preflight(const ChangeContext&) const override {
+    Preflight preflight;
+    preflight.column_tables = {table_};
+    for (const auto& column : columns_) preflight.dropped_columns.push_back({table_, column});
+    return preflight;
+  }
+
   std::vector<std::string> created_tables() const override { return {into_}; }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
