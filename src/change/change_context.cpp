@@ -71,7 +71,10 @@ const db::ColumnInfo& ChangeContext::require_column(const db::TableInfo& table,
                                                     const std::string& where) const {
   if (const db::ColumnInfo* info = table.find_column(std::string(column))) return *info;
   throw_bad_input(fmt::format("{}: table {} has no column {}", where, table.name, column),
-                  "check the column's name; the table's columns are listed by \\d " + table.name);
+                  "check the column's name; the table's columns are listed by " +
+                      (flavor == db::Flavor::kMariaDb ? "SHOW COLUMNS FROM " + table.name
+                       : flavor == db::Flavor::kSqlite ? "PRAGMA table_info(" + table.name + ")"
+                                                       : "\\d " + table.name));
 }
 
 }  // namespace cutover::change

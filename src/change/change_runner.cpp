@@ -24,13 +24,28 @@ namespace {
 
 using Operations = std::vector<std::unique_ptr<Operation>>;
 
+// The database's name as its makers write it, for messages.
+const char* display_name(db::Flavor flavor) {
+  switch (flavor) {
+    case db::Flavor::kPostgres:
+      return "PostgreSQL";
+    case db::Flavor::kMariaDb:
+      return "MariaDB";
+    case db::Flavor::kMySql:
+      return "MySQL";
+    case db::Flavor::kSqlite:
+      return "SQLite";
+  }
+  return "?";
+}
+
 Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
   Operations operations;
   for (const auto& op : spec.operations) {
     operations.push_back(make_operation(op));
     if (!operations.back()->supports(flavor)) {
       throw_bad_input(
-          fmt::format("{}: {} is not supported on {}", op.where(), op.kind, db::flavor_name(flavor)),
+          fmt::format("{}: {} is not supported on {}", op.where(), op.kind, display_name(flavor)),
           flavor == db::Flavor::kSqlite
               ? "SQLite runs create_table, add_column, split_to_table, drop_column and "
                 "create_index; do the rest with a migration (cutover migrate)"
@@ -449,7 +464,12 @@ ChangeRecord ChangeRunner::complete() {
     if (context.flavor == db::Flavor::kMariaDb) {
       // MariaDB commits each DDL statement on its own: no unit of several can be all or
       // nothing, so each step is its own, safe to run again, and the change is `completing`
-      // from the first.
+      // from the first that changes something. The checks come before it.
+      std::vector<Step> checks;
+      std::copy_if(contract.begin(), contract.end(), std::back_inserter(checks),
+                   [](const Step& step) { return step.reads_only; });
+      std::erase_if(contract, [](const Step& step) { return step.reads_only; });
+      steps.run(checks);
       if (first) set_completing();
       steps.run(contract);
       contract.clear();

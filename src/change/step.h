@@ -22,6 +22,10 @@ struct Step {
   // ANALYZE): only its lock waits are bounded. Every other step in a transaction takes strong
   // locks for catalog work and must end within the lock timeout as a whole (StepRunner).
   bool long_running = false;
+  // Only reads (a check that fails when the data does not allow what follows): MariaDB's
+  // complete runs these before it moves the change to `completing`, so that such a failure
+  // leaves the change started, with rollback still open.
+  bool reads_only = false;
 };
 
 }  // namespace cutover::change

@@ -107,6 +107,9 @@ class AddColumn : public Operation {
     if (context.flavor == db::Flavor::kMariaDb && check_) {
       refuse_copy_alter(context, where(), "a column with a check");
     }
+    if (context.flavor == db::Flavor::kMariaDb && unique_) {
+      mariadb_index_algorithm(context, where(), {type_}, true);
+    }
     if (!nullable_ && !up_ && !default_) {
       throw_bad_input(
           fmt::format("{}: column {} is NOT NULL but has neither `up` nor a default, so the "
@@ -215,9 +218,14 @@ class AddColumn : public Operation {
   std::vector<Step> rollback(const ChangeContext& context) const override {
     std::vector<Step> steps = drop_triggers(context);
     if (context.flavor == db::Flavor::kMariaDb) {
-      // MariaDB refuses to drop a column that a foreign key or a check names: they go first,
-      // in the same statement.
+      // MariaDB refuses to drop a column that a foreign key or a check names, and drops a
+      // unique index with the column only by rebuilding the table: they go first, in the same
+      // statement.
       std::string constraints;
+      if (unique_) {
+        constraints += fmt::format("DROP INDEX IF EXISTS {}, ",
+                                   ChangeContext::quote(fixed_index_name()));
+      }
       if (ref_table_) {
         constraints += fmt::format("DROP FOREIGN KEY IF EXISTS {}, ",
                                    ChangeContext::quote(fixed_name("fkey")));
@@ -351,10 +359,22 @@ class AddColumn : public Operation {
       std::erase_if(trigger.variables, [&](const TriggerVariable& v) { return v.name == name_; });
     }
     trigger.body = fmt::format("SET NEW.{} = ({});", ChangeContext::quote(name_), *up_);
+    if (!nullable_) trigger.body += " " + refuse_null();
     for (const char* event : {"INSERT", "UPDATE"}) {
       trigger.event = event;
       trigger.name = event_trigger(context, event == std::string("INSERT") ? "insert" : "update");
       steps.push_back(create_mariadb_trigger(context, trigger));
+    }
+    if (nullable_) return steps;
+    // The new version writes the column itself: NULL is refused as NOT NULL would.
+    for (const char* event : {"INSERT", "UPDATE"}) {
+      steps.push_back(create_mariadb_trigger(
+          context, {.table = table_,
+                    .name = event_trigger(context, event == std::string("INSERT") ? "new_insert"
+                                                                                 : "new_update"),
+                    .event = event,
+                    .writer = MariaDbTrigger::Writer::kNewVersion,
+                    .body = refuse_null()}));
     }
     return steps;
   }
@@ -366,10 +386,10 @@ class AddColumn : public Operation {
     if (unique_) {
       steps.push_back(
           {.what = fmt::format("build unique index on {}.{}", table_, name_),
-           .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), "
-                              "ALGORITHM=INPLACE, LOCK=NONE",
+           .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), {}",
                               context.table(table_), ChangeContext::quote(fixed_index_name()),
-                              ChangeContext::quote(name_)),
+                              ChangeContext::quote(name_),
+                              mariadb_index_algorithm(context, where(), {type_}, true)),
            .long_running = true});
     }
     if (ref_table_) {
@@ -382,11 +402,23 @@ class AddColumn : public Operation {
     return steps;
   }
 
+  // NOT NULL first, while the triggers still fill the column: a row without a value makes it
+  // fail with nothing changed, and the change stays started.
   std::vector<Step> mariadb_contract(const ChangeContext& context) const {
-    std::vector<Step> steps = drop_triggers(context);
-    if (nullable_ || !up_) return steps;
+    std::vector<Step> steps;
+    if (nullable_ || !up_) return drop_triggers(context);
     std::string definition = fmt::format("{} {} NOT NULL", ChangeContext::quote(name_), type_);
     if (default_) definition += " DEFAULT " + *default_;
+    steps.push_back(
+        {.what = fmt::format("check that no row of {} has {} NULL", table_, name_),
+         .sql = fmt::format("BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM {0} WHERE {1} IS NULL) "
+                            "THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = {2}; END IF; END",
+                            context.table(table_), ChangeContext::quote(name_),
+                            sql_literal(fmt::format("rows of {} have {} NULL, which NOT NULL "
+                                                    "refuses",
+                                                    table_, name_))),
+         .long_running = true,
+         .reads_only = true});
     steps.push_back(
         {.what = fmt::format("set {}.{} NOT NULL", table_, name_),
          .sql = fmt::format("ALTER TABLE {} MODIFY {}, ALGORITHM=INPLACE, LOCK=NONE",
@@ -397,6 +429,7 @@ class AddColumn : public Operation {
                                 sql_literal(context.base_schema), sql_literal(table_),
                                 sql_literal(name_)),
          .long_running = true});
+    for (auto& step : drop_triggers(context)) steps.push_back(std::move(step));
     return steps;
   }
 
@@ -405,12 +438,25 @@ class AddColumn : public Operation {
       return drop_sync_trigger(context, table_, context.trigger_name(spec().index, table_));
     }
     std::vector<Step> steps;
-    for (const char* event : {"insert", "update"}) {
+    std::vector<const char*> events = {"insert", "update"};
+    // MariaDB: the new version's NOT NULL guards too (they may exist: DROP IF EXISTS).
+    if (context.flavor == db::Flavor::kMariaDb) events = {"insert", "update", "new_insert",
+                                                          "new_update"};
+    for (const char* event : events) {
       for (auto& step : drop_sync_trigger(context, table_, event_trigger(context, event))) {
         steps.push_back(std::move(step));
       }
     }
     return steps;
+  }
+
+  // MariaDB: what refuses a NULL in the column while it is nullable for the old version's
+  // sake, as the NOT NULL it gets at complete would (error 1048, SQLSTATE 23000).
+  std::string refuse_null() const {
+    return fmt::format(
+        "IF NEW.{0} IS NULL THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = {1}, MYSQL_ERRNO = "
+        "1048; END IF;",
+        ChangeContext::quote(name_), sql_literal(fmt::format("Column '{}' cannot be null", name_)));
   }
 
   std::string table_;

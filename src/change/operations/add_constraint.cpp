@@ -125,6 +125,9 @@ class AddConstraint : public Operation {
     if (context.flavor == db::Flavor::kMariaDb && kind_ == Kind::kCheck) {
       refuse_copy_alter(context, where(), "a check constraint");
     }
+    if (context.flavor == db::Flavor::kMariaDb && kind_ == Kind::kUnique) {
+      mariadb_index_algorithm(context, where(), column_types(context, table_, columns_), true);
+    }
     const db::TableInfo& table = context.require_table(table_, where());
     for (const auto& column : columns_) context.require_column(table, column, where());
     bool taken = table.primary_key && table.primary_key->name == name_;
@@ -136,7 +139,12 @@ class AddConstraint : public Operation {
           fmt::format("{}: table {} has a constraint {} already", where(), table_, name_),
           "choose another name for the constraint");
     }
-    if (kind_ == Kind::kUnique) check_index_name_free(context);
+    // A unique key's index takes its name, and so does the index MariaDB makes for a foreign
+    // key that no index serves (which rollback drops by that name).
+    if (kind_ == Kind::kUnique ||
+        (kind_ == Kind::kForeignKey && context.flavor == db::Flavor::kMariaDb)) {
+      check_index_name_free(context);
+    }
     if (kind_ == Kind::kForeignKey) {
       const db::TableInfo& ref = context.require_table(ref_table_, where());
       for (const auto& column : ref_columns_) context.require_column(ref, column, where());
@@ -208,12 +216,16 @@ class AddConstraint : public Operation {
   std::vector<Step> rollback(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kMariaDb) {
       return {{.what = fmt::format("drop constraint {} of {}", name_, table_),
-               .sql = fmt::format("ALTER TABLE {} DROP {} IF EXISTS {}, LOCK=NONE",
+               .sql = fmt::format("ALTER TABLE {} DROP {} IF EXISTS {}{}, LOCK=NONE",
                                   context.table(table_),
                                   kind_ == Kind::kUnique       ? "INDEX"
                                   : kind_ == Kind::kForeignKey ? "FOREIGN KEY"
                                                                : "CONSTRAINT",
-                                  context.quote(name_))}};
+                                  context.quote(name_),
+                                  // the index MariaDB made for the key when none served it
+                                  kind_ == Kind::kForeignKey
+                                      ? ", DROP INDEX IF EXISTS " + context.quote(name_)
+                                      : "")}};
     }
     std::vector<Step> steps = {{.what = fmt::format("drop constraint {} of {}", name_, table_),
                                 .sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
@@ -232,10 +244,11 @@ class AddConstraint : public Operation {
   std::vector<Step> mariadb_expand(const ChangeContext& context) const {
     if (kind_ == Kind::kUnique) {
       return {{.what = fmt::format("build unique index {} on {}", name_, table_),
-               .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), "
-                                  "ALGORITHM=INPLACE, LOCK=NONE",
+               .sql = fmt::format("ALTER TABLE {} ADD UNIQUE INDEX IF NOT EXISTS {} ({}), {}",
                                   context.table(table_), context.quote(name_),
-                                  quoted_list(columns_)),
+                                  quoted_list(columns_),
+                                  mariadb_index_algorithm(context, where(), column_types(context, table_, columns_),
+                                                          true)),
                .long_running = true}};
     }
     if (kind_ == Kind::kForeignKey) return {add_mariadb_foreign_key(context, foreign_key())};

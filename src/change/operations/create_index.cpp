@@ -28,6 +28,7 @@
 
 #include "change/operation.h"
 #include "change/operation_args.h"
+#include "change/operations/mariadb_constraints.h"
 #include "change/operations/operations.h"
 #include "core/error.h"
 
@@ -85,12 +86,15 @@ class CreateIndex : public Operation {
     }
     if (method_ && context.flavor != db::Flavor::kPostgres) {
       throw_bad_input(fmt::format("{}: {} has no index methods", where(),
-                                  db::flavor_name(context.flavor)),
+                                  context.flavor == db::Flavor::kSqlite ? "SQLite" : "MariaDB"),
                       "remove `method` from the operation");
     }
     if (where_ && context.flavor == db::Flavor::kMariaDb) {
       throw_bad_input(fmt::format("{}: MariaDB has no partial indexes", where()),
                       "remove `where` from the operation");
+    }
+    if (context.flavor == db::Flavor::kMariaDb) {
+      mariadb_index_algorithm(context, where(), column_types(context, table_, columns_), unique_);
     }
   }
 
@@ -108,10 +112,11 @@ class CreateIndex : public Operation {
     if (context.flavor == db::Flavor::kMariaDb) {
       return {{.what = fmt::format("create {}index {} on {}", unique_ ? "unique " : "", name_,
                                    table_),
-               .sql = fmt::format("ALTER TABLE {} ADD {}INDEX IF NOT EXISTS {} ({}), "
-                                  "ALGORITHM=INPLACE, LOCK=NONE",
+               .sql = fmt::format("ALTER TABLE {} ADD {}INDEX IF NOT EXISTS {} ({}), {}",
                                   context.table(table_), unique_ ? "UNIQUE " : "",
-                                  context.quote(name_), fmt::join(quoted, ", ")),
+                                  context.quote(name_), fmt::join(quoted, ", "),
+                                  mariadb_index_algorithm(context, where(), column_types(context, table_, columns_),
+                                                          unique_)),
                .long_running = true}};
     }
     std::string sql =

@@ -33,7 +33,7 @@ class DropIndex : public Operation {
     args.reject_unknown();
   }
 
-  bool supports(db::Flavor) const override { return true; }
+  bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
 
   void validate(const ChangeContext& context) const override {
     const db::TableInfo* owner = nullptr;

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "change/operations/sql_parts.h"
 #include "core/error.h"
 
@@ -62,6 +65,47 @@ Step add_mariadb_check(const ChangeContext& context, const std::string& table,
                              "ALGORITHM=COPY, LOCK=SHARED",
                              context.table(table), context.quote(name), check),
           .long_running = true};
+}
+
+std::vector<std::string> column_types(const ChangeContext& context, const std::string& table,
+                                      const std::vector<std::string>& columns) {
+  std::vector<std::string> types;
+  if (const db::TableInfo* info = context.catalog->find_table(table)) {
+    for (const auto& column : columns) {
+      if (const db::ColumnInfo* found = info->find_column(column)) types.push_back(found->type);
+    }
+  }
+  return types;
+}
+
+bool is_mariadb_long_type(std::string_view type) {
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* kind : {"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
+                           "mediumblob", "longblob", "json"}) {
+    if (lower == kind || lower.starts_with(std::string(kind) + " ") ||
+        lower.starts_with(std::string(kind) + "(")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string mariadb_index_algorithm(const ChangeContext& context, const std::string& where,
+                                    const std::vector<std::string>& types, bool unique) {
+  if (std::none_of(types.begin(), types.end(), is_mariadb_long_type)) {
+    return "ALGORITHM=INPLACE, LOCK=NONE";
+  }
+  if (!unique) {
+    throw_bad_input(fmt::format("{}: MariaDB indexes a TEXT, BLOB or JSON column only by a "
+                                "prefix of it",
+                                where),
+                    "index another column, or make the index with a migration (cutover "
+                    "migrate), giving the prefix length: (column(100))");
+  }
+  refuse_copy_alter(context, where, "a unique key on a TEXT, BLOB or JSON column");
+  return "ALGORITHM=COPY, LOCK=SHARED";
 }
 
 void refuse_copy_alter(const ChangeContext& context, const std::string& where,

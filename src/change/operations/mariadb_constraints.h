@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "change/change_context.h"
@@ -34,6 +35,19 @@ Step check_mariadb_foreign_key(const ChangeContext& context, const MariaDbForeig
 // --allow-copy-alter (ChangeContext::allow_copy_alter).
 Step add_mariadb_check(const ChangeContext& context, const std::string& table,
                        const std::string& name, const std::string& check);
+// The types of `columns` of `table`, as the catalog has them (those it knows).
+std::vector<std::string> column_types(const ChangeContext& context, const std::string& table,
+                                      const std::vector<std::string>& columns);
+
+// Whether MariaDB's type is TEXT, BLOB or JSON, which an index covers whole only as a unique
+// "long" key kept by a hidden hash column: MariaDB builds one only by copying the table.
+bool is_mariadb_long_type(std::string_view type);
+// For an index over `types` (unique or not): nothing when it builds online; else refused
+// (without a prefix, a plain index on such a column is an error; a unique one needs
+// --allow-copy-alter). Returns the ALTER's algorithm clause.
+std::string mariadb_index_algorithm(const ChangeContext& context, const std::string& where,
+                                    const std::vector<std::string>& types, bool unique);
+
 // The refusal of such a check without --allow-copy-alter: Error(kBadInput) naming `where`.
 void refuse_copy_alter(const ChangeContext& context, const std::string& where,
                        const std::string& what);

@@ -8,6 +8,7 @@
 
 #include "change/mariadb_sync_trigger.h"
 #include "change/operation.h"
+#include "change/operations/mariadb_constraints.h"
 #include "change/version_database.h"
 #include "change/version_shape.h"
 #include "core/error.h"
@@ -197,6 +198,31 @@ TEST(MariaDbOperations, OnlineDdlNamesItsAlgorithm) {
   EXPECT_TRUE(contains(fk->after_backfill(context).at(0).sql, "SIGNAL SQLSTATE '23000'"));
 }
 
+TEST(MariaDbOperations, CopyingTheTableIsRefusedUnlessAllowed) {
+  const db::Catalog cat = catalog();
+  ChangeContext context = context_for(cat);
+  auto unique_text = operation("add_column", R"j({"table": "users", "column": {"name": "bio",
+                                                   "type": "TEXT", "unique": true}})j");
+  EXPECT_TRUE(contains(bad_input([&] { unique_text->validate(context); }),
+                       "a unique key on a TEXT, BLOB or JSON column only by copying"));
+  auto check = operation("add_constraint", R"j({"table": "users", "name": "c", "check": "id > 0"})j");
+  EXPECT_TRUE(contains(bad_input([&] { check->validate(context); }),
+                       "a check constraint only by copying"));
+  context.allow_copy_alter = true;
+  unique_text->validate(context);
+  EXPECT_TRUE(contains(all_sql(unique_text->after_backfill(context)),
+                       "ADD UNIQUE INDEX IF NOT EXISTS \"users_bio_key\" (\"bio\"), "
+                       "ALGORITHM=COPY, LOCK=SHARED"));
+  check->validate(context);
+  EXPECT_EQ(check->after_backfill(context).at(0).sql,
+            "ALTER TABLE \"shop\".\"users\" ADD CONSTRAINT IF NOT EXISTS \"c\" CHECK (id > 0), "
+            "ALGORITHM=COPY, LOCK=SHARED");
+  EXPECT_TRUE(is_mariadb_long_type("text"));
+  EXPECT_TRUE(is_mariadb_long_type("LONGBLOB"));
+  EXPECT_FALSE(is_mariadb_long_type("varchar(20)"));
+  EXPECT_FALSE(is_mariadb_long_type("textual_enum"));
+}
+
 TEST(MariaDbOperations, RefusesWhatCannotBeDoneOnline) {
   const db::Catalog cat = catalog();
   const ChangeContext context = context_for(cat);
@@ -204,7 +230,7 @@ TEST(MariaDbOperations, RefusesWhatCannotBeDoneOnline) {
     operation("add_column", R"j({"table": "users", "column": {"name": "age", "type": "int",
                                 "check": "age > 0"}})j")
         ->validate(context);
-  }), "only be added by copying the table"));
+  }), "a column with a check only by copying the table"));
   EXPECT_TRUE(contains(bad_input([&] {
     operation("add_constraint", R"j({"table": "users", "name": "c", "check": "id > 0"})j")
         ->validate(context);

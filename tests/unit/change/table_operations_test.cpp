@@ -137,7 +137,7 @@ TEST_F(TableOperations, CreateTableOnPostgres) {
   auto op = make(kAddresses);
   EXPECT_TRUE(op->supports(db::Flavor::kPostgres));
   EXPECT_TRUE(op->supports(db::Flavor::kSqlite));
-  EXPECT_FALSE(op->supports(db::Flavor::kMariaDb));
+  EXPECT_TRUE(op->supports(db::Flavor::kMariaDb));
   EXPECT_NO_THROW(op->validate(context_));
   auto steps = op->expand(context_);
   EXPECT_EQ(sql_of(steps),
