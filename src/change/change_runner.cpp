@@ -195,8 +195,9 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
     }
     if (flavor == db::Flavor::kMariaDb) {
       // Identifiers in double quotes, as on the other databases (the triggers and views keep
-      // the mode they were made in); on Galera, reads wait until this node has applied every
-      // write the cluster committed before them (the state, the backfill's batches).
+      // the mode they were made in); on Galera, reads, updates and deletes wait until this node
+      // has applied every write the cluster committed before them (the state; each backfill
+      // batch, whose triggers then copy the rows as the other nodes last wrote them).
       // A backfill batch holds its rows' locks: should cutover stop inside one (SIGSTOP, a
       // stalled machine), the server ends the session after the lock timeout (whole seconds
       // there), so the application's writes of those rows wait no longer.
@@ -206,7 +207,7 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
           "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), {} = '', SESSION "
           "idle_transaction_timeout = {}{}",
           kMariaDbVersionVariable, idle_seconds,
-          connection->server().galera ? ", SESSION wsrep_sync_wait = 1" : ""));
+          connection->server().galera ? ", SESSION wsrep_sync_wait = 3" : ""));
       // The sync triggers' lookups run as locking reads inside the backfill's writes; under
       // REPEATABLE READ they lock the gaps where a row is missing, and an application write
       // adding a row to the same gap through the same triggers deadlocks with them. Read

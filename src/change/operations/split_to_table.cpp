@@ -431,9 +431,12 @@ class SplitToTable : public Operation {
                                               .writer = writer,
                                               .body = std::move(body)});
     };
+    // The update trigger before the insert trigger: a row the old version inserts between the
+    // two gets no child, which its next update or the backfill adds; the other way round, a
+    // child added by the insert trigger would miss that update and stay stale.
     return {
-        trigger(names[0], table_, "INSERT", Writer::kOldVersion, on_insert),
         trigger(names[1], table_, "UPDATE", Writer::kOldVersion, on_update),
+        trigger(names[0], table_, "INSERT", Writer::kOldVersion, on_insert),
         trigger(names[2], into_, "INSERT", Writer::kNewVersion, refresh("NEW")),
         trigger(names[3], into_, "UPDATE", Writer::kNewVersion, refresh("OLD") + " " + refresh("NEW")),
         trigger(names[4], into_, "DELETE", Writer::kNewVersion, refresh("OLD")),
