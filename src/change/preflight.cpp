@@ -84,6 +84,16 @@ void check_not_partitioned(db::Connection& connection, const ChangeContext& cont
       "maintenance window (cutover migrate)");
 }
 
+[[noreturn]] void refuse_dependents(const std::string& where, const DroppedColumn& dropped,
+                                    const std::vector<std::string>& dependents) {
+  throw_bad_input(
+      fmt::format("{}: complete would drop {}.{}, which {} depend{} on: {}", where, dropped.table,
+                  dropped.column, dependents.size() == 1 ? "this object" : "these objects",
+                  dependents.size() == 1 ? "s" : "", fmt::join(dependents, ", ")),
+      "drop or change them first so that they no longer use the column (with a migration, "
+      "cutover migrate), then start the change; nothing has been changed");
+}
+
 void check_no_dependents(db::Connection& connection, const ChangeContext& context,
                          const std::string& where, const DroppedColumn& dropped) {
   const db::Result found =
@@ -92,12 +102,7 @@ void check_no_dependents(db::Connection& connection, const ChangeContext& contex
   if (found.empty()) return;
   std::vector<std::string> dependents;
   for (const db::Row& row : found.rows) dependents.push_back(row[0].text());
-  throw_bad_input(
-      fmt::format("{}: complete would drop {}.{}, which {} depend{} on: {}", where, dropped.table,
-                  dropped.column, dependents.size() == 1 ? "this object" : "these objects",
-                  dependents.size() == 1 ? "s" : "", fmt::join(dependents, ", ")),
-      "drop or change them first so that they no longer use the column (with a migration, "
-      "cutover migrate), then start the change; nothing has been changed");
+  refuse_dependents(where, dropped, dependents);
 }
 
 // MariaDB has no pg_depend: the triggers (the application's), generated columns and checks
@@ -138,13 +143,7 @@ void check_no_mariadb_dependents(db::Connection& connection, const ChangeContext
       }
     }
   }
-  if (dependents.empty()) return;
-  throw_bad_input(
-      fmt::format("{}: complete would drop {}.{}, which {} use{}: {}", where, dropped.table,
-                  dropped.column, dependents.size() == 1 ? "this object" : "these objects",
-                  dependents.size() == 1 ? "s" : "", fmt::join(dependents, ", ")),
-      "drop or change them first so that they no longer use the column (with a migration, "
-      "cutover migrate), then start the change; nothing has been changed");
+  if (!dependents.empty()) refuse_dependents(where, dropped, dependents);
 }
 
 // Whether the server refused the probe for what it says (a syntax error, an unknown type,

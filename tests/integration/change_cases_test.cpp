@@ -29,6 +29,8 @@
 #include "db/registry.h"
 #include "db/statement.h"
 #include "support/cli_output.h"
+#include "support/new_version_url.h"
+#include "support/probe_process.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
 #include "support/test_servers.h"
@@ -45,7 +47,10 @@ using test::change_case_test_name;
 using test::ChangeCaseParam;
 using test::describe;
 using test::find_change_cases;
+using test::ProbeProcess;
 using test::ProcessResult;
+using test::new_version_url;
+using test::probe_runs;
 using test::read_text_file;
 using test::run_sql_file;
 using test::ScratchDatabase;
@@ -261,36 +266,6 @@ std::string schema_dump(const std::string& url, Backend backend) {
   return dump;
 }
 
-std::string percent_encode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 15];
-    }
-  }
-  return out;
-}
-
-// The URL a new-version client of `change` uses: on PostgreSQL the change's views first on the
-// search path, and cutover.version set so that the sync triggers know who wrote a row; on
-// MariaDB the change's database of views, and @cutover_version set on each connection.
-std::string new_version_url(const std::string& url, Backend backend, const std::string& change) {
-  if (mariadb(backend)) {
-    std::string with_change = test::with_database(url, change);
-    return with_change + (with_change.find('?') == std::string::npos ? "?" : "&") +
-           "init-command=" + percent_encode("SET @cutover_version='" + change + "'");
-  }
-  std::string options = "-c search_path=" + change + ",public -c cutover.version=" + change;
-  return url + (url.find('?') == std::string::npos ? "?" : "&") +
-         "options=" + percent_encode(options);
-}
-
 // The SQLSTATE a script names for `e`. MariaDB reports 23000 for every integrity error (and
 // 42S22, 42S02 for a missing column or table): its error numbers are mapped to the codes the
 // scripts use, PostgreSQL's. Other errors keep their SQLSTATE.
@@ -334,20 +309,6 @@ bool poll_until(const std::function<bool()>& done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
-}
-
-// How many probe runs have written to the probe table; 0 while it does not exist, or while
-// Galera aborts the count for the probe's DDL arriving from another node (1213, SQLSTATE
-// 40001: the caller polls again).
-std::int64_t probe_runs(const std::string& url) {
-  try {
-    auto connection = db::connect(url);
-    return connection->query("SELECT count(DISTINCT run_id) FROM cutover_probe").scalar().as_int();
-  } catch (const Error& e) {
-    if (e.sqlstate() == "42P01" || e.sqlstate() == "42S02" || e.vendor_code() == 1146) return 0;
-    if (e.vendor_code() == 1213) return 0;
-    throw;
-  }
 }
 
 // Whether the MariaDB server of `url` has a database named `name`.
@@ -445,64 +406,6 @@ std::string started_change_name(const ProcessResult& r) {
   return "";
 }
 
-// `cutover probe` running as one application version until stopped with SIGINT.
-class ProbeProcess {
- public:
-  ProbeProcess(std::string label, const std::string& url, fs::path record)
-      : label_(std::move(label)),
-        record_(std::move(record)),
-        process_({CUTOVER_BINARY, "probe", url, "--duration", "1h", "--readers", "1", "--writers",
-                  "2", "--rate", "50", "--json", record_.string()}) {}
-
-  bool running() { return process_.running(); }
-  std::string gone() {
-    return label_ + " exited early: " + describe(process_.wait(std::chrono::seconds(5)));
-  }
-
-  // Stops the probe with SIGINT and checks what it recorded: it must exit 1 ("interrupted")
-  // with its record written, have written, and have seen no failed read or write and no lost
-  // or duplicated write. Reports a gtest failure with the summary and the errors otherwise.
-  void stop_and_check() {
-    process_.kill(SIGINT);
-    ProcessResult r = process_.wait(std::chrono::seconds(120));
-    EXPECT_EQ(r.exit_code, 1) << label_ << " should end as interrupted\n" << describe(r);
-    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << label_ << "\n" << describe(r);
-    if (!fs::exists(record_)) {
-      ADD_FAILURE() << label_ << " wrote no record at " << record_ << "\n" << describe(r);
-      return;
-    }
-    json record = json::parse(read_text_file(record_));
-    json summary = record["summary"];
-    json verification = summary["verification"];  // null when the writes were not verified
-    std::int64_t writes = summary["writes"]["total"];
-    std::int64_t failed_reads = summary["reads"]["failed"];
-    std::int64_t failed_writes = summary["writes"]["failed"];
-    bool clean = writes > 0 && failed_reads == 0 && failed_writes == 0 &&
-                 verification.is_object() && verification["lost"].empty() &&
-                 verification["duplicated"].empty();
-    if (clean) return;
-    std::string failures;
-    int failed = 0;
-    for (const auto& op : record["operations"]) {
-      if (op[4] == "ok") continue;
-      if (++failed > 20) continue;
-      failures += "  " + op[0].get<std::string>() + " worker " + op[1].dump() + " at " +
-                  std::to_string(op[2].get<std::int64_t>() / 1000) +
-                  " ms: " + op[4].get<std::string>() + " " + (op.size() > 6 ? op[6].dump() : "") +
-                  " " + (op.size() > 8 ? op[8].get<std::string>() : "") + "\n";
-    }
-    ADD_FAILURE() << label_ << " saw trouble: " << writes << " writes, " << failed_writes
-                  << " failed, " << failed_reads << " failed reads, lost/duplicated "
-                  << verification.dump() << "\n--- summary:\n"
-                  << r.out << "\n--- failed operations (" << failed << ", first 20):\n"
-                  << failures << "--- record: " << record_;
-  }
-
- private:
-  std::string label_;
-  fs::path record_;
-  SpawnedProcess process_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // The case runner
@@ -600,7 +503,7 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
 
   // The old version writes from before the change to the end. Its table is part of the base
   // schema, so the version schema gets a view of it for the new version's probe.
-  ProbeProcess old_probe("old-version probe", old_url, work_ / "rec_old.json");
+  ProbeProcess old_probe(CUTOVER_BINARY, "old-version probe", old_url, work_ / "rec_old.json");
   ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 1 || !old_probe.running(); }));
   ASSERT_TRUE(old_probe.running()) << old_probe.gone();
   const std::string dump_before = schema_dump(url, backend);
@@ -634,7 +537,7 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
 
   {
     // The new version writes beside the old one, through the version schema's views.
-    ProbeProcess new_probe("new-version probe", new_url, work_ / "rec_new.json");
+    ProbeProcess new_probe(CUTOVER_BINARY, "new-version probe", new_url, work_ / "rec_new.json");
     ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 2 || !new_probe.running(); }));
     ASSERT_TRUE(new_probe.running()) << new_probe.gone();
     run_steps("started", script.started, old_url, new_url);
@@ -662,7 +565,7 @@ TEST_P(ChangeCase, StartRollbackStartComplete) {
   ASSERT_EQ(start.exit_code, 0) << "second change start, after the rollback\n" << describe(start);
   if (galera) wait_for_node(new_base_url);
   // New-version clients keep working through complete, on the same connection settings.
-  ProbeProcess new_probe("new-version probe through complete", new_url,
+  ProbeProcess new_probe(CUTOVER_BINARY, "new-version probe through complete", new_url,
                          work_ / "rec_new_complete.json");
   ASSERT_TRUE(poll_until([&] { return probe_runs(url) >= 3 || !new_probe.running(); }));
   ASSERT_TRUE(new_probe.running()) << new_probe.gone();

@@ -32,6 +32,7 @@
 #include "db/connection.h"
 #include "db/registry.h"
 #include "support/cli_output.h"
+#include "support/new_version_url.h"
 #include "support/probe_process.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -72,21 +73,6 @@ std::int64_t scalar_int(db::Connection& c, const std::string& sql, const db::Par
   return c.query(sql, params).scalar().as_int();
 }
 
-std::string percent_encode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 15];
-    }
-  }
-  return out;
-}
 
 // A change name no other test run on the same server uses: on MariaDB it is the name of the
 // new version's database, one namespace per server.
@@ -95,13 +81,6 @@ std::string unique_change_name(const std::string& stem) {
   return stem + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
 }
 
-// The URL a new-version client uses: the change's database, and @cutover_version set to the
-// change's name on each connection (docs/change.md, MariaDB).
-std::string new_version_url(const std::string& base_url, const std::string& change) {
-  std::string url = test::with_database(base_url, change);
-  return url + (contains(url, "?") ? "&" : "?") +
-         "init-command=" + percent_encode("SET @cutover_version = '" + change + "'");
-}
 
 // Connects; on Galera, reads wait until this node has applied what the cluster committed.
 std::unique_ptr<db::Connection> connect_synced(const std::string& url, bool galera) {
@@ -564,7 +543,7 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
   const std::string change_url = galera() ? urls.at(2) : urls.at(0);
   const std::string change = unique_change_name("split_addresses");
   VersionDatabaseGuard drop_version_database(urls.at(0), change);
-  const std::string v2_url = new_version_url(v2_node_url, change);
+  const std::string v2_url = test::new_version_url(v2_node_url, GetParam(), change);
   create_users(*scratch.connect(), kStoryUsers);
   const fs::path file = write_change_file(work_, change, kSplitOperation);
   const std::int64_t half = kStoryUsers / 2;
@@ -693,7 +672,7 @@ TEST_P(Seed004Story, Version2WritesAddressesWithStatementsThatReadUsers) {
       run_change({"start", url, write_change_file(work_, change, kSplitOperation).string()});
   ASSERT_EQ(start.exit_code, 0) << describe(start);
 
-  auto as_v2 = connect_synced(new_version_url(url, change), galera());
+  auto as_v2 = connect_synced(test::new_version_url(url, GetParam(), change), galera());
   auto as_v1 = connect_synced(url, galera());
   constexpr int kCantUpdateUsedTable = 1442;
   const std::vector<std::pair<std::string, db::Params>> refused = {

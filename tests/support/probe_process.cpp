@@ -72,7 +72,9 @@ std::int64_t probe_runs(const std::string& url) {
     auto connection = db::connect(url);
     return connection->query("SELECT count(DISTINCT run_id) FROM cutover_probe").scalar().as_int();
   } catch (const Error& e) {
-    if (e.sqlstate() == "42P01" || e.sqlstate() == "42S02") return 0;
+    if (e.sqlstate() == "42P01" || e.sqlstate() == "42S02" || e.vendor_code() == 1146) return 0;
+    // Galera aborts the count when the probe's DDL arrives from another node: poll again.
+    if (e.vendor_code() == 1213) return 0;
     throw;
   }
 }
