@@ -39,6 +39,31 @@ const char* display_name(db::Flavor flavor) {
   return "?";
 }
 
+// cutover's MariaDB session. Identifiers in double quotes, as on the other databases (the
+// triggers and views keep the mode they were made in). A backfill batch holds its rows' locks:
+// should cutover stop inside one (SIGSTOP, a stalled machine), the server ends the session
+// after the lock timeout (whole seconds there), so the application's writes of those rows wait
+// no longer. On Galera, reads, updates and deletes wait until this node has applied every write
+// the cluster committed before them (the state; each backfill batch, whose triggers then copy
+// the rows as the other nodes last wrote them). Read committed: the sync triggers' lookups run
+// as locking reads inside the backfill's writes, which under REPEATABLE READ lock the gaps
+// where a row is missing, and an application write adding a row to the same gap through the
+// same triggers deadlocked with them.
+void prepare_mariadb_session(db::Connection& connection, const db::LockRetryPolicy& retry) {
+  if (connection.server().database.empty()) {
+    throw_bad_input("cutover change on MariaDB needs the database in the URL",
+                    "name it: mariadb://user@host:port/database");
+  }
+  const auto idle_seconds =
+      std::max<std::int64_t>(1, (retry.lock_timeout.count() + 999) / 1000);
+  connection.execute(fmt::format(
+      "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), {} = '', SESSION "
+      "idle_transaction_timeout = {}{}",
+      kMariaDbVersionVariable, idle_seconds,
+      connection.server().galera ? ", SESSION wsrep_sync_wait = 3" : ""));
+  connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+}
+
 Operations make_operations(const ChangeSpec& spec, db::Flavor flavor) {
   Operations operations;
   for (const auto& op : spec.operations) {
@@ -193,31 +218,7 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
     if (flavor == db::Flavor::kPostgres) {
       connection->query("SELECT set_config('cutover.version', '', false)");
     }
-    if (flavor == db::Flavor::kMariaDb) {
-      // Identifiers in double quotes, as on the other databases (the triggers and views keep
-      // the mode they were made in); on Galera, reads, updates and deletes wait until this node
-      // has applied every write the cluster committed before them (the state; each backfill
-      // batch, whose triggers then copy the rows as the other nodes last wrote them).
-      // A backfill batch holds its rows' locks: should cutover stop inside one (SIGSTOP, a
-      // stalled machine), the server ends the session after the lock timeout (whole seconds
-      // there), so the application's writes of those rows wait no longer.
-      const auto idle_seconds = std::max<std::int64_t>(
-          1, (options_.retry.lock_timeout.count() + 999) / 1000);
-      connection->execute(fmt::format(
-          "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), {} = '', SESSION "
-          "idle_transaction_timeout = {}{}",
-          kMariaDbVersionVariable, idle_seconds,
-          connection->server().galera ? ", SESSION wsrep_sync_wait = 3" : ""));
-      // The sync triggers' lookups run as locking reads inside the backfill's writes; under
-      // REPEATABLE READ they lock the gaps where a row is missing, and an application write
-      // adding a row to the same gap through the same triggers deadlocks with them. Read
-      // committed takes no gap locks.
-      connection->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-      if (connection->server().database.empty()) {
-        throw_bad_input("cutover change on MariaDB needs the database in the URL",
-                        "name it: mariadb://user@host:port/database");
-      }
-    }
+    if (flavor == db::Flavor::kMariaDb) prepare_mariadb_session(*connection, options_.retry);
     return connection;
   });
   const db::ServerInfo& server = session_->connection->server();
