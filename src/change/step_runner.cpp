@@ -119,13 +119,17 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
   hooks.before_next_attempt = [&] {
     if (interrupted()) stop();
   };
+  const db::Flavor flavor = connection_.server().flavor;
   hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
     return db::gave_up_waiting(
         what, last, retry,
-        "another session holds a lock this step needs (pg_stat_activity, pg_locks): end it or "
-        "wait, then run the same command again: it resumes");
+        fmt::format("another session holds a lock this step needs ({}): end it or wait, then "
+                    "run the same command again: it resumes",
+                    flavor == db::Flavor::kMariaDb
+                        ? "SHOW PROCESSLIST; its open transactions in "
+                          "information_schema.INNODB_TRX"
+                        : "pg_stat_activity, pg_locks"));
   };
-  const db::Flavor flavor = connection_.server().flavor;
   const db::Timeouts normal{retry_.lock_timeout, std::chrono::milliseconds(0)};
   try {
     db::retry_lock_conflicts(

@@ -265,7 +265,10 @@ class DropColumn : public Operation {
       steps.push_back({.what = fmt::format("make {}.{} nullable", table_, column_),
                        .sql = fmt::format("ALTER TABLE {} MODIFY {} {} NULL, LOCK=NONE",
                                           context.table(table_), ChangeContext::quote(column_),
-                                          column->type)});
+                                          column->type),
+                       // Instant, unless an index has the column: then a rebuild the
+                       // application reads and writes through.
+                       .long_running = true});
     }
     for (auto& step : drop_mariadb_triggers(context)) steps.push_back(std::move(step));
     steps.push_back({.what = fmt::format("drop column {}.{}", table_, column_),

@@ -265,7 +265,10 @@ class RenameColumn : public Operation {
       steps.push_back({.what = fmt::format("make {}.{} nullable", table_, from_),
                        .sql = fmt::format("ALTER TABLE {} MODIFY {} {} NULL, LOCK=NONE",
                                           context.table(table_), ChangeContext::quote(from_),
-                                          from->type)});
+                                          from->type),
+                       // Instant, unless an index has the column: then a rebuild the
+                       // application reads and writes through.
+                       .long_running = true});
     }
     for (auto& step : drop_triggers(context)) steps.push_back(std::move(step));
     // One statement, so that no moment lacks an index: the old column and its indexes go, the
