@@ -232,12 +232,15 @@ void add_change_command(CLI::App& app, CommandRun& run) {
       "alter_column, create_table, drop_table, rename_table, create_index, drop_index,\n"
       "add_constraint, drop_constraint, split_to_table, sql. `start` makes only additive\n"
       "changes, keeps both shapes in sync with triggers and backfills existing rows; the new\n"
-      "version reads and writes through a schema of views named after the change. `complete`\n"
-      "removes the old shape; `rollback` removes everything start added.\n"
+      "version reads and writes through a schema of views named after the change (MariaDB:\n"
+      "a database of views, used with SET @cutover_version = '<change>'). `complete` removes\n"
+      "the old shape; `rollback` removes everything start added. PostgreSQL, MariaDB and\n"
+      "Galera, and a subset on SQLite (docs/change.md).\n"
       "\nExamples:\n"
       "  cutover change start postgres://app@db/shop changes/split_addresses.yaml\n"
       "  cutover change status postgres://app@db/shop\n"
       "  cutover change complete postgres://app@db/shop\n"
+      "  cutover change start mariadb://app@db/shop changes/split_addresses.yaml\n"
       "\nExit codes: 0 done, 1 a step failed (run the same command again to resume), 2 bad\n"
       "input: nothing changed, 3 another change is active.");
 
