@@ -24,9 +24,11 @@ namespace {
 
 // Below this many rows (by the statistics), the estimate for the ETA is an exact count.
 constexpr std::int64_t kExactCountBelow = 2'000'000;
-// Bounds of an adapted batch size: at least this many rows, at most this times the first size.
+// Bounds of an adapted batch size: at least this many rows, at most this times --batch-size.
 constexpr std::int64_t kSmallestBatch = 10;
 constexpr std::int64_t kLargestBatchFactor = 50;
+// The most rows the first batch of an adapted backfill takes.
+constexpr std::int64_t kFirstAdaptedBatch = 100;
 // One adaptation changes the size by at most this factor either way, so one slow batch (a
 // checkpoint, a lock wait) does not swing it.
 constexpr double kLargestStep = 2.0;
@@ -568,7 +570,11 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
   const bool sqlite = connection.server().flavor == db::Flavor::kSqlite;
   const std::chrono::milliseconds target_batch =
       options.target_batch.value_or(default_batch_target(connection.server().flavor));
-  std::int64_t size = options.batch_size;
+  // With a target, the first batch is small: its time is not known yet, and on SQLite the
+  // application's writers wait for it (1,000 rows through a split's triggers held the lock
+  // past their 500 ms on a slow machine); the next ones grow toward the target.
+  std::int64_t size = target_batch.count() > 0 ? std::min(options.batch_size, kFirstAdaptedBatch)
+                                               : options.batch_size;
   bool first = true;
   while (!progress.done) {
     if (!first) {

@@ -18,7 +18,9 @@
 namespace cutover::change {
 
 struct BackfillOptions {
-  std::int64_t batch_size = 1000;             // rows per batch (the first one, with a target)
+  // Rows per batch; with a target, the first takes at most 100 and the others grow toward the
+  // target, up to 50 times this.
+  std::int64_t batch_size = 1000;
   std::chrono::milliseconds pause{0};         // between batches, to leave room to the app
   // Adapt the batch size so that a batch takes about this long; 0: fixed size; nullopt: the
   // server's default (default_batch_target).
