@@ -1,6 +1,8 @@
 // The new version's database (MariaDB).
 #include "change/version_database.h"
 
+#include "change/version_schema.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -43,15 +45,7 @@ std::vector<Step> create_version_database(const ChangeContext& context, const Ve
                                         "VIEW {} AS {}",
                                         context.view(name), select)});
   };
-  for (const auto& table : shape.tables) {
-    std::string columns;
-    for (const auto& column : table.columns) {
-      if (!columns.empty()) columns += ", ";
-      columns += context.quote(column.column);
-      if (column.column != column.name) columns += " AS " + context.quote(column.name);
-    }
-    view(table.view, fmt::format("SELECT {} FROM {}", columns, context.table(table.table)));
-  }
+  for (const auto& table : shape.tables) view(table.view, view_select(context, table));
   // The base database's own views, as they are: the new version finds them where it looks.
   for (const auto& base_view : context.catalog->views) {
     const bool shadowed = std::any_of(shape.tables.begin(), shape.tables.end(),

@@ -10,6 +10,10 @@
 
 namespace cutover::change {
 
+// The SELECT of the new version's view of `table`: its columns, renamed where the version names
+// them otherwise (MariaDB's version database uses it too).
+std::string view_select(const ChangeContext& context, const VersionTable& table);
+
 // Drops and creates the schema `context.change` with a view per table of `shape`.
 std::vector<Step> create_version_schema(const ChangeContext& context, const VersionShape& shape);
 // DROP SCHEMA IF EXISTS ... CASCADE: only views live there.
