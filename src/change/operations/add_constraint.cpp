@@ -67,15 +67,6 @@ bool is_unique_key(const db::TableInfo& table, const std::vector<std::string>& c
   return false;
 }
 
-std::string quoted_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) {
-    if (!out.empty()) out += ", ";
-    out += ChangeContext::quote(name);
-  }
-  return out;
-}
-
 class AddConstraint : public Operation {
  public:
   enum class Kind { kCheck, kUnique, kForeignKey };

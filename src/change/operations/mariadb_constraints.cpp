@@ -10,16 +10,6 @@
 #include "core/error.h"
 
 namespace cutover::change {
-namespace {
-
-std::string quoted_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + ChangeContext::quote(name);
-  return out;
-}
-
-}  // namespace
-
 Step add_mariadb_foreign_key(const ChangeContext& context, const MariaDbForeignKey& key) {
   std::string definition = fmt::format(
       "{0} FOREIGN KEY IF NOT EXISTS {0} ({1}) REFERENCES {2} ({3})", context.quote(key.name),

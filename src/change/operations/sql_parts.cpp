@@ -20,6 +20,15 @@ std::string sql_literal(std::string_view text) {
   return quoted + "'";
 }
 
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ", ";
+    out += ChangeContext::quote(name);
+  }
+  return out;
+}
+
 std::optional<std::string> read_reference_action(OperationArgs& args, const std::string& field,
                                                  const std::string& where) {
   constexpr std::array<std::string_view, 5> kActions = {"NO ACTION", "RESTRICT", "CASCADE",

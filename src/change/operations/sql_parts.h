@@ -15,6 +15,9 @@ namespace cutover::change {
 // An SQL string literal: 'it''s'.
 std::string sql_literal(std::string_view text);
 
+// Quoted names, comma-separated: "a", "b".
+std::string quoted_list(const std::vector<std::string>& names);
+
 // A foreign key's optional `on_delete` / `on_update` field of `args`, upper-cased; Error
 // (kBadInput) naming `where` unless it is NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT.
 std::optional<std::string> read_reference_action(OperationArgs& args, const std::string& field,
