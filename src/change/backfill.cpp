@@ -119,6 +119,9 @@ class TableBackfill {
     key_ = ChangeContext::quote(key_name_);
     for (const auto& column : target.touch) touch_.push_back(ChangeContext::quote(column));
     if (touch_.empty()) touch_.push_back(key_);
+    for (const auto& column : target.flip) {
+      flips_ += fmt::format(", {0} = 1 - {0}", ChangeContext::quote(column));
+    }
     if (flavor_ == db::Flavor::kPostgres && target.set_based()) {
       fill_ = target.fill;
       copies_ = target.copies;
@@ -265,7 +268,7 @@ class TableBackfill {
     if (!set_based()) {
       // (SQLite, or a target without a set-based fill: the triggers fill the rows.)
       return connection_.execute(fmt::format("UPDATE {} AS _cutover_row SET {} WHERE {}", table_,
-                                             assignments(touch_, touch_), rows),
+                                             assignments(touch_, touch_) + flips_, rows),
                                  params);
     }
     std::int64_t filled = 0;
@@ -467,6 +470,7 @@ class TableBackfill {
   std::string key_name_;
   std::string key_;                 // quoted
   std::vector<std::string> touch_;  // quoted columns the UPDATE sets to themselves
+  std::string flips_;               // ", c = 1 - c" for each of BackfillTarget::flip
   std::vector<FillColumn> fill_;     // set-based (PostgreSQL): what the backfill writes itself
   std::vector<BackfillTarget::Copy> copies_;
   std::string change_;  // the change's name, for kBackfillSetting

@@ -19,6 +19,7 @@ struct ChangeContext {
   // MariaDB: operations that MariaDB does only by copying the table (a check constraint) are
   // allowed (--allow-copy-alter) rather than refused.
   bool allow_copy_alter = false;
+  bool galera = false;  // MariaDB as a Galera cluster
 
   // "name" (double quotes: PostgreSQL and SQLite alike).
   static std::string quote(std::string_view name);

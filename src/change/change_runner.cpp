@@ -195,6 +195,7 @@ struct ChangeRunner::Session {
     catalog = connection->introspect(base_schema);
     ChangeContext context;
     context.flavor = connection->server().flavor;
+    context.galera = connection->server().galera;
     context.change = change;
     context.base_schema = base_schema;
     context.catalog = &catalog;

@@ -31,6 +31,10 @@ struct BackfillTarget {
   // SQLite: the columns the backfill's UPDATE sets to themselves so that the sync triggers fill
   // the new shape (UPDATE OF triggers fire only for columns in the SET list); empty: the key.
   std::vector<std::string> touch;
+  // Galera: columns (0 or 1) that the touch flips, so that it changes every row of the batch. A
+  // row that an UPDATE leaves as it was is in no writeset, so the batch would certify against no
+  // write of it on another node, though its triggers acted on what they read of it.
+  std::vector<std::string> flip;
   // PostgreSQL: the backfill writes the new shape itself, a batch at a time, with the change's
   // sync triggers skipped for its session (a trigger call per row costs more than the row's
   // own update): it sets `fill` in one UPDATE of the batch, then runs each of `copies`.

@@ -16,6 +16,10 @@
 // the child for the old version's writes, the child's refresh the parent for the new
 // version's (mariadb_sync_trigger.h); the backfill touches the parent's rows, and the parent's
 // update trigger adds the child rows missing; complete drops the columns (ALGORITHM=INSTANT).
+// On Galera the parent also has an invisible column `_cutover_touch` from start to complete or
+// rollback, which the backfill flips (BackfillTarget::flip): a touch that changed nothing would
+// not certify against an old-version write of the same row on another node, and the child could
+// keep the address that the batch read while that write cleared it.
 #include <fmt/format.h>
 
 #include "change/operation_args.h"
@@ -26,6 +30,8 @@
 
 namespace cutover::change {
 namespace {
+
+constexpr const char* kTouchColumn = "_cutover_touch";
 
 class SplitToTable : public Operation {
  public:
@@ -78,6 +84,13 @@ class SplitToTable : public Operation {
     std::vector<Step> steps = {{fmt::format("create table {}", into_), create_child(context),
                                 false, "", ""}};
     if (context.flavor == db::Flavor::kMariaDb) {
+      if (context.galera) {
+        steps.push_back({fmt::format("add column {}.{}", table_, kTouchColumn),
+                         fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} TINYINT NOT NULL "
+                                     "DEFAULT 0 INVISIBLE, ALGORITHM=INSTANT",
+                                     context.table(table_), context.quote(kTouchColumn)),
+                         false, "", ""});
+      }
       auto triggers = mariadb_triggers(context);
       steps.insert(steps.end(), triggers.begin(), triggers.end());
       return steps;
@@ -100,7 +113,10 @@ class SplitToTable : public Operation {
   std::vector<BackfillTarget> backfill(const ChangeContext& context) const override {
     // SQLite's UPDATE OF triggers fire only for the columns set.
     if (context.flavor == db::Flavor::kSqlite) return {{.table = table_, .touch = columns_}};
-    if (context.flavor == db::Flavor::kMariaDb) return {{.table = table_}};
+    if (context.flavor == db::Flavor::kMariaDb) {
+      if (context.galera) return {{.table = table_, .flip = {kTouchColumn}}};
+      return {{.table = table_}};
+    }
     // What the parent's trigger does when the old version writes a row, for the batch's rows at
     // once: a parent with a value in the moved columns and no child row yet gets one. (A child
     // row that exists is in step with its parent already: the triggers wrote one from the other.)
@@ -142,17 +158,27 @@ class SplitToTable : public Operation {
                                    context.quote(column), algorithm),
                        false, column_gone(context, column), ""});
     }
+    if (context.flavor == db::Flavor::kMariaDb) steps.push_back(drop_touch_column(context));
     return steps;
   }
 
   std::vector<Step> rollback(const ChangeContext& context) const override {
     std::vector<Step> steps = drop_triggers(context);
+    if (context.flavor == db::Flavor::kMariaDb) steps.push_back(drop_touch_column(context));
     steps.push_back({fmt::format("drop table {}", into_),
                      fmt::format("DROP TABLE IF EXISTS {}", context.table(into_)), false, "", ""});
     return steps;
   }
 
  private:
+  // Galera's touch column, where start added it.
+  Step drop_touch_column(const ChangeContext& context) const {
+    return {fmt::format("drop column {}.{}", table_, kTouchColumn),
+            fmt::format("ALTER TABLE {} DROP COLUMN {}, ALGORITHM=INSTANT", context.table(table_),
+                        context.quote(kTouchColumn)),
+            false, column_gone(context, kTouchColumn), ""};
+  }
+
   std::string parent_key(const ChangeContext& context) const {
     return context.require_table(table_, where()).primary_key->columns.front();
   }
