@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -66,6 +68,24 @@ using Clock = std::chrono::steady_clock;
 // locks and only changes the catalog. CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT, ANALYZE
 // and an `sql` operation's statements may work long; their lock waits alone are bounded.
 bool bounded(const Step& step) { return !step.outside_transaction && !step.long_running; }
+
+// Galera replicates a DDL statement before it runs (total order isolation) and every other
+// node applies it: cancelled on this node by a timeout or a KILL once replicated, it would
+// leave this node's schema behind the others', and the node leaves the cluster ("Inconsistent
+// by consensus"; seen with a DROP COLUMN stopped by max_statement_time). It waits for no
+// application's lock (it aborts the transactions in its way), so it runs without a bound.
+bool replicated_in_total_order(const db::ServerInfo& server, const Step& step) {
+  if (!server.galera) return false;
+  const std::size_t start = step.sql.find_first_not_of(" \t\n");
+  if (start == std::string::npos) return false;
+  std::string verb = step.sql.substr(start, step.sql.find_first_of(" \t\n", start) - start);
+  std::transform(verb.begin(), verb.end(), verb.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  for (const char* ddl : {"CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE", "GRANT", "REVOKE"}) {
+    if (verb == ddl) return true;
+  }
+  return false;
+}
 
 // The error of a bounded unit cancelled when its time ran out: a lock conflict like a lock
 // timeout (55P03; MariaDB's 1205, whose sub-second waits end by being cancelled), so that it is
@@ -136,7 +156,13 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
         flavor, retry_,
         [&] {
           std::shared_ptr<db::Canceller> canceller = connection_.canceller();
-          OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
+          // A statement replicated in total order finishes; the unit stops after it.
+          std::atomic<bool> in_total_order{false};
+          OnInterrupt cancel(
+              [&canceller, &in_total_order] {
+                if (!in_total_order) canceller->cancel();
+              },
+              /*repeat=*/true);
           const Clock::time_point deadline = Clock::now() + retry_.lock_timeout;
           // Gives the statement about to run what is left of the unit's time.
           const auto bound = [&](const Step& step) {
@@ -160,12 +186,20 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
             for (const Step& step : steps) {
               current = &step;
               if (before_step_) before_step_(step);
-              bound(step);
+              const bool total_order = replicated_in_total_order(connection_.server(), step);
+              if (!total_order) bound(step);
               if (!step.done_if.empty() && !connection_.query(step.done_if).empty()) continue;
               if (!step.builds_index.empty()) drop_invalid_index(step.builds_index);
-              bound(step);
+              if (total_order) {
+                connection_.set_timeouts({});
+              } else {
+                bound(step);
+              }
+              in_total_order = total_order;
               connection_.execute(step.sql);
-              if (!in_transaction) connection_.set_timeouts(normal);
+              in_total_order = false;
+              if (!in_transaction || total_order) connection_.set_timeouts(normal);
+              if (total_order && interrupted()) stop();
             }
             current = nullptr;
             if (before_commit) before_commit();

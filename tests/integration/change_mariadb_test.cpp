@@ -792,6 +792,43 @@ TEST(MariaDbBusyWriters,
   fs::remove_all(work);
 }
 
+// Galera replicates a DDL statement before it runs, and each node applies it: cancelled by the
+// lock timeout on the node that ran it once replicated, it would leave that node's schema behind
+// the others' ("Ignoring error ... max_statement_time exceeded", then "Inconsistent by
+// consensus": the node leaves the cluster; seen once under load with a DROP COLUMN). So a DDL
+// step there runs without the bound: with a lock timeout of 1 ms, which every attempt of it
+// exceeded before, it runs, and every node has the same schema.
+TEST(GaleraTotalOrder, ADdlStepIsNeverCancelledByTheLockTimeout) {
+  ScratchDatabase scratch(Backend::kGalera);
+  const std::vector<std::string>& urls = scratch.urls();
+  scratch.connect()->execute("CREATE TABLE users (id INT PRIMARY KEY, username VARCHAR(20))");
+  const fs::path work =
+      fs::temp_directory_path() / ("cutover-total-order-" + std::to_string(getpid()));
+  fs::create_directories(work);
+  const std::string change = unique_change_name("add_email");
+  VersionDatabaseGuard drop_version_database(urls.at(0), change);
+  const fs::path file = write_change_file(
+      work, change,
+      "  - add_column:\n      table: users\n      column: {name: email, type: \"varchar(200)\"}\n");
+
+  ProcessResult start = run_change(
+      {"start", urls.at(2), file.string(), "--lock-timeout", "1ms", "--retry-for", "10s"});
+  EXPECT_EQ(start.exit_code, 0) << describe(start);
+  for (const std::string& url : urls) {
+    auto c = connect_synced(url, true);
+    EXPECT_EQ(scalar_int(*c,
+                         "SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                         "DATABASE() AND TABLE_NAME = 'users' AND COLUMN_NAME = 'email'"),
+              1)
+        << url;
+    EXPECT_EQ(c->query("SHOW STATUS LIKE 'wsrep_local_state_comment'").rows.at(0)[1].text(),
+              "Synced")
+        << url;
+  }
+  EXPECT_EQ(run_change({"rollback", urls.at(2)}).exit_code, 0);
+  fs::remove_all(work);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. kill -9 in the middle of a 300,000-row backfill (Galera: the change on node 3), and
 // 4. SIGTERM there.
