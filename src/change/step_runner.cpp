@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -156,10 +156,17 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
         flavor, retry_,
         [&] {
           std::shared_ptr<db::Canceller> canceller = connection_.canceller();
-          // A statement replicated in total order finishes; the unit stops after it.
-          std::atomic<bool> in_total_order{false};
+          // A statement replicated in total order finishes; the unit stops after it. (The
+          // mutex: no cancel decided before such a statement starts lands on it.)
+          std::mutex cancel_mutex;
+          bool in_total_order = false;
+          const auto set_in_total_order = [&](bool value) {
+            std::lock_guard lock(cancel_mutex);
+            in_total_order = value;
+          };
           OnInterrupt cancel(
-              [&canceller, &in_total_order] {
+              [&] {
+                std::lock_guard lock(cancel_mutex);
                 if (!in_total_order) canceller->cancel();
               },
               /*repeat=*/true);
@@ -195,9 +202,9 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
               } else {
                 bound(step);
               }
-              in_total_order = total_order;
+              set_in_total_order(total_order);
               connection_.execute(step.sql);
-              in_total_order = false;
+              set_in_total_order(false);
               if (!in_transaction || total_order) connection_.set_timeouts(normal);
               if (total_order && interrupted()) stop();
             }
