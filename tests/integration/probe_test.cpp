@@ -224,21 +224,25 @@ TEST_P(ProbeWriteFreeze, ReadsStayAvailableAndWritesFailOnlyInTheWindow) {
       url = scratch->url();
       admin = db::connect(test::postgres_url());
       std::string db = admin->quote_identifier(scratch->name());
-      // Every session signalled at once, then waited for: no old session answers once the
-      // freeze or the thaw has returned.
+      // Every session that began before the setting changed is ended, then waited for: no
+      // old session answers once the freeze or the thaw has returned. Sessions are picked by
+      // when they began, not once from a list: one starting up during the ALTER may have read
+      // the old setting yet not be listed under the database yet (it is ended on a later round).
       auto terminate_sessions = [&admin, name = scratch->name()] {
-        auto signalled = admin->query(
-            "SELECT coalesce(array_agg(pid), '{}')::text FROM (SELECT pid FROM pg_stat_activity "
-            "WHERE datname = $1 AND pid <> pg_backend_pid() OFFSET 0) s "
-            "WHERE pg_terminate_backend(pid)",
-            {name});
-        std::string pids = signalled.rows.at(0).at(0).text();
-        poll_until("the terminated sessions are gone", [&] {
+        const std::string changed = admin->query("SELECT clock_timestamp()::text").scalar().text();
+        poll_until("the sessions that began before the change are gone", [&] {
+          admin->query(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND "
+              "pid <> pg_backend_pid() AND backend_start < $2::timestamptz",
+              {name, changed});
+          // (and none still starting up, which has no database yet)
           return admin
-                     ->query("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
-                             {pids})
-                     .rows.at(0)
-                     .at(0)
+                     ->query(
+                         "SELECT count(*) FROM pg_stat_activity WHERE (datname = $1 OR "
+                         "(datname IS NULL AND backend_type = 'client backend')) AND "
+                         "pid <> pg_backend_pid() AND backend_start < $2::timestamptz",
+                         {name, changed})
+                     .scalar()
                      .as_int() == 0;
         });
       };
