@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -331,21 +332,27 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
                                                     : std::vector<BackfillProgress>{};
   StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
                    options_.before_step);
-  // The backfill's checkpoint waits for its lock like every step: on SQLite the application's
-  // write transactions hold the one write lock, for longer than the lock timeout on a busy
-  // machine.
-  const auto save_checkpoint = [&] {
+  // The change's state (its phase, the backfill's checkpoint) waits for its lock like every
+  // step: on SQLite the application's write transactions hold the one write lock, for longer
+  // than the lock timeout on a busy machine.
+  const auto save_state = [&](const std::string& what, const std::function<void()>& write) {
     db::LockRetryHooks hooks;
     hooks.on_retry = [&](const db::LockConflict& conflict) {
-      report_retry(output_, "saving the backfill's checkpoint", conflict);
+      report_retry(output_, what, conflict);
     };
-    db::retry_lock_conflicts(
-        context.flavor, options_.retry, [&] { state.save_backfill(spec.name, progress); }, hooks);
+    db::retry_lock_conflicts(context.flavor, options_.retry, write, hooks);
+  };
+  const auto save_checkpoint = [&] {
+    save_state("saving the backfill's checkpoint",
+               [&] { state.save_backfill(spec.name, progress); });
+  };
+  const auto save_phase = [&](ChangePhase phase) {
+    save_state("saving the change's phase", [&] { state.set_phase(spec.name, phase); });
   };
   try {
     if (!existing || existing->phase == ChangePhase::kStarting) {
       for (const auto& op : operations) steps.run(op->expand(context));
-      state.set_phase(spec.name, ChangePhase::kBackfilling);
+      save_phase(ChangePhase::kBackfilling);
     }
     const std::vector<BackfillTarget> targets = backfill_targets(operations, context);
     const std::vector<std::string> created = tables_to_analyze(operations, {});
@@ -399,7 +406,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
                                               read_database_grants(*session_->connection,
                                                                    session_->base_schema)));
     }
-    state.set_phase(spec.name, ChangePhase::kStarted);
+    save_phase(ChangePhase::kStarted);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kBadInput) {
       // The data does not fit the change (an `up` expression failing on a row): undo it all,
