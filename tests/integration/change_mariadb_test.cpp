@@ -31,6 +31,7 @@
 #include "coord/lease.h"
 #include "core/error.h"
 #include "db/connection.h"
+#include "db/mariadb/mariadb_params.h"
 #include "db/registry.h"
 #include "support/cli_output.h"
 #include "support/new_version_url.h"
@@ -376,25 +377,23 @@ std::optional<std::string> maybe(bool present, const std::string& value) {
 // another table is created or dropped on it (error 1146 "Table ... doesn't exist" or 1615;
 // MDEV-26048), which cutover cannot prevent (docs/change.md, "Prepared statements").
 std::string with_values(std::string_view sql, const db::Params& params) {
+  // The driver's own reading of $n (outside strings and comments), as ? in order; these
+  // statements have no ? of their own.
+  const db::mariadb::PositionalSql positional = db::mariadb::rewrite_placeholders(sql);
   std::string out;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    if (sql[i] != '$' || i + 1 >= sql.size() ||
-        !std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
-      out += sql[i];
+  std::size_t marker = 0;
+  for (char c : positional.sql) {
+    if (c != '?') {
+      out += c;
       continue;
     }
-    std::size_t end = i + 1;
-    while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
-    const db::Value& value = params.at(std::stoul(std::string(sql.substr(i + 1, end - i - 1))) - 1);
-    if (value.is_null()) {
-      out += "NULL";
-    } else if (value.is_text()) {
-      if (value.text().find('\\') != std::string::npos) throw std::invalid_argument("backslash");
-      out += change::sql_literal(value.text());
-    } else {
-      out += value.text();
+    const db::Value& value = params.at(positional.bind_order.at(marker++));
+    if (value.is_text() && value.text().find('\\') != std::string::npos) {
+      throw std::invalid_argument("a backslash: sql_literal does not escape it");
     }
-    i = end - 1;
+    out += value.is_null()   ? "NULL"
+           : value.is_text() ? change::sql_literal(value.text())
+                             : value.text();
   }
   return out;
 }
