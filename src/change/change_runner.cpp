@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "change/change_lease.h"
+#include "change/galera_nodes.h"
 #include "change/operation.h"
 #include "change/mariadb_sync_trigger.h"
 #include "change/step_runner.h"
@@ -190,6 +191,7 @@ struct ChangeRunner::Session {
   db::Catalog catalog;
   std::string base_schema;
   bool allow_copy_alter = false;
+  std::unique_ptr<GaleraNodes> galera_nodes;  // on Galera, made on first use
 
   // A context for `change` over the database as it is now.
   ChangeContext context(const std::string& change) {
@@ -229,9 +231,32 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
                                                                   : options_.schema;
   session_->state = std::make_unique<ChangeState>(*session_->connection);
   session_->allow_copy_alter = options_.allow_copy_alter;
+  for (const std::string& address : split_node_addresses(options_.galera_nodes)) {
+    node_url(options_.url, address);  // a malformed address is refused before any change
+  }
 }
 
 ChangeRunner::~ChangeRunner() = default;
+
+StepRunner ChangeRunner::step_runner() {
+  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
+                   options_.before_step);
+  if (session_->connection->server().galera) {
+    if (!session_->galera_nodes) {
+      session_->galera_nodes = std::make_unique<GaleraNodes>(
+          *session_->connection, options_.galera_nodes,
+          [this](const std::string& address) {
+            std::unique_ptr<db::Connection> node =
+                db::connect(node_url(options_.url, address), options_.connect);
+            prepare_mariadb_session(*node, options_.retry);
+            return node;
+          },
+          output_);
+    }
+    steps.check_every_node(*session_->galera_nodes);
+  }
+  return steps;
+}
 
 std::optional<ChangeRecord> ChangeRunner::status() { return session_->state->active(); }
 
@@ -330,8 +355,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   }
   std::vector<BackfillProgress> progress = existing ? existing->backfill
                                                     : std::vector<BackfillProgress>{};
-  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
-                   options_.before_step);
+  StepRunner steps = step_runner();
   // The change's state (its phase, the backfill's checkpoint) waits for its lock like every
   // step: on SQLite the application's write transactions hold the one write lock, for longer
   // than the lock timeout on a busy machine.
@@ -452,8 +476,7 @@ ChangeRecord ChangeRunner::complete() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
-                   options_.before_step);
+  StepRunner steps = step_runner();
   std::vector<Step> contract;
   for (const auto& op : operations) {
     for (auto& step : op->contract(context)) contract.push_back(std::move(step));
@@ -536,8 +559,7 @@ ChangeRecord ChangeRunner::roll_back_active() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
-                   options_.before_step);
+  StepRunner steps = step_runner();
   session_->state->set_phase(record.name, ChangePhase::kRollingBack);
   try {
     if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));

@@ -28,6 +28,9 @@ struct ChangeOptions {
   db::LockRetryPolicy retry;
   // MariaDB: let operations that MariaDB does only by copying the table run (docs/change.md).
   bool allow_copy_alter = false;
+  // Galera: the nodes to check after each trigger's DDL, "host:port,..."; empty: the cluster's
+  // wsrep_incoming_addresses (change/galera_nodes.h).
+  std::string galera_nodes;
   // Called before each step of every phase (tests inject failures with it); may throw.
   BeforeStep before_step;
 };
@@ -57,6 +60,8 @@ class ChangeRunner {
  private:
   struct Session;
   ChangeRecord require_active(const char* command);
+  // A runner for a phase's steps, checking every Galera node after trigger DDL.
+  StepRunner step_runner();
   // rollback() once the lease is held.
   ChangeRecord roll_back_active();
   // Checks a change that is not active yet against the catalog and the server, changing

@@ -23,7 +23,8 @@ Step create_mariadb_trigger(const ChangeContext& context, const MariaDbTrigger& 
           .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} {} {} ON {} FOR EACH ROW BEGIN IF "
                              "{} THEN BEGIN {}{} END; END IF; END",
                              ChangeContext::quote(trigger.name), trigger.timing, trigger.event,
-                             context.table(trigger.table), writes, declarations, trigger.body)};
+                             context.table(trigger.table), writes, declarations, trigger.body),
+          .trigger = trigger.name};
 }
 
 }  // namespace cutover::change

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "change/galera_nodes.h"
 #include "core/duration.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -105,7 +106,10 @@ Error out_of_time(const std::string& what, std::chrono::milliseconds limit) {
 }  // namespace
 
 void StepRunner::run(const std::vector<Step>& steps) {
-  for (const Step& step : steps) run_unit(step.what, {step}, false, {});
+  for (const Step& step : steps) {
+    run_unit(step.what, {step}, false, {});
+    if (nodes_ != nullptr) nodes_->make_every_node_apply(step, retry_);
+  }
 }
 
 void StepRunner::run_in_one_transaction(const std::vector<Step>& steps,

@@ -13,6 +13,8 @@
 
 namespace cutover::change {
 
+class GaleraNodes;
+
 // Called before each step runs, in each attempt (tests inject failures with it); may throw.
 using BeforeStep = std::function<void(const Step&)>;
 
@@ -37,6 +39,10 @@ class StepRunner {
   // after retry_for, the lock it kept waiting for.
   void run(const std::vector<Step>& steps);
 
+  // On Galera: after each step that creates or drops a trigger, `nodes` (borrowed) checks that
+  // every node applied it and mends those that did not (change/galera_nodes.h).
+  void check_every_node(GaleraNodes& nodes) { nodes_ = &nodes; }
+
   // Runs `steps` (none outside_transaction) in one transaction, `before_commit` last in it:
   // all or nothing. The whole transaction runs at most the lock timeout, as one step does
   // (unless a step is long_running), and is retried as a whole. Throws as run() does.
@@ -54,6 +60,7 @@ class StepRunner {
   db::LockRetryPolicy retry_;
   Output& output_;
   BeforeStep before_step_;
+  GaleraNodes* nodes_ = nullptr;
 };
 
 }  // namespace cutover::change

@@ -90,8 +90,10 @@ std::vector<Step> drop_sync_trigger(const ChangeContext& context, const std::str
              fmt::format("DROP TRIGGER IF EXISTS {}", context.quote(name)), false, ""}};
   }
   if (context.flavor == db::Flavor::kMariaDb) {
-    return {{fmt::format("drop trigger {}", name),
-             fmt::format("DROP TRIGGER IF EXISTS {}", context.table(name)), false, ""}};
+    return {{.what = fmt::format("drop trigger {}", name),
+             .sql = fmt::format("DROP TRIGGER IF EXISTS {}", context.table(name)),
+             .trigger = name,
+             .drops_trigger = true}};
   }
   std::string function = context.quote(context.base_schema) + "." + context.quote(name);
   return {

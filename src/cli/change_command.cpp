@@ -25,6 +25,7 @@ struct ChangeCliOptions {
   std::string batch_pause = "0";
   std::string batch_target = "auto";
   bool allow_copy_alter = false;
+  std::string galera_nodes;
   std::string lock_timeout{db::kDefaultLockTimeoutText};
   std::string retry_for{db::kDefaultRetryForText};
 };
@@ -46,6 +47,7 @@ change::ChangeOptions to_options(const ChangeCliOptions& o) {
   options.backfill.batch_size = o.batch_size;
   options.backfill.pause = parse_duration(o.batch_pause, "--batch-pause");
   options.allow_copy_alter = o.allow_copy_alter;
+  options.galera_nodes = o.galera_nodes;
   if (o.batch_target != "auto") {
     options.backfill.target_batch = parse_duration(o.batch_target, "--batch-target");
   }
@@ -216,6 +218,10 @@ void add_common(CLI::App& command, ChangeCliOptions& o) {
                      "Keep retrying a step that hit the lock timeout, with jittered pauses, for "
                      "this long")
       ->capture_default_str();
+  command.add_option("--galera-nodes", o.galera_nodes,
+                     "Galera: the nodes (HOST:PORT,...) that cutover checks after each trigger "
+                     "it creates or drops, and mends if one did not apply it; default: the "
+                     "cluster's wsrep_incoming_addresses");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Connection strings: which database a string names, its parts, and how to print it safely.
 #include "core/connection_url.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <utility>
 
@@ -22,6 +24,28 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string keyword_quote(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
 }
 
 std::string percent_decode(std::string_view s, std::string_view what) {
@@ -254,6 +278,40 @@ ConnectionUrl parse_connection_url(std::string_view text) {
   }
   if (text.find('=') != std::string_view::npos) return parse_keyword_string(text);
   throw_bad_input("'" + redact(text) + "' is not a connection string", kFormsHint);
+}
+
+std::string compose_connection_url(const ConnectionUrl& url, bool keep_password) {
+  if (url.scheme == Scheme::kSqlite) return "sqlite:" + url.database;
+  if (url.keyword_form) {
+    std::string out;
+    for (const auto& [key, value] : url.options) {
+      if (key == "dbname" || (!keep_password && is_password_key(key))) continue;
+      if (!out.empty()) out += ' ';
+      out += key + "=" + keyword_quote(value);
+    }
+    if (!out.empty()) out += ' ';
+    return out + "dbname=" + keyword_quote(url.database);
+  }
+  std::string out = url.scheme == Scheme::kMariaDb ? "mariadb://" : "postgres://";
+  if (!url.user.empty() || (keep_password && url.password)) {
+    out += percent_encode(url.user);
+    if (keep_password && url.password) out += ":" + percent_encode(*url.password);
+    out += "@";
+  }
+  if (url.host.find(':') != std::string::npos) {
+    out += "[" + url.host + "]";  // IPv6 literal
+  } else {
+    out += percent_encode(url.host);
+  }
+  if (url.port) out += ":" + std::to_string(*url.port);
+  out += "/" + percent_encode(url.database);
+  char separator = '?';
+  for (const auto& [key, value] : url.options) {
+    if (!keep_password && is_password_key(key)) continue;
+    out += separator + percent_encode(key) + "=" + percent_encode(value);
+    separator = '&';
+  }
+  return out;
 }
 
 std::string ConnectionUrl::redacted() const { return redact(text); }

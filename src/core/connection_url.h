@@ -34,6 +34,11 @@ struct ConnectionUrl {
 // the password.
 ConnectionUrl parse_connection_url(std::string_view text);
 
+// The string rebuilt from `url`'s parts as they are now (a changed host, port or database):
+// the password only when `keep_password` and `url` held one, for this process's own
+// connections (never print or store such a string). SQLite: "sqlite:" and the database.
+std::string compose_connection_url(const ConnectionUrl& url, bool keep_password);
+
 // Replaces every password found in `text` by "***": URL user-info ("user:pw@"), query or
 // keyword parameters named password/sslpassword/pwd. Safe on any text; never throws.
 std::string redact(std::string_view text);

@@ -828,6 +828,106 @@ TEST(GaleraTotalOrder, ADdlStepIsNeverCancelledByTheLockTimeout) {
   fs::remove_all(work);
 }
 
+// Galera lets a node go on after it failed to apply a replicated DDL statement ("WSREP: Ignoring
+// error"), and MariaDB 10.11 fails so now and then on a valid CREATE or DROP TRIGGER while the
+// application writes on that node: the node's writes would skip a sync trigger, or run one the
+// others dropped. cutover asks every node (wsrep_incoming_addresses, or --galera-nodes) after
+// each trigger's DDL and runs it again on a node that differs. Here node 3, where the change
+// runs, loses a trigger on its own (wsrep_on=OFF): rollback's DROP TRIGGER IF EXISTS does
+// nothing there and so is not replicated, and nodes 1 and 2 would keep a trigger that writes a
+// table rollback drops.
+TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
+  ScratchDatabase scratch(Backend::kGalera);
+  const std::vector<std::string>& urls = scratch.urls();
+  create_users(*scratch.connect(), 100);
+  const fs::path work =
+      fs::temp_directory_path() / ("cutover-every-node-" + std::to_string(getpid()));
+  fs::create_directories(work);
+  const std::string change = unique_change_name("split_nodes");
+  VersionDatabaseGuard drop_version_database(urls.at(0), change);
+  const fs::path file = write_change_file(work, change, kSplitOperation);
+  const auto cutover_triggers = [](db::Connection& c) {
+    return scalar_int(c,
+                      "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                      "DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_%'");
+  };
+
+  ProcessResult start = run_change({"start", urls.at(2), file.string()});
+  ASSERT_EQ(start.exit_code, 0) << describe(start);
+  EXPECT_EQ(start.err.find("warning"), std::string::npos) << describe(start);
+  for (const std::string& url : urls) {
+    auto c = connect_synced(url, true);
+    EXPECT_GT(cutover_triggers(*c), 0) << url;
+  }
+  {
+    auto node3 = db::connect(urls.at(2));
+    const std::string lost =
+        node3
+            ->query(
+                "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA "
+                "= DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_%' LIMIT 1")
+            .rows.at(0)[0]
+            .text();
+    node3->execute("SET SESSION wsrep_on = OFF");
+    node3->execute("DROP TRIGGER `" + lost + "`");
+  }
+
+  ProcessResult rollback = run_change({"rollback", urls.at(2)});
+  EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
+  const Server node1 = parse_url(urls.at(0));
+  EXPECT_NE(rollback.err.find("Galera node " + node1.host + ":" + node1.port + " did not apply"),
+            std::string::npos)
+      << describe(rollback);
+  for (const std::string& url : urls) {
+    auto c = connect_synced(url, true);
+    EXPECT_EQ(cutover_triggers(*c), 0) << url;
+    EXPECT_EQ(c->query("SHOW STATUS LIKE 'wsrep_local_state_comment'").rows.at(0)[1].text(),
+              "Synced")
+        << url;
+  }
+  fs::remove_all(work);
+}
+
+// --galera-nodes names the nodes where they do not publish their address; a malformed one is
+// refused before anything changes.
+TEST(GaleraEveryNode, GaleraNodesNamesTheNodesAndAMalformedOneChangesNothing) {
+  ScratchDatabase scratch(Backend::kGalera);
+  const std::vector<std::string>& urls = scratch.urls();
+  create_users(*scratch.connect(), 100);
+  const fs::path work =
+      fs::temp_directory_path() / ("cutover-galera-nodes-" + std::to_string(getpid()));
+  fs::create_directories(work);
+  const std::string change = unique_change_name("split_named");
+  VersionDatabaseGuard drop_version_database(urls.at(0), change);
+  const fs::path file = write_change_file(work, change, kSplitOperation);
+  const std::string before = schema_dump(urls.at(2));
+
+  ProcessResult bad = run_change(
+      {"start", urls.at(2), file.string(), "--galera-nodes", "127.0.0.1:3306,127.0.0.1:port"});
+  EXPECT_EQ(bad.exit_code, 2) << describe(bad);
+  EXPECT_NE(bad.err.find("\"127.0.0.1:port\" is not the address of a Galera node"),
+            std::string::npos)
+      << describe(bad);
+  EXPECT_EQ(schema_dump(urls.at(2)), before);
+
+  std::string nodes;
+  for (const std::string& url : urls) {
+    const Server node = parse_url(url);
+    nodes += (nodes.empty() ? "" : ",") + node.host + ":" + node.port;
+  }
+  ProcessResult start = run_change({"start", urls.at(2), file.string(), "--galera-nodes", nodes});
+  EXPECT_EQ(start.exit_code, 0) << describe(start);
+  EXPECT_EQ(start.err.find("warning"), std::string::npos) << describe(start);
+  ProcessResult one =
+      run_change({"rollback", urls.at(2), "--galera-nodes", nodes.substr(0, nodes.find(','))});
+  EXPECT_EQ(one.exit_code, 0) << describe(one);
+  EXPECT_NE(one.err.find("1 of the 2 other Galera nodes are not in --galera-nodes"),
+            std::string::npos)
+      << describe(one);
+  EXPECT_EQ(application_schema(schema_dump(urls.at(2))), before);
+  fs::remove_all(work);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. kill -9 in the middle of a 300,000-row backfill (Galera: the change on node 3), and
 // 4. SIGTERM there.

@@ -1,0 +1,64 @@
+// The other nodes of the Galera cluster that a change runs on, checked after each trigger's DDL.
+//
+// Galera runs a DDL statement on every node, but a node that fails to apply one logs "WSREP:
+// Ignoring error" and goes on without it (wsrep_ignore_apply_errors, 7 by default): its schema
+// then differs from the others' and nothing says so. MariaDB 10.11 fails so, now and then, on a
+// valid CREATE or DROP TRIGGER while the application writes the table on that node ("Trigger
+// ... has an error in its body" at a random place of another trigger's body): that node's
+// writes would then skip a sync trigger, or run one that the others dropped. So after each
+// trigger's DDL cutover asks every node whether it has the trigger, and runs the statement
+// again on a node that differs, where it is replicated to the others as a no-op.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "change/step.h"
+#include "core/output.h"
+#include "db/connection.h"
+#include "db/lock_retry.h"
+
+namespace cutover::change {
+
+// "host:port, host:port": the addresses, trimmed, empty ones left out.
+std::vector<std::string> split_node_addresses(std::string_view list);
+
+// `url` (a MariaDB URL) naming the node at `address` ("host:port", "host", "[v6]:port")
+// instead of its own host and port; keeps the password if `url` held one (for this process's
+// sessions only). Throws Error(kBadInput) for a malformed address.
+std::string node_url(const std::string& url, const std::string& address);
+
+class GaleraNodes {
+ public:
+  // Opens a session like cutover's own (same user, password source and database) on the node
+  // at "host:port".
+  using Connect = std::function<std::unique_ptr<db::Connection>(const std::string& address)>;
+
+  // `self`: cutover's session (borrowed). `addresses`: the nodes as "host:port,..."
+  // (--galera-nodes); empty: the cluster's wsrep_incoming_addresses. Connects on first use.
+  GaleraNodes(db::Connection& self, std::string addresses, Connect connect, Output& output);
+  ~GaleraNodes();
+
+  // After `step` (its `trigger` set) ran on `self`: each other node that does not have the
+  // trigger (still has it, for a drop) runs the step itself, up to three times. A node that
+  // cannot be reached or named is warned about (once), not waited for. Throws
+  // Error(kOperationFailed) naming the node when it still differs.
+  void make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry);
+
+ private:
+  struct Node;
+  void find_nodes();
+  bool applied(db::Connection& node, const Step& step);
+
+  db::Connection& self_;
+  std::string addresses_;
+  Connect connect_;
+  Output& output_;
+  bool found_ = false;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace cutover::change
