@@ -35,9 +35,19 @@ void ProbeTable::ensure_exists() {
                        run_id_type +
                        " NOT NULL, writer INTEGER NOT NULL, seq BIGINT NOT NULL, "
                        "client_us BIGINT NOT NULL)");
+  // A view's table has the index already. On Galera the statement would reach every node
+  // before it fails, and each would log "WSREP: Ignoring error" for it, as for a divergence.
+  const db::Flavor flavor = connection_.server().flavor;
+  if ((flavor == db::Flavor::kMariaDb || flavor == db::Flavor::kMySql) &&
+      !connection_
+           .query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                  "TABLE_NAME = $1 AND TABLE_TYPE = 'VIEW'",
+                  {name_})
+           .empty()) {
+    return;
+  }
   std::string index = connection_.quote_identifier(name_ + "_write_id");
-  std::string if_not_exists =
-      connection_.server().flavor == db::Flavor::kMySql ? "" : "IF NOT EXISTS ";
+  std::string if_not_exists = flavor == db::Flavor::kMySql ? "" : "IF NOT EXISTS ";
   run_tolerating_races("CREATE INDEX " + if_not_exists + index + " ON " + quoted_ +
                        " (run_id, writer, seq)");
 }
