@@ -346,26 +346,31 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   }
 
   ChangeContext context = session_->context(spec.name);
-  if (!existing) {
-    ChangeRecord record;
-    record.name = spec.name;
-    record.base_schema = session_->base_schema;
-    record.spec = spec;
-    state.begin(record);
-  }
-  std::vector<BackfillProgress> progress = existing ? existing->backfill
-                                                    : std::vector<BackfillProgress>{};
-  StepRunner steps = step_runner();
-  // The change's state (its phase, the backfill's checkpoint) waits for its lock like every
-  // step: on SQLite the application's write transactions hold the one write lock, for longer
-  // than the lock timeout on a busy machine.
+  // The change's state (its record, phase and backfill checkpoint) waits for its lock like
+  // every step: on SQLite the application's write transactions hold the one write lock, for
+  // longer than the lock timeout on a busy machine. A failure names what was being saved.
   const auto save_state = [&](const std::string& what, const std::function<void()>& write) {
     db::LockRetryHooks hooks;
     hooks.on_retry = [&](const db::LockConflict& conflict) {
       report_retry(output_, what, conflict);
     };
-    db::retry_lock_conflicts(context.flavor, options_.retry, write, hooks);
+    try {
+      db::retry_lock_conflicts(context.flavor, options_.retry, write, hooks);
+    } catch (const Error& e) {
+      if (e.db_failure() == DbFailure::kNone) throw;
+      throw e.with_context(what);
+    }
   };
+  if (!existing) {
+    ChangeRecord record;
+    record.name = spec.name;
+    record.base_schema = session_->base_schema;
+    record.spec = spec;
+    save_state("recording the change", [&] { state.begin(record); });
+  }
+  std::vector<BackfillProgress> progress = existing ? existing->backfill
+                                                    : std::vector<BackfillProgress>{};
+  StepRunner steps = step_runner();
   const auto save_checkpoint = [&] {
     save_state("saving the backfill's checkpoint",
                [&] { state.save_backfill(spec.name, progress); });
