@@ -128,8 +128,15 @@ void StepRunner::run_in_one_transaction(const std::vector<Step>& steps,
 // drops) and the unit ends in the interrupt error; the caller says what to run next.
 void StepRunner::run_unit(const std::string& what, const std::vector<Step>& steps,
                           bool in_transaction, const std::function<void()>& before_commit) {
-  const Step* current = nullptr;  // the step under way, for errors
+  const Step* current = nullptr;   // the step under way, for errors
+  const Step* finished = nullptr;  // a step replicated in total order, let finish on a signal
   const auto stop = [&] {
+    if (finished != nullptr) {
+      throw_interrupted(fmt::format("after step \"{}\", which ran to its end (on Galera a "
+                                    "replicated DDL statement is never cancelled)",
+                                    finished->what),
+                        "");
+    }
     throw_interrupted(fmt::format("at step \"{}\", which did not run to its end",
                                   current ? current->what : what),
                       "");
@@ -210,7 +217,10 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
               connection_.execute(step.sql);
               set_in_total_order(false);
               if (!in_transaction || total_order) connection_.set_timeouts(normal);
-              if (total_order && interrupted()) stop();
+              if (total_order && interrupted()) {
+                finished = &step;
+                stop();
+              }
             }
             current = nullptr;
             if (before_commit) before_commit();
