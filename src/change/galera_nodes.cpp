@@ -147,21 +147,34 @@ bool GaleraNodes::applied(db::Connection& node, const Step& step) {
 void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry) {
   if (step.trigger.empty()) return;
   if (!found_) find_nodes();
-  for (Node& node : nodes_) {
-    for (int attempt = 1; !applied(*node.connection, step); ++attempt) {
-      if (attempt > kAttempts) {
-        throw Error(ErrorCode::kOperationFailed,
-                    fmt::format("Galera node {} did not apply \"{}\", run there {} times",
-                                node.address, step.what, kAttempts),
-                    "the node's error log says why (\"WSREP: Ignoring error\"); run the same "
-                    "command again when that is fixed: it checks every node again");
-      }
-      output_.warn(fmt::format(
-          "Galera node {} did not apply \"{}\" (it ignored an error applying it: its error log "
-          "says \"WSREP: Ignoring error\"): running it on that node",
-          node.address, step.what));
-      StepRunner(*node.connection, node.connection->server().database, retry, output_).run({step});
+  for (auto node = nodes_.begin(); node != nodes_.end();) {
+    try {
+      mend(*node, step, retry);
+      ++node;
+    } catch (const Error& e) {
+      const DbFailure failure = e.db_failure();
+      if (failure != DbFailure::kConnectionLost && failure != DbFailure::kConnect) throw;
+      output_.warn(fmt::format("Galera node {} was lost ({}): cutover no longer checks it",
+                               node->address, e.message()));
+      node = nodes_.erase(node);
     }
+  }
+}
+
+void GaleraNodes::mend(Node& node, const Step& step, const db::LockRetryPolicy& retry) {
+  for (int attempt = 1; !applied(*node.connection, step); ++attempt) {
+    if (attempt > kAttempts) {
+      throw Error(ErrorCode::kOperationFailed,
+                  fmt::format("Galera node {} did not apply \"{}\", run there {} times",
+                              node.address, step.what, kAttempts),
+                  "the node's error log says why (\"WSREP: Ignoring error\"); run the same "
+                  "command again when that is fixed: it checks every node again");
+    }
+    output_.warn(fmt::format(
+        "Galera node {} did not apply \"{}\" (it ignored an error applying it: its error log "
+        "says \"WSREP: Ignoring error\"): running it on that node",
+        node.address, step.what));
+    StepRunner(*node.connection, node.connection->server().database, retry, output_).run({step});
   }
 }
 

@@ -3,7 +3,7 @@
 // Galera runs a DDL statement on every node, but a node that fails to apply one logs "WSREP:
 // Ignoring error" and goes on without it (wsrep_ignore_apply_errors, 7 by default): its schema
 // then differs from the others' and nothing says so. MariaDB 10.11 fails so, now and then, on a
-// valid CREATE or DROP TRIGGER while the application writes the table on that node ("Trigger
+// valid CREATE TRIGGER while the application writes the table on that node ("Trigger
 // ... has an error in its body" at a random place of another trigger's body): that node's
 // writes would then skip a sync trigger, or run one that the others dropped. So after each
 // trigger's DDL cutover asks every node whether it has the trigger, and runs the statement
@@ -44,7 +44,7 @@ class GaleraNodes {
 
   // After `step` (its `trigger` set) ran on `self`: each other node that does not have the
   // trigger (still has it, for a drop) runs the step itself, up to three times. A node that
-  // cannot be reached or named is warned about (once), not waited for. Throws
+  // cannot be reached or named, or is lost, is warned about (once), not waited for. Throws
   // Error(kOperationFailed) naming the node when it still differs.
   void make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry);
 
@@ -52,6 +52,8 @@ class GaleraNodes {
   struct Node;
   void find_nodes();
   bool applied(db::Connection& node, const Step& step);
+  // Runs `step` on `node` until it has applied it, up to three times.
+  void mend(Node& node, const Step& step, const db::LockRetryPolicy& retry);
 
   db::Connection& self_;
   std::string addresses_;
