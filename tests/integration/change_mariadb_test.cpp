@@ -10,6 +10,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -555,7 +556,8 @@ class Seed004Story : public testing::TestWithParam<Backend> {
     fs::create_directories(work_);
   }
   void TearDown() override {
-    if (HasFailure()) {
+    // CUTOVER_KEEP_RECORDS=1 keeps them after a pass too, to read the probes' latencies.
+    if (HasFailure() || std::getenv("CUTOVER_KEEP_RECORDS") != nullptr) {
       std::cerr << "probe records and change files kept in " << work_ << "\n";
     } else {
       fs::remove_all(work_);
