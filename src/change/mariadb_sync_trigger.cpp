@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "db/mariadb/mariadb_params.h"
+
 namespace cutover::change {
 
 Step create_mariadb_trigger(const ChangeContext& context, const MariaDbTrigger& trigger) {
@@ -20,10 +22,12 @@ Step create_mariadb_trigger(const ChangeContext& context, const MariaDbTrigger& 
   // The body in a block of its own, entered only for the version's writes: the other
   // version's writes run none of its statements, and so no write that MariaDB would refuse.
   return {.what = fmt::format("create trigger {} on {}", trigger.name, trigger.table),
-          .sql = fmt::format("CREATE TRIGGER IF NOT EXISTS {} {} {} ON {} FOR EACH ROW BEGIN IF "
-                             "{} THEN BEGIN {}{} END; END IF; END",
-                             ChangeContext::quote(trigger.name), trigger.timing, trigger.event,
-                             context.table(trigger.table), writes, declarations, trigger.body),
+          // Backticks, not the session's ANSI quotes: the body must parse under any sql_mode.
+          .sql = db::mariadb::backquote_identifiers(fmt::format(
+              "CREATE TRIGGER IF NOT EXISTS {} {} {} ON {} FOR EACH ROW BEGIN IF {} THEN BEGIN "
+              "{}{} END; END IF; END",
+              ChangeContext::quote(trigger.name), trigger.timing, trigger.event,
+              context.table(trigger.table), writes, declarations, trigger.body)),
           .trigger = trigger.name};
 }
 

@@ -608,6 +608,13 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
                 contains(human.out, "SET @cutover_version = '" + change + "'"))
         << "status tells how the new version connects: " << describe(human);
   }
+  // The triggers' bodies quote names with backticks, never with the ANSI quotes of cutover's
+  // session: MariaDB parses a body again each time it loads the table, and on Galera it once
+  // did so without ANSI_QUOTES, failing 1,935 writes of version 1 (docs/change.md).
+  EXPECT_EQ(scalar_int(*connect_synced(change_url, galera()),
+                       "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                       "DATABASE() AND ACTION_STATEMENT LIKE '%\"%'"),
+            0);
 
   // Version 2 writes beside version 1, through the change's database.
   ProbeProcess v2_probe(CUTOVER_BINARY, "version-2 probe", v2_url, work_ / "rec_v2.json");

@@ -1,4 +1,4 @@
-// Rewrites cutover's $1..$n parameters into MariaDB's positional ? markers.
+// Rewrites of statement text for MariaDB: $n parameters into ?, ANSI quotes into backticks.
 #include "db/mariadb/mariadb_params.h"
 
 #include <string>
@@ -93,6 +93,46 @@ PositionalSql rewrite_placeholders(std::string_view sql) {
       continue;
     }
     out.sql.append(sql.substr(i, next - i));
+    i = next;
+  }
+  return out;
+}
+
+std::string backquote_identifiers(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    std::size_t next = i + 1;
+    if (c == '"') {
+      // Under ANSI_QUOTES an identifier: no backslash escapes, "" stands for one ".
+      out += '`';
+      for (next = i + 1; next < sql.size(); ++next) {
+        if (sql[next] == '"') {
+          if (next + 1 < sql.size() && sql[next + 1] == '"') {
+            out += '"';
+            ++next;
+            continue;
+          }
+          ++next;
+          break;
+        }
+        if (sql[next] == '`') out += '`';
+        out += sql[next];
+      }
+      out += '`';
+      i = next;
+      continue;
+    }
+    if (c == '\'' || c == '`') {
+      next = skip_quoted(sql, i);
+    } else if (c == '#' || opens_dash_comment(sql, i)) {
+      next = skip_line(sql, i);
+    } else if (opens_block_comment(sql, i)) {
+      next = skip_block_comment(sql, i);
+    }
+    out.append(sql.substr(i, next - i));
     i = next;
   }
   return out;

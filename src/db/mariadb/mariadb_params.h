@@ -1,4 +1,5 @@
-// Rewrites cutover's $1..$n parameters into MariaDB's positional ? markers.
+// Rewrites of statement text for MariaDB: cutover's $1..$n parameters into positional ?
+// markers, and identifiers quoted the ANSI way into backticks.
 #pragma once
 
 #include <cstddef>
@@ -20,5 +21,13 @@ struct PositionalSql {
 // (MariaDB would read it as a marker of its own). Assumes backslash escapes in strings, the
 // default sql_mode (NO_BACKSLASH_ESCAPES is not detected).
 PositionalSql rewrite_placeholders(std::string_view sql);
+
+// `sql`, written for sql_mode ANSI_QUOTES, with each "identifier" written `identifier`, so that
+// it means the same under any sql_mode. For the bodies of triggers: MariaDB parses a body again
+// whenever it loads the table's triggers, with the sql_mode saved with the trigger; yet on
+// Galera (10.11.19), now and then, a client's write failed with "has an error in its body" at
+// the first "identifier" of a body, as if parsed without ANSI_QUOTES (docs/change.md). Strings,
+// backticked names and comments are kept as they are.
+std::string backquote_identifiers(std::string_view sql);
 
 }  // namespace cutover::db::mariadb

@@ -95,7 +95,7 @@ TEST(MariaDbSyncTrigger, RunsItsBodyForOneVersionOnly) {
   Step old_version = create_mariadb_trigger(
       context, {.table = "users", .name = "t_old", .event = "UPDATE", .body = "SET NEW.a = 1;"});
   EXPECT_EQ(old_version.sql,
-            "CREATE TRIGGER IF NOT EXISTS \"t_old\" BEFORE UPDATE ON \"shop\".\"users\" FOR EACH "
+            "CREATE TRIGGER IF NOT EXISTS `t_old` BEFORE UPDATE ON `shop`.`users` FOR EACH "
             "ROW BEGIN IF COALESCE(@cutover_version, '') <> 'v2' THEN BEGIN SET NEW.a = 1; END; "
             "END IF; END");
   Step new_version = create_mariadb_trigger(
@@ -107,7 +107,7 @@ TEST(MariaDbSyncTrigger, RunsItsBodyForOneVersionOnly) {
                 .variables = {{"nick", "nickname", "varchar(20)"}},
                 .body = "DELETE FROM x;"});
   EXPECT_TRUE(contains(new_version.sql, "IF @cutover_version = 'v2' THEN BEGIN DECLARE "
-                                        "\"nick\" varchar(20) DEFAULT OLD.\"nickname\"; "))
+                                        "`nick` varchar(20) DEFAULT OLD.`nickname`; "))
       << new_version.sql;
 }
 
@@ -138,8 +138,8 @@ TEST(MariaDbOperations, RenameColumnCopiesInsteadOfRenaming) {
   EXPECT_TRUE(contains(expand, "ADD COLUMN IF NOT EXISTS \"login\" varchar(20) AFTER \"username\", "
                                "ALGORITHM=INSTANT"))
       << expand;
-  EXPECT_TRUE(contains(expand, "SET NEW.\"login\" = NEW.\"username\";")) << expand;
-  EXPECT_TRUE(contains(expand, "SET NEW.\"username\" = NEW.\"login\";")) << expand;
+  EXPECT_TRUE(contains(expand, "SET NEW.`login` = NEW.`username`;")) << expand;
+  EXPECT_TRUE(contains(expand, "SET NEW.`username` = NEW.`login`;")) << expand;
   const std::string after = all_sql(rename->after_backfill(context));
   EXPECT_TRUE(contains(after, "ADD UNIQUE INDEX IF NOT EXISTS \"users_username_key_cutover\" "
                               "(\"login\")"))
@@ -179,7 +179,7 @@ TEST(MariaDbOperations, OnlineDdlNamesItsAlgorithm) {
   const std::string expand = all_sql(add->expand(context));
   EXPECT_TRUE(contains(expand, "ADD COLUMN IF NOT EXISTS \"email\" varchar(200), ALGORITHM=INSTANT"))
       << expand;
-  EXPECT_TRUE(contains(expand, "SET NEW.\"email\" = (CONCAT(username, '@x'));")) << expand;
+  EXPECT_TRUE(contains(expand, "SET NEW.`email` = (CONCAT(username, '@x'));")) << expand;
   EXPECT_TRUE(contains(all_sql(add->after_backfill(context)), "ALGORITHM=INPLACE, LOCK=NONE"));
   EXPECT_TRUE(contains(all_sql(add->contract(context)),
                        "MODIFY \"email\" varchar(200) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"));

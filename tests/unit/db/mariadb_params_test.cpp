@@ -171,5 +171,19 @@ TEST_P(MariaDbParamsRejectTest, RejectsNamingTheProblem) {
 INSTANTIATE_TEST_SUITE_P(Cases, MariaDbParamsRejectTest, testing::ValuesIn(kRejectCases),
                          [](const auto& test) { return std::string(test.param.name); });
 
+TEST(MariaDbBackquoteIdentifiers, WritesAnsiQuotedIdentifiersInBackticks) {
+  EXPECT_EQ(backquote_identifiers(R"(UPDATE "db"."t" SET "a" = NEW."b" WHERE "id" = 1)"),
+            "UPDATE `db`.`t` SET `a` = NEW.`b` WHERE `id` = 1");
+  // "" inside stands for one "; a backtick inside is doubled.
+  EXPECT_EQ(backquote_identifiers(R"(SELECT "say ""hi""", "a`b")"), "SELECT `say \"hi\"`, `a``b`");
+}
+
+TEST(MariaDbBackquoteIdentifiers, KeepsStringsBackticksAndComments) {
+  const std::string kept = "SELECT 'it''s \\' \"x\"' , `q\"` -- \"c\"\n# \"h\"\n/* \"b\" */ 1";
+  EXPECT_EQ(backquote_identifiers(kept), kept);
+  EXPECT_EQ(backquote_identifiers("SET @v = COALESCE(@cutover_version, '') <> 'x'"),
+            "SET @v = COALESCE(@cutover_version, '') <> 'x'");
+}
+
 }  // namespace
 }  // namespace cutover::db::mariadb
