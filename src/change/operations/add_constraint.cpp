@@ -145,6 +145,24 @@ class AddConstraint : public Operation {
                         "a foreign key references a primary key or unique key: add one first (for "
                         "instance add_constraint with unique, in an earlier change)");
       }
+      // MariaDB serves a foreign key with an index it makes itself when none is there, and
+      // replaces that index by the new key's: rollback could then drop neither the new index
+      // (the old key needs it) nor bring the old one back.
+      for (const auto& key : table.foreign_keys) {
+        const bool own_index =
+            std::any_of(table.indexes.begin(), table.indexes.end(),
+                        [&](const db::IndexInfo& index) { return index.name == key.name; });
+        if (context.flavor == db::Flavor::kMariaDb && key.columns == columns_ && own_index) {
+          throw_bad_input(
+              fmt::format("{}: foreign key {} of {} is on ({}) already, and MariaDB would "
+                          "replace the index it made for it by this key's, which rollback could "
+                          "not undo",
+                          where(), key.name, table_, fmt::join(columns_, ", ")),
+              fmt::format("create an index on ({}) first (create_index, in an earlier change): "
+                          "both keys then use it",
+                          fmt::join(columns_, ", ")));
+        }
+      }
     }
   }
 

@@ -208,6 +208,28 @@ void refuse_dependent_views(const ChangeContext& context, std::string_view table
   }
 }
 
+void refuse_mariadb_column_dependents(const db::TableInfo& table, std::string_view column,
+                                      const std::string& where) {
+  const auto has = [&](const std::vector<std::string>& columns) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  for (const auto& key : table.foreign_keys) {
+    if (has(key.columns)) {
+      throw_bad_input(
+          fmt::format("{}: {}.{} has the foreign key {}", where, table.name, column, key.name),
+          "drop that foreign key first (with a migration, cutover migrate)");
+    }
+  }
+  for (const auto& index : table.indexes) {
+    if (index.columns.size() > 1 && has(index.columns)) {
+      throw_bad_input(fmt::format("{}: {}.{} is one of the columns of index {}: dropping it "
+                                  "would narrow the index to the others",
+                                  where, table.name, column, index.name),
+                      "drop the index first (drop_index, in an earlier change)");
+    }
+  }
+}
+
 std::string rename_column_reference(std::string_view expression, std::string_view from,
                                     std::string_view to) {
   std::string out;

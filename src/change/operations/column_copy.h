@@ -55,6 +55,13 @@ std::string sqlite_same_row(const ChangeContext& context, std::string_view table
 void refuse_dependent_views(const ChangeContext& context, std::string_view table,
                             std::string_view column, const std::string& where);
 
+// MariaDB: throws Error(kBadInput) naming `where` when `column` of `table` has a foreign key
+// (MariaDB refuses to drop it) or is one of the columns of an index with others (dropping it
+// would narrow the index, and MariaDB does that only by rebuilding the table): complete could
+// not drop it online.
+void refuse_mariadb_column_dependents(const db::TableInfo& table, std::string_view column,
+                                      const std::string& where);
+
 // Queries for Step::done_if (they return a row when true), on the base schema's `table`.
 std::string column_exists_query(const ChangeContext& context, std::string_view table,
                                 std::string_view column);

@@ -82,7 +82,9 @@ class DropColumn : public Operation {
     if (context.flavor != db::Flavor::kPostgres) {
       refuse_dependent_views(context, table_, column_, where());
     }
-    if (context.flavor == db::Flavor::kMariaDb) refuse_mariadb_dependents(table);
+    if (context.flavor == db::Flavor::kMariaDb) {
+      refuse_mariadb_column_dependents(table, column_, where());
+    }
     if (!column.nullable && !column.default_expr && !down_) {
       throw_bad_input(
           fmt::format("{}: {}.{} is NOT NULL without a default, so the new version could not "
@@ -222,26 +224,6 @@ class DropColumn : public Operation {
   }
 
  private:
-  // MariaDB drops a column from the indexes that have it, and refuses to drop one of a
-  // foreign key.
-  void refuse_mariadb_dependents(const db::TableInfo& table) const {
-    for (const auto& key : table.foreign_keys) {
-      if (contains(key.columns, column_)) {
-        throw_bad_input(fmt::format("{}: {}.{} has the foreign key {}", where(), table_, column_,
-                                    key.name),
-                        "drop that foreign key first (with a migration, cutover migrate)");
-      }
-    }
-    for (const auto& index : table.indexes) {
-      if (index.columns.size() > 1 && contains(index.columns, column_)) {
-        throw_bad_input(fmt::format("{}: {}.{} is one of the columns of index {}: dropping it "
-                                    "would narrow the index to the others",
-                                    where(), table_, column_, index.name),
-                        "drop the index first (drop_index, in an earlier change)");
-      }
-    }
-  }
-
   std::string mariadb_trigger_name(const ChangeContext& context, const char* event) const {
     return context.trigger_name(spec().index, table_ + "_" + (event[0] == 'I' ? "insert"
                                                                                : "update"));

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "change/operation_args.h"
+#include "change/operations/column_copy.h"
 #include "change/operations/operations.h"
 #include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
@@ -58,7 +59,17 @@ class SplitToTable : public Operation {
                                   table_),
                       "the child table refers to its parent by that key");
     }
-    for (const auto& column : columns_) context.require_column(parent, column, where());
+    for (const auto& column : columns_) {
+      context.require_column(parent, column, where());
+      // Complete drops the column: what would keep it is refused now (PostgreSQL: pg_depend,
+      // in the preflight).
+      if (context.flavor != db::Flavor::kPostgres) {
+        refuse_dependent_views(context, table_, column, where());
+      }
+      if (context.flavor == db::Flavor::kMariaDb) {
+        refuse_mariadb_column_dependents(parent, column, where());
+      }
+    }
     if (context.catalog->find_table(into_)) {
       throw_bad_input(fmt::format("{}: table {} exists already", where(), into_),
                       "choose another name for `into`, or drop that table first");

@@ -190,8 +190,9 @@ TEST(MariaDbOperations, OnlineDdlNamesItsAlgorithm) {
             "ALTER TABLE \"shop\".\"users\" ADD INDEX IF NOT EXISTS \"users_nick\" "
             "(\"nickname\"), ALGORITHM=INPLACE, LOCK=NONE");
 
-  auto fk = operation("add_constraint", R"j({"table": "users", "name": "users_team_fk2",
-      "references": {"columns": ["team_id"], "table": "teams", "ref_columns": ["id"]}})j");
+  // (team_id has users_team_fk already: a second key there is refused, see below.)
+  auto fk = operation("add_constraint", R"j({"table": "users", "name": "users_id_fk",
+      "references": {"columns": ["id"], "table": "teams", "ref_columns": ["id"]}})j");
   fk->validate(context);
   EXPECT_TRUE(contains(fk->expand(context).at(0).sql,
                        "SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE"));
@@ -249,6 +250,28 @@ TEST(MariaDbOperations, RefusesWhatCannotBeDoneOnline) {
   }), "view user_names"));
   EXPECT_TRUE(contains(bad_input([&] {
     operation("drop_index", R"j({"name": "users_team_fk"})j")->validate(context);
+  }), "foreign key"));
+  EXPECT_TRUE(contains(bad_input([&] {
+    operation("add_constraint", R"j({"table": "users", "name": "users_team_fk2",
+                                    "references": {"columns": ["team_id"], "table": "teams",
+                                                   "ref_columns": ["id"]}})j")
+        ->validate(context);
+  }), "foreign key users_team_fk of users is on (team_id) already"));
+  // split_to_table drops the moved columns at complete: the same refusals, before start.
+  EXPECT_TRUE(contains(bad_input([&] {
+    operation("split_to_table", R"j({"table": "users", "columns": ["username"],
+                                    "into": "logins", "key": "user_id"})j")
+        ->validate(context);
+  }), "users_username_id"));
+  EXPECT_TRUE(contains(bad_input([&] {
+    operation("split_to_table", R"j({"table": "users", "columns": ["nickname"],
+                                    "into": "nicks", "key": "user_id"})j")
+        ->validate(context);
+  }), "view user_names"));
+  EXPECT_TRUE(contains(bad_input([&] {
+    operation("split_to_table", R"j({"table": "users", "columns": ["team_id"],
+                                    "into": "teams_of", "key": "user_id"})j")
+        ->validate(context);
   }), "foreign key"));
   EXPECT_FALSE(operation("rename_table", R"j({"from": "users", "to": "accounts"})j")
                    ->supports(db::Flavor::kMariaDb));
