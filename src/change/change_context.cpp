@@ -59,11 +59,17 @@ const db::TableInfo& ChangeContext::require_table(std::string_view name,
     const char* kind = view->materialized ? "a materialized view" : "a view";
     throw_bad_input(fmt::format("{}: {} is {}, not a table", where, name, kind),
                     fmt::format("change operations work on tables: change the tables that {} "
-                                "reads from (its definition is shown by \\d+ {})",
-                                name, name));
+                                "reads from (its definition is shown by {} {})",
+                                name,
+                                flavor == db::Flavor::kMariaDb  ? "SHOW CREATE VIEW"
+                                : flavor == db::Flavor::kSqlite ? ".schema"
+                                                                : "\\d+",
+                                name));
   }
   throw_bad_input(fmt::format("{}: there is no table {} in {}", where, name, base_schema),
-                  "check the table's name and the schema (--schema) of the change");
+                  flavor == db::Flavor::kPostgres
+                      ? "check the table's name and the schema (--schema) of the change"
+                      : "check the table's name and the database of the URL");
 }
 
 const db::ColumnInfo& ChangeContext::require_column(const db::TableInfo& table,

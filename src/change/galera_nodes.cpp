@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "change/step_runner.h"
@@ -33,8 +35,7 @@ std::vector<std::string> split_node_addresses(std::string_view list) {
   std::vector<std::string> out;
   while (!list.empty()) {
     const auto comma = list.find(',');
-    std::string address = trim(list.substr(0, comma));
-    if (!address.empty()) out.push_back(std::move(address));
+    out.push_back(trim(list.substr(0, comma)));
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -66,7 +67,12 @@ std::string node_url(const std::string& url, const std::string& address) {
   } else if (!rest.empty()) {
     parsed.host.clear();
   }
-  if (parsed.host.empty()) {
+  const bool bracketed = address.starts_with('[');
+  const bool valid_host = std::all_of(parsed.host.begin(), parsed.host.end(), [&](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' ||
+           (bracketed && (c == ':' || c == '%'));
+  });
+  if (parsed.host.empty() || !valid_host) {
     throw_bad_input(fmt::format("\"{}\" is not the address of a Galera node", address),
                     "write each node as HOST:PORT (or HOST, or [IPv6]:PORT), separated by commas");
   }
@@ -91,33 +97,44 @@ void GaleraNodes::find_nodes() {
   found_ = true;
   const bool named = !addresses_.empty();
   const std::string listed = named ? addresses_ : status(self_, "wsrep_incoming_addresses");
-  const std::string self_id = status(self_, "wsrep_gcomm_uuid");
+  const std::string cluster = status(self_, "wsrep_cluster_state_uuid");
+  std::set<std::string> seen = {status(self_, "wsrep_gcomm_uuid")};
   int cluster_size = 0;
   try {
     cluster_size = std::stoi(status(self_, "wsrep_cluster_size"));
   } catch (const std::exception&) {
   }
-  std::vector<std::string> unreached;
+  std::size_t unreached = 0;
   for (const std::string& address : split_node_addresses(listed)) {
-    if (address == "AUTO") continue;  // a node that does not publish its address
+    if (address.empty() || address == "AUTO") continue;  // AUTO: a node without its address
     try {
       std::unique_ptr<db::Connection> connection = connect_(address);
-      if (status(*connection, "wsrep_gcomm_uuid") == self_id) continue;
+      if (status(*connection, "wsrep_cluster_state_uuid") != cluster) {
+        output_.warn(
+            fmt::format("{} is not a node of this Galera cluster: cutover does not "
+                        "check it",
+                        address));
+        continue;
+      }
+      // This node, or one named twice.
+      if (!seen.insert(status(*connection, "wsrep_gcomm_uuid")).second) continue;
       nodes_.push_back({address, std::move(connection)});
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kBadInput && named && e.db_failure() == DbFailure::kNone) throw;
-      unreached.push_back(fmt::format("{} ({})", address, e.message()));
+      ++unreached;
+      output_.warn(fmt::format(
+          "Galera node {} cannot be reached ({}): cutover cannot check that it applies the "
+          "change's triggers{}",
+          address, e.message(),
+          address.starts_with("localhost")
+              ? " (to MariaDB's client library localhost means the local socket, whatever the "
+                "port: write 127.0.0.1)"
+              : ""));
     }
   }
-  for (const std::string& node : unreached) {
-    output_.warn(
-        fmt::format("Galera node {} cannot be reached: cutover cannot check that it "
-                    "applies the change's triggers",
-                    node));
-  }
   const auto others = static_cast<std::size_t>(std::max(cluster_size - 1, 0));
-  if (nodes_.size() + unreached.size() < others) {
-    const std::size_t missing = others - nodes_.size() - unreached.size();
+  if (nodes_.size() + unreached < others) {
+    const std::size_t missing = others - nodes_.size() - unreached;
     output_.warn(fmt::format(
         "{} of the {} other Galera nodes {}: cutover cannot check that {} the change's "
         "triggers; {}",
@@ -132,24 +149,30 @@ void GaleraNodes::find_nodes() {
   }
 }
 
-bool GaleraNodes::applied(db::Connection& node, const Step& step) {
-  // The session reads with wsrep_sync_wait: after everything the cluster ordered before it,
-  // this step's DDL included.
-  const bool has_trigger =
-      !node.query(
-               "SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() "
-               "AND TRIGGER_NAME = $1",
-               {step.trigger})
-           .empty();
-  return has_trigger != step.drops_trigger;
+std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(db::Connection& connection,
+                                                                const std::string& trigger) {
+  // A node's session reads with wsrep_sync_wait: after everything the cluster ordered before
+  // the read, the step's DDL included.
+  db::Result result = connection.query(
+      "SELECT EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT FROM "
+      "information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = $1",
+      {trigger});
+  if (result.rows.empty()) return std::nullopt;
+  TriggerRow row;
+  for (const auto& value : result.rows[0]) row.push_back(value.text());
+  return row;
 }
 
 void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry) {
   if (step.trigger.empty()) return;
   if (!found_) find_nodes();
+  if (nodes_.empty()) return;
+  // The trigger as this node has it (its table, timing, event and body); none after a drop.
+  const std::optional<TriggerRow> expected = trigger_row(self_, step.trigger);
+  if (!step.drops_trigger && !expected) return;  // not here either: the step says why
   for (auto node = nodes_.begin(); node != nodes_.end();) {
     try {
-      mend(*node, step, retry);
+      mend(*node, step, expected, retry);
       ++node;
     } catch (const Error& e) {
       const DbFailure failure = e.db_failure();
@@ -161,18 +184,21 @@ void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPol
   }
 }
 
-void GaleraNodes::mend(Node& node, const Step& step, const db::LockRetryPolicy& retry) {
-  for (int attempt = 1; !applied(*node.connection, step); ++attempt) {
+void GaleraNodes::mend(Node& node, const Step& step, const std::optional<TriggerRow>& expected,
+                       const db::LockRetryPolicy& retry) {
+  for (int attempt = 1; trigger_row(*node.connection, step.trigger) != expected; ++attempt) {
     if (attempt > kAttempts) {
       throw Error(ErrorCode::kOperationFailed,
-                  fmt::format("Galera node {} did not apply \"{}\", run there {} times",
+                  fmt::format("Galera node {} still does not have \"{}\" as this node has it, "
+                              "after running it there {} times",
                               node.address, step.what, kAttempts),
-                  "the node's error log says why (\"WSREP: Ignoring error\"); run the same "
-                  "command again when that is fixed: it checks every node again");
+                  "compare the trigger on both nodes (information_schema.TRIGGERS) and read the "
+                  "node's error log; fix the node, then run the same command again: it checks "
+                  "every node again");
     }
     output_.warn(fmt::format(
-        "Galera node {} did not apply \"{}\" (it ignored an error applying it: its error log "
-        "says \"WSREP: Ignoring error\"): running it on that node",
+        "Galera node {} does not have \"{}\" as this node has it (a node that failed to apply "
+        "it logs \"WSREP: Ignoring error\"): running it on that node",
         node.address, step.what));
     StepRunner(*node.connection, node.connection->server().database, retry, output_).run({step});
   }

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +24,7 @@
 
 namespace cutover::change {
 
-// "host:port, host:port": the addresses, trimmed, empty ones left out.
+// "host:port, host:port": the addresses, trimmed (an empty one stays, for node_url to refuse).
 std::vector<std::string> split_node_addresses(std::string_view list);
 
 // `url` (a MariaDB URL) naming the node at `address` ("host:port", "host", "[v6]:port")
@@ -42,18 +43,22 @@ class GaleraNodes {
   GaleraNodes(db::Connection& self, std::string addresses, Connect connect, Output& output);
   ~GaleraNodes();
 
-  // After `step` (its `trigger` set) ran on `self`: each other node that does not have the
-  // trigger (still has it, for a drop) runs the step itself, up to three times. A node that
+  // After `step` (its `trigger` set) ran on `self`: each other node whose trigger of that name
+  // differs from this node's (table, timing, event, body; or is still there after a drop)
+  // runs the step itself, up to three times. A node that
   // cannot be reached or named, or is lost, is warned about (once), not waited for. Throws
   // Error(kOperationFailed) naming the node when it still differs.
   void make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry);
 
  private:
   struct Node;
+  // A trigger's table, timing, event and body.
+  using TriggerRow = std::vector<std::string>;
   void find_nodes();
-  bool applied(db::Connection& node, const Step& step);
-  // Runs `step` on `node` until it has applied it, up to three times.
-  void mend(Node& node, const Step& step, const db::LockRetryPolicy& retry);
+  std::optional<TriggerRow> trigger_row(db::Connection& connection, const std::string& trigger);
+  // Runs `step` on `node` until its trigger there is `expected`, up to three times.
+  void mend(Node& node, const Step& step, const std::optional<TriggerRow>& expected,
+            const db::LockRetryPolicy& retry);
 
   db::Connection& self_;
   std::string addresses_;

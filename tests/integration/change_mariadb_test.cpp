@@ -905,7 +905,8 @@ TEST(GaleraTotalOrder, SigtermDuringADdlStepLetsItFinishThenStops) {
 // each trigger's DDL and runs it again on a node that differs. Here node 3, where the change
 // runs, loses a trigger on its own (wsrep_on=OFF): rollback's DROP TRIGGER IF EXISTS does
 // nothing there and so is not replicated, and nodes 1 and 2 would keep a trigger that writes a
-// table rollback drops.
+// table rollback drops. (A trigger of users: rollback's DROP TABLE of addresses would take that
+// table's triggers away on every node.)
 TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
   ScratchDatabase scratch(Backend::kGalera);
   const std::vector<std::string>& urls = scratch.urls();
@@ -935,7 +936,8 @@ TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
         node3
             ->query(
                 "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA "
-                "= DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_%' LIMIT 1")
+                "= DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_%' AND EVENT_OBJECT_TABLE "
+                "= 'users' LIMIT 1")
             .rows.at(0)[0]
             .text();
     node3->execute("SET SESSION wsrep_on = OFF");
@@ -945,7 +947,7 @@ TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
   ProcessResult rollback = run_change({"rollback", urls.at(2)});
   EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
   const Server node1 = parse_url(urls.at(0));
-  EXPECT_NE(rollback.err.find("Galera node " + node1.host + ":" + node1.port + " did not apply"),
+  EXPECT_NE(rollback.err.find("Galera node " + node1.host + ":" + node1.port + " does not have"),
             std::string::npos)
       << describe(rollback);
   for (const std::string& url : urls) {
@@ -955,6 +957,44 @@ TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
               "Synced")
         << url;
   }
+  fs::remove_all(work);
+}
+
+// A node whose trigger of that name is not the one this node has (here node 2 has one on
+// another table, made there alone: its applier then skipped cutover's CREATE TRIGGER IF NOT
+// EXISTS) is not taken for a node that applied it: start stops, exit 1, naming the node.
+TEST(GaleraEveryNode, ATriggerOfTheSameNameOnAnotherTableIsNotTakenForTheChangesOne) {
+  ScratchDatabase scratch(Backend::kGalera);
+  const std::vector<std::string>& urls = scratch.urls();
+  create_users(*scratch.connect(), 100);
+  scratch.connect()->execute("CREATE TABLE other (id INT PRIMARY KEY)");
+  const fs::path work =
+      fs::temp_directory_path() / ("cutover-same-name-" + std::to_string(getpid()));
+  fs::create_directories(work);
+  const std::string change = unique_change_name("nick");
+  VersionDatabaseGuard drop_version_database(urls.at(0), change);
+  const fs::path file = write_change_file(
+      work, change,
+      "  - add_column:\n      table: users\n      column: {name: nick, type: \"varchar(20)\"}\n"
+      "      up: username\n");
+  const std::string decoy = "`_cutover_" + change + "_0_users_insert`";
+  const auto on_node2_alone = [&](const std::string& sql) {
+    auto node2 = connect_synced(urls.at(1), true);
+    node2->execute("SET SESSION wsrep_on = OFF");
+    node2->execute(sql);
+  };
+  on_node2_alone("CREATE TRIGGER " + decoy +
+                 " BEFORE INSERT ON other FOR EACH ROW SET NEW.id = NEW.id");
+
+  ProcessResult start = run_change({"start", urls.at(2), file.string()});
+  EXPECT_EQ(start.exit_code, 1) << describe(start);
+  const Server node2 = parse_url(urls.at(1));
+  EXPECT_NE(start.err.find("Galera node " + node2.host + ":" + node2.port + " still does not have"),
+            std::string::npos)
+      << describe(start);
+  on_node2_alone("DROP TRIGGER IF EXISTS " + decoy);
+  ProcessResult rollback = run_change({"rollback", urls.at(2)});
+  EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
   fs::remove_all(work);
 }
 
@@ -988,8 +1028,9 @@ TEST(GaleraEveryNode, GaleraNodesNamesTheNodesAndAMalformedOneChangesNothing) {
   ProcessResult start = run_change({"start", urls.at(2), file.string(), "--galera-nodes", nodes});
   EXPECT_EQ(start.exit_code, 0) << describe(start);
   EXPECT_EQ(start.err.find("warning"), std::string::npos) << describe(start);
-  ProcessResult one =
-      run_change({"rollback", urls.at(2), "--galera-nodes", nodes.substr(0, nodes.find(','))});
+  // Node 1 named twice is still one node: node 2 is not checked, and that is said.
+  const std::string node1 = nodes.substr(0, nodes.find(','));
+  ProcessResult one = run_change({"rollback", urls.at(2), "--galera-nodes", node1 + "," + node1});
   EXPECT_EQ(one.exit_code, 0) << describe(one);
   EXPECT_NE(one.err.find("1 of the 2 other Galera nodes are not in --galera-nodes"),
             std::string::npos)

@@ -8,9 +8,9 @@
 namespace cutover::change {
 namespace {
 
-TEST(GaleraNodeAddresses, SplitsTrimsAndLeavesOutEmptyOnes) {
+TEST(GaleraNodeAddresses, SplitsAndTrimsKeepingEmptyOnesForTheCheckToRefuse) {
   EXPECT_EQ(split_node_addresses(" 10.0.0.1:3306, db2:3307,,AUTO "),
-            (std::vector<std::string>{"10.0.0.1:3306", "db2:3307", "AUTO"}));
+            (std::vector<std::string>{"10.0.0.1:3306", "db2:3307", "", "AUTO"}));
   EXPECT_TRUE(split_node_addresses("").empty());
 }
 
@@ -25,7 +25,8 @@ TEST(GaleraNodeUrl, NamesTheNodeAndKeepsUserDatabaseAndOptions) {
 }
 
 TEST(GaleraNodeUrl, RefusesAMalformedAddress) {
-  for (const char* address : {"db2:", "db2:port", "db2:70000", ":3306", "[fd00::3", "db2:33:06"}) {
+  for (const char* address : {"db2:", "db2:port", "db2:70000", ":3306", "[fd00::3", "db2:33:06",
+                              "host name:3306", "", "a;b"}) {
     try {
       node_url("mariadb://app@lb/shop", address);
       ADD_FAILURE() << address << " was accepted";
