@@ -104,7 +104,6 @@ void GaleraNodes::find_nodes() {
     cluster_size = std::stoi(status(self_, "wsrep_cluster_size"));
   } catch (const std::exception&) {
   }
-  std::size_t unreached = 0;
   for (const std::string& address : split_node_addresses(listed)) {
     if (address.empty() || address == "AUTO") continue;  // AUTO: a node without its address
     try {
@@ -121,7 +120,6 @@ void GaleraNodes::find_nodes() {
       nodes_.push_back({address, std::move(connection)});
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kBadInput && named && e.db_failure() == DbFailure::kNone) throw;
-      ++unreached;
       output_.warn(fmt::format(
           "Galera node {} cannot be reached ({}): cutover cannot check that it applies the "
           "change's triggers{}",
@@ -133,19 +131,16 @@ void GaleraNodes::find_nodes() {
     }
   }
   const auto others = static_cast<std::size_t>(std::max(cluster_size - 1, 0));
-  if (nodes_.size() + unreached < others) {
-    const std::size_t missing = others - nodes_.size() - unreached;
+  if (nodes_.size() < others) {
+    const std::size_t missing = others - nodes_.size();
     output_.warn(fmt::format(
-        "{} of the {} other Galera nodes {}: cutover cannot check that {} the change's "
-        "triggers; {}",
-        missing, others,
-        named ? fmt::format("are not in --galera-nodes ({})", listed)
-              : fmt::format("do not publish their address (wsrep_incoming_addresses: {})",
-                            listed.empty() ? "empty" : listed),
-        missing == 1 ? "it applies" : "they apply",
-        named ? "name every node"
-              : "set wsrep_node_incoming_address on each node, or name the "
-                "nodes with --galera-nodes HOST:PORT,..."));
+        "{} of the {} other Galera nodes cannot be checked ({}: {}): cutover cannot tell "
+        "whether {} the change's triggers; {}",
+        missing, others, named ? "--galera-nodes" : "wsrep_incoming_addresses",
+        listed.empty() ? "empty" : listed, missing == 1 ? "it applies" : "they apply",
+        named ? "name every node, each reachable with the URL's user and database"
+              : "set wsrep_node_incoming_address on each node, or name the nodes with "
+                "--galera-nodes HOST:PORT,..."));
   }
 }
 
