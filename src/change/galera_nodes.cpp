@@ -43,39 +43,29 @@ std::vector<std::string> split_node_addresses(std::string_view list) {
 }
 
 std::string node_url(const std::string& url, const std::string& address) {
-  ConnectionUrl parsed = parse_connection_url(url);
-  std::string_view rest = address;
-  if (rest.starts_with('[')) {
-    const auto close = rest.find(']');
-    const bool closed = close != std::string_view::npos;
-    parsed.host = closed ? std::string(rest.substr(1, close - 1)) : "";
-    rest.remove_prefix(closed ? close + 1 : rest.size());
-  } else {
-    parsed.host = std::string(rest.substr(0, rest.find(':')));
-    rest.remove_prefix(parsed.host.size());
-  }
-  parsed.port.reset();
-  if (rest.starts_with(':')) {
-    rest.remove_prefix(1);
-    const std::string digits(rest);
-    const bool numeric = !digits.empty() && digits.size() <= 5 &&
-                         std::all_of(digits.begin(), digits.end(),
-                                     [](unsigned char c) { return std::isdigit(c) != 0; });
-    const int port = numeric ? std::stoi(digits) : 0;
-    if (port < 1 || port > 65535) parsed.host.clear();
-    parsed.port = port;
-  } else if (!rest.empty()) {
-    parsed.host.clear();
-  }
-  const bool bracketed = address.starts_with('[');
-  const bool valid_host = std::all_of(parsed.host.begin(), parsed.host.end(), [&](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' ||
-           (bracketed && (c == ':' || c == '%'));
-  });
-  if (parsed.host.empty() || !valid_host) {
+  // The address as the authority of a URL, parsed by the same code as any URL (IPv6 brackets,
+  // the port's range); only a host name's characters and ':' for the port may be in it.
+  const auto refuse = [&] {
     throw_bad_input(fmt::format("\"{}\" is not the address of a Galera node", address),
                     "write each node as HOST:PORT (or HOST, or [IPv6]:PORT), separated by commas");
+  };
+  const bool bracketed = address.starts_with('[');
+  const bool allowed = std::all_of(address.begin(), address.end(), [&](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == ':' ||
+           (bracketed && (c == '[' || c == ']' || c == '%'));
+  });
+  if (!allowed || address.ends_with(':')) refuse();
+  ConnectionUrl node;
+  try {
+    node = parse_connection_url("mariadb://" + address + "/");
+  } catch (const Error&) {
+    refuse();
   }
+  // A second ':' outside brackets is left in the host by the parser.
+  if (node.host.empty() || (!bracketed && node.host.find(':') != std::string::npos)) refuse();
+  ConnectionUrl parsed = parse_connection_url(url);
+  parsed.host = node.host;
+  parsed.port = node.port;
   return compose_connection_url(parsed, true);
 }
 
@@ -119,7 +109,6 @@ void GaleraNodes::find_nodes() {
       if (!seen.insert(status(*connection, "wsrep_gcomm_uuid")).second) continue;
       nodes_.push_back({address, std::move(connection)});
     } catch (const Error& e) {
-      if (e.code() == ErrorCode::kBadInput && named && e.db_failure() == DbFailure::kNone) throw;
       output_.warn(fmt::format(
           "Galera node {} cannot be reached ({}): cutover cannot check that it applies the "
           "change's triggers{}",
@@ -162,9 +151,8 @@ void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPol
   if (step.trigger.empty()) return;
   if (!found_) find_nodes();
   if (nodes_.empty()) return;
-  // The trigger as this node has it (its table, timing, event and body); none after a drop.
+  // The trigger as this node has it (its table, timing, event and body), or none (a drop).
   const std::optional<TriggerRow> expected = trigger_row(self_, step.trigger);
-  if (!step.drops_trigger && !expected) return;  // not here either: the step says why
   for (auto node = nodes_.begin(); node != nodes_.end();) {
     try {
       mend(*node, step, expected, retry);

@@ -26,11 +26,10 @@ struct Step {
   // complete runs these before it moves the change to `completing`, so that such a failure
   // leaves the change started, with rollback still open.
   bool reads_only = false;
-  // MariaDB: the trigger that this step creates (with drops_trigger: drops). On Galera the
-  // runner checks after the step that every node has it (has it no more): a node that fails to
+  // MariaDB: the trigger that this step creates or drops. On Galera the runner checks after
+  // the step that every node has it as this node has it, or not at all: a node that fails to
   // apply a replicated DDL statement goes on without it (change/galera_nodes.h).
   std::string trigger;
-  bool drops_trigger = false;
 };
 
 }  // namespace cutover::change

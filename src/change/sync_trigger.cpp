@@ -92,8 +92,7 @@ std::vector<Step> drop_sync_trigger(const ChangeContext& context, const std::str
   if (context.flavor == db::Flavor::kMariaDb) {
     return {{.what = fmt::format("drop trigger {}", name),
              .sql = fmt::format("DROP TRIGGER IF EXISTS {}", context.table(name)),
-             .trigger = name,
-             .drops_trigger = true}};
+             .trigger = name}};
   }
   std::string function = context.quote(context.base_schema) + "." + context.quote(name);
   return {
