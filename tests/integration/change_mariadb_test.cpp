@@ -806,23 +806,44 @@ TEST(MariaDbBusyWriters,
   fs::remove_all(work);
 }
 
+// The Galera tests below: a scratch database on the 3-node cluster, a directory for the change
+// file, and the change's name, whose database is dropped at the end.
+class GaleraChange : public testing::Test {
+ protected:
+  void SetUp() override {
+    work_ =
+        fs::temp_directory_path() / ("cutover-galera-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+  }
+  void TearDown() override { fs::remove_all(work_); }
+
+  std::string name_change(const std::string& stem) {
+    const std::string change = unique_change_name(stem);
+    guards_.emplace_back(std::make_unique<VersionDatabaseGuard>(scratch_.urls().at(0), change));
+    return change;
+  }
+
+  ScratchDatabase scratch_{Backend::kGalera};
+  fs::path work_;
+  std::vector<std::unique_ptr<VersionDatabaseGuard>> guards_;
+};
+using GaleraTotalOrder = GaleraChange;
+using GaleraEveryNode = GaleraChange;
+
 // Galera replicates a DDL statement before it runs, and each node applies it: cancelled by the
 // lock timeout on the node that ran it once replicated, it would leave that node's schema behind
 // the others' ("Ignoring error ... max_statement_time exceeded", then "Inconsistent by
 // consensus": the node leaves the cluster; seen once under load with a DROP COLUMN). So a DDL
 // step there runs without the bound: with a lock timeout of 1 ms, which every attempt of it
 // exceeded before, it runs, and every node has the same schema.
-TEST(GaleraTotalOrder, ADdlStepIsNeverCancelledByTheLockTimeout) {
-  ScratchDatabase scratch(Backend::kGalera);
-  const std::vector<std::string>& urls = scratch.urls();
-  scratch.connect()->execute("CREATE TABLE users (id INT PRIMARY KEY, username VARCHAR(20))");
-  const fs::path work =
-      fs::temp_directory_path() / ("cutover-total-order-" + std::to_string(getpid()));
-  fs::create_directories(work);
-  const std::string change = unique_change_name("add_email");
-  VersionDatabaseGuard drop_version_database(urls.at(0), change);
+TEST_F(GaleraTotalOrder, ADdlStepIsNeverCancelledByTheLockTimeout) {
+  const std::vector<std::string>& urls = scratch_.urls();
+  scratch_.connect()->execute("CREATE TABLE users (id INT PRIMARY KEY, username VARCHAR(20))");
+  const std::string change = name_change("add_email");
   const fs::path file = write_change_file(
-      work, change,
+      work_, change,
       "  - add_column:\n      table: users\n      column: {name: email, type: \"varchar(200)\"}\n");
 
   ProcessResult start = run_change(
@@ -840,22 +861,16 @@ TEST(GaleraTotalOrder, ADdlStepIsNeverCancelledByTheLockTimeout) {
         << url;
   }
   EXPECT_EQ(run_change({"rollback", urls.at(2)}).exit_code, 0);
-  fs::remove_all(work);
 }
 
 // SIGTERM while such a statement runs (an index build on 300,000 rows, on node 3) lets it finish
 // on every node, then stops: exit 1 saying the step ran to its end, the cluster Synced with the
 // index on every node, and start again resumes.
-TEST(GaleraTotalOrder, SigtermDuringADdlStepLetsItFinishThenStops) {
-  ScratchDatabase scratch(Backend::kGalera);
-  const std::vector<std::string>& urls = scratch.urls();
-  create_users(*scratch.connect(), kBackfillUsers);
-  const fs::path work =
-      fs::temp_directory_path() / ("cutover-ddl-sigterm-" + std::to_string(getpid()));
-  fs::create_directories(work);
-  const std::string change = unique_change_name("index_username");
-  VersionDatabaseGuard drop_version_database(urls.at(0), change);
-  const fs::path file = write_change_file(work, change,
+TEST_F(GaleraTotalOrder, SigtermDuringADdlStepLetsItFinishThenStops) {
+  const std::vector<std::string>& urls = scratch_.urls();
+  create_users(*scratch_.connect(), kBackfillUsers);
+  const std::string change = name_change("index_username");
+  const fs::path file = write_change_file(work_, change,
                                           "  - create_index:\n      name: users_username\n      "
                                           "table: users\n      columns: [username]\n");
   const std::string index_on_every_node =
@@ -895,7 +910,6 @@ TEST(GaleraTotalOrder, SigtermDuringADdlStepLetsItFinishThenStops) {
     auto c = connect_synced(url, true);
     EXPECT_EQ(scalar_int(*c, index_on_every_node), 0) << url;
   }
-  fs::remove_all(work);
 }
 
 // Galera lets a node go on after it failed to apply a replicated DDL statement ("WSREP: Ignoring
@@ -907,16 +921,11 @@ TEST(GaleraTotalOrder, SigtermDuringADdlStepLetsItFinishThenStops) {
 // nothing there and so is not replicated, and nodes 1 and 2 would keep a trigger that writes a
 // table rollback drops. (A trigger of users: rollback's DROP TABLE of addresses would take that
 // table's triggers away on every node.)
-TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
-  ScratchDatabase scratch(Backend::kGalera);
-  const std::vector<std::string>& urls = scratch.urls();
-  create_users(*scratch.connect(), 100);
-  const fs::path work =
-      fs::temp_directory_path() / ("cutover-every-node-" + std::to_string(getpid()));
-  fs::create_directories(work);
-  const std::string change = unique_change_name("split_nodes");
-  VersionDatabaseGuard drop_version_database(urls.at(0), change);
-  const fs::path file = write_change_file(work, change, kSplitOperation);
+TEST_F(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
+  const std::vector<std::string>& urls = scratch_.urls();
+  create_users(*scratch_.connect(), 100);
+  const std::string change = name_change("split_nodes");
+  const fs::path file = write_change_file(work_, change, kSplitOperation);
   const auto cutover_triggers = [](db::Connection& c) {
     return scalar_int(c,
                       "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
@@ -957,24 +966,18 @@ TEST(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
               "Synced")
         << url;
   }
-  fs::remove_all(work);
 }
 
 // A node whose trigger of that name is not the one this node has (here node 2 has one on
 // another table, made there alone: its applier then skipped cutover's CREATE TRIGGER IF NOT
 // EXISTS) is not taken for a node that applied it: start stops, exit 1, naming the node.
-TEST(GaleraEveryNode, ATriggerOfTheSameNameOnAnotherTableIsNotTakenForTheChangesOne) {
-  ScratchDatabase scratch(Backend::kGalera);
-  const std::vector<std::string>& urls = scratch.urls();
-  create_users(*scratch.connect(), 100);
-  scratch.connect()->execute("CREATE TABLE other (id INT PRIMARY KEY)");
-  const fs::path work =
-      fs::temp_directory_path() / ("cutover-same-name-" + std::to_string(getpid()));
-  fs::create_directories(work);
-  const std::string change = unique_change_name("nick");
-  VersionDatabaseGuard drop_version_database(urls.at(0), change);
+TEST_F(GaleraEveryNode, ATriggerOfTheSameNameOnAnotherTableIsNotTakenForTheChangesOne) {
+  const std::vector<std::string>& urls = scratch_.urls();
+  create_users(*scratch_.connect(), 100);
+  scratch_.connect()->execute("CREATE TABLE other (id INT PRIMARY KEY)");
+  const std::string change = name_change("nick");
   const fs::path file = write_change_file(
-      work, change,
+      work_, change,
       "  - add_column:\n      table: users\n      column: {name: nick, type: \"varchar(20)\"}\n"
       "      up: username\n");
   const std::string decoy = "`_cutover_" + change + "_0_users_insert`";
@@ -995,21 +998,15 @@ TEST(GaleraEveryNode, ATriggerOfTheSameNameOnAnotherTableIsNotTakenForTheChanges
   on_node2_alone("DROP TRIGGER IF EXISTS " + decoy);
   ProcessResult rollback = run_change({"rollback", urls.at(2)});
   EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
-  fs::remove_all(work);
 }
 
 // --galera-nodes names the nodes where they do not publish their address; a malformed one is
 // refused before anything changes.
-TEST(GaleraEveryNode, GaleraNodesNamesTheNodesAndAMalformedOneChangesNothing) {
-  ScratchDatabase scratch(Backend::kGalera);
-  const std::vector<std::string>& urls = scratch.urls();
-  create_users(*scratch.connect(), 100);
-  const fs::path work =
-      fs::temp_directory_path() / ("cutover-galera-nodes-" + std::to_string(getpid()));
-  fs::create_directories(work);
-  const std::string change = unique_change_name("split_named");
-  VersionDatabaseGuard drop_version_database(urls.at(0), change);
-  const fs::path file = write_change_file(work, change, kSplitOperation);
+TEST_F(GaleraEveryNode, GaleraNodesNamesTheNodesAndAMalformedOneChangesNothing) {
+  const std::vector<std::string>& urls = scratch_.urls();
+  create_users(*scratch_.connect(), 100);
+  const std::string change = name_change("split_named");
+  const fs::path file = write_change_file(work_, change, kSplitOperation);
   const std::string before = schema_dump(urls.at(2));
 
   ProcessResult bad = run_change(
@@ -1036,7 +1033,6 @@ TEST(GaleraEveryNode, GaleraNodesNamesTheNodesAndAMalformedOneChangesNothing) {
             std::string::npos)
       << describe(one);
   EXPECT_EQ(application_schema(schema_dump(urls.at(2))), before);
-  fs::remove_all(work);
 }
 
 // ---------------------------------------------------------------------------------------------
