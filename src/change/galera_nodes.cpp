@@ -133,17 +133,25 @@ void GaleraNodes::find_nodes() {
   }
 }
 
-std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(db::Connection& connection,
-                                                                const std::string& trigger) {
+std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(
+    db::Connection& connection, const std::string& trigger, const db::LockRetryPolicy& retry) {
+  std::optional<TriggerRow> row;
   // A node's session reads with wsrep_sync_wait: after everything the cluster ordered before
-  // the read, the step's DDL included.
-  db::Result result = connection.query(
-      "SELECT EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT FROM "
-      "information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = $1",
-      {trigger});
-  if (result.rows.empty()) return std::nullopt;
-  TriggerRow row;
-  for (const auto& value : result.rows[0]) row.push_back(value.text());
+  // the read, the step's DDL included. By EVENT_OBJECT_SCHEMA, MariaDB opens the tables of this
+  // database only (by TRIGGER_SCHEMA, those of every database). A DDL statement that another
+  // node replicates meanwhile aborts the read with a deadlock (1213): it changed nothing, so
+  // it is read again, as any step is.
+  db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
+    db::Result result = connection.query(
+        "SELECT EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT FROM "
+        "information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() AND "
+        "TRIGGER_NAME = $1",
+        {trigger});
+    row.reset();
+    if (result.rows.empty()) return;
+    row.emplace();
+    for (const auto& value : result.rows[0]) row->push_back(value.text());
+  });
   return row;
 }
 
@@ -152,7 +160,7 @@ void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPol
   if (!found_) find_nodes();
   if (nodes_.empty()) return;
   // The trigger as this node has it (its table, timing, event and body), or none (a drop).
-  const std::optional<TriggerRow> expected = trigger_row(self_, step.trigger);
+  const std::optional<TriggerRow> expected = trigger_row(self_, step.trigger, retry);
   for (auto node = nodes_.begin(); node != nodes_.end();) {
     try {
       mend(*node, step, expected, retry);
@@ -169,7 +177,7 @@ void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPol
 
 void GaleraNodes::mend(Node& node, const Step& step, const std::optional<TriggerRow>& expected,
                        const db::LockRetryPolicy& retry) {
-  for (int attempt = 1; trigger_row(*node.connection, step.trigger) != expected; ++attempt) {
+  for (int attempt = 1; trigger_row(*node.connection, step.trigger, retry) != expected; ++attempt) {
     if (attempt > kAttempts) {
       throw Error(ErrorCode::kOperationFailed,
                   fmt::format("Galera node {} still does not have \"{}\" as this node has it, "

@@ -55,7 +55,9 @@ class GaleraNodes {
   // A trigger's table, timing, event and body.
   using TriggerRow = std::vector<std::string>;
   void find_nodes();
-  std::optional<TriggerRow> trigger_row(db::Connection& connection, const std::string& trigger);
+  // The trigger named `trigger` as `connection`'s node has it, read again after a lock conflict.
+  std::optional<TriggerRow> trigger_row(db::Connection& connection, const std::string& trigger,
+                                        const db::LockRetryPolicy& retry);
   // Runs `step` on `node` until its trigger there is `expected`, up to three times.
   void mend(Node& node, const Step& step, const std::optional<TriggerRow>& expected,
             const db::LockRetryPolicy& retry);

@@ -116,7 +116,7 @@ void check_no_mariadb_dependents(db::Connection& connection, const ChangeContext
   std::vector<std::string> dependents;
   const db::Result triggers = connection.query(
       "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT FROM information_schema.TRIGGERS "
-      "WHERE TRIGGER_SCHEMA = $1 AND TRIGGER_NAME NOT LIKE '\\_cutover\\_%' "
+      "WHERE EVENT_OBJECT_SCHEMA = $1 AND TRIGGER_NAME NOT LIKE '\\_cutover\\_%' "
       "ORDER BY TRIGGER_NAME",
       {context.base_schema});
   for (const db::Row& row : triggers.rows) {

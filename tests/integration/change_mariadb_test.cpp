@@ -612,7 +612,7 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
   // session: MariaDB parses a body again each time it loads the table, and on Galera it once
   // did so without ANSI_QUOTES, failing 1,935 writes of version 1 (docs/change.md).
   EXPECT_EQ(scalar_int(*connect_synced(change_url, galera()),
-                       "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                       "SELECT count(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = "
                        "DATABASE() AND ACTION_STATEMENT LIKE '%\"%'"),
             0);
 
@@ -706,7 +706,7 @@ TEST_P(Seed004Story, BothVersionsWriteThroughStartAndCompleteAndTheTablesEndAsVe
     }
     EXPECT_EQ(scalar_int(*node,
                          "SELECT count(*) FROM information_schema.TRIGGERS WHERE "
-                         "TRIGGER_SCHEMA = DATABASE()"),
+                         "EVENT_OBJECT_SCHEMA = DATABASE()"),
               0)
         << "complete dropped the triggers on " << url;
   }
@@ -928,7 +928,7 @@ TEST_F(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
   const fs::path file = write_change_file(work_, change, kSplitOperation);
   const auto cutover_triggers = [](db::Connection& c) {
     return scalar_int(c,
-                      "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                      "SELECT count(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = "
                       "DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_%'");
   };
 
@@ -944,7 +944,7 @@ TEST_F(GaleraEveryNode, ATriggerThatOtherNodesKeptIsDroppedThere) {
     const std::string lost =
         node3
             ->query(
-                "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA "
+                "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA "
                 "= DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_%' AND EVENT_OBJECT_TABLE "
                 "= 'users' LIMIT 1")
             .rows.at(0)[0]

@@ -169,9 +169,11 @@ void read_checks(Connection& connection, const std::string& database, Flavor fla
 }
 
 void read_triggers(Connection& connection, const std::string& database, TableMap& tables) {
+  // By EVENT_OBJECT_SCHEMA MariaDB opens this database's tables only; by TRIGGER_SCHEMA, every
+  // database's, where on Galera another database's DDL can abort the read (1213).
   Result result = connection.query(
       "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION "
-      "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = $1 "
+      "FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = $1 "
       "ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME",
       {database});
   for (const Row& row : result.rows) {
