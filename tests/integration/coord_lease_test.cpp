@@ -164,8 +164,12 @@ TEST_P(LeaseTest, HeldLeaseIsExclusiveUntilReleasedThenPassesOnWithAHigherToken)
   auto first = leader.try_acquire();
   ASSERT_TRUE(first.has_value());
 
+  // Each process makes sure of the table first, as cutover does: on Galera that orders it
+  // after node 1's CREATE, which the other nodes may not have applied yet.
   Contender second(url(1), kLongLease);
+  second.lease.ensure_table();
   Contender third(url(2), kLongLease);
+  third.lease.ensure_table();
   EXPECT_FALSE(second.try_acquire().has_value());
   EXPECT_FALSE(third.try_acquire().has_value());
   EXPECT_FALSE(leader.try_acquire().has_value()) << "a holder cannot take its own lease twice";
@@ -195,6 +199,7 @@ TEST_P(LeaseTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
   killed.reset();  // kill -9: the connection goes, nothing is released
 
   Contender successor(url(1), kShortLease);
+  successor.lease.ensure_table();
   LeaseToken token = acquire_eventually(successor);
   EXPECT_EQ(token.value, old_token->value + 1);
   auto state = successor.lease.current();
@@ -207,6 +212,7 @@ TEST_P(LeaseTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
 
   // The old leader wakes up (through another node on Galera) and finds itself fenced.
   Contender zombie(url(2), kShortLease);
+  zombie.lease.ensure_table();
   EXPECT_FALSE(zombie.lease.renew(*old_token));
   EXPECT_FALSE(zombie.lease.record_progress(*old_token, "V3__other.sql", 1, 1));
   zombie.connection->begin();
@@ -243,6 +249,7 @@ TEST_P(LeaseTest, HeartbeatKeepsTheLeaseAndNoticesATakeover) {
   // Four renewals, one every ttl/3: the lease has outlived its first ttl.
   poll_until("the heartbeat renewed four times", [&] { return heartbeat.renewals() >= 4; });
   Contender other(url(1), options);
+  other.lease.ensure_table();
   EXPECT_FALSE(other.try_acquire().has_value());
   EXPECT_FALSE(heartbeat.lost()) << heartbeat.lost_reason();
   EXPECT_EQ(heartbeat.lost_reason(), "");
@@ -286,6 +293,7 @@ TEST_P(LeaseTest, TakeoverEndsThePreviousHoldersSessionBeforeReturningTheToken) 
     }
   });
   Contender successor(url(1), kShortLease);
+  successor.lease.ensure_table();
   LeaseToken token = acquire_eventually(successor);
   statement.join();  // ended by the takeover, long before its 60 s
   EXPECT_FALSE(error.empty()) << "the holder's statement was not ended";
@@ -338,6 +346,7 @@ TEST_P(LeaseTest, LeaseTableOfThePreviousReleaseGainsTheNewColumnsWhenManyStartA
   EXPECT_EQ(outcome.winners[0].value, 8) << "the token goes on from the old row's";
 
   Contender observer(url(1), kLongLease);
+  observer.lease.ensure_table();
   std::optional<coord::LeaseState> state;
   poll_until("the takeover reached the observer's node", [&] {
     state = observer.lease.current();
