@@ -48,6 +48,12 @@ KindStats analyze_kind(const ProbeRecord& record, OpKind kind) {
     std::string cls = error_class(*op);
     ++stats.errors[cls];
     if (!window_open) {
+      // A failure asked for before the last window closed and answered after it (a write that
+      // waited out its lock timeout in the outage) belongs to that outage: no new window.
+      if (!stats.windows.empty() && op->start_us < stats.windows.back().end_us) {
+        ++stats.windows.back().errors[cls];
+        continue;
+      }
       window = UnavailabilityWindow{.start_us = std::max(op->start_us, last_success_end)};
       window_open = true;
     }

@@ -100,6 +100,21 @@ TEST(ProbeAnalysis, ASuccessAskedForBeforeTheWindowOpenedDoesNotEndIt) {
   EXPECT_EQ(a.writes.windows[0].errors.at("SQLSTATE 25006"), 2);
 }
 
+TEST(ProbeAnalysis, AFailureAskedForInsideAClosedWindowDoesNotOpenAnother) {
+  // Two writers in a lock freeze: one times out after the other's write closed the window.
+  std::vector<Operation> ops = {op(OpKind::kWrite, 0, 5),
+                                op(OpKind::kWrite, 100, 101, Outcome::kError, "55P03"),
+                                op(OpKind::kWrite, 200, 400, Outcome::kError, "55P03"),
+                                op(OpKind::kWrite, 350, 390),
+                                op(OpKind::kWrite, 500, 501)};
+  auto a = analyze(record_of(ops, 600));
+  ASSERT_EQ(a.writes.windows.size(), 1u);
+  EXPECT_EQ(a.writes.windows[0].start_us, 100'000);
+  EXPECT_EQ(a.writes.windows[0].end_us, 390'000);
+  EXPECT_EQ(a.writes.windows[0].errors.at("SQLSTATE 55P03"), 2);
+  EXPECT_EQ(a.writes.errors.at("SQLSTATE 55P03"), 2);
+}
+
 TEST(ProbeAnalysis, FailuresUntilTheEndLeaveAnOpenWindow) {
   std::vector<Operation> ops = {op(OpKind::kRead, 0, 1),
                                 op(OpKind::kRead, 500, 501, Outcome::kConnectionLost)};
