@@ -361,6 +361,9 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       throw e.with_context(what);
     }
   };
+  StepRunner steps = step_runner();
+  // On Galera, nodes that disagree already are refused before the change is recorded.
+  steps.check_nodes_agree();
   if (!existing) {
     ChangeRecord record;
     record.name = spec.name;
@@ -370,7 +373,6 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   }
   std::vector<BackfillProgress> progress = existing ? existing->backfill
                                                     : std::vector<BackfillProgress>{};
-  StepRunner steps = step_runner();
   const auto save_checkpoint = [&] {
     save_state("saving the backfill's checkpoint",
                [&] { state.save_backfill(spec.name, progress); });
@@ -482,6 +484,7 @@ ChangeRecord ChangeRunner::complete() {
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
   StepRunner steps = step_runner();
+  steps.check_nodes_agree();  // on Galera, before the change moves on: rollback stays open
   std::vector<Step> contract;
   for (const auto& op : operations) {
     for (auto& step : op->contract(context)) contract.push_back(std::move(step));
@@ -565,6 +568,7 @@ ChangeRecord ChangeRunner::roll_back_active() {
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
   StepRunner steps = step_runner();
+  steps.check_nodes_agree();  // on Galera, before the change moves on
   session_->state->set_phase(record.name, ChangePhase::kRollingBack);
   try {
     if (context.flavor == db::Flavor::kPostgres) steps.run(drop_version_schema(context));

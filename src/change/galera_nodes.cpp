@@ -2,9 +2,11 @@
 #include "change/galera_nodes.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <utility>
@@ -133,8 +135,9 @@ void GaleraNodes::find_nodes() {
   }
 }
 
-std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(
-    db::Connection& connection, const std::string& trigger, const db::LockRetryPolicy& retry) {
+std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(db::Connection& connection,
+                                                                const std::string& trigger,
+                                                                const db::LockRetryPolicy& retry) {
   std::optional<TriggerRow> row;
   // A node's session reads with wsrep_sync_wait: after everything the cluster ordered before
   // the read, the step's DDL included. By EVENT_OBJECT_SCHEMA, MariaDB opens the tables of this
@@ -155,15 +158,96 @@ std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(
   return row;
 }
 
-void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry) {
-  if (step.trigger.empty()) return;
+GaleraNodes::Schema GaleraNodes::schema(db::Connection& connection,
+                                        const db::LockRetryPolicy& retry) {
+  Schema lines;
+  // What a node that skipped a DDL statement would lack: tables, columns, indexes and
+  // constraints (triggers are compared one by one after their steps), one line each, sorted.
+  // Not AUTO_INCREMENT, which differs from node to node by design.
+  db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
+    const db::Result result = connection.query(
+        "SELECT CONCAT_WS(' ', 'table', TABLE_NAME, TABLE_TYPE, IFNULL(ENGINE, '-')) FROM "
+        "information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "UNION ALL SELECT CONCAT_WS(' ', 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, "
+        "COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '(no default)'), EXTRA) FROM "
+        "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+        "UNION ALL SELECT CONCAT_WS(' ', 'index', TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, "
+        "COLUMN_NAME, IF(NON_UNIQUE = 0, 'unique', '')) FROM information_schema.STATISTICS "
+        "WHERE TABLE_SCHEMA = DATABASE() "
+        "UNION ALL SELECT CONCAT_WS(' ', 'constraint', TABLE_NAME, CONSTRAINT_NAME, "
+        "CONSTRAINT_TYPE) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = "
+        "DATABASE() "
+        "UNION ALL SELECT CONCAT_WS(' ', 'check', TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE) "
+        "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()");
+    lines.clear();
+    for (const db::Row& row : result.rows) lines.push_back(row[0].text());
+  });
+  std::sort(lines.begin(), lines.end());  // by bytes, as set_difference compares
+  return lines;
+}
+
+std::string GaleraNodes::difference(const Schema& here, const Schema& there,
+                                    const std::string& node) {
+  Schema only_here;
+  Schema only_there;
+  std::set_difference(here.begin(), here.end(), there.begin(), there.end(),
+                      std::back_inserter(only_here));
+  std::set_difference(there.begin(), there.end(), here.begin(), here.end(),
+                      std::back_inserter(only_there));
+  std::vector<std::string> parts;
+  constexpr std::size_t kShown = 3;
+  for (std::size_t i = 0; i < only_here.size() && i < kShown; ++i) {
+    parts.push_back(fmt::format("this node has \"{}\", {} has not", only_here[i], node));
+  }
+  for (std::size_t i = 0; i < only_there.size() && i < kShown; ++i) {
+    parts.push_back(fmt::format("{} has \"{}\", this node has not", node, only_there[i]));
+  }
+  const std::size_t more = only_here.size() + only_there.size() - parts.size();
+  std::string text = fmt::format("{}", fmt::join(parts, "; "));
+  if (more > 0) text += fmt::format("; and {} more", more);
+  return text;
+}
+
+void GaleraNodes::compare_schemas(const std::string& after, const db::LockRetryPolicy& retry) {
   if (!found_) find_nodes();
   if (nodes_.empty()) return;
-  // The trigger as this node has it (its table, timing, event and body), or none (a drop).
-  const std::optional<TriggerRow> expected = trigger_row(self_, step.trigger, retry);
+  for (int attempt = 1;; ++attempt) {
+    const Schema here = schema(self_, retry);
+    bool moved = false;  // this node's schema changed meanwhile: another session's DDL
+    for_each_node([&](Node& node) {
+      if (moved) return;
+      const Schema there = schema(*node.connection, retry);
+      if (there == here) return;
+      // Read after this node's, with wsrep_sync_wait, the node's schema holds all that this
+      // node's did: it differs when the node skipped a statement, or when DDL ordered between
+      // the two reads changed both (this node's, read again, then differs too).
+      if (schema(self_, retry) != here && attempt < kAttempts) {
+        moved = true;
+        return;
+      }
+      throw Error(
+          ErrorCode::kOperationFailed,
+          after.empty()
+              ? fmt::format("Galera node {} does not have this database's schema as this node "
+                            "has it ({}): no step was run",
+                            node.address, difference(here, there, node.address))
+              : fmt::format("Galera node {} does not have this database's schema as this node "
+                            "has it after step \"{}\" ({})",
+                            node.address, after, difference(here, there, node.address)),
+          "the node failed to apply a DDL statement and went on without it (its error log says "
+          "\"WSREP: Ignoring error\"); make its schema match the others' (or let it rejoin the "
+          "cluster with a full state transfer), then run the same command again: it checks "
+          "every node again");
+    });
+    if (!moved) return;
+  }
+}
+
+void GaleraNodes::for_each_node(const std::function<void(Node&)>& check) {
+  if (!found_) find_nodes();
   for (auto node = nodes_.begin(); node != nodes_.end();) {
     try {
-      mend(*node, step, expected, retry);
+      check(*node);
       ++node;
     } catch (const Error& e) {
       const DbFailure failure = e.db_failure();
@@ -173,6 +257,23 @@ void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPol
       node = nodes_.erase(node);
     }
   }
+}
+
+void GaleraNodes::check_before_first_step(const db::LockRetryPolicy& retry) {
+  if (checked_before_) return;
+  checked_before_ = true;
+  compare_schemas("", retry);
+}
+
+void GaleraNodes::make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry) {
+  if (!step.trigger.empty()) {
+    if (!found_) find_nodes();
+    if (nodes_.empty()) return;
+    // The trigger as this node has it (its table, timing, event and body), or none (a drop).
+    const std::optional<TriggerRow> expected = trigger_row(self_, step.trigger, retry);
+    for_each_node([&](Node& node) { mend(node, step, expected, retry); });
+  }
+  compare_schemas(step.what, retry);
 }
 
 void GaleraNodes::mend(Node& node, const Step& step, const std::optional<TriggerRow>& expected,

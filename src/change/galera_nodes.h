@@ -7,7 +7,10 @@
 // ... has an error in its body" at a random place of another trigger's body): that node's
 // writes would then skip a sync trigger, or run one that the others dropped. So after each
 // trigger's DDL cutover asks every node whether it has the trigger, and runs the statement
-// again on a node that differs, where it is replicated to the others as a no-op.
+// again on a node that differs, where it is replicated to the others as a no-op. Any other DDL
+// statement can be skipped so too (a unique index that a node's own rows do not allow): before
+// a command's first step and after each step, every node's schema is compared with this
+// node's, and a node that differs stops the command, named.
 #pragma once
 
 #include <functional>
@@ -48,13 +51,30 @@ class GaleraNodes {
   // runs the step itself, up to three times. A node that
   // cannot be reached or named, or is lost, is warned about (once), not waited for. Throws
   // Error(kOperationFailed) naming the node when it still differs.
+  // Then, after every step, compares this database's schema (tables, columns, indexes,
+  // constraints) on each node with this node's: Galera lets a node go on without any DDL
+  // statement it failed to apply. Throws Error(kOperationFailed) naming the node and what
+  // differs.
   void make_every_node_apply(const Step& step, const db::LockRetryPolicy& retry);
+
+  // Before the first step of a command (once per process): the same comparison of schemas, so
+  // that nothing runs on a cluster whose nodes already disagree.
+  void check_before_first_step(const db::LockRetryPolicy& retry);
 
  private:
   struct Node;
   // A trigger's table, timing, event and body.
   using TriggerRow = std::vector<std::string>;
+  // A database's schema as sorted lines ("column users 2 email varchar(255) YES ...").
+  using Schema = std::vector<std::string>;
   void find_nodes();
+  // Runs `check` on each node; a node lost meanwhile is warned about and no longer checked.
+  void for_each_node(const std::function<void(Node&)>& check);
+  Schema schema(db::Connection& connection, const db::LockRetryPolicy& retry);
+  // Throws when a node's schema is not this node's; `after` names the step just run ("" for
+  // none), for the error.
+  void compare_schemas(const std::string& after, const db::LockRetryPolicy& retry);
+  static std::string difference(const Schema& here, const Schema& there, const std::string& node);
   // The trigger named `trigger` as `connection`'s node has it, read again after a lock conflict.
   std::optional<TriggerRow> trigger_row(db::Connection& connection, const std::string& trigger,
                                         const db::LockRetryPolicy& retry);
@@ -67,6 +87,7 @@ class GaleraNodes {
   Connect connect_;
   Output& output_;
   bool found_ = false;
+  bool checked_before_ = false;
   std::vector<Node> nodes_;
 };
 

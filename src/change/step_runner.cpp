@@ -105,7 +105,12 @@ Error out_of_time(const std::string& what, std::chrono::milliseconds limit) {
 
 }  // namespace
 
+void StepRunner::check_nodes_agree() {
+  if (nodes_ != nullptr) nodes_->check_before_first_step(retry_);
+}
+
 void StepRunner::run(const std::vector<Step>& steps) {
+  if (!steps.empty()) check_nodes_agree();
   for (const Step& step : steps) {
     run_unit(step.what, {step}, false, {});
     if (nodes_ != nullptr) nodes_->make_every_node_apply(step, retry_);

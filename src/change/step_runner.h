@@ -39,9 +39,14 @@ class StepRunner {
   // after retry_for, the lock it kept waiting for.
   void run(const std::vector<Step>& steps);
 
-  // On Galera: after each step that creates or drops a trigger, `nodes` (borrowed) checks that
-  // every node applied it and mends those that did not (change/galera_nodes.h).
+  // On Galera: before the first step, `nodes` (borrowed) checks that every node has this
+  // node's schema; after each step that creates or drops a trigger, that every node applied
+  // it, mending those that did not; after every step, that every node has the schema again
+  // (change/galera_nodes.h).
   void check_every_node(GaleraNodes& nodes) { nodes_ = &nodes; }
+  // On Galera, that every node has this node's schema (once; run() does it before its first
+  // step). Throws Error(kOperationFailed) naming a node that differs.
+  void check_nodes_agree();
 
   // Runs `steps` (none outside_transaction) in one transaction, `before_commit` last in it:
   // all or nothing. The whole transaction runs at most the lock timeout, as one step does
