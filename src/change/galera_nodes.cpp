@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <iterator>
 #include <optional>
 #include <set>
@@ -14,11 +15,16 @@
 #include "change/step_runner.h"
 #include "core/connection_url.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cutover::change {
 namespace {
 
 constexpr int kAttempts = 3;
+// A schema difference counts when every one of these readings, the pauses apart (growing),
+// shows it.
+constexpr int kSchemaReadings = 4;
+constexpr std::chrono::milliseconds kSchemaPause{100};
 
 std::string trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");
@@ -113,7 +119,7 @@ void GaleraNodes::find_nodes() {
     } catch (const Error& e) {
       output_.warn(fmt::format(
           "Galera node {} cannot be reached ({}): cutover cannot check that it applies the "
-          "change's triggers{}",
+          "change's statements{}",
           address, e.message(),
           address.starts_with("localhost")
               ? " (to MariaDB's client library localhost means the local socket, whatever the "
@@ -126,7 +132,7 @@ void GaleraNodes::find_nodes() {
     const std::size_t missing = others - nodes_.size();
     output_.warn(fmt::format(
         "{} of the {} other Galera nodes cannot be checked ({}: {}): cutover cannot tell "
-        "whether {} the change's triggers; {}",
+        "whether {} the change's statements; {}",
         missing, others, named ? "--galera-nodes" : "wsrep_incoming_addresses",
         listed.empty() ? "empty" : listed, missing == 1 ? "it applies" : "they apply",
         named ? "name every node, each reachable with the URL's user and database"
@@ -161,22 +167,29 @@ std::optional<GaleraNodes::TriggerRow> GaleraNodes::trigger_row(db::Connection& 
 GaleraNodes::Schema GaleraNodes::schema(db::Connection& connection,
                                         const db::LockRetryPolicy& retry) {
   Schema lines;
-  // What a node that skipped a DDL statement would lack: tables, columns, indexes and
+  // What a node that skipped a DDL statement would lack: tables, views, columns, indexes and
   // constraints (triggers are compared one by one after their steps), one line each, sorted.
   // Not AUTO_INCREMENT, which differs from node to node by design.
   db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
     const db::Result result = connection.query(
         "SELECT CONCAT_WS(' ', 'table', TABLE_NAME, TABLE_TYPE, IFNULL(ENGINE, '-')) FROM "
         "information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "UNION ALL SELECT CONCAT_WS(' ', 'view', TABLE_NAME, VIEW_DEFINITION) FROM "
+        "information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
         "UNION ALL SELECT CONCAT_WS(' ', 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, "
-        "COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '(no default)'), EXTRA) FROM "
+        "COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '(no default)'), EXTRA, "
+        "IFNULL(COLLATION_NAME, '-'), IFNULL(GENERATION_EXPRESSION, '')) FROM "
         "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
         "UNION ALL SELECT CONCAT_WS(' ', 'index', TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, "
-        "COLUMN_NAME, IF(NON_UNIQUE = 0, 'unique', '')) FROM information_schema.STATISTICS "
-        "WHERE TABLE_SCHEMA = DATABASE() "
+        "COLUMN_NAME, IF(NON_UNIQUE = 0, 'unique', ''), INDEX_TYPE, IFNULL(SUB_PART, ''), "
+        "IFNULL(COLLATION, ''), IF(IGNORED = 'YES', 'ignored', '')) FROM "
+        "information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
         "UNION ALL SELECT CONCAT_WS(' ', 'constraint', TABLE_NAME, CONSTRAINT_NAME, "
         "CONSTRAINT_TYPE) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = "
         "DATABASE() "
+        "UNION ALL SELECT CONCAT_WS(' ', 'reference', TABLE_NAME, CONSTRAINT_NAME, "
+        "REFERENCED_TABLE_NAME, 'on update', UPDATE_RULE, 'on delete', DELETE_RULE) FROM "
+        "information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
         "UNION ALL SELECT CONCAT_WS(' ', 'check', TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE) "
         "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()");
     lines.clear();
@@ -186,23 +199,29 @@ GaleraNodes::Schema GaleraNodes::schema(db::Connection& connection,
   return lines;
 }
 
-std::string GaleraNodes::difference(const Schema& here, const Schema& there,
-                                    const std::string& node) {
-  Schema only_here;
-  Schema only_there;
+GaleraNodes::Difference GaleraNodes::difference(const Schema& here, const Schema& there) {
+  Difference out;
   std::set_difference(here.begin(), here.end(), there.begin(), there.end(),
-                      std::back_inserter(only_here));
+                      std::inserter(out.only_here, out.only_here.end()));
   std::set_difference(there.begin(), there.end(), here.begin(), here.end(),
-                      std::back_inserter(only_there));
+                      std::inserter(out.only_there, out.only_there.end()));
+  return out;
+}
+
+std::string GaleraNodes::describe(const Difference& difference, const std::string& node) {
   std::vector<std::string> parts;
   constexpr std::size_t kShown = 3;
-  for (std::size_t i = 0; i < only_here.size() && i < kShown; ++i) {
-    parts.push_back(fmt::format("this node has \"{}\", {} has not", only_here[i], node));
+  for (const std::string& line : difference.only_here) {
+    if (parts.size() == kShown) break;
+    parts.push_back(fmt::format("this node has \"{}\", {} has not", line, node));
   }
-  for (std::size_t i = 0; i < only_there.size() && i < kShown; ++i) {
-    parts.push_back(fmt::format("{} has \"{}\", this node has not", node, only_there[i]));
+  const std::size_t here = parts.size();
+  for (const std::string& line : difference.only_there) {
+    if (parts.size() == here + kShown) break;
+    parts.push_back(fmt::format("{} has \"{}\", this node has not", node, line));
   }
-  const std::size_t more = only_here.size() + only_there.size() - parts.size();
+  const std::size_t more =
+      difference.only_here.size() + difference.only_there.size() - parts.size();
   std::string text = fmt::format("{}", fmt::join(parts, "; "));
   if (more > 0) text += fmt::format("; and {} more", more);
   return text;
@@ -211,36 +230,43 @@ std::string GaleraNodes::difference(const Schema& here, const Schema& there,
 void GaleraNodes::compare_schemas(const std::string& after, const db::LockRetryPolicy& retry) {
   if (!found_) find_nodes();
   if (nodes_.empty()) return;
-  for (int attempt = 1;; ++attempt) {
-    const Schema here = schema(self_, retry);
-    bool moved = false;  // this node's schema changed meanwhile: another session's DDL
-    for_each_node([&](Node& node) {
-      if (moved) return;
-      const Schema there = schema(*node.connection, retry);
-      if (there == here) return;
-      // Read after this node's, with wsrep_sync_wait, the node's schema holds all that this
-      // node's did: it differs when the node skipped a statement, or when DDL ordered between
-      // the two reads changed both (this node's, read again, then differs too).
-      if (schema(self_, retry) != here && attempt < kAttempts) {
-        moved = true;
-        return;
+  for_each_node([&](Node& node) {
+    // The application's own DDL makes a difference for a moment (the two nodes apply it a
+    // moment apart, and it goes on between the two reads); a statement that a node skipped
+    // stays missing there. So only what differs in every reading, pauses apart, counts.
+    std::optional<Difference> lasting;
+    for (int reading = 1;; ++reading) {
+      const Schema here = schema(self_, retry);
+      Difference now = difference(here, schema(*node.connection, retry));
+      if (lasting) {
+        Difference both;
+        std::set_intersection(lasting->only_here.begin(), lasting->only_here.end(),
+                              now.only_here.begin(), now.only_here.end(),
+                              std::inserter(both.only_here, both.only_here.end()));
+        std::set_intersection(lasting->only_there.begin(), lasting->only_there.end(),
+                              now.only_there.begin(), now.only_there.end(),
+                              std::inserter(both.only_there, both.only_there.end()));
+        now = std::move(both);
       }
-      throw Error(
-          ErrorCode::kOperationFailed,
-          after.empty()
-              ? fmt::format("Galera node {} does not have this database's schema as this node "
-                            "has it ({}): no step was run",
-                            node.address, difference(here, there, node.address))
-              : fmt::format("Galera node {} does not have this database's schema as this node "
-                            "has it after step \"{}\" ({})",
-                            node.address, after, difference(here, there, node.address)),
-          "the node failed to apply a DDL statement and went on without it (its error log says "
-          "\"WSREP: Ignoring error\"); make its schema match the others' (or let it rejoin the "
-          "cluster with a full state transfer), then run the same command again: it checks "
-          "every node again");
-    });
-    if (!moved) return;
-  }
+      if (now.only_here.empty() && now.only_there.empty()) return;
+      lasting = std::move(now);
+      if (reading == kSchemaReadings) break;
+      if (interrupted_within(kSchemaPause * reading)) return;  // the caller stops at its next step
+    }
+    throw Error(
+        ErrorCode::kOperationFailed,
+        after.empty()
+            ? fmt::format("Galera node {} does not have this database's schema as this node has "
+                          "it ({}): no step was run",
+                          node.address, describe(*lasting, node.address))
+            : fmt::format("Galera node {} does not have this database's schema as this node has "
+                          "it after step \"{}\" ({})",
+                          node.address, after, describe(*lasting, node.address)),
+        "the node failed to apply a DDL statement and went on without it (its error log says "
+        "\"WSREP: Ignoring error\"); make its schema match the others' (or let it rejoin the "
+        "cluster with a full state transfer), then run the same command again: it checks every "
+        "node again");
+  });
 }
 
 void GaleraNodes::for_each_node(const std::function<void(Node&)>& check) {

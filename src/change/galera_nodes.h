@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,7 +75,13 @@ class GaleraNodes {
   // Throws when a node's schema is not this node's; `after` names the step just run ("" for
   // none), for the error.
   void compare_schemas(const std::string& after, const db::LockRetryPolicy& retry);
-  static std::string difference(const Schema& here, const Schema& there, const std::string& node);
+  // The lines only this node has, and those only the other node has.
+  struct Difference {
+    std::set<std::string> only_here;
+    std::set<std::string> only_there;
+  };
+  static Difference difference(const Schema& here, const Schema& there);
+  static std::string describe(const Difference& difference, const std::string& node);
   // The trigger named `trigger` as `connection`'s node has it, read again after a lock conflict.
   std::optional<TriggerRow> trigger_row(db::Connection& connection, const std::string& trigger,
                                         const db::LockRetryPolicy& retry);

@@ -1058,7 +1058,7 @@ TEST_F(GaleraEveryNode, ANodeWhoseSchemaDiffersStopsTheChangeBeforeAnyStep) {
   ProcessResult refused = run_change({"start", urls.at(2), file.string()});
   EXPECT_EQ(refused.exit_code, 1) << describe(refused);
   EXPECT_NE(refused.err.find(named), std::string::npos) << describe(refused);
-  EXPECT_NE(refused.err.find("\"column users 5 stray int(11) YES NULL \", this node has not"),
+  EXPECT_NE(refused.err.find("has \"column users 5 stray int(11) YES NULL"),
             std::string::npos)
       << describe(refused);
   EXPECT_NE(refused.err.find("no step was run"), std::string::npos) << describe(refused);
@@ -1108,7 +1108,7 @@ TEST_F(GaleraEveryNode, ANodeThatSkippedAStepsDdlStopsTheChangeNamingTheNodeAndT
                            "step \"create unique index accounts_email_key on accounts\""),
             std::string::npos)
       << describe(start);
-  EXPECT_NE(start.err.find("\"index accounts accounts_email_key 1 email unique\""),
+  EXPECT_NE(start.err.find("\"index accounts accounts_email_key 1 email unique BTREE"),
             std::string::npos)
       << describe(start);
   for (const std::string& url : urls) {
