@@ -30,6 +30,7 @@ struct IndexInfo {
   bool valid = true;  // false for a PostgreSQL index left INVALID by a failed CONCURRENTLY build
   // PostgreSQL: the whole CREATE INDEX statement (pg_get_indexdef); empty elsewhere.
   std::string definition;
+  bool fulltext = false;  // MariaDB: a FULLTEXT index
 };
 
 struct ForeignKeyInfo {

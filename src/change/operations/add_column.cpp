@@ -104,6 +104,7 @@ class AddColumn : public Operation {
       context.require_column(ref, *ref_column_, where());
     }
     const bool sqlite = context.flavor == db::Flavor::kSqlite;
+    if (context.flavor == db::Flavor::kMariaDb) refuse_fulltext_table(table, where());
     if (context.flavor == db::Flavor::kMariaDb && check_) {
       refuse_copy_alter(context, where(), "a column with a check");
     }

@@ -37,6 +37,7 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/column_copy.h"
+#include "change/operations/mariadb_constraints.h"
 #include "change/operations/operations.h"
 #include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
@@ -84,6 +85,7 @@ class DropColumn : public Operation {
     }
     if (context.flavor == db::Flavor::kMariaDb) {
       refuse_mariadb_column_dependents(table, column_, where());
+      refuse_fulltext_table(table, where());
     }
     if (!column.nullable && !column.default_expr && !down_) {
       throw_bad_input(

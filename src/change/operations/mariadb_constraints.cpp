@@ -98,6 +98,18 @@ std::string mariadb_index_algorithm(const ChangeContext& context, const std::str
   return "ALGORITHM=COPY, LOCK=SHARED";
 }
 
+void refuse_fulltext_table(const db::TableInfo& table, const std::string& where) {
+  for (const db::IndexInfo& index : table.indexes) {
+    if (!index.fulltext) continue;
+    throw_bad_input(
+        fmt::format("{}: table {} has a FULLTEXT index ({}), and MariaDB adds or drops a column "
+                    "of such a table only by rebuilding it with the application's writes to it "
+                    "blocked (LOCK=SHARED)",
+                    where, table.name, index.name),
+        "change that table with a migration (cutover migrate) in a quiet moment");
+  }
+}
+
 void refuse_copy_alter(const ChangeContext& context, const std::string& where,
                        const std::string& what) {
   if (context.allow_copy_alter) return;

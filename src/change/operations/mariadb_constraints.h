@@ -48,6 +48,11 @@ bool is_mariadb_long_type(std::string_view type);
 std::string mariadb_index_algorithm(const ChangeContext& context, const std::string& where,
                                     const std::vector<std::string>& types, bool unique);
 
+// MariaDB adds or drops a column of a table with a FULLTEXT index neither instantly nor with
+// LOCK=NONE: only by rebuilding it with its writes blocked. Refused (Error(kBadInput) naming
+// `where`, the table and the index), whatever --allow-copy-alter says.
+void refuse_fulltext_table(const db::TableInfo& table, const std::string& where);
+
 // The refusal of such a check without --allow-copy-alter: Error(kBadInput) naming `where`.
 void refuse_copy_alter(const ChangeContext& context, const std::string& where,
                        const std::string& what);

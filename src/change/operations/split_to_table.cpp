@@ -24,6 +24,7 @@
 
 #include "change/operation_args.h"
 #include "change/operations/column_copy.h"
+#include "change/operations/mariadb_constraints.h"
 #include "change/operations/operations.h"
 #include "change/mariadb_sync_trigger.h"
 #include "change/sync_trigger.h"
@@ -59,6 +60,8 @@ class SplitToTable : public Operation {
                                   table_),
                       "the child table refers to its parent by that key");
     }
+    // Complete drops the moved columns (and on Galera start adds the touch column).
+    if (context.flavor == db::Flavor::kMariaDb) refuse_fulltext_table(parent, where());
     for (const auto& column : columns_) {
       context.require_column(parent, column, where());
       // Complete drops the column: what would keep it is refused now (PostgreSQL: pg_depend,

@@ -100,7 +100,7 @@ void read_keys(Connection& connection, const std::string& database, TableMap& ta
 
 void read_indexes(Connection& connection, const std::string& database, TableMap& tables) {
   Result result = connection.query(
-      "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART "
+      "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE "
       "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = $1 "
       "ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
       {database});
@@ -111,6 +111,7 @@ void read_indexes(Connection& connection, const std::string& database, TableMap&
     const std::string name = row[1].text();
     if (indexes.empty() || indexes.back().name != name) {
       indexes.push_back({name, {}, row[2].as_int() == 0, name == "PRIMARY", true});
+      indexes.back().fulltext = row[5].text() == "FULLTEXT";
     }
     // MySQL 8 functional index parts have no column name.
     std::string column = row[3].is_null() ? "(expression)" : row[3].text();
