@@ -230,13 +230,14 @@ std::string GaleraNodes::describe(const Difference& difference, const std::strin
 void GaleraNodes::compare_schemas(const std::string& after, const db::LockRetryPolicy& retry) {
   if (!found_) find_nodes();
   if (nodes_.empty()) return;
+  const Schema first = schema(self_, retry);  // this node's, once for every node's first reading
   for_each_node([&](Node& node) {
     // The application's own DDL makes a difference for a moment (the two nodes apply it a
     // moment apart, and it goes on between the two reads); a statement that a node skipped
     // stays missing there. So only what differs in every reading, pauses apart, counts.
     std::optional<Difference> lasting;
     for (int reading = 1;; ++reading) {
-      const Schema here = schema(self_, retry);
+      const Schema here = reading == 1 ? first : schema(self_, retry);
       Difference now = difference(here, schema(*node.connection, retry));
       if (lasting) {
         Difference both;
