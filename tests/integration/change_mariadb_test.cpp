@@ -235,6 +235,19 @@ constexpr const char* kShapesDisagree =
     "(a.address_line_1 <=> u.address_line_1 AND a.address_line_2 <=> u.address_line_2))";
 
 // Writes the change file `name.yaml` into `dir`: seed 004's split under the change's name.
+// An empty folder of this process for the running test, named after it: a parameterized
+// test's name ("Case/MariaDb") has its slash replaced, or removing the folder would leave its
+// parent behind.
+fs::path fresh_work_folder(const std::string& prefix) {
+  std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::replace(test.begin(), test.end(), '/', '-');
+  fs::path folder =
+      fs::temp_directory_path() / (prefix + "-" + std::to_string(getpid()) + "-" + test);
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  return folder;
+}
+
 fs::path write_change_file(const fs::path& dir, const std::string& name, const std::string& ops) {
   fs::path file = dir / (name + ".yaml");
   std::ofstream(file) << "name: " << name << "\noperations:\n" << ops;
@@ -549,11 +562,7 @@ std::string backend_param_name(const testing::TestParamInfo<Backend>& info) {
 class Seed004Story : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    work_ =
-        fs::temp_directory_path() / ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(work_);
-    fs::create_directories(work_);
+    work_ = fresh_work_folder("cutover-change-mariadb");
   }
   void TearDown() override {
     // CUTOVER_KEEP_RECORDS=1 keeps them after a pass too, to read the probes' latencies.
@@ -811,11 +820,7 @@ TEST(MariaDbBusyWriters,
 class GaleraChange : public testing::Test {
  protected:
   void SetUp() override {
-    work_ =
-        fs::temp_directory_path() / ("cutover-galera-" + std::to_string(getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(work_);
-    fs::create_directories(work_);
+    work_ = fresh_work_folder("cutover-galera");
   }
   void TearDown() override { fs::remove_all(work_); }
 
@@ -1139,11 +1144,7 @@ constexpr std::chrono::seconds kExitDeadline{10};
 class ChangeBackfillStopped : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    work_ =
-        fs::temp_directory_path() / ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(work_);
-    fs::create_directories(work_);
+    work_ = fresh_work_folder("cutover-change-mariadb");
     create_users(*scratch_.connect(), kBackfillUsers);
     file_ = write_change_file(work_, change_, kSplitOperation);
   }
@@ -1381,11 +1382,7 @@ const fs::path kBadCases = fs::path(CUTOVER_CASES_DIR) / "change_cli" / "bad";
 class ChangeBadInput : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    work_ =
-        fs::temp_directory_path() / ("cutover-change-mariadb-" + std::to_string(getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(work_);
-    fs::create_directories(work_);
+    work_ = fresh_work_folder("cutover-change-mariadb");
     create_users(*scratch_.connect(), 5'000);
     before_ = schema_dump(url());
   }

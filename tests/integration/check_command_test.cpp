@@ -105,9 +105,12 @@ class CheckCliOnServer : public testing::TestWithParam<Backend> {
       case Backend::kSqlite:
         break;
     }
-    return "sqlite:" + (std::filesystem::temp_directory_path() /
-                        ("cutover-check-" + std::to_string(getpid()) + ".db"))
-                           .string();
+    return "sqlite:" + sqlite_file().string();
+  }
+  void TearDown() override { std::filesystem::remove(sqlite_file()); }
+  static std::filesystem::path sqlite_file() {
+    return std::filesystem::temp_directory_path() /
+           ("cutover-check-" + std::to_string(getpid()) + ".db");
   }
   // The same server with `port` and `userinfo` changed.
   std::string url_with(const std::string& userinfo, int port) {

@@ -1258,6 +1258,7 @@ TEST_P(MoveThroughProxy, FreezesSwitchesAndAbortsBackWithoutAFailedReadOrALostWr
                 .as_int(),
             1);
   fs::remove(state);
+  fs::remove_all(state.string() + ".d");  // the store's folder of work files
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MoveThroughProxy, testing::Values(Backend::kPostgres));
