@@ -588,13 +588,13 @@ void add_move_command(CLI::App& app, CommandRun& run) {
       "with a write that must fail. Reads go on. Superusers cannot be frozen: they are refused\n"
       "unless create named them with --allow-unfrozen.\n"
       "Copy: every table by COPY (binary where the types allow), source to target with nothing\n"
-      "on disk, --jobs at a time, tables above 256 MiB in ctid ranges; then pg_restore's\n"
+      "on disk, --jobs at a time, tables above 1 GiB in ctid ranges; then pg_restore's\n"
       "post-data section (indexes, constraints, triggers) with --jobs, sequences set to the\n"
       "source's values, materialized views refreshed.\n"
       "Verify: every table's row count and checksum on both servers, the sequences, and the\n"
       "schema (pg_dump of both, owners and grants aside). A difference exits 4 naming it.\n"
       "MariaDB: read_only ON on each source server (set back by abort), tables streamed into\n"
-      "batched INSERTs, those above 256 MiB with an integer key in key ranges, triggers and\n"
+      "batched INSERTs, those above 1 GiB with an integer key in key ranges, triggers and\n"
       "events after the rows, counters and sequences set.\n"
       "SQLite: freeze triggers on every table, the online backup API, the copy's triggers\n"
       "dropped. Both verified by counts, checksums and schema (docs/move.md).\n"
@@ -608,7 +608,7 @@ void add_move_command(CLI::App& app, CommandRun& run) {
                    "Tables copied, verified and indexed at once (default: cores)")
       ->check(CLI::Range(1, 64));
   // For tests, which split small tables; not in --help: PostgreSQL's copy does not take it
-  // yet, and 256 MiB suits operators.
+  // yet, and 1 GiB suits operators.
   data->add_option("--split-bytes", o->split_bytes, "Tables above this size copy in parts")
       ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()))
       ->group("");

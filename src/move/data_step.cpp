@@ -197,6 +197,24 @@ TableIndexPlan index_plan(MoveStepRun& run, const DatabaseMapping& d) {
   return TableIndexPlan(listing, *run.source(d));
 }
 
+// Runs `sql` on the target as `owner` when the move gives one (as pg_restore --role does).
+void run_as_owner(db::Connection& target, const std::optional<std::string>& owner,
+                  const std::string& sql) {
+  if (!owner) {
+    target.execute(sql);
+    return;
+  }
+  target.begin();
+  try {
+    target.execute("SET LOCAL ROLE " + target.quote_identifier(*owner));
+    target.execute(sql);
+    target.commit();
+  } catch (...) {
+    target.rollback();
+    throw;
+  }
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
@@ -231,10 +249,10 @@ std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMappin
     records.progress(rows, bytes);
   };
   request.on_split = [&](const TableToCopy& t, int parts) {
-    run.say("split",
-            fmt::format("{}: {} copies in {} parts, by ranges of ctid", d.source_name(), t.name,
-                        parts),
-            {{"database", d.source_name()}, {"table", t.name}, {"parts", parts}, {"key", "ctid"}});
+    run.say(
+        "split",
+        fmt::format("{}: {} copies in {} parts, by ranges of ctid", d.source_name(), t.name, parts),
+        {{"database", d.source_name()}, {"table", t.name}, {"parts", parts}, {"key", "ctid"}});
   };
   std::mutex store;  // the state store's session, shared by the workers' callbacks
   request.on_table = [&](const CopiedTable& t) {
@@ -244,20 +262,29 @@ std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMappin
   };
   TableIndexPlan plan = index_plan(run, d);
   std::atomic<int> lists{0};
-  request.after_table = [&](const CopiedTable& t, db::Connection&) {
-    std::string listing = plan.listing_of(t.name);
-    if (listing.empty()) return;
-    std::string file = fmt::format("{}/{}.indexes-{}.list", run.folder(), name, ++lists);
-    write_file(file, listing);
+  const std::optional<std::string>& owner = run.record().plan.owner;
+  request.build_indexes = [&](const std::string& table, db::Connection& target) {
+    std::string listing = plan.listing_of(table);
+    std::vector<KeyFromIndex> keys = plan.keys_from_index(table);
+    if (listing.empty() && keys.empty()) return;
     {
       // Before the build: a run that stops in the middle of it leaves this for the next run,
       // which drops what it made (undo_interrupted_build).
       std::lock_guard lock(store);
       run.store().set_fact(run.id(), "post-data-started:" + name, true);
     }
-    restore_schema(run.target_tool(name), run.schema_file(name), "post-data", 0,
-                   run.record().plan.owner, file);
+    for (const auto& key : keys) run_as_owner(target, owner, key.create_index);
+    if (listing.empty()) return;
+    std::string file = fmt::format("{}/{}.indexes-{}.list", run.folder(), name, ++lists);
+    write_file(file, listing);
+    restore_schema(run.target_tool(name), run.schema_file(name), "post-data", 0, owner, file);
     std::remove(file.c_str());
+  };
+  request.after_table = [&](const CopiedTable& t, db::Connection& target) {
+    std::vector<KeyFromIndex> keys = plan.keys_from_index(t.name);
+    if (plan.listing_of(t.name).empty() && keys.empty()) return;
+    // The table's read-back is done: nothing else holds a lock on it for this moment.
+    for (const auto& key : keys) run_as_owner(target, owner, key.add_constraint);
     std::lock_guard lock(store);
     run.store().set_fact(run.id(), "indexed:" + name + ":" + t.name, true);
   };

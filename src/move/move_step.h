@@ -17,7 +17,7 @@ namespace cutover::move {
 
 struct StepOptions {
   int jobs = 2;                                   // data: tables copied at once
-  // data: tables above this size copy in parts; 0: the engine's 256 MiB.
+  // data: tables above this size copy in parts; 0: the engine's 1 GiB.
   // Set only by tests, through the hidden --split-bytes, to split small tables.
   std::int64_t split_bytes = 0;
   std::chrono::milliseconds drain_timeout{5000};  // data: write transactions' grace

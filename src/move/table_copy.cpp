@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -189,17 +190,26 @@ class CopyRun {
     return next;
   }
 
-  // What a table needs once its rows are in, in its own sessions: statistics, its read-back,
-  // then the request's after_table (its indexes).
+  // What a table needs once its rows are in, in its own sessions: statistics, then its
+  // read-back beside the request's build_indexes, then its after_table.
   void finish() {
     try {
       auto target = for_row_text(connect_target(request_));
       auto read_back_session = for_checksums(connect_target(request_));
       register_cancellers({target.get(), read_back_session.get()});
       while (auto copied = next_copied()) {
-        settle(*copied->table, *target);
-        TableSum on_target = read_back(*copied->table, *read_back_session);
-        CopiedTable done = table_finished(copied->table->name, copied->source_sum, on_target);
+        const TableToCopy& table = *copied->table;
+        settle(table, *target);
+        auto on_target =
+            std::async(std::launch::async, [&] { return read_back(table, *read_back_session); });
+        try {
+          if (request_.build_indexes) request_.build_indexes(table.name, *target);
+        } catch (...) {
+          read_back_session->canceller()->cancel();
+          on_target.wait();
+          throw;
+        }
+        CopiedTable done = table_finished(table.name, copied->source_sum, on_target.get());
         if (request_.after_table) request_.after_table(done, *target);
       }
     } catch (...) {

@@ -25,25 +25,60 @@ std::optional<ListingEntry> parse_entry(const std::string& line) {
   return ListingEntry{catalog + " " + oid, kind};
 }
 
+// The indexes and the key and exclusion constraints of plain tables and partitions (not of
+// partitioned tables: theirs need every partition's), by catalog and oid; for a key that
+// ADD CONSTRAINT ... USING INDEX accepts (a valid b-tree unique index of plain columns in
+// their default order, opclass and collation, without predicate, INCLUDE or NULLS NOT
+// DISTINCT, not deferrable, not clustered on, not the replica identity), its index's
+// definition and the statement that makes it the constraint.
+constexpr const char* kOwnEntries = R"(
+  SELECT 'pg_class', i.indexrelid, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
+         NULL, NULL
+  FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r'
+  UNION ALL
+  SELECT 'pg_constraint', c.oid, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
+         k.index_definition, k.add_constraint
+  FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  LEFT JOIN LATERAL (
+    SELECT pg_get_indexdef(i.indexrelid) AS index_definition,
+           format('ALTER TABLE ONLY %s ADD CONSTRAINT %I %s USING INDEX %I',
+                  c.conrelid::regclass, c.conname,
+                  CASE c.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+                  ic.relname) AS add_constraint
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+    JOIN pg_am am ON am.oid = ic.relam
+    WHERE i.indexrelid = c.conindid AND c.contype IN ('p', 'u') AND NOT c.condeferrable
+      AND am.amname = 'btree' AND i.indisvalid AND i.indexprs IS NULL AND i.indpred IS NULL
+      AND i.indnkeyatts = i.indnatts AND NOT i.indisclustered AND NOT i.indisreplident
+      AND NOT coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false)
+      AND NOT EXISTS (
+        SELECT FROM generate_subscripts(i.indkey, 1) s
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s]
+        JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = s + 1
+        JOIN pg_opclass o ON o.oid = i.indclass[s]
+        WHERE i.indoption[s] <> 0 OR NOT o.opcdefault OR i.indcollation[s] <> a.attcollation
+              OR ia.attoptions IS NOT NULL)) k ON true
+  WHERE t.relkind = 'r' AND c.contype IN ('p', 'u', 'x'))";
+
 }  // namespace
 
 TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& source) {
-  // The indexes and the key and exclusion constraints of plain tables and partitions (not of
-  // partitioned tables: theirs need every partition's), by catalog and oid.
   std::map<std::string, std::string> owner_table;
-  for (const auto& row : source
-                             .query(R"(
-      SELECT 'pg_class', i.indexrelid, quote_ident(n.nspname) || '.' || quote_ident(t.relname)
-      FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-      JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r'
-      UNION ALL
-      SELECT 'pg_constraint', c.oid, quote_ident(n.nspname) || '.' || quote_ident(t.relname)
-      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-      JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE t.relkind = 'r' AND c.contype IN ('p', 'u', 'x'))")
-                             .rows) {
+  std::map<std::string, KeyFromIndex> key_from_index;
+  // Every name qualified, as pg_dump writes them, whatever the target session's search_path.
+  source.begin();
+  source.execute("SET LOCAL search_path = pg_catalog");
+  auto entries = source.query(kOwnEntries);
+  source.commit();
+  for (const auto& row : entries.rows) {
     std::string catalog = row[0].text() == "pg_class" ? "1259" : "2606";
-    owner_table[catalog + " " + row[1].text()] = row[2].text();
+    std::string key = catalog + " " + row[1].text();
+    owner_table[key] = row[2].text();
+    if (!row[3].is_null() && !row[4].is_null()) {
+      key_from_index[key] = KeyFromIndex{row[3].text(), row[4].text()};
+    }
   }
   std::istringstream in(listing);
   std::string line;
@@ -59,13 +94,25 @@ TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& sourc
     if (auto owner = owner_table.find(entry->catalog_oid); owner != owner_table.end()) {
       table_of_line_[lines_.size() - 1] = owner->second;
     }
+    if (auto built = key_from_index.find(entry->catalog_oid);
+        key && built != key_from_index.end()) {
+      key_of_line_[lines_.size() - 1] = built->second;
+    }
   }
 }
 
 std::string TableIndexPlan::listing_of(const std::string& table) const {
   std::string out;
   for (const auto& [line, owner] : table_of_line_) {
-    if (owner == table) out += lines_[line] + "\n";
+    if (owner == table && !key_of_line_.contains(line)) out += lines_[line] + "\n";
+  }
+  return out;
+}
+
+std::vector<KeyFromIndex> TableIndexPlan::keys_from_index(const std::string& table) const {
+  std::vector<KeyFromIndex> out;
+  for (const auto& [line, key] : key_of_line_) {
+    if (table_of_line_.at(line) == table) out.push_back(key);
   }
   return out;
 }

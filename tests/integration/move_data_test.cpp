@@ -22,6 +22,7 @@
 #include "core/connection_url.h"
 #include "core/error.h"
 #include "db/registry.h"
+#include "move/table_indexes.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -876,6 +877,89 @@ TEST_P(MoveData, TheOwnerGivenAtCreateOwnsEverythingOnTheTarget) {
   ASSERT_EQ(step("finalize", id).exit_code, 0);
   as_app(test::postgres2_url(), target_name_)
       ->execute("INSERT INTO customers (name) VALUES ('owned')");
+}
+
+// Primary keys and unique constraints are built as unique indexes beside the table's
+// read-back and then made constraints, except those PostgreSQL cannot make from an index
+// (left to pg_restore): every kind arrives as the source has it, names quoted, in a schema off
+// the search_path, with its options, deferrability, CLUSTER ON and replica identity.
+TEST_P(MoveData, KeysOfEveryKindArriveAsTheSourceHasThem) {
+  auto c = source();
+  for (const std::string& sql : std::vector<std::string>{
+           "CREATE SCHEMA ledger",
+           "CREATE TABLE ledger.\"Entry Keys\" (id int NOT NULL, email text COLLATE \"C\", "
+           "code int, a int, b int, c int, during tstzrange, \"Ref\" int NOT NULL, "
+           "CONSTRAINT \"Entry PK\" PRIMARY KEY (id), "
+           "CONSTRAINT entry_email UNIQUE (email), "
+           "CONSTRAINT entry_code UNIQUE (code) DEFERRABLE INITIALLY DEFERRED, "
+           "CONSTRAINT entry_a UNIQUE (a) INCLUDE (b), "
+           "CONSTRAINT entry_c UNIQUE NULLS NOT DISTINCT (c), "
+           "CONSTRAINT entry_ref UNIQUE (\"Ref\"), "
+           "CONSTRAINT entry_during EXCLUDE USING gist (during WITH &&))",
+           "ALTER TABLE ledger.\"Entry Keys\" CLUSTER ON entry_email",
+           "ALTER TABLE ledger.\"Entry Keys\" REPLICA IDENTITY USING INDEX entry_ref",
+           "CREATE TABLE ledger.plain (id bigint PRIMARY KEY, tag text UNIQUE WITH (fillfactor = "
+           "70))",
+           "INSERT INTO ledger.\"Entry Keys\" SELECT g, 'e' || g, g, g, g, NULLIF(g, 1), "
+           "tstzrange(timestamptz '2026-01-01' + g * interval '1 day', "
+           "timestamptz '2026-01-01' + (g + 1) * interval '1 day'), g "
+           "FROM generate_series(1, 2000) g",
+           "INSERT INTO ledger.plain SELECT g, 't' || g FROM generate_series(1, 2000) g"}) {
+    c->execute(sql);
+  }
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  auto data = step("data", id);
+  ASSERT_EQ(data.exit_code, 0) << describe(data);  // the verification compares the schemas
+  // The same, read from the catalogs: each constraint's kind, definition, deferrability,
+  // whether its index is clustered on and the replica identity, and the index's options.
+  const std::string keys =
+      "SELECT string_agg(format('%s %s %s %s %s %s %s %s', c.conname, c.contype, "
+      "pg_get_constraintdef(c.oid), c.condeferrable, c.condeferred, i.indisclustered, "
+      "i.indisreplident, ic.reloptions), E'\\n' ORDER BY c.conname) FROM pg_constraint c "
+      "JOIN pg_index i ON i.indexrelid = c.conindid JOIN pg_class ic ON ic.oid = i.indexrelid "
+      "WHERE c.connamespace = 'ledger'::regnamespace";
+  std::string on_source = scalar(*source(), keys);
+  EXPECT_EQ(scalar(*target(), keys), on_source);
+  for (const char* expected :
+       {"Entry PK p PRIMARY KEY (id)", "entry_email u UNIQUE (email) f f t f",
+        "entry_code u UNIQUE (code) DEFERRABLE INITIALLY DEFERRED t t",
+        "entry_a u UNIQUE (a) INCLUDE (b)",
+        "entry_c u UNIQUE NULLS NOT DISTINCT (c)",
+        "entry_ref u UNIQUE (\"Ref\") f f f t",
+        "entry_during x EXCLUDE USING gist (during WITH &&)", "plain_pkey p PRIMARY KEY (id)",
+        "plain_tag_key u UNIQUE (tag) f f f f {fillfactor=70}"}) {
+    EXPECT_TRUE(contains(on_source, expected)) << expected << " in\n" << on_source;
+  }
+  // Which of them were built from an index: the plan of listing lines as pg_restore -l writes
+  // them for these constraints.
+  std::string listing;
+  for (const auto& row : source()
+                             ->query("SELECT oid, conname FROM pg_constraint "
+                                     "WHERE connamespace = 'ledger'::regnamespace ORDER BY 2")
+                             .rows) {
+    listing += "1; 2606 " + row[0].text() + " CONSTRAINT ledger t " + row[1].text() + " x\n";
+  }
+  move::TableIndexPlan plan(listing, *source());
+  auto entry_keys = plan.keys_from_index("ledger.\"Entry Keys\"");
+  ASSERT_EQ(entry_keys.size(), 1u);
+  EXPECT_EQ(entry_keys[0].create_index,
+            "CREATE UNIQUE INDEX \"Entry PK\" ON ledger.\"Entry Keys\" USING btree (id)");
+  EXPECT_EQ(entry_keys[0].add_constraint,
+            "ALTER TABLE ONLY ledger.\"Entry Keys\" ADD CONSTRAINT \"Entry PK\" PRIMARY KEY "
+            "USING INDEX \"Entry PK\"");
+  std::string left = plan.listing_of("ledger.\"Entry Keys\"");
+  for (const char* name :
+       {"entry_a", "entry_c", "entry_code", "entry_during", "entry_email", "entry_ref"}) {
+    EXPECT_TRUE(contains(left, std::string(" ") + name + " ")) << name << " in\n" << left;
+  }
+  EXPECT_FALSE(contains(left, "Entry PK")) << left;
+  auto plain_keys = plan.keys_from_index("ledger.plain");
+  ASSERT_EQ(plain_keys.size(), 2u);
+  EXPECT_TRUE(contains(plain_keys[0].create_index + plain_keys[1].create_index,
+                       "CREATE UNIQUE INDEX plain_tag_key ON ledger.plain USING btree (tag) WITH "
+                       "(fillfactor='70')"));
+  EXPECT_EQ(plan.listing_of("ledger.plain"), "");
 }
 
 // Each step refuses to run out of order (exit 2) and changes nothing.
