@@ -1,4 +1,4 @@
-// Stopping cleanly on SIGINT and SIGTERM: the signal thread, callbacks and interruptible waits.
+// Stopping cleanly on SIGINT, SIGTERM and SIGHUP: the signal thread, callbacks and waits.
 #include "core/interrupt.h"
 
 #include <fmt/format.h>
@@ -26,6 +26,8 @@ const char* signal_name(int signal) {
       return "SIGINT";
     case SIGTERM:
       return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
     default:
       return "";
   }
@@ -41,6 +43,7 @@ InterruptWatch::InterruptWatch(SecondSignal second) : second_(second) {
   sigemptyset(&signals_);
   sigaddset(&signals_, SIGINT);
   sigaddset(&signals_, SIGTERM);
+  sigaddset(&signals_, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
   waiter_ = std::thread([this] { watch(); });
 }

@@ -1,5 +1,6 @@
-// Stopping cleanly on SIGINT and SIGTERM: one thread takes the signals, cancels what was
-// registered for it, and the control flow asks interrupted() at its safe points.
+// Stopping cleanly on SIGINT, SIGTERM and SIGHUP (the terminal of an ssh session that dropped):
+// one thread takes the signals, cancels what was registered for it, and the control flow asks
+// interrupted() at its safe points.
 #pragma once
 
 #include <signal.h>
@@ -22,8 +23,9 @@ enum class SecondSignal {
   kIgnore,      // is swallowed: the stop already under way finishes
 };
 
-// Takes SIGINT and SIGTERM for as long as it lives, in place of their default action (death
-// without a word). It blocks both signals in the constructing thread, so in every thread started
+// Takes SIGINT, SIGTERM and SIGHUP for as long as it lives, in place of their default action
+// (death without a word, the server's work left running). It blocks them in the constructing
+// thread, so in every thread started
 // after it: construct it before any other thread starts, or a signal can land in a thread that
 // does not block it and kill the process. A thread of its own waits for the signals (sigwait),
 // records the first, runs the registered callbacks (see OnInterrupt) and wakes every
@@ -37,7 +39,7 @@ class InterruptWatch {
   InterruptWatch(const InterruptWatch&) = delete;
   InterruptWatch& operator=(const InterruptWatch&) = delete;
 
-  // Whether SIGINT or SIGTERM came. Cheap; thread-safe.
+  // Whether SIGINT, SIGTERM or SIGHUP came. Cheap; thread-safe.
   bool interrupted() const { return signal_ != 0; }
   // The signal that came first, or 0.
   int signal() const { return signal_; }
@@ -68,12 +70,12 @@ class InterruptWatch {
   std::thread waiter_;             // last: starts once everything above is ready
 };
 
-// Runs `callback` on the signal thread when SIGINT or SIGTERM comes while it lives; at once, in
-// the registering thread, when one came already. With `repeat`, again about every second while
-// it stays registered (for a cancel that may have reached a statement not started yet, or one
-// that ignores the first request): the callback must then be harmless to repeat. Callbacks run
-// with the watch's lock held: the destructor waits for a running one, so after it returns the
-// callback is never called again; a callback must not register or unregister anything.
+// Runs `callback` on the signal thread when SIGINT, SIGTERM or SIGHUP comes while it lives; at
+// once, in the registering thread, when one came already. With `repeat`, again about every second
+// while it stays registered (for a cancel that may have reached a statement not started yet, or one
+// that ignores the first request): the callback must then be harmless to repeat. Callbacks run with
+// the watch's lock held: the destructor waits for a running one, so after it returns the callback
+// is never called again; a callback must not register or unregister anything.
 // Without an InterruptWatch it does nothing. Thread-safe.
 class OnInterrupt {
  public:
@@ -87,10 +89,10 @@ class OnInterrupt {
   std::list<InterruptWatch::Callback>::iterator it_;
 };
 
-// Whether SIGINT or SIGTERM came; false without an InterruptWatch. Thread-safe.
+// Whether SIGINT, SIGTERM or SIGHUP came; false without an InterruptWatch. Thread-safe.
 bool interrupted();
 
-// "SIGTERM", "SIGINT", or "" when no signal came.
+// "SIGTERM", "SIGINT", "SIGHUP", or "" when no signal came.
 std::string interrupt_signal_name();
 
 // Waits up to `limit`; returns true as soon as a signal came (at once when one came already),

@@ -77,6 +77,18 @@ TEST(Interrupt, ASignalRunsTheCallbacksWakesWaitsAndNamesItselfInTheError) {
   }
 }
 
+// The terminal of an ssh session that dropped: a step stops as it does on SIGTERM.
+TEST(Interrupt, AHangupStopsAsSigtermDoes) {
+  InterruptWatch watch(SecondSignal::kIgnore);
+  std::atomic<int> calls{0};
+  OnInterrupt cancel([&] { ++calls; });
+  ASSERT_EQ(kill(getpid(), SIGHUP), 0);
+  ASSERT_TRUE(eventually([&] { return interrupted(); }));
+  EXPECT_EQ(watch.signal(), SIGHUP);
+  EXPECT_EQ(interrupt_signal_name(), "SIGHUP");
+  EXPECT_TRUE(eventually([&] { return calls == 1; }));
+}
+
 TEST(Interrupt, AWatchEndsWithoutASignalAndAnotherCanFollow) {
   { InterruptWatch first; }
   InterruptWatch second;
