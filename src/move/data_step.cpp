@@ -24,6 +24,7 @@
 #include "move/table_comparison.h"
 #include "move/table_copy.h"
 #include "move/table_indexes.h"
+#include "move/target_database.h"
 #include "move/table_verify.h"
 #include "move/write_freeze.h"
 
@@ -285,6 +286,7 @@ std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMappin
     if (plan.listing_of(t.name).empty() && keys.empty()) return;
     // The table's read-back is done: nothing else holds a lock on it for this moment.
     for (const auto& key : keys) run_as_owner(target, owner, key.add_constraint);
+    for (const auto& comment : plan.comments_of(t.name)) run_as_owner(target, owner, comment);
     std::lock_guard lock(store);
     run.store().set_fact(run.id(), "indexed:" + name + ":" + t.name, true);
   };
@@ -416,6 +418,13 @@ MoveRecord copy_move_data(MoveStepRun& run) {
   for (const auto& d : record.plan.databases) freeze(run, d);
   for (const auto& d : record.plan.databases) {
     if (run.store().fact(run.id(), "verified:" + d.target_name)) continue;
+    if (int ended =
+            end_orphaned_sessions(*run.target(d.target_name), run.connect().application_name)) {
+      run.log("orphans",
+              fmt::format("{}: {} session{} that an interrupted run left on the target ended",
+                          d.target_name, ended, ended == 1 ? "" : "s"),
+              {{"database", d.target_name}, {"sessions", ended}});
+    }
     undo_interrupted_build(run, d.target_name);
     auto read_back = copy_data(run, d);
     build_after_data(run, d);

@@ -13,7 +13,9 @@ namespace cutover::move {
 namespace {
 
 // Every write privilege of the user's relations: tables (and views, foreign tables) and
-// sequences from their ACL or its default, columns from theirs.
+// sequences from their ACL or its default, columns from theirs; but a superuser's, which a
+// revoke does not stop (create names superusers as unfrozen) and which, revoked from the owner
+// of a relation with the default ACL, would leave an explicit ACL behind after the restore.
 constexpr const char* kWriteGrants = R"(
   WITH rel AS (
     SELECT c.oid, c.relkind, c.relowner, c.relacl,
@@ -40,7 +42,8 @@ constexpr const char* kWriteGrants = R"(
          quote_ident(pg_get_userbyid(grantor)),
          CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(grantee)) END,
          privilege_type, is_grantable
-  FROM grants)";
+  FROM grants
+  WHERE grantee = 0 OR NOT (SELECT rolsuper FROM pg_roles WHERE oid = grantee))";
 
 std::string target_of(const WriteGrant& g) {
   std::string column = g.column.empty() ? "" : " (" + g.column + ")";

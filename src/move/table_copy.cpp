@@ -42,10 +42,13 @@ std::unique_ptr<db::Connection> for_row_text(std::unique_ptr<db::Connection> ses
   return session;
 }
 
-// `e` restated, when it is a lock timeout, with the sessions that hold locks in the target
-// database; as it is otherwise.
+// `e` restated, when it is a lock timeout (a statement's, or pg_restore's report of one), with
+// the sessions that hold locks in the target database; as it is otherwise.
 Error naming_lock_holders(const Error& e, const CopyRequest& request) {
-  if (e.sqlstate() != "55P03") return e;
+  if (e.sqlstate() != "55P03" &&
+      e.message().find("canceling statement due to lock timeout") == std::string::npos) {
+    return e;
+  }
   std::string holders;
   try {
     auto target = db::connect(request.target_url, request.connect);
@@ -207,13 +210,28 @@ class CopyRun {
         } catch (...) {
           read_back_session->canceller()->cancel();
           on_target.wait();
-          throw;
+          rethrow_naming_lock_holders(table);
         }
         CopiedTable done = table_finished(table.name, copied->source_sum, on_target.get());
-        if (request_.after_table) request_.after_table(done, *target);
+        try {
+          if (request_.after_table) request_.after_table(done, *target);
+        } catch (...) {
+          rethrow_naming_lock_holders(table);
+        }
       }
     } catch (...) {
       fail(std::current_exception());
+    }
+  }
+
+  // Inside a catch: the error of a build of `table`'s indexes, with the sessions holding locks
+  // on the target when it is a lock timeout.
+  [[noreturn]] void rethrow_naming_lock_holders(const TableToCopy& table) {
+    try {
+      throw;
+    } catch (const Error& e) {
+      throw naming_lock_holders(e, request_)
+          .with_context(fmt::format("building the indexes of {}", table.name));
     }
   }
 

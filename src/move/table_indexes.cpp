@@ -30,15 +30,25 @@ std::optional<ListingEntry> parse_entry(const std::string& line) {
 // ADD CONSTRAINT ... USING INDEX accepts (a valid b-tree unique index of plain columns in
 // their default order, opclass and collation, without predicate, INCLUDE or NULLS NOT
 // DISTINCT, not deferrable, not clustered on, not the replica identity), its index's
-// definition and the statement that makes it the constraint.
+// definition and the statement that makes it the constraint; and the statements that give
+// each and its index the source's comment, if any.
 constexpr const char* kOwnEntries = R"(
   SELECT 'pg_class', i.indexrelid, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
-         NULL, NULL
+         NULL, NULL, NULL,
+         CASE WHEN obj_description(i.indexrelid, 'pg_class') IS NOT NULL
+           THEN format('COMMENT ON INDEX %s IS %L', i.indexrelid::regclass,
+                       obj_description(i.indexrelid, 'pg_class')) END
   FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
   JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r'
   UNION ALL
   SELECT 'pg_constraint', c.oid, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
-         k.index_definition, k.add_constraint
+         k.index_definition, k.add_constraint,
+         CASE WHEN obj_description(c.oid, 'pg_constraint') IS NOT NULL
+           THEN format('COMMENT ON CONSTRAINT %I ON %s IS %L', c.conname, c.conrelid::regclass,
+                       obj_description(c.oid, 'pg_constraint')) END,
+         CASE WHEN obj_description(c.conindid, 'pg_class') IS NOT NULL
+           THEN format('COMMENT ON INDEX %s IS %L', c.conindid::regclass,
+                       obj_description(c.conindid, 'pg_class')) END
   FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
   JOIN pg_namespace n ON n.oid = t.relnamespace
   LEFT JOIN LATERAL (
@@ -67,6 +77,7 @@ constexpr const char* kOwnEntries = R"(
 TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& source) {
   std::map<std::string, std::string> owner_table;
   std::map<std::string, KeyFromIndex> key_from_index;
+  std::map<std::string, std::vector<std::string>> comments;  // by catalog and oid
   // Every name qualified, as pg_dump writes them, whatever the target session's search_path.
   source.begin();
   source.execute("SET LOCAL search_path = pg_catalog");
@@ -78,6 +89,9 @@ TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& sourc
     owner_table[key] = row[2].text();
     if (!row[3].is_null() && !row[4].is_null()) {
       key_from_index[key] = KeyFromIndex{row[3].text(), row[4].text()};
+    }
+    for (int i : {5, 6}) {
+      if (!row[i].is_null()) comments[key].push_back(row[i].text());
     }
   }
   std::istringstream in(listing);
@@ -93,6 +107,9 @@ TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& sourc
     if (!index && !key) continue;
     if (auto owner = owner_table.find(entry->catalog_oid); owner != owner_table.end()) {
       table_of_line_[lines_.size() - 1] = owner->second;
+      auto& own = comments_[owner->second];
+      const auto& these = comments[entry->catalog_oid];
+      own.insert(own.end(), these.begin(), these.end());
     }
     if (auto built = key_from_index.find(entry->catalog_oid);
         key && built != key_from_index.end()) {
@@ -107,6 +124,11 @@ std::string TableIndexPlan::listing_of(const std::string& table) const {
     if (owner == table && !key_of_line_.contains(line)) out += lines_[line] + "\n";
   }
   return out;
+}
+
+std::vector<std::string> TableIndexPlan::comments_of(const std::string& table) const {
+  auto found = comments_.find(table);
+  return found == comments_.end() ? std::vector<std::string>{} : found->second;
 }
 
 std::vector<KeyFromIndex> TableIndexPlan::keys_from_index(const std::string& table) const {

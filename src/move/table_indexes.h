@@ -38,6 +38,10 @@ class TableIndexPlan {
   std::string listing_of(const std::string& table) const;
   // `table`'s key constraints that are built from a unique index.
   std::vector<KeyFromIndex> keys_from_index(const std::string& table) const;
+  // The COMMENT statements of `table`'s own entries and their indexes, as the source has them:
+  // pg_restore restores a comment only with its object, so the build of the rest of post-data
+  // (which holds the comments) skips those of entries built before.
+  std::vector<std::string> comments_of(const std::string& table) const;
   // The whole listing without the entries of the `built` tables.
   std::string listing_without(const std::set<std::string>& built) const;
 
@@ -45,6 +49,7 @@ class TableIndexPlan {
   std::vector<std::string> lines_;
   std::map<std::size_t, std::string> table_of_line_;  // index in lines_ -> its table
   std::map<std::size_t, KeyFromIndex> key_of_line_;   // the lines built from an index
+  std::map<std::string, std::vector<std::string>> comments_;  // by table
 };
 
 }  // namespace cutover::move

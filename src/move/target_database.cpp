@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/error.h"
 
 namespace cutover::move {
@@ -173,6 +176,34 @@ void open_target_database(db::Connection& server, const std::string& name,
 
 void drop_database(db::Connection& server, const std::string& name) {
   server.execute(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)));
+}
+
+int end_orphaned_sessions(db::Connection& database, const std::string& application_name) {
+  constexpr const char* kOrphans =
+      "SELECT pid, coalesce(left(query, 60), '') FROM pg_stat_activity "
+      "WHERE datname = current_database() AND application_name = $1 "
+      "AND pid <> pg_backend_pid()";
+  auto orphans = database.query(kOrphans, {application_name}).rows;
+  for (const auto& row : orphans) {
+    database.execute("SELECT pg_terminate_backend($1::int)", {row[0]});
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!orphans.empty()) {
+    auto left = database.query(kOrphans, {application_name}).rows;
+    if (left.empty()) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::string names;
+      for (const auto& row : left) {
+        names += fmt::format("{}pid {} ({})", names.empty() ? "" : ", ", row[0].text(),
+                             row[1].text());
+      }
+      throw Error(ErrorCode::kOperationFailed,
+                  "sessions that an earlier cutover left on the target did not end: " + names,
+                  "end them (pg_terminate_backend), then run the step again");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return static_cast<int>(orphans.size());
 }
 
 void empty_database(db::Connection& database) {

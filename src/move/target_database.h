@@ -47,6 +47,14 @@ void open_target_database(db::Connection& server, const std::string& name,
 // Ends every session on database `name` and drops it; nothing when it does not exist.
 void drop_database(db::Connection& server, const std::string& name);
 
+// Ends the sessions on the database `database` is connected to that an earlier cutover
+// process left (those named `application_name`, other than this one): a step killed with
+// kill -9 leaves what it had sent running on the server, and a CREATE INDEX there runs to its
+// end and commits, after the next run has undone the build. Waits until they are gone (up to
+// 10 s, then throws Error naming them); returns how many there were. Run under the move's step
+// lock, which no other cutover process of the move holds.
+int end_orphaned_sessions(db::Connection& database, const std::string& application_name);
+
 // Empties a database that existed (empty) before the move: drops every schema but public with
 // what is in it, then what is in public. Run on a connection to that database.
 void empty_database(db::Connection& database);

@@ -548,6 +548,8 @@ TEST_P(MoveData, ThreeDatabasesFromTwoServersAreConsolidatedIntoOneServer) {
 // Abort after data gives the source back every privilege exactly as it was, and drops the
 // target; after finalize it refuses while the target holds new writes, unless told to.
 TEST_P(MoveData, AbortRestoresThePrivilegesExactlyAndRefusesToLoseTargetWrites) {
+  // A table with the default ACL (NULL), owned by the superuser: left as it is.
+  source()->execute("CREATE TABLE settings (k text)");
   std::string back = (dir_ / "switched-back").string();
   std::string id = create({"--switch-back-command", "echo back > " + back});
   ASSERT_FALSE(id.empty());
@@ -642,8 +644,8 @@ TEST_P(MoveData, AFailedBuildOfIndexesRunsAgainFromTheStartOnPartitionedTables) 
 }
 
 // A table's own indexes are built as soon as its copy ends. A kill -9 in the middle of such a
-// build leaves nothing the next run trips over: data again undoes what was built, builds every
-// index and verifies.
+// build leaves the build running on the target (pg_restore and its session outlive cutover);
+// data run again at once ends it, undoes what was built, builds every index and verifies.
 TEST_P(MoveData, AKillInATablesOwnIndexBuildIsUndoneByTheNextRun) {
   {
     auto c = source();
@@ -666,12 +668,13 @@ TEST_P(MoveData, AKillInATablesOwnIndexBuildIsUndoneByTheNextRun) {
   });
   data.kill(SIGKILL);
   ASSERT_EQ(data.wait(std::chrono::seconds(30)).exit_code, 128 + SIGKILL);
-  test::poll_until(
-      "the build of the killed move ends on the target",
-      [&] { return scalar(*admin, building) == "0"; }, std::chrono::seconds(30));
+  ASSERT_NE(scalar(*admin, building), "0") << "the build outlives the killed cutover (4 s)";
 
   auto resumed = step("data", id);
   ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  auto orphans = events_named(json_events(resumed.out), "orphans");
+  ASSERT_EQ(orphans.size(), 1u) << resumed.out;
+  EXPECT_GE(orphans.front()["sessions"].get<int>(), 1) << resumed.out;
   auto undone = events_named(json_events(resumed.out), "indexes");
   ASSERT_FALSE(undone.empty()) << resumed.out;
   EXPECT_TRUE(undone.front().contains("dropped")) << "the interrupted build was undone first";
@@ -763,6 +766,46 @@ TEST_P(MoveData, ALockHeldOnTheTargetStopsTheCopyNamingItsSession) {
   ProcessResult resumed = step("data", id);
   ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
   EXPECT_EQ(step("abort", id).exit_code, 0);
+}
+
+// A lock taken on a table while its own indexes build (compatible with the builds) keeps its
+// primary key from becoming a constraint after them: the error names the table, the lock
+// timeout and the session, and data run again once it is gone verifies.
+TEST_P(MoveData, ALockHeldOnTheTargetDuringATablesBuildsIsNamed) {
+  {
+    auto c = source();
+    c->execute(
+        "CREATE FUNCTION slow_key(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS "
+        "$$BEGIN PERFORM pg_sleep(0.02); RETURN $1; END$$");
+    c->execute("CREATE TABLE slow_keyed (id int PRIMARY KEY)");
+    c->execute("INSERT INTO slow_keyed SELECT g FROM generate_series(1, 200) g");
+    c->execute("CREATE INDEX slow_keyed_key ON slow_keyed (slow_key(id))");
+  }
+  std::string id = create();
+  ASSERT_EQ(step("prepare", id).exit_code, 0);
+  SpawnedProcess data(
+      cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
+  auto admin = db::connect(test::postgres2_url());
+  test::poll_until("the slow index is being built on the target", [&] {
+    test::require_running(data, "move data");
+    return scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                              target_name_ + "' AND query LIKE 'CREATE INDEX slow_keyed_key%'") !=
+           "0";
+  });
+  auto holder = target();
+  holder->execute("BEGIN");
+  holder->execute("LOCK TABLE slow_keyed IN ACCESS SHARE MODE");
+  const std::string pid = scalar(*holder, "SELECT pg_backend_pid()");
+  ProcessResult stopped = data.wait(std::chrono::seconds(120));
+  EXPECT_EQ(stopped.exit_code, 1) << describe(stopped);
+  const std::string message = test::error_event(stopped).value("message", "");
+  EXPECT_TRUE(contains(message, "building the indexes of public.slow_keyed") &&
+              contains(message, "waited 10s for a lock on the target") &&
+              contains(message, "pid " + pid))
+      << describe(stopped);
+  holder->execute("ROLLBACK");
+  ProcessResult resumed = step("data", id);
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
 }
 
 // Write transactions under way when the freeze comes get --drain-timeout, then are stopped:
@@ -904,7 +947,11 @@ TEST_P(MoveData, KeysOfEveryKindArriveAsTheSourceHasThem) {
            "tstzrange(timestamptz '2026-01-01' + g * interval '1 day', "
            "timestamptz '2026-01-01' + (g + 1) * interval '1 day'), g "
            "FROM generate_series(1, 2000) g",
-           "INSERT INTO ledger.plain SELECT g, 't' || g FROM generate_series(1, 2000) g"}) {
+           "INSERT INTO ledger.plain SELECT g, 't' || g FROM generate_series(1, 2000) g",
+           "COMMENT ON CONSTRAINT \"Entry PK\" ON ledger.\"Entry Keys\" IS 'the key'",
+           "COMMENT ON CONSTRAINT plain_tag_key ON ledger.plain IS 'one tag each'",
+           "COMMENT ON CONSTRAINT entry_code ON ledger.\"Entry Keys\" IS 'deferred'",
+           "COMMENT ON INDEX ledger.plain_pkey IS 'the index'"}) {
     c->execute(sql);
   }
   std::string id = create();
