@@ -62,13 +62,19 @@ void record_verification(MoveStepRun& run, const DatabaseMapping& d, const std::
                          const std::string& also) {
   if (!compared.differences.empty()) {
     std::string list;
-    for (const auto& x : compared.differences) list += (list.empty() ? "" : ", ") + x;
+    bool rows_differ = false;  // else only the schema: cutover's own doing, not a writer's
+    for (const auto& x : compared.differences) {
+      list += (list.empty() ? "" : ", ") + x;
+      rows_differ = rows_differ || !x.starts_with("the schema differs");
+    }
+    std::string cause = rows_differ ? "(a writer the freeze did not stop?)"
+                                    : "(what the schema dump holds that the restore did not "
+                                      "make: please report it)";
     throw Error(ErrorCode::kVerificationFailed,
                 fmt::format("{} -> {}: verification failed: {}", d.source_name(), target, list),
-                fmt::format("the source is still frozen and untouched: find the cause (a writer "
-                            "the freeze did not stop?), then cutover move abort {} and move "
-                            "again",
-                            run.id()));
+                fmt::format("the source is still frozen and untouched: find the cause {}, then "
+                            "cutover move abort {} and move again",
+                            cause, run.id()));
   }
   run.store().set_fact(run.id(), "verified:" + d.target_name,
                        {{"tables", tables}, {"rows", compared.rows}, {"sums", compared.sums}});
