@@ -24,8 +24,8 @@
 #include "move/table_comparison.h"
 #include "move/table_copy.h"
 #include "move/table_indexes.h"
-#include "move/target_database.h"
 #include "move/table_verify.h"
+#include "move/target_database.h"
 #include "move/write_freeze.h"
 
 namespace cutover::move {
