@@ -248,6 +248,35 @@ class MoveData : public testing::TestWithParam<Backend> {
     return created.front()["id"];
   }
 
+  // A table `table` of 200 rows on the source (with a primary key when `keyed`) and an index
+  // `table`_key on it whose build takes about 4 s (20 ms a row); then create and prepare (the
+  // move's id in `id`) and `move data` with one job, returned once that index is being built
+  // on the target.
+  std::unique_ptr<SpawnedProcess> data_while_a_slow_index_builds(const std::string& table,
+                                                                 bool keyed, std::string& id) {
+    auto c = source();
+    c->execute(
+        "CREATE FUNCTION slow_key(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS "
+        "$$BEGIN PERFORM pg_sleep(0.02); RETURN $1; END$$");
+    c->execute("CREATE TABLE " + table + " (id int" + (keyed ? " PRIMARY KEY)" : ")"));
+    c->execute("INSERT INTO " + table + " SELECT g FROM generate_series(1, 200) g");
+    c->execute("CREATE INDEX " + table + "_key ON " + table + " (slow_key(id))");
+    id = create();
+    EXPECT_EQ(step("prepare", id).exit_code, 0);
+    auto data = std::make_unique<SpawnedProcess>(
+        cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
+    test::poll_until("the slow index is being built on the target", [&] {
+      test::require_running(*data, "move data");
+      return slow_index_builds(table);
+    });
+    return data;
+  }
+  bool slow_index_builds(const std::string& table) const {
+    return scalar(*db::connect(test::postgres2_url()),
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + target_name_ +
+                      "' AND query LIKE 'CREATE INDEX " + table + "_key%'") != "0";
+  }
+
   ProcessResult step(const std::string& name, const std::string& id,
                      std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {name, id};
@@ -647,28 +676,11 @@ TEST_P(MoveData, AFailedBuildOfIndexesRunsAgainFromTheStartOnPartitionedTables) 
 // build leaves the build running on the target (pg_restore and its session outlive cutover);
 // data run again at once ends it, undoes what was built, builds every index and verifies.
 TEST_P(MoveData, AKillInATablesOwnIndexBuildIsUndoneByTheNextRun) {
-  {
-    auto c = source();
-    c->execute(
-        "CREATE FUNCTION slow_key(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS "
-        "$$BEGIN PERFORM pg_sleep(0.02); RETURN $1; END$$");
-    c->execute("CREATE TABLE slow_indexed AS SELECT g AS id FROM generate_series(1, 200) g");
-    c->execute("CREATE INDEX slow_indexed_key ON slow_indexed (slow_key(id))");
-  }
-  std::string id = create();
-  ASSERT_EQ(step("prepare", id).exit_code, 0);
-  SpawnedProcess data(
-      cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
-  auto admin = db::connect(test::postgres2_url());
-  const std::string building = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
-                               target_name_ + "' AND query LIKE 'CREATE INDEX slow_indexed_key%'";
-  test::poll_until("the slow index is being built on the target", [&] {
-    test::require_running(data, "move data");
-    return scalar(*admin, building) != "0";
-  });
-  data.kill(SIGKILL);
-  ASSERT_EQ(data.wait(std::chrono::seconds(30)).exit_code, 128 + SIGKILL);
-  ASSERT_NE(scalar(*admin, building), "0") << "the build outlives the killed cutover (4 s)";
+  std::string id;
+  auto data = data_while_a_slow_index_builds("slow_indexed", false, id);
+  data->kill(SIGKILL);
+  ASSERT_EQ(data->wait(std::chrono::seconds(30)).exit_code, 128 + SIGKILL);
+  ASSERT_TRUE(slow_index_builds("slow_indexed")) << "the build outlives the killed cutover (4 s)";
 
   auto resumed = step("data", id);
   ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
@@ -772,31 +784,13 @@ TEST_P(MoveData, ALockHeldOnTheTargetStopsTheCopyNamingItsSession) {
 // primary key from becoming a constraint after them: the error names the table, the lock
 // timeout and the session, and data run again once it is gone verifies.
 TEST_P(MoveData, ALockHeldOnTheTargetDuringATablesBuildsIsNamed) {
-  {
-    auto c = source();
-    c->execute(
-        "CREATE FUNCTION slow_key(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS "
-        "$$BEGIN PERFORM pg_sleep(0.02); RETURN $1; END$$");
-    c->execute("CREATE TABLE slow_keyed (id int PRIMARY KEY)");
-    c->execute("INSERT INTO slow_keyed SELECT g FROM generate_series(1, 200) g");
-    c->execute("CREATE INDEX slow_keyed_key ON slow_keyed (slow_key(id))");
-  }
-  std::string id = create();
-  ASSERT_EQ(step("prepare", id).exit_code, 0);
-  SpawnedProcess data(
-      cutover_argv({"--json", "move", "data", id, "--jobs", "1", "--state", state_}));
-  auto admin = db::connect(test::postgres2_url());
-  test::poll_until("the slow index is being built on the target", [&] {
-    test::require_running(data, "move data");
-    return scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
-                              target_name_ + "' AND query LIKE 'CREATE INDEX slow_keyed_key%'") !=
-           "0";
-  });
+  std::string id;
+  auto data = data_while_a_slow_index_builds("slow_keyed", true, id);
   auto holder = target();
   holder->execute("BEGIN");
   holder->execute("LOCK TABLE slow_keyed IN ACCESS SHARE MODE");
   const std::string pid = scalar(*holder, "SELECT pg_backend_pid()");
-  ProcessResult stopped = data.wait(std::chrono::seconds(120));
+  ProcessResult stopped = data->wait(std::chrono::seconds(120));
   EXPECT_EQ(stopped.exit_code, 1) << describe(stopped);
   const std::string message = test::error_event(stopped).value("message", "");
   EXPECT_TRUE(contains(message, "building the indexes of public.slow_keyed") &&
