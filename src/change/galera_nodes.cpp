@@ -208,6 +208,15 @@ GaleraNodes::Difference GaleraNodes::difference(const Schema& here, const Schema
   return out;
 }
 
+GaleraNodes::Difference GaleraNodes::in_both(const Difference& a, const Difference& b) {
+  Difference out;
+  std::set_intersection(a.only_here.begin(), a.only_here.end(), b.only_here.begin(),
+                        b.only_here.end(), std::inserter(out.only_here, out.only_here.end()));
+  std::set_intersection(a.only_there.begin(), a.only_there.end(), b.only_there.begin(),
+                        b.only_there.end(), std::inserter(out.only_there, out.only_there.end()));
+  return out;
+}
+
 std::string GaleraNodes::describe(const Difference& difference, const std::string& node) {
   std::vector<std::string> parts;
   constexpr std::size_t kShown = 3;
@@ -239,16 +248,7 @@ void GaleraNodes::compare_schemas(const std::string& after, const db::LockRetryP
     for (int reading = 1;; ++reading) {
       const Schema here = reading == 1 ? first : schema(self_, retry);
       Difference now = difference(here, schema(*node.connection, retry));
-      if (lasting) {
-        Difference both;
-        std::set_intersection(lasting->only_here.begin(), lasting->only_here.end(),
-                              now.only_here.begin(), now.only_here.end(),
-                              std::inserter(both.only_here, both.only_here.end()));
-        std::set_intersection(lasting->only_there.begin(), lasting->only_there.end(),
-                              now.only_there.begin(), now.only_there.end(),
-                              std::inserter(both.only_there, both.only_there.end()));
-        now = std::move(both);
-      }
+      if (lasting) now = in_both(*lasting, now);
       if (now.only_here.empty() && now.only_there.empty()) return;
       lasting = std::move(now);
       if (reading == kSchemaReadings) break;

@@ -81,6 +81,8 @@ class GaleraNodes {
     std::set<std::string> only_there;
   };
   static Difference difference(const Schema& here, const Schema& there);
+  // What both differences hold: what lasted from one reading to the next.
+  static Difference in_both(const Difference& a, const Difference& b);
   static std::string describe(const Difference& difference, const std::string& node);
   // The trigger named `trigger` as `connection`'s node has it, read again after a lock conflict.
   std::optional<TriggerRow> trigger_row(db::Connection& connection, const std::string& trigger,

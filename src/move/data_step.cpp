@@ -226,7 +226,8 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 // Returns the sums of the tables it copied as read back from the target.
-std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMapping& d) {
+std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMapping& d,
+                                          const TableIndexPlan& plan) {
   const std::string& name = d.target_name;
   CopyRecords records(run, d);
   std::map<std::string, TableSum> read_back;
@@ -261,7 +262,6 @@ std::map<std::string, TableSum> copy_data(MoveStepRun& run, const DatabaseMappin
     records.copied(t);
     read_back[t.name] = t.target_sum;
   };
-  TableIndexPlan plan = index_plan(run, d);
   std::atomic<int> lists{0};
   const std::optional<std::string>& owner = run.record().plan.owner;
   request.build_indexes = [&](const std::string& table, db::Connection& target) {
@@ -309,7 +309,7 @@ void vacuum_partly_visible(db::Connection& target) {
   for (const auto& row : tables.rows) target.execute("VACUUM " + row[0].text());
 }
 
-void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
+void build_after_data(MoveStepRun& run, const DatabaseMapping& d, const TableIndexPlan& plan) {
   const std::string& name = d.target_name;
   if (!run.store().fact(run.id(), "post-data:" + name)) {
     auto started = std::chrono::steady_clock::now();
@@ -320,7 +320,7 @@ void build_after_data(MoveStepRun& run, const DatabaseMapping& d) {
       built.insert(key.substr(prefix.size()));
     }
     std::string file = run.folder() + "/" + name + ".post-data.list";
-    write_file(file, index_plan(run, d).listing_without(built));
+    write_file(file, plan.listing_without(built));
     run.store().set_fact(run.id(), "post-data-started:" + name, true);
     restore_schema(run.target_tool(name), run.schema_file(name), "post-data", run.options().jobs,
                    run.record().plan.owner, file);
@@ -426,8 +426,9 @@ MoveRecord copy_move_data(MoveStepRun& run) {
               {{"database", d.target_name}, {"sessions", ended}});
     }
     undo_interrupted_build(run, d.target_name);
-    auto read_back = copy_data(run, d);
-    build_after_data(run, d);
+    const TableIndexPlan plan = index_plan(run, d);
+    auto read_back = copy_data(run, d, plan);
+    build_after_data(run, d, plan);
     verify_tables(run, d, read_back);
   }
   double seconds =

@@ -4,6 +4,8 @@
 #include <optional>
 #include <sstream>
 
+#include "move/pg_facts.h"
+
 namespace cutover::move {
 namespace {
 
@@ -32,14 +34,16 @@ std::optional<ListingEntry> parse_entry(const std::string& line) {
 // DISTINCT, not deferrable, not clustered on, not the replica identity), its index's
 // definition and the statement that makes it the constraint; and the statements that give
 // each and its index the source's comment, if any.
-constexpr const char* kOwnEntries = R"(
+std::string own_entries_query() {
+  return std::string(R"(
   SELECT 'pg_class', i.indexrelid, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
          NULL, NULL, NULL,
          CASE WHEN obj_description(i.indexrelid, 'pg_class') IS NOT NULL
            THEN format('COMMENT ON INDEX %s IS %L', i.indexrelid::regclass,
                        obj_description(i.indexrelid, 'pg_class')) END
   FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-  JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r'
+  JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' AND )") +
+         kUserNamespace + R"(
   UNION ALL
   SELECT 'pg_constraint', c.oid, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
          k.index_definition, k.add_constraint,
@@ -70,7 +74,9 @@ constexpr const char* kOwnEntries = R"(
         JOIN pg_opclass o ON o.oid = i.indclass[s]
         WHERE i.indoption[s] <> 0 OR NOT o.opcdefault OR i.indcollation[s] <> a.attcollation
               OR ia.attoptions IS NOT NULL)) k ON true
-  WHERE t.relkind = 'r' AND c.contype IN ('p', 'u', 'x'))";
+  WHERE t.relkind = 'r' AND c.contype IN ('p', 'u', 'x') AND )" +
+         kUserNamespace;
+}
 
 }  // namespace
 
@@ -81,7 +87,7 @@ TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& sourc
   // Every name qualified, as pg_dump writes them, whatever the target session's search_path.
   source.begin();
   source.execute("SET LOCAL search_path = pg_catalog");
-  auto entries = source.query(kOwnEntries);
+  auto entries = source.query(own_entries_query());
   source.commit();
   for (const auto& row : entries.rows) {
     std::string catalog = row[0].text() == "pg_class" ? "1259" : "2606";
@@ -90,7 +96,7 @@ TableIndexPlan::TableIndexPlan(const std::string& listing, db::Connection& sourc
     if (!row[3].is_null() && !row[4].is_null()) {
       key_from_index[key] = KeyFromIndex{row[3].text(), row[4].text()};
     }
-    for (int i : {5, 6}) {
+    for (std::size_t i : {std::size_t{5}, std::size_t{6}}) {
       if (!row[i].is_null()) comments[key].push_back(row[i].text());
     }
   }

@@ -1097,7 +1097,8 @@ TEST_F(GaleraEveryNode, ANodeThatSkippedAStepsDdlStopsTheChangeNamingTheNodeAndT
   const std::vector<std::string>& urls = scratch_.urls();
   scratch_.connect()->execute(
       "CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(50) NOT NULL)");
-  scratch_.connect()->execute("INSERT INTO accounts VALUES (1, 'a@example.com'), (2, 'b@example.com')");
+  scratch_.connect()->execute(
+      "INSERT INTO accounts VALUES (1, 'a@example.com'), (2, 'b@example.com')");
   const std::string change = name_change("email_key");
   const fs::path file = write_change_file(
       work_, change,
