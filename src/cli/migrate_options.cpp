@@ -162,6 +162,11 @@ migrate::MigrateOptions to_migrate_options_checked(const MigrateCliOptions& o) {
 MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings) {
   MigrateSession session{to_migrate_options(o, warnings), {}, nullptr, {}};
   session.connection = db::connect(session.options.url, session.options.connect);
+  if (session.connection->server().galera) {
+    // As migrate's own run reads: after everything the cluster committed before them, so that
+    // info, validate and repair on one node see what another node's migrate just did.
+    session.connection->execute("SET SESSION wsrep_sync_wait = 1");
+  }
   migrate::HistoryTable(*session.connection, session.options.history_table)
       .refuse_unadopted_flyway_history();
   // Built-in placeholders come from the session; repeatable checksums need every placeholder.

@@ -57,9 +57,17 @@ LeaseOptions reaching(LeaseOptions options, const std::string& url) {
 }
 
 // One process taking part: its own connection and its own view of the lease.
+// A session that reads on Galera as cutover's do (wsrep_sync_wait): after everything the
+// cluster committed before the read.
+std::unique_ptr<db::Connection> connect_as_cutover(const std::string& url) {
+  auto connection = db::connect(url);
+  if (connection->server().galera) connection->execute("SET SESSION wsrep_sync_wait = 1");
+  return connection;
+}
+
 struct Contender {
   Contender(const std::string& url, LeaseOptions options)
-      : connection(db::connect(url)),
+      : connection(connect_as_cutover(url)),
         lease(*connection, kKey, reaching(options, url)),
         holder(coord::describe_this_process()) {}
   std::unique_ptr<db::Connection> connection;
