@@ -399,6 +399,9 @@ int run_step(const MoveCliOptions& o, Output& output, StepFunction step, const c
   move::MoveStepRun run(*store, record, connect, output, options);
   MoveStep before = record.step;
   record = step(run);
+  if (record.step == MoveStep::kAborted || record.step == MoveStep::kCleaned) {
+    store->remove_work_folder(record.id);
+  }
   std::string next = move::next_command(record);
   if (output.json()) {
     nlohmann::json event = describe(record);

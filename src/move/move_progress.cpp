@@ -60,7 +60,7 @@ MoveProgress read_progress(MoveStore& store, const MoveRecord& record) {
   }
   p.tables_copied = static_cast<int>(store.facts(record.id, "copied:").size());
   p.databases_verified = static_cast<int>(store.facts(record.id, "verified:").size());
-  p.step_running = StepLock::held(store.work_folder(record.id));
+  p.step_running = StepLock::held(store.folder_of(record.id));
   for (const auto& e : record.events) {
     if (e.step == step_name(MoveStep::kFinalized)) {
       p.window_end = e.at;

@@ -302,11 +302,22 @@ void MoveStore::log(const std::string& id, const std::string& what) {
   connection_->execute("UPDATE moves SET updated_at = $1 WHERE id = $2", {utc_now(), id});
 }
 
+std::string MoveStore::folder_of(const std::string& id) const {
+  fs::path store(path_);
+  return (store.parent_path() / (store.filename().string() + ".d") / id).string();
+}
+
 std::string MoveStore::work_folder(const std::string& id) {
-  fs::path folder =
-      fs::path(path_).parent_path() / (fs::path(path_).filename().string() + ".d") / id;
-  create_private_file(folder / "lock");
-  return folder.string();
+  std::string folder = folder_of(id);
+  create_private_file(fs::path(folder) / "lock");
+  return folder;
+}
+
+void MoveStore::remove_work_folder(const std::string& id) {
+  fs::path folder = folder_of(id);
+  std::error_code ignored;
+  fs::remove_all(folder, ignored);
+  fs::remove(folder.parent_path(), ignored);  // only when empty: other moves' folders stay
 }
 
 StepLock::StepLock(const std::string& folder, const std::string& id) {

@@ -86,8 +86,12 @@ class MoveStore {
   void erase_facts(const std::string& id, const std::string& prefix);
 
   // The move's own folder beside the store (<store>.d/<id>, mode 0700): its schema dumps and
-  // its step lock. Created when missing.
+  // its step lock. work_folder creates it when missing; folder_of only names it.
   std::string work_folder(const std::string& id);
+  std::string folder_of(const std::string& id) const;
+  // Removes the folder of a move that is over (aborted or cleaned up), with its step lock held,
+  // and <store>.d once no move has a folder there.
+  void remove_work_folder(const std::string& id);
 
  private:
   MoveStore(std::string path, std::unique_ptr<db::Connection> connection);

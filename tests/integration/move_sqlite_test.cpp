@@ -214,6 +214,7 @@ TEST_P(MoveSqlite, AnApplicationsFileMovesToAnotherDirectoryWhileItWrites) {
 
   ASSERT_EQ(step("cleanup", id, {"--drop-source"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(source_));
+  EXPECT_FALSE(fs::exists(state_ + ".d")) << "the move's folder and its lock are gone";
 }
 
 // Abort after each step: the source file exactly as before (schema, rows, no trigger left),
@@ -230,6 +231,8 @@ TEST_P(MoveSqlite, AbortAfterEachStepLeavesTheSourceAsItWas) {
     ASSERT_EQ(aborted.exit_code, 0) << describe(aborted);
     EXPECT_EQ(fingerprint(source_), before);
     EXPECT_FALSE(fs::exists(target_));
+    ASSERT_EQ(step("status", id).exit_code, 0);
+    EXPECT_FALSE(fs::exists(state_ + ".d")) << "the move's folder and its lock are gone";
     db::connect("sqlite:" + source_)->execute("UPDATE settings SET v = v WHERE k = 'theme'");
   }
 }
