@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +106,13 @@ class Connection {
                                                 const std::vector<std::string>& columns) = 0;
   // Non-null on PostgreSQL only; owned by the connection.
   virtual CopyChannel* copy() { return nullptr; }
+  // copy() where only PostgreSQL can be: anywhere else a bug (std::logic_error).
+  CopyChannel& postgres_copy() {
+    CopyChannel* channel = copy();
+    if (channel == nullptr)
+      throw std::logic_error("COPY asked of a connection that is not PostgreSQL");
+    return *channel;
+  }
 
   // Quotes an identifier for this dialect: "name" or `name`.
   virtual std::string quote_identifier(std::string_view name) const = 0;

@@ -92,7 +92,7 @@ bool is_copy_checksum(const TableSum& sum) { return sum.checksum.starts_with("co
 
 TableSum copied_table_sum(db::Connection& database, const TableToCopy& table) {
   RowChecksum checksum(table.binary);
-  std::int64_t rows = database.copy()->copy_out(
+  std::int64_t rows = database.postgres_copy().copy_out(
       copy_out_statement(table), [&](std::string_view message) { checksum.add_message(message); });
   if (rows != checksum.rows()) {
     throw Error(ErrorCode::kOperationFailed,

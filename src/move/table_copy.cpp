@@ -266,7 +266,7 @@ class CopyRun {
     std::thread reader([&] {
       try {
         std::string buffer;
-        rows_out = source.copy()->copy_out(copy_out_statement(*part.table, part.where),
+        rows_out = source.postgres_copy().copy_out(copy_out_statement(*part.table, part.where),
                                            [&](std::string_view data) {
           checksum.add_message(data);
           buffer.append(data);
@@ -288,7 +288,7 @@ class CopyRun {
     try {
       target.begin();
       if (part.whole) target.execute("TRUNCATE ONLY " + part.table->name);
-      rows_in = target.copy()->copy_in(copy_in_sql(part), [&] { return pipe.pop(); });
+      rows_in = target.postgres_copy().copy_in(copy_in_sql(part), [&] { return pipe.pop(); });
       target.commit();
     } catch (...) {
       pipe.abandon(std::current_exception());
