@@ -221,7 +221,14 @@ void add_common(CLI::App& command, ChangeCliOptions& o) {
   command.add_option("--galera-nodes", o.galera_nodes,
                      "Galera: the nodes (HOST:PORT,...) that cutover checks after each trigger "
                      "it creates or drops, and mends if one did not apply it; default: the "
-                     "cluster's wsrep_incoming_addresses");
+                     "cluster's wsrep_incoming_addresses")
+      ->check(
+          [](const std::string& nodes) {
+            return nodes.empty() ? std::string("empty: list the nodes as HOST:PORT,... or leave "
+                                               "the option out to check the cluster's own list")
+                                 : std::string();
+          },
+          "");
 }
 
 }  // namespace

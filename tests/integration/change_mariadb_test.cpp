@@ -1024,6 +1024,11 @@ TEST_F(GaleraEveryNode, GaleraNodesNamesTheNodesAndAMalformedOneChangesNothing) 
             std::string::npos)
       << describe(bad);
   EXPECT_EQ(schema_dump(urls.at(2)), before);
+  // An empty list (an unset variable in a script) is not taken as "ask the cluster".
+  ProcessResult empty = run_change({"start", urls.at(2), file.string(), "--galera-nodes", ""});
+  EXPECT_EQ(empty.exit_code, 2) << describe(empty);
+  EXPECT_NE(empty.err.find("--galera-nodes: empty"), std::string::npos) << describe(empty);
+  EXPECT_EQ(schema_dump(urls.at(2)), before);
 
   std::string nodes;
   for (const std::string& url : urls) {
