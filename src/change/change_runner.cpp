@@ -258,10 +258,17 @@ StepRunner ChangeRunner::step_runner() {
   return steps;
 }
 
-std::optional<ChangeRecord> ChangeRunner::status() { return session_->state->active(); }
+std::optional<ChangeRecord> ChangeRunner::status() {
+  // On Galera a DDL statement that another node replicates meanwhile can abort this read of
+  // information_schema with a deadlock (1213): it changed nothing, so it is read again.
+  std::optional<ChangeRecord> record;
+  db::retry_lock_conflicts(session_->connection->server().flavor, options_.retry,
+                           [&] { record = session_->state->active(); });
+  return record;
+}
 
 ChangeRecord ChangeRunner::require_active(const char* command) {
-  auto record = session_->state->active();
+  auto record = status();
   if (!record) {
     throw_bad_input(fmt::format("there is no active change to {}", command),
                     "cutover change status shows the active change; start one with cutover "
