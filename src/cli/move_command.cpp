@@ -373,7 +373,8 @@ int run_list(const MoveCliOptions& o, Output& output) {
 using StepFunction = MoveRecord (*)(move::MoveStepRun&);
 
 // Runs one step of a move: loads it, holds its step lock, runs, and prints where it stands.
-int run_step(const MoveCliOptions& o, Output& output, StepFunction step, const char* done) {
+int run_step(const MoveCliOptions& o, Output& output, const char* command, StepFunction step,
+             const char* done) {
   InterruptWatch interrupt_watch;  // before any thread: copies and checks run in threads
   std::string path = state_path(o);
   auto store = MoveStore::open_existing(path);
@@ -398,7 +399,17 @@ int run_step(const MoveCliOptions& o, Output& output, StepFunction step, const c
   options.drop_source = o.drop_source;
   move::MoveStepRun run(*store, record, connect, output, options);
   MoveStep before = record.step;
-  record = step(run);
+  try {
+    record = step(run);
+  } catch (const Error& e) {
+    // The event log keeps the failed attempt too: move status tells what the last one met.
+    try {
+      store->log(record.id, fmt::format("{} failed (exit {}): {}", command,
+                                        static_cast<int>(e.code()), e.message()));
+    } catch (const std::exception&) {  // the step's own error is the one to report
+    }
+    throw;
+  }
   if (record.step == MoveStep::kAborted || record.step == MoveStep::kCleaned) {
     store->remove_work_folder(record.id);
   }
@@ -560,8 +571,8 @@ void add_move_command(CLI::App& app, CommandRun& run) {
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
     command->footer(footer);
-    command->callback([&run, o, step, done] {
-      run = [o, step, done](Output& out) { return run_step(*o, out, step, done); };
+    command->callback([&run, o, name, step, done] {
+      run = [o, name, step, done](Output& out) { return run_step(*o, out, name, step, done); };
     });
     return command;
   };

@@ -247,6 +247,12 @@ TEST_P(MoveSqlite, AbortAfterFinalizeRefusesToLoseAWriteToTheCopy) {
   EXPECT_TRUE(contains(test::error_event(refused).value("message", ""), "store.db: settings"))
       << describe(refused);
   EXPECT_TRUE(fs::exists(target_));
+  // status keeps the refused attempt in the move's events.
+  auto status = json_events(step("status", id).out);
+  ASSERT_FALSE(status.empty());
+  const nlohmann::json& last = status.back()["events"].back();
+  EXPECT_TRUE(contains(last.value("what", ""), "abort failed (exit 3): ")) << last.dump();
+  EXPECT_TRUE(contains(last.value("what", ""), "store.db: settings")) << last.dump();
   ASSERT_EQ(step("abort", id, {"--discard-target-writes"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(target_));
 }
