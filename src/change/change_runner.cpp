@@ -238,7 +238,7 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
 
 ChangeRunner::~ChangeRunner() = default;
 
-StepRunner ChangeRunner::step_runner() {
+StepRunner ChangeRunner::step_runner(const std::string& change) {
   StepRunner steps(*session_->connection, session_->base_schema, options_.retry, output_,
                    options_.before_step);
   if (session_->connection->server().galera) {
@@ -253,6 +253,7 @@ StepRunner ChangeRunner::step_runner() {
           },
           output_);
     }
+    session_->galera_nodes->compare_also(change);
     steps.check_every_node(*session_->galera_nodes);
   }
   return steps;
@@ -368,7 +369,7 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       throw e.with_context(what);
     }
   };
-  StepRunner steps = step_runner();
+  StepRunner steps = step_runner(context.change);
   // On Galera, nodes that disagree already are refused before the change is recorded.
   steps.check_nodes_agree();
   if (!existing) {
@@ -490,7 +491,7 @@ ChangeRecord ChangeRunner::complete() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps = step_runner();
+  StepRunner steps = step_runner(context.change);
   steps.check_nodes_agree();  // on Galera, before the change moves on: rollback stays open
   std::vector<Step> contract;
   for (const auto& op : operations) {
@@ -574,7 +575,7 @@ ChangeRecord ChangeRunner::roll_back_active() {
   Operations operations =
       make_operations(record.spec, session_->connection->server().flavor);
   ChangeContext context = session_->context(record.name);
-  StepRunner steps = step_runner();
+  StepRunner steps = step_runner(context.change);
   steps.check_nodes_agree();  // on Galera, before the change moves on
   session_->state->set_phase(record.name, ChangePhase::kRollingBack);
   try {

@@ -61,7 +61,9 @@ class ChangeRunner {
   struct Session;
   ChangeRecord require_active(const char* command);
   // A runner for a phase's steps, checking every Galera node after trigger DDL.
-  StepRunner step_runner();
+  // The runner of the change's steps; on Galera it checks every node's schema, the change's
+  // version database (`change`) included.
+  StepRunner step_runner(const std::string& change);
   // rollback() once the lease is held.
   ChangeRecord roll_back_active();
   // Checks a change that is not active yet against the catalog and the server, changing

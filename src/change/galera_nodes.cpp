@@ -12,6 +12,7 @@
 #include <set>
 #include <utility>
 
+#include "change/operations/sql_parts.h"
 #include "change/step_runner.h"
 #include "core/connection_url.h"
 #include "core/error.h"
@@ -169,29 +170,35 @@ GaleraNodes::Schema GaleraNodes::schema(db::Connection& connection,
   Schema lines;
   // What a node that skipped a DDL statement would lack: tables, views, columns, indexes and
   // constraints (triggers are compared one by one after their steps), one line each, sorted.
-  // Not AUTO_INCREMENT, which differs from node to node by design.
+  // Not AUTO_INCREMENT, which differs from node to node by design. {0}: the database, {1}: what
+  // its lines start with.
+  constexpr const char* kQuery =
+      "SELECT CONCAT({1}, CONCAT_WS(' ', 'table', TABLE_NAME, TABLE_TYPE, IFNULL(ENGINE, '-'))) "
+      "FROM information_schema.TABLES WHERE TABLE_SCHEMA = {0} "
+      "UNION ALL SELECT CONCAT({1}, CONCAT_WS(' ', 'view', TABLE_NAME, VIEW_DEFINITION)) FROM "
+      "information_schema.VIEWS WHERE TABLE_SCHEMA = {0} "
+      "UNION ALL SELECT CONCAT({1}, CONCAT_WS(' ', 'column', TABLE_NAME, ORDINAL_POSITION, "
+      "COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '(no default)'), EXTRA, "
+      "IFNULL(COLLATION_NAME, '-'), IFNULL(GENERATION_EXPRESSION, ''))) FROM "
+      "information_schema.COLUMNS WHERE TABLE_SCHEMA = {0} "
+      "UNION ALL SELECT CONCAT({1}, CONCAT_WS(' ', 'index', TABLE_NAME, INDEX_NAME, "
+      "SEQ_IN_INDEX, COLUMN_NAME, IF(NON_UNIQUE = 0, 'unique', ''), INDEX_TYPE, "
+      "IFNULL(SUB_PART, ''), IFNULL(COLLATION, ''), IF(IGNORED = 'YES', 'ignored', ''))) FROM "
+      "information_schema.STATISTICS WHERE TABLE_SCHEMA = {0} "
+      "UNION ALL SELECT CONCAT({1}, CONCAT_WS(' ', 'constraint', TABLE_NAME, CONSTRAINT_NAME, "
+      "CONSTRAINT_TYPE)) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = {0} "
+      "UNION ALL SELECT CONCAT({1}, CONCAT_WS(' ', 'reference', TABLE_NAME, CONSTRAINT_NAME, "
+      "REFERENCED_TABLE_NAME, 'on update', UPDATE_RULE, 'on delete', DELETE_RULE)) FROM "
+      "information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {0} "
+      "UNION ALL SELECT CONCAT({1}, CONCAT_WS(' ', 'check', TABLE_NAME, CONSTRAINT_NAME, "
+      "CHECK_CLAUSE)) FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {0}";
+  std::string sql = fmt::format(kQuery, "DATABASE()", "''");
+  if (!version_database_.empty()) {
+    sql += " UNION ALL " + fmt::format(kQuery, sql_literal(version_database_),
+                                       sql_literal("database " + version_database_ + ": "));
+  }
   db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
-    const db::Result result = connection.query(
-        "SELECT CONCAT_WS(' ', 'table', TABLE_NAME, TABLE_TYPE, IFNULL(ENGINE, '-')) FROM "
-        "information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-        "UNION ALL SELECT CONCAT_WS(' ', 'view', TABLE_NAME, VIEW_DEFINITION) FROM "
-        "information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
-        "UNION ALL SELECT CONCAT_WS(' ', 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, "
-        "COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '(no default)'), EXTRA, "
-        "IFNULL(COLLATION_NAME, '-'), IFNULL(GENERATION_EXPRESSION, '')) FROM "
-        "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-        "UNION ALL SELECT CONCAT_WS(' ', 'index', TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, "
-        "COLUMN_NAME, IF(NON_UNIQUE = 0, 'unique', ''), INDEX_TYPE, IFNULL(SUB_PART, ''), "
-        "IFNULL(COLLATION, ''), IF(IGNORED = 'YES', 'ignored', '')) FROM "
-        "information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
-        "UNION ALL SELECT CONCAT_WS(' ', 'constraint', TABLE_NAME, CONSTRAINT_NAME, "
-        "CONSTRAINT_TYPE) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = "
-        "DATABASE() "
-        "UNION ALL SELECT CONCAT_WS(' ', 'reference', TABLE_NAME, CONSTRAINT_NAME, "
-        "REFERENCED_TABLE_NAME, 'on update', UPDATE_RULE, 'on delete', DELETE_RULE) FROM "
-        "information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
-        "UNION ALL SELECT CONCAT_WS(' ', 'check', TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE) "
-        "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()");
+    const db::Result result = connection.query(sql);
     lines.clear();
     for (const db::Row& row : result.rows) lines.push_back(row[0].text());
   });

@@ -62,6 +62,9 @@ class GaleraNodes {
   // that nothing runs on a cluster whose nodes already disagree.
   void check_before_first_step(const db::LockRetryPolicy& retry);
 
+  // The change's version database (its views), compared beside this database from now on.
+  void compare_also(std::string database) { version_database_ = std::move(database); }
+
  private:
   struct Node;
   // A trigger's table, timing, event and body.
@@ -71,6 +74,7 @@ class GaleraNodes {
   void find_nodes();
   // Runs `check` on each node; a node lost meanwhile is warned about and no longer checked.
   void for_each_node(const std::function<void(Node&)>& check);
+  // This database's schema and the version database's ("database NAME: view ..." lines).
   Schema schema(db::Connection& connection, const db::LockRetryPolicy& retry);
   // Throws when a node's schema is not this node's; `after` names the step just run ("" for
   // none), for the error.
@@ -97,6 +101,7 @@ class GaleraNodes {
   Output& output_;
   bool found_ = false;
   bool checked_before_ = false;
+  std::string version_database_;
   std::vector<Node> nodes_;
 };
 

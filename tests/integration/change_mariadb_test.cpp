@@ -1094,6 +1094,44 @@ TEST_F(GaleraEveryNode, ANodeWhoseSchemaDiffersStopsTheChangeBeforeAnyStep) {
   }
 }
 
+// The change's version database is compared too: a node that lost one of its views (as if it
+// had skipped that CREATE VIEW) stops complete before any step, naming the view; with the view
+// back, the change goes on.
+TEST_F(GaleraEveryNode, ANodeWithoutAViewOfTheNewVersionStopsTheChangeNamingIt) {
+  const std::vector<std::string>& urls = scratch_.urls();
+  create_users(*scratch_.connect(), 100);
+  const std::string change = name_change("nick_view");
+  const fs::path file = write_change_file(
+      work_, change,
+      "  - add_column:\n      table: users\n      column: {name: nick, type: \"varchar(20)\"}\n");
+  ProcessResult start = run_change({"start", urls.at(2), file.string()});
+  ASSERT_EQ(start.exit_code, 0) << describe(start);
+  const std::string view = "`" + change + "`.users";
+  const std::string create_view =
+      connect_synced(urls.at(2), true)->query("SHOW CREATE VIEW " + view).rows.at(0)[1].text();
+
+  on_node_alone(1, "DROP VIEW " + view);
+  ProcessResult complete = run_change({"complete", urls.at(2)});
+  EXPECT_EQ(complete.exit_code, 1) << describe(complete);
+  const Server node2 = parse_url(urls.at(1));
+  EXPECT_NE(complete.err.find("Galera node " + node2.host + ":" + node2.port +
+                              " does not have this database's schema as this node has it"),
+            std::string::npos)
+      << describe(complete);
+  EXPECT_NE(complete.err.find("this node has \"database " + change + ": column users 1 id "),
+            std::string::npos)
+      << describe(complete);
+  EXPECT_EQ(status_json(urls.at(2)).value("phase", ""), "started")
+      << "complete must stop before the change moves on";
+
+  auto node = connect_synced(urls.at(1), true);
+  node->execute("SET SESSION wsrep_on = OFF");
+  node->execute("USE `" + change + "`");
+  node->execute(create_view);
+  ProcessResult completed = run_change({"complete", urls.at(2)});
+  EXPECT_EQ(completed.exit_code, 0) << describe(completed);
+}
+
 // A node that fails to apply one of the change's DDL statements goes on without it (Galera's
 // wsrep_ignore_apply_errors): here node 1 alone holds two users with the same email, so the
 // change's unique index cannot be built there. start stops after that step, exit 1, naming
