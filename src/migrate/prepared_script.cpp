@@ -29,6 +29,46 @@ bool may_share_transaction(db::Flavor flavor, const ScriptStatement& statement) 
   return is_mariadb_dml(statement.text);
 }
 
+// The statement's first word (the splitters yield each statement from its first token).
+std::string_view first_word(std::string_view text) {
+  std::size_t length = 0;
+  while (length < text.size() && std::isalpha(static_cast<unsigned char>(text[length])) != 0) {
+    ++length;
+  }
+  return text.substr(0, length);
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Whether the statement is a plain data statement, whose kind its first word decides.
+bool is_data_statement(std::string_view text) {
+  constexpr std::array<std::string_view, 6> kDataWords = {"insert", "update", "delete",
+                                                          "select", "values", "with"};
+  const std::string_view word = first_word(text);
+  return std::any_of(kDataWords.begin(), kDataWords.end(),
+                     [&](std::string_view data) { return equals_ignoring_case(word, data); });
+}
+
+// Whether a statement of a no-transaction file still runs in a transaction of its own, with its
+// progress record: it commits on its own, as the file asks, and a leader killed while it runs
+// leaves it applied and recorded or neither (the server ends the cut-off session and rolls it
+// back), never applied and unrecorded for a successor to run again (a big INSERT ran twice).
+// Not where the statement may end transactions itself (CALL, DO); on SQLite, whose statements
+// are not classified, data statements only; on MariaDB, DML only (DDL commits implicitly).
+bool has_own_transaction(db::Flavor flavor, const ScriptStatement& statement) {
+  if (!may_share_transaction(flavor, statement)) return false;
+  if (flavor == db::Flavor::kPostgres) {
+    const std::string_view word = first_word(statement.text);
+    return !word.empty() && !equals_ignoring_case(word, "call") && !equals_ignoring_case(word, "do");
+  }
+  return flavor == db::Flavor::kMariaDb || is_data_statement(statement.text);
+}
+
 // Adds statement `index` to the last step of `steps` when both may share a transaction, else
 // starts a step with it.
 void add_to_steps(std::vector<ScriptStep>& steps, int index, bool shares_transaction) {
@@ -39,27 +79,9 @@ void add_to_steps(std::vector<ScriptStep>& steps, int index, bool shares_transac
   }
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Whether classify_statement() has anything to find in a statement that parses: false for the
-// plain data statements that fill big files (a statement from the splitter starts with its
-// first token), whose kind the first word decides, so that they cost no parse tree.
-bool may_be_special(std::string_view text) {
-  constexpr std::array<std::string_view, 6> kPlainData = {"insert", "update", "delete",
-                                                          "select", "values", "with"};
-  std::size_t length = 0;
-  while (length < text.size() && std::isalpha(static_cast<unsigned char>(text[length])) != 0) {
-    ++length;
-  }
-  const std::string_view word = text.substr(0, length);
-  return std::none_of(kPlainData.begin(), kPlainData.end(),
-                      [&](std::string_view plain) { return equals_ignoring_case(word, plain); });
-}
+// plain data statements that fill big files, so that they cost no parse tree.
+bool may_be_special(std::string_view text) { return !is_data_statement(text); }
 
 // The text `script` runs: its file as it is when it holds no placeholder, else filled.
 SharedText filled_text(const MigrationScript& script, const Placeholders& placeholders) {
@@ -122,9 +144,12 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
     if (!span.parsed || may_be_special(text)) traits = classify_statement(flavor, text);
     check_no_transaction_control(script.file_name, index, span.line, traits);
     prepared.statements.push_back({text, span.line, std::move(traits)});
-    add_to_steps(prepared.steps, index,
-                 !script.options.no_transaction &&
-                     may_share_transaction(flavor, prepared.statement(index)));
+    if (script.options.no_transaction) {
+      const bool own = has_own_transaction(flavor, prepared.statement(index));
+      prepared.steps.push_back({index, index + 1, own});
+    } else {
+      add_to_steps(prepared.steps, index, may_share_transaction(flavor, prepared.statement(index)));
+    }
     prefix.add(text);
     prefix.add("\n");
     prepared.prefix_checksums.push_back(prefix.value());

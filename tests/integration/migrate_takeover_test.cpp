@@ -256,5 +256,45 @@ TEST_P(MigrateOrphanBackend, SuccessorTerminatesTheOrphanHoldingTheLockAndFinish
 INSTANTIATE_TEST_SUITE_P(Postgres, MigrateOrphanBackend, testing::Values(Backend::kPostgres),
                          backend_param_name);
 
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: a statement of a no-transaction file, killed with its leader, ends on the server
+// before the successor takes over. It ran in autocommit and was applied unrecorded, so the
+// successor ran it again; it now runs in a transaction of its own with its progress record,
+// which the cut-off session rolls back.
+
+class MigrateOrphanNoTransactionStatement : public testing::TestWithParam<Backend> {
+ protected:
+  ScratchDatabase scratch_{GetParam()};
+};
+
+TEST_P(MigrateOrphanNoTransactionStatement, ItIsAppliedOnceAfterItsLeaderIsKilled) {
+  auto c = scratch_.connect();
+  const fs::path dir = kCases / "pg_no_transaction";
+  auto running = [&] {
+    return scalar_int(*c,
+                      "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE "
+                      "'%pg_sleep(0.1)%' AND state = 'active' AND pid <> pg_backend_pid()",
+                      {scratch_.name()});
+  };
+  SpawnedProcess leader(migrate_argv(scratch_.url(), dir));
+  poll_until("the leader's slow INSERT runs", [&] {
+    require_running(leader, "the leader");
+    return running() > 0;
+  });
+  leader.kill(SIGKILL);
+  ProcessResult killed = leader.wait(std::chrono::seconds(30));
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << describe(killed);
+  poll_until("the orphan INSERT has ended on the server", [&] { return running() == 0; });
+
+  ProcessResult successor = test::run_process(migrate_argv(scratch_.url(), dir));
+  ASSERT_EQ(successor.exit_code, 0) << describe(successor);
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM dst"), 20)
+      << "the INSERT was applied unrecorded by the killed leader and again by its successor";
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM cutover_schema_history WHERE success"), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, MigrateOrphanNoTransactionStatement,
+                         testing::Values(Backend::kPostgres), backend_param_name);
+
 }  // namespace
 }  // namespace cutover

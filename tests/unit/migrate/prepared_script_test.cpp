@@ -64,13 +64,27 @@ TEST(PreparedScript, AFileWithoutSpecialStatementsIsOneTransactionOnPostgresAndS
   EXPECT_TRUE(prepare_script(script(text), Flavor::kSqlite, {}).atomic());
 }
 
+// A no-transaction file runs statement by statement, each committed on its own; one that can
+// run in a transaction runs in its own with its progress record, so that a leader killed while
+// it runs never leaves it applied and unrecorded (a successor would run it again).
 TEST(PreparedScript, NoTransactionFilesRunStatementByStatement) {
   const char* text = "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n";
-  for (auto p : {prepare_script(script(text, true), Flavor::kMariaDb, {}),
-                 prepare_script(script(text, true), Flavor::kPostgres, {})}) {
-    EXPECT_EQ(bounds(p, false), (std::vector<std::pair<int, int>>{{0, 1}, {1, 2}}));
-    EXPECT_TRUE(bounds(p, true).empty());
+  using Steps = std::vector<std::pair<int, int>>;
+  PreparedScript postgres = prepare_script(script(text, true), Flavor::kPostgres, {});
+  EXPECT_EQ(bounds(postgres, true), (Steps{{0, 1}, {1, 2}}));
+  EXPECT_TRUE(bounds(postgres, false).empty());
+  for (Flavor flavor : {Flavor::kMariaDb, Flavor::kSqlite}) {  // DDL: not transactional there,
+    PreparedScript p = prepare_script(script(text, true), flavor, {});  // or not classified
+    EXPECT_EQ(bounds(p, false), (Steps{{0, 1}}));
+    EXPECT_EQ(bounds(p, true), (Steps{{1, 2}}));
   }
+  // What may end transactions itself (CALL, DO), or must run outside one, runs as it is.
+  PreparedScript outside = prepare_script(
+      script("CALL p();\nDO $$ BEGIN COMMIT; END $$;\nCREATE INDEX CONCURRENTLY i ON a (id);\n"
+             "VACUUM a;\n",
+             true),
+      Flavor::kPostgres, {});
+  EXPECT_EQ(bounds(outside, false), (Steps{{0, 1}, {1, 2}, {2, 3}, {3, 4}}));
 }
 
 // Each MariaDB DML step commits together with its progress record, so a successor never runs

@@ -1,0 +1,1 @@
+CREATE TABLE dst (id INT NOT NULL);
