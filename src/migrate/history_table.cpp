@@ -133,6 +133,10 @@ bool HistoryTable::exists() {
 }
 
 void HistoryTable::refuse_unadopted_flyway_history() {
+  if (name_ == kFlywayHistoryTable) {
+    refuse_flyway_history_elsewhere();
+    return;
+  }
   if (name_ != kDefaultHistoryTable || exists()) return;
   const std::string flyway(kFlywayHistoryTable);
   std::string where;         // for the message
@@ -185,6 +189,24 @@ void HistoryTable::refuse_unadopted_flyway_history() {
                   "--history-table, cutover would apply every migration again",
                   where, other_schema.empty() ? flyway : other_schema + "." + flyway, name_),
       hint);
+}
+
+void HistoryTable::refuse_flyway_history_elsewhere() {
+  if (conn_.server().flavor != Flavor::kPostgres || exists()) return;
+  db::Result found = conn_.query(
+      "SELECT table_schema FROM information_schema.tables WHERE table_name = $1 ORDER BY 1",
+      {name_});
+  if (found.empty()) return;
+  const std::string schema = found.rows[0][0].text();
+  throw_bad_input(
+      fmt::format("Flyway's history table is {}.{}, not in the connection's schema: cutover "
+                  "would start a new {} there and apply every migration again",
+                  schema, name_, name_),
+      fmt::format("make {0} the connection's schema, e.g. in the URL: "
+                  "?options=-csearch_path%3D{0} (or ALTER ROLE ... SET search_path = {0}); to "
+                  "start a new history instead, name another --history-table; nothing has been "
+                  "created or applied",
+                  schema));
 }
 
 std::string HistoryTable::script_charset() {

@@ -57,6 +57,9 @@ class HistoryTable {
   // database (MariaDB) or in the file (SQLite): throws Error(kBadInput) naming where it is and
   // the --history-table flag (and search_path) that adopts it, so that nothing is applied twice.
   // Returns otherwise. Creates nothing. ensure_exists() calls it before creating the table.
+  // With --history-table flyway_schema_history on PostgreSQL, the same when that table is
+  // missing from the connection's schema but in another one (flyway.schemas=app): the
+  // search_path, not a new history, is what adopts it.
   void refuse_unadopted_flyway_history();
 
   // MariaDB/MySQL: throws Error(kBadInput) naming the first of `scripts` (file names as the
@@ -106,6 +109,7 @@ class HistoryTable {
   std::string default_installed_by() const;
 
  private:
+  void refuse_flyway_history_elsewhere();
   std::string quoted() const;
   std::string column_list() const;
   void create_postgres();

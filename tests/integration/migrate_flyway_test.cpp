@@ -278,6 +278,16 @@ TEST_P(MigrateFlywayOnPostgres, AFlywayHistoryInAnotherSchemaIsRefusedNamingTheS
   expect_in(r.err, "app.flyway_schema_history", r);
   expect_in(r.err, "search_path", r);
   EXPECT_EQ(tables(), std::set<std::string>{});  // public: nothing
+  // The flag alone, as the hint's first half says: the history is not in the connection's
+  // schema, so it would start a new one in public and apply every migration again.
+  for (const std::vector<std::string>& sub :
+       {std::vector<std::string>{}, std::vector<std::string>{"info"}}) {
+    ProcessResult flagged = run(sub, folder.path(), {"--history-table", "flyway_schema_history"});
+    EXPECT_EQ(flagged.exit_code, 2) << describe(flagged);
+    expect_in(flagged.err, "Flyway's history table is app.flyway_schema_history", flagged);
+    expect_in(flagged.err, "search_path%3Dapp", flagged);
+  }
+  EXPECT_EQ(tables(), std::set<std::string>{});
 }
 
 // ---------------------------------------------------------------------------------------------
