@@ -439,6 +439,10 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
       ChangeContext now = session_->context(spec.name);
       VersionShape shape = VersionShape::from_catalog(session_->catalog);
       for (const auto& op : operations) op->shape(shape, now);
+      if (flavor == db::Flavor::kPostgres) {
+        shape.follow_partitioned_tables(
+            read_partition_parents(*session_->connection, now.base_schema));
+      }
       steps.run(flavor == db::Flavor::kPostgres
                     ? create_version_schema(now, shape)
                     : create_version_database(now, shape,

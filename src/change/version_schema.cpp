@@ -15,6 +15,18 @@ std::string view_select(const ChangeContext& context, const VersionTable& table)
   return fmt::format("SELECT {} FROM {}", columns, context.table(table.table));
 }
 
+std::map<std::string, std::string> read_partition_parents(db::Connection& connection,
+                                                          const std::string& schema) {
+  std::map<std::string, std::string> parents;
+  const db::Result result = connection.query(
+      "SELECT c.relname, p.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+      "JOIN pg_class p ON p.oid = h.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relispartition AND n.nspname = $1",
+      {schema});
+  for (const db::Row& row : result.rows) parents[row[0].text()] = row[1].text();
+  return parents;
+}
+
 std::vector<Step> drop_version_schema(const ChangeContext& context) {
   return {{fmt::format("drop version schema {}", context.change),
            fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", context.quote(context.change)), false,

@@ -3,6 +3,7 @@
 // operation in turn; the version schema's views are made from it (PostgreSQL).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ struct VersionShape {
   static VersionShape from_catalog(const db::Catalog& catalog);
   VersionTable* find(std::string_view view);
   void remove(std::string_view view);
+  // After the operations shaped the tables (PostgreSQL): a partition's columns are its
+  // partitioned table's, so its view shows what that table's view shows, and goes when that
+  // table goes. `parent_of`: each partition's partitioned table, by base table name.
+  void follow_partitioned_tables(const std::map<std::string, std::string>& parent_of);
 };
 
 }  // namespace cutover::change

@@ -341,6 +341,47 @@ TEST_P(ChangeRefusals, AStepWaitingForPartitionsOneAfterTheOtherIsBoundedAsAWhol
       << "the column reached every partition";
 }
 
+// A partitioned table's columns change under its partitions too: each partition's view in the
+// version schema shows the new shape, a write through it is the new version's, and complete
+// drops the old columns. (The partitions' views showed the old shape: a write there was undone
+// by the sync trigger, and they held the old columns, so complete failed every time.)
+TEST_P(ChangeRefusals, APartitionedTablesChangeCompletesWithItsPartitionsViewsInTheNewShape) {
+  auto c = scratch_.connect();
+  c->execute(
+      "CREATE TABLE ledger (id integer PRIMARY KEY, amount numeric(5,2) NOT NULL, memo text) "
+      "PARTITION BY RANGE (id)");
+  c->execute("CREATE TABLE ledger_low PARTITION OF ledger FOR VALUES FROM (0) TO (100)");
+  c->execute("CREATE TABLE ledger_high PARTITION OF ledger FOR VALUES FROM (100) TO (200)");
+  c->execute("INSERT INTO ledger SELECT i, i % 50, 'memo' FROM generate_series(1, 150) AS i");
+  ProcessResult started = run_change(start("widen_ledger_amount.yaml"));
+  ASSERT_EQ(started.exit_code, 0) << describe(started);
+  const auto columns = [&](const std::string& schema) {
+    return c
+        ->query(
+            "SELECT string_agg(column_name || ' ' || coalesce(numeric_precision::text, '-'), ', ' "
+            "ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = $1 "
+            "AND table_name = 'ledger_low'",
+            {schema})
+        .scalar()
+        .text();
+  };
+  EXPECT_EQ(columns("widen_ledger_amount"), "id 32, amount 7");
+
+  auto new_version = scratch_.connect();
+  new_version->execute("SET search_path = widen_ledger_amount, public");
+  new_version->execute("SET cutover.version = 'widen_ledger_amount'");
+  new_version->execute("UPDATE ledger_low SET amount = 12.34 WHERE id = 7");
+  const auto amount = [&] {
+    return c->query("SELECT amount::text FROM ledger WHERE id = 7").scalar().text();
+  };
+  EXPECT_EQ(amount(), "12.34") << "the old version sees the new version's write";
+
+  ProcessResult completed = run_change({"complete", url()});
+  ASSERT_EQ(completed.exit_code, 0) << describe(completed);
+  EXPECT_EQ(columns("public"), "id 32, amount 7");
+  EXPECT_EQ(amount(), "12.34");
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeRefusals, testing::Values(Backend::kPostgres),
                          backend_param_name);
 
