@@ -498,8 +498,13 @@ ChangeRecord ChangeRunner::complete() {
   StepRunner steps = step_runner(context.change);
   steps.check_nodes_agree();  // on Galera, before the change moves on: rollback stays open
   std::vector<Step> contract;
-  for (const auto& op : operations) {
-    for (auto& step : op->contract(context)) contract.push_back(std::move(step));
+  // Operations name tables as they were before the change: a table is renamed after every other
+  // operation's contract (renamed first, the steps after it found no table of that name).
+  for (const bool renames : {false, true}) {
+    for (const auto& op : operations) {
+      if ((op->spec().kind == "rename_table") != renames) continue;
+      for (auto& step : op->contract(context)) contract.push_back(std::move(step));
+    }
   }
   // The tables have the new shape now: new-version clients whose search_path names the version
   // schema before the base schema fall through to the tables themselves, and no view is left
