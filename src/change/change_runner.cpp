@@ -279,6 +279,26 @@ ChangeRecord ChangeRunner::require_active(const char* command) {
   return *record;
 }
 
+namespace {
+
+// Two operations on one column (drop and rename it, rename and alter it, add it twice) cannot
+// both take effect: one's steps undo or miss the other's, and complete fails or loses a change.
+void refuse_two_changes_of_one_column(const Operations& operations) {
+  std::map<std::pair<std::string, std::string>, std::string> changed_by;
+  for (const auto& op : operations) {
+    for (const auto& column : op->changed_columns()) {
+      auto [at, first] = changed_by.emplace(column, op->where());
+      if (first) continue;
+      throw_bad_input(fmt::format("{} and {} both change column {}.{}", at->second, op->where(),
+                                  column.first, column.second),
+                      "make it one operation, or the second a change of its own after the first "
+                      "completes");
+    }
+  }
+}
+
+}  // namespace
+
 void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& operations) {
   ChangeContext context = session_->context(spec.name);
   if (context.flavor == db::Flavor::kPostgres &&
@@ -300,6 +320,7 @@ void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& op
         "earlier change left it and no application uses it");
   }
   for (const auto& op : operations) op->validate(context);
+  refuse_two_changes_of_one_column(operations);
   std::vector<std::pair<std::string, Preflight>> preflight;
   for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
   run_preflight(*session_->connection, context, preflight, options_.retry);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "change/change_context.h"
@@ -77,6 +78,9 @@ class Operation {
   virtual std::vector<Step> after_backfill(const ChangeContext&) const { return {}; }
   // Changes the new version's view of the schema.
   virtual void shape(VersionShape&, const ChangeContext&) const {}
+  // The columns it adds, drops, renames or changes, as {table, column} (a rename: both names).
+  // Two operations of one change on the same column are refused before anything changes.
+  virtual std::vector<std::pair<std::string, std::string>> changed_columns() const { return {}; }
 
   // Complete: drop what only the old version needed, rename shadows into place. The version
   // schema's views follow renamed columns; they are dropped after the contract.

@@ -234,6 +234,14 @@ TEST_P(ChangeRefusals, AnUpWithNewInASubqueryFillsEveryRowWithItsOwnValue) {
   EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
 }
 
+// Two operations on one column are refused before anything changes (the rename and the type
+// change each ran, and complete left both film.minutes and a film.length of the new type).
+TEST_P(ChangeRefusals, TwoOperationsOnOneColumnAreRefused) {
+  expect_start_refused("rename_and_alter_one_column.yaml", "rename_and_alter_one_column",
+                       {"operation 1 (rename_column, line 4) and operation 2 (alter_column, "
+                        "line 5) both change column film.length"});
+}
+
 // Issue 10, item 2: a partition's columns are its parent's.
 TEST_P(ChangeRefusals, RenamingAColumnOfAPartitionIsRefused) {
   expect_start_refused("rename_on_partition.yaml", "rename_on_partition",

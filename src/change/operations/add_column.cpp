@@ -88,6 +88,10 @@ class AddColumn : public Operation {
 
   bool supports(db::Flavor) const override { return true; }
 
+  std::vector<std::pair<std::string, std::string>> changed_columns() const override {
+    return {{table_, name_}};
+  }
+
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
     if (table.find_column(name_)) {

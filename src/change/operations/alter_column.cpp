@@ -110,6 +110,10 @@ class AlterColumn : public Operation {
     }
   }
 
+  std::vector<std::pair<std::string, std::string>> changed_columns() const override {
+    return {{table_, column_}};
+  }
+
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
     const db::ColumnInfo& column = context.require_column(table, column_, where());

@@ -62,6 +62,10 @@ class DropColumn : public Operation {
 
   bool supports(db::Flavor) const override { return true; }
 
+  std::vector<std::pair<std::string, std::string>> changed_columns() const override {
+    return {{table_, column_}};
+  }
+
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
     const db::ColumnInfo& column = context.require_column(table, column_, where());

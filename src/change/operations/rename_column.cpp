@@ -52,6 +52,10 @@ class RenameColumn : public Operation {
 
   bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
 
+  std::vector<std::pair<std::string, std::string>> changed_columns() const override {
+    return {{table_, from_}, {table_, to_}};
+  }
+
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& table = context.require_table(table_, where());
     context.require_column(table, from_, where());

@@ -53,6 +53,12 @@ class SplitToTable : public Operation {
 
   bool supports(db::Flavor) const override { return true; }
 
+  std::vector<std::pair<std::string, std::string>> changed_columns() const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const std::string& column : columns_) out.emplace_back(table_, column);
+    return out;
+  }
+
   void validate(const ChangeContext& context) const override {
     const db::TableInfo& parent = context.require_table(table_, where());
     if (!parent.primary_key || parent.primary_key->columns.size() != 1) {
