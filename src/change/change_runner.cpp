@@ -221,6 +221,12 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
     // or the URL set: the triggers then compute the new shape from the old.
     if (flavor == db::Flavor::kPostgres) {
       connection->query("SELECT set_config('cutover.version', '', false)");
+      // A statement of a cutover killed (-9) goes on, holding its locks (a backfill batch's
+      // rows), until it ends: from PostgreSQL 14 the server checks every second that its
+      // client is still there, and ends it if not.
+      if (connection->server().version_number >= 140000) {
+        connection->query("SELECT set_config('client_connection_check_interval', '1000', false)");
+      }
     }
     if (flavor == db::Flavor::kMariaDb) prepare_mariadb_session(*connection, options_.retry);
     return connection;

@@ -1,6 +1,7 @@
 // `cutover change start` on a rental shop schema (tests/cases/change_refusals): what would fail
 // later is refused before anything changes, naming why; what PostgreSQL allows is accepted.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -402,6 +403,33 @@ TEST_P(ChangeRefusals, ATableRenamedAndChangedInOneChangeCompletes) {
   EXPECT_EQ(c->query("SELECT count(*) FROM performer WHERE nickname = first_name").scalar().as_int(),
             40);
   EXPECT_TRUE(c->query("SELECT to_regclass('public.actor')").scalar().is_null());
+}
+
+// The statement of a change killed with -9 ends on the server soon after (it went on to its
+// end, holding its locks: a backfill batch's rows, here a minute's sleep), and rollback gets out.
+TEST_P(ChangeRefusals, TheStatementOfAKilledChangeEndsOnTheServer) {
+  auto observer = scratch_.connect();
+  const auto sleeping = [&] {
+    return observer
+        ->query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND "
+                "state = 'active'")
+        .scalar()
+        .as_int();
+  };
+  test::SpawnedProcess start_process(
+      {CUTOVER_BINARY, "--json", "change", "start", url(), (kCases / "sleep_in_sql.yaml").string()});
+  test::poll_until("start's statement sleeps on the server", [&] {
+    test::require_running(start_process, "change start");
+    return sleeping() == 1;
+  });
+  start_process.kill(SIGKILL);
+  ProcessResult killed = start_process.wait(std::chrono::seconds(30));
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << describe(killed);
+  // Not a timing bound: without the check the statement sleeps on for the rest of its minute.
+  test::poll_until("the killed change's statement has ended", [&] { return sleeping() == 0; },
+                   std::chrono::seconds(30));
+  ProcessResult rollback = run_change({"rollback", url()});
+  EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeRefusals, testing::Values(Backend::kPostgres),
