@@ -286,16 +286,21 @@ class SplitToTable : public Operation {
       if (!set.empty()) set += ", ";
       set += fmt::format("{0} = NEW.{0}", context.quote(column));
     }
+    // Many: the parent's old columns show its first child row; once that row goes, the next.
+    const std::string refresh =
+        many_ ? "        IF FOUND THEN\n  " + refresh_parent(context, key) + "        END IF;\n"
+              : "";
     return fmt::format(
         "      IF {all_null} THEN\n"
         "        DELETE FROM {child} WHERE {first_column} = {first};\n"
+        "{refresh}"
         "      ELSE\n"
         "        UPDATE {child} SET {set} WHERE {first_column} = {first};\n"
         "        IF NOT FOUND THEN\n"
         "          INSERT INTO {child} ({child_key}, {columns}) VALUES ({key}, {values});\n"
         "        END IF;\n"
         "      END IF;",
-        fmt::arg("all_null", all_null), fmt::arg("child", child),
+        fmt::arg("all_null", all_null), fmt::arg("child", child), fmt::arg("refresh", refresh),
         fmt::arg("first_column", first_column), fmt::arg("first", first), fmt::arg("set", set),
         fmt::arg("child_key", context.quote(key_)), fmt::arg("columns", list(context, "")),
         fmt::arg("key", key), fmt::arg("values", list(context, "NEW.")));
