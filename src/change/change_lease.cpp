@@ -94,6 +94,20 @@ void ChangeLease::check() const {
   if (heartbeat_->lost()) throw lost(heartbeat_->lost_reason());
 }
 
+void ChangeLease::check_after_failure() {
+  check();
+  std::optional<coord::LeaseState> now;
+  try {
+    now = lease_.current();
+  } catch (const Error&) {
+    return;  // the server does not answer: the failure stands as it is
+  }
+  if (now && now->token != token_.value) {
+    throw lost(fmt::format("taken over by {} while this process was stopped or cut off",
+                           now->holder.value_or("another process")));
+  }
+}
+
 void ChangeLease::session_reopened() {
   if (!lease_.record_session(token_)) throw lost("taken over while the session was reopened");
   check();

@@ -478,11 +478,12 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
     }
     save_phase(ChangePhase::kStarted);
   } catch (const Error& e) {
+    lease.check_after_failure();  // taken over: the successor's change, nothing more to write
     if (e.code() == ErrorCode::kBadInput) {
       // The data does not fit the change (an `up` expression failing on a row): undo it all,
       // so that nothing is left of it, and say why.
       output_.warn(fmt::format("change {} cannot be started: rolling it back", spec.name));
-      roll_back_active();  // under this start's lease
+      roll_back_active(lease);  // under this start's lease
       throw e.restated(ErrorCode::kBadInput,
                        e.message() + fmt::format(
                                          " (change {} was rolled back: nothing of it is left)",
@@ -576,6 +577,7 @@ ChangeRecord ChangeRunner::complete() {
       begin = end;
     }
   } catch (const Error& e) {
+    lease.check_after_failure();
     state.set_error(record.name, e.message());
     auto now = state.active();
     const bool still_started = now && now->phase == ChangePhase::kStarted;
@@ -597,10 +599,10 @@ ChangeRecord ChangeRunner::complete() {
 ChangeRecord ChangeRunner::rollback() {
   require_active("roll back");  // refused before anything is created when nothing is active
   ChangeLease lease(*session_->connection, options_.url, options_.connect, output_);
-  return roll_back_active();
+  return roll_back_active(lease);
 }
 
-ChangeRecord ChangeRunner::roll_back_active() {
+ChangeRecord ChangeRunner::roll_back_active(ChangeLease& lease) {
   ChangeRecord record = require_active("roll back");
   if (record.phase == ChangePhase::kCompleting) {
     throw Error(ErrorCode::kConflict,
@@ -621,6 +623,7 @@ ChangeRecord ChangeRunner::roll_back_active() {
       steps.run((*op)->rollback(context));
     }
   } catch (const Error& e) {
+    lease.check_after_failure();
     session_->state->set_error(record.name, e.message());
     if (interrupted()) {
       throw interrupted_error(output_, e, record.name, "rollback",

@@ -18,6 +18,7 @@
 
 namespace cutover::change {
 
+class ChangeLease;
 class Operation;
 
 struct ChangeOptions {
@@ -60,12 +61,11 @@ class ChangeRunner {
  private:
   struct Session;
   ChangeRecord require_active(const char* command);
-  // A runner for a phase's steps, checking every Galera node after trigger DDL.
   // The runner of the change's steps; on Galera it checks every node's schema, the change's
   // version database (`change`) included.
   StepRunner step_runner(const std::string& change);
   // rollback() once the lease is held.
-  ChangeRecord roll_back_active();
+  ChangeRecord roll_back_active(ChangeLease& lease);
   // Checks a change that is not active yet against the catalog and the server, changing
   // nothing: Error(kBadInput) naming the operation and the problem.
   void check_new_change(const ChangeSpec& spec,
