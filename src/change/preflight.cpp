@@ -203,6 +203,29 @@ void run_probes(db::Connection& connection, const std::string& where,
   });
 }
 
+// The sandbox statements in a transaction rolled back whatever happens: the temporary table
+// and anything made on it are gone with it.
+void run_sandbox(db::Connection& connection, const ChangeContext& context,
+                 const std::string& where, const Preflight& preflight,
+                 const db::LockRetryPolicy& retry) {
+  if (preflight.sandbox.empty()) return;
+  db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
+    db::Transaction transaction(connection);
+    connection.query("SELECT set_config('lock_timeout', $1, true)",
+                     {fmt::format("{}ms", retry.lock_timeout.count())});
+    connection.execute(fmt::format("CREATE TEMP TABLE {} (LIKE {})", kSandboxTable,
+                                   context.table(preflight.sandbox_table)));
+    for (const std::string& statement : preflight.sandbox) {
+      try {
+        connection.execute(statement);
+      } catch (const Error& e) {
+        if (!refuses_input(e)) throw;
+        throw refused(e, where, "PostgreSQL");
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void run_preflight(db::Connection& connection, const ChangeContext& context,
@@ -228,6 +251,7 @@ void run_preflight(db::Connection& connection, const ChangeContext& context,
       check_no_dependents(connection, context, where, dropped);
     }
     run_probes(connection, where, preflight.probes, retry);
+    run_sandbox(connection, context, where, preflight, retry);
   }
 }
 

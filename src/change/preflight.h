@@ -37,7 +37,16 @@ struct Preflight {
   // the operation's types, SELECTs of its expressions over its tables WHERE false. They take
   // no lock stronger than ACCESS SHARE and read no row.
   std::vector<std::string> probes;
+  // PostgreSQL: statements on a temporary copy of a table's columns (kSandboxTable, made from
+  // `sandbox_table` with CREATE TEMP TABLE ... (LIKE ...)), run in a transaction that is rolled
+  // back: what only DDL finds (a subquery in a check, a function that is not IMMUTABLE in an
+  // index's WHERE, an unknown index method). They lock the table no more than a SELECT.
+  std::string sandbox_table;
+  std::vector<std::string> sandbox;
 };
+
+// The temporary table sandbox statements work on.
+inline constexpr const char* kSandboxTable = "pg_temp._cutover_probe";
 
 // Checks every operation's Preflight; `checks` pairs each with its operation's where(). Throws
 // Error(kBadInput) naming the operation, the problem and the fix at the first operation with a

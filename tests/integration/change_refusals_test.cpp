@@ -281,6 +281,19 @@ TEST_P(ChangeRefusals, ACheckNamingAMissingColumnIsRefusedNamingTheColumn) {
                        {"column \"nope\" does not exist"});
 }
 
+// What PostgreSQL finds only when it runs the DDL, found on a temporary copy of the table in
+// a transaction rolled back (each started, then failed at its step with exit 1 in `starting`).
+TEST_P(ChangeRefusals, WhatOnlyTheDdlWouldRefuseIsRefusedBeforeAnyStep) {
+  expect_start_refused("check_with_subquery.yaml", "check_with_subquery",
+                       {"cannot use subquery in check constraint", "operation 1 (add_constraint"});
+  expect_start_refused("column_check_with_subquery.yaml", "column_check_with_subquery",
+                       {"cannot use subquery in check constraint", "operation 1 (add_column"});
+  expect_start_refused("index_where_not_immutable.yaml", "index_where_not_immutable",
+                       {"functions in index predicate must be marked IMMUTABLE"});
+  expect_start_refused("index_unknown_method.yaml", "index_unknown_method",
+                       {"access method \"hsh\" does not exist"});
+}
+
 // Today the shadow column is added, then dropped again when the backfill finds the key.
 TEST_P(ChangeRefusals, ABackfillOfATableWithACompositeKeyIsRefusedBeforeAnyStep) {
   expect_start_refused("backfill_composite_key.yaml", "backfill_composite_key",

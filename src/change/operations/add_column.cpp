@@ -159,10 +159,14 @@ class AddColumn : public Operation {
     if (default_) preflight.probes.push_back(fmt::format("SELECT ({})", *default_));
     if (up_) preflight.probes.push_back(probe_expression(context, table_, *up_));
     if (check_) {
-      // Over the table's columns and the new one.
+      // Over the table's columns and the new one; then as a check takes it (no subquery).
       preflight.probes.push_back(fmt::format(
           "SELECT ({}) FROM (SELECT t.*, CAST(NULL AS {}) AS {} FROM {} AS t) AS t WHERE false",
           *check_, castable_type(type_), ChangeContext::quote(name_), context.table(table_)));
+      preflight.sandbox_table = table_;
+      preflight.sandbox.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} {} CHECK ({})",
+                                              kSandboxTable, ChangeContext::quote(name_),
+                                              castable_type(type_), *check_));
     }
     return preflight;
   }

@@ -170,6 +170,11 @@ class AddConstraint : public Operation {
     Preflight preflight;
     if (kind_ == Kind::kCheck) {
       preflight.probes.push_back(probe_expression(context, table_, check_));
+      if (context.flavor == db::Flavor::kPostgres) {  // as a check takes it: no subquery
+        preflight.sandbox_table = table_;
+        preflight.sandbox.push_back(
+            fmt::format("ALTER TABLE {} ADD CHECK ({})", kSandboxTable, check_));
+      }
     } else {
       preflight.whole_tables = {table_};  // a concurrent unique index, a NOT VALID foreign key
     }

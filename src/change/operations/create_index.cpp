@@ -102,6 +102,16 @@ class CreateIndex : public Operation {
     Preflight preflight;
     preflight.whole_tables = {table_};  // CREATE INDEX CONCURRENTLY
     if (where_) preflight.probes.push_back(probe_expression(context, table_, *where_));
+    if (context.flavor == db::Flavor::kPostgres) {
+      // The method, and the index's WHERE as an index takes it (IMMUTABLE functions only).
+      std::vector<std::string> quoted;
+      for (const auto& column : columns_) quoted.push_back(context.quote(column));
+      preflight.sandbox_table = table_;
+      preflight.sandbox.push_back(fmt::format("CREATE INDEX ON {}{} ({}){}", kSandboxTable,
+                                              method_ ? " USING " + *method_ : "",
+                                              fmt::join(quoted, ", "),
+                                              where_ ? " WHERE " + *where_ : ""));
+    }
     return preflight;
   }
 
