@@ -152,6 +152,9 @@ class Leader {
     // Flyway's migrate callbacks run here only, in the one instance that applies: with many
     // instances starting at once, beforeMigrate runs once, not once per instance.
     if (ready.pending.empty()) return 0;
+    // A partly applied next file whose applied statements changed is refused before any
+    // callback runs: exit 2 changes nothing.
+    resume_point(lease_.current(), ready.pending.front());
     callbacks_started_ = true;
     callbacks_.run("beforeMigrate");
     int applied = 0;

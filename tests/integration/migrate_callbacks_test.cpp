@@ -264,6 +264,26 @@ TEST_P(MigrateCallbacks, AFailingBeforeMigrateStopsTheRunAndAfterMigrateErrorRun
   EXPECT_EQ(count("SELECT count(*) FROM migrate_errors"), 1);
 }
 
+// A partly applied file whose applied statements changed is refused (exit 2) before any
+// callback runs: beforeMigrate and afterMigrateError ran first, so the refusal wrote rows.
+TEST_P(MigrateCallbacks, AChangedPartlyAppliedFileIsRefusedBeforeAnyCallback) {
+  FolderCopy folder(kProject);
+  folder.write("V3__partial.sql",
+               "-- cutover: no-transaction\nCREATE TABLE partial_one (id int);\n"
+               "INSERT INTO no_such_table VALUES (1);\n");
+  auto failed = migrate(folder.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+  const std::int64_t callbacks = count("SELECT count(*) FROM callback_log");
+  const std::int64_t errors = count("SELECT count(*) FROM migrate_errors");
+  folder.write("V3__partial.sql",
+               "-- cutover: no-transaction\nCREATE TABLE partial_one (id bigint);\n"
+               "CREATE TABLE partial_two (id int);\n");
+  auto refused = migrate(folder.path(), {"--placeholder", "owner=app"});
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  EXPECT_EQ(count("SELECT count(*) FROM callback_log"), callbacks) << describe(refused);
+  EXPECT_EQ(count("SELECT count(*) FROM migrate_errors"), errors) << describe(refused);
+}
+
 TEST_P(MigrateCallbacks, AnEmptyFolderWarnsAsFlywayDoesAndSucceeds) {
   FolderCopy empty({});
   auto r = migrate(empty.path());
