@@ -167,8 +167,9 @@ MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings
     // info, validate and repair on one node see what another node's migrate just did.
     session.connection->execute("SET SESSION wsrep_sync_wait = 1");
   }
-  migrate::HistoryTable(*session.connection, session.options.history_table)
-      .refuse_unadopted_flyway_history();
+  migrate::HistoryTable history(*session.connection, session.options.history_table);
+  history.refuse_unadopted_flyway_history();
+  if (history.exists()) history.check_columns();
   // Built-in placeholders come from the session; repeatable checksums need every placeholder.
   session.options.placeholders = migrate::with_builtin_placeholders(
       session.options.placeholders, *session.connection, session.options.history_table);

@@ -364,25 +364,37 @@ void HistoryTable::create_sqlite() {
 // Lists the table's columns rather than selecting them: SQLite reads a double-quoted name that
 // is no column as a string literal, so a SELECT would not notice a missing column.
 void HistoryTable::check_columns() {
+  // Each column's name, and whether a row must give it (NOT NULL without a default).
   std::string sql;
   switch (conn_.server().flavor) {
     case Flavor::kPostgres:
       sql =
-          "SELECT column_name FROM information_schema.columns "
-          "WHERE table_schema = current_schema() AND table_name = $1";
+          "SELECT column_name, is_nullable = 'NO' AND column_default IS NULL FROM "
+          "information_schema.columns WHERE table_schema = current_schema() AND table_name = $1";
       break;
     case Flavor::kMariaDb:
     case Flavor::kMySql:
       sql =
-          "SELECT column_name FROM information_schema.columns "
-          "WHERE table_schema = DATABASE() AND table_name = $1";
+          "SELECT column_name, is_nullable = 'NO' AND column_default IS NULL FROM "
+          "information_schema.columns WHERE table_schema = DATABASE() AND table_name = $1";
       break;
     case Flavor::kSqlite:
-      sql = "SELECT name FROM pragma_table_info($1)";
+      sql = "SELECT name, \"notnull\" = 1 AND dflt_value IS NULL FROM pragma_table_info($1)";
       break;
   }
   std::vector<std::string> present;
-  for (const db::Row& row : conn_.query(sql, {name_}).rows) present.push_back(row[0].text());
+  std::string required;  // columns cutover does not write that a row must give
+  for (const db::Row& row : conn_.query(sql, {name_}).rows) {
+    const std::string column = row[0].text();
+    present.push_back(column);
+    const std::string must = row[1].text();
+    const bool own = std::find_if(std::begin(kColumns), std::end(kColumns), [&](const char* c) {
+                       return column == c;
+                     }) != std::end(kColumns);
+    if (!own && (must == "t" || must == "1" || must == "true")) {
+      required += required.empty() ? column : ", " + column;
+    }
+  }
   std::string missing;
   for (const char* column : kColumns) {
     if (std::find(present.begin(), present.end(), column) != present.end()) continue;
@@ -394,6 +406,19 @@ void HistoryTable::check_columns() {
                             "column {}",
                             name_, missing),
                 "choose another name with --history-table, or drop or rename that table");
+  }
+  if (!required.empty()) {
+    const bool flyway4 = required.find("version_rank") != std::string::npos;
+    throw Error(
+        ErrorCode::kBadInput,
+        fmt::format("history table {} has column{} {} that every row must give and cutover does "
+                    "not write{}",
+                    name_, required.find(',') == std::string::npos ? "" : "s", required,
+                    flyway4 ? ": the layout of Flyway 4 and earlier" : ""),
+        flyway4 ? "let Flyway 5 or later upgrade the table first (it drops version_rank), then "
+                  "run cutover; nothing has been applied"
+                : "give the column a default or drop it, or name another --history-table; "
+                  "nothing has been applied");
   }
 }
 

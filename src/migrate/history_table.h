@@ -62,6 +62,11 @@ class HistoryTable {
   // search_path, not a new history, is what adopts it.
   void refuse_unadopted_flyway_history();
 
+  // Throws Error(kBadInput) when the existing table is no history table cutover can write: a
+  // column of Flyway's layout is missing, or one it does not write must be given (Flyway 4's
+  // version_rank). Call only when exists().
+  void check_columns();
+
   // MariaDB/MySQL: throws Error(kBadInput) naming the first of `scripts` (file names as the
   // `script` column records them) that the column's character set (the database's default
   // while the table does not exist) cannot store, and the character set, so that such a file is
@@ -115,7 +120,6 @@ class HistoryTable {
   void create_postgres();
   void create_mariadb();
   void create_sqlite();
-  void check_columns();
   std::string script_charset();
   void update_one(std::string_view column, const db::Value& value, std::int32_t installed_rank);
 

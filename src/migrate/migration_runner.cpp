@@ -337,8 +337,10 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   coord::Lease lease(*connection, migration_lease_key(options.history_table), lease_options);
   // Every instance checks the files before touching anything, so bad input fails them all
   // alike with nothing applied.
+  const bool has_history = history.exists();
+  if (has_history) history.check_columns();  // a table it cannot read or write: refused now
   ReadyPlan ready =
-      ready_plan(scripts, history.exists() ? history.read() : std::vector<HistoryRow>{}, flavor,
+      ready_plan(scripts, has_history ? history.read() : std::vector<HistoryRow>{}, flavor,
                  options, &output, callbacks.missing_placeholders());
   history.check_can_record(pending_file_names(ready));
   history.ensure_exists();

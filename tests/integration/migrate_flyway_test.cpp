@@ -264,6 +264,32 @@ TEST_P(MigrateFlyway, AnUnadoptedFlywayHistoryIsRefusedBeforeAnythingIsCreated) 
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+// Flyway 4's schema_version (version_rank, NOT NULL): cutover writes no version_rank, so its
+// first history row would fail after the migration ran. Refused before anything, by every
+// command, as is a table that is no history table at all.
+TEST_P(MigrateFlyway, AFlyway4HistoryTableIsRefusedBeforeAnythingRuns) {
+  connect()->execute(
+      "CREATE TABLE schema_version (version_rank INT NOT NULL, installed_rank INT NOT NULL, "
+      "version VARCHAR(50) NOT NULL, description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT "
+      "NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) NOT NULL, "
+      "installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, execution_time INT NOT NULL, "
+      "success BOOLEAN NOT NULL, PRIMARY KEY (version))");
+  connect()->execute("CREATE TABLE plain (id INT)");
+  Folder folder;
+  folder.write("V1__create.sql", "CREATE TABLE t (id int);\n");
+  for (const std::vector<std::string>& sub :
+       {std::vector<std::string>{}, std::vector<std::string>{"info"}}) {
+    ProcessResult r = run(sub, folder.path(), {"--history-table", "schema_version"});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    expect_in(r.err, "has column version_rank that every row must give", r);
+    expect_in(r.err, "Flyway 5 or later", r);
+    ProcessResult plain = run(sub, folder.path(), {"--history-table", "plain"});
+    EXPECT_EQ(plain.exit_code, 2) << describe(plain);
+    expect_in(plain.err, "table plain exists but is not a Flyway schema history table", plain);
+  }
+  EXPECT_EQ(tables(), (std::set<std::string>{"plain", "schema_version"}));
+}
+
 TEST_P(MigrateFlywayOnPostgres, AFlywayHistoryInAnotherSchemaIsRefusedNamingTheSchema) {
   {
     auto connection = connect();
