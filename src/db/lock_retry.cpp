@@ -35,9 +35,13 @@ std::optional<std::chrono::milliseconds> LockRetry::next_pause(Clock::time_point
   int doublings = conflicts_ + 1;
   if (doublings < 30 && wait * (1LL << doublings) < longest) ceiling = wait * (1LL << doublings);
   std::uniform_int_distribution<std::int64_t> pick(ceiling.count() / 2, ceiling.count());
-  std::chrono::milliseconds pause(pick(random_));
-  if (now + pause >= deadline_) return std::nullopt;
-  return pause;
+  const std::chrono::milliseconds pause(pick(random_));
+  // The last pause is cut short so that one more attempt (its lock wait included) ends by the
+  // deadline: --retry-for is how long attempts go on, not a bound the backoff stops well short
+  // of (it gave up after 2.6 s of 5 s, 12 s of 15 s).
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now) - wait;
+  if (left <= std::chrono::milliseconds(0)) return std::nullopt;
+  return std::min(pause, left);
 }
 
 void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,

@@ -58,8 +58,8 @@ class LockRetry {
 
   explicit LockRetry(const LockRetryPolicy& policy, Clock::time_point start = Clock::now());
 
-  // Called after a conflict: the pause before the next attempt, or nullopt when the next
-  // attempt would start after retry_for has passed (give up).
+  // Called after a conflict: the pause before the next attempt, cut short where the attempt
+  // after it would end past retry_for, or nullopt when no attempt fits any more (give up).
   std::optional<std::chrono::milliseconds> next_pause(Clock::time_point now = Clock::now());
 
   // Conflicts seen so far.

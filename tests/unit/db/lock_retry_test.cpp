@@ -173,7 +173,7 @@ TEST(ErrorKind, ConcurrentCreationIsOneCheckForEveryCaller) {
   EXPECT_FALSE(is_concurrent_creation(Flavor::kPostgres, lost));
 }
 
-TEST(LockRetry, StopsWhenTheNextAttemptWouldStartAfterRetryFor) {
+TEST(LockRetry, CutsTheLastPauseShortAndStopsWhenNoAttemptFitsInRetryFor) {
   auto start = LockRetry::Clock::now();
   // First pause 200-400 ms (2-4 x the lock timeout).
   LockRetry retry({milliseconds(100), milliseconds(1000)}, start);
@@ -183,6 +183,15 @@ TEST(LockRetry, StopsWhenTheNextAttemptWouldStartAfterRetryFor) {
   EXPECT_FALSE(long_wait.next_pause(start).has_value())
       << "a pause of at least twice a 2 s lock timeout does not fit in 1 s";
   EXPECT_EQ(retry.elapsed(start + milliseconds(1234)), milliseconds(1234));
+
+  // Late in --retry-for the pause is cut short so that a last attempt ends by the deadline:
+  // with pauses of 2.5-5 s, at 2.6 s of 5 s it gave up; now it waits 2.2 s and tries once more.
+  LockRetry late({milliseconds(200), milliseconds(5000)}, start);
+  for (int i = 0; i < 6; ++i) late.next_pause(start);
+  auto last = late.next_pause(start + milliseconds(2600));
+  ASSERT_TRUE(last.has_value()) << "an attempt still fits before the deadline";
+  EXPECT_EQ(*last, milliseconds(2200));
+  EXPECT_FALSE(late.next_pause(start + milliseconds(4850)).has_value());
 
   LockRetry none({milliseconds(2000), milliseconds(0)}, start);
   EXPECT_FALSE(none.next_pause(start).has_value()) << "--retry-for 0 means no retry";
