@@ -96,9 +96,12 @@ void ChangeLease::check() const {
 
 void ChangeLease::check_after_failure() {
   check();
+  // On a session of its own: the takeover may have ended this process's.
   std::optional<coord::LeaseState> now;
   try {
-    now = lease_.current();
+    std::unique_ptr<db::Connection> fresh =
+        db::connect(lease_.options().url, lease_.options().connect);
+    now = coord::Lease(*fresh, lease_.key()).current();
   } catch (const Error&) {
     return;  // the server does not answer: the failure stands as it is
   }

@@ -35,8 +35,8 @@ class ChangeLease {
   void check() const;
   // After a failure that a successor may have caused (its takeover ends this process's server
   // session: a process stopped past the lease's expiry finds its statement failed on a lost
-  // connection): throws as check() does when the lease row has another holder's token now.
-  // Returns when it is still ours, or cannot be read.
+  // connection): throws as check() does when the lease row, read on a session of its own, has
+  // another holder's token now. Returns when it is still ours, or cannot be read.
   void check_after_failure();
 
   // After `connection` opened a new session (the one it had was lost): names it in the lease,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -225,7 +226,11 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
       // rows), until it ends: from PostgreSQL 14 the server checks every second that its
       // client is still there, and ends it if not.
       if (connection->server().version_number >= 140000) {
-        connection->query("SELECT set_config('client_connection_check_interval', '1000', false)");
+        try {
+          connection->query(
+              "SELECT set_config('client_connection_check_interval', '1000', false)");
+        } catch (const Error&) {  // a server that cannot check its sockets refuses it: go on
+        }
       }
     }
     if (flavor == db::Flavor::kMariaDb) prepare_mariadb_session(*connection, options_.retry);
@@ -289,11 +294,20 @@ namespace {
 
 // Two operations on one column (drop and rename it, rename and alter it, add it twice) cannot
 // both take effect: one's steps undo or miss the other's, and complete fails or loses a change.
-void refuse_two_changes_of_one_column(const Operations& operations) {
+void refuse_two_changes_of_one_column(const Operations& operations, db::Flavor flavor) {
+  // MariaDB's and SQLite's column names are the same whatever their case.
+  const auto folded = [&](std::pair<std::string, std::string> column) {
+    if (flavor == db::Flavor::kPostgres) return column;
+    for (std::string* name : {&column.first, &column.second}) {
+      std::transform(name->begin(), name->end(), name->begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    }
+    return column;
+  };
   std::map<std::pair<std::string, std::string>, std::string> changed_by;
   for (const auto& op : operations) {
     for (const auto& column : op->changed_columns()) {
-      auto [at, first] = changed_by.emplace(column, op->where());
+      auto [at, first] = changed_by.emplace(folded(column), op->where());
       if (first) continue;
       throw_bad_input(fmt::format("{} and {} both change column {}.{}", at->second, op->where(),
                                   column.first, column.second),
@@ -326,7 +340,7 @@ void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& op
         "earlier change left it and no application uses it");
   }
   for (const auto& op : operations) op->validate(context);
-  refuse_two_changes_of_one_column(operations);
+  refuse_two_changes_of_one_column(operations, context.flavor);
   std::vector<std::pair<std::string, Preflight>> preflight;
   for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
   run_preflight(*session_->connection, context, preflight, options_.retry);
@@ -526,14 +540,19 @@ ChangeRecord ChangeRunner::complete() {
   StepRunner steps = step_runner(context.change);
   steps.check_nodes_agree();  // on Galera, before the change moves on: rollback stays open
   std::vector<Step> contract;
-  // Operations name tables as they were before the change: a table is renamed after every other
-  // operation's contract (renamed first, the steps after it found no table of that name).
-  for (const bool renames : {false, true}) {
-    for (const auto& op : operations) {
-      if ((op->spec().kind == "rename_table") != renames) continue;
-      for (auto& step : op->contract(context)) contract.push_back(std::move(step));
+  // Operations name tables as they were before the change: a table is renamed after the other
+  // operations' contracts (renamed first, their steps found no table of that name), but before
+  // an `sql` operation's, whose statements the file's order decides.
+  std::vector<Step> renames;
+  for (const auto& op : operations) {
+    const std::string& kind = op->spec().kind;
+    if (kind == "sql") std::move(renames.begin(), renames.end(), std::back_inserter(contract));
+    if (kind == "sql") renames.clear();
+    for (auto& step : op->contract(context)) {
+      (kind == "rename_table" ? renames : contract).push_back(std::move(step));
     }
   }
+  std::move(renames.begin(), renames.end(), std::back_inserter(contract));
   // The tables have the new shape now: new-version clients whose search_path names the version
   // schema before the base schema fall through to the tables themselves, and no view is left
   // to hold a later change's columns.

@@ -209,6 +209,15 @@ void run_sandbox(db::Connection& connection, const ChangeContext& context,
                  const std::string& where, const Preflight& preflight,
                  const db::LockRetryPolicy& retry) {
   if (preflight.sandbox.empty()) return;
+  // A user who may not create temporary tables (REVOKE TEMP ... FROM PUBLIC) goes without these
+  // checks: the step itself then says what the server refuses.
+  if (connection
+          .query("SELECT CASE WHEN has_database_privilege(current_database(), 'TEMP') THEN 1 "
+                 "ELSE 0 END")
+          .scalar()
+          .as_int() == 0) {
+    return;
+  }
   db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
     db::Transaction transaction(connection);
     connection.query("SELECT set_config('lock_timeout', $1, true)",

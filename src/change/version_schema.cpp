@@ -21,7 +21,7 @@ std::map<std::string, std::string> read_partition_parents(db::Connection& connec
   const db::Result result = connection.query(
       "SELECT c.relname, p.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
       "JOIN pg_class p ON p.oid = h.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relispartition AND n.nspname = $1",
+      "WHERE c.relispartition AND n.nspname = $1 AND p.relnamespace = n.oid",
       {schema});
   for (const db::Row& row : result.rows) parents[row[0].text()] = row[1].text();
   return parents;

@@ -17,7 +17,7 @@ namespace cutover::change {
 // them otherwise (MariaDB's version database uses it too).
 std::string view_select(const ChangeContext& context, const VersionTable& table);
 
-// Each partition in `schema` and its partitioned table, by name.
+// Each partition in `schema` and its partitioned table, by name, where that is in `schema` too.
 std::map<std::string, std::string> read_partition_parents(db::Connection& connection,
                                                           const std::string& schema);
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <utility>
 
@@ -193,20 +194,28 @@ void HistoryTable::refuse_unadopted_flyway_history() {
 
 void HistoryTable::refuse_flyway_history_elsewhere() {
   if (conn_.server().flavor != Flavor::kPostgres || exists()) return;
+  // Only a connection left in public, the default: a schema per tenant sets its search_path,
+  // and a new tenant starts its own history there.
   db::Result found = conn_.query(
-      "SELECT table_schema FROM information_schema.tables WHERE table_name = $1 ORDER BY 1",
+      "SELECT table_schema FROM information_schema.tables WHERE table_name = $1 AND "
+      "current_schema() = 'public' ORDER BY 1",
       {name_});
   if (found.empty()) return;
   const std::string schema = found.rows[0][0].text();
+  std::string in_url;  // the schema as a URL's options= holds it: other bytes percent-encoded
+  for (unsigned char c : schema) {
+    in_url += std::isalnum(c) != 0 || c == '_' ? std::string(1, static_cast<char>(c))
+                                               : fmt::format("%{:02X}", c);
+  }
   throw_bad_input(
       fmt::format("Flyway's history table is {}.{}, not in the connection's schema: cutover "
                   "would start a new {} there and apply every migration again",
                   schema, name_, name_),
       fmt::format("make {0} the connection's schema, e.g. in the URL: "
-                  "?options=-csearch_path%3D{0} (or ALTER ROLE ... SET search_path = {0}); to "
+                  "?options=-csearch_path%3D{1} (or ALTER ROLE ... SET search_path = {0}); to "
                   "start a new history instead, name another --history-table; nothing has been "
                   "created or applied",
-                  schema));
+                  schema, in_url));
 }
 
 std::string HistoryTable::script_charset() {

@@ -58,15 +58,10 @@ bool is_data_statement(std::string_view text) {
 // progress record: it commits on its own, as the file asks, and a leader killed while it runs
 // leaves it applied and recorded or neither (the server ends the cut-off session and rolls it
 // back), never applied and unrecorded for a successor to run again (a big INSERT ran twice).
-// Not where the statement may end transactions itself (CALL, DO); on SQLite, whose statements
-// are not classified, data statements only; on MariaDB, DML only (DDL commits implicitly).
+// Data statements only: whatever else the file holds may be what made it no-transaction
+// (REINDEX of a partitioned table, DISCARD ALL, CALL, SET TRANSACTION, ...) and runs as it is.
 bool has_own_transaction(db::Flavor flavor, const ScriptStatement& statement) {
-  if (!may_share_transaction(flavor, statement)) return false;
-  if (flavor == db::Flavor::kPostgres) {
-    const std::string_view word = first_word(statement.text);
-    return !word.empty() && !equals_ignoring_case(word, "call") && !equals_ignoring_case(word, "do");
-  }
-  return flavor == db::Flavor::kMariaDb || is_data_statement(statement.text);
+  return may_share_transaction(flavor, statement) && is_data_statement(statement.text);
 }
 
 // Adds statement `index` to the last step of `steps` when both may share a transaction, else

@@ -316,8 +316,7 @@ std::string MoveStore::work_folder(const std::string& id) {
 void MoveStore::remove_work_folder(const std::string& id) {
   fs::path folder = folder_of(id);
   std::error_code ignored;
-  fs::remove_all(folder, ignored);
-  fs::remove(folder.parent_path(), ignored);  // only when empty: other moves' folders stay
+  fs::remove_all(folder, ignored);  // <store>.d stays: another move may be making its folder
 }
 
 StepLock::StepLock(const std::string& folder, const std::string& id) {

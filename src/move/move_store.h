@@ -89,8 +89,7 @@ class MoveStore {
   // its step lock. work_folder creates it when missing; folder_of only names it.
   std::string work_folder(const std::string& id);
   std::string folder_of(const std::string& id) const;
-  // Removes the folder of a move that is over (aborted or cleaned up), with its step lock held,
-  // and <store>.d once no move has a folder there.
+  // Removes the folder of a move that is over (aborted or cleaned up), with its step lock held.
   void remove_work_folder(const std::string& id);
 
  private:

@@ -630,10 +630,10 @@ TEST_P(ChangeBackfillSessionLost, StartOpensANewSessionAndRedoesTheBatchOnce) {
 
 // A start stopped (SIGSTOP) inside a backfill batch, past its lease's expiry, is taken over by a
 // second start, whose takeover ends the first's server session, and which finishes the change.
-// Continued, the first exits 3 saying it lost the lease, and leaves the change's state alone.
-// (A stranger saw exit 1 here, "the server restarted, crashed or ended the session", when the
-// stop fell between a batch's commit and its checkpoint: too narrow to aim at from a test, that
-// path now asks the lease after any failure, as this one does.)
+// Continued, the first exits 3 saying it lost the lease, and writes nothing over the change's
+// state (it wrote "lost the change lease" as the change's last error; and a stranger saw exit 1,
+// "the server restarted, crashed or ended the session", when the stop fell between a batch's
+// commit and its checkpoint: every failure now asks the lease, on a session of its own).
 using ChangeTakenOver = ChangeCliTest;
 
 TEST_P(ChangeTakenOver, AStartStoppedInABatchAndTakenOverExitsThreeWhenContinued) {
@@ -668,6 +668,8 @@ TEST_P(ChangeTakenOver, AStartStoppedInABatchAndTakenOverExitsThreeWhenContinued
   auto change = active_change(*c, backend());
   ASSERT_TRUE(change.has_value());
   EXPECT_EQ(change->value("phase", ""), "started") << *change;
+  EXPECT_TRUE(c->query("SELECT last_error FROM cutover.changes WHERE active = 1").scalar().is_null())
+      << "the taken-over process wrote its error over the change's state";
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ChangeBackfillSessionLost, kPostgresVariants, param_name);

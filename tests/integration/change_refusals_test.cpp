@@ -425,7 +425,7 @@ TEST_P(ChangeRefusals, TheStatementOfAKilledChangeEndsOnTheServer) {
   const auto sleeping = [&] {
     return observer
         ->query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND "
-                "state = 'active'")
+                "state = 'active' AND datname = current_database()")
         .scalar()
         .as_int();
   };

@@ -214,7 +214,7 @@ TEST_P(MoveSqlite, AnApplicationsFileMovesToAnotherDirectoryWhileItWrites) {
 
   ASSERT_EQ(step("cleanup", id, {"--drop-source"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(source_));
-  EXPECT_FALSE(fs::exists(state_ + ".d")) << "the move's folder and its lock are gone";
+  EXPECT_FALSE(fs::exists(state_ + ".d/" + id)) << "the move's folder and its lock are gone";
 }
 
 // Abort after each step: the source file exactly as before (schema, rows, no trigger left),
@@ -232,7 +232,7 @@ TEST_P(MoveSqlite, AbortAfterEachStepLeavesTheSourceAsItWas) {
     EXPECT_EQ(fingerprint(source_), before);
     EXPECT_FALSE(fs::exists(target_));
     ASSERT_EQ(step("status", id).exit_code, 0);
-    EXPECT_FALSE(fs::exists(state_ + ".d")) << "the move's folder and its lock are gone";
+    EXPECT_FALSE(fs::exists(state_ + ".d/" + id)) << "the move's folder and its lock are gone";
     db::connect("sqlite:" + source_)->execute("UPDATE settings SET v = v WHERE k = 'theme'");
   }
 }

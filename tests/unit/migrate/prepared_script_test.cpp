@@ -70,21 +70,19 @@ TEST(PreparedScript, AFileWithoutSpecialStatementsIsOneTransactionOnPostgresAndS
 TEST(PreparedScript, NoTransactionFilesRunStatementByStatement) {
   const char* text = "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n";
   using Steps = std::vector<std::pair<int, int>>;
-  PreparedScript postgres = prepare_script(script(text, true), Flavor::kPostgres, {});
-  EXPECT_EQ(bounds(postgres, true), (Steps{{0, 1}, {1, 2}}));
-  EXPECT_TRUE(bounds(postgres, false).empty());
-  for (Flavor flavor : {Flavor::kMariaDb, Flavor::kSqlite}) {  // DDL: not transactional there,
-    PreparedScript p = prepare_script(script(text, true), flavor, {});  // or not classified
-    EXPECT_EQ(bounds(p, false), (Steps{{0, 1}}));
-    EXPECT_EQ(bounds(p, true), (Steps{{1, 2}}));
+  for (Flavor flavor : {Flavor::kPostgres, Flavor::kMariaDb, Flavor::kSqlite}) {
+    PreparedScript p = prepare_script(script(text, true), flavor, {});
+    EXPECT_EQ(bounds(p, false), (Steps{{0, 1}})) << "DDL runs as it is";
+    EXPECT_EQ(bounds(p, true), (Steps{{1, 2}})) << "a data statement in its own transaction";
   }
-  // What may end transactions itself (CALL, DO), or must run outside one, runs as it is.
+  // What may have made the file no-transaction runs as it is.
   PreparedScript outside = prepare_script(
       script("CALL p();\nDO $$ BEGIN COMMIT; END $$;\nCREATE INDEX CONCURRENTLY i ON a (id);\n"
-             "VACUUM a;\n",
+             "REINDEX TABLE a;\nDISCARD ALL;\nSET TRANSACTION READ ONLY;\n",
              true),
       Flavor::kPostgres, {});
-  EXPECT_EQ(bounds(outside, false), (Steps{{0, 1}, {1, 2}, {2, 3}, {3, 4}}));
+  EXPECT_EQ(bounds(outside, false),
+            (Steps{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}}));
 }
 
 // Each MariaDB DML step commits together with its progress record, so a successor never runs
