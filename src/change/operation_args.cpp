@@ -69,6 +69,20 @@ void OperationArgs::fail(const std::string& field, const std::string& problem,
   throw_bad_input(fmt::format("{}: {}{} {}", spec_.where(), path_, field, problem), hint);
 }
 
+void OperationArgs::missing(const std::string& field, const std::string& hint) const {
+  if (object_.is_object()) {
+    for (const auto& [key, value] : object_.items()) {
+      // Not a field read already, and near: within two letters, and half the name's length.
+      const std::size_t near = std::min<std::size_t>(2, field.size() / 2);
+      if (key != field && !read_->contains(path_ + key) && distance(key, field) <= near) {
+        fail(key, fmt::format("is not a field: did you mean {}?", field),
+             fmt::format("write `{}: ...`", field));
+      }
+    }
+  }
+  fail(field, "is missing", hint);
+}
+
 std::string OperationArgs::text(const std::string& field, const nlohmann::json& value) const {
   std::string result;
   if (value.is_string()) {
@@ -100,7 +114,7 @@ OperationArgs OperationArgs::nested(const std::string& field, const nlohmann::js
 std::string OperationArgs::string(const std::string& field) {
   const nlohmann::json* value = find(field);
   if (value == nullptr) {
-    fail(field, "is missing", fmt::format("add `{}: ...` to {}", field, owner(path_)));
+    missing(field, fmt::format("add `{}: ...` to {}", field, owner(path_)));
   }
   return text(field, *value);
 }
@@ -124,7 +138,7 @@ std::optional<bool> OperationArgs::optional_bool(const std::string& field) {
 std::vector<std::string> OperationArgs::string_list(const std::string& field) {
   const nlohmann::json* value = find(field);
   if (value == nullptr) {
-    fail(field, "is missing", fmt::format("add `{}: [a, b]` to {}", field, owner(path_)));
+    missing(field, fmt::format("add `{}: [a, b]` to {}", field, owner(path_)));
   }
   if (!value->is_array() || value->empty()) {
     fail(
@@ -156,7 +170,7 @@ std::vector<std::string> OperationArgs::identifier_list(const std::string& field
 OperationArgs OperationArgs::object(const std::string& field) {
   const nlohmann::json* value = find(field);
   if (value == nullptr) {
-    fail(field, "is missing", fmt::format("add `{}: {{...}}` to {}", field, owner(path_)));
+    missing(field, fmt::format("add `{}: {{...}}` to {}", field, owner(path_)));
   }
   return nested(field, *value);
 }
@@ -170,7 +184,7 @@ std::optional<OperationArgs> OperationArgs::optional_object(const std::string& f
 std::vector<OperationArgs> OperationArgs::object_list(const std::string& field) {
   const nlohmann::json* value = find(field);
   if (value == nullptr) {
-    fail(field, "is missing", fmt::format("add `{}: [{{...}}, ...]` to {}", field, owner(path_)));
+    missing(field, fmt::format("add `{}: [{{...}}, ...]` to {}", field, owner(path_)));
   }
   if (!value->is_array() || value->empty()) {
     fail(

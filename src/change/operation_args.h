@@ -54,6 +54,9 @@ class OperationArgs {
   OperationArgs nested(const std::string& field, const nlohmann::json& value) const;
   void collect_unknown(const nlohmann::json& object, const std::string& path,
                        std::vector<std::string>& unknown) const;
+  // A required field that is not there: named as misspelt when a field of the object is within
+  // two letters of it ("colum" for "column"), else as missing, with `hint`.
+  [[noreturn]] void missing(const std::string& field, const std::string& hint) const;
   [[noreturn]] void fail(const std::string& field, const std::string& problem,
                          const std::string& hint) const;
 

@@ -83,6 +83,10 @@ TEST(OperationArgs, ErrorsNameTheFieldsPath) {
   expect_bad_input([&] { args.string_list("empty"); }, kWhere + ": empty is an empty list");
   expect_bad_input([&] { args.string_list("list"); }, kWhere + ": list[2] is empty");
   expect_bad_input([&] { args.string_list("nope"); }, kWhere + ": nope is missing");
+  // A required field misspelt is named as such, not as missing.
+  OperationArgs misspelt(spec_of(R"({"tabel": "users"})"));
+  expect_bad_input([&] { misspelt.string("table"); },
+                   kWhere + ": tabel is not a field: did you mean table?");
   expect_bad_input([&] { args.object_list("items"); },
                    kWhere + ": items[2] is a single value, not a mapping");
   expect_bad_input([&] { args.object_list("empty"); }, kWhere + ": empty is an empty list");
