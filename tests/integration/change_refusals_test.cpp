@@ -107,6 +107,14 @@ class ChangeRefusals : public testing::TestWithParam<Backend> {
     return {"start", url(), (kCases / file).string()};
   }
 
+  // `start FILE`, then `complete`: each exits 0.
+  void start_and_complete(const std::string& file) {
+    ProcessResult started = run_change(start(file));
+    ASSERT_EQ(started.exit_code, 0) << describe(started);
+    ProcessResult completed = run_change({"complete", url()});
+    ASSERT_EQ(completed.exit_code, 0) << describe(completed);
+  }
+
   // `pg_dump --schema-only -n public` without its \restrict lines (a random key per run).
   std::string schema_dump() {
     ProcessResult r = test::run_process(
@@ -194,10 +202,7 @@ TEST_P(ChangeRefusals, DroppingAColumnUsedByPlainViewsNamesEachView) {
 // staff_list's text names staff.staff_id and the table rental, but PostgreSQL records no
 // dependency of it on rental.staff_id: the column drops fine, its foreign key with it.
 TEST_P(ChangeRefusals, DroppingAColumnThatAViewOnlySeemsToMentionIsAccepted) {
-  ProcessResult started = run_change(start("drop_rental_staff.yaml"));
-  ASSERT_EQ(started.exit_code, 0) << describe(started);
-  ProcessResult completed = run_change({"complete", url()});
-  ASSERT_EQ(completed.exit_code, 0) << describe(completed);
+  ASSERT_NO_FATAL_FAILURE(start_and_complete("drop_rental_staff.yaml"));
   auto c = scratch_.connect();
   EXPECT_EQ(c->query("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
                      "'public' AND table_name = 'rental' AND column_name = 'staff_id'")
@@ -408,10 +413,7 @@ TEST_P(ChangeRefusals, APartitionedTablesChangeCompletesWithItsPartitionsViewsIn
 // table listed first: complete renames it last (renamed first, complete failed every time on
 // "relation public.actor does not exist").
 TEST_P(ChangeRefusals, ATableRenamedAndChangedInOneChangeCompletes) {
-  ProcessResult started = run_change(start("rename_actor_then_add.yaml"));
-  ASSERT_EQ(started.exit_code, 0) << describe(started);
-  ProcessResult completed = run_change({"complete", url()});
-  ASSERT_EQ(completed.exit_code, 0) << describe(completed);
+  ASSERT_NO_FATAL_FAILURE(start_and_complete("rename_actor_then_add.yaml"));
   auto c = scratch_.connect();
   EXPECT_EQ(c->query("SELECT count(*) FROM performer WHERE nickname = first_name").scalar().as_int(),
             40);
