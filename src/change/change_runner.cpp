@@ -12,8 +12,8 @@
 
 #include "change/change_lease.h"
 #include "change/galera_nodes.h"
-#include "change/operation.h"
 #include "change/mariadb_sync_trigger.h"
+#include "change/operation.h"
 #include "change/step_runner.h"
 #include "change/version_database.h"
 #include "change/version_schema.h"
@@ -227,8 +227,7 @@ ChangeRunner::ChangeRunner(ChangeOptions options, Output& output)
       // client is still there, and ends it if not.
       if (connection->server().version_number >= 140000) {
         try {
-          connection->query(
-              "SELECT set_config('client_connection_check_interval', '1000', false)");
+          connection->query("SELECT set_config('client_connection_check_interval', '1000', false)");
         } catch (const Error&) {  // a server that cannot check its sockets refuses it: go on
         }
       }

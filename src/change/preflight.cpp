@@ -205,9 +205,8 @@ void run_probes(db::Connection& connection, const std::string& where,
 
 // The sandbox statements in a transaction rolled back whatever happens: the temporary table
 // and anything made on it are gone with it.
-void run_sandbox(db::Connection& connection, const ChangeContext& context,
-                 const std::string& where, const Preflight& preflight,
-                 const db::LockRetryPolicy& retry) {
+void run_sandbox(db::Connection& connection, const ChangeContext& context, const std::string& where,
+                 const Preflight& preflight, const db::LockRetryPolicy& retry) {
   if (preflight.sandbox.empty()) return;
   // A user who may not create temporary tables (REVOKE TEMP ... FROM PUBLIC) goes without these
   // checks: the step itself then says what the server refuses.

@@ -35,8 +35,7 @@ void VersionShape::remove(std::string_view view) {
   std::erase_if(tables, [&](const VersionTable& t) { return t.view == view; });
 }
 
-void VersionShape::follow_partitioned_tables(
-    const std::map<std::string, std::string>& parent_of) {
+void VersionShape::follow_partitioned_tables(const std::map<std::string, std::string>& parent_of) {
   const auto of_table = [&](const std::string& table) -> const VersionTable* {
     auto it = std::find_if(tables.begin(), tables.end(),
                            [&](const VersionTable& t) { return t.table == table; });

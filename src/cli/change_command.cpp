@@ -218,14 +218,16 @@ void add_common(CLI::App& command, ChangeCliOptions& o) {
                      "Keep retrying a step that hit the lock timeout, with jittered pauses, for "
                      "this long")
       ->capture_default_str();
-  command.add_option("--galera-nodes", o.galera_nodes,
-                     "Galera: the nodes (HOST:PORT,...) that cutover checks after each trigger "
-                     "it creates or drops, and mends if one did not apply it; default: the "
-                     "cluster's wsrep_incoming_addresses")
+  command
+      .add_option("--galera-nodes", o.galera_nodes,
+                  "Galera: the nodes (HOST:PORT,...) that cutover checks after each trigger "
+                  "it creates or drops, and mends if one did not apply it; default: the "
+                  "cluster's wsrep_incoming_addresses")
       ->check(
           [](const std::string& nodes) {
-            return nodes.empty() ? std::string("empty: list the nodes as HOST:PORT,... or leave "
-                                               "the option out to check the cluster's own list")
+            return nodes.empty() ? std::string(
+                                       "empty: list the nodes as HOST:PORT,... or leave "
+                                       "the option out to check the cluster's own list")
                                  : std::string();
           },
           "");

@@ -397,9 +397,8 @@ void HistoryTable::check_columns() {
     const std::string column = row[0].text();
     present.push_back(column);
     const std::string must = row[1].text();
-    const bool own = std::find_if(std::begin(kColumns), std::end(kColumns), [&](const char* c) {
-                       return column == c;
-                     }) != std::end(kColumns);
+    const bool own = std::find_if(std::begin(kColumns), std::end(kColumns),
+                                  [&](const char* c) { return column == c; }) != std::end(kColumns);
     if (!own && (must == "t" || must == "1" || must == "true")) {
       required += required.empty() ? column : ", " + column;
     }

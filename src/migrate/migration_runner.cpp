@@ -339,9 +339,8 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   // alike with nothing applied.
   const bool has_history = history.exists();
   if (has_history) history.check_columns();  // a table it cannot read or write: refused now
-  ReadyPlan ready =
-      ready_plan(scripts, has_history ? history.read() : std::vector<HistoryRow>{}, flavor,
-                 options, &output, callbacks.missing_placeholders());
+  ReadyPlan ready = ready_plan(scripts, has_history ? history.read() : std::vector<HistoryRow>{},
+                               flavor, options, &output, callbacks.missing_placeholders());
   history.check_can_record(pending_file_names(ready));
   history.ensure_exists();
   lease.ensure_table();

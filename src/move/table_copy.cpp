@@ -266,17 +266,17 @@ class CopyRun {
     std::thread reader([&] {
       try {
         std::string buffer;
-        rows_out = source.postgres_copy().copy_out(copy_out_statement(*part.table, part.where),
-                                           [&](std::string_view data) {
-          checksum.add_message(data);
-          buffer.append(data);
-          if (buffer.size() >= kChunkBytes) {
-            bytes += static_cast<std::int64_t>(buffer.size());
-            pipe.push(std::move(buffer));
-            buffer = std::string();
-            report(0, 0);
-          }
-        });
+        rows_out = source.postgres_copy().copy_out(
+            copy_out_statement(*part.table, part.where), [&](std::string_view data) {
+              checksum.add_message(data);
+              buffer.append(data);
+              if (buffer.size() >= kChunkBytes) {
+                bytes += static_cast<std::int64_t>(buffer.size());
+                pipe.push(std::move(buffer));
+                buffer = std::string();
+                report(0, 0);
+              }
+            });
         bytes += static_cast<std::int64_t>(buffer.size());
         if (!buffer.empty()) pipe.push(std::move(buffer));
         pipe.close();

@@ -668,7 +668,8 @@ TEST_P(ChangeTakenOver, AStartStoppedInABatchAndTakenOverExitsThreeWhenContinued
   auto change = active_change(*c, backend());
   ASSERT_TRUE(change.has_value());
   EXPECT_EQ(change->value("phase", ""), "started") << *change;
-  EXPECT_TRUE(c->query("SELECT last_error FROM cutover.changes WHERE active = 1").scalar().is_null())
+  EXPECT_TRUE(
+      c->query("SELECT last_error FROM cutover.changes WHERE active = 1").scalar().is_null())
       << "the taken-over process wrote its error over the change's state";
 }
 

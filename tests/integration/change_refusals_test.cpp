@@ -415,8 +415,8 @@ TEST_P(ChangeRefusals, APartitionedTablesChangeCompletesWithItsPartitionsViewsIn
 TEST_P(ChangeRefusals, ATableRenamedAndChangedInOneChangeCompletes) {
   ASSERT_NO_FATAL_FAILURE(start_and_complete("rename_actor_then_add.yaml"));
   auto c = scratch_.connect();
-  EXPECT_EQ(c->query("SELECT count(*) FROM performer WHERE nickname = first_name").scalar().as_int(),
-            40);
+  EXPECT_EQ(
+      c->query("SELECT count(*) FROM performer WHERE nickname = first_name").scalar().as_int(), 40);
   EXPECT_TRUE(c->query("SELECT to_regclass('public.actor')").scalar().is_null());
 }
 
@@ -426,13 +426,14 @@ TEST_P(ChangeRefusals, TheStatementOfAKilledChangeEndsOnTheServer) {
   auto observer = scratch_.connect();
   const auto sleeping = [&] {
     return observer
-        ->query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND "
-                "state = 'active' AND datname = current_database()")
+        ->query(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND "
+            "state = 'active' AND datname = current_database()")
         .scalar()
         .as_int();
   };
-  test::SpawnedProcess start_process(
-      {CUTOVER_BINARY, "--json", "change", "start", url(), (kCases / "sleep_in_sql.yaml").string()});
+  test::SpawnedProcess start_process({CUTOVER_BINARY, "--json", "change", "start", url(),
+                                      (kCases / "sleep_in_sql.yaml").string()});
   test::poll_until("start's statement sleeps on the server", [&] {
     test::require_running(start_process, "change start");
     return sleeping() == 1;
@@ -441,8 +442,9 @@ TEST_P(ChangeRefusals, TheStatementOfAKilledChangeEndsOnTheServer) {
   ProcessResult killed = start_process.wait(std::chrono::seconds(30));
   ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << describe(killed);
   // Not a timing bound: without the check the statement sleeps on for the rest of its minute.
-  test::poll_until("the killed change's statement has ended", [&] { return sleeping() == 0; },
-                   std::chrono::seconds(30));
+  test::poll_until(
+      "the killed change's statement has ended", [&] { return sleeping() == 0; },
+      std::chrono::seconds(30));
   ProcessResult rollback = run_change({"rollback", url()});
   EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
 }

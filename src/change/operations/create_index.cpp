@@ -107,10 +107,9 @@ class CreateIndex : public Operation {
       std::vector<std::string> quoted;
       for (const auto& column : columns_) quoted.push_back(context.quote(column));
       preflight.sandbox_table = table_;
-      preflight.sandbox.push_back(fmt::format("CREATE INDEX ON {}{} ({}){}", kSandboxTable,
-                                              method_ ? " USING " + *method_ : "",
-                                              fmt::join(quoted, ", "),
-                                              where_ ? " WHERE " + *where_ : ""));
+      preflight.sandbox.push_back(fmt::format(
+          "CREATE INDEX ON {}{} ({}){}", kSandboxTable, method_ ? " USING " + *method_ : "",
+          fmt::join(quoted, ", "), where_ ? " WHERE " + *where_ : ""));
     }
     return preflight;
   }

@@ -29,9 +29,8 @@ VersionShape shaped_ledger() {
   return shape;
 }
 
-const std::map<std::string, std::string> kParents = {{"ledger_low", "ledger"},
-                                                     {"ledger_high", "ledger"},
-                                                     {"ledger_high_a", "ledger_high"}};
+const std::map<std::string, std::string> kParents = {
+    {"ledger_low", "ledger"}, {"ledger_high", "ledger"}, {"ledger_high_a", "ledger_high"}};
 
 TEST(VersionShape, APartitionShowsWhatItsPartitionedTableShows) {
   VersionShape shape = shaped_ledger();

@@ -81,8 +81,7 @@ TEST(PreparedScript, NoTransactionFilesRunStatementByStatement) {
              "REINDEX TABLE a;\nDISCARD ALL;\nSET TRANSACTION READ ONLY;\n",
              true),
       Flavor::kPostgres, {});
-  EXPECT_EQ(bounds(outside, false),
-            (Steps{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}}));
+  EXPECT_EQ(bounds(outside, false), (Steps{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}}));
 }
 
 // Each MariaDB DML step commits together with its progress record, so a successor never runs
