@@ -38,9 +38,10 @@ std::optional<std::chrono::milliseconds> LockRetry::next_pause(Clock::time_point
   const std::chrono::milliseconds pause(pick(random_));
   // The last pause is cut short so that one more attempt (its lock wait included) ends by the
   // deadline: --retry-for is how long attempts go on, not a bound the backoff stops well short
-  // of (it gave up after 2.6 s of 5 s, 12 s of 15 s).
+  // of (it gave up after 2.6 s of 5 s, 12 s of 15 s). Never below the shortest pause, twice the
+  // lock timeout, which keeps the application's share of queued time low.
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now) - wait;
-  if (left <= std::chrono::milliseconds(0)) return std::nullopt;
+  if (left < 2 * wait) return std::nullopt;
   return std::min(pause, left);
 }
 

@@ -191,7 +191,8 @@ TEST(LockRetry, CutsTheLastPauseShortAndStopsWhenNoAttemptFitsInRetryFor) {
   auto last = late.next_pause(start + milliseconds(2600));
   ASSERT_TRUE(last.has_value()) << "an attempt still fits before the deadline";
   EXPECT_EQ(*last, milliseconds(2200));
-  EXPECT_FALSE(late.next_pause(start + milliseconds(4850)).has_value());
+  EXPECT_FALSE(late.next_pause(start + milliseconds(4500)).has_value())
+      << "300 ms left: less than the shortest pause (400 ms) and an attempt";
 
   LockRetry none({milliseconds(2000), milliseconds(0)}, start);
   EXPECT_FALSE(none.next_pause(start).has_value()) << "--retry-for 0 means no retry";
