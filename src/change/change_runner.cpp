@@ -545,8 +545,10 @@ ChangeRecord ChangeRunner::complete() {
   std::vector<Step> renames;
   for (const auto& op : operations) {
     const std::string& kind = op->spec().kind;
-    if (kind == "sql") std::move(renames.begin(), renames.end(), std::back_inserter(contract));
-    if (kind == "sql") renames.clear();
+    if (kind == "sql") {
+      std::move(renames.begin(), renames.end(), std::back_inserter(contract));
+      renames.clear();
+    }
     for (auto& step : op->contract(context)) {
       (kind == "rename_table" ? renames : contract).push_back(std::move(step));
     }

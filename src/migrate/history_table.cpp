@@ -133,6 +133,25 @@ bool HistoryTable::exists() {
   return false;
 }
 
+namespace {
+
+// "make app the connection's schema, e.g. in the URL: ..." for a history found in `schema`;
+// the URL's options= holds the name percent-encoded.
+std::string search_path_hint(const std::string& schema) {
+  std::string in_url;
+  for (const char c : schema) {
+    const auto byte = static_cast<unsigned char>(c);
+    in_url += std::isalnum(byte) != 0 || c == '_' ? std::string(1, c)
+                                                  : fmt::format("%{:02X}", byte);
+  }
+  return fmt::format(
+      "make {0} the connection's schema, e.g. in the URL: ?options=-csearch_path%3D{1} (or "
+      "ALTER ROLE ... SET search_path = {0})",
+      schema, in_url);
+}
+
+}  // namespace
+
 void HistoryTable::refuse_unadopted_flyway_history() {
   if (name_ == kFlywayHistoryTable) {
     refuse_flyway_history_elsewhere();
@@ -178,12 +197,7 @@ void HistoryTable::refuse_unadopted_flyway_history() {
       "to continue Flyway's history, add --history-table {} (cutover reads and writes it as "
       "Flyway does)",
       flyway);
-  if (!other_schema.empty()) {
-    hint += fmt::format(
-        " and make {0} the connection's schema, e.g. in the URL: ?options=-csearch_path%3D{0} "
-        "(or ALTER ROLE ... SET search_path = {0})",
-        other_schema);
-  }
+  if (!other_schema.empty()) hint += " and " + search_path_hint(other_schema);
   hint += "; nothing has been created or applied";
   throw_bad_input(
       fmt::format("{} has Flyway's history table {} but no {}: without "
@@ -202,20 +216,13 @@ void HistoryTable::refuse_flyway_history_elsewhere() {
       {name_});
   if (found.empty()) return;
   const std::string schema = found.rows[0][0].text();
-  std::string in_url;  // the schema as a URL's options= holds it: other bytes percent-encoded
-  for (unsigned char c : schema) {
-    in_url += std::isalnum(c) != 0 || c == '_' ? std::string(1, static_cast<char>(c))
-                                               : fmt::format("%{:02X}", c);
-  }
   throw_bad_input(
       fmt::format("Flyway's history table is {}.{}, not in the connection's schema: cutover "
                   "would start a new {} there and apply every migration again",
                   schema, name_, name_),
-      fmt::format("make {0} the connection's schema, e.g. in the URL: "
-                  "?options=-csearch_path%3D{1} (or ALTER ROLE ... SET search_path = {0}); to "
-                  "start a new history instead, name another --history-table; nothing has been "
-                  "created or applied",
-                  schema, in_url));
+      search_path_hint(schema) +
+          "; to start a new history instead, name another --history-table; nothing has been "
+          "created or applied");
 }
 
 std::string HistoryTable::script_charset() {

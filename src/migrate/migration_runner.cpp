@@ -154,7 +154,7 @@ class Leader {
     if (ready.pending.empty()) return 0;
     // A partly applied next file whose applied statements changed is refused before any
     // callback runs: exit 2 changes nothing.
-    resume_point(lease_.current(), ready.pending.front());
+    const int first_resume = resume_point(lease_.current(), ready.pending.front());
     callbacks_started_ = true;
     callbacks_.run("beforeMigrate");
     int applied = 0;
@@ -165,7 +165,9 @@ class Leader {
         callbacks_.run("afterVersioned");
         callbacks_.run("beforeRepeatables");
       }
-      int resume_from = resume_point(lease_.current(), script);
+      const int resume_from = &script == &ready.pending.front()
+                                  ? first_resume
+                                  : resume_point(lease_.current(), script);
       if (resume_from > 0) {
         output_.info(
             fmt::format("{}: resuming at statement {}: statements 1-{} were applied "
