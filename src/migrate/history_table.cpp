@@ -141,8 +141,8 @@ std::string search_path_hint(const std::string& schema) {
   std::string in_url;
   for (const char c : schema) {
     const auto byte = static_cast<unsigned char>(c);
-    in_url += std::isalnum(byte) != 0 || c == '_' ? std::string(1, c)
-                                                  : fmt::format("%{:02X}", byte);
+    in_url +=
+        std::isalnum(byte) != 0 || c == '_' ? std::string(1, c) : fmt::format("%{:02X}", byte);
   }
   return fmt::format(
       "make {0} the connection's schema, e.g. in the URL: ?options=-csearch_path%3D{1} (or "

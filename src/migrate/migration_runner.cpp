@@ -165,9 +165,8 @@ class Leader {
         callbacks_.run("afterVersioned");
         callbacks_.run("beforeRepeatables");
       }
-      const int resume_from = &script == &ready.pending.front()
-                                  ? first_resume
-                                  : resume_point(lease_.current(), script);
+      const int resume_from =
+          &script == &ready.pending.front() ? first_resume : resume_point(lease_.current(), script);
       if (resume_from > 0) {
         output_.info(
             fmt::format("{}: resuming at statement {}: statements 1-{} were applied "
