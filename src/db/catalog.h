@@ -17,9 +17,18 @@ struct ColumnInfo {
   int ordinal = 0;  // 1-based position
 };
 
+// PostgreSQL: the constraint that one is a copy of. A partition has a copy of each constraint
+// of its partitioned table, and a table whose foreign key references a partitioned table has a
+// copy of that key for each partition; the server drops a copy only with its original.
+struct ConstraintOrigin {
+  std::string table;  // the original's table
+  std::string name;   // the original; empty when the constraint is no copy
+};
+
 struct KeyInfo {  // a primary or unique key
   std::string name;
   std::vector<std::string> columns;
+  ConstraintOrigin copy_of;
 };
 
 struct IndexInfo {
@@ -40,11 +49,13 @@ struct ForeignKeyInfo {
   std::vector<std::string> ref_columns;
   std::string on_update;  // "NO ACTION", "CASCADE", ...
   std::string on_delete;
+  ConstraintOrigin copy_of;
 };
 
 struct CheckInfo {
   std::string name;
   std::string expression;
+  ConstraintOrigin copy_of;
 };
 
 struct TriggerInfo {

@@ -259,6 +259,40 @@ TEST_P(ChangeRefusals, AddingAColumnToAPartitionIsRefused) {
                        {"payment_p2022_01 is a partition of payment"});
 }
 
+// PostgreSQL's copies of a partitioned table's constraints (on its partitions, and on a table
+// whose foreign key references it) go only with their original: the change started, then
+// failed at complete ("cannot drop inherited constraint"), or its hint said to drop a copy.
+TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOriginal) {
+  auto c = scratch_.connect();
+  c->execute(
+      "CREATE TABLE refund (refund_id integer PRIMARY KEY, payment_id integer NOT NULL, "
+      "payment_date date NOT NULL, CONSTRAINT refund_payment_fk FOREIGN KEY (payment_id, "
+      "payment_date) REFERENCES payment)");
+  c->execute("ALTER TABLE payment ADD CONSTRAINT payment_amount_nonnegative CHECK (amount >= 0)");
+  before_ = schema_dump();
+  expect_start_refused("drop_fk_copy.yaml", "drop_fk_copy",
+                       {"refund_payment_id_payment_date_fkey1 of refund is PostgreSQL's copy of "
+                        "constraint refund_payment_fk of refund"});
+  expect_start_refused("drop_check_copy.yaml", "drop_check_copy",
+                       {"copy of constraint payment_amount_nonnegative of payment"});
+  expect_start_refused("drop_referenced_partition.yaml", "drop_referenced_partition",
+                       {"payment_p2022_01 is a partition of payment, which foreign key "
+                        "refund_payment_fk of table refund references"});
+  // The hints name what PostgreSQL accepts.
+  const auto hint = [&](const std::string& file) {
+    ProcessResult r = run_change(start(file));
+    return r.err.substr(std::min(r.err.find("hint: "), r.err.size()));
+  };
+  EXPECT_TRUE(contains(hint("drop_fk_copy.yaml"),
+                       "drop_constraint: {table: refund, name: refund_payment_fk}"));
+  EXPECT_TRUE(contains(hint("drop_check_copy.yaml"),
+                       "drop_constraint: {table: payment, name: payment_amount_nonnegative}"));
+  const std::string detach = hint("drop_referenced_partition.yaml");
+  EXPECT_TRUE(contains(detach, "ALTER TABLE payment DETACH PARTITION payment_p2022_01")) << detach;
+  EXPECT_TRUE(contains(detach, "drop_constraint: {table: refund, name: refund_payment_fk}"))
+      << detach;
+}
+
 // Issue 10, item 4.
 TEST_P(ChangeRefusals, AnIndexOnAPartitionedTableIsRefused) {
   expect_start_refused("index_on_partitioned.yaml", "index_on_partitioned",

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "change/operation.h"
@@ -77,6 +78,10 @@ class DropConstraint : public Operation {
                                         "alter_column)",
                                         fmt::join(names, ", ")));
     }
+    if (db::ConstraintOrigin original = copy_origin(context, {table_, name_});
+        !original.name.empty()) {
+      refuse_copy(context, std::move(original));
+    }
     if (context.flavor == db::Flavor::kMariaDb && table.primary_key &&
         table.primary_key->name == name_) {
       throw_bad_input(fmt::format("{}: MariaDB drops a primary key only by rebuilding the table, "
@@ -102,6 +107,45 @@ class DropConstraint : public Operation {
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
 
  private:
+  // The constraint is a copy (db::ConstraintOrigin) of `original`, which PostgreSQL drops only
+  // with it; names the first original that is no copy itself (partitions of partitions).
+  [[noreturn]] void refuse_copy(const ChangeContext& context, db::ConstraintOrigin original) const {
+    for (int level = 0; level < 32; ++level) {
+      db::ConstraintOrigin next = copy_origin(context, original);
+      if (next.name.empty()) break;
+      original = std::move(next);
+    }
+    throw_bad_input(
+        fmt::format("{}: constraint {} of {} is PostgreSQL's copy of constraint {} of {} (a "
+                    "partition has a copy of each constraint of its partitioned table, and a "
+                    "foreign key to a partitioned table a copy for each partition); the server "
+                    "drops a copy only with its original",
+                    where(), name_, table_, original.name, original.table),
+        fmt::format("drop the original instead, which drops its copies too: drop_constraint: "
+                    "{{table: {}, name: {}}}",
+                    original.table, original.name));
+  }
+
+  // What `constraint` is itself a copy of; empty when it is none (or is not in the catalog).
+  static db::ConstraintOrigin copy_origin(const ChangeContext& context,
+                                          const db::ConstraintOrigin& constraint) {
+    const db::TableInfo* table = context.catalog->find_table(constraint.table);
+    if (!table) return {};
+    if (table->primary_key && table->primary_key->name == constraint.name) {
+      return table->primary_key->copy_of;
+    }
+    for (const auto& key : table->unique_keys) {
+      if (key.name == constraint.name) return key.copy_of;
+    }
+    for (const auto& key : table->foreign_keys) {
+      if (key.name == constraint.name) return key.copy_of;
+    }
+    for (const auto& check : table->checks) {
+      if (check.name == constraint.name) return check.copy_of;
+    }
+    return {};
+  }
+
   // The statement that drops the constraint, by its kind; nothing when it is gone already.
   std::vector<Step> mariadb_contract(const ChangeContext& context) const {
     const db::TableInfo* table = context.catalog->find_table(table_);

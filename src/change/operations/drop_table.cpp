@@ -36,6 +36,14 @@ class DropTable : public Operation {
       if (table.name == name_) continue;
       for (const auto& key : table.foreign_keys) {
         if (key.ref_table != name_) continue;
+        if (!key.copy_of.name.empty()) {
+          // A partition's copy of its table's key names the same table as the original does,
+          // which is refused below by its own name; a copy that names another table references
+          // a partition of the table the original names.
+          std::string parent = original_reference(context, key);
+          if (parent == name_ || parent.empty()) continue;
+          refuse_referenced_partition(table, key, parent);
+        }
         throw_bad_input(
             fmt::format("{}: foreign key {} of table {} references {}, so it cannot be dropped",
                         where(), key.name, table.name, name_),
@@ -60,6 +68,33 @@ class DropTable : public Operation {
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
 
  private:
+  // What the foreign key that `key` copies (db::ConstraintOrigin) references.
+  static std::string original_reference(const ChangeContext& context,
+                                        const db::ForeignKeyInfo& key) {
+    if (const db::TableInfo* owner = context.catalog->find_table(key.copy_of.table)) {
+      for (const auto& original : owner->foreign_keys) {
+        if (original.name == key.copy_of.name) return original.ref_table;
+      }
+    }
+    return {};
+  }
+
+  // `key` of `table` is the copy, for this partition, of a foreign key that references its
+  // partitioned table `parent`: it goes when the partition is detached.
+  [[noreturn]] void refuse_referenced_partition(const db::TableInfo& table,
+                                                const db::ForeignKeyInfo& key,
+                                                const std::string& parent) const {
+    throw_bad_input(
+        fmt::format("{}: {} is a partition of {}, which foreign key {} of table {} references, "
+                    "so it references this partition too: it cannot be dropped",
+                    where(), name_, parent, key.copy_of.name, key.copy_of.table),
+        fmt::format("detach the partition first, in a migration (ALTER TABLE {} DETACH "
+                    "PARTITION {}: PostgreSQL refuses while rows of {} reference its rows), or "
+                    "drop the foreign key in an earlier change (drop_constraint: {{table: {}, "
+                    "name: {}}})",
+                    parent, name_, table.name, key.copy_of.table, key.copy_of.name));
+  }
+
   std::string name_;
 };
 

@@ -52,7 +52,8 @@ order by a.attrelid, a.attnum)sql";
 constexpr const char* kConstraintsQuery = R"sql(
 select con.conrelid, con.conname, con.contype, col.attname, ref_col.attname,
        ref.relname, ref_ns.nspname, con.confupdtype, con.confdeltype,
-       case con.contype when 'c' then pg_get_constraintdef(con.oid, true) end
+       case con.contype when 'c' then pg_get_constraintdef(con.oid, true) end,
+       coalesce(original_table.relname, ''), coalesce(original.conname, '')
 from pg_constraint con
 join pg_class c on c.oid = con.conrelid
 left join lateral unnest(case when con.contype <> 'c' then con.conkey end, con.confkey)
@@ -61,6 +62,13 @@ left join pg_attribute col on col.attrelid = con.conrelid and col.attnum = k.att
 left join pg_attribute ref_col on ref_col.attrelid = con.confrelid and ref_col.attnum = k.ref_attnum
 left join pg_class ref on ref.oid = con.confrelid
 left join pg_namespace ref_ns on ref_ns.oid = ref.relnamespace
+left join lateral (
+    select p.conname, p.conrelid from pg_constraint p where p.oid = con.conparentid
+    union all  -- an inherited check has no conparentid: its original is its table's parent's
+    select con.conname, i.inhparent from pg_inherits i
+    where con.conparentid = 0 and not con.conislocal and i.inhrelid = con.conrelid
+    limit 1) original on true
+left join pg_class original_table on original_table.oid = original.conrelid
 where c.relnamespace = $1 and c.relkind in ('r', 'p') and con.contype in ('p', 'u', 'f', 'c')
 order by con.conrelid, con.conname collate "C", k.position)sql";
 
@@ -182,11 +190,11 @@ class CatalogBuilder {
       TableInfo& owner = table(row[0]);
       switch (row[2].text().front()) {
         case 'p':
-          if (first_row) owner.primary_key = KeyInfo{row[1].text(), {}};
+          if (first_row) owner.primary_key = KeyInfo{row[1].text(), {}, origin(row)};
           owner.primary_key->columns.push_back(row[3].text());
           break;
         case 'u':
-          if (first_row) owner.unique_keys.push_back({row[1].text(), {}});
+          if (first_row) owner.unique_keys.push_back({row[1].text(), {}, origin(row)});
           owner.unique_keys.back().columns.push_back(row[3].text());
           break;
         case 'f':
@@ -195,7 +203,7 @@ class CatalogBuilder {
           owner.foreign_keys.back().ref_columns.push_back(row[4].text());
           break;
         case 'c':
-          owner.checks.push_back({row[1].text(), row[9].text()});
+          owner.checks.push_back({row[1].text(), row[9].text(), origin(row)});
           break;
       }
     }
@@ -240,8 +248,11 @@ class CatalogBuilder {
     key.ref_table = ref_schema == schema_name_ ? row[5].text() : ref_schema + "." + row[5].text();
     key.on_update = action_name(row[7].text());
     key.on_delete = action_name(row[8].text());
+    key.copy_of = origin(row);
     return key;
   }
+
+  static ConstraintOrigin origin(const Row& row) { return {row[10].text(), row[11].text()}; }
 
   Connection& session_;
   std::string schema_name_;
