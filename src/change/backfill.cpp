@@ -489,6 +489,26 @@ std::int64_t adapted_size(std::int64_t size, std::chrono::milliseconds took,
   return std::clamp(next, kSmallestBatch, largest);
 }
 
+// A batch holds its rows' locks (SQLite: the file's) until it commits, and the application's
+// writes of them wait as long: past the lock timeout, the time every other wait of a change is
+// bounded by, the next batches are smaller, about half the timeout long. Says so once.
+std::int64_t bounded_by_lock_timeout(std::int64_t size, std::chrono::milliseconds took,
+                                     std::chrono::milliseconds lock_timeout,
+                                     const std::string& table, Output& output, bool& warned) {
+  if (took <= lock_timeout || size <= kSmallestBatch) return size;
+  double ratio = static_cast<double>(lock_timeout.count()) / 2.0 / static_cast<double>(took.count());
+  auto smaller = std::max(kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
+  if (!warned) {
+    warned = true;
+    output.warn(fmt::format(
+        "backfill of {}: a batch of {} rows held its rows for {} ms, longer than --lock-timeout "
+        "({} ms), and the application's writes of them waited as long; the next batches take "
+        "{} rows (choose with --batch-size, or --batch-target below --lock-timeout)",
+        table, size, took.count(), lock_timeout.count(), smaller));
+  }
+  return smaller;
+}
+
 }  // namespace
 
 std::chrono::milliseconds default_batch_target(db::Flavor flavor) {
@@ -580,6 +600,7 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
   std::int64_t size = target_batch.count() > 0 ? std::min(options.batch_size, kFirstAdaptedBatch)
                                                : options.batch_size;
   bool first = true;
+  bool warned = false;  // about a batch that held its rows past the lock timeout
   while (!progress.done) {
     if (!first) {
       // SQLite has one writer at a time and its waiters poll: a backfill that takes the lock
@@ -633,6 +654,8 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
     if (target_batch.count() > 0 && batch.selected == size && !split) {
       size = adapted_size(size, backfill.last_attempt(), target_batch, options.batch_size);
     }
+    size = bounded_by_lock_timeout(size, backfill.last_attempt(), options.retry.lock_timeout,
+                                   target.table, output, warned);
   }
   reporter.finish();
 }
