@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "db/lock_holders.h"
 #include "db/transaction.h"
 
 namespace cutover::change {
@@ -449,11 +450,13 @@ class TableBackfill {
 
   Error gave_up(const KeyRange& range, const db::LockRetry& retry, const Error& last) const {
     const std::string batch = describe(range);
+    const std::string holders = db::long_transactions(connection_, options_.retry.lock_timeout);
     return last.restated(
         ErrorCode::kOperationFailed,
-        fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} s: {}",
+        fmt::format("backfill of table {}: {} gave up after {} lock conflicts in {:.1f} s: {}{}",
                     name_, batch, retry.conflicts(),
-                    static_cast<double>(retry.elapsed().count()) / 1000.0, last.message()),
+                    static_cast<double>(retry.elapsed().count()) / 1000.0, last.message(),
+                    holders.empty() ? "" : "; " + holders),
         "other sessions held locks the backfill of " + name_ +
             " needs for longer than --retry-for; start the change again later (the backfill "
             "resumes where it stopped), or raise --retry-for");

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "db/error_kind.h"
+#include "db/lock_holders.h"
 #include "db/transaction.h"
 
 namespace cutover::change {
@@ -164,7 +165,8 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
                     flavor == db::Flavor::kMariaDb
                         ? "SHOW PROCESSLIST; its open transactions in "
                           "information_schema.INNODB_TRX"
-                        : "pg_stat_activity, pg_locks"));
+                        : "pg_stat_activity, pg_locks"),
+        db::long_transactions(connection_, retry_.lock_timeout));
   };
   const db::Timeouts normal{retry_.lock_timeout, std::chrono::milliseconds(0)};
   try {

@@ -68,14 +68,15 @@ void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
 }
 
 Error gave_up_waiting(const std::string& what, const Error& last, const LockRetry& retry,
-                      std::string hint) {
+                      std::string hint, const std::string& holders) {
   return last.restated(
       ErrorCode::kOperationFailed,
       fmt::format("{}: still blocked after {} attempts in {} (--retry-for {}), each waiting at "
-                  "most {} for its locks (--lock-timeout): {}",
+                  "most {} for its locks (--lock-timeout): {}{}",
                   what, retry.conflicts(), format_duration_ms(retry.elapsed()),
                   format_duration_ms(retry.policy().retry_for),
-                  format_duration_ms(retry.policy().lock_timeout), last.message()),
+                  format_duration_ms(retry.policy().lock_timeout), last.message(),
+                  holders.empty() ? "" : "; " + holders),
       std::move(hint));
 }
 

@@ -108,9 +108,9 @@ void retry_lock_conflicts(Flavor flavor, const LockRetryPolicy& policy,
                           const std::function<void()>& attempt, const LockRetryHooks& hooks = {});
 
 // "<what>: still blocked after N attempts in T (--retry-for R), each waiting at most L for its
-// locks (--lock-timeout): <last message>", with `hint`, keeping the last error's database
-// facts.
+// locks (--lock-timeout): <last message>[; <holders>]", with `hint`, keeping the last error's
+// database facts. `holders`: who may hold the locks (db::long_transactions), or empty.
 Error gave_up_waiting(const std::string& what, const Error& last, const LockRetry& retry,
-                      std::string hint);
+                      std::string hint, const std::string& holders = {});
 
 }  // namespace cutover::db

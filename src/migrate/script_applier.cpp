@@ -11,6 +11,7 @@
 #include "core/interrupt.h"
 #include "core/progress.h"
 #include "db/error_kind.h"
+#include "db/lock_holders.h"
 #include "db/lock_retry.h"
 #include "db/transaction.h"
 
@@ -227,7 +228,8 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
         "another session holds a lock this statement needs (find it in pg_stat_activity / "
         "pg_locks, or SHOW PROCESSLIST): end it or wait for it, or give --retry-for more "
         "time; " +
-            applied_so_far(script, done));
+            applied_so_far(script, done),
+        db::long_transactions(connection_, options_.retry.lock_timeout));
   };
   try {
     db::retry_lock_conflicts(

@@ -565,6 +565,30 @@ TEST_P(ChangeLockWait, StartRetriesWhileALockIsHeldAndSucceedsOnceItIsReleased) 
   EXPECT_EQ(unfilled_up_to(kSmallUsers), 0) << "every row has its new shape";
 }
 
+// A start that gives up names the session that held the lock all along, and its statement (the
+// hint named only pg_stat_activity and pg_locks).
+TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
+  setup("small");
+  auto holder = scratch_.connect();
+  const std::int64_t holder_pid = scalar_int(*holder, "SELECT pg_backend_pid()");
+  holder->begin();
+  ASSERT_EQ(holder->execute("UPDATE users SET username = 'x' || username WHERE id = 1"), 1);
+
+  ProcessResult r = test::run_process(
+      change_argv(start_args({"--lock-timeout", "100ms", "--retry-for", "1s"}), true));
+  holder->rollback();
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  const std::string message = error_event(r).value("message", "");
+  EXPECT_TRUE(contains(message, "still blocked after")) << message;
+  EXPECT_TRUE(contains(message, "sessions in a transaction for longer than the lock timeout: pid " +
+                                    std::to_string(holder_pid) + " ("))
+      << message;
+  EXPECT_TRUE(contains(message, "idle in transaction")) << message;
+  EXPECT_TRUE(contains(message, "UPDATE users SET username = '...' || username")) << message;
+  ProcessResult rolled_back = run_change({"rollback", url()});
+  EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4b. The backfill's session ends inside a batch (here pg_terminate_backend while the batch
 // waits for a row lock; on a loaded machine, the idle-in-transaction timeout a batch sets):

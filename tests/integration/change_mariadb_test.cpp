@@ -815,6 +815,35 @@ TEST(MariaDbBusyWriters,
   fs::remove_all(work);
 }
 
+// A start that gives up names the connection whose transaction held the lock all along.
+TEST(MariaDbLockHolder, AStartThatGivesUpNamesTheConnectionHoldingTheLock) {
+  ScratchDatabase scratch(Backend::kMariaDb);
+  const std::string url = scratch.url();
+  const fs::path work = fresh_work_folder("cutover-lock-holder");
+  const std::string change = unique_change_name("split_addresses");
+  VersionDatabaseGuard drop_version_database(url, change);
+  create_users(*scratch.connect(), 100);
+  const fs::path file = write_change_file(work, change, kSplitOperation);
+  auto holder = scratch.connect();
+  const std::int64_t holder_id = holder->query("SELECT CONNECTION_ID()").scalar().as_int();
+  holder->begin();
+  ASSERT_EQ(holder->execute("UPDATE users SET username = 'x' WHERE id = 1"), 1);
+
+  ProcessResult start = run_change(
+      {"start", url, file.string(), "--lock-timeout", "200ms", "--retry-for", "1s"}, true);
+  holder->rollback();
+  EXPECT_EQ(start.exit_code, 1) << describe(start);
+  const std::string message = error_event(start).value("message", "");
+  EXPECT_NE(message.find("sessions in a transaction for longer than the lock timeout: "
+                         "connection " +
+                         std::to_string(holder_id) + " ("),
+            std::string::npos)
+      << message;
+  ProcessResult rollback = run_change({"rollback", url});
+  EXPECT_EQ(rollback.exit_code, 0) << describe(rollback);
+  fs::remove_all(work);
+}
+
 // The Galera tests below: a scratch database on the 3-node cluster, a directory for the change
 // file, and the change's name, whose database is dropped at the end.
 class GaleraChange : public testing::Test {
