@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,15 @@ std::vector<Statement> split_statements(Flavor flavor, std::string_view script);
 // The texts of `spans` of `script`.
 std::vector<Statement> statements_of(std::string_view script,
                                      const std::vector<StatementSpan>& spans);
+
+struct SyntaxError {
+  std::string message;  // libpg_query's message, e.g. `syntax error at or near "TABEL"`
+  int offset = 0;       // 0-based byte offset in sql of the error (cursorpos-1), 0 if unknown
+};
+
+// PostgreSQL only: nullopt when `sql` parses (or flavor is not PostgreSQL), else the error.
+// libpg_query counts characters; `offset` is converted to bytes of the UTF-8 text.
+std::optional<SyntaxError> find_syntax_error(Flavor flavor, std::string_view sql);
 
 // The byte offset of the 1-based `character` of UTF-8 `text` (how libpg_query reports an
 // error's position), at most text.size().

@@ -23,7 +23,7 @@ using nlohmann::json;
 // libpg_query's answer for one text: the parse tree, or the error.
 struct Parse {
   json tree;  // {"version": ..., "stmts": [{"stmt": {"<NodeType>": {...}}}, ...]}
-  std::optional<SyntaxError> error;
+  std::optional<db::SyntaxError> error;
 };
 
 Parse parse(std::string_view sql) {
@@ -34,7 +34,7 @@ Parse parse(std::string_view sql) {
   Parse parsed;
   if (result.error != nullptr) {
     parsed.error =
-        SyntaxError{result.error->message != nullptr ? result.error->message : "",
+        db::SyntaxError{result.error->message != nullptr ? result.error->message : "",
                     static_cast<int>(db::byte_offset_of_character(sql, result.error->cursorpos))};
     return parsed;
   }
@@ -283,11 +283,6 @@ void check_no_transaction_control(std::string_view file_name, int index, int lin
       "file already runs as one transaction; for statements that must run outside one, mark "
       "the file with a first line '-- cutover: no-transaction' (or Flyway's "
       "executeInTransaction=false) and drop the BEGIN/COMMIT pair; nothing has been applied");
-}
-
-std::optional<SyntaxError> find_syntax_error(db::Flavor flavor, std::string_view sql) {
-  if (flavor != db::Flavor::kPostgres) return std::nullopt;
-  return parse(sql).error;
 }
 
 }  // namespace cutover::migrate

@@ -53,13 +53,5 @@ StatementTraits classify_statement(db::Flavor flavor, std::string_view sql);
 void check_no_transaction_control(std::string_view file_name, int index, int line,
                                   const StatementTraits& traits);
 
-struct SyntaxError {
-  std::string message;  // libpg_query's message, e.g. `syntax error at or near "TABEL"`
-  int offset = 0;       // 0-based byte offset in sql of the error (cursorpos-1), 0 if unknown
-};
-
-// PostgreSQL only: nullopt when `sql` parses (or flavor is not PostgreSQL), else the error.
-// libpg_query counts characters; `offset` is converted to bytes of the UTF-8 text.
-std::optional<SyntaxError> find_syntax_error(db::Flavor flavor, std::string_view sql);
 
 }  // namespace cutover::migrate

@@ -333,6 +333,13 @@ TEST_P(ChangeRefusals, WhatOnlyTheDdlWouldRefuseIsRefusedBeforeAnyStep) {
                        {"access method \"hsh\" does not exist"});
 }
 
+// A statement of an `sql` operation that PostgreSQL's parser refuses, named with its line.
+TEST_P(ChangeRefusals, AnSqlStatementThatDoesNotParseIsRefusedBeforeAnyStep) {
+  expect_start_refused("sql_syntax_error.yaml", "sql_syntax_error",
+                       {"operation 1 (sql, line 5): up, statement 2 (line 2 of up): syntax "
+                        "error at or near \"CRATE\""});
+}
+
 // Today the shadow column is added, then dropped again when the backfill finds the key.
 TEST_P(ChangeRefusals, ABackfillOfATableWithACompositeKeyIsRefusedBeforeAnyStep) {
   expect_start_refused("backfill_composite_key.yaml", "backfill_composite_key",

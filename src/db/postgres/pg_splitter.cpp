@@ -438,4 +438,15 @@ std::vector<StatementSpan> find_postgres_statements(std::string_view script,
   return to_spans(script, scan.tokens, *spans, parsed);
 }
 
+std::optional<SyntaxError> find_syntax_error(Flavor flavor, std::string_view sql) {
+  if (flavor != Flavor::kPostgres) return std::nullopt;
+  const std::string input(sql);
+  PgQueryParseResult result = pg_query_parse(input.c_str());
+  const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> guard(
+      &result, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
+  if (result.error == nullptr) return std::nullopt;
+  return SyntaxError{result.error->message != nullptr ? result.error->message : "",
+                     static_cast<int>(byte_offset_of_character(sql, result.error->cursorpos))};
+}
+
 }  // namespace cutover::db

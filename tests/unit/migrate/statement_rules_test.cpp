@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "db/statement.h"
 
 namespace cutover::migrate {
 namespace {
@@ -159,7 +160,7 @@ TEST(StatementRules, OtherFlavorsAreNotClassified) {
     EXPECT_FALSE(traits.outside_transaction);
     EXPECT_EQ(traits.kind, "");
     EXPECT_FALSE(traits.concurrent_index.has_value());
-    EXPECT_FALSE(find_syntax_error(flavor, "CREATE TABEL x ()").has_value());
+    EXPECT_FALSE(db::find_syntax_error(flavor, "CREATE TABEL x ()").has_value());
   }
 }
 
@@ -176,17 +177,17 @@ TEST(StatementRules, StatementsThatDoNotParseGetDefaultTraits) {
 TEST(StatementRules, ValidStatementsHaveNoSyntaxError) {
   for (const char* sql : {"CREATE TABLE x ()", "", "-- nothing", "SELECT 1; SELECT 2",
                           "CREATE INDEX CONCURRENTLY i ON t (a)"}) {
-    EXPECT_FALSE(find_syntax_error(db::Flavor::kPostgres, sql).has_value()) << sql;
+    EXPECT_FALSE(db::find_syntax_error(db::Flavor::kPostgres, sql).has_value()) << sql;
   }
 }
 
 TEST(StatementRules, SyntaxErrorsPointAtTheOffendingByte) {
   const auto error = [](std::string_view sql) {
-    const std::optional<SyntaxError> found = find_syntax_error(db::Flavor::kPostgres, sql);
+    const std::optional<db::SyntaxError> found = db::find_syntax_error(db::Flavor::kPostgres, sql);
     EXPECT_TRUE(found.has_value()) << sql;
-    return found.value_or(SyntaxError{"(none)", -1});
+    return found.value_or(db::SyntaxError{"(none)", -1});
   };
-  const SyntaxError tabel = error("CREATE TABEL x ()");
+  const db::SyntaxError tabel = error("CREATE TABEL x ()");
   EXPECT_EQ(tabel.message, R"(syntax error at or near "TABEL")");
   EXPECT_EQ(tabel.offset, 7);
 
@@ -197,11 +198,11 @@ TEST(StatementRules, SyntaxErrorsPointAtTheOffendingByte) {
   const std::string accented = "SELECT 'café' FROM FROM";
   EXPECT_EQ(error(accented).offset, static_cast<int>(accented.rfind("FROM")));
 
-  const SyntaxError at_end = error("SELECT (");
+  const db::SyntaxError at_end = error("SELECT (");
   EXPECT_EQ(at_end.message, "syntax error at end of input");
   EXPECT_EQ(at_end.offset, 8);
 
-  const SyntaxError unterminated = error("SELECT 1; SELECT 'abc");
+  const db::SyntaxError unterminated = error("SELECT 1; SELECT 'abc");
   EXPECT_EQ(unterminated.message, R"(unterminated quoted string at or near "'abc")");
   EXPECT_EQ(unterminated.offset, 17);
 }
