@@ -333,6 +333,13 @@ TEST_P(ChangeRefusals, WhatOnlyTheDdlWouldRefuseIsRefusedBeforeAnyStep) {
                        {"access method \"hsh\" does not exist"});
 }
 
+TEST_P(ChangeRefusals, AVolatileDefaultWithoutUpIsRefusedBeforeAnyStep) {
+  expect_start_refused("volatile_default_without_up.yaml", "volatile_default_without_up",
+                       {"operation 1 (add_column, line 5): the default of column token is "
+                        "volatile",
+                        "give the same expression as `up` too"});
+}
+
 // A statement of an `sql` operation that PostgreSQL's parser refuses, named with its line.
 TEST_P(ChangeRefusals, AnSqlStatementThatDoesNotParseIsRefusedBeforeAnyStep) {
   expect_start_refused("sql_syntax_error.yaml", "sql_syntax_error",

@@ -168,6 +168,29 @@ class AddColumn : public Operation {
                                               kSandboxTable, ChangeContext::quote(name_),
                                               castable_type(type_), *check_));
     }
+    if (default_ && !up_) {
+      // Without `up` the default fills the rows that exist: PostgreSQL stores one value for
+      // them all (atthasmissing) unless the default is volatile, and then rewrites the table
+      // under its exclusive lock, stopping the application (and the step's lock timeout
+      // cancels it, every time, on any table of size).
+      preflight.sandbox_table = table_;
+      const std::string probe = "_cutover_default_probe";
+      preflight.sandbox.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} {} DEFAULT {}",
+                                              kSandboxTable, probe, castable_type(type_),
+                                              *default_));
+      preflight.sandbox.push_back(fmt::format(
+          "DO $cutover$ BEGIN IF NOT (SELECT atthasmissing FROM pg_attribute WHERE attrelid = "
+          "{}::regclass AND attname = {}) THEN RAISE EXCEPTION USING ERRCODE = '22023', "
+          "MESSAGE = {}; END IF; END $cutover$",
+          sql_literal(kSandboxTable), sql_literal(probe),
+          sql_literal(fmt::format(
+              "the default of column {} is volatile (it calls a function such as random(), "
+              "gen_random_uuid(), clock_timestamp() or nextval()): PostgreSQL would add the "
+              "column by rewriting the whole table under an exclusive lock, and the "
+              "application would wait for it; give the same expression as `up` too, so that "
+              "the backfill fills the rows in short batches",
+              name_))));
+    }
     return preflight;
   }
 
