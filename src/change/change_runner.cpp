@@ -412,21 +412,23 @@ ChangeRecord ChangeRunner::start(const ChangeSpec& spec) {
   StepRunner steps = step_runner(context.change);
   // On Galera, nodes that disagree already are refused before the change is recorded.
   steps.check_nodes_agree();
+  const auto save_phase = [&](ChangePhase phase) {
+    save_state("saving the change's phase", [&] { state.set_phase(spec.name, phase); });
+  };
   if (!existing) {
     ChangeRecord record;
     record.name = spec.name;
     record.base_schema = session_->base_schema;
     record.spec = spec;
     save_state("recording the change", [&] { state.begin(record); });
+  } else {
+    save_phase(existing->phase);  // resumed: status no longer shows what stopped the last run
   }
   std::vector<BackfillProgress> progress = existing ? existing->backfill
                                                     : std::vector<BackfillProgress>{};
   const auto save_checkpoint = [&] {
     save_state("saving the backfill's checkpoint",
                [&] { state.save_backfill(spec.name, progress); });
-  };
-  const auto save_phase = [&](ChangePhase phase) {
-    save_state("saving the change's phase", [&] { state.set_phase(spec.name, phase); });
   };
   try {
     if (!existing || existing->phase == ChangePhase::kStarting) {
@@ -567,6 +569,7 @@ ChangeRecord ChangeRunner::complete() {
     // first unit commits the move to `completing`: until then the change is `started`.
     bool first = record.phase == ChangePhase::kStarted;
     const auto set_completing = [&] { state.set_phase(record.name, ChangePhase::kCompleting); };
+    if (!first) set_completing();  // resumed: status no longer shows what stopped the last run
     if (context.flavor == db::Flavor::kMariaDb) {
       // MariaDB commits each DDL statement on its own: no unit of several can be all or
       // nothing, so each step is its own, safe to run again, and the change is `completing`

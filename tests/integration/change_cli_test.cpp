@@ -566,7 +566,8 @@ TEST_P(ChangeLockWait, StartRetriesWhileALockIsHeldAndSucceedsOnceItIsReleased) 
 }
 
 // A start that gives up names the session that held the lock all along, and its statement (the
-// hint named only pg_stat_activity and pg_locks).
+// hint named only pg_stat_activity and pg_locks). Run again, it resumes, and status no longer
+// shows the last run's error while it runs (it did until the phase changed).
 TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
   setup("small");
   auto holder = scratch_.connect();
@@ -576,7 +577,6 @@ TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
 
   ProcessResult r = test::run_process(
       change_argv(start_args({"--lock-timeout", "100ms", "--retry-for", "1s"}), true));
-  holder->rollback();
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   const std::string message = error_event(r).value("message", "");
   EXPECT_TRUE(contains(message, "still blocked after")) << message;
@@ -585,6 +585,19 @@ TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
       << message;
   EXPECT_TRUE(contains(message, "idle in transaction")) << message;
   EXPECT_TRUE(contains(message, "UPDATE users SET username = '...' || username")) << message;
+  EXPECT_TRUE(contains(status_json(url()).value("last_error", ""), "still blocked after"));
+
+  SpawnedProcess resumed(
+      change_argv(start_args({"--lock-timeout", "100ms", "--retry-for", "60s"}), true));
+  poll_until("the resumed start retries", [&] {
+    require_running(resumed, "change start");
+    return !events_named(json_events(resumed.output_so_far()), "retry").empty();
+  });
+  EXPECT_EQ(status_json(url()).value("last_error", "?"), "")
+      << "status shows the last run's error while the resumed one runs";
+  holder->rollback();
+  ProcessResult done = resumed.wait(std::chrono::seconds(120));
+  EXPECT_EQ(done.exit_code, 0) << describe(done);
   ProcessResult rolled_back = run_change({"rollback", url()});
   EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
 }
