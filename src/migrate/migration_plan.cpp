@@ -255,8 +255,36 @@ class Planner {
     if (latest != latest_repeatable_.end()) {
       const HistoryRow& row = *applied_[latest->second].row;
       if (row.success && row.checksum == script.checksum) return;  // up to date
+      if (const HistoryRow* older = earlier_run_with(script, latest->second)) {
+        // An instance of the older release, started again while a newer one rolls out, would
+        // put its content back over the newer release's (and the newer's instances theirs).
+        add(ProblemKind::kOlderRepeatable,
+            fmt::format("{} is not applied: its content is the one applied at rank {}{}, which "
+                        "rank {} ({}) replaced; this is an older release's file",
+                        script.file_name, older->installed_rank, applied_on(*older),
+                        row.installed_rank, row.script),
+            fmt::format("run the newest release's migrations; to apply this content again on "
+                        "purpose, change the file (a comment will do)"));
+        add_file_info(script, MigrationState::kSuperseded);
+        return;
+      }
     }
     add_pending(script);
+  }
+
+  // A successful run of `script`'s repeatable migration before its latest run (`latest`, an
+  // index in applied_) with the same checksum; nullptr when there is none.
+  const HistoryRow* earlier_run_with(const MigrationScript& script, size_t latest) const {
+    for (size_t i = 0; i < latest; ++i) {
+      const Applied& applied = applied_[i];
+      if (applied.deleted || applied.version || is_marker(*applied.row)) continue;
+      const HistoryRow& row = *applied.row;
+      if (row.description == script.description && row.success &&
+          row.checksum == script.checksum) {
+        return &row;
+      }
+    }
+    return nullptr;
   }
 
   void add_pending(const MigrationScript& script) {
@@ -308,6 +336,8 @@ const char* problem_kind_name(ProblemKind kind) {
       return "future_version";
     case ProblemKind::kOutOfOrder:
       return "out_of_order";
+    case ProblemKind::kOlderRepeatable:
+      return "older_repeatable";
   }
   return "unknown";
 }

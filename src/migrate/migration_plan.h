@@ -25,7 +25,8 @@ struct PlanOptions {
 
 // What is wrong between the files and the history. Flyway's `validate` fails on every kind
 // except kFutureVersion, which it ignores by default (a newer release already migrated the
-// database: normal during a rolling deploy). The command chooses.
+// database: normal during a rolling deploy). The command chooses; migrate warns of
+// kFutureVersion and kOlderRepeatable.
 enum class ProblemKind {
   kChecksumMismatch,     // an applied versioned file was edited
   kDescriptionMismatch,  // an applied versioned file was renamed (its description changed)
@@ -33,6 +34,9 @@ enum class ProblemKind {
   kMissing,              // an applied migration has no file on disk
   kFutureVersion,        // an applied version is above every version on disk
   kOutOfOrder,           // a new version below the highest applied, without --out-of-order
+  // A repeatable file whose content was applied before and then replaced by another (an older
+  // release's file, during a rolling deploy): not applied again.
+  kOlderRepeatable,
 };
 
 const char* problem_kind_name(ProblemKind kind);  // "checksum_mismatch", ...

@@ -263,7 +263,10 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
     }
   }
   std::erase_if(plan.problems, [&](const Problem& problem) {
-    if (problem.kind != ProblemKind::kFutureVersion) return false;
+    if (problem.kind != ProblemKind::kFutureVersion &&
+        problem.kind != ProblemKind::kOlderRepeatable) {
+      return false;
+    }
     if (warnings) warnings->warn(problem.message);
     return true;
   });

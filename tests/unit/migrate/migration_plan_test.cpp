@@ -415,10 +415,34 @@ TEST(MigrationPlan, OnlyTheLatestRunOfARepeatableCounts) {
   EXPECT_EQ(plan.info[0].state, MigrationState::kSuperseded);
   EXPECT_EQ(plan.info[1].state, MigrationState::kSuccess);
 
-  // Back to the first text: it runs again, since the latest run had the other one.
-  auto reverted = plan_migrations({repeatable("views", 1)}, {applied_repeatable(1, "views", 1),
-                                                             applied_repeatable(2, "views", 2)});
-  EXPECT_EQ(pending_files(reverted), (Strings{"R__views.sql"}));
+  // A text other than the latest run's that no run had before runs.
+  auto changed = plan_migrations({repeatable("views", 3)}, {applied_repeatable(1, "views", 1),
+                                                            applied_repeatable(2, "views", 2)});
+  EXPECT_EQ(pending_files(changed), (Strings{"R__views.sql"}));
+  EXPECT_TRUE(changed.problems.empty()) << describe(changed);
+}
+
+// Back to the text an earlier run had: an older release's file (its instances start again
+// while a newer release rolls out), which would put back what the newer release replaced, and
+// the newer release's instances theirs after it. Not applied; a warning (migrate goes on).
+TEST(MigrationPlan, ARepeatableBackToAnEarlierRunsTextIsAnOlderReleasesAndIsNotApplied) {
+  auto plan = plan_migrations({repeatable("views", 1)}, {applied_repeatable(1, "views", 1),
+                                                         applied_repeatable(2, "views", 2)});
+  EXPECT_TRUE(plan.pending.empty()) << describe(plan);
+  ASSERT_EQ(problem_kinds(plan), (std::vector{ProblemKind::kOlderRepeatable}));
+  EXPECT_NE(plan.problems[0].message.find(
+                "R__views.sql is not applied: its content is the one applied at rank 1"),
+            std::string::npos)
+      << plan.problems[0].message;
+  EXPECT_NE(plan.problems[0].hint.find("change the file"), std::string::npos);
+  ASSERT_EQ(plan.info.size(), 3u);  // the two runs, then the file
+  EXPECT_EQ(plan.info[2].state, MigrationState::kSuperseded);
+
+  // A failed earlier run with that text does not count.
+  auto failed = plan_migrations({repeatable("views", 1)},
+                                {applied_repeatable(1, "views", 1, false),
+                                 applied_repeatable(2, "views", 2)});
+  EXPECT_EQ(pending_files(failed), (Strings{"R__views.sql"}));
 }
 
 TEST(MigrationPlan, RepeatableGoneFromDiskIsMissing) {
