@@ -196,6 +196,46 @@ std::string cutover_url(std::string_view source, std::string_view jdbc,
       "or an option file (MariaDB), or --password-file FILE");
 }
 
+// Settings whose ignoring would change what is applied, or how, from what Flyway does with the
+// same project: refused naming the key and cutover's way. Other keys are only warned of.
+void refuse_what_changes_the_run(std::string_view source, const ConfigSetting& setting) {
+  const auto refuse = [&](const std::string& why, const std::string& fix) {
+    throw_bad_input(fmt::format("{}:{}: {} = {}: {}", source, setting.line, setting.key,
+                                setting.value, why),
+                    fix);
+  };
+  const std::string& key = setting.key;
+  if (key == "flyway.baselineOnMigrate" && to_bool(source, setting)) {
+    refuse("Flyway would baseline a database without a history before migrating it; cutover "
+           "would apply every file to it instead",
+           "baseline it once with `cutover migrate baseline URL --version V` (the version the "
+           "schema is at, flyway.baselineVersion), then remove the setting");
+  }
+  if (key == "flyway.skipDefaultCallbacks" && to_bool(source, setting)) {
+    refuse("Flyway would not run the callback files (beforeMigrate.sql, ...); cutover runs them",
+           "remove the callback files you do not want run, then the setting");
+  }
+  const auto naming = [&](const char* flyway_default, const char* what) {
+    if (setting.value == flyway_default) return;
+    refuse(fmt::format("cutover reads {} only, so it would not find this project's files", what),
+           "rename the files to Flyway's default scheme, then remove the setting");
+  };
+  if (key == "flyway.sqlMigrationPrefix") naming("V", "versioned files named V<version>__");
+  if (key == "flyway.repeatableSqlMigrationPrefix") naming("R", "repeatable files named R__");
+  if (key == "flyway.sqlMigrationSeparator") naming("__", "the separator __");
+  if (key == "flyway.sqlMigrationSuffixes") naming(".sql", "files ending in .sql");
+  if (key == "flyway.encoding") {
+    std::string encoding = setting.value;
+    std::transform(encoding.begin(), encoding.end(), encoding.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (encoding != "utf-8" && encoding != "utf8") {
+      refuse("cutover reads files as UTF-8 only",
+             "convert the files to UTF-8 (iconv -f <encoding> -t UTF-8), then remove the "
+             "setting");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<ConfigSetting> parse_properties(std::string_view text) {
@@ -327,6 +367,7 @@ FlywayProjectConfig parse_flyway_project_config(std::string_view source, std::st
     const std::string& key = s.key;
     if (key.empty()) continue;
     if (key == "flyway.password") refuse_password(source, s);
+    refuse_what_changes_the_run(source, s);
     if (key == "flyway.url") {
       url = s.value;
     } else if (key == "flyway.user") {

@@ -81,7 +81,7 @@ TEST(FlywayProjectConfig, MapsTheSettingsCutoverHonours) {
       "flyway.locations=filesystem:sql/migrations\nflyway.table=my_history\n"
       "flyway.schemas=app,public\nflyway.placeholders.owner=ops\nflyway.outOfOrder=true\n"
       "flyway.target=5\nflyway.executeInTransaction=false\nflyway.cleanDisabled=true\n"
-      "flyway.baselineOnMigrate=true\n",
+      "flyway.connectRetries=3\n",
       "/project");
   EXPECT_EQ(config.url, "postgres://app@db:5432/shop");
   EXPECT_EQ(config.dir, "/project/sql/migrations");
@@ -92,7 +92,7 @@ TEST(FlywayProjectConfig, MapsTheSettingsCutoverHonours) {
   EXPECT_EQ(config.target, "5");
   EXPECT_EQ(config.execute_in_transaction, false);
   EXPECT_EQ(config.ignored_keys,
-            (std::vector<std::string>{"flyway.cleanDisabled", "flyway.baselineOnMigrate"}));
+            (std::vector<std::string>{"flyway.cleanDisabled", "flyway.connectRetries"}));
 }
 
 TEST(FlywayProjectConfig, ConvertsMariaDbMySqlAndSqliteUrls) {
@@ -117,6 +117,35 @@ TEST(FlywayProjectConfig, ReadsTheTomlEnvironmentAndDefaultSchema) {
   EXPECT_EQ(config.schema, "sales");
   EXPECT_EQ(config.dir, "/abs/sql");
   EXPECT_TRUE(config.ignored_keys.empty());
+}
+
+// What Flyway would do differently with the project than cutover is refused, not ignored with
+// a warning: baselineOnMigrate let cutover apply every file to a database built without it.
+TEST(FlywayProjectConfig, RefusesSettingsThatChangeWhatIsApplied) {
+  Error e = bad_input([] {
+    parse_flyway_project_config("flyway.conf",
+                                "flyway.url=jdbc:postgresql://h/db\n"
+                                "flyway.baselineOnMigrate=true\n"
+                                "flyway.baselineVersion=7\n");
+  });
+  EXPECT_NE(e.message().find("flyway.conf:2: flyway.baselineOnMigrate = true"), std::string::npos)
+      << e.message();
+  EXPECT_NE(e.hint().find("cutover migrate baseline URL --version V"), std::string::npos)
+      << e.hint();
+  e = bad_input(
+      [] { parse_flyway_project_config("flyway.toml", "[flyway]\nsqlMigrationPrefix = \"M\"\n"); });
+  EXPECT_NE(e.message().find("flyway.sqlMigrationPrefix = M"), std::string::npos) << e.message();
+  e = bad_input(
+      [] { parse_flyway_project_config("flyway.conf", "flyway.skipDefaultCallbacks=true\n"); });
+  EXPECT_NE(e.message().find("callback"), std::string::npos) << e.message();
+  e = bad_input([] { parse_flyway_project_config("flyway.conf", "flyway.encoding=ISO-8859-1\n"); });
+  EXPECT_NE(e.message().find("UTF-8 only"), std::string::npos) << e.message();
+  // Flyway's defaults written out, and false, are accepted.
+  FlywayProjectConfig config = parse_flyway_project_config(
+      "flyway.conf",
+      "flyway.baselineOnMigrate=false\nflyway.sqlMigrationPrefix=V\nflyway.encoding=UTF-8\n"
+      "flyway.sqlMigrationSuffixes=.sql\nflyway.skipDefaultCallbacks=false\n");
+  EXPECT_EQ(config.ignored_keys.size(), 5u);
 }
 
 TEST(FlywayProjectConfig, RefusesPasswordsClasspathAndSeveralLocations) {
