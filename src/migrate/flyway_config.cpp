@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "core/error.h"
 
@@ -196,6 +198,52 @@ std::string cutover_url(std::string_view source, std::string_view jdbc,
       "or an option file (MariaDB), or --password-file FILE");
 }
 
+// `${env.NAME}` (flyway.toml's resolver) and `${NAME}` or `${NAME:default}` (flyway.conf's
+// environment substitution) in a setting's value, replaced by the environment variable's
+// value; another resolver (`${localSecret.x}`, `${vault.x}`, ...) or a variable that is not set
+// and has no default is refused naming it.
+void expand_environment(std::string_view source, ConfigSetting& setting) {
+  std::string expanded;
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t open = setting.value.find("${", at);
+    if (open == std::string::npos) break;
+    const std::size_t close = setting.value.find('}', open);
+    if (close == std::string::npos) break;
+    expanded += setting.value.substr(at, open - at);
+    std::string name = setting.value.substr(open + 2, close - open - 2);
+    std::optional<std::string> fallback;
+    if (name.starts_with("flyway:")) {  // a placeholder of Flyway's own, for the scripts
+      expanded += setting.value.substr(open, close + 1 - open);
+      at = close + 1;
+      continue;
+    }
+    if (name.starts_with("env.")) {
+      name.erase(0, 4);
+    } else if (const std::size_t dot = name.find('.'); dot != std::string::npos) {
+      throw_bad_input(fmt::format("{}:{}: {} uses the resolver ${{{}}}, which cutover does not "
+                                  "have",
+                                  source, setting.line, setting.key, name),
+                      "give the value itself, or take it from an environment variable with "
+                      "${env.NAME}");
+    } else if (const std::size_t colon = name.find(':'); colon != std::string::npos) {
+      fallback = name.substr(colon + 1);
+      name.erase(colon);
+    }
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr && !fallback) {
+      throw_bad_input(fmt::format("{}:{}: {} names the environment variable {}, which is not set",
+                                  source, setting.line, setting.key, name),
+                      fmt::format("set {} in cutover's environment, or write the value itself",
+                                  name));
+    }
+    expanded += value != nullptr ? std::string(value) : *fallback;
+    at = close + 1;
+  }
+  if (at == 0) return;
+  setting.value = expanded + setting.value.substr(at);
+}
+
 // Settings whose ignoring would change what is applied, or how, from what Flyway does with the
 // same project: refused naming the key and cutover's way. Other keys are only warned of.
 void refuse_what_changes_the_run(std::string_view source, const ConfigSetting& setting) {
@@ -363,10 +411,11 @@ FlywayProjectConfig parse_flyway_project_config(std::string_view source, std::st
   std::optional<std::string> url, user;
   std::vector<std::string> schemas;
   std::optional<std::string> default_schema;
-  for (const auto& s : settings) {
+  for (auto& s : settings) {
     const std::string& key = s.key;
     if (key.empty()) continue;
     if (key == "flyway.password") refuse_password(source, s);
+    expand_environment(source, s);
     refuse_what_changes_the_run(source, s);
     if (key == "flyway.url") {
       url = s.value;

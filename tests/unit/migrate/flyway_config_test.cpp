@@ -148,6 +148,36 @@ TEST(FlywayProjectConfig, RefusesSettingsThatChangeWhatIsApplied) {
   EXPECT_EQ(config.ignored_keys.size(), 5u);
 }
 
+// flyway.toml's ${env.NAME} and flyway.conf's ${NAME} / ${NAME:default} were kept as text
+// (a URL with "${env.DB_HOST}" in it).
+TEST(FlywayProjectConfig, ExpandsEnvironmentVariablesAndRefusesOtherResolvers) {
+  ASSERT_EQ(setenv("CUTOVER_TEST_DB_HOST", "db.internal", 1), 0);
+  unsetenv("CUTOVER_TEST_UNSET");
+  FlywayProjectConfig toml = parse_flyway_project_config(
+      "flyway.toml",
+      "[environments.default]\nurl = \"jdbc:postgresql://${env.CUTOVER_TEST_DB_HOST}:5432/shop\"\n"
+      "[flyway]\nplaceholders.owner = \"${flyway:user}\"\n");
+  EXPECT_EQ(toml.url, "postgres://db.internal:5432/shop");
+  EXPECT_EQ(toml.placeholders.at("owner"), "${flyway:user}");
+  FlywayProjectConfig conf = parse_flyway_project_config(
+      "flyway.conf",
+      "flyway.url=jdbc:postgresql://${CUTOVER_TEST_DB_HOST}/shop\n"
+      "flyway.table=${CUTOVER_TEST_UNSET:my_history}\n");
+  EXPECT_EQ(conf.url, "postgres://db.internal/shop");
+  EXPECT_EQ(conf.table, "my_history");
+  Error e = bad_input([] {
+    parse_flyway_project_config("flyway.conf", "flyway.table=${CUTOVER_TEST_UNSET}\n");
+  });
+  EXPECT_NE(e.message().find("flyway.conf:1: flyway.table names the environment variable "
+                             "CUTOVER_TEST_UNSET, which is not set"),
+            std::string::npos)
+      << e.message();
+  e = bad_input([] {
+    parse_flyway_project_config("flyway.toml", "[flyway]\ntable = \"${localSecret.t}\"\n");
+  });
+  EXPECT_NE(e.message().find("resolver ${localSecret.t}"), std::string::npos) << e.message();
+}
+
 TEST(FlywayProjectConfig, RefusesPasswordsClasspathAndSeveralLocations) {
   Error e = bad_input([] {
     parse_flyway_project_config("flyway.conf",
