@@ -499,8 +499,10 @@ std::int64_t bounded_by_lock_timeout(std::int64_t size, std::chrono::millisecond
                                      std::chrono::milliseconds lock_timeout,
                                      const std::string& table, Output& output, bool& warned) {
   if (took <= lock_timeout || size <= kSmallestBatch) return size;
-  double ratio = static_cast<double>(lock_timeout.count()) / 2.0 / static_cast<double>(took.count());
-  auto smaller = std::max(kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
+  double ratio =
+      static_cast<double>(lock_timeout.count()) / 2.0 / static_cast<double>(took.count());
+  auto smaller =
+      std::max(kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
   if (!warned) {
     warned = true;
     output.warn(fmt::format(

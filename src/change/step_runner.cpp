@@ -162,10 +162,9 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
         what, last, retry,
         fmt::format("another session holds a lock this step needs ({}): end it or wait, then "
                     "run the same command again: it resumes",
-                    flavor == db::Flavor::kMariaDb
-                        ? "SHOW PROCESSLIST; its open transactions in "
-                          "information_schema.INNODB_TRX"
-                        : "pg_stat_activity, pg_locks"),
+                    flavor == db::Flavor::kMariaDb ? "SHOW PROCESSLIST; its open transactions in "
+                                                     "information_schema.INNODB_TRX"
+                                                   : "pg_stat_activity, pg_locks"),
         db::long_transactions(connection_, retry_.lock_timeout));
   };
   const db::Timeouts normal{retry_.lock_timeout, std::chrono::milliseconds(0)};

@@ -47,12 +47,12 @@ std::string long_transactions(Connection& connection, std::chrono::milliseconds 
   if (flavor == Flavor::kSqlite) return {};
   Result result;
   try {
-    result = flavor == Flavor::kPostgres
-                 ? connection.query(kPostgresQuery,
-                                    {static_cast<double>(lock_timeout.count()) / 1000.0,
-                                     std::int64_t{kMostSessions}})
-                 : connection.query(kMariaDbQuery, {std::int64_t{lock_timeout.count() * 1000},
-                                                    std::int64_t{kMostSessions}});
+    result =
+        flavor == Flavor::kPostgres
+            ? connection.query(kPostgresQuery, {static_cast<double>(lock_timeout.count()) / 1000.0,
+                                                std::int64_t{kMostSessions}})
+            : connection.query(kMariaDbQuery, {std::int64_t{lock_timeout.count() * 1000},
+                                               std::int64_t{kMostSessions}});
   } catch (const Error& e) {
     if (e.db_failure() == DbFailure::kConnectionLost) throw;
     return {};
@@ -61,10 +61,10 @@ std::string long_transactions(Connection& connection, std::chrono::milliseconds 
   std::vector<std::string> sessions;
   for (const auto& row : result.rows) {
     std::string statement = row[4].text();
-    sessions.push_back(fmt::format(
-        "{} {} (user {}, {}, transaction open for {:.1f} s{})",
-        flavor == Flavor::kPostgres ? "pid" : "connection", row[0].text(), row[1].text(),
-        row[2].text(), row[3].as_double(), statement.empty() ? "" : ": " + statement));
+    sessions.push_back(fmt::format("{} {} (user {}, {}, transaction open for {:.1f} s{})",
+                                   flavor == Flavor::kPostgres ? "pid" : "connection",
+                                   row[0].text(), row[1].text(), row[2].text(), row[3].as_double(),
+                                   statement.empty() ? "" : ": " + statement));
   }
   return fmt::format("sessions in a transaction for longer than the lock timeout: {}",
                      fmt::join(sessions, "; "));

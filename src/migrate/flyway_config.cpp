@@ -232,10 +232,10 @@ void expand_environment(std::string_view source, ConfigSetting& setting) {
     }
     const char* value = std::getenv(name.c_str());
     if (value == nullptr && !fallback) {
-      throw_bad_input(fmt::format("{}:{}: {} names the environment variable {}, which is not set",
-                                  source, setting.line, setting.key, name),
-                      fmt::format("set {} in cutover's environment, or write the value itself",
-                                  name));
+      throw_bad_input(
+          fmt::format("{}:{}: {} names the environment variable {}, which is not set", source,
+                      setting.line, setting.key, name),
+          fmt::format("set {} in cutover's environment, or write the value itself", name));
     }
     expanded += value != nullptr ? std::string(value) : *fallback;
     at = close + 1;
@@ -248,16 +248,17 @@ void expand_environment(std::string_view source, ConfigSetting& setting) {
 // same project: refused naming the key and cutover's way. Other keys are only warned of.
 void refuse_what_changes_the_run(std::string_view source, const ConfigSetting& setting) {
   const auto refuse = [&](const std::string& why, const std::string& fix) {
-    throw_bad_input(fmt::format("{}:{}: {} = {}: {}", source, setting.line, setting.key,
-                                setting.value, why),
-                    fix);
+    throw_bad_input(
+        fmt::format("{}:{}: {} = {}: {}", source, setting.line, setting.key, setting.value, why),
+        fix);
   };
   const std::string& key = setting.key;
   if (key == "flyway.baselineOnMigrate" && to_bool(source, setting)) {
-    refuse("Flyway would baseline a database without a history before migrating it; cutover "
-           "would apply every file to it instead",
-           "baseline it once with `cutover migrate baseline URL --version V` (the version the "
-           "schema is at, flyway.baselineVersion), then remove the setting");
+    refuse(
+        "Flyway would baseline a database without a history before migrating it; cutover "
+        "would apply every file to it instead",
+        "baseline it once with `cutover migrate baseline URL --version V` (the version the "
+        "schema is at, flyway.baselineVersion), then remove the setting");
   }
   if (key == "flyway.skipDefaultCallbacks" && to_bool(source, setting)) {
     refuse("Flyway would not run the callback files (beforeMigrate.sql, ...); cutover runs them",

@@ -279,8 +279,7 @@ class Planner {
       const Applied& applied = applied_[i];
       if (applied.deleted || applied.version || is_marker(*applied.row)) continue;
       const HistoryRow& row = *applied.row;
-      if (row.description == script.description && row.success &&
-          row.checksum == script.checksum) {
+      if (row.description == script.description && row.success && row.checksum == script.checksum) {
         return &row;
       }
     }

@@ -33,9 +33,9 @@ Parse parse(std::string_view sql) {
       &result, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
   Parse parsed;
   if (result.error != nullptr) {
-    parsed.error =
-        db::SyntaxError{result.error->message != nullptr ? result.error->message : "",
-                    static_cast<int>(db::byte_offset_of_character(sql, result.error->cursorpos))};
+    parsed.error = db::SyntaxError{
+        result.error->message != nullptr ? result.error->message : "",
+        static_cast<int>(db::byte_offset_of_character(sql, result.error->cursorpos))};
     return parsed;
   }
   parsed.tree = json::parse(result.parse_tree, nullptr, /*allow_exceptions=*/false);

@@ -53,5 +53,4 @@ StatementTraits classify_statement(db::Flavor flavor, std::string_view sql);
 void check_no_transaction_control(std::string_view file_name, int index, int line,
                                   const StatementTraits& traits);
 
-
 }  // namespace cutover::migrate

@@ -483,10 +483,12 @@ TEST_P(ChangeBackfillPostgresTest, BatchWaitsOutALockConflictAndGoesOn) {
 // (A stranger's --batch-size 100000 held rows 516 ms, 2.8 s at 600,000, without a word.)
 TEST_P(ChangeBackfillPostgresTest, ABatchHoldingItsRowsPastTheLockTimeoutMakesTheNextOnesSmaller) {
   create_items(400);
-  exec("CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-       "PERFORM pg_sleep(0.002); RETURN NEW; END $$");
-  exec("CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
-       "items_slow()");
+  exec(
+      "CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "PERFORM pg_sleep(0.002); RETURN NEW; END $$");
+  exec(
+      "CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
+      "items_slow()");
   BackfillOptions opts = options(200);  // at least 400 ms a batch, at 2 ms a row
   opts.retry.lock_timeout = std::chrono::milliseconds(100);
   BackfillProgress progress = backfill(opts);

@@ -159,15 +159,14 @@ TEST(FlywayProjectConfig, ExpandsEnvironmentVariablesAndRefusesOtherResolvers) {
       "[flyway]\nplaceholders.owner = \"${flyway:user}\"\n");
   EXPECT_EQ(toml.url, "postgres://db.internal:5432/shop");
   EXPECT_EQ(toml.placeholders.at("owner"), "${flyway:user}");
-  FlywayProjectConfig conf = parse_flyway_project_config(
-      "flyway.conf",
-      "flyway.url=jdbc:postgresql://${CUTOVER_TEST_DB_HOST}/shop\n"
-      "flyway.table=${CUTOVER_TEST_UNSET:my_history}\n");
+  FlywayProjectConfig conf =
+      parse_flyway_project_config("flyway.conf",
+                                  "flyway.url=jdbc:postgresql://${CUTOVER_TEST_DB_HOST}/shop\n"
+                                  "flyway.table=${CUTOVER_TEST_UNSET:my_history}\n");
   EXPECT_EQ(conf.url, "postgres://db.internal/shop");
   EXPECT_EQ(conf.table, "my_history");
-  Error e = bad_input([] {
-    parse_flyway_project_config("flyway.conf", "flyway.table=${CUTOVER_TEST_UNSET}\n");
-  });
+  Error e = bad_input(
+      [] { parse_flyway_project_config("flyway.conf", "flyway.table=${CUTOVER_TEST_UNSET}\n"); });
   EXPECT_NE(e.message().find("flyway.conf:1: flyway.table names the environment variable "
                              "CUTOVER_TEST_UNSET, which is not set"),
             std::string::npos)

@@ -439,9 +439,8 @@ TEST(MigrationPlan, ARepeatableBackToAnEarlierRunsTextIsAnOlderReleasesAndIsNotA
   EXPECT_EQ(plan.info[2].state, MigrationState::kSuperseded);
 
   // A failed earlier run with that text does not count.
-  auto failed = plan_migrations({repeatable("views", 1)},
-                                {applied_repeatable(1, "views", 1, false),
-                                 applied_repeatable(2, "views", 2)});
+  auto failed = plan_migrations({repeatable("views", 1)}, {applied_repeatable(1, "views", 1, false),
+                                                           applied_repeatable(2, "views", 2)});
   EXPECT_EQ(pending_files(failed), (Strings{"R__views.sql"}));
 }
 
