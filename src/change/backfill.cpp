@@ -492,27 +492,60 @@ std::int64_t adapted_size(std::int64_t size, std::chrono::milliseconds took,
   return std::clamp(next, kSmallestBatch, largest);
 }
 
-// A batch holds its rows' locks (SQLite: the file's) until it commits, and the application's
-// writes of them wait as long: past the lock timeout, the time every other wait of a change is
-// bounded by, the next batches are smaller, about half the timeout long. Says so once.
-std::int64_t bounded_by_lock_timeout(std::int64_t size, std::chrono::milliseconds took,
-                                     std::chrono::milliseconds lock_timeout,
-                                     const std::string& table, Output& output, bool& warned) {
-  if (took <= lock_timeout || size <= kSmallestBatch) return size;
-  double ratio =
-      static_cast<double>(lock_timeout.count()) / 2.0 / static_cast<double>(took.count());
-  auto smaller =
-      std::max(kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
-  if (!warned) {
-    warned = true;
-    output.warn(fmt::format(
-        "backfill of {}: a batch of {} rows held its rows for {} ms, longer than --lock-timeout "
-        "({} ms), and the application's writes of them waited as long; the next batches take "
-        "{} rows (choose with --batch-size, or --batch-target below --lock-timeout)",
-        table, size, took.count(), lock_timeout.count(), smaller));
+// The size of each batch. A batch holds the rows it has locked (SQLite: the file) until it
+// commits, and the application's writes of them wait as long: a full batch that took longer
+// than the lock timeout, the bound of every other wait of a change, is followed by smaller
+// ones, about half the timeout long, which grow back toward --batch-size while they stay short
+// (said once). With a target, the size follows it, kept within the lock timeout.
+class BatchSizer {
+ public:
+  BatchSizer(const BackfillOptions& options, std::chrono::milliseconds target,
+             const std::string& table, Output& output)
+      : options_(options), target_(target), table_(table), output_(output) {}
+
+  // With a target, the first batch is small: its time is not known yet, and on SQLite the
+  // application's writers wait for it (1,000 rows through a split's triggers held the lock
+  // past their 500 ms on a slow machine); the next ones grow toward the target.
+  std::int64_t first() const {
+    return target_.count() > 0 ? std::min(options_.batch_size, kFirstAdaptedBatch)
+                               : options_.batch_size;
   }
-  return smaller;
-}
+
+  // The size after a full batch of `size` rows that took `took`.
+  std::int64_t next(std::int64_t size, std::chrono::milliseconds took) {
+    const std::chrono::milliseconds limit = options_.retry.lock_timeout;
+    if (took > limit && size > kSmallestBatch) {
+      const double ratio = static_cast<double>(limit.count()) / 2.0 /
+                           static_cast<double>(took.count());
+      const std::int64_t smaller = std::max(
+          kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
+      if (!warned_) {
+        warned_ = true;
+        output_.warn(fmt::format(
+            "backfill of {}: a batch of {} rows took {} ms, longer than --lock-timeout ({} ms), "
+            "and held the rows it had locked as long (the application's writes of them "
+            "waited); the next batches are smaller, about {} rows, and grow back while they "
+            "stay short",
+            table_, size, took.count(), limit.count(), smaller));
+      }
+      return smaller;
+    }
+    if (target_.count() > 0) {
+      return adapted_size(size, took, std::min(target_, limit), options_.batch_size);
+    }
+    if (size < options_.batch_size) {  // smaller since a slow batch: back toward --batch-size
+      return std::min(options_.batch_size, adapted_size(size, took, limit / 2, size));
+    }
+    return size;
+  }
+
+ private:
+  const BackfillOptions& options_;
+  const std::chrono::milliseconds target_;
+  const std::string& table_;
+  Output& output_;
+  bool warned_ = false;
+};
 
 }  // namespace
 
@@ -599,13 +632,9 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
   const bool sqlite = connection.server().flavor == db::Flavor::kSqlite;
   const std::chrono::milliseconds target_batch =
       options.target_batch.value_or(default_batch_target(connection.server().flavor));
-  // With a target, the first batch is small: its time is not known yet, and on SQLite the
-  // application's writers wait for it (1,000 rows through a split's triggers held the lock
-  // past their 500 ms on a slow machine); the next ones grow toward the target.
-  std::int64_t size = target_batch.count() > 0 ? std::min(options.batch_size, kFirstAdaptedBatch)
-                                               : options.batch_size;
+  BatchSizer sizer(options, target_batch, target.table, output);
+  std::int64_t size = sizer.first();
   bool first = true;
-  bool warned = false;  // about a batch that held its rows past the lock timeout
   while (!progress.done) {
     if (!first) {
       // SQLite has one writer at a time and its waiters poll: a backfill that takes the lock
@@ -656,11 +685,7 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
     checkpoint(progress);
     reporter.update(progress.rows_done);
 
-    if (target_batch.count() > 0 && batch.selected == size && !split) {
-      size = adapted_size(size, backfill.last_attempt(), target_batch, options.batch_size);
-    }
-    size = bounded_by_lock_timeout(size, backfill.last_attempt(), options.retry.lock_timeout,
-                                   target.table, output, warned);
+    if (batch.selected == size && !split) size = sizer.next(size, backfill.last_attempt());
   }
   reporter.finish();
 }
