@@ -153,12 +153,15 @@ bool refuses_input(const Error& error) {
   return state.starts_with("42") || state.starts_with("22") || state.starts_with("0A");
 }
 
-// The server's own refusal of a probe, as bad input naming the operation.
+// The server's own refusal of a probe, as bad input naming the operation, with the server's
+// hint when it gave one (a sandbox check gives cutover's own).
 Error refused(const Error& e, const std::string& where, const char* server) {
   return e.restated(ErrorCode::kBadInput, fmt::format("{}: {}", where, e.message()),
-                    fmt::format("fix the operation: {} refuses it as written; nothing has been "
-                                "changed",
-                                server));
+                    e.hint().empty()
+                        ? fmt::format("fix the operation: {} refuses it as written; nothing has "
+                                      "been changed",
+                                      server)
+                        : e.hint() + "; nothing has been changed");
 }
 
 // MariaDB: each probe on its own (no transaction: the type probes create temporary tables,

@@ -168,28 +168,33 @@ class AddColumn : public Operation {
                                               kSandboxTable, ChangeContext::quote(name_),
                                               castable_type(type_), *check_));
     }
-    if (default_ && !up_) {
+    if (!up_) {
       // Without `up` the default fills the rows that exist: PostgreSQL stores one value for
-      // them all (atthasmissing) unless the default is volatile, and then rewrites the table
-      // under its exclusive lock, stopping the application (and the step's lock timeout
-      // cancels it, every time, on any table of size).
+      // them all, unless the default is volatile (a serial type's nextval() too) or the type a
+      // domain with constraints: then it rewrites the table under its exclusive lock, and the
+      // application waits (the step's lock timeout cancels it, every time, on a table of any
+      // size). A rewrite gives the table a new file, even the empty copy's.
       preflight.sandbox_table = table_;
-      const std::string probe = "_cutover_default_probe";
-      preflight.sandbox.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} {} DEFAULT {}",
-                                              kSandboxTable, probe, castable_type(type_),
-                                              *default_));
       preflight.sandbox.push_back(fmt::format(
-          "DO $cutover$ BEGIN IF NOT (SELECT atthasmissing FROM pg_attribute WHERE attrelid = "
-          "{}::regclass AND attname = {}) THEN RAISE EXCEPTION USING ERRCODE = '22023', "
-          "MESSAGE = {}; END IF; END $cutover$",
-          sql_literal(kSandboxTable), sql_literal(probe),
+          "CREATE TEMP TABLE _cutover_filenode AS SELECT pg_relation_filenode({}) AS before",
+          sql_literal(kSandboxTable)));
+      preflight.sandbox.push_back(
+          fmt::format("ALTER TABLE {} ADD COLUMN _cutover_default_probe {}{}", kSandboxTable,
+                      type_, default_ ? " DEFAULT " + *default_ : std::string()));
+      preflight.sandbox.push_back(fmt::format(
+          "DO $cutover$ BEGIN IF pg_relation_filenode({}) <> (SELECT before FROM "
+          "pg_temp._cutover_filenode) THEN RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = "
+          "{}, HINT = {}; END IF; END $cutover$",
+          sql_literal(kSandboxTable),
           sql_literal(fmt::format(
-              "the default of column {} is volatile (it calls a function such as random(), "
-              "gen_random_uuid(), clock_timestamp() or nextval()): PostgreSQL would add the "
-              "column by rewriting the whole table under an exclusive lock, and the "
-              "application would wait for it; give the same expression as `up` too, so that "
-              "the backfill fills the rows in short batches",
-              name_))));
+              "column {} {}{} would make PostgreSQL rewrite the whole table under an exclusive "
+              "lock to fill the rows that exist, and the application would wait for it (a "
+              "volatile default such as random(), gen_random_uuid(), clock_timestamp() or "
+              "nextval() does, a serial type's too)",
+              name_, type_, default_ ? " DEFAULT " + *default_ : std::string())),
+          sql_literal("give the expression as `up` (for a serial type: an integer type, `up: "
+                      "nextval('<sequence>')` and that default): the backfill then fills the "
+                      "rows in short batches, and the default is set for new rows only")));
     }
     return preflight;
   }
