@@ -20,6 +20,7 @@ struct ChangeContext {
   // allowed (--allow-copy-alter) rather than refused.
   bool allow_copy_alter = false;
   bool galera = false;  // MariaDB as a Galera cluster
+  int server_version = 0;  // db::ServerInfo::version_number; 0 when not known
 
   // "name" (double quotes: PostgreSQL and SQLite alike).
   static std::string quote(std::string_view name);

@@ -200,6 +200,7 @@ struct ChangeRunner::Session {
     ChangeContext context;
     context.flavor = connection->server().flavor;
     context.galera = connection->server().galera;
+    context.server_version = connection->server().version_number;
     context.change = change;
     context.base_schema = base_schema;
     context.catalog = &catalog;

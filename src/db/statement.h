@@ -56,11 +56,22 @@ std::vector<Statement> statements_of(std::string_view script,
 struct SyntaxError {
   std::string message;  // libpg_query's message, e.g. `syntax error at or near "TABEL"`
   int offset = 0;       // 0-based byte offset in sql of the error (cursorpos-1), 0 if unknown
+  int line = 1;         // statement_syntax_error(): the 1-based line in the script
 };
 
 // PostgreSQL only: nullopt when `sql` parses (or flavor is not PostgreSQL), else the error.
 // libpg_query counts characters; `offset` is converted to bytes of the UTF-8 text.
 std::optional<SyntaxError> find_syntax_error(Flavor flavor, std::string_view sql);
+
+// find_syntax_error() for the statement `span` of `script`, with the error's line in the
+// script; nullopt at once for a span the splitter's parser accepted.
+std::optional<SyntaxError> statement_syntax_error(Flavor flavor, std::string_view script,
+                                                  const StatementSpan& span);
+
+// Whether find_syntax_error() knows the syntax of a PostgreSQL server of `version_number`
+// (ServerInfo::version_number): its parser is of one major version, and a later server's new
+// syntax (JSON_TABLE, MERGE ... BY SOURCE) would look like errors. False for 0 (not known).
+bool parser_knows_server(int version_number);
 
 // The byte offset of the 1-based `character` of UTF-8 `text` (how libpg_query reports an
 // error's position), at most text.size().

@@ -129,10 +129,9 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
     const std::string_view text = span.text_in(sql);
     // A statement the parser found in the whole script parses: no need to ask again.
     const int index = prepared.count();
-    if (auto error = span.parsed ? std::nullopt : db::find_syntax_error(flavor, text)) {
-      int line = span.line + db::line_of_offset(text, static_cast<std::size_t>(error->offset)) - 1;
+    if (auto error = db::statement_syntax_error(flavor, sql, span)) {
       throw_bad_input(fmt::format("{}: statement {} (line {}): {}", script.file_name, index + 1,
-                                  line, error->message),
+                                  error->line, error->message),
                       "fix the statement; nothing has been applied");
     }
     StatementTraits traits;

@@ -53,9 +53,9 @@ class RawSql : public Operation {
   bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
 
   void validate(const ChangeContext& context) const override {
-    refuse_syntax_errors(context.flavor, "up", up_);
-    refuse_syntax_errors(context.flavor, "down", down_);
-    if (complete_) refuse_syntax_errors(context.flavor, "complete", *complete_);
+    refuse_syntax_errors(context, "up", up_);
+    refuse_syntax_errors(context, "down", down_);
+    if (complete_) refuse_syntax_errors(context, "complete", *complete_);
   }
 
   std::vector<Step> expand(const ChangeContext& context) const override {
@@ -73,17 +73,19 @@ class RawSql : public Operation {
 
  private:
   // PostgreSQL: a statement its parser refuses would fail at its step, after the steps before
-  // it ran (on rollback, with the change half undone): refused before the first step.
-  void refuse_syntax_errors(db::Flavor flavor, const std::string& field,
+  // it ran (on rollback, with the change half undone): refused before the first step, where
+  // cutover's parser knows the server's syntax.
+  void refuse_syntax_errors(const ChangeContext& context, const std::string& field,
                             const std::string& script) const {
-    const std::vector<db::Statement> statements = split(flavor, field, script);
-    for (std::size_t i = 0; i < statements.size(); ++i) {
-      const std::string& text = statements[i].text;
-      if (auto error = db::find_syntax_error(flavor, text)) {
-        const int line = statements[i].line +
-                         db::line_of_offset(text, static_cast<std::size_t>(error->offset)) - 1;
+    split(context.flavor, field, script);  // an unterminated quote, or nothing to run
+    if (context.flavor != db::Flavor::kPostgres || !db::parser_knows_server(context.server_version)) {
+      return;
+    }
+    const std::vector<db::StatementSpan> spans = db::find_statements(context.flavor, script);
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      if (auto error = db::statement_syntax_error(context.flavor, script, spans[i])) {
         throw_bad_input(fmt::format("{}: {}, statement {} (line {} of {}): {}", where(), field,
-                                    i + 1, line, field, error->message),
+                                    i + 1, error->line, field, error->message),
                         "fix the statement; nothing has been run");
       }
     }

@@ -449,4 +449,19 @@ std::optional<SyntaxError> find_syntax_error(Flavor flavor, std::string_view sql
                      static_cast<int>(byte_offset_of_character(sql, result.error->cursorpos))};
 }
 
+std::optional<SyntaxError> statement_syntax_error(Flavor flavor, std::string_view script,
+                                                  const StatementSpan& span) {
+  if (span.parsed) return std::nullopt;
+  const std::string_view text = span.text_in(script);
+  std::optional<SyntaxError> error = find_syntax_error(flavor, text);
+  if (error) {
+    error->line = span.line + line_of_offset(text, static_cast<std::size_t>(error->offset)) - 1;
+  }
+  return error;
+}
+
+bool parser_knows_server(int version_number) {
+  return version_number > 0 && version_number / 10000 <= PG_VERSION_NUM / 10000;
+}
+
 }  // namespace cutover::db

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -247,6 +248,58 @@ TEST(LineCounter, AgreesWithLineOfOffsetForwardsAndBackwards) {
     EXPECT_EQ(lines.line_of(offset), line_of_offset(script, offset)) << offset;
   }
   EXPECT_EQ(line_of_offset("a\nb", 2), 2);
+}
+
+TEST(PgSyntaxErrors, ValidStatementsHaveNone) {
+  for (const char* sql : {"CREATE TABLE x ()", "", "-- nothing", "SELECT 1; SELECT 2",
+                          "CREATE INDEX CONCURRENTLY i ON t (a)"}) {
+    EXPECT_FALSE(find_syntax_error(Flavor::kPostgres, sql).has_value()) << sql;
+  }
+}
+
+TEST(PgSyntaxErrors, PointAtTheOffendingByte) {
+  const auto error = [](std::string_view sql) {
+    const std::optional<SyntaxError> found = find_syntax_error(Flavor::kPostgres, sql);
+    EXPECT_TRUE(found.has_value()) << sql;
+    return found.value_or(SyntaxError{"(none)", -1});
+  };
+  const SyntaxError tabel = error("CREATE TABEL x ()");
+  EXPECT_EQ(tabel.message, R"(syntax error at or near "TABEL")");
+  EXPECT_EQ(tabel.offset, 7);
+
+  const std::string commented = "-- first\nSELECT 1;\nCREATE TABEL x ()";
+  EXPECT_EQ(error(commented).offset, static_cast<int>(commented.find("TABEL")));
+
+  // libpg_query counts characters; the offset counts bytes ("é" is two).
+  const std::string accented = "SELECT 'café' FROM FROM";
+  EXPECT_EQ(error(accented).offset, static_cast<int>(accented.rfind("FROM")));
+
+  const SyntaxError at_end = error("SELECT (");
+  EXPECT_EQ(at_end.message, "syntax error at end of input");
+  EXPECT_EQ(at_end.offset, 8);
+
+  const SyntaxError unterminated = error("SELECT 1; SELECT 'abc");
+  EXPECT_EQ(unterminated.message, R"(unterminated quoted string at or near "'abc")");
+  EXPECT_EQ(unterminated.offset, 17);
+}
+
+TEST(PgSyntaxErrors, AStatementsErrorIsOnItsLineOfTheScript) {
+  const std::string script = "SELECT 1;\n-- two\nCREATE TABLE t\n  (a int,,);\nSELECT 3;";
+  const std::vector<StatementSpan> spans = find_statements(Flavor::kPostgres, script);
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_FALSE(statement_syntax_error(Flavor::kPostgres, script, spans[0]).has_value());
+  const std::optional<SyntaxError> error =
+      statement_syntax_error(Flavor::kPostgres, script, spans[1]);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->line, 4);
+  EXPECT_EQ(error->message, R"(syntax error at or near ",")");
+}
+
+TEST(PgSyntaxErrors, TheParserKnowsServersUpToItsOwnMajorVersion) {
+  EXPECT_TRUE(parser_knows_server(120005));
+  EXPECT_TRUE(parser_knows_server(150018));
+  EXPECT_FALSE(parser_knows_server(160004));  // JSON_TABLE, MERGE ... BY SOURCE are new there
+  EXPECT_FALSE(parser_knows_server(0));       // not known
 }
 
 }  // namespace

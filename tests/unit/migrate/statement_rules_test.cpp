@@ -174,39 +174,6 @@ TEST(StatementRules, StatementsThatDoNotParseGetDefaultTraits) {
   }
 }
 
-TEST(StatementRules, ValidStatementsHaveNoSyntaxError) {
-  for (const char* sql : {"CREATE TABLE x ()", "", "-- nothing", "SELECT 1; SELECT 2",
-                          "CREATE INDEX CONCURRENTLY i ON t (a)"}) {
-    EXPECT_FALSE(db::find_syntax_error(db::Flavor::kPostgres, sql).has_value()) << sql;
-  }
-}
-
-TEST(StatementRules, SyntaxErrorsPointAtTheOffendingByte) {
-  const auto error = [](std::string_view sql) {
-    const std::optional<db::SyntaxError> found = db::find_syntax_error(db::Flavor::kPostgres, sql);
-    EXPECT_TRUE(found.has_value()) << sql;
-    return found.value_or(db::SyntaxError{"(none)", -1});
-  };
-  const db::SyntaxError tabel = error("CREATE TABEL x ()");
-  EXPECT_EQ(tabel.message, R"(syntax error at or near "TABEL")");
-  EXPECT_EQ(tabel.offset, 7);
-
-  const std::string commented = "-- first\nSELECT 1;\nCREATE TABEL x ()";
-  EXPECT_EQ(error(commented).offset, static_cast<int>(commented.find("TABEL")));
-
-  // libpg_query counts characters; the offset counts bytes ("é" is two).
-  const std::string accented = "SELECT 'café' FROM FROM";
-  EXPECT_EQ(error(accented).offset, static_cast<int>(accented.rfind("FROM")));
-
-  const db::SyntaxError at_end = error("SELECT (");
-  EXPECT_EQ(at_end.message, "syntax error at end of input");
-  EXPECT_EQ(at_end.offset, 8);
-
-  const db::SyntaxError unterminated = error("SELECT 1; SELECT 'abc");
-  EXPECT_EQ(unterminated.message, R"(unterminated quoted string at or near "'abc")");
-  EXPECT_EQ(unterminated.offset, 17);
-}
-
 // Issue 9: a file that begins, ends or rolls back transactions itself is refused before it runs.
 TEST(StatementRules, TransactionControlIsFoundInThePostgresParseTree) {
   const std::pair<const char*, const char*> cases[] = {
