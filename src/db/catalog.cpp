@@ -1,6 +1,8 @@
 // The shape of a database as introspection reports it.
 #include "db/catalog.h"
 
+#include <utility>
+
 namespace cutover::db {
 
 const ColumnInfo* TableInfo::find_column(const std::string& column) const {
@@ -22,6 +24,32 @@ const ViewInfo* Catalog::find_view(const std::string& name) const {
     if (v.name == name) return &v;
   }
   return nullptr;
+}
+
+ConstraintOrigin Catalog::copy_of(const std::string& table, const std::string& name) const {
+  const TableInfo* owner = find_table(table);
+  if (!owner) return {};
+  if (owner->primary_key && owner->primary_key->name == name) return owner->primary_key->copy_of;
+  for (const auto& key : owner->unique_keys) {
+    if (key.name == name) return key.copy_of;
+  }
+  for (const auto& key : owner->foreign_keys) {
+    if (key.name == name) return key.copy_of;
+  }
+  for (const auto& check : owner->checks) {
+    if (check.name == name) return check.copy_of;
+  }
+  return {};
+}
+
+ConstraintOrigin Catalog::first_original(ConstraintOrigin copy) const {
+  // A partition tree is never this deep; the bound only guards against a catalog that loops.
+  for (int level = 0; level < 64; ++level) {
+    ConstraintOrigin next = copy_of(copy.table, copy.name);
+    if (next.name.empty()) break;
+    copy = std::move(next);
+  }
+  return copy;
 }
 
 }  // namespace cutover::db

@@ -100,6 +100,11 @@ struct Catalog {
 
   const TableInfo* find_table(const std::string& name) const;
   const ViewInfo* find_view(const std::string& name) const;
+  // What constraint `name` of `table` is a copy of; empty when it is none or is not here.
+  ConstraintOrigin copy_of(const std::string& table, const std::string& name) const;
+  // The first original of `copy`, following copies of copies (partitions of partitions) as far
+  // as this catalog sees (an original in another schema ends the walk).
+  ConstraintOrigin first_original(ConstraintOrigin copy) const;
 };
 
 }  // namespace cutover::db

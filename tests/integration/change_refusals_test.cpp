@@ -269,6 +269,16 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
       "payment_date date NOT NULL, CONSTRAINT refund_payment_fk FOREIGN KEY (payment_id, "
       "payment_date) REFERENCES payment)");
   c->execute("ALTER TABLE payment ADD CONSTRAINT payment_amount_nonnegative CHECK (amount >= 0)");
+  c->execute(
+      "CREATE TABLE payment_p2022_06 PARTITION OF payment FOR VALUES FROM ('2022-06-01') TO "
+      "('2022-07-01') PARTITION BY RANGE (payment_date)");
+  c->execute(
+      "CREATE TABLE payment_p2022_06a PARTITION OF payment_p2022_06 FOR VALUES FROM "
+      "('2022-06-01') TO ('2022-06-16')");
+  // Plain inheritance: a check both the table's own and inherited (conislocal and coninhcount).
+  c->execute("CREATE TABLE ledger_base (n int, CONSTRAINT ledger_rule CHECK (n > 0))");
+  c->execute("CREATE TABLE ledger_archive (n int, CONSTRAINT ledger_rule CHECK (n > 0))");
+  c->execute("ALTER TABLE ledger_archive INHERIT ledger_base");
   before_ = schema_dump();
   expect_start_refused("drop_fk_copy.yaml", "drop_fk_copy",
                        {"refund_payment_id_payment_date_fkey1 of refund is PostgreSQL's copy of "
@@ -278,6 +288,11 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
   expect_start_refused("drop_referenced_partition.yaml", "drop_referenced_partition",
                        {"payment_p2022_01 is a partition of payment, which foreign key "
                         "refund_payment_fk of table refund references"});
+  expect_start_refused("drop_subpartition.yaml", "drop_subpartition",
+                       {"payment_p2022_06a is a partition of payment, which foreign key "
+                        "refund_payment_fk of table refund references"});
+  expect_start_refused("drop_inherited_check.yaml", "drop_inherited_check",
+                       {"copy of constraint ledger_rule of ledger_base"});
   // The hints name what PostgreSQL accepts.
   const auto hint = [&](const std::string& file) {
     ProcessResult r = run_change(start(file));

@@ -21,7 +21,6 @@
 
 #include <algorithm>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "change/operation.h"
@@ -78,9 +77,9 @@ class DropConstraint : public Operation {
                                         "alter_column)",
                                         fmt::join(names, ", ")));
     }
-    if (db::ConstraintOrigin original = copy_origin(context, {table_, name_});
-        !original.name.empty()) {
-      refuse_copy(context, std::move(original));
+    if (const db::ConstraintOrigin copy_of = context.catalog->copy_of(table_, name_);
+        !copy_of.name.empty()) {
+      refuse_copy(context.catalog->first_original(copy_of));
     }
     if (context.flavor == db::Flavor::kMariaDb && table.primary_key &&
         table.primary_key->name == name_) {
@@ -107,43 +106,18 @@ class DropConstraint : public Operation {
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
 
  private:
-  // The constraint is a copy (db::ConstraintOrigin) of `original`, which PostgreSQL drops only
-  // with it; names the first original that is no copy itself (partitions of partitions).
-  [[noreturn]] void refuse_copy(const ChangeContext& context, db::ConstraintOrigin original) const {
-    for (int level = 0; level < 32; ++level) {
-      db::ConstraintOrigin next = copy_origin(context, original);
-      if (next.name.empty()) break;
-      original = std::move(next);
-    }
+  // The constraint is a copy (db::ConstraintOrigin) whose first original is `original`, which
+  // PostgreSQL drops only with it.
+  [[noreturn]] void refuse_copy(const db::ConstraintOrigin& original) const {
     throw_bad_input(
         fmt::format("{}: constraint {} of {} is PostgreSQL's copy of constraint {} of {} (a "
-                    "partition has a copy of each constraint of its partitioned table, and a "
-                    "foreign key to a partitioned table a copy for each partition); the server "
-                    "drops a copy only with its original",
+                    "partition, or an inheriting table, has a copy of each constraint of its "
+                    "parent, and a foreign key to a partitioned table a copy for each "
+                    "partition); the server drops a copy only with its original",
                     where(), name_, table_, original.name, original.table),
         fmt::format("drop the original instead, which drops its copies too: drop_constraint: "
                     "{{table: {}, name: {}}}",
                     original.table, original.name));
-  }
-
-  // What `constraint` is itself a copy of; empty when it is none (or is not in the catalog).
-  static db::ConstraintOrigin copy_origin(const ChangeContext& context,
-                                          const db::ConstraintOrigin& constraint) {
-    const db::TableInfo* table = context.catalog->find_table(constraint.table);
-    if (!table) return {};
-    if (table->primary_key && table->primary_key->name == constraint.name) {
-      return table->primary_key->copy_of;
-    }
-    for (const auto& key : table->unique_keys) {
-      if (key.name == constraint.name) return key.copy_of;
-    }
-    for (const auto& key : table->foreign_keys) {
-      if (key.name == constraint.name) return key.copy_of;
-    }
-    for (const auto& check : table->checks) {
-      if (check.name == constraint.name) return check.copy_of;
-    }
-    return {};
   }
 
   // The statement that drops the constraint, by its kind; nothing when it is gone already.

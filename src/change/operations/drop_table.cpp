@@ -38,11 +38,13 @@ class DropTable : public Operation {
         if (key.ref_table != name_) continue;
         if (!key.copy_of.name.empty()) {
           // A partition's copy of its table's key names the same table as the original does,
-          // which is refused below by its own name; a copy that names another table references
-          // a partition of the table the original names.
-          std::string parent = original_reference(context, key);
-          if (parent == name_ || parent.empty()) continue;
-          refuse_referenced_partition(table, key, parent);
+          // which is refused by its own name; a copy that names another table references a
+          // partition of the table the original names. (An original this catalog does not
+          // see, in another schema, leaves the copy refused by its own name, below.)
+          const db::ConstraintOrigin original = context.catalog->first_original(key.copy_of);
+          const std::string parent = reference_of(context, original);
+          if (parent == name_) continue;
+          if (!parent.empty()) refuse_referenced_partition(original, parent);
         }
         throw_bad_input(
             fmt::format("{}: foreign key {} of table {} references {}, so it cannot be dropped",
@@ -68,31 +70,30 @@ class DropTable : public Operation {
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
 
  private:
-  // What the foreign key that `key` copies (db::ConstraintOrigin) references.
-  static std::string original_reference(const ChangeContext& context,
-                                        const db::ForeignKeyInfo& key) {
-    if (const db::TableInfo* owner = context.catalog->find_table(key.copy_of.table)) {
-      for (const auto& original : owner->foreign_keys) {
-        if (original.name == key.copy_of.name) return original.ref_table;
+  // What the foreign key `original` references; empty when this catalog does not have it.
+  static std::string reference_of(const ChangeContext& context,
+                                  const db::ConstraintOrigin& original) {
+    if (const db::TableInfo* owner = context.catalog->find_table(original.table)) {
+      for (const auto& key : owner->foreign_keys) {
+        if (key.name == original.name) return key.ref_table;
       }
     }
     return {};
   }
 
-  // `key` of `table` is the copy, for this partition, of a foreign key that references its
-  // partitioned table `parent`: it goes when the partition is detached.
-  [[noreturn]] void refuse_referenced_partition(const db::TableInfo& table,
-                                                const db::ForeignKeyInfo& key,
+  // A copy of foreign key `original`, which references the partitioned table `parent`, refers
+  // to this partition: the copy goes when the partition is detached.
+  [[noreturn]] void refuse_referenced_partition(const db::ConstraintOrigin& original,
                                                 const std::string& parent) const {
     throw_bad_input(
         fmt::format("{}: {} is a partition of {}, which foreign key {} of table {} references, "
                     "so it references this partition too: it cannot be dropped",
-                    where(), name_, parent, key.copy_of.name, key.copy_of.table),
+                    where(), name_, parent, original.name, original.table),
         fmt::format("detach the partition first, in a migration (ALTER TABLE {} DETACH "
                     "PARTITION {}: PostgreSQL refuses while rows of {} reference its rows), or "
                     "drop the foreign key in an earlier change (drop_constraint: {{table: {}, "
                     "name: {}}})",
-                    parent, name_, table.name, key.copy_of.table, key.copy_of.name));
+                    parent, name_, original.table, original.table, original.name));
   }
 
   std::string name_;

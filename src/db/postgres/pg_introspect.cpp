@@ -53,7 +53,9 @@ constexpr const char* kConstraintsQuery = R"sql(
 select con.conrelid, con.conname, con.contype, col.attname, ref_col.attname,
        ref.relname, ref_ns.nspname, con.confupdtype, con.confdeltype,
        case con.contype when 'c' then pg_get_constraintdef(con.oid, true) end,
-       coalesce(original_table.relname, ''), coalesce(original.conname, '')
+       case when original_table.relnamespace = $1 then original_table.relname
+            else original_ns.nspname || '.' || original_table.relname end,
+       coalesce(original.conname, '')
 from pg_constraint con
 join pg_class c on c.oid = con.conrelid
 left join lateral unnest(case when con.contype <> 'c' then con.conkey end, con.confkey)
@@ -66,9 +68,10 @@ left join lateral (
     select p.conname, p.conrelid from pg_constraint p where p.oid = con.conparentid
     union all  -- an inherited check has no conparentid: its original is its table's parent's
     select con.conname, i.inhparent from pg_inherits i
-    where con.conparentid = 0 and not con.conislocal and i.inhrelid = con.conrelid
+    where con.conparentid = 0 and con.coninhcount > 0 and i.inhrelid = con.conrelid
     limit 1) original on true
 left join pg_class original_table on original_table.oid = original.conrelid
+left join pg_namespace original_ns on original_ns.oid = original_table.relnamespace
 where c.relnamespace = $1 and c.relkind in ('r', 'p') and con.contype in ('p', 'u', 'f', 'c')
 order by con.conrelid, con.conname collate "C", k.position)sql";
 
@@ -252,7 +255,10 @@ class CatalogBuilder {
     return key;
   }
 
-  static ConstraintOrigin origin(const Row& row) { return {row[10].text(), row[11].text()}; }
+  // (row[10] is NULL for a constraint that is no copy.)
+  static ConstraintOrigin origin(const Row& row) {
+    return {row[10].is_null() ? std::string() : row[10].text(), row[11].text()};
+  }
 
   Connection& session_;
   std::string schema_name_;
