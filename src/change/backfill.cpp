@@ -685,7 +685,9 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
     checkpoint(progress);
     reporter.update(progress.rows_done);
 
-    if (batch.selected == size && !split) size = sizer.next(size, backfill.last_attempt());
+    if (!progress.done && batch.selected == size && !split) {
+      size = sizer.next(size, backfill.last_attempt());
+    }
   }
   reporter.finish();
 }

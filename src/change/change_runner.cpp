@@ -564,13 +564,17 @@ ChangeRecord ChangeRunner::complete() {
     for (auto& step : drop_version_schema(context)) contract.push_back(std::move(step));
   }
   ChangeState& state = *session_->state;
+  // Run again after a failure: status no longer shows what stopped the last run.
+  if (!record.last_error.empty()) {
+    db::retry_lock_conflicts(context.flavor, options_.retry,
+                             [&] { state.set_error(record.name, ""); });
+  }
   try {
     // Units in order: consecutive steps that can run in a transaction form one (all or
     // nothing); an `sql` operation's statement that must run alone is a unit of its own. The
     // first unit commits the move to `completing`: until then the change is `started`.
     bool first = record.phase == ChangePhase::kStarted;
     const auto set_completing = [&] { state.set_phase(record.name, ChangePhase::kCompleting); };
-    if (!first) set_completing();  // resumed: status no longer shows what stopped the last run
     if (context.flavor == db::Flavor::kMariaDb) {
       // MariaDB commits each DDL statement on its own: no unit of several can be all or
       // nothing, so each step is its own, safe to run again, and the change is `completing`
@@ -653,7 +657,9 @@ ChangeRecord ChangeRunner::roll_back_active(ChangeLease& lease) {
       throw interrupted_error(output_, e, record.name, "rollback",
                               "run cutover change rollback again to finish it");
     }
-    throw;
+    const std::string next = "run cutover change rollback again to finish it";
+    throw e.restated(e.code(), e.message(),
+                     e.hint().empty() ? "fix the cause; " + next : e.hint() + "; then " + next);
   }
   session_->state->forget(record.name);
   record.phase = ChangePhase::kRollingBack;

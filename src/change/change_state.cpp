@@ -126,7 +126,7 @@ void ChangeState::save_backfill(const std::string& name,
 void ChangeState::set_error(const std::string& name, const std::string& error) {
   connection_.execute(
       fmt::format("UPDATE {} SET last_error = $2 WHERE name = $1 AND active = 1", table_),
-      {name, error});
+      {name, error.empty() ? db::Value() : db::Value(error)});
 }
 
 void ChangeState::mark_completed(const std::string& name) {

@@ -52,7 +52,7 @@ class ChangeState {
   void begin(const ChangeRecord& record);
   void set_phase(const std::string& name, ChangePhase phase);
   void save_backfill(const std::string& name, const std::vector<BackfillProgress>& backfill);
-  void set_error(const std::string& name, const std::string& error);
+  void set_error(const std::string& name, const std::string& error);  // "": none (NULL)
   // Completed: kept as history, no longer active.
   void mark_completed(const std::string& name);
   // Rolled back: the row goes, as everything else the change added.

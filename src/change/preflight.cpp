@@ -148,6 +148,9 @@ void check_no_mariadb_dependents(db::Connection& connection, const ChangeContext
 
 // Whether the server refused the probe for what it says (a syntax error, an unknown type,
 // column or function, a type mismatch), not for a failure of its own.
+// SQLSTATE read_only_sql_transaction.
+constexpr const char* kReadOnlyTransaction = "25006";
+
 bool refuses_input(const Error& error) {
   const std::string& state = error.sqlstate();
   return state.starts_with("42") || state.starts_with("22") || state.starts_with("0A");
@@ -196,9 +199,16 @@ void run_probes(db::Connection& connection, const std::string& where,
     connection.query("SELECT set_config('lock_timeout', $1, true)",
                      {fmt::format("{}ms", retry.lock_timeout.count())});
     for (const std::string& probe : probes) {
+      connection.execute("SAVEPOINT _cutover_probe");
       try {
         connection.query(probe);
       } catch (const Error& e) {
+        // An expression that writes (nextval()) cannot be tried in a read-only transaction:
+        // left for its step to run.
+        if (e.sqlstate() == kReadOnlyTransaction) {
+          connection.execute("ROLLBACK TO SAVEPOINT _cutover_probe");
+          continue;
+        }
         if (!refuses_input(e)) throw;
         throw refused(e, where, "PostgreSQL");
       }

@@ -160,8 +160,8 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
   hooks.on_give_up = [&](const Error& last, const db::LockRetry& retry) {
     return db::gave_up_waiting(
         what, last, retry,
-        fmt::format("another session holds a lock this step needs ({}): end it or wait, then "
-                    "run the same command again: it resumes",
+        fmt::format("another session holds a lock this step needs ({}): end it or wait for "
+                    "it",
                     flavor == db::Flavor::kMariaDb ? "SHOW PROCESSLIST; its open transactions in "
                                                      "information_schema.INNODB_TRX"
                                                    : "pg_stat_activity, pg_locks"),

@@ -600,9 +600,26 @@ TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
       << "status shows the last run's error while the resumed one runs";
   holder->rollback();
   ProcessResult done = resumed.wait(std::chrono::seconds(120));
-  EXPECT_EQ(done.exit_code, 0) << describe(done);
-  ProcessResult rolled_back = run_change({"rollback", url()});
-  EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
+  ASSERT_EQ(done.exit_code, 0) << describe(done);
+
+  // The same for complete, whose first unit is still blocked when run again.
+  holder->begin();
+  ASSERT_EQ(holder->execute("UPDATE users SET username = 'y' || username WHERE id = 1"), 1);
+  ProcessResult blocked = run_change({"complete", url(), "--lock-timeout", "100ms",
+                                      "--retry-for", "1s"}, true);
+  EXPECT_EQ(blocked.exit_code, 1) << describe(blocked);
+  EXPECT_TRUE(contains(status_json(url()).value("last_error", ""), "still blocked after"));
+  SpawnedProcess completing(change_argv(
+      {"complete", url(), "--lock-timeout", "100ms", "--retry-for", "60s"}, true));
+  poll_until("the resumed complete retries", [&] {
+    require_running(completing, "change complete");
+    return !events_named(json_events(completing.output_so_far()), "retry").empty();
+  });
+  EXPECT_EQ(status_json(url()).value("last_error", "?"), "")
+      << "status shows the last run's error while the resumed complete runs";
+  holder->rollback();
+  ProcessResult completed = completing.wait(std::chrono::seconds(120));
+  EXPECT_EQ(completed.exit_code, 0) << describe(completed);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -359,11 +359,14 @@ TEST_P(ChangeRefusals, AColumnThatWouldRewriteTheTableIsRefusedBeforeAnyStep) {
   ProcessResult r = run_change(start("volatile_default_without_up.yaml"));
   EXPECT_TRUE(contains(r.err, "hint: give the expression as `up`")) << r.err;
 
-  // Defaults stored once are accepted.
-  ProcessResult accepted = run_change(start("defaults_without_rewrite.yaml"));
-  EXPECT_EQ(accepted.exit_code, 0) << describe(accepted);
-  ProcessResult rolled_back = run_change({"rollback", url()});
-  EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
+  // Defaults stored once are accepted; so is a sequence's next value given as `up`.
+  scratch_.connect()->execute("CREATE SEQUENCE film_serial_no");
+  for (const char* file : {"defaults_without_rewrite.yaml", "nextval_with_up.yaml"}) {
+    ProcessResult accepted = run_change(start(file));
+    EXPECT_EQ(accepted.exit_code, 0) << file << ": " << describe(accepted);
+    ProcessResult rolled_back = run_change({"rollback", url()});
+    EXPECT_EQ(rolled_back.exit_code, 0) << file << ": " << describe(rolled_back);
+  }
 }
 
 // A statement of an `sql` operation that PostgreSQL's parser refuses, named with its line.
