@@ -16,7 +16,7 @@
 namespace cutover::db {
 namespace {
 
-constexpr int kMostSessions = 3;
+constexpr int kMostSessions = 5;
 // A statement shown is cut after about this many bytes.
 constexpr std::size_t kStatementLength = 80;
 
@@ -24,13 +24,17 @@ constexpr std::size_t kStatementLength = 80;
 // pg_read_all_stats): they are the ones named.
 constexpr const char* kPostgresQuery = R"sql(
 select a.pid, coalesce(a.usename, ''), coalesce(a.state, ''),
-       extract(epoch from clock_timestamp() - a.xact_start)::float8, coalesce(a.query, '')
+       extract(epoch from clock_timestamp() - a.xact_start)::float8, coalesce(a.query, ''),
+       locked.tables, count(*) over ()
 from pg_stat_activity a
+join lateral (
+    select string_agg(distinct c.relname, ', ' order by c.relname) as tables
+    from pg_locks l join pg_class c on c.oid = l.relation
+    where l.pid = a.pid and l.granted and l.locktype = 'relation' and c.relkind in ('r', 'p')
+      and c.relnamespace <> 'pg_catalog'::regnamespace) locked on locked.tables is not null
 where a.datname = current_database() and a.pid <> pg_backend_pid()
   and a.backend_type = 'client backend'
   and a.xact_start < clock_timestamp() - make_interval(secs => $1)
-  and exists (select 1 from pg_locks l
-              where l.pid = a.pid and l.granted and l.locktype = 'relation')
 order by a.xact_start
 limit $2)sql";
 
@@ -38,7 +42,8 @@ limit $2)sql";
 // may be named too. No statement: MariaDB has no parser at hand here to hide its literals (a
 // password in ALTER USER), and an idle session shows none anyway.
 constexpr const char* kMariaDbQuery = R"sql(
-select p.ID, coalesce(p.USER, ''), coalesce(p.COMMAND, ''), cast(t.trx_started as char)
+select p.ID, coalesce(p.USER, ''), coalesce(p.COMMAND, ''), cast(t.trx_started as char),
+       count(*) over ()
 from information_schema.INNODB_TRX t
 join information_schema.PROCESSLIST p on p.ID = t.trx_mysql_thread_id
 where p.ID <> connection_id() and p.DB = database()
@@ -72,9 +77,9 @@ std::optional<std::string> without_constants(const std::string& statement) {
 
 std::string describe_postgres(const Row& row) {
   std::optional<std::string> statement = without_constants(row[4].text());
-  return fmt::format("pid {} (user {}, {}, transaction open for {:.1f} s{})", row[0].text(),
-                     row[1].text(), row[2].text(), row[3].as_double(),
-                     statement && !statement->empty() ? ": " + *statement : "");
+  return fmt::format("pid {} (user {}, {}, transaction open for {:.1f} s, locks on {}{})",
+                     row[0].text(), row[1].text(), row[2].text(), row[3].as_double(),
+                     row[5].text(), statement && !statement->empty() ? ": " + *statement : "");
 }
 
 std::string describe_mariadb(const Row& row) {
@@ -100,8 +105,11 @@ std::string long_transactions(Connection& connection, std::chrono::milliseconds 
       sessions.push_back(flavor == Flavor::kPostgres ? describe_postgres(row)
                                                      : describe_mariadb(row));
     }
-    return fmt::format("sessions in a transaction for longer than the lock timeout: {}",
-                       fmt::join(sessions, "; "));
+    const std::int64_t all = result.rows[0][flavor == Flavor::kPostgres ? 6 : 4].as_int();
+    const auto left_out = all - static_cast<std::int64_t>(sessions.size());
+    return fmt::format("sessions in a transaction for longer than the lock timeout: {}{}",
+                       fmt::join(sessions, "; "),
+                       left_out > 0 ? fmt::format(" (and {} more)", left_out) : "");
   } catch (const std::exception&) {
     return {};  // a courtesy: the error it would be added to matters more
   }
