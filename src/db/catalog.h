@@ -40,6 +40,9 @@ struct IndexInfo {
   // PostgreSQL: the whole CREATE INDEX statement (pg_get_indexdef); empty elsewhere.
   std::string definition;
   bool fulltext = false;  // MariaDB: a FULLTEXT index
+  // PostgreSQL: the partitioned table's index this partition's index is attached to (schema-
+  // qualified when in another schema), which PostgreSQL drops it with; empty for none.
+  std::string copy_of;
 };
 
 struct ForeignKeyInfo {

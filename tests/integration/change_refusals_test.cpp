@@ -279,6 +279,7 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
   c->execute("CREATE TABLE ledger_base (n int, CONSTRAINT ledger_rule CHECK (n > 0))");
   c->execute("CREATE TABLE ledger_archive (n int, CONSTRAINT ledger_rule CHECK (n > 0))");
   c->execute("ALTER TABLE ledger_archive INHERIT ledger_base");
+  c->execute("CREATE INDEX payment_amount_idx ON payment (amount)");
   before_ = schema_dump();
   expect_start_refused("drop_fk_copy.yaml", "drop_fk_copy",
                        {"refund_payment_id_payment_date_fkey1 of refund is PostgreSQL's copy of "
@@ -293,6 +294,9 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
                         "refund_payment_fk of table refund references"});
   expect_start_refused("drop_inherited_check.yaml", "drop_inherited_check",
                        {"copy of constraint ledger_rule of ledger_base"});
+  expect_start_refused("drop_partition_index.yaml", "drop_partition_index",
+                       {"index payment_p2022_01_amount_idx of payment_p2022_01 is attached to "
+                        "index payment_amount_idx of payment"});
   // The hints name what PostgreSQL accepts.
   const auto hint = [&](const std::string& file) {
     ProcessResult r = run_change(start(file));
@@ -306,6 +310,7 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
   EXPECT_TRUE(contains(detach, "ALTER TABLE payment DETACH PARTITION payment_p2022_01")) << detach;
   EXPECT_TRUE(contains(detach, "drop_constraint: {table: refund, name: refund_payment_fk}"))
       << detach;
+  EXPECT_TRUE(contains(hint("drop_partition_index.yaml"), "drop_index: {name: payment_amount_idx}"));
 }
 
 // Issue 10, item 4.

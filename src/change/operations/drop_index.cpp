@@ -51,6 +51,7 @@ class DropIndex : public Operation {
           fmt::format("{}: there is no index {} in {}", where(), name_, context.base_schema),
           "check the index's name (psql: \\di lists the indexes)");
     }
+    if (!index->copy_of.empty()) refuse_copy(context, *owner);
     std::string constraint;
     if (index->primary) constraint = "the primary key of " + owner->name;
     const bool mariadb = context.flavor == db::Flavor::kMariaDb;
@@ -104,6 +105,46 @@ class DropIndex : public Operation {
   std::vector<Step> rollback(const ChangeContext&) const override { return {}; }
 
  private:
+  // The index is a partition's, attached to its partitioned table's index, which PostgreSQL
+  // drops it with (and only with): names the top one, or the constraint it backs.
+  [[noreturn]] void refuse_copy(const ChangeContext& context, const db::TableInfo& owner) const {
+    std::string original = name_;
+    const db::TableInfo* original_owner = nullptr;  // null: in another schema
+    const db::IndexInfo* original_index = nullptr;
+    for (int level = 0; level < 64; ++level) {  // bounded against a catalog that loops
+      const db::IndexInfo* next = nullptr;
+      original_owner = nullptr;
+      for (const auto& table : context.catalog->tables) {
+        for (const auto& index : table.indexes) {
+          if (index.name != original) continue;
+          next = &index;
+          original_owner = &table;
+        }
+      }
+      original_index = next;
+      if (!next || next->copy_of.empty()) break;
+      original = next->copy_of;
+    }
+    std::string fix = fmt::format("drop_index: {{name: {}}}", original);
+    if (original_owner && original_index->primary) {
+      fix = fmt::format("drop_constraint: {{table: {}, name: {}}}, its primary key",
+                        original_owner->name, original);
+    } else if (original_owner) {
+      for (const auto& key : original_owner->unique_keys) {
+        if (key.name == original) {
+          fix = fmt::format("drop_constraint: {{table: {}, name: {}}}, its unique constraint",
+                            original_owner->name, original);
+        }
+      }
+    }
+    throw_bad_input(fmt::format("{}: index {} of {} is attached to index {}{}, its "
+                                "partitioned table's: PostgreSQL drops it only with that one",
+                                where(), name_, owner.name, original,
+                                original_owner ? " of " + original_owner->name : ""),
+                    "drop the partitioned table's instead, which drops it on every partition: " +
+                        fix);
+  }
+
   std::string name_;
 };
 

@@ -81,7 +81,11 @@ constexpr const char* kIndexesQuery = R"sql(
 select i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid,
        case when k.attnum = 0 then pg_get_indexdef(i.indexrelid, k.position::int, true)
             else col.attname end,
-       pg_get_indexdef(i.indexrelid)
+       pg_get_indexdef(i.indexrelid),
+       (select case when parent.relnamespace = $1 then parent.relname
+                    else parent.relnamespace::regnamespace::text || '.' || parent.relname end
+        from pg_inherits h join pg_class parent on parent.oid = h.inhparent
+        where h.inhrelid = i.indexrelid)
 from pg_index i
 join pg_class c on c.oid = i.indrelid
 join pg_class ic on ic.oid = i.indexrelid
@@ -224,6 +228,7 @@ class CatalogBuilder {
         index.primary = is_true(row[3]);
         index.valid = is_true(row[4]);
         index.definition = row[6].text();
+        if (!row[7].is_null()) index.copy_of = row[7].text();
         owner.indexes.push_back(std::move(index));
         last_key = std::move(key);
       }
