@@ -92,14 +92,18 @@ bool replicated_in_total_order(const db::ServerInfo& server, const Step& step) {
 // The error of a bounded unit cancelled when its time ran out: a lock conflict like a lock
 // timeout (55P03; MariaDB's 1205, whose sub-second waits end by being cancelled), so that it is
 // retried the same way.
-Error out_of_time(const std::string& what, std::chrono::milliseconds limit) {
+Error out_of_time(db::Flavor flavor, const std::string& what, std::chrono::milliseconds limit) {
   Error e(ErrorCode::kOperationFailed,
           fmt::format("{}: not done within the lock timeout ({}) as a whole: it waited for "
                       "locks one after the other, or its own work takes that long (then raise "
                       "--lock-timeout)",
                       what, format_duration_ms(limit)));
   constexpr int kMariaDbLockWaitTimeout = 1205;
-  e.with_sqlstate("55P03").with_vendor_code(kMariaDbLockWaitTimeout);
+  if (flavor == db::Flavor::kPostgres || flavor == db::Flavor::kSqlite) {
+    e.with_sqlstate("55P03");
+  } else {
+    e.with_sqlstate("HY000").with_vendor_code(kMariaDbLockWaitTimeout);
+  }
   e.with_db_failure(DbFailure::kStatement);
   return e;
 }
@@ -193,7 +197,7 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
             if (!bounded(step) || (in_transaction && !whole_bound)) return;
             auto left =
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left.count() <= 0) throw out_of_time(what, retry_.lock_timeout);
+            if (left.count() <= 0) throw out_of_time(flavor, what, retry_.lock_timeout);
             connection_.set_timeouts({std::min(left, retry_.lock_timeout), left});
           };
           std::optional<db::Transaction> transaction;
@@ -235,7 +239,7 @@ void StepRunner::run_unit(const std::string& what, const std::vector<Step>& step
             transaction.reset();  // rolled back, and with it the timeouts it set
             connection_.set_timeouts(normal);
             if (!interrupted() && db::classify(flavor, e) == db::ErrorKind::kCancelled) {
-              throw out_of_time(what, retry_.lock_timeout);
+              throw out_of_time(flavor, what, retry_.lock_timeout);
             }
             throw;
           }
