@@ -313,6 +313,17 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
   EXPECT_TRUE(contains(hint("drop_partition_index.yaml"), "drop_index: {name: payment_amount_idx}"));
 }
 
+TEST_P(ChangeRefusals, ATableReferencedFromAnotherSchemaIsRefusedNamingTheForeignKey) {
+  auto c = scratch_.connect();
+  c->execute("CREATE TABLE note (id int PRIMARY KEY)");
+  c->execute("CREATE SCHEMA archive");
+  c->execute("CREATE TABLE archive.note_ref (id int PRIMARY KEY, note int REFERENCES public.note)");
+  before_ = schema_dump();
+  expect_start_refused(
+      "drop_referenced_elsewhere.yaml", "drop_referenced_elsewhere",
+      {"foreign key note_ref_note_fkey of table archive.note_ref references note"});
+}
+
 // Issue 10, item 4.
 TEST_P(ChangeRefusals, AnIndexOnAPartitionedTableIsRefused) {
   expect_start_refused("index_on_partitioned.yaml", "index_on_partitioned",

@@ -17,6 +17,8 @@
 #include "change/operation.h"
 #include "change/operation_args.h"
 #include "change/operations/operations.h"
+#include "change/operations/sql_parts.h"
+#include "change/preflight.h"
 #include "core/error.h"
 
 namespace cutover::change {
@@ -57,6 +59,29 @@ class DropTable : public Operation {
   }
 
   bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
+
+  // PostgreSQL: a foreign key of a table in another schema (which the catalog does not show)
+  // that references the table, or through its copies a partition of it: DROP TABLE would
+  // refuse at complete.
+  Preflight preflight(const ChangeContext& context) const override {
+    Preflight preflight;
+    if (context.flavor != db::Flavor::kPostgres) return preflight;
+    const std::string table = context.table(name_);
+    preflight.probes.push_back(fmt::format(
+        "DO $cutover$ DECLARE r record; BEGIN "
+        "SELECT coalesce(original.conname, c.conname) AS name, "
+        "coalesce(original.conrelid, c.conrelid)::regclass::text AS owner INTO r "
+        "FROM pg_constraint c LEFT JOIN pg_constraint original ON original.oid = c.conparentid "
+        "WHERE c.contype = 'f' AND c.confrelid = {0}::regclass AND c.conrelid <> c.confrelid "
+        "AND (SELECT relnamespace FROM pg_class WHERE oid = c.conrelid) <> "
+        "(SELECT relnamespace FROM pg_class WHERE oid = {0}::regclass) LIMIT 1; "
+        "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('foreign key "
+        "%s of table %s references %s, so it cannot be dropped', r.name, r.owner, {1}), HINT = "
+        "format('drop the foreign key first, in a migration (ALTER TABLE %s DROP CONSTRAINT "
+        "%I)', r.owner, r.name); END IF; END $cutover$",
+        sql_literal(table), sql_literal(name_)));
+    return preflight;
+  }
 
   std::vector<Step> expand(const ChangeContext&) const override { return {}; }
 
