@@ -515,10 +515,10 @@ class BatchSizer {
   std::int64_t next(std::int64_t size, std::chrono::milliseconds took) {
     const std::chrono::milliseconds limit = options_.retry.lock_timeout;
     if (took > limit && size > kSmallestBatch) {
-      const double ratio = static_cast<double>(limit.count()) / 2.0 /
-                           static_cast<double>(took.count());
-      const std::int64_t smaller = std::max(
-          kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
+      const double ratio =
+          static_cast<double>(limit.count()) / 2.0 / static_cast<double>(took.count());
+      const std::int64_t smaller =
+          std::max(kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
       if (!warned_) {
         warned_ = true;
         output_.warn(fmt::format(

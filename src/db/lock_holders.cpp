@@ -78,8 +78,8 @@ std::optional<std::string> without_constants(const std::string& statement) {
 std::string describe_postgres(const Row& row) {
   std::optional<std::string> statement = without_constants(row[4].text());
   return fmt::format("pid {} (user {}, {}, transaction open for {:.1f} s, locks on {}{})",
-                     row[0].text(), row[1].text(), row[2].text(), row[3].as_double(),
-                     row[5].text(), statement && !statement->empty() ? ": " + *statement : "");
+                     row[0].text(), row[1].text(), row[2].text(), row[3].as_double(), row[5].text(),
+                     statement && !statement->empty() ? ": " + *statement : "");
 }
 
 std::string describe_mariadb(const Row& row) {

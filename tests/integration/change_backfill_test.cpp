@@ -3,8 +3,8 @@
 // fails, needs a key.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -486,10 +486,12 @@ TEST_P(ChangeBackfillPostgresTest, BatchWaitsOutALockConflictAndGoesOn) {
 // wide: the slow row sleeps 1.5 s against a 1 s lock timeout; the others take microseconds.
 TEST_P(ChangeBackfillPostgresTest, ABatchHoldingItsRowsPastTheLockTimeoutMakesTheNextOnesSmaller) {
   create_items(2000);
-  exec("CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-       "IF NEW.id = 1 THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$");
-  exec("CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
-       "items_slow()");
+  exec(
+      "CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.id = 1 THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$");
+  exec(
+      "CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
+      "items_slow()");
   BackfillOptions opts = options(200);
   opts.retry.lock_timeout = std::chrono::milliseconds(1000);
   BackfillProgress progress = backfill(opts);

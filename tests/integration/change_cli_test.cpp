@@ -605,12 +605,12 @@ TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
   // The same for complete, whose first unit is still blocked when run again.
   holder->begin();
   ASSERT_EQ(holder->execute("UPDATE users SET username = 'y' || username WHERE id = 1"), 1);
-  ProcessResult blocked = run_change({"complete", url(), "--lock-timeout", "100ms",
-                                      "--retry-for", "1s"}, true);
+  ProcessResult blocked =
+      run_change({"complete", url(), "--lock-timeout", "100ms", "--retry-for", "1s"}, true);
   EXPECT_EQ(blocked.exit_code, 1) << describe(blocked);
   EXPECT_TRUE(contains(status_json(url()).value("last_error", ""), "still blocked after"));
-  SpawnedProcess completing(change_argv(
-      {"complete", url(), "--lock-timeout", "100ms", "--retry-for", "60s"}, true));
+  SpawnedProcess completing(
+      change_argv({"complete", url(), "--lock-timeout", "100ms", "--retry-for", "60s"}, true));
   poll_until("the resumed complete retries", [&] {
     require_running(completing, "change complete");
     return !events_named(json_events(completing.output_so_far()), "retry").empty();

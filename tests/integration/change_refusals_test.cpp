@@ -310,7 +310,8 @@ TEST_P(ChangeRefusals, ACopyOfAPartitionedTablesConstraintIsRefusedNamingTheOrig
   EXPECT_TRUE(contains(detach, "ALTER TABLE payment DETACH PARTITION payment_p2022_01")) << detach;
   EXPECT_TRUE(contains(detach, "drop_constraint: {table: refund, name: refund_payment_fk}"))
       << detach;
-  EXPECT_TRUE(contains(hint("drop_partition_index.yaml"), "drop_index: {name: payment_amount_idx}"));
+  EXPECT_TRUE(
+      contains(hint("drop_partition_index.yaml"), "drop_index: {name: payment_amount_idx}"));
 }
 
 TEST_P(ChangeRefusals, ATableReferencedFromAnotherSchemaIsRefusedNamingTheForeignKey) {

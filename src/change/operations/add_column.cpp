@@ -179,8 +179,8 @@ class AddColumn : public Operation {
           "CREATE TEMP TABLE _cutover_filenode AS SELECT pg_relation_filenode({}) AS before",
           sql_literal(kSandboxTable)));
       preflight.sandbox.push_back(
-          fmt::format("ALTER TABLE {} ADD COLUMN _cutover_default_probe {}{}", kSandboxTable,
-                      type_, default_ ? " DEFAULT " + *default_ : std::string()));
+          fmt::format("ALTER TABLE {} ADD COLUMN _cutover_default_probe {}{}", kSandboxTable, type_,
+                      default_ ? " DEFAULT " + *default_ : std::string()));
       preflight.sandbox.push_back(fmt::format(
           "DO $cutover$ BEGIN IF pg_relation_filenode({}) <> (SELECT before FROM "
           "pg_temp._cutover_filenode) THEN RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = "

@@ -137,12 +137,12 @@ class DropIndex : public Operation {
         }
       }
     }
-    throw_bad_input(fmt::format("{}: index {} of {} is attached to index {}{}, its "
-                                "partitioned table's: PostgreSQL drops it only with that one",
-                                where(), name_, owner.name, original,
-                                original_owner ? " of " + original_owner->name : ""),
-                    "drop the partitioned table's instead, which drops it on every partition: " +
-                        fix);
+    throw_bad_input(
+        fmt::format("{}: index {} of {} is attached to index {}{}, its "
+                    "partitioned table's: PostgreSQL drops it only with that one",
+                    where(), name_, owner.name, original,
+                    original_owner ? " of " + original_owner->name : ""),
+        "drop the partitioned table's instead, which drops it on every partition: " + fix);
   }
 
   std::string name_;

@@ -78,7 +78,8 @@ class RawSql : public Operation {
   void refuse_syntax_errors(const ChangeContext& context, const std::string& field,
                             const std::string& script) const {
     split(context.flavor, field, script);  // an unterminated quote, or nothing to run
-    if (context.flavor != db::Flavor::kPostgres || !db::parser_knows_server(context.server_version)) {
+    if (context.flavor != db::Flavor::kPostgres ||
+        !db::parser_knows_server(context.server_version)) {
       return;
     }
     const std::vector<db::StatementSpan> spans = db::find_statements(context.flavor, script);
