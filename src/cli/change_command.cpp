@@ -267,7 +267,8 @@ void add_change_command(CLI::App& app, CommandRun& run) {
   start
       ->add_option(
           "--batch-size", o->batch_size,
-          "Rows per backfill batch (fewer after a batch that held its rows past --lock-timeout)")
+          "Rows per backfill batch, reached from a first batch of at most 1000 while batches stay "
+          "within half of --lock-timeout")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))
       ->capture_default_str();
   start->add_option("--batch-pause", o->batch_pause, "Pause between backfill batches")

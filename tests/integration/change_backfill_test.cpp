@@ -516,6 +516,20 @@ TEST_P(ChangeBackfillPostgresTest, ABatchHoldingItsRowsPastTheLockTimeoutMakesTh
   for (std::int64_t size : sizes) EXPECT_LE(size, 200);
 }
 
+// A large --batch-size starts at 1,000 rows and grows from there while batches stay short: its
+// first batch is not the one that holds 100,000 rows at once (327 ms, writers waiting 274 ms).
+TEST_P(ChangeBackfillTest, ALargeFixedBatchSizeIsReachedFromASmallFirstBatch) {
+  create_items(12000);
+  BackfillProgress progress = backfill(options(5000));
+  EXPECT_EQ(progress.rows_done, 12000);
+  EXPECT_EQ(unfilled(), 0);
+  ASSERT_GE(checkpoints_.size(), 3u);
+  EXPECT_EQ(checkpoints_[1].rows_done, 1000) << "the first batch";
+  for (size_t i = 2; i < checkpoints_.size(); ++i) {
+    EXPECT_LE(checkpoints_[i].rows_done - checkpoints_[i - 1].rows_done, 5000) << "batch " << i;
+  }
+}
+
 TEST_P(ChangeBackfillPostgresTest, SetBasedFillWritesEveryRowWithTheSyncTriggersSkipped) {
   exec("CREATE TABLE items (id bigint PRIMARY KEY, a integer NOT NULL, b integer, "
        "touches integer NOT NULL DEFAULT 0)");
