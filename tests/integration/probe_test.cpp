@@ -100,13 +100,20 @@ struct Trouble {
 // The probe saw one window of `kind`, and it is the trouble's: no failure before the trouble
 // began, no success while it certainly lasted, the window open across that span and closed
 // after it. `refusal` (when not empty) is the error class that only the trouble causes: no
-// operation begun after the trouble ended gets it.
+// operation begun after the trouble ended gets it. While the trouble sets in (from `began` to
+// `certain_from`) the window may be split: sessions are ended one at a time, and an old one's
+// write can still commit between two others' failures (seen once in 1,480 tests under the
+// sanitizer); any window but the last must end by `certain_from`.
 void expect_one_window(const Probe& probe, const probe::KindStats& stats, probe::OpKind kind,
                        const Trouble& trouble, const std::string& refusal = "") {
   std::cout << "[ measured ] trouble " << trouble.began / 1000 << ".." << trouble.ended / 1000
             << " ms; probe saw " << describe(stats) << std::endl;
-  ASSERT_EQ(stats.windows.size(), 1u) << describe(stats);
-  const auto& w = stats.windows[0];
+  ASSERT_GE(stats.windows.size(), 1u) << describe(stats);
+  for (std::size_t i = 0; i + 1 < stats.windows.size(); ++i) {
+    EXPECT_LE(stats.windows[i].end_us, trouble.certain_from)
+        << "a window before the trouble's, not in its onset: " << describe(stats);
+  }
+  const auto& w = stats.windows.back();
   std::cout << "[ measured ] the probe's window began " << (w.start_us - trouble.began) / 1000
             << " ms after the trouble and ended " << (w.end_us - trouble.ended) / 1000
             << " ms after it" << std::endl;
