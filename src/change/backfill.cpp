@@ -494,10 +494,11 @@ std::int64_t adapted_size(std::int64_t size, std::chrono::milliseconds took,
 }
 
 // The size of each batch. A batch holds the rows it has locked (SQLite: the file) until it
-// commits, and the application's writes of them wait as long: a full batch that took longer
-// than the lock timeout, the bound of every other wait of a change, is followed by smaller
-// ones, about half the timeout long, which grow back toward --batch-size while they stay short
-// (said once). With a target, the size follows it, kept within the lock timeout.
+// commits, and the application's writes of them wait as long, so batches are kept within the
+// lock timeout, the bound of every other wait of a change: they start small and grow toward
+// --batch-size while they take less than half of it; a full batch that took longer is followed
+// by smaller ones, about half the timeout long, which grow back the same way (said once). With
+// a target, the size follows it, kept within the lock timeout.
 class BatchSizer {
  public:
   BatchSizer(const BackfillOptions& options, std::chrono::milliseconds target,
