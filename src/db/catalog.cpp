@@ -26,6 +26,17 @@ const ViewInfo* Catalog::find_view(const std::string& name) const {
   return nullptr;
 }
 
+const IndexInfo* Catalog::find_index(const std::string& name, const TableInfo** owner) const {
+  for (const auto& table : tables) {
+    for (const auto& index : table.indexes) {
+      if (index.name != name) continue;
+      if (owner) *owner = &table;
+      return &index;
+    }
+  }
+  return nullptr;
+}
+
 ConstraintOrigin Catalog::copy_of(const std::string& table, const std::string& name) const {
   const TableInfo* owner = find_table(table);
   if (!owner) return {};

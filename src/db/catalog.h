@@ -103,6 +103,8 @@ struct Catalog {
 
   const TableInfo* find_table(const std::string& name) const;
   const ViewInfo* find_view(const std::string& name) const;
+  // The index `name` (PostgreSQL: names are unique in a schema), with its table in `owner`.
+  const IndexInfo* find_index(const std::string& name, const TableInfo** owner = nullptr) const;
   // What constraint `name` of `table` is a copy of; empty when it is none or is not here.
   ConstraintOrigin copy_of(const std::string& table, const std::string& name) const;
   // The first original of `copy`, following copies of copies (partitions of partitions) as far

@@ -590,16 +590,21 @@ TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
   EXPECT_FALSE(contains(message, "'x'")) << message;
   EXPECT_TRUE(contains(status_json(url()).value("last_error", ""), "still blocked after"));
 
-  SpawnedProcess resumed(
-      change_argv(start_args({"--lock-timeout", "100ms", "--retry-for", "60s"}), true));
-  poll_until("the resumed start retries", [&] {
-    require_running(resumed, "change start");
-    return !events_named(json_events(resumed.output_so_far()), "retry").empty();
-  });
-  EXPECT_EQ(status_json(url()).value("last_error", "?"), "")
-      << "status shows the last run's error while the resumed one runs";
-  holder->rollback();
-  ProcessResult done = resumed.wait(std::chrono::seconds(120));
+  // Run again while the lock is still held: once it retries, status shows no error; then the
+  // holder lets go and the command finishes.
+  const auto resume_while_blocked = [&](const std::vector<std::string>& args) {
+    SpawnedProcess resumed(change_argv(args, true));
+    poll_until("the resumed " + args[0] + " retries", [&] {
+      require_running(resumed, "change " + args[0]);
+      return !events_named(json_events(resumed.output_so_far()), "retry").empty();
+    });
+    EXPECT_EQ(status_json(url()).value("last_error", "?"), "")
+        << "status shows the last run's error while the resumed " << args[0] << " runs";
+    holder->rollback();
+    return resumed.wait(std::chrono::seconds(120));
+  };
+  ProcessResult done =
+      resume_while_blocked(start_args({"--lock-timeout", "100ms", "--retry-for", "60s"}));
   ASSERT_EQ(done.exit_code, 0) << describe(done);
 
   // The same for complete, whose first unit is still blocked when run again.
@@ -609,16 +614,8 @@ TEST_P(ChangeLockWait, StartThatGivesUpNamesTheSessionHoldingTheLock) {
       run_change({"complete", url(), "--lock-timeout", "100ms", "--retry-for", "1s"}, true);
   EXPECT_EQ(blocked.exit_code, 1) << describe(blocked);
   EXPECT_TRUE(contains(status_json(url()).value("last_error", ""), "still blocked after"));
-  SpawnedProcess completing(
-      change_argv({"complete", url(), "--lock-timeout", "100ms", "--retry-for", "60s"}, true));
-  poll_until("the resumed complete retries", [&] {
-    require_running(completing, "change complete");
-    return !events_named(json_events(completing.output_so_far()), "retry").empty();
-  });
-  EXPECT_EQ(status_json(url()).value("last_error", "?"), "")
-      << "status shows the last run's error while the resumed complete runs";
-  holder->rollback();
-  ProcessResult completed = completing.wait(std::chrono::seconds(120));
+  ProcessResult completed =
+      resume_while_blocked({"complete", url(), "--lock-timeout", "100ms", "--retry-for", "60s"});
   EXPECT_EQ(completed.exit_code, 0) << describe(completed);
 }
 

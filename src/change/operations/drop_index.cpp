@@ -37,15 +37,7 @@ class DropIndex : public Operation {
 
   void validate(const ChangeContext& context) const override {
     const db::TableInfo* owner = nullptr;
-    const db::IndexInfo* index = nullptr;
-    for (const auto& table : context.catalog->tables) {
-      for (const auto& candidate : table.indexes) {
-        if (candidate.name == name_) {
-          owner = &table;
-          index = &candidate;
-        }
-      }
-    }
+    const db::IndexInfo* index = context.catalog->find_index(name_, &owner);
     if (!index) {
       throw_bad_input(
           fmt::format("{}: there is no index {} in {}", where(), name_, context.base_schema),
@@ -86,15 +78,11 @@ class DropIndex : public Operation {
   std::vector<Step> contract(const ChangeContext& context) const override {
     if (context.flavor == db::Flavor::kMariaDb) {
       // Index names belong to a table on MariaDB. Gone from the catalog: dropped already.
-      for (const auto& table : context.catalog->tables) {
-        for (const auto& index : table.indexes) {
-          if (index.name != name_) continue;
-          return {{.what = fmt::format("drop index {}", name_),
-                   .sql = fmt::format("ALTER TABLE {} DROP INDEX IF EXISTS {}, LOCK=NONE",
-                                      context.table(table.name), context.quote(name_))}};
-        }
-      }
-      return {};
+      const db::TableInfo* table = nullptr;
+      if (!context.catalog->find_index(name_, &table)) return {};
+      return {{.what = fmt::format("drop index {}", name_),
+               .sql = fmt::format("ALTER TABLE {} DROP INDEX IF EXISTS {}, LOCK=NONE",
+                                  context.table(table->name), context.quote(name_))}};
     }
     // Not CONCURRENTLY: complete's contract is one transaction (all or nothing), and dropping
     // an index is catalog work: its lock is held a moment, waited for within the lock timeout.
@@ -112,18 +100,10 @@ class DropIndex : public Operation {
     const db::TableInfo* original_owner = nullptr;  // null: in another schema
     const db::IndexInfo* original_index = nullptr;
     for (int level = 0; level < 64; ++level) {  // bounded against a catalog that loops
-      const db::IndexInfo* next = nullptr;
       original_owner = nullptr;
-      for (const auto& table : context.catalog->tables) {
-        for (const auto& index : table.indexes) {
-          if (index.name != original) continue;
-          next = &index;
-          original_owner = &table;
-        }
-      }
-      original_index = next;
-      if (!next || next->copy_of.empty()) break;
-      original = next->copy_of;
+      original_index = context.catalog->find_index(original, &original_owner);
+      if (!original_index || original_index->copy_of.empty()) break;
+      original = original_index->copy_of;
     }
     std::string fix = fmt::format("drop_index: {{name: {}}}", original);
     if (original_owner && original_index->primary) {

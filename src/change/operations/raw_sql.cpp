@@ -45,9 +45,9 @@ class RawSql : public Operation {
     complete_ = args.optional_string("complete");
     args.reject_unknown();
     // Refused when read, whatever the database: each dialect splits these the same way.
-    split(db::Flavor::kPostgres, "up", up_);
-    split(db::Flavor::kPostgres, "down", down_);
-    if (complete_) split(db::Flavor::kPostgres, "complete", *complete_);
+    find(db::Flavor::kPostgres, "up", up_);
+    find(db::Flavor::kPostgres, "down", down_);
+    if (complete_) find(db::Flavor::kPostgres, "complete", *complete_);
   }
 
   bool supports(db::Flavor flavor) const override { return flavor != db::Flavor::kSqlite; }
@@ -77,12 +77,11 @@ class RawSql : public Operation {
   // cutover's parser knows the server's syntax.
   void refuse_syntax_errors(const ChangeContext& context, const std::string& field,
                             const std::string& script) const {
-    split(context.flavor, field, script);  // an unterminated quote, or nothing to run
+    const std::vector<db::StatementSpan> spans = find(context.flavor, field, script);
     if (context.flavor != db::Flavor::kPostgres ||
         !db::parser_knows_server(context.server_version)) {
       return;
     }
-    const std::vector<db::StatementSpan> spans = db::find_statements(context.flavor, script);
     for (std::size_t i = 0; i < spans.size(); ++i) {
       if (auto error = db::statement_syntax_error(context.flavor, script, spans[i])) {
         throw_bad_input(fmt::format("{}: {}, statement {} (line {} of {}): {}", where(), field,
@@ -92,21 +91,27 @@ class RawSql : public Operation {
     }
   }
 
-  // The statements of one field; Error(kBadInput) naming the field for a script that cannot be
-  // split (an unterminated quote or comment) or that holds no statement.
-  std::vector<db::Statement> split(db::Flavor flavor, const std::string& field,
-                                   const std::string& script) const {
-    std::vector<db::Statement> statements;
+  // Where the statements of one field are; Error(kBadInput) naming the field for a script that
+  // cannot be split (an unterminated quote or comment) or that holds no statement.
+  std::vector<db::StatementSpan> find(db::Flavor flavor, const std::string& field,
+                                      const std::string& script) const {
+    std::vector<db::StatementSpan> spans;
     try {
-      statements = db::split_statements(flavor, script);
+      spans = db::find_statements(flavor, script);
     } catch (const Error& e) {
       throw_bad_input(fmt::format("{}: {}: {}", where(), field, e.message()), e.hint());
     }
-    if (statements.empty()) {
+    if (spans.empty()) {
       throw_bad_input(fmt::format("{}: {} holds no SQL statement", where(), field),
                       fmt::format("write the SQL to run in `{}`", field));
     }
-    return statements;
+    return spans;
+  }
+
+  // The statements of one field, as find() finds them.
+  std::vector<db::Statement> split(db::Flavor flavor, const std::string& field,
+                                   const std::string& script) const {
+    return db::statements_of(script, find(flavor, field, script));
   }
 
   std::vector<Step> steps(const std::string& field,
