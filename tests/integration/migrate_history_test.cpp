@@ -55,6 +55,10 @@ class MigrateHistory : public testing::TestWithParam<Backend> {
   void SetUp() override {
     scratch_ = std::make_unique<ScratchDatabase>(GetParam());
     conn_ = scratch_->connect();
+    // As migrate's sessions read on Galera: after everything the cluster ordered before them.
+    // Without it, a write can meet another node's CREATE still being applied here, and Galera
+    // aborts the write (deadlock, 1213).
+    if (conn_->server().galera) conn_->execute("SET SESSION wsrep_sync_wait = 1");
   }
 
   Flavor flavor() const { return conn_->server().flavor; }
