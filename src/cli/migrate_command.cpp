@@ -29,8 +29,8 @@ int run_dry_run(const MigrateCliOptions& cli, Output& output) {
   std::vector<migrate::HistoryRow> rows;
   if (history.exists()) rows = history.read();
   migrate::ReadyPlan ready =
-      migrate::ready_plan(session.scripts, rows, session.connection->server().flavor,
-                          session.options, &output, callbacks.missing_placeholders());
+      migrate::ready_plan(session.scripts, rows, session.connection->server(), session.options,
+                          &output, callbacks.missing_placeholders());
   std::optional<std::string> current;
   if (ready.plan.current) current = ready.plan.current->to_string();
   if (output.json()) {

@@ -164,9 +164,9 @@ int run_migrate_validate(const MigrateCliOptions& cli, Output& output) {
   migrate::warn_if_no_migrations(session.scripts, output);
   migrate::CallbackFrame frame(callbacks, "Validate");
   migrate::HistoryTable history(*session.connection, session.options.history_table);
-  migrate::ReadyPlan ready = migrate::ready_plan(
-      session.scripts, read_history(history), session.connection->server().flavor, session.options,
-      &output, callbacks.missing_placeholders());
+  migrate::ReadyPlan ready =
+      migrate::ready_plan(session.scripts, read_history(history), session.connection->server(),
+                          session.options, &output, callbacks.missing_placeholders());
   // What migrate would refuse next: a partly applied file that changed or is not next, and a
   // file name the history cannot store.
   if (!ready.pending.empty()) {

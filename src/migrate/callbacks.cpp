@@ -142,7 +142,7 @@ CallbackRunner::CallbackRunner(std::vector<CallbackScript> callbacks, db::Connec
       continue;
     }
     prepared_.push_back(
-        {&callback, prepare_script(callback.script, connection.server().flavor, placeholders)});
+        {&callback, prepare_script(callback.script, connection.server(), placeholders)});
   }
 }
 

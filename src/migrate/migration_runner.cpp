@@ -147,8 +147,8 @@ class Leader {
     coord::Heartbeat heartbeat(options_.url, lease_.key(), token, options_.lease, options_.connect);
     ScriptApplier applier(connection_, history_, lease_, token, heartbeat, options_.apply, output_);
     // Read again under the lease: another leader may have finished since this one looked.
-    ReadyPlan ready = ready_plan(scripts_, history_.read(), connection_.server().flavor, options_,
-                                 nullptr, {}, &prepared_);
+    ReadyPlan ready = ready_plan(scripts_, history_.read(), connection_.server(), options_, nullptr,
+                                 {}, &prepared_);
     // Flyway's migrate callbacks run here only, in the one instance that applies: with many
     // instances starting at once, beforeMigrate runs once, not once per instance.
     if (ready.pending.empty()) return 0;
@@ -251,7 +251,7 @@ const char* role_name(MigrateRole role) {
 }
 
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
-                     const std::vector<HistoryRow>& history, db::Flavor flavor,
+                     const std::vector<HistoryRow>& history, const db::ServerInfo& server,
                      const MigrateOptions& options, Output* warnings,
                      const std::vector<MissingPlaceholder>& callbacks_missing,
                      const std::vector<PreparedScript>* prepared) {
@@ -295,7 +295,7 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
     }
     // A copy of a prepared script shares its text: cheap.
     ready.pending.push_back(earlier ? *earlier
-                                    : prepare_script(script, flavor, options.placeholders));
+                                    : prepare_script(script, server, options.placeholders));
   }
   return ready;
 }
@@ -326,7 +326,6 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   CallbackRunner callbacks(load_callbacks(options.dir, options.placeholders), *connection,
                            options.placeholders, output);
   callbacks.warn_unsupported();
-  db::Flavor flavor = connection->server().flavor;
   if (connection->server().galera) {
     // Reads wait until this node has applied everything the cluster committed before them,
     // so a waiter on another node than the leader never plans from a stale history.
@@ -343,8 +342,9 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   // alike with nothing applied.
   const bool has_history = history.exists();
   if (has_history) history.check_columns();  // a table it cannot read or write: refused now
-  ReadyPlan ready = ready_plan(scripts, has_history ? history.read() : std::vector<HistoryRow>{},
-                               flavor, options, &output, callbacks.missing_placeholders());
+  ReadyPlan ready =
+      ready_plan(scripts, has_history ? history.read() : std::vector<HistoryRow>{},
+                 connection->server(), options, &output, callbacks.missing_placeholders());
   history.check_can_record(pending_file_names(ready));
   history.ensure_exists();
   lease.ensure_table();

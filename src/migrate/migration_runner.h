@@ -52,7 +52,7 @@ struct ReadyPlan {
 // found in `prepared` (an earlier ready_plan of the same `scripts`) is taken from there rather
 // than prepared again: preparing a big file costs as much as running it.
 ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
-                     const std::vector<HistoryRow>& history, db::Flavor flavor,
+                     const std::vector<HistoryRow>& history, const db::ServerInfo& server,
                      const MigrateOptions& options, Output* warnings,
                      const std::vector<MissingPlaceholder>& callbacks_missing = {},
                      const std::vector<PreparedScript>* prepared = nullptr);

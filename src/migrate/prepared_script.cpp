@@ -103,8 +103,11 @@ std::string PreparedScript::where(int index) const {
   return fmt::format("statement {} (line {})", index + 1, statement(index).line);
 }
 
-PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
+PreparedScript prepare_script(const MigrationScript& script, const db::ServerInfo& server,
                               const Placeholders& placeholders) {
+  const db::Flavor flavor = server.flavor;
+  const bool check_syntax =
+      flavor != db::Flavor::kPostgres || db::parser_knows_server(server.version_number);
   PreparedScript prepared;
   prepared.script = script;
   prepared.script.text = {};  // the text is kept once, filled, in `sql`
@@ -129,7 +132,7 @@ PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
     const std::string_view text = span.text_in(sql);
     // A statement the parser found in the whole script parses: no need to ask again.
     const int index = prepared.count();
-    if (auto error = db::statement_syntax_error(flavor, sql, span)) {
+    if (auto error = check_syntax ? db::statement_syntax_error(flavor, sql, span) : std::nullopt) {
       throw_bad_input(fmt::format("{}: statement {} (line {}): {}", script.file_name, index + 1,
                                   error->line, error->message),
                       "fix the statement; nothing has been applied");

@@ -65,10 +65,11 @@ struct PreparedScript {
   std::string where(int index) const;
 };
 
-// Prepares `script` for `flavor`. Throws Error(kBadInput) naming the file, and the statement
+// Prepares `script` for `server`. Throws Error(kBadInput) naming the file, and the statement
 // and line where known, for a placeholder without a value, an unterminated quote or comment,
-// and (PostgreSQL, whose parser is at hand) a syntax error: all found before anything runs.
-PreparedScript prepare_script(const MigrationScript& script, db::Flavor flavor,
+// and a syntax error on PostgreSQL up to the version whose parser is at hand (a later server's
+// new syntax would be refused): all found before anything runs.
+PreparedScript prepare_script(const MigrationScript& script, const db::ServerInfo& server,
                               const Placeholders& placeholders);
 
 }  // namespace cutover::migrate
