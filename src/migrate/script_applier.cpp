@@ -139,26 +139,61 @@ void ScriptApplier::append_history(const PreparedScript& script, Clock::time_poi
   history_.append(row);
 }
 
+namespace {
+
+// The index a CREATE INDEX CONCURRENTLY statement builds, quoted and schema-qualified as given.
+std::string qualified_name(db::Connection& connection, const ConcurrentIndex& index) {
+  std::string name = connection.quote_identifier(index.name);
+  if (!index.schema.empty()) name = connection.quote_identifier(index.schema) + "." + name;
+  return name;
+}
+
+// Whether the index exists and is valid; nullopt when it does not exist.
+std::optional<bool> index_is_valid(db::Connection& connection, const ConcurrentIndex& index) {
+  auto found = connection.query(
+      "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relname = $1 AND n.nspname = coalesce(nullif($2, ''), current_schema())",
+      {index.name, index.schema});
+  if (found.empty()) return std::nullopt;
+  return found.scalar().text() == "t";
+}
+
+}  // namespace
+
 // Returns true when the statement must not run: its index exists and is valid while we resume
 // at it, so it finished before its progress could be recorded.
 bool ScriptApplier::skip_or_clean_concurrent_index(const ScriptStatement& statement,
                                                    bool resuming) {
   const auto& index = statement.traits.concurrent_index;
   if (!index || index->name.empty()) return false;
-  auto found = connection_.query(
-      "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-      "JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relname = $1 AND n.nspname = coalesce(nullif($2, ''), current_schema())",
-      {index->name, index->schema});
-  if (found.empty()) return false;
-  if (found.scalar().text() == "t") return resuming;
-  std::string qualified = connection_.quote_identifier(index->name);
-  if (!index->schema.empty()) qualified = connection_.quote_identifier(index->schema) + "." + qualified;
-  output_.info(fmt::format("index {} is INVALID, left by an interrupted build: dropping it to "
-                           "build it again",
-                           qualified));
-  connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + qualified);
+  const std::optional<bool> valid = index_is_valid(connection_, *index);
+  if (!valid) return false;
+  if (*valid) return resuming;
+  const std::string name = qualified_name(connection_, *index);
+  output_.info(
+      fmt::format("index {} is INVALID, left by an interrupted build: dropping it to "
+                  "build it again",
+                  name));
+  connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + name);
   return false;
+}
+
+std::string ScriptApplier::drop_index_left_by(const ScriptStatement& statement) {
+  const auto& index = statement.traits.concurrent_index;
+  if (!index || index->name.empty()) return {};
+  const std::string name = qualified_name(connection_, *index);
+  try {
+    if (index_is_valid(connection_, *index).value_or(true)) return {};
+    connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + name);
+    return fmt::format("; the INVALID index {} the failed build left was dropped", name);
+  } catch (const Error&) {
+    return fmt::format(
+        "; the failed build left index {} INVALID (queries do not use it, writes may still "
+        "maintain it): the next migrate drops it and builds it again, or drop it now with DROP "
+        "INDEX CONCURRENTLY {}",
+        name, name);
+  }
 }
 
 void ScriptApplier::run_step(const PreparedScript& script, const ScriptStep& step, bool last,
@@ -166,6 +201,7 @@ void ScriptApplier::run_step(const PreparedScript& script, const ScriptStep& ste
   const std::string& file = script.script.file_name;
   if (!step.in_transaction) {
     const ScriptStatement& statement = script.statement(step.first);
+    running_ = step.first;  // a failure to drop an INVALID index it left is this statement's
     if (!skip_or_clean_concurrent_index(statement, resuming)) execute(script, step.first);
     if (!lease_.record_progress(token_, file, script.prefix_checksum(step.end), step.end)) {
       throw_lost(script, step.end);
@@ -250,11 +286,18 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
         },
         hooks);
   } catch (const Error& e) {
-    // Ours (already explained) or a conflict retried until --retry-for: as they are.
-    if (e.db_failure() == DbFailure::kNone || db::is_lock_conflict(flavor_, e)) throw;
+    // Ours (already explained: an interruption, a lost lease whose successor may be building
+    // the index) as it is.
+    if (e.db_failure() == DbFailure::kNone) throw;
+    const std::string index_left = failed >= 0 ? drop_index_left_by(script.statement(failed)) : "";
+    // A conflict retried until --retry-for: as it is, but for the index it left.
+    if (db::is_lock_conflict(flavor_, e)) {
+      if (index_left.empty()) throw;
+      throw e.restated(e.code(), e.message(), e.hint() + index_left);
+    }
     throw e.restated(ErrorCode::kOperationFailed,
                      fmt::format("{}: {} failed: {}", file, where(failed), e.message()),
-                     "fix it and run migrate again; " + applied_so_far(script, done));
+                     "fix it and run migrate again; " + applied_so_far(script, done) + index_left);
   }
 }
 

@@ -44,6 +44,9 @@ class ScriptApplier {
   void run_step(const PreparedScript& script, const ScriptStep& step, bool last, bool resuming,
                 std::chrono::steady_clock::time_point started);
   bool skip_or_clean_concurrent_index(const ScriptStatement& statement, bool resuming);
+  // After `statement` failed: drops the INVALID index a failed CREATE INDEX CONCURRENTLY left,
+  // or when that too fails, says how to. Empty when it left none. Never throws.
+  std::string drop_index_left_by(const ScriptStatement& statement);
   void execute(const PreparedScript& script, int index);
   // Runs `attempt` until it succeeds, retrying lock conflicts per the policy; turns a database
   // error into one that names the file, the statement and what of the file is applied (`done`

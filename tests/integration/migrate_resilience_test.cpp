@@ -594,6 +594,54 @@ TEST_P(MigrateConcurrentIndex, InvalidIndexLeftByATimedOutBuildIsDroppedAndBuilt
   EXPECT_NE(r.out.find("INVALID"), std::string::npos) << "the drop was announced\n" << r.out;
 }
 
+// Giving up while the writer still holds on: the error names the statement (not "recording its
+// progress", which the drop of the first attempt's INVALID index was once taken for) and says
+// that the index is left INVALID and how it goes.
+TEST_P(MigrateConcurrentIndex, ABuildThatGivesUpNamesTheInvalidIndexItLeaves) {
+  auto holder = hold_a_lock_on_t();
+  ProcessResult r =
+      test::run_process(migrate_argv(scratch_.url(), kCases / "concurrent_index",
+                                     {"--lock-timeout", "300ms", "--retry-for", "1s"}),
+                        {}, std::chrono::seconds(120));
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  auto errors = events_named(json_events(r.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << describe(r);
+  const std::string message = errors[0].value("message", "");
+  const std::string hint = errors[0].value("hint", "");
+  EXPECT_NE(message.find("V1__index_t_v.sql: statement 1 (line 1)"), std::string::npos) << message;
+  EXPECT_NE(hint.find("left index \"t_v_idx\" INVALID"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("DROP INDEX CONCURRENTLY \"t_v_idx\""), std::string::npos) << hint;
+  auto c = scratch_.connect();
+  EXPECT_EQ(scalar_int(*c,
+                       "SELECT count(*) FROM pg_index i JOIN pg_class x ON x.oid = "
+                       "i.indexrelid WHERE x.relname = 't_v_idx' AND NOT i.indisvalid"),
+            1)
+      << "the hint says what is there";
+  holder->rollback();
+}
+
+// A build that fails on its own (a duplicate value) leaves nothing behind: an INVALID index
+// would stay until the next migrate, and one that got as far as being ready slows every write
+// and, when unique, refuses duplicates.
+TEST_P(MigrateConcurrentIndex, AUniqueBuildThatFailsDropsTheInvalidIndexItLeft) {
+  ProcessResult r =
+      test::run_process(migrate_argv(scratch_.url(), kCases / "concurrent_unique_index"), {},
+                        std::chrono::seconds(120));
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  auto errors = events_named(json_events(r.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << describe(r);
+  EXPECT_NE(errors[0].value("message", "").find("is duplicated"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0]
+                .value("hint", "")
+                .find("the INVALID index \"t_v_key\" the failed build "
+                      "left was dropped"),
+            std::string::npos)
+      << errors[0];
+  auto c = scratch_.connect();
+  EXPECT_EQ(scalar_int(*c, "SELECT count(*) FROM pg_class WHERE relname = 't_v_key'"), 0);
+  c->execute("INSERT INTO t (id, v) VALUES (3, 0)");  // a duplicate is the application's right
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, MigrateConcurrentIndex, testing::Values(Backend::kPostgres),
                          backend_param_name);
 
