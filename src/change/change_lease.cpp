@@ -33,6 +33,14 @@ coord::LeaseKey change_lease_key(db::Flavor flavor) {
   return {"leases", "change", "cutover"};
 }
 
+std::optional<std::string> change_lease_holder(db::Connection& connection) {
+  coord::Lease lease(connection, change_lease_key(connection.server().flavor));
+  if (!lease.table_exists()) return std::nullopt;
+  std::optional<coord::LeaseState> state = lease.current();
+  if (!state || !state->held() || coord::holder_ended_here(*state->holder)) return std::nullopt;
+  return state->holder;
+}
+
 ChangeLease::ChangeLease(db::Connection& connection, const std::string& url,
                          const db::ConnectOptions& connect, Output& output)
     : lease_(connection, change_lease_key(connection.server().flavor),

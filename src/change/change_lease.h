@@ -52,4 +52,8 @@ class ChangeLease {
 // The lease's key: row "change" of cutover's lease table.
 coord::LeaseKey change_lease_key(db::Flavor flavor);
 
+// Who holds the change's lease now (a start, complete or rollback at work), as "host:pid:id";
+// nullopt when nobody does, or its holder is a process of this host that has ended. Reads only.
+std::optional<std::string> change_lease_holder(db::Connection& connection);
+
 }  // namespace cutover::change

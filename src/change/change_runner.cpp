@@ -279,6 +279,13 @@ std::optional<ChangeRecord> ChangeRunner::status() {
   return record;
 }
 
+std::optional<std::string> ChangeRunner::running() {
+  std::optional<std::string> holder;
+  db::retry_lock_conflicts(session_->connection->server().flavor, options_.retry,
+                           [&] { holder = change_lease_holder(*session_->connection); });
+  return holder;
+}
+
 ChangeRecord ChangeRunner::require_active(const char* command) {
   auto record = status();
   if (!record) {

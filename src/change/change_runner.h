@@ -57,6 +57,8 @@ class ChangeRunner {
   ChangeRecord rollback();
   // The active change, if any.
   std::optional<ChangeRecord> status();
+  // The process working on the change now, if any (see change_lease_holder()).
+  std::optional<std::string> running();
 
  private:
   struct Session;

@@ -84,7 +84,8 @@ std::string new_version_setup(const change::ChangeRecord& record, const std::str
                      record.name, record.base_schema);
 }
 
-void print_status(Output& output, const change::ChangeRecord& record, const std::string& url) {
+void print_status(Output& output, const change::ChangeRecord& record, const std::string& url,
+                  const std::optional<std::string>& running) {
   auto& out = output.out();
   out << fmt::format("change {}: {}\n", record.name, change::phase_name(record.phase));
   std::size_t count = record.spec.operations.size();
@@ -97,6 +98,12 @@ void print_status(Output& output, const change::ChangeRecord& record, const std:
                        progress.rows_done, progress.rows_estimate, state);
   }
   if (!record.last_error.empty()) out << "  stopped by  " << record.last_error << "\n";
+  if (running) {
+    out << fmt::format("  running     process {} (host:pid:id) is working on it now\n", *running);
+    out << "  next        wait for it; SIGTERM (Ctrl-C) stops it where it stands, and a start, "
+           "complete or rollback meanwhile is refused naming it\n";
+    return;
+  }
   switch (record.phase) {
     case change::ChangePhase::kStarting:
     case change::ChangePhase::kBackfilling:
@@ -190,11 +197,13 @@ int run_rollback(const ChangeCliOptions& o, Output& output) {
 int run_status(const ChangeCliOptions& o, Output& output) {
   change::ChangeRunner runner(to_options(o), output);
   auto record = runner.status();
+  std::optional<std::string> running = record ? runner.running() : std::nullopt;
   if (output.json()) {
-    output.out() << (record ? describe(*record) : nlohmann::json{{"phase", nullptr}}).dump()
-                 << "\n";
+    nlohmann::json status = record ? describe(*record) : nlohmann::json{{"phase", nullptr}};
+    if (record) status["running"] = running ? nlohmann::json(*running) : nlohmann::json();
+    output.out() << status.dump() << "\n";
   } else if (record) {
-    print_status(output, *record, o.url);
+    print_status(output, *record, o.url, running);
   } else {
     output.out() << "no active change\n";
   }

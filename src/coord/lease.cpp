@@ -2,10 +2,13 @@
 #include "coord/lease.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <thread>
@@ -121,6 +124,18 @@ std::string describe_this_process() {
   std::random_device random;
   std::uint64_t id = (static_cast<std::uint64_t>(random()) << 32) ^ random();
   return fmt::format("{}:{}:{:016x}", host_name(), getpid(), id);
+}
+
+bool holder_ended_here(const std::string& holder) {
+  const std::size_t first = holder.find(':');
+  const std::size_t second = holder.find(':', first + 1);
+  if (first == std::string::npos || second == std::string::npos) return false;
+  if (holder.substr(0, first) != host_name()) return false;
+  const std::string pid_text = holder.substr(first + 1, second - first - 1);
+  char* end = nullptr;
+  const long pid = std::strtol(pid_text.c_str(), &end, 10);
+  if (pid_text.empty() || *end != '\0' || pid <= 0 || pid > INT_MAX) return false;
+  return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 Lease::Lease(db::Connection& connection, LeaseKey key, LeaseOptions options)

@@ -86,6 +86,11 @@ struct LeaseState {
 // A unique description of this process for the holder column: "host:pid:random id".
 std::string describe_this_process();
 
+// Whether `holder` (a describe_this_process()) names a process of this host that has ended (a
+// kill -9 leaves its lease held until the ttl lapses). False for another host's process, whose
+// fate this host cannot know, and for a live one.
+bool holder_ended_here(const std::string& holder);
+
 // "pid 123", "connection 45 on node n2 (127.0.0.1:3307)", for messages.
 std::string describe_session(const ServerSession& session);
 

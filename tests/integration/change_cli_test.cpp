@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -281,12 +282,15 @@ class ChangeCliTest : public testing::TestWithParam<Param> {
   }
 
   // Starts a slow `cutover --json change start`, waits until the state shows a few batches of
-  // the backfill done, and kills it with SIGKILL. Returns the state as the kill left it.
-  json start_and_kill_in_the_backfill() {
+  // the backfill done, runs `while_running`, and kills the start with SIGKILL. Returns the
+  // state as the kill left it.
+  json start_and_kill_in_the_backfill(const std::function<void()>& while_running = {}) {
     SpawnedProcess start(change_argv(
         start_args({"--batch-size", std::to_string(kBatch), "--batch-pause", "20ms"}), true));
     auto observer = scratch_.connect();
     wait_for_backfill(start, *observer, 4 * kBatch);
+    if (while_running) while_running();
+    require_running(start, "change start");
     start.kill(SIGKILL);
     ProcessResult r = start.wait(std::chrono::seconds(60));
     EXPECT_EQ(r.exit_code, 128 + SIGKILL) << describe(r);
@@ -309,7 +313,15 @@ using ChangeKillNine = ChangeCliTest;
 
 TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) {
   setup("users", /*touch_log=*/true);
-  json killed = start_and_kill_in_the_backfill();
+  // While the start runs, status says so, and that the next thing is to wait.
+  json killed = start_and_kill_in_the_backfill([&] {
+    ProcessResult running = run_change({"status", url()});
+    ASSERT_EQ(running.exit_code, 0) << describe(running);
+    EXPECT_TRUE(contains(running.out, "running     process ")) << running.out;
+    EXPECT_TRUE(contains(running.out, "next        wait for it")) << running.out;
+    EXPECT_FALSE(contains(running.out, "resumes it")) << running.out;
+    EXPECT_TRUE(status_json(url())["running"].is_string()) << status_json(url());
+  });
   ASSERT_EQ(killed.value("phase", ""), "backfilling") << killed;
   json progress = users_progress(killed);
   ASSERT_TRUE(progress.is_object()) << killed;
@@ -339,11 +351,14 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
       << human.out;
   EXPECT_TRUE(contains(human.out, "cutover change start (same file) resumes it")) << human.out;
   EXPECT_TRUE(contains(human.out, "cutover change rollback")) << human.out;
+  // Its lease is still held (for the ttl), but its process has ended: nothing is running.
+  EXPECT_FALSE(contains(human.out, "running")) << human.out;
 
   // status, for machines.
   json status = status_json(url());
   EXPECT_EQ(status.value("name", ""), variant().change) << status;
   EXPECT_EQ(status.value("phase", ""), "backfilling") << status;
+  EXPECT_TRUE(status.contains("running") && status["running"].is_null()) << status;
   json status_progress = users_progress(status);
   ASSERT_TRUE(status_progress.is_object()) << status;
   EXPECT_EQ(status_progress.value("rows_done", std::int64_t{-1}), rows_done) << status;
