@@ -350,7 +350,21 @@ void ChangeRunner::check_new_change(const ChangeSpec& spec, const Operations& op
   refuse_two_changes_of_one_column(operations, context.flavor);
   std::vector<std::pair<std::string, Preflight>> preflight;
   for (const auto& op : operations) preflight.emplace_back(op->where(), op->preflight(context));
-  run_preflight(*session_->connection, context, preflight, options_.retry);
+  std::vector<std::string> unchecked =
+      run_preflight(*session_->connection, context, preflight, options_.retry);
+  if (!unchecked.empty()) {
+    std::string names;
+    for (const std::string& where : unchecked) names += (names.empty() ? "" : ", ") + where;
+    const db::ServerInfo& server = session_->connection->server();
+    output_.warn(fmt::format(
+        "{} may not create temporary tables in database {}, so {} {} not tried on a "
+        "temporary copy of its table first (which finds a default that would rewrite the "
+        "table, or a check or index the server refuses, before anything changes): such a "
+        "problem shows only when its step runs, and `cutover change rollback` gets out of it. "
+        "To have the check: GRANT TEMPORARY ON DATABASE {} TO {}",
+        server.user, server.database, names, unchecked.size() == 1 ? "was" : "were",
+        server.database, server.user));
+  }
   for (const auto& target : backfill_targets(operations, context)) {
     if (const db::TableInfo* table = session_->catalog.find_table(target.table)) {
       require_backfill_key(*table);

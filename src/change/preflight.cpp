@@ -217,10 +217,10 @@ void run_probes(db::Connection& connection, const std::string& where,
 }
 
 // The sandbox statements in a transaction rolled back whatever happens: the temporary table
-// and anything made on it are gone with it.
-void run_sandbox(db::Connection& connection, const ChangeContext& context, const std::string& where,
+// and anything made on it are gone with it. Returns false when they could not run.
+bool run_sandbox(db::Connection& connection, const ChangeContext& context, const std::string& where,
                  const Preflight& preflight, const db::LockRetryPolicy& retry) {
-  if (preflight.sandbox.empty()) return;
+  if (preflight.sandbox.empty()) return true;
   // A user who may not create temporary tables (REVOKE TEMP ... FROM PUBLIC) goes without these
   // checks: the step itself then says what the server refuses.
   if (connection
@@ -228,7 +228,7 @@ void run_sandbox(db::Connection& connection, const ChangeContext& context, const
                  "ELSE 0 END")
           .scalar()
           .as_int() == 0) {
-    return;
+    return false;
   }
   db::retry_lock_conflicts(connection.server().flavor, retry, [&] {
     db::Transaction transaction(connection);
@@ -245,13 +245,15 @@ void run_sandbox(db::Connection& connection, const ChangeContext& context, const
       }
     }
   });
+  return true;
 }
 
 }  // namespace
 
-void run_preflight(db::Connection& connection, const ChangeContext& context,
-                   const std::vector<std::pair<std::string, Preflight>>& checks,
-                   const db::LockRetryPolicy& retry) {
+std::vector<std::string> run_preflight(db::Connection& connection, const ChangeContext& context,
+                                       const std::vector<std::pair<std::string, Preflight>>& checks,
+                                       const db::LockRetryPolicy& retry) {
+  std::vector<std::string> skipped;
   if (context.flavor == db::Flavor::kMariaDb) {
     for (const auto& [where, preflight] : checks) {
       for (const auto& dropped : preflight.dropped_columns) {
@@ -260,7 +262,7 @@ void run_preflight(db::Connection& connection, const ChangeContext& context,
       run_probes(connection, where, preflight.probes, retry);
     }
   }
-  if (context.flavor != db::Flavor::kPostgres) return;
+  if (context.flavor != db::Flavor::kPostgres) return skipped;
   for (const auto& [where, preflight] : checks) {
     for (const auto& table : preflight.column_tables) {
       check_not_partition(connection, context, where, table);
@@ -272,8 +274,9 @@ void run_preflight(db::Connection& connection, const ChangeContext& context,
       check_no_dependents(connection, context, where, dropped);
     }
     run_probes(connection, where, preflight.probes, retry);
-    run_sandbox(connection, context, where, preflight, retry);
+    if (!run_sandbox(connection, context, where, preflight, retry)) skipped.push_back(where);
   }
+  return skipped;
 }
 
 std::string castable_type(std::string_view type) {

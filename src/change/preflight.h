@@ -51,10 +51,12 @@ inline constexpr const char* kSandboxTable = "pg_temp._cutover_probe";
 // Checks every operation's Preflight; `checks` pairs each with its operation's where(). Throws
 // Error(kBadInput) naming the operation, the problem and the fix at the first operation with a
 // problem (all the objects depending on a column at once). Waits for locks at most
-// `retry.lock_timeout` at a time, retrying as db::retry_lock_conflicts does.
-void run_preflight(db::Connection& connection, const ChangeContext& context,
-                   const std::vector<std::pair<std::string, Preflight>>& checks,
-                   const db::LockRetryPolicy& retry);
+// `retry.lock_timeout` at a time, retrying as db::retry_lock_conflicts does. Returns the
+// where() of the operations whose sandbox statements could not run (PostgreSQL: the user may
+// not create temporary tables).
+std::vector<std::string> run_preflight(db::Connection& connection, const ChangeContext& context,
+                                       const std::vector<std::pair<std::string, Preflight>>& checks,
+                                       const db::LockRetryPolicy& retry);
 
 // `type` as CAST accepts it: serial, bigserial and smallserial (shorthands of column
 // definitions) become their integer types; any other type is returned as given.

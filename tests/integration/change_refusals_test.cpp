@@ -393,6 +393,51 @@ TEST_P(ChangeRefusals, AnSqlStatementThatDoesNotParseIsRefusedBeforeAnyStep) {
                         "error at or near \"CRATE\""});
 }
 
+// A user who may not create temporary tables: the checks on a temporary copy of the table
+// cannot run, and start says so (it used to skip them in silence), names the operations and
+// the GRANT that brings them back, and goes on.
+TEST_P(ChangeRefusals, AUserWhoMayNotCreateTemporaryTablesIsToldTheChecksWereNotTried) {
+  const std::string role = "no_temp_" + std::to_string(getpid());
+  auto admin = scratch_.connect();
+  const std::string database = admin->quote_identifier(scratch_.name());
+  admin->execute("CREATE ROLE " + role + " LOGIN PASSWORD 'No-Temp-Pw1'");
+  admin->execute("ALTER DATABASE " + database + " OWNER TO " + role);
+  admin->execute("ALTER SCHEMA public OWNER TO " + role);
+  admin->execute("ALTER TABLE film OWNER TO " + role);
+  admin->execute("REVOKE TEMPORARY ON DATABASE " + database + " FROM PUBLIC, " + role);
+  const fs::path password_file = fs::temp_directory_path() / (role + ".pgpass");
+  {
+    std::ofstream out(password_file);
+    out << "*:*:*:" << role << ":No-Temp-Pw1\n";
+  }
+  fs::permissions(password_file, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string role_url = "postgres://" + role + url().substr(url().find('@'));
+
+  ProcessResult started =
+      run_change({"start", role_url, (kCases / "defaults_without_rewrite.yaml").string(),
+                  "--password-file", password_file.string()});
+  EXPECT_EQ(started.exit_code, 0) << describe(started);
+  EXPECT_TRUE(contains(started.err,
+                       role + " may not create temporary tables in database " + scratch_.name()))
+      << started.err;
+  EXPECT_TRUE(contains(started.err,
+                       "operation 1 (add_column, line 6), operation 2 (add_column, "
+                       "line 9), operation 3 (add_column, line 12), operation 4 "
+                       "(add_column, line 15) were not tried"))
+      << started.err;
+  EXPECT_TRUE(
+      contains(started.err, "GRANT TEMPORARY ON DATABASE " + scratch_.name() + " TO " + role))
+      << started.err;
+  ProcessResult rolled_back =
+      run_change({"rollback", role_url, "--password-file", password_file.string()});
+  EXPECT_EQ(rolled_back.exit_code, 0) << describe(rolled_back);
+
+  fs::remove(password_file);
+  admin->execute("REASSIGN OWNED BY " + role + " TO CURRENT_USER");
+  admin->execute("DROP OWNED BY " + role);
+  admin->execute("DROP ROLE " + role);
+}
+
 // Today the shadow column is added, then dropped again when the backfill finds the key.
 TEST_P(ChangeRefusals, ABackfillOfATableWithACompositeKeyIsRefusedBeforeAnyStep) {
   expect_start_refused("backfill_composite_key.yaml", "backfill_composite_key",
