@@ -525,12 +525,7 @@ class BatchSizer {
           std::max(kSmallestBatch, static_cast<std::int64_t>(static_cast<double>(size) * ratio));
       if (!warned_) {
         warned_ = true;
-        output_.warn(fmt::format(
-            "backfill of {}: a batch of {} rows took {} ms, longer than --lock-timeout ({} ms), "
-            "and held the rows it had locked as long (the application's writes of them "
-            "waited); the next batches are smaller, about {} rows, and grow back while they "
-            "stay short",
-            table_, size, took.count(), limit.count(), smaller));
+        warn_slow(size, took, smaller);
       }
       return smaller;
     }
@@ -544,6 +539,26 @@ class BatchSizer {
   }
 
  private:
+  void warn_slow(std::int64_t size, std::chrono::milliseconds took, std::int64_t smaller) {
+    const std::chrono::milliseconds limit = options_.retry.lock_timeout;
+    const std::string message = fmt::format(
+        "backfill of {}: a batch of {} rows took {} ms, longer than --lock-timeout ({} ms), and "
+        "held the rows it had locked as long (the application's writes of them waited); the "
+        "next batches are smaller, about {} rows, and grow back while they stay short",
+        table_, size, took.count(), limit.count(), smaller);
+    if (!output_.json()) {
+      output_.warn(message);
+      return;
+    }
+    output_.event({{"event", "slow_batch"},
+                   {"table", table_},
+                   {"rows", size},
+                   {"took_ms", took.count()},
+                   {"lock_timeout_ms", limit.count()},
+                   {"next_rows", smaller},
+                   {"message", message}});
+  }
+
   const BackfillOptions& options_;
   const std::chrono::milliseconds target_;
   const std::string& table_;

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/output.h"
 #include "db/registry.h"
+#include "support/cli_output.h"
 #include "support/test_servers.h"
 
 namespace cutover {
@@ -123,10 +124,10 @@ class ChangeBackfillTest : public testing::TestWithParam<Backend> {
 
   // Runs the backfill of items with `options`, recording every checkpoint.
   BackfillProgress backfill(const BackfillOptions& options, bool with_catalog = true,
-                            BackfillProgress progress = {}) {
+                            BackfillProgress progress = {}, Output* output = nullptr) {
     auto ctx = context(with_catalog);
     change::run_backfill(*connection_, ctx, BackfillTarget{"items", {"a"}}, progress, options,
-                         output_,
+                         output ? *output : output_,
                          [&](const BackfillProgress& saved) { checkpoints_.push_back(saved); });
     return progress;
   }
@@ -514,6 +515,32 @@ TEST_P(ChangeBackfillPostgresTest, ABatchHoldingItsRowsPastTheLockTimeoutMakesTh
   EXPECT_NE(std::find(sizes.begin() + 2, sizes.end(), 200), sizes.end())
       << "the size grows back to --batch-size";
   for (std::int64_t size : sizes) EXPECT_LE(size, 200);
+}
+
+// With --json the slow batch is an event with its figures, for scripts to act on.
+TEST_P(ChangeBackfillPostgresTest, ASlowBatchIsAJsonEventWithItsFigures) {
+  create_items(400);
+  exec(
+      "CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.id = 1 THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$");
+  exec(
+      "CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
+      "items_slow()");
+  BackfillOptions opts = options(200);
+  opts.retry.lock_timeout = std::chrono::milliseconds(1000);
+  std::ostringstream json_out, json_err;
+  Output json_output(json_out, json_err, true, false);
+  EXPECT_EQ(backfill(opts, true, {}, &json_output).rows_done, 400);
+  auto slow = test::events_named(test::json_events(json_out.str()), "slow_batch");
+  ASSERT_EQ(slow.size(), 1u) << json_out.str();
+  EXPECT_EQ(slow[0].value("table", ""), "items") << slow[0];
+  EXPECT_EQ(slow[0].value("rows", 0), 200) << slow[0];
+  EXPECT_GE(slow[0].value("took_ms", 0), 1500) << slow[0];
+  EXPECT_EQ(slow[0].value("lock_timeout_ms", 0), 1000) << slow[0];
+  EXPECT_GE(slow[0].value("next_rows", 0), 1) << slow[0];
+  EXPECT_LE(slow[0].value("next_rows", 1000), 100) << slow[0];
+  EXPECT_NE(slow[0].value("message", "").find("longer than --lock-timeout"), std::string::npos);
+  EXPECT_EQ(json_err.str(), "") << "everything is on stdout, as events";
 }
 
 // A large --batch-size starts at 1,000 rows and grows from there while batches stay short: its
