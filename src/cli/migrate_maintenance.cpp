@@ -145,7 +145,14 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
                        row.installed_on.value_or("").substr(0, 19), migrate::state_name(row.state));
   }
   out << fmt::format("{}\n", current ? "schema at version " + *current : "no version applied");
-  if (partial && partial->script) {
+  if (migrate::after_migrate_owed(partial)) {
+    out << fmt::format(
+        "owed: the afterMigrateApplied and afterMigrate callbacks of the last run, "
+        "{}\n",
+        partial->held() ? "being run by " + partial->holder.value_or("?")
+                        : "which stopped before they had all run: the next "
+                          "migrate runs them");
+  } else if (partial && partial->script) {
     out << fmt::format("in progress: {}, {} statements applied, {}\n", *partial->script,
                        partial->statements_done,
                        partial->held() ? "being applied by " + partial->holder.value_or("?")
@@ -255,7 +262,9 @@ int run_migrate_repair(const MigrateCliOptions& cli, Output& output) {
         }
       }
     }
-    if (partial && partial->script) {
+    if (migrate::after_migrate_owed(partial)) {
+      done.push_back("forgot the afterMigrate callbacks owed by the last run");
+    } else if (partial && partial->script) {
       done.push_back(fmt::format("forgot the partial run of {} ({} statements applied)",
                                  *partial->script, partial->statements_done));
     }

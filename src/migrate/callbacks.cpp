@@ -164,6 +164,11 @@ std::vector<MissingPlaceholder> CallbackRunner::missing_placeholders() const {
   return missing;
 }
 
+bool CallbackRunner::has(std::string_view event) const {
+  return std::any_of(prepared_.begin(), prepared_.end(),
+                     [&](const Prepared& prepared) { return prepared.callback->event == event; });
+}
+
 void CallbackRunner::run(std::string_view event) {
   for (const auto& prepared : prepared_) {
     if (prepared.callback->event != event) continue;

@@ -62,6 +62,8 @@ class CallbackRunner {
   // The placeholders without a value in callbacks of supported events.
   std::vector<MissingPlaceholder> missing_placeholders() const;
 
+  // Whether a callback of `event` would run.
+  bool has(std::string_view event) const;
   // Runs every callback of `event`, in order. Throws Error(kOperationFailed) naming the
   // callback, statement and line when one fails (SQLSTATE, vendor code and failure kind kept);
   // the callbacks after it do not run.

@@ -151,7 +151,10 @@ class Leader {
                                  {}, &prepared_);
     // Flyway's migrate callbacks run here only, in the one instance that applies: with many
     // instances starting at once, beforeMigrate runs once, not once per instance.
-    if (ready.pending.empty()) return 0;
+    if (ready.pending.empty()) {
+      if (after_migrate_owed(lease_.current())) run_owed_after_migrate(token);
+      return 0;
+    }
     // A partly applied next file whose applied statements changed is refused before any
     // callback runs: exit 2 changes nothing.
     const int first_resume = resume_point(lease_.current(), ready.pending.front());
@@ -159,6 +162,8 @@ class Leader {
     callbacks_.run("beforeMigrate");
     int applied = 0;
     bool versioned_done = false;
+    const bool has_after_migrate =
+        callbacks_.has("afterMigrateApplied") || callbacks_.has("afterMigrate");
     for (const PreparedScript& script : ready.pending) {
       if (!versioned_done && script.script.kind == MigrationKind::kRepeatable) {
         versioned_done = true;
@@ -174,9 +179,11 @@ class Leader {
                         script.script.file_name, resume_from + 1, resume_from));
       }
       std::int32_t ms = 0;
+      // The last file's commit records that the after-migrate callbacks are owed.
+      const bool last = &script == &ready.pending.back();
       try {
         callbacks_.run("beforeEachMigrate");
-        ms = applier.apply(script, resume_from);
+        ms = applier.apply(script, resume_from, last && has_after_migrate ? kAfterMigrateOwed : "");
       } catch (...) {
         callbacks_.run_after_error("afterEachMigrateError");
         throw;
@@ -188,7 +195,29 @@ class Leader {
     if (!versioned_done) callbacks_.run("afterVersioned");
     if (applied > 0) callbacks_.run("afterMigrateApplied");
     callbacks_.run("afterMigrate");
+    if (has_after_migrate) paid_after_migrate(token);
     return applied;
+  }
+
+  // The after-migrate callbacks of a run that applied its last migration and then failed or
+  // died before they had all run.
+  void run_owed_after_migrate(const coord::LeaseToken& token) {
+    output_.info(
+        "the run that applied the last migration stopped before its afterMigrateApplied and "
+        "afterMigrate callbacks had all run: running them now");
+    callbacks_started_ = true;
+    callbacks_.run("afterMigrateApplied");
+    callbacks_.run("afterMigrate");
+    paid_after_migrate(token);
+  }
+
+  void paid_after_migrate(const coord::LeaseToken& token) {
+    if (!lease_.record_progress(token, "", std::nullopt, 0)) {
+      throw Error(ErrorCode::kConflict,
+                  "the afterMigrate callbacks ran, but this instance lost the migration lease "
+                  "before it could record that",
+                  "run migrate again: the instance that took over runs them once more");
+    }
   }
 
   const MigrateOptions& options_;
@@ -233,6 +262,10 @@ void announce_takeover(Output& output, const coord::SessionTakeover& takeover) {
 }
 
 }  // namespace
+
+bool after_migrate_owed(const std::optional<coord::LeaseState>& lease) {
+  return lease && lease->script == kAfterMigrateOwed;
+}
 
 coord::LeaseKey migration_lease_key(const std::string& history_table) {
   return {history_table + "_lease", history_table};
@@ -360,7 +393,7 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
     if (interrupted()) stop_interrupted(output, outcome, waiting);
     // Cheap enough to poll: the scripts were checked above, and are again by the leader.
     MigrationPlan plan = plan_migrations(scripts, history.read(), options.plan);
-    if (plan.pending.empty()) {
+    if (plan.pending.empty() && !after_migrate_owed(lease.current())) {
       if (plan.current) outcome.current = plan.current->to_string();
       return outcome;
     }

@@ -61,6 +61,13 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
 // databases migrated by earlier releases keep their lease.
 coord::LeaseKey migration_lease_key(const std::string& history_table);
 
+// What the lease's progress says from the commit of the last migration of a run until its
+// afterMigrateApplied and afterMigrate callbacks have run: a run that fails or dies in
+// between leaves it, and the next migrate runs them (with nothing pending, it runs none).
+// No file is named so: Flyway's names start with a prefix, and callbacks are no migrations.
+inline constexpr const char* kAfterMigrateOwed = "(afterMigrate callbacks)";
+bool after_migrate_owed(const std::optional<coord::LeaseState>& lease);
+
 // Marks every script no-transaction when options.execute_in_transaction is false.
 void apply_execute_in_transaction(const MigrateOptions& options,
                                   std::vector<MigrationScript>& scripts);

@@ -197,7 +197,8 @@ std::string ScriptApplier::drop_index_left_by(const ScriptStatement& statement) 
 }
 
 void ScriptApplier::run_step(const PreparedScript& script, const ScriptStep& step, bool last,
-                             bool resuming, Clock::time_point started) {
+                             bool resuming, Clock::time_point started,
+                             const std::string& progress_after) {
   const std::string& file = script.script.file_name;
   if (!step.in_transaction) {
     const ScriptStatement& statement = script.statement(step.first);
@@ -213,7 +214,7 @@ void ScriptApplier::run_step(const PreparedScript& script, const ScriptStep& ste
     bool fenced;
     if (last) {
       append_history(script, started);
-      fenced = lease_.record_progress(token_, "", std::nullopt, 0);
+      fenced = lease_.record_progress(token_, progress_after, std::nullopt, 0);
     } else {
       fenced = lease_.record_progress(token_, file, script.prefix_checksum(step.end), step.end);
     }
@@ -301,7 +302,8 @@ void ScriptApplier::with_retries(const PreparedScript& script, int done,
   }
 }
 
-std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from) {
+std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from,
+                                  const std::string& progress_after) {
   auto started = Clock::now();
   const int total = script.count();
   ProgressReporter progress(output_, "apply " + script.script.file_name, "statements", total);
@@ -322,7 +324,8 @@ std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from)
     if (interrupted()) {
       stop_interrupted(output_, script, step.first, -1, applied_so_far(script, step.first));
     }
-    with_retries(script, step.first, [&] { run_step(script, step, last, resuming, started); });
+    with_retries(script, step.first,
+                 [&] { run_step(script, step, last, resuming, started, progress_after); });
     history_written = last;
     progress.update(step.end);
   }
@@ -333,7 +336,9 @@ std::int32_t ScriptApplier::apply(const PreparedScript& script, int resume_from)
     with_retries(script, total, [&] {
       in_transaction([&] {
         append_history(script, started);
-        if (!lease_.record_progress(token_, "", std::nullopt, 0)) throw_lost(script, total);
+        if (!lease_.record_progress(token_, progress_after, std::nullopt, 0)) {
+          throw_lost(script, total);
+        }
       });
     });
   }

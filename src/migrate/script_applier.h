@@ -38,11 +38,14 @@ class ScriptApplier {
   // Throws Error(kOperationFailed) naming the file, statement and line when a statement fails
   // or stays blocked by locks past retry_for (the message says what of the file is applied),
   // and Error(kConflict) when the lease was lost: another instance takes over from there.
-  std::int32_t apply(const PreparedScript& script, int resume_from);
+  // `progress_after` is what the lease's progress says once the history row is written, in the
+  // same transaction: empty (nothing in progress), or what is still owed after this file.
+  std::int32_t apply(const PreparedScript& script, int resume_from,
+                     const std::string& progress_after = "");
 
  private:
   void run_step(const PreparedScript& script, const ScriptStep& step, bool last, bool resuming,
-                std::chrono::steady_clock::time_point started);
+                std::chrono::steady_clock::time_point started, const std::string& progress_after);
   bool skip_or_clean_concurrent_index(const ScriptStatement& statement, bool resuming);
   // After `statement` failed: drops the INVALID index a failed CREATE INDEX CONCURRENTLY left,
   // or when that too fails, says how to. Empty when it left none. Never throws.

@@ -264,6 +264,39 @@ TEST_P(MigrateCallbacks, AFailingBeforeMigrateStopsTheRunAndAfterMigrateErrorRun
   EXPECT_EQ(count("SELECT count(*) FROM migrate_errors"), 1);
 }
 
+// An afterMigrate that fails after the last migration committed runs again on the next
+// migrate, though nothing is pending then (it used to run nothing: the callback never ran).
+TEST_P(MigrateCallbacks, AFailedAfterMigrateRunsAgainOnTheNextMigrate) {
+  FolderCopy folder(kProject);
+  // The last afterMigrate callback fails until the table `gate` exists.
+  folder.write("sql/callbacks/afterMigrate__zz_gate.sql",
+               "CREATE TABLE IF NOT EXISTS after_runs (n int);\n"
+               "INSERT INTO after_runs (n) SELECT n FROM gate;\n");
+  auto failed = migrate(folder.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+  EXPECT_NE(failed.err.find("afterMigrate__zz_gate.sql"), std::string::npos) << describe(failed);
+  EXPECT_EQ(tables().count("items"), 1u) << "the migrations were applied";
+
+  auto info = migrate(folder.path(), {"--placeholder", "owner=app"}, "info");
+  ASSERT_EQ(info.exit_code, 0) << describe(info);
+  EXPECT_NE(info.out.find("owed: the afterMigrateApplied and afterMigrate callbacks"),
+            std::string::npos)
+      << info.out;
+
+  connection_->execute("CREATE TABLE gate (n int)");
+  connection_->execute("INSERT INTO gate (n) VALUES (7)");
+  auto owed = migrate(folder.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(owed.exit_code, 0) << describe(owed);
+  EXPECT_NE(owed.err.find("running them now"), std::string::npos) << describe(owed);
+  EXPECT_EQ(count("SELECT count(*) FROM after_runs"), 1);
+
+  auto again = migrate(folder.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_EQ(count("SELECT count(*) FROM after_runs"), 1) << "paid once: " << describe(again);
+  info = migrate(folder.path(), {"--placeholder", "owner=app"}, "info");
+  EXPECT_EQ(info.out.find("owed:"), std::string::npos) << info.out;
+}
+
 // A partly applied file whose applied statements changed is refused (exit 2) before any
 // callback runs: beforeMigrate and afterMigrateError ran first, so the refusal wrote rows.
 TEST_P(MigrateCallbacks, AChangedPartlyAppliedFileIsRefusedBeforeAnyCallback) {
