@@ -82,6 +82,7 @@ class Planner {
         if (applied.row->success && applied.version) raise(baseline_, *applied.version);
       } else if (applied.version) {
         latest_versioned_[*applied.version] = i;  // rows come by rank: the last one wins
+        if (applied.row->success) raise(newest_migrated_, *applied.version);
       } else {
         latest_repeatable_[applied.row->description] = i;
       }
@@ -98,6 +99,12 @@ class Planner {
                               row.installed_rank, row.script, *row.version),
                   "the history table was not written by Flyway or cutover; check that row");
     }
+  }
+
+  // Whether a newer release migrated the database: a version it applied (not a baseline) is
+  // above every file.
+  bool behind() const {
+    return newest_migrated_ && (!newest_on_disk_ || *newest_on_disk_ < *newest_migrated_);
   }
 
   static void raise(std::optional<Version>& highest, const Version& version) {
@@ -207,6 +214,17 @@ class Planner {
       add_failed(row, fmt::format("repeatable migration {}", row.script));
       return MigrationState::kFailed;
     }
+    if (!script && behind()) {
+      // A newer release added it: normal while that release rolls out, like its versions.
+      add(ProblemKind::kFutureVersion,
+          fmt::format("repeatable migration {} ({}) was applied{} but is not on disk, and the "
+                      "database is at version {}, newer than every file here: a newer "
+                      "release added it",
+                      row.script, quoted_text(row.description), applied_on(row),
+                      newest_migrated_->to_string()),
+          "run that release's migrations, or ignore this while that release is rolling out");
+      return MigrationState::kFuture;
+    }
     if (!script) {
       add(ProblemKind::kMissing,
           fmt::format("repeatable migration {} ({}) was applied{} but is no longer on disk",
@@ -255,6 +273,22 @@ class Planner {
     if (latest != latest_repeatable_.end()) {
       const HistoryRow& row = *applied_[latest->second].row;
       if (row.success && row.checksum == script.checksum) return;  // up to date
+    }
+    if (behind()) {
+      // An instance of an older release, started while a newer one rolls out: its repeatable
+      // would replace the newer release's (which then would not be applied again: see below).
+      add(ProblemKind::kOlderRepeatable,
+          fmt::format(
+              "{} is not applied: the database is at version {}, newer than every file "
+              "here (the newest is {}); this is an older release's file",
+              script.file_name, newest_migrated_->to_string(),
+              newest_on_disk_ ? "version " + newest_on_disk_->to_string() : "no versioned file"),
+          "run the newest release's migrations");
+      add_file_info(script, MigrationState::kSuperseded);
+      return;
+    }
+    if (latest != latest_repeatable_.end()) {
+      const HistoryRow& row = *applied_[latest->second].row;
       if (const HistoryRow* older = earlier_run_with(script, latest->second)) {
         // An instance of the older release, started again while a newer one rolls out, would
         // put its content back over the newer release's (and the newer's instances theirs).
@@ -311,6 +345,7 @@ class Planner {
   std::map<std::string, size_t> latest_repeatable_;  // description -> its last live row
   std::optional<Version> baseline_;
   std::optional<Version> current_;
+  std::optional<Version> newest_migrated_;         // the highest version applied, baselines aside
   std::vector<const MigrationScript*> versioned_;  // by version
   std::vector<const MigrationScript*> repeatable_;
   std::map<Version, const MigrationScript*> by_version_;

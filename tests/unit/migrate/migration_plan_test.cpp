@@ -444,6 +444,51 @@ TEST(MigrationPlan, ARepeatableBackToAnEarlierRunsTextIsAnOlderReleasesAndIsNotA
   EXPECT_EQ(pending_files(failed), (Strings{"R__views.sql"}));
 }
 
+// An instance of an older release (the database has versions above all its files) does not
+// apply its repeatable, changed or never applied: the newer release's would stay replaced for
+// good, since that one's content would then count as an earlier run's (a stranger's rolling
+// deploy: release B, then an instance of release A, left A's view in place).
+TEST(MigrationPlan, AnOlderReleasesRepeatableIsNotAppliedOverANewerReleasesDatabase) {
+  const std::vector<HistoryRow> history = {applied(1, "1", "items", 11),
+                                           applied(2, "2", "price", 12),
+                                           applied_repeatable(3, "views", 20)};
+  auto plan = plan_migrations({versioned("1", "items", 11), repeatable("views", 10)}, history);
+  EXPECT_TRUE(plan.pending.empty()) << describe(plan);
+  ASSERT_EQ(problem_kinds(plan),
+            (std::vector{ProblemKind::kFutureVersion, ProblemKind::kOlderRepeatable}));
+  EXPECT_NE(plan.problems[1].message.find("R__views.sql is not applied: the database is at "
+                                          "version 2, newer than every file here (the newest "
+                                          "is version 1)"),
+            std::string::npos)
+      << plan.problems[1].message;
+  EXPECT_EQ(plan.info.back().state, MigrationState::kSuperseded);
+
+  // Never applied before: not applied either.
+  auto fresh = plan_migrations({versioned("1", "items", 11), repeatable("stats", 30)}, history);
+  EXPECT_TRUE(fresh.pending.empty()) << describe(fresh);
+
+  // The newer release itself applies its repeatables as ever; so does one with no versions
+  // beyond a baseline (a baseline is no newer release).
+  auto newer = plan_migrations(
+      {versioned("1", "items", 11), versioned("2", "price", 12), repeatable("views", 21)}, history);
+  EXPECT_EQ(pending_files(newer), (Strings{"R__views.sql"})) << describe(newer);
+  auto baselined =
+      plan_migrations({versioned("1", "items", 11), repeatable("views", 5)}, {baseline(1, "7")});
+  EXPECT_EQ(pending_files(baselined), (Strings{"R__views.sql"})) << describe(baselined);
+}
+
+// A repeatable a newer release added is not on an older release's disk: a warning like the
+// newer versions (it used to be refused, exit 2, and the older instances could not start).
+TEST(MigrationPlan, ARepeatableANewerReleaseAddedIsAFutureOne) {
+  auto plan = plan_migrations({versioned("1", "items", 11)},
+                              {applied(1, "1", "items", 11), applied(2, "2", "price", 12),
+                               applied_repeatable(3, "views", 20)});
+  EXPECT_EQ(problem_kinds(plan),
+            (std::vector{ProblemKind::kFutureVersion, ProblemKind::kFutureVersion}))
+      << describe(plan);
+  EXPECT_EQ(state_of(plan, "R__views.sql"), MigrationState::kFuture);
+}
+
 TEST(MigrationPlan, RepeatableGoneFromDiskIsMissing) {
   auto plan = plan_migrations({}, {applied_repeatable(1, "views", 1)});
   ASSERT_EQ(problem_kinds(plan), (std::vector{ProblemKind::kMissing}));
