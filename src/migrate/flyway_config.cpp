@@ -273,6 +273,26 @@ void refuse_what_changes_the_run(std::string_view source, const ConfigSetting& s
   if (key == "flyway.repeatableSqlMigrationPrefix") naming("R", "repeatable files named R__");
   if (key == "flyway.sqlMigrationSeparator") naming("__", "the separator __");
   if (key == "flyway.sqlMigrationSuffixes") naming(".sql", "files ending in .sql");
+  const auto placeholder_syntax = [&](const char* flyway_default) {
+    if (setting.value == flyway_default) return;
+    refuse(
+        "cutover replaces placeholders written ${name} only, so this project's would be "
+        "left in the files as text",
+        "write the placeholders as ${name} in the files, then remove the setting");
+  };
+  if (key == "flyway.placeholderPrefix") placeholder_syntax("${");
+  if (key == "flyway.placeholderSuffix") placeholder_syntax("}");
+  if (key == "flyway.placeholderReplacement" && !to_bool(source, setting)) {
+    refuse("Flyway would leave ${...} in the files as text; cutover replaces every placeholder",
+           "remove the setting when no ${...} in the files is meant as text; cutover cannot "
+           "run files whose ${...} must stay as they are");
+  }
+  if (key == "flyway.initSql" && !setting.value.empty()) {
+    refuse("Flyway runs it on each connection before migrating; cutover would not",
+           "put it in a beforeMigrate.sql callback (it runs on the connection that applies the "
+           "files, and session settings such as SET ROLE carry over to them), then remove the "
+           "setting");
+  }
   if (key == "flyway.encoding") {
     std::string encoding = setting.value;
     std::transform(encoding.begin(), encoding.end(), encoding.begin(),

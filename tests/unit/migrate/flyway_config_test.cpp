@@ -140,12 +140,32 @@ TEST(FlywayProjectConfig, RefusesSettingsThatChangeWhatIsApplied) {
   EXPECT_NE(e.message().find("callback"), std::string::npos) << e.message();
   e = bad_input([] { parse_flyway_project_config("flyway.conf", "flyway.encoding=ISO-8859-1\n"); });
   EXPECT_NE(e.message().find("UTF-8 only"), std::string::npos) << e.message();
+  // Another placeholder syntax, none at all, and SQL on each connection (a stranger's project
+  // stored `#[owner]` as text, and its tables went to the wrong owner, each after a warning).
+  e = bad_input([] {
+    parse_flyway_project_config("flyway.conf",
+                                "flyway.placeholderPrefix=#[\nflyway.placeholderSuffix=]\n");
+  });
+  EXPECT_NE(e.message().find("flyway.conf:1: flyway.placeholderPrefix = #["), std::string::npos)
+      << e.message();
+  EXPECT_NE(e.hint().find("${name}"), std::string::npos) << e.hint();
+  e = bad_input(
+      [] { parse_flyway_project_config("flyway.conf", "flyway.placeholderReplacement=false\n"); });
+  EXPECT_NE(e.message().find("flyway.placeholderReplacement = false"), std::string::npos)
+      << e.message();
+  e = bad_input(
+      [] { parse_flyway_project_config("flyway.conf", "flyway.initSql=SET ROLE shop_owner\n"); });
+  EXPECT_NE(e.message().find("flyway.initSql = SET ROLE shop_owner"), std::string::npos)
+      << e.message();
+  EXPECT_NE(e.hint().find("beforeMigrate.sql"), std::string::npos) << e.hint();
   // Flyway's defaults written out, and false, are accepted.
   FlywayProjectConfig config = parse_flyway_project_config(
       "flyway.conf",
       "flyway.baselineOnMigrate=false\nflyway.sqlMigrationPrefix=V\nflyway.encoding=UTF-8\n"
-      "flyway.sqlMigrationSuffixes=.sql\nflyway.skipDefaultCallbacks=false\n");
-  EXPECT_EQ(config.ignored_keys.size(), 5u);
+      "flyway.sqlMigrationSuffixes=.sql\nflyway.skipDefaultCallbacks=false\n"
+      "flyway.placeholderPrefix=${\nflyway.placeholderSuffix=}\n"
+      "flyway.placeholderReplacement=true\nflyway.initSql=\n");
+  EXPECT_EQ(config.ignored_keys.size(), 9u);
 }
 
 // flyway.toml's ${env.NAME} and flyway.conf's ${NAME} / ${NAME:default} were kept as text
