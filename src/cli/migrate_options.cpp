@@ -98,6 +98,10 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& given, Outpu
     if (!o.given.contains("--history-table") && flyway->table) o.history_table = *flyway->table;
     if (o.target.empty() && flyway->target) o.target = *flyway->target;
     if (flyway->out_of_order) o.out_of_order = o.out_of_order || *flyway->out_of_order;
+    if (!flyway->baseline_on_migrate) {
+      if (flyway->baseline_version) ignored.push_back("flyway.baselineVersion");
+      if (flyway->baseline_description) ignored.push_back("flyway.baselineDescription");
+    }
     for (const auto& [name, value] : flyway->placeholders) from_file.push_back(name + "=" + value);
     if (warnings && !ignored.empty()) {
       std::string names;
@@ -111,6 +115,16 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& given, Outpu
     options.placeholders.insert(migrate::parse_placeholder_assignment(assignment));  // CLI wins
   }
   if (flyway && flyway->execute_in_transaction == false) options.execute_in_transaction = false;
+  if (flyway && flyway->baseline_on_migrate) {
+    const std::string version = flyway->baseline_version.value_or("1");
+    try {
+      options.baseline_on_migrate = migrate::Version::parse(version);
+    } catch (const Error& e) {
+      throw_bad_input(fmt::format("{}: flyway.baselineVersion: {}", flyway->source, e.message()),
+                      "give a version such as 1 or 2.1");
+    }
+    if (flyway->baseline_description) options.baseline_description = *flyway->baseline_description;
+  }
   return options;
 }
 

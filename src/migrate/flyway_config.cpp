@@ -253,13 +253,6 @@ void refuse_what_changes_the_run(std::string_view source, const ConfigSetting& s
         fix);
   };
   const std::string& key = setting.key;
-  if (key == "flyway.baselineOnMigrate" && to_bool(source, setting)) {
-    refuse(
-        "Flyway would baseline a database without a history before migrating it; cutover "
-        "would apply every file to it instead",
-        "baseline it once with `cutover migrate baseline URL --version V` (the version the "
-        "schema is at, flyway.baselineVersion), then remove the setting");
-  }
   if (key == "flyway.skipDefaultCallbacks" && to_bool(source, setting)) {
     refuse("Flyway would not run the callback files (beforeMigrate.sql, ...); cutover runs them",
            "remove the callback files you do not want run, then the setting");
@@ -473,6 +466,12 @@ FlywayProjectConfig parse_flyway_project_config(std::string_view source, std::st
       config.placeholders[key.substr(20)] = s.value;
     } else if (key == "flyway.outOfOrder") {
       config.out_of_order = to_bool(source, s);
+    } else if (key == "flyway.baselineOnMigrate") {
+      config.baseline_on_migrate = to_bool(source, s);
+    } else if (key == "flyway.baselineVersion") {
+      config.baseline_version = s.value;
+    } else if (key == "flyway.baselineDescription") {
+      config.baseline_description = s.value;
     } else if (key == "flyway.target") {
       if (s.value != "latest") config.target = s.value;
     } else if (key == "flyway.executeInTransaction") {

@@ -55,6 +55,11 @@ struct FlywayProjectConfig {
   std::optional<std::string> schema;  // flyway.defaultSchema, else the first of flyway.schemas
   std::map<std::string, std::string> placeholders;
   std::optional<bool> out_of_order;
+  // flyway.baselineOnMigrate: a database with tables but no history is baselined (at
+  // flyway.baselineVersion, 1 by default) before migrate applies what is above.
+  bool baseline_on_migrate = false;
+  std::optional<std::string> baseline_version;
+  std::optional<std::string> baseline_description;
   std::optional<std::string> target;
   std::optional<bool> execute_in_transaction;
   std::vector<std::string> ignored_keys;  // named in one warning

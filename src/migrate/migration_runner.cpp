@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "core/duration.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "db/transaction.h"
 #include "migrate/resume_point.h"
 
 namespace cutover::migrate {
@@ -113,10 +115,14 @@ class WaitReporter {
 // The work of the lease holder: applies everything pending, then gives the lease back.
 class Leader {
  public:
+  // `baseline_first`: the database had tables but no history when this instance looked, and
+  // options.baseline_on_migrate is given.
   Leader(const MigrateOptions& options, db::Connection& connection, HistoryTable& history,
          coord::Lease& lease, const std::vector<MigrationScript>& scripts,
-         const std::vector<PreparedScript>& prepared, CallbackRunner& callbacks, Output& output)
-      : options_(options),
+         const std::vector<PreparedScript>& prepared, CallbackRunner& callbacks, Output& output,
+         bool baseline_first)
+      : baseline_first_(baseline_first),
+        options_(options),
         connection_(connection),
         history_(history),
         lease_(lease),
@@ -145,6 +151,7 @@ class Leader {
  private:
   int apply_pending(const coord::LeaseToken& token) {
     coord::Heartbeat heartbeat(options_.url, lease_.key(), token, options_.lease, options_.connect);
+    if (baseline_first_ && history_.read().empty()) baseline(token);
     ScriptApplier applier(connection_, history_, lease_, token, heartbeat, options_.apply, output_);
     // Read again under the lease: another leader may have finished since this one looked.
     ReadyPlan ready = ready_plan(scripts_, history_.read(), connection_.server(), options_, nullptr,
@@ -220,6 +227,29 @@ class Leader {
     }
   }
 
+  // Flyway's baselineOnMigrate, under the lease: the first leader to find the history empty
+  // writes the baseline row, fenced, in one transaction.
+  void baseline(const coord::LeaseToken& token) {
+    const Version& version = *options_.baseline_on_migrate;
+    db::Transaction transaction(connection_);
+    history_.append_baseline(version, options_.baseline_description);
+    if (!lease_.record_progress(token, "", std::nullopt, 0)) {
+      throw Error(ErrorCode::kConflict,
+                  "this instance lost the migration lease before it could baseline the database",
+                  "run migrate again: the instance that took over baselines it");
+    }
+    transaction.commit();
+    if (output_.json()) {
+      output_.event({{"event", "baseline"}, {"version", version.to_string()}});
+    } else {
+      output_.info(
+          fmt::format("the database has tables but no history: baselined at version {} "
+                      "(flyway.baselineOnMigrate); the files above it are applied",
+                      version.to_string()));
+    }
+  }
+
+  const bool baseline_first_;
   const MigrateOptions& options_;
   db::Connection& connection_;
   HistoryTable& history_;
@@ -345,6 +375,19 @@ std::vector<std::string> pending_file_names(const ReadyPlan& ready) {
   return names;
 }
 
+namespace {
+
+// Whether the database (PostgreSQL: the connection's schema) has tables other than the history
+// and its lease: what Flyway's baselineOnMigrate calls a non-empty schema.
+bool has_tables_of_its_own(db::Connection& connection, const std::string& history_table) {
+  const db::Catalog catalog = connection.introspect();
+  return std::any_of(catalog.tables.begin(), catalog.tables.end(), [&](const db::TableInfo& t) {
+    return t.name != history_table && t.name != history_table + "_lease";
+  });
+}
+
+}  // namespace
+
 MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) {
   std::unique_ptr<db::Connection> connection =
       db::connect(given_options.url, given_options.connect);
@@ -375,15 +418,18 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   // alike with nothing applied.
   const bool has_history = history.exists();
   if (has_history) history.check_columns();  // a table it cannot read or write: refused now
-  ReadyPlan ready =
-      ready_plan(scripts, has_history ? history.read() : std::vector<HistoryRow>{},
-                 connection->server(), options, &output, callbacks.missing_placeholders());
+  const std::vector<HistoryRow> rows = has_history ? history.read() : std::vector<HistoryRow>{};
+  ReadyPlan ready = ready_plan(scripts, rows, connection->server(), options, &output,
+                               callbacks.missing_placeholders());
+  const bool baseline_first = options.baseline_on_migrate && rows.empty() &&
+                              has_tables_of_its_own(*connection, options.history_table);
   history.check_can_record(pending_file_names(ready));
   history.ensure_exists();
   lease.ensure_table();
 
   const std::string me = coord::describe_this_process();
-  Leader leader(options, *connection, history, lease, scripts, ready.pending, callbacks, output);
+  Leader leader(options, *connection, history, lease, scripts, ready.pending, callbacks, output,
+                baseline_first);
   WaitReporter waiting(output);
   MigrateOutcome outcome;
   const auto deadline = Clock::now() + options.wait_timeout;

@@ -35,6 +35,11 @@ struct MigrateOptions {
   bool execute_in_transaction = true;
   // How long an instance waits for the one applying before giving up (`--wait-timeout`).
   std::chrono::milliseconds wait_timeout{600'000};
+  // Flyway's baselineOnMigrate (flyway.conf): the version a database that has tables but no
+  // history is baselined at before anything is applied, as Flyway does; without it, such a
+  // database is migrated from the first file.
+  std::optional<Version> baseline_on_migrate;
+  std::string baseline_description{"<< Flyway Baseline >>"};
 };
 
 // What `migrate` would do now: the plan, and its pending scripts prepared.

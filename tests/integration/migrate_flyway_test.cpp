@@ -18,6 +18,7 @@
 #include "migrate/history_table.h"
 #include "support/cli_output.h"
 #include "support/process.h"
+#include "support/spawned_process.h"
 #include "support/test_servers.h"
 
 namespace cutover {
@@ -207,6 +208,66 @@ TEST_P(MigrateFlyway, FlywayConfInTheWorkingDirectoryIsHonoured) {
   EXPECT_TRUE(names.contains("from_conf")) << describe(r);
   EXPECT_TRUE(names.contains("app_history")) << describe(r);
   EXPECT_FALSE(names.contains("cutover_schema_history")) << describe(r);
+}
+
+// flyway.baselineOnMigrate: a database with tables and no history is baselined at
+// flyway.baselineVersion, and only the files above it run; an empty one is migrated from V1.
+// (It was refused, and so was `migrate baseline` from the same folder.) Four instances at
+// once write one baseline row.
+TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
+  Folder project;
+  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
+  project.write("sql/V2__items.sql", "CREATE TABLE items (id int);\n");
+  project.write("sql/V3__notes.sql", "CREATE TABLE notes (id int);\n");
+  project.write("flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.baselineOnMigrate=true\n"
+                "flyway.baselineVersion=2\n");
+  connect()->execute("CREATE TABLE orders (id int)");
+  connect()->execute("CREATE TABLE items (id int)");
+  std::vector<std::unique_ptr<test::SpawnedProcess>> instances;
+  for (int i = 0; i < 4; ++i) {
+    instances.push_back(std::make_unique<test::SpawnedProcess>(std::vector<std::string>{
+        "/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", project.path().string(), CUTOVER_BINARY,
+        "migrate", scratch_.url()}));
+  }
+  std::string outputs;
+  for (auto& instance : instances) {
+    ProcessResult r = instance->wait(std::chrono::seconds(120));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    outputs += r.err;
+  }
+  EXPECT_NE(outputs.find("baselined at version 2"), std::string::npos) << outputs;
+  EXPECT_TRUE(tables().contains("notes"));
+  auto rows =
+      connect()->query("SELECT type, version FROM cutover_schema_history ORDER BY installed_rank");
+  ASSERT_EQ(rows.rows.size(), 2u);
+  EXPECT_EQ(rows.rows[0][0].text(), "BASELINE");
+  EXPECT_EQ(rows.rows[0][1].text(), "2");
+  EXPECT_EQ(rows.rows[1][1].text(), "3");
+
+  // An empty database: migrated from the first file, no baseline.
+  ScratchDatabase empty(GetParam());
+  ProcessResult fresh =
+      test::run_process({"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", project.path().string(),
+                         CUTOVER_BINARY, "migrate", empty.url()});
+  ASSERT_EQ(fresh.exit_code, 0) << describe(fresh);
+  EXPECT_EQ(empty.connect()
+                ->query("SELECT count(*) FROM cutover_schema_history WHERE type = 'BASELINE'")
+                .scalar()
+                .as_int(),
+            0);
+  EXPECT_EQ(empty.connect()->query("SELECT count(*) FROM cutover_schema_history").scalar().as_int(),
+            3);
+
+  // info, validate and baseline itself work with the setting in place.
+  ScratchDatabase other(GetParam());
+  other.connect()->execute("CREATE TABLE orders (id int)");
+  for (const char* command : {"info", "validate"}) {
+    ProcessResult r =
+        test::run_process({"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", project.path().string(),
+                           CUTOVER_BINARY, "migrate", command, other.url()});
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << describe(r);
+  }
 }
 
 TEST_P(MigrateFlyway, CommandLineOptionsWinOverFlywayToml) {

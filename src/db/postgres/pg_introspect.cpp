@@ -1,11 +1,13 @@
 // Reading a PostgreSQL schema from the system catalogs into a db::Catalog.
 #include "db/postgres/pg_introspect.h"
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 #include "core/error.h"
+#include "db/transaction.h"
 
 namespace cutover::db::pg {
 namespace {
@@ -275,6 +277,14 @@ class CatalogBuilder {
 }  // namespace
 
 Catalog introspect_schema(Connection& session, std::string_view schema) {
+  // One snapshot for all the queries below: a table created between two of them (another
+  // instance creating its tables) gave rows of a table the first had not listed, and an
+  // internal error. Within the caller's transaction, the caller's isolation holds.
+  std::optional<Transaction> snapshot;
+  if (!session.in_transaction()) {
+    snapshot.emplace(session);
+    session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  }
   Value requested = schema.empty() ? Value() : Value(std::string(schema));
   Result found = session.query(kSchemaQuery, {requested});
   const Row& row = found.rows.at(0);
@@ -299,6 +309,7 @@ Catalog introspect_schema(Connection& session, std::string_view schema) {
   builder.add_triggers();
   Catalog catalog = builder.take();
   catalog.size_bytes = row[2].as_int();
+  if (snapshot) snapshot->commit();
   return catalog;
 }
 
