@@ -222,13 +222,20 @@ TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   project.write("flyway.conf",
                 "flyway.locations=filesystem:sql\nflyway.baselineOnMigrate=true\n"
                 "flyway.baselineVersion=2\n");
+  // `cutover migrate [command] URL`, run in the project's folder.
+  auto in_project = [&](const std::string& url, const std::string& command = "") {
+    std::vector<std::string> argv = {
+        "/bin/sh",      "-c",     "cd \"$0\" && exec \"$@\"", project.path().string(),
+        CUTOVER_BINARY, "migrate"};
+    if (!command.empty()) argv.push_back(command);
+    argv.push_back(url);
+    return argv;
+  };
   connect()->execute("CREATE TABLE orders (id int)");
   connect()->execute("CREATE TABLE items (id int)");
   std::vector<std::unique_ptr<test::SpawnedProcess>> instances;
   for (int i = 0; i < 4; ++i) {
-    instances.push_back(std::make_unique<test::SpawnedProcess>(std::vector<std::string>{
-        "/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", project.path().string(), CUTOVER_BINARY,
-        "migrate", scratch_.url()}));
+    instances.push_back(std::make_unique<test::SpawnedProcess>(in_project(scratch_.url())));
   }
   std::string outputs;
   for (auto& instance : instances) {
@@ -247,9 +254,7 @@ TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
 
   // An empty database: migrated from the first file, no baseline.
   ScratchDatabase empty(GetParam());
-  ProcessResult fresh =
-      test::run_process({"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", project.path().string(),
-                         CUTOVER_BINARY, "migrate", empty.url()});
+  ProcessResult fresh = test::run_process(in_project(empty.url()));
   ASSERT_EQ(fresh.exit_code, 0) << describe(fresh);
   EXPECT_EQ(empty.connect()
                 ->query("SELECT count(*) FROM cutover_schema_history WHERE type = 'BASELINE'")
@@ -263,11 +268,13 @@ TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   ScratchDatabase other(GetParam());
   other.connect()->execute("CREATE TABLE orders (id int)");
   for (const char* command : {"info", "validate"}) {
-    ProcessResult r =
-        test::run_process({"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", project.path().string(),
-                           CUTOVER_BINARY, "migrate", command, other.url()});
+    ProcessResult r = test::run_process(in_project(other.url(), command));
     EXPECT_EQ(r.exit_code, 0) << command << ": " << describe(r);
   }
+  std::vector<std::string> baseline = in_project(other.url(), "baseline");
+  baseline.insert(baseline.end(), {"--version", "1"});
+  ProcessResult r = test::run_process(baseline);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
 TEST_P(MigrateFlyway, CommandLineOptionsWinOverFlywayToml) {
