@@ -141,7 +141,19 @@ Placeholders with_builtin_placeholders(Placeholders given, db::Connection& conne
   std::string schema, user, database;
   switch (connection.server().flavor) {
     case db::Flavor::kPostgres: {
-      auto row = connection.query("SELECT current_schema(), current_user, current_database()");
+      auto row = connection.query(
+          "SELECT current_schema(), current_user, current_database(), "
+          "current_setting('search_path')");
+      if (row.rows.at(0).at(0).is_null()) {
+        // Every table would fail to be created, the history's first ("no schema has been
+        // selected to create in"), after the callbacks and the plan had run.
+        throw_bad_input(
+            fmt::format("no schema of the search_path ({}) exists in database {}",
+                        row.rows.at(0).at(3).text(), row.rows.at(0).at(2).text()),
+            "create the schema first (CREATE SCHEMA name; Flyway's createSchemas is not done "
+            "by cutover), or name an existing one: flyway.schemas / flyway.defaultSchema, or "
+            "the URL's options=-csearch_path%3Dname");
+      }
       schema = row.rows.at(0).at(0).text();
       user = row.rows.at(0).at(1).text();
       database = row.rows.at(0).at(2).text();

@@ -277,6 +277,28 @@ TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+// A search_path naming no existing schema (flyway.schemas=shop before shop is created): exit 2
+// before anything, naming it, from migrate and info alike. migrate used to run the callbacks and
+// stop with exit 1 at the history's CREATE ("no schema has been selected to create in").
+TEST_P(MigrateFlywayOnPostgres, ASearchPathWithNoExistingSchemaIsRefusedBeforeAnything) {
+  Folder project;
+  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
+  project.write("sql/beforeMigrate.sql", "CREATE TABLE public.before_ran (id int);\n");
+  const std::string url = scratch_.url() +
+                          (scratch_.url().find('?') == std::string::npos ? "?" : "&") +
+                          "options=-csearch_path%3Dshop";
+  for (const char* command : {"", "info"}) {
+    std::vector<std::string> argv = {CUTOVER_BINARY, "migrate"};
+    if (*command) argv.push_back(command);
+    argv.insert(argv.end(), {url, "--dir", (project.path() / "sql").string()});
+    ProcessResult r = test::run_process(argv);
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << describe(r);
+    expect_in(r.err, "no schema of the search_path (shop) exists in database", r);
+    expect_in(r.err, "CREATE SCHEMA", r);
+  }
+  EXPECT_TRUE(tables().empty()) << "nothing was created";
+}
+
 TEST_P(MigrateFlyway, CommandLineOptionsWinOverFlywayToml) {
   Folder project;
   project.write("sql/V1__create.sql", "CREATE TABLE ${table_name} (id int);\n");
