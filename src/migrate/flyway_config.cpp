@@ -190,6 +190,22 @@ std::string cutover_url(std::string_view source, std::string_view jdbc,
   return scheme + (who.empty() ? "" : who + "@") + host_db;
 }
 
+// The PostgreSQL JDBC URL's currentSchema (the session's search_path there), if any.
+std::optional<std::string> jdbc_current_schema(std::string_view jdbc) {
+  if (!jdbc.starts_with("jdbc:postgresql:")) return std::nullopt;
+  const auto q = jdbc.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = jdbc.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.starts_with("currentSchema=") && pair.size() > 14) return std::string(pair.substr(14));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
 [[noreturn]] void refuse_password(std::string_view source, const ConfigSetting& setting) {
   throw_bad_input(
       fmt::format("{}:{}: {} is set: cutover takes no password from a configuration file", source,
@@ -489,6 +505,8 @@ FlywayProjectConfig parse_flyway_project_config(std::string_view source, std::st
     config.schema = default_schema;
   } else if (!schemas.empty()) {
     config.schema = schemas.front();
+  } else if (url) {
+    config.schema = jdbc_current_schema(trim(*url));  // it was dropped with the query
   }
   return config;
 }

@@ -95,6 +95,19 @@ TEST(FlywayProjectConfig, MapsTheSettingsCutoverHonours) {
             (std::vector<std::string>{"flyway.cleanDisabled", "flyway.connectRetries"}));
 }
 
+// The JDBC URL's currentSchema was dropped with the rest of its query, without a word, and the
+// tables went to public.
+TEST(FlywayProjectConfig, TheJdbcUrlsCurrentSchemaIsTheSchemaUnlessTheSettingsNameOne) {
+  const char* url = "flyway.url=jdbc:postgresql://db/shop?currentSchema=app&sslmode=disable\n";
+  EXPECT_EQ(parse_flyway_project_config("flyway.conf", url).schema, "app");
+  EXPECT_EQ(
+      parse_flyway_project_config("flyway.conf", std::string(url) + "flyway.schemas=b\n").schema,
+      "b");
+  EXPECT_EQ(
+      parse_flyway_project_config("flyway.conf", "flyway.url=jdbc:postgresql://db/shop\n").schema,
+      std::nullopt);
+}
+
 TEST(FlywayProjectConfig, ConvertsMariaDbMySqlAndSqliteUrls) {
   EXPECT_EQ(parse_flyway_project_config("flyway.conf", "flyway.url=jdbc:mariadb://h:3306/shop").url,
             "mariadb://h:3306/shop");
