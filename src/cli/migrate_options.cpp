@@ -95,7 +95,10 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& given, Outpu
       ignored.push_back("flyway.schemas/defaultSchema (the URL is given on the command line)");
     }
     if (!o.given.contains("--dir") && flyway->dir) o.dir = *flyway->dir;
-    if (!o.given.contains("--history-table") && flyway->table) o.history_table = *flyway->table;
+    // A Flyway project's history is Flyway's, by Flyway's default name.
+    if (!o.given.contains("--history-table")) {
+      o.history_table = flyway->table.value_or("flyway_schema_history");
+    }
     if (o.target.empty() && flyway->target) o.target = *flyway->target;
     if (flyway->out_of_order) o.out_of_order = o.out_of_order || *flyway->out_of_order;
     if (!flyway->baseline_on_migrate) {

@@ -213,7 +213,8 @@ TEST_P(MigrateFlyway, FlywayConfInTheWorkingDirectoryIsHonoured) {
 // flyway.baselineOnMigrate: a database with tables and no history is baselined at
 // flyway.baselineVersion, and only the files above it run; an empty one is migrated from V1.
 // (It was refused, and so was `migrate baseline` from the same folder.) Four instances at
-// once write one baseline row.
+// once write one baseline row. The project names no table: Flyway's default name is used
+// (it was cutover_schema_history).
 TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   Folder project;
   project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
@@ -246,7 +247,7 @@ TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   EXPECT_NE(outputs.find("baselined at version 2"), std::string::npos) << outputs;
   EXPECT_TRUE(tables().contains("notes"));
   auto rows =
-      connect()->query("SELECT type, version FROM cutover_schema_history ORDER BY installed_rank");
+      connect()->query("SELECT type, version FROM flyway_schema_history ORDER BY installed_rank");
   ASSERT_EQ(rows.rows.size(), 2u);
   EXPECT_EQ(rows.rows[0][0].text(), "BASELINE");
   EXPECT_EQ(rows.rows[0][1].text(), "2");
@@ -257,11 +258,11 @@ TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   ProcessResult fresh = test::run_process(in_project(empty.url()));
   ASSERT_EQ(fresh.exit_code, 0) << describe(fresh);
   EXPECT_EQ(empty.connect()
-                ->query("SELECT count(*) FROM cutover_schema_history WHERE type = 'BASELINE'")
+                ->query("SELECT count(*) FROM flyway_schema_history WHERE type = 'BASELINE'")
                 .scalar()
                 .as_int(),
             0);
-  EXPECT_EQ(empty.connect()->query("SELECT count(*) FROM cutover_schema_history").scalar().as_int(),
+  EXPECT_EQ(empty.connect()->query("SELECT count(*) FROM flyway_schema_history").scalar().as_int(),
             3);
 
   // info, validate and baseline itself work with the setting in place.
