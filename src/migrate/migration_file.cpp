@@ -91,6 +91,15 @@ std::optional<MigrationFileName> parse_migration_file_name(std::string_view file
     return MigrationFileName{MigrationKind::kRepeatable, std::nullopt,
                              description_of(file_name, description)};
   }
+  if (prefix.size() > 1 && prefix.starts_with('U') && prefix[1] >= '0' && prefix[1] <= '9') {
+    // The hint for other names would invite renaming it into a migration.
+    throw_bad_input(
+        fmt::format("migration file '{}' is a Flyway undo migration: cutover does not run undo "
+                    "migrations",
+                    file_name),
+        "move the U files out of the migrations folder; to reverse a change, roll forward with "
+        "a new V file that undoes it");
+  }
   if (!prefix.starts_with('V')) {
     throw_bad_name(file_name, "starts with neither 'V<version>__' nor 'R__'");
   }

@@ -17,6 +17,7 @@ namespace {
 constexpr std::string_view kTypeSchemaMarker = "SCHEMA";
 constexpr std::string_view kTypeTableMarker = "TABLE";
 constexpr std::string_view kTypeDelete = "DELETE";
+constexpr std::string_view kTypeUndoPrefix = "UNDO_";
 
 bool is_marker(const HistoryRow& row) {
   return row.type == kTypeSchemaMarker || row.type == kTypeTableMarker;
@@ -67,7 +68,9 @@ class Planner {
     for (const HistoryRow& row : history) {
       Applied applied{&row, std::nullopt, false};
       if (row.version) applied.version = parse_history_version(row);
-      if (row.type == kTypeDelete) {
+      // Flyway Teams' undo (UNDO_SQL, UNDO_JDBC...) takes the version back as a DELETE row
+      // does: the version is pending again, as Flyway's migrate after `flyway undo` finds it.
+      if (row.type == kTypeDelete || row.type.starts_with(kTypeUndoPrefix)) {
         applied.deleted = true;
         for (Applied& earlier : applied_) {
           if (!is_marker(*earlier.row) && same_migration(earlier, applied)) earlier.deleted = true;
@@ -197,6 +200,17 @@ class Planner {
           "a newer release has migrated this database: run that release's migrations, or "
           "ignore this while that release is rolling out");
       return MigrationState::kFuture;
+    }
+    if (row.type != kHistoryTypeSql) {
+      // A Java migration: no file could ever be put back.
+      add(ProblemKind::kMissing,
+          fmt::format("version {} ({}) was applied{} by Flyway as a migration of type {} (Java), "
+                      "which cutover cannot run or check: it runs SQL files only",
+                      row.version.value_or(""), row.script, applied_on(row), row.type),
+          "the database keeps what it did. To go on without it, record it as Flyway 9's repair "
+          "records a migration that is gone (a history row of type DELETE with its version and "
+          "script): migrate then counts it as deleted and applies the files after it");
+      return MigrationState::kMissing;
     }
     add(ProblemKind::kMissing,
         fmt::format("version {} ({}) was applied{} but no file on disk has that version",

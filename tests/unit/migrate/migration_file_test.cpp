@@ -75,6 +75,21 @@ TEST(MigrationFileName, RejectsBadSqlNamesNamingTheFileAndTheForms) {
   }
 }
 
+// An undo file's refusal says what it is: the general hint invited renaming it into a V file.
+TEST(MigrationFileName, AnUndoFileIsRefusedAsOne) {
+  try {
+    parse_migration_file_name("U4__order_notes.sql");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(e.message().find("'U4__order_notes.sql' is a Flyway undo migration"),
+              std::string::npos)
+        << e.message();
+    EXPECT_NE(e.hint().find("roll forward with a new V file"), std::string::npos) << e.hint();
+    EXPECT_EQ(e.hint().find("V<version>__<description>.sql"), std::string::npos) << e.hint();
+  }
+}
+
 TEST(MigrationOptions, DefaultsWithoutHeader) {
   EXPECT_FALSE(parse_migration_options("V1__x.sql", "").no_transaction);
   EXPECT_FALSE(parse_migration_options("V1__x.sql", "CREATE TABLE t (id int);\n").no_transaction);

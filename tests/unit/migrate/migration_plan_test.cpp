@@ -489,6 +489,36 @@ TEST(MigrationPlan, ARepeatableANewerReleaseAddedIsAFutureOne) {
   EXPECT_EQ(state_of(plan, "R__views.sql"), MigrationState::kFuture);
 }
 
+// A Java migration's row: the hint said to put db.migration.V4__Backfill back in the folder.
+TEST(MigrationPlan, AJavaMigrationIsNamedAsOneWithTheWayOn) {
+  HistoryRow java = applied(2, "2", "Backfill", std::nullopt);
+  java.type = "JDBC";
+  java.script = "db.migration.V2__Backfill";
+  auto plan = plan_migrations({versioned("1", "items", 11), versioned("3", "more", 13)},
+                              {applied(1, "1", "items", 11), java});
+  ASSERT_EQ(problem_kinds(plan), (std::vector{ProblemKind::kMissing}));
+  EXPECT_NE(plan.problems[0].message.find("as a migration of type JDBC (Java), which cutover "
+                                          "cannot run or check"),
+            std::string::npos)
+      << plan.problems[0].message;
+  EXPECT_NE(plan.problems[0].hint.find("type DELETE"), std::string::npos) << plan.problems[0].hint;
+  EXPECT_EQ(plan.problems[0].hint.find("back in the migrations folder"), std::string::npos);
+}
+
+// Flyway Teams' `undo` writes an UNDO_SQL row: the version is pending again (it was read as the
+// file's checksum changing, and repair could not help).
+TEST(MigrationPlan, AnUndoneVersionIsPendingAgainAsAfterFlywayUndo) {
+  HistoryRow undo = applied(3, "2", "price", 999);
+  undo.type = "UNDO_SQL";
+  undo.script = "U2__price.sql";
+  auto plan = plan_migrations({versioned("1", "items", 11), versioned("2", "price", 12)},
+                              {applied(1, "1", "items", 11), applied(2, "2", "price", 12), undo});
+  EXPECT_TRUE(plan.problems.empty()) << describe(plan);
+  EXPECT_EQ(pending_files(plan), (Strings{"V2__price.sql"}));
+  ASSERT_TRUE(plan.current);
+  EXPECT_EQ(plan.current->to_string(), "1");
+}
+
 TEST(MigrationPlan, RepeatableGoneFromDiskIsMissing) {
   auto plan = plan_migrations({}, {applied_repeatable(1, "views", 1)});
   ASSERT_EQ(problem_kinds(plan), (std::vector{ProblemKind::kMissing}));
