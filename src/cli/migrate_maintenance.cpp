@@ -201,7 +201,7 @@ int run_migrate_baseline(const MigrateCliOptions& cli, Output& output) {
       throw_bad_input("--version: " + e.message(), "give a version such as 5 or 2.1");
     }
   }();
-  MigrateSession session = open_migrate_session(cli, &output);
+  MigrateSession session = open_migrate_session(cli, &output, /*files_optional=*/true);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
                                     session.options.placeholders, output);
   callbacks.warn_unsupported();

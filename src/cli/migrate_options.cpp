@@ -176,7 +176,8 @@ migrate::MigrateOptions to_migrate_options_checked(const MigrateCliOptions& o) {
 
 }  // namespace
 
-MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings) {
+MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings,
+                                    bool files_optional) {
   MigrateSession session{to_migrate_options(o, warnings), {}, nullptr, {}};
   session.connection = db::connect(session.options.url, session.options.connect);
   if (session.connection->server().galera) {
@@ -190,6 +191,10 @@ MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings
   // Built-in placeholders come from the session; repeatable checksums need every placeholder.
   session.options.placeholders = migrate::with_builtin_placeholders(
       session.options.placeholders, *session.connection, session.options.history_table);
+  if (files_optional && !o.given.contains("--dir") &&
+      !std::filesystem::exists(session.options.dir)) {
+    return session;
+  }
   session.scripts = migrate::load_migrations(session.options.dir, session.options.placeholders);
   migrate::apply_execute_in_transaction(session.options, session.scripts);
   session.callbacks = migrate::load_callbacks(session.options.dir, session.options.placeholders);

@@ -61,6 +61,9 @@ struct MigrateSession {
 };
 // Throws as to_migrate_options and load_migrations do, and Error(kBadInput) when the database
 // holds an unadopted Flyway history (HistoryTable::refuse_unadopted_flyway_history).
-MigrateSession open_migrate_session(const MigrateCliOptions& options, Output* warnings = nullptr);
+// `files_optional` (baseline, which applies no file): a default folder that does not exist
+// holds no files nor callbacks.
+MigrateSession open_migrate_session(const MigrateCliOptions& options, Output* warnings = nullptr,
+                                    bool files_optional = false);
 
 }  // namespace cutover::cli

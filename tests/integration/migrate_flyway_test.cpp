@@ -300,6 +300,18 @@ TEST_P(MigrateFlywayOnPostgres, ASearchPathWithNoExistingSchemaIsRefusedBeforeAn
   EXPECT_TRUE(tables().empty()) << "nothing was created";
 }
 
+// baseline applies no file: run where there is no ./migrations folder (as the docs' example is),
+// it baselines; it stopped with "cannot read migrations folder 'migrations'". A --dir given that
+// does not exist is still refused.
+TEST_P(MigrateFlyway, BaselineNeedsNoMigrationsFolder) {
+  Folder empty;
+  ProcessResult r = run({"baseline"}, {}, {"--version", "3"}, false, empty.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(connect()->query("SELECT version FROM cutover_schema_history").scalar().text(), "3");
+  ProcessResult missing = run({"baseline"}, empty.path() / "nope", {"--version", "3"});
+  EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+}
+
 TEST_P(MigrateFlyway, CommandLineOptionsWinOverFlywayToml) {
   Folder project;
   project.write("sql/V1__create.sql", "CREATE TABLE ${table_name} (id int);\n");
