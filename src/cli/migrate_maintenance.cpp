@@ -97,9 +97,11 @@ class MaintenanceLease {
 }  // namespace
 
 int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
-  MigrateSession session = open_migrate_session(cli, &output);
+  // With --json, stdout is the one document: warnings and callbacks' lines go to stderr.
+  Output messages(output.out(), output.err(), /*json=*/false, output.terminal());
+  MigrateSession session = open_migrate_session(cli, &messages);
   migrate::CallbackRunner callbacks(std::move(session.callbacks), *session.connection,
-                                    session.options.placeholders, output);
+                                    session.options.placeholders, messages);
   callbacks.warn_unsupported();
   migrate::CallbackFrame frame(callbacks, "Info");
   migrate::HistoryTable history(*session.connection, session.options.history_table);
@@ -119,8 +121,10 @@ int run_migrate_info(const MigrateCliOptions& cli, Output& output) {
                       {"installed_on", optional_json(row.installed_on)},
                       {"state", migrate::state_name(row.state)}});
     }
-    json document = {{"migrations", rows}, {"current", optional_json(current)}};
-    if (partial && partial->script) {
+    json document = {{"migrations", rows},
+                     {"current", optional_json(current)},
+                     {"after_migrate_owed", migrate::after_migrate_owed(partial)}};
+    if (partial && partial->script && !migrate::after_migrate_owed(partial)) {
       document["in_progress"] = {{"script", *partial->script},
                                  {"statements_done", partial->statements_done},
                                  {"holder", optional_json(partial->holder)},

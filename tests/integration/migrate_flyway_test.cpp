@@ -312,6 +312,24 @@ TEST_P(MigrateFlyway, BaselineNeedsNoMigrationsFolder) {
   EXPECT_EQ(missing.exit_code, 2) << describe(missing);
 }
 
+// `--json migrate info` is one JSON document on stdout, warnings on stderr: a warning (an
+// ignored flyway.conf key) came first as a {"event":"log"} line, and the document did not parse.
+TEST_P(MigrateFlyway, JsonInfoIsOneDocumentWhateverIsWarned) {
+  Folder project;
+  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
+  project.write("flyway.conf", "flyway.locations=filesystem:sql\nflyway.cleanDisabled=true\n");
+  ProcessResult r = run({"info"}, {}, {}, /*json=*/true, project.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  json document;
+  ASSERT_NO_THROW(document = json::parse(r.out)) << describe(r);
+  EXPECT_EQ(document["migrations"].size(), 1u) << document;
+  EXPECT_EQ(document["after_migrate_owed"], false) << document;
+  expect_in(r.err,
+            "warning: flyway.conf: settings without a counterpart in cutover, ignored: "
+            "flyway.cleanDisabled",
+            r);
+}
+
 TEST_P(MigrateFlyway, CommandLineOptionsWinOverFlywayToml) {
   Folder project;
   project.write("sql/V1__create.sql", "CREATE TABLE ${table_name} (id int);\n");
