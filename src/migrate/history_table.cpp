@@ -545,6 +545,11 @@ void HistoryTable::update_one(std::string_view column, const Value& value,
   }
 }
 
-std::string HistoryTable::default_installed_by() const { return conn_.server().user; }
+std::string HistoryTable::default_installed_by() const {
+  // MariaDB's user is user@host; Flyway records the user part, as ${flyway:user} gives it.
+  const std::string& user = conn_.server().user;
+  if (conn_.server().flavor == Flavor::kPostgres) return user;
+  return user.substr(0, user.find('@'));
+}
 
 }  // namespace cutover::migrate
