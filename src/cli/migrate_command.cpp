@@ -133,7 +133,9 @@ void add_migrate_command(CLI::App& app, CommandRun& run) {
       "nothing applied, 3 gave up waiting for another instance (--wait-timeout) or lost the\n"
       "lease.");
   add_migrate_common_options(*cmd, *o);
-  cmd->add_option("--target", o->target, "Apply versioned migrations up to this version only");
+  cmd->add_option(
+      "--target", o->target,
+      "Apply versioned migrations up to this version only; latest (the default) applies all");
   cmd->add_flag("--dry-run", o->dry_run, "Print what would be applied; change nothing");
   cmd->add_flag("--out-of-order", o->out_of_order,
                 "Apply a new version below the highest applied one instead of refusing it");

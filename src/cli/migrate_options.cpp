@@ -149,7 +149,7 @@ migrate::MigrateOptions to_migrate_options_checked(const MigrateCliOptions& o) {
   for (const auto& assignment : o.placeholders) {
     options.placeholders.insert(migrate::parse_placeholder_assignment(assignment));
   }
-  if (!o.target.empty()) {
+  if (!o.target.empty() && o.target != "latest") {
     try {
       options.plan.target = migrate::Version::parse(o.target);
     } catch (const Error& e) {

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "migrate/version.h"
 
 namespace cutover::migrate {
 namespace {
@@ -489,7 +490,17 @@ FlywayProjectConfig parse_flyway_project_config(std::string_view source, std::st
     } else if (key == "flyway.baselineDescription") {
       config.baseline_description = s.value;
     } else if (key == "flyway.target") {
-      if (s.value != "latest") config.target = s.value;
+      if (s.value == "latest") continue;
+      try {
+        Version::parse(s.value);
+      } catch (const Error&) {
+        throw_bad_input(fmt::format("{}:{}: flyway.target = {}: cutover takes latest or a "
+                                    "version",
+                                    source, s.line, s.value),
+                        "give a version such as 5 or 2.1, or latest (Flyway's current, next and "
+                        "<version>? are not supported)");
+      }
+      config.target = s.value;
     } else if (key == "flyway.executeInTransaction") {
       config.execute_in_transaction = to_bool(source, s);
     } else {

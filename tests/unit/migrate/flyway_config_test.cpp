@@ -134,6 +134,18 @@ TEST(FlywayProjectConfig, ReadsTheTomlEnvironmentAndDefaultSchema) {
 
 // What Flyway would do differently with the project than cutover is refused, not ignored with
 // a warning: baselineOnMigrate let cutover apply every file to a database built without it.
+// flyway.target=current was taken for a version, and refused as "--target: bad migration
+// version", naming a flag that was not given.
+TEST(FlywayProjectConfig, ATargetThatIsNoVersionIsRefusedNamingTheFile) {
+  Error e =
+      bad_input([] { parse_flyway_project_config("flyway.conf", "flyway.target=current\n"); });
+  EXPECT_NE(e.message().find("flyway.conf:1: flyway.target = current"), std::string::npos)
+      << e.message();
+  EXPECT_EQ(parse_flyway_project_config("flyway.conf", "flyway.target=latest\n").target,
+            std::nullopt);
+  EXPECT_EQ(parse_flyway_project_config("flyway.conf", "flyway.target=2.1\n").target, "2.1");
+}
+
 // baselineOnMigrate is done as Flyway does it (it was refused, and so was the `migrate
 // baseline` its hint named, from the same folder).
 TEST(FlywayProjectConfig, ReadsBaselineOnMigrate) {
