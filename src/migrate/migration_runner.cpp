@@ -151,7 +151,12 @@ class Leader {
  private:
   int apply_pending(const coord::LeaseToken& token) {
     coord::Heartbeat heartbeat(options_.url, lease_.key(), token, options_.lease, options_.connect);
-    if (baseline_first_ && history_.read().empty()) baseline(token);
+    // Not when a leader that died left a file partly applied: the tables may be that file's
+    // (MariaDB commits each DDL statement), so it is resumed, not baselined over.
+    if (baseline_first_ && history_.read().empty()) {
+      const std::optional<coord::LeaseState> state = lease_.current();
+      if (!state || !state->script) baseline(token);
+    }
     ScriptApplier applier(connection_, history_, lease_, token, heartbeat, options_.apply, output_);
     // Read again under the lease: another leader may have finished since this one looked.
     ReadyPlan ready = ready_plan(scripts_, history_.read(), connection_.server(), options_, nullptr,
