@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "coord/lease.h"
 #include "db/registry.h"
 #include "migrate/checksum.h"
 #include "migrate/history_table.h"
+#include "migrate/migration_runner.h"
 #include "support/cli_output.h"
 #include "support/process.h"
 #include "support/spawned_process.h"
@@ -310,6 +312,39 @@ TEST_P(MigrateFlyway, BaselineNeedsNoMigrationsFolder) {
   EXPECT_EQ(connect()->query("SELECT version FROM cutover_schema_history").scalar().text(), "3");
   ProcessResult missing = run({"baseline"}, empty.path() / "nope", {"--version", "3"});
   EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+}
+
+// A leader that died in V1 (on MariaDB, after its CREATE TABLE committed, before its history
+// row) leaves tables and an empty history: the next instance resumes V1 rather than taking the
+// tables for a database to baseline (which would have skipped V2 for good).
+TEST_P(MigrateFlyway, BaselineOnMigrateDoesNotBaselineOverAPartlyAppliedFile) {
+  Folder project;
+  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
+  project.write("sql/V2__items.sql", "CREATE TABLE items (id int);\n");
+  project.write("sql/V3__notes.sql", "CREATE TABLE notes (id int);\n");
+  project.write("flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.baselineOnMigrate=true\n"
+                "flyway.baselineVersion=2\n");
+  {
+    auto connection = connect();
+    connection->execute("CREATE TABLE orders (id int)");  // what the dead leader's V1 did
+    migrate::HistoryTable(*connection, "flyway_schema_history").ensure_exists();
+    coord::Lease lease(*connection, migrate::migration_lease_key("flyway_schema_history"));
+    lease.ensure_table();
+    auto token = lease.try_acquire("dead-leader:1:0");
+    ASSERT_TRUE(token);
+    ASSERT_TRUE(lease.record_progress(*token, "V1__orders.sql", std::nullopt, 0));
+    lease.release(*token);
+  }
+  ProcessResult r = run({}, {}, {}, false, project.path());
+  EXPECT_EQ(r.exit_code, 1) << "V1 runs again and meets its table: " << describe(r);
+  EXPECT_EQ(connect()
+                ->query("SELECT count(*) FROM flyway_schema_history WHERE type = 'BASELINE'")
+                .scalar()
+                .as_int(),
+            0)
+      << describe(r);
+  EXPECT_FALSE(tables().contains("notes")) << describe(r);
 }
 
 // `--json migrate info` is one JSON document on stdout, warnings on stderr: a warning (an
