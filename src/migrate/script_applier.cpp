@@ -159,40 +159,94 @@ std::optional<bool> index_is_valid(db::Connection& connection, const ConcurrentI
   return found.scalar().text() == "t";
 }
 
+// The indexes of the statement's table, quoted and schema-qualified, with whether each is valid.
+std::vector<std::pair<std::string, bool>> table_indexes(db::Connection& connection,
+                                                        const ConcurrentIndex& index) {
+  std::string table = connection.quote_identifier(index.table);
+  if (!index.schema.empty()) table = connection.quote_identifier(index.schema) + "." + table;
+  std::vector<std::pair<std::string, bool>> indexes;
+  for (const db::Row& row : connection
+                                .query("SELECT n.nspname, c.relname, i.indisvalid FROM pg_index i "
+                                       "JOIN pg_class c ON c.oid = i.indexrelid "
+                                       "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                       "WHERE i.indrelid = to_regclass($1)",
+                                       {table})
+                                .rows) {
+    indexes.emplace_back(connection.quote_identifier(row[0].text()) + "." +
+                             connection.quote_identifier(row[1].text()),
+                         row[2].text() == "t");
+  }
+  return indexes;
+}
+
 }  // namespace
+
+std::vector<std::string> ScriptApplier::invalid_indexes_left(const ScriptStatement& statement) {
+  const auto& index = statement.traits.concurrent_index;
+  if (!index) return {};
+  if (!index->name.empty()) {
+    if (index_is_valid(connection_, *index).value_or(true)) return {};
+    return {qualified_name(connection_, *index)};
+  }
+  // Unnamed: PostgreSQL names each attempt's index anew (t_k_idx, t_k_idx1...); those left
+  // INVALID are the ones this process's attempts added.
+  std::vector<std::string> left;
+  if (unnamed_index_statement_ != &statement) return left;
+  for (const auto& [name, valid] : table_indexes(connection_, *index)) {
+    if (!valid && !indexes_before_.contains(name)) left.push_back(name);
+  }
+  return left;
+}
 
 // Returns true when the statement must not run: its index exists and is valid while we resume
 // at it, so it finished before its progress could be recorded.
 bool ScriptApplier::skip_or_clean_concurrent_index(const ScriptStatement& statement,
                                                    bool resuming) {
   const auto& index = statement.traits.concurrent_index;
-  if (!index || index->name.empty()) return false;
-  const std::optional<bool> valid = index_is_valid(connection_, *index);
-  if (!valid) return false;
-  if (*valid) return resuming;
-  const std::string name = qualified_name(connection_, *index);
-  output_.info(
-      fmt::format("index {} is INVALID, left by an interrupted build: dropping it to "
-                  "build it again",
-                  name));
-  connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + name);
+  if (!index) return false;
+  if (index->name.empty() && unnamed_index_statement_ != &statement) {
+    unnamed_index_statement_ = &statement;  // its first attempt here: what is there before it
+    indexes_before_.clear();
+    for (const auto& entry : table_indexes(connection_, *index))
+      indexes_before_.insert(entry.first);
+    return false;
+  }
+  if (!index->name.empty() && index_is_valid(connection_, *index) == true) return resuming;
+  for (const std::string& name : invalid_indexes_left(statement)) {
+    output_.info(
+        fmt::format("index {} is INVALID, left by an interrupted build: dropping it to "
+                    "build it again",
+                    name));
+    connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + name);
+  }
   return false;
 }
 
 std::string ScriptApplier::drop_index_left_by(const ScriptStatement& statement) {
-  const auto& index = statement.traits.concurrent_index;
-  if (!index || index->name.empty()) return {};
-  const std::string name = qualified_name(connection_, *index);
+  std::vector<std::string> left;
   try {
-    if (index_is_valid(connection_, *index).value_or(true)) return {};
-    connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + name);
-    return fmt::format("; the INVALID index {} the failed build left was dropped", name);
+    left = invalid_indexes_left(statement);
   } catch (const Error&) {
+    return {};
+  }
+  std::string names;
+  for (const std::string& name : left) names += (names.empty() ? "" : ", ") + name;
+  if (names.empty()) return {};
+  try {
+    for (const std::string& name : left) {
+      connection_.execute("DROP INDEX CONCURRENTLY IF EXISTS " + name);
+    }
+    return fmt::format("; the INVALID index {} the failed build left was dropped", names);
+  } catch (const Error&) {
+    const bool named = !statement.traits.concurrent_index->name.empty();
     return fmt::format(
         "; the failed build left index {} INVALID (queries do not use it, writes may still "
-        "maintain it): the next migrate drops it and builds it again, or drop it now with DROP "
-        "INDEX CONCURRENTLY {}",
-        name, name);
+        "maintain it): {}drop it with DROP INDEX CONCURRENTLY {}",
+        names,
+        named ? "the next migrate drops it and builds it again, or "
+              : "the next migrate builds another (name the index in the statement to have it "
+                "dropped and built again); ",
+        names);
   }
 }
 

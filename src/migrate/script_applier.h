@@ -5,13 +5,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <set>
+#include <string>
+#include <vector>
 
-#include "core/output.h"
-#include "db/connection.h"
 #include "coord/heartbeat.h"
 #include "coord/lease.h"
-#include "migrate/history_table.h"
+#include "core/output.h"
+#include "db/connection.h"
 #include "db/lock_retry.h"
+#include "migrate/history_table.h"
 #include "migrate/prepared_script.h"
 
 namespace cutover::migrate {
@@ -50,6 +53,9 @@ class ScriptApplier {
   // After `statement` failed: drops the INVALID index a failed CREATE INDEX CONCURRENTLY left,
   // or when that too fails, says how to. Empty when it left none. Never throws.
   std::string drop_index_left_by(const ScriptStatement& statement);
+  // The INVALID indexes a CREATE INDEX CONCURRENTLY left: the one it names, or for one that
+  // names none, those this process's attempts added to its table.
+  std::vector<std::string> invalid_indexes_left(const ScriptStatement& statement);
   void execute(const PreparedScript& script, int index);
   // Runs `attempt` until it succeeds, retrying lock conflicts per the policy; turns a database
   // error into one that names the file, the statement and what of the file is applied (`done`
@@ -72,6 +78,9 @@ class ScriptApplier {
   Output& output_;
   db::Flavor flavor_;
   int running_ = -1;       // the statement being executed, for error messages
+  // The unnamed CREATE INDEX CONCURRENTLY last attempted, and its table's indexes before.
+  const ScriptStatement* unnamed_index_statement_ = nullptr;
+  std::set<std::string> indexes_before_;
   bool session_timeouts_;  // false behind a transaction pooler: only SET LOCAL is safe there
 };
 

@@ -221,7 +221,8 @@ StatementTraits traits_of(const std::string& type, const json& stmt) {
     StatementTraits traits = outside("CREATE INDEX CONCURRENTLY", flag(stmt, "concurrent"));
     if (traits.outside_transaction) {
       traits.concurrent_index =
-          ConcurrentIndex{text(field(stmt, "relation"), "schemaname"), text(stmt, "idxname")};
+          ConcurrentIndex{text(field(stmt, "relation"), "schemaname"), text(stmt, "idxname"),
+                          text(field(stmt, "relation"), "relname")};
     }
     return traits;
   }

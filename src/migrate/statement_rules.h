@@ -15,6 +15,7 @@ namespace cutover::migrate {
 struct ConcurrentIndex {
   std::string schema;  // "" when not qualified
   std::string name;    // "" when the statement does not name the index
+  std::string table;   // the table's name, in `schema`
 };
 
 struct StatementTraits {

@@ -642,6 +642,45 @@ TEST_P(MigrateConcurrentIndex, AUniqueBuildThatFailsDropsTheInvalidIndexItLeft) 
   c->execute("INSERT INTO t (id, v) VALUES (3, 0)");  // a duplicate is the application's right
 }
 
+// The same for an index the statement does not name: PostgreSQL names each attempt's index
+// anew (t_v_idx, t_v_idx1...), and every attempt left one more INVALID index, never named.
+TEST_P(MigrateConcurrentIndex, AnUnnamedBuildLeavesNoInvalidIndexesBehind) {
+  const std::string invalid =
+      "SELECT count(*) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
+      "WHERE i.indrelid = 't'::regclass AND NOT i.indisvalid";
+  const fs::path cases = kCases / "concurrent_unnamed_unique_index";
+  ProcessResult duplicates =
+      test::run_process(migrate_argv(scratch_.url(), cases), {}, std::chrono::seconds(120));
+  EXPECT_EQ(duplicates.exit_code, 1) << describe(duplicates);
+  auto errors = events_named(json_events(duplicates.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << describe(duplicates);
+  EXPECT_NE(errors[0]
+                .value("hint", "")
+                .find("the INVALID index \"public\".\"t_v_idx\" the "
+                      "failed build left was dropped"),
+            std::string::npos)
+      << errors[0];
+  auto c = scratch_.connect();
+  EXPECT_EQ(scalar_int(*c, invalid), 0);
+
+  // Retried while a writer holds on: each attempt's leftover is dropped before the next; the
+  // last one's drop waits for the same writer, so the hint names it.
+  c->execute("UPDATE t SET v = id");
+  auto holder = hold_a_lock_on_t();
+  ProcessResult gave_up = test::run_process(
+      migrate_argv(scratch_.url(), cases, {"--lock-timeout", "300ms", "--retry-for", "2s"}), {},
+      std::chrono::seconds(120));
+  EXPECT_EQ(gave_up.exit_code, 1) << describe(gave_up);
+  EXPECT_GE(events_named(json_events(gave_up.out), "retry").size(), 1u) << describe(gave_up);
+  errors = events_named(json_events(gave_up.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << describe(gave_up);
+  EXPECT_LE(scalar_int(*c, invalid), 1) << "one left at most: " << describe(gave_up);
+  if (scalar_int(*c, invalid) == 1) {
+    EXPECT_NE(errors[0].value("hint", "").find("INVALID"), std::string::npos) << errors[0];
+  }
+  holder->rollback();
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, MigrateConcurrentIndex, testing::Values(Backend::kPostgres),
                          backend_param_name);
 
