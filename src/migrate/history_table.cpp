@@ -155,6 +155,17 @@ std::string search_path_hint(const std::string& schema) {
 void HistoryTable::refuse_unadopted_flyway_history() {
   if (name_ == kFlywayHistoryTable) {
     refuse_flyway_history_elsewhere();
+    // A cutover project given a flyway.conf (whose default table is Flyway's) or the flag.
+    if (!exists() && HistoryTable(conn_, std::string(kDefaultHistoryTable)).exists()) {
+      throw_bad_input(
+          fmt::format("this database's history is cutover's {} and it has no {}: cutover "
+                      "would start a new history in {} and apply every migration again",
+                      kDefaultHistoryTable, name_, name_),
+          fmt::format("keep the history where it is: add flyway.table={} to flyway.conf (or "
+                      "table = \"{}\" under [flyway] in flyway.toml), or give --history-table {}; "
+                      "nothing has been created or applied",
+                      kDefaultHistoryTable, kDefaultHistoryTable, kDefaultHistoryTable));
+    }
     return;
   }
   if (name_ != kDefaultHistoryTable || exists()) return;
@@ -200,9 +211,9 @@ void HistoryTable::refuse_unadopted_flyway_history() {
   if (!other_schema.empty()) hint += " and " + search_path_hint(other_schema);
   hint += "; nothing has been created or applied";
   throw_bad_input(
-      fmt::format("{} has Flyway's history table {} but no {}: without "
-                  "--history-table, cutover would apply every migration again",
-                  where, other_schema.empty() ? flyway : other_schema + "." + flyway, name_),
+      fmt::format("{} has Flyway's history table {} but no {}: cutover would start a new "
+                  "history in {} and apply every migration again",
+                  where, other_schema.empty() ? flyway : other_schema + "." + flyway, name_, name_),
       hint);
 }
 

@@ -59,7 +59,8 @@ class HistoryTable {
   // Returns otherwise. Creates nothing. ensure_exists() calls it before creating the table.
   // With --history-table flyway_schema_history on PostgreSQL, the same when that table is
   // missing from the connection's schema but in another one (flyway.schemas=app): the
-  // search_path, not a new history, is what adopts it.
+  // search_path, not a new history, is what adopts it. And with flyway_schema_history (a
+  // Flyway project's default) missing where cutover's default table is: the same, naming it.
   void refuse_unadopted_flyway_history();
 
   // Throws Error(kBadInput) when the existing table is no history table cutover can write: a

@@ -347,6 +347,32 @@ TEST_P(MigrateFlyway, BaselineOnMigrateDoesNotBaselineOverAPartlyAppliedFile) {
   EXPECT_FALSE(tables().contains("notes")) << describe(r);
 }
 
+// A cutover project that gets a flyway.conf (whose default table is Flyway's) would start a
+// new history and apply every file again (a stranger's INSERT ran twice): refused, naming
+// cutover's table, before anything.
+TEST_P(MigrateFlyway, AFlywayConfAddedToACutoverProjectKeepsItsHistory) {
+  Folder project;
+  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
+  project.write("sql/V2__seed.sql", "INSERT INTO orders (id) VALUES (1);\n");
+  ProcessResult first = run({}, project.path() / "sql");
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  project.write("flyway.conf", "flyway.locations=filesystem:sql\n");
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{}, std::vector<std::string>{"info"}}) {
+    ProcessResult r = run(command, {}, {}, false, project.path());
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    expect_in(r.err, "this database's history is cutover's cutover_schema_history", r);
+    expect_in(r.err, "flyway.table=cutover_schema_history", r);
+  }
+  EXPECT_FALSE(tables().contains("flyway_schema_history"));
+  EXPECT_EQ(connect()->query("SELECT count(*) FROM orders").scalar().as_int(), 1);
+  project.write("flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.table=cutover_schema_history\n");
+  ProcessResult kept = run({}, {}, {}, false, project.path());
+  EXPECT_EQ(kept.exit_code, 0) << describe(kept);
+  EXPECT_EQ(connect()->query("SELECT count(*) FROM orders").scalar().as_int(), 1);
+}
+
 // `--json migrate info` is one JSON document on stdout, warnings on stderr: a warning (an
 // ignored flyway.conf key) came first as a {"event":"log"} line, and the document did not parse.
 TEST_P(MigrateFlyway, JsonInfoIsOneDocumentWhateverIsWarned) {
