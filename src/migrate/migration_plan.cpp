@@ -60,6 +60,7 @@ class Planner {
     for (const MigrationScript* script : versioned_) judge_versioned_script(*script);
     for (const MigrationScript* script : repeatable_) judge_repeatable_script(*script);
     plan_.current = current_;
+    plan_.older_release = behind();
     return std::move(plan_);
   }
 

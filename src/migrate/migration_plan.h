@@ -90,6 +90,9 @@ struct MigrationPlan {
   std::vector<InfoRow> info;
   // The highest version applied successfully, the baseline included; nullopt when none.
   std::optional<Version> current;
+  // A version applied (not a baseline) is above every file: these files are an older
+  // release's, whose instance must not replace what the newer release did.
+  bool older_release = false;
 
   bool has_problem(ProblemKind kind) const;
 };

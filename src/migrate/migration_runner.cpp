@@ -164,7 +164,9 @@ class Leader {
     // Flyway's migrate callbacks run here only, in the one instance that applies: with many
     // instances starting at once, beforeMigrate runs once, not once per instance.
     if (ready.pending.empty()) {
-      if (after_migrate_owed(lease_.current())) run_owed_after_migrate(token);
+      if (!ready.plan.older_release && after_migrate_owed(lease_.current())) {
+        run_owed_after_migrate(token);
+      }
       return 0;
     }
     // A partly applied next file whose applied statements changed is refused before any
@@ -444,7 +446,9 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
     if (interrupted()) stop_interrupted(output, outcome, waiting);
     // Cheap enough to poll: the scripts were checked above, and are again by the leader.
     MigrationPlan plan = plan_migrations(scripts, history.read(), options.plan);
-    if (plan.pending.empty() && !after_migrate_owed(lease.current())) {
+    // The owed callbacks are the newest release's: an older release's instance leaves them.
+    const bool owed = !plan.older_release && after_migrate_owed(lease.current());
+    if (plan.pending.empty() && !owed) {
       if (plan.current) outcome.current = plan.current->to_string();
       return outcome;
     }

@@ -297,6 +297,36 @@ TEST_P(MigrateCallbacks, AFailedAfterMigrateRunsAgainOnTheNextMigrate) {
   EXPECT_EQ(info.out.find("owed:"), std::string::npos) << info.out;
 }
 
+// The owed callbacks are the newest release's: an instance of an older release (its files end
+// below the database's version) leaves them owed rather than running its own old ones.
+TEST_P(MigrateCallbacks, AnOlderReleaseLeavesTheOwedAfterMigrateToTheNewest) {
+  FolderCopy folder(kProject);
+  folder.write("sql/callbacks/afterMigrate__zz_gate.sql",
+               "CREATE TABLE IF NOT EXISTS after_runs (n int);\n"
+               "INSERT INTO after_runs (n) SELECT n FROM gate;\n");
+  auto failed = migrate(folder.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+
+  FolderCopy older(kProject);
+  fs::remove(older.path() / "V2__add_item.sql");
+  older.write("sql/callbacks/afterMigrate__zz_gate.sql",
+              "CREATE TABLE IF NOT EXISTS after_runs (n int);\n"
+              "INSERT INTO after_runs (n) VALUES (-1);\n");
+  auto old_run = migrate(older.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(old_run.exit_code, 0) << describe(old_run);
+  if (tables().count("after_runs")) {
+    EXPECT_EQ(count("SELECT count(*) FROM after_runs WHERE n = -1"), 0) << describe(old_run);
+  }
+  auto info = migrate(folder.path(), {"--placeholder", "owner=app"}, "info");
+  EXPECT_NE(info.out.find("owed:"), std::string::npos) << info.out;
+
+  connection_->execute("CREATE TABLE gate (n int)");
+  connection_->execute("INSERT INTO gate (n) VALUES (7)");
+  auto newest = migrate(folder.path(), {"--placeholder", "owner=app"});
+  ASSERT_EQ(newest.exit_code, 0) << describe(newest);
+  EXPECT_EQ(count("SELECT count(*) FROM after_runs WHERE n = 7"), 1);
+}
+
 // A partly applied file whose applied statements changed is refused (exit 2) before any
 // callback runs: beforeMigrate and afterMigrateError ran first, so the refusal wrote rows.
 TEST_P(MigrateCallbacks, AChangedPartlyAppliedFileIsRefusedBeforeAnyCallback) {
