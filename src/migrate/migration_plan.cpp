@@ -304,9 +304,13 @@ class Planner {
     }
     if (latest != latest_repeatable_.end()) {
       const HistoryRow& row = *applied_[latest->second].row;
-      if (const HistoryRow* older = earlier_run_with(script, latest->second)) {
-        // An instance of the older release, started again while a newer one rolls out, would
-        // put its content back over the newer release's (and the newer's instances theirs).
+      const HistoryRow* older = first_run_with(script.description, script.checksum);
+      const HistoryRow* replacing = first_run_with(row.description, row.checksum);
+      // Ours was first applied before the content that replaced it: an instance of the older
+      // release, started again while a newer one rolls out, would put its content back over
+      // the newer release's (and the newer's instances theirs). The other way round (the
+      // older release put its content back over ours, as Flyway does), ours is the newer.
+      if (older && replacing && older->installed_rank < replacing->installed_rank) {
         add(ProblemKind::kOlderRepeatable,
             fmt::format("{} is not applied: its content is the one applied at rank {}{}, which "
                         "rank {} ({}) replaced; this is an older release's file",
@@ -321,16 +325,14 @@ class Planner {
     add_pending(script);
   }
 
-  // A successful run of `script`'s repeatable migration before its latest run (`latest`, an
-  // index in applied_) with the same checksum; nullptr when there is none.
-  const HistoryRow* earlier_run_with(const MigrationScript& script, size_t latest) const {
-    for (size_t i = 0; i < latest; ++i) {
-      const Applied& applied = applied_[i];
+  // The first successful run of the repeatable migration `description` with `checksum`;
+  // nullptr when there is none.
+  const HistoryRow* first_run_with(const std::string& description,
+                                   std::optional<std::int32_t> checksum) const {
+    for (const Applied& applied : applied_) {
       if (applied.deleted || applied.version || is_marker(*applied.row)) continue;
       const HistoryRow& row = *applied.row;
-      if (row.description == script.description && row.success && row.checksum == script.checksum) {
-        return &row;
-      }
+      if (row.description == description && row.success && row.checksum == checksum) return &row;
     }
     return nullptr;
   }

@@ -442,6 +442,15 @@ TEST(MigrationPlan, ARepeatableBackToAnEarlierRunsTextIsAnOlderReleasesAndIsNotA
   auto failed = plan_migrations({repeatable("views", 1)}, {applied_repeatable(1, "views", 1, false),
                                                            applied_repeatable(2, "views", 2)});
   EXPECT_EQ(pending_files(failed), (Strings{"R__views.sql"}));
+
+  // The older release (content 1, first applied before content 2) put its content back over
+  // the newer one's, as Flyway or an earlier cutover did: the newer release's file is applied,
+  // not called an older release's (a stranger's history A, B, A kept A for good).
+  auto put_back = plan_migrations({repeatable("views", 2)}, {applied_repeatable(1, "views", 1),
+                                                             applied_repeatable(2, "views", 2),
+                                                             applied_repeatable(3, "views", 1)});
+  EXPECT_TRUE(put_back.problems.empty()) << describe(put_back);
+  EXPECT_EQ(pending_files(put_back), (Strings{"R__views.sql"}));
 }
 
 // An instance of an older release (the database has versions above all its files) does not
