@@ -241,10 +241,12 @@ class Planner {
       return MigrationState::kFuture;
     }
     if (!script) {
-      add(ProblemKind::kMissing,
-          fmt::format("repeatable migration {} ({}) was applied{} but is no longer on disk",
-                      row.script, quoted_text(row.description), applied_on(row)),
-          fmt::format("put {} back in the migrations folder", row.script));
+      add(ProblemKind::kMissingRepeatable,
+          fmt::format("repeatable migration {} ({}) was applied{} but is not on disk", row.script,
+                      quoted_text(row.description), applied_on(row)),
+          fmt::format("nothing to apply: if a newer release added it, this is normal while it "
+                      "rolls out; if {} was removed on purpose, what it created stays",
+                      row.script));
       return MigrationState::kMissing;
     }
     return row.checksum == script->checksum ? MigrationState::kSuccess : MigrationState::kOutdated;
@@ -389,6 +391,8 @@ const char* problem_kind_name(ProblemKind kind) {
       return "out_of_order";
     case ProblemKind::kOlderRepeatable:
       return "older_repeatable";
+    case ProblemKind::kMissingRepeatable:
+      return "missing_repeatable";
   }
   return "unknown";
 }

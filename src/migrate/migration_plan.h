@@ -26,7 +26,7 @@ struct PlanOptions {
 // What is wrong between the files and the history. Flyway's `validate` fails on every kind
 // except kFutureVersion, which it ignores by default (a newer release already migrated the
 // database: normal during a rolling deploy). The command chooses; migrate warns of
-// kFutureVersion and kOlderRepeatable.
+// kFutureVersion, kOlderRepeatable and kMissingRepeatable.
 enum class ProblemKind {
   kChecksumMismatch,     // an applied versioned file was edited
   kDescriptionMismatch,  // an applied versioned file was renamed (its description changed)
@@ -37,6 +37,9 @@ enum class ProblemKind {
   // A repeatable file whose content was applied before and then replaced by another (an older
   // release's file, during a rolling deploy): not applied again.
   kOlderRepeatable,
+  // An applied repeatable with no file on disk: a newer release added it (an older release's
+  // instances must go on starting), or it was removed; there is nothing to apply either way.
+  kMissingRepeatable,
 };
 
 const char* problem_kind_name(ProblemKind kind);  // "checksum_mismatch", ...

@@ -334,7 +334,8 @@ ReadyPlan ready_plan(const std::vector<MigrationScript>& scripts,
   }
   std::erase_if(plan.problems, [&](const Problem& problem) {
     if (problem.kind != ProblemKind::kFutureVersion &&
-        problem.kind != ProblemKind::kOlderRepeatable) {
+        problem.kind != ProblemKind::kOlderRepeatable &&
+        problem.kind != ProblemKind::kMissingRepeatable) {
       return false;
     }
     if (warnings) warnings->warn(problem.message);

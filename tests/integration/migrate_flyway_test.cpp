@@ -373,6 +373,27 @@ TEST_P(MigrateFlyway, AFlywayConfAddedToACutoverProjectKeepsItsHistory) {
   EXPECT_EQ(connect()->query("SELECT count(*) FROM orders").scalar().as_int(), 1);
 }
 
+// A release that only adds a repeatable: the older release's instances still start (exit 0,
+// a warning); they exited 2 at every start ("no longer on disk").
+TEST_P(MigrateFlyway, AnOlderReleaseStartsAfterANewerOneAddedARepeatable) {
+  Folder older, newer;
+  for (const Folder* release : {&older, &newer}) {
+    release->write("V1__orders.sql", "CREATE TABLE orders (id int);\n");
+    release->write("R__orders_view.sql",
+                   "DROP VIEW IF EXISTS orders_view;\nCREATE VIEW orders_view AS SELECT id FROM "
+                   "orders;\n");
+  }
+  newer.write("R__extra.sql",
+              "DROP VIEW IF EXISTS extra_view;\nCREATE VIEW extra_view AS SELECT 1 AS one;\n");
+  ASSERT_EQ(run({}, older.path()).exit_code, 0);
+  ASSERT_EQ(run({}, newer.path()).exit_code, 0);
+  ProcessResult r = run({}, older.path());
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  expect_in(r.err, "R__extra.sql", r);
+  ProcessResult validated = run({"validate"}, older.path());
+  EXPECT_EQ(validated.exit_code, 0) << describe(validated);
+}
+
 // `--json migrate info` is one JSON document on stdout, warnings on stderr: a warning (an
 // ignored flyway.conf key) came first as a {"event":"log"} line, and the document did not parse.
 TEST_P(MigrateFlyway, JsonInfoIsOneDocumentWhateverIsWarned) {
