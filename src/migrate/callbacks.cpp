@@ -7,9 +7,11 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "migrate/migration_file.h"
 
 namespace cutover::migrate {
@@ -200,6 +202,8 @@ void CallbackRunner::run_after_error(std::string_view event) noexcept {
 void CallbackRunner::execute(const Prepared& prepared) {
   const PreparedScript& script = prepared.script;
   const bool transactions = has_transactional_ddl(connection_.server().flavor);
+  // after<X>Error callbacks run while an error, an interruption among them, is on its way.
+  const bool stoppable = !prepared.callback->event.ends_with("Error");
   int index = 0;
   try {
     for (const ScriptStep& step : script.steps) {
@@ -207,6 +211,14 @@ void CallbackRunner::execute(const Prepared& prepared) {
       if (in_transaction) connection_.begin();
       try {
         for (index = step.first; index < step.end; ++index) {
+          if (!stoppable) {
+            connection_.execute(script.statement(index).text);
+            continue;
+          }
+          if (interrupted()) throw Error(ErrorCode::kOperationFailed, "interrupted before it ran");
+          // SIGTERM/SIGINT cancel the statement, as they cancel a migration's.
+          std::shared_ptr<db::Canceller> canceller = connection_.canceller();
+          OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
           connection_.execute(script.statement(index).text);
         }
         if (in_transaction) connection_.commit();
@@ -216,6 +228,13 @@ void CallbackRunner::execute(const Prepared& prepared) {
       }
     }
   } catch (const Error& e) {
+    if (stoppable && interrupted()) {
+      throw_interrupted(fmt::format("while SQL callback {} ran, at {}", script.script.file_name,
+                                    script.where(index)),
+                        script.atomic() ? "its transaction was rolled back; run migrate again"
+                                        : "it ran in steps: check what it changed, then run "
+                                          "migrate again");
+    }
     Error error(ErrorCode::kOperationFailed,
                 fmt::format("SQL callback {} failed at {}: {}", script.script.file_name,
                             script.where(index), e.message()),

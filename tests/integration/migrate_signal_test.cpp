@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -265,6 +266,59 @@ TEST_P(MigrateSignal, AWaiterStopsWaitingAtOnceAndTheLeaderGoesOn) {
   ASSERT_EQ(r.exit_code, 1) << describe(r);
   expect_stopped_cleanly();
   expect_next_run_finishes();
+}
+
+// SIGTERM while an afterMigrate callback runs cancels its statement (the run went on until the
+// callback ended, then said "interrupted ... before the next", with nothing left to apply); the
+// callbacks stay owed for the next run.
+TEST_P(MigrateSignal, SigtermDuringAnAfterMigrateCallbackCancelsItAndLeavesItOwed) {
+  auto c = scratch_.connect();
+  c->execute("UPDATE slow_control SET amount = 0");  // the migrations are quick
+  c->execute("CREATE TABLE slow_after (amount BIGINT NOT NULL)");
+  c->execute(GetParam() == Backend::kSqlite ? "INSERT INTO slow_after VALUES (10000000000)"
+                                            : "INSERT INTO slow_after VALUES (60)");
+  const fs::path folder =
+      fs::temp_directory_path() / ("cutover-signal-callback-" + std::to_string(getpid()));
+  fs::remove_all(folder);
+  fs::copy(dir(), folder);
+  const char* slow =
+      GetParam() == Backend::kPostgres ? "SELECT pg_sleep((SELECT amount FROM slow_after));\n"
+      : GetParam() == Backend::kSqlite
+          ? "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < (SELECT "
+            "amount FROM slow_after)) SELECT count(*) FROM n;\n"
+          : "SELECT SLEEP((SELECT amount FROM slow_after));\n";
+  std::ofstream(folder / "afterMigrate.sql") << slow;
+  std::vector<std::string> argv = migrate_argv(true);
+  argv[5] = folder.string();  // --dir
+  SpawnedProcess leader(argv);
+  poll_until("the afterMigrate callback runs", [&] {
+    require_running(leader, "cutover migrate");
+    if (GetParam() == Backend::kPostgres) {
+      return scalar_int(*c,
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query "
+                        "LIKE '%slow_after%' AND pid <> pg_backend_pid()") > 0;
+    }
+    if (GetParam() == Backend::kMariaDb) {
+      return scalar_int(*c,
+                        "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                        "'%SLEEP((SELECT amount FROM slow_after%' AND ID <> CONNECTION_ID()") > 0;
+    }
+    // SQLite has no process list: the callback's event comes just before its statement.
+    return !events_named(json_events(leader.output_so_far()), "callback").empty();
+  });
+  ProcessResult r = stop_with(leader, SIGTERM);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  auto errors = events_named(json_events(r.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << describe(r);
+  EXPECT_NE(errors[0]
+                .value("message", "")
+                .find("interrupted by SIGTERM while SQL callback afterMigrate.sql ran"),
+            std::string::npos)
+      << errors[0];
+  ProcessResult info = test::run_process(
+      {CUTOVER_BINARY, "migrate", "info", scratch_.url(), "--dir", folder.string()});
+  EXPECT_NE(info.out.find("owed:"), std::string::npos) << describe(info);
+  fs::remove_all(folder);
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MigrateSignal, testing::Values(Backend::kPostgres),
