@@ -64,7 +64,21 @@ std::optional<migrate::FlywayProjectConfig> read_flyway_project_config() {
   return migrate::parse_flyway_project_config(found.front(), text, ".");
 }
 
-// `url` with `schema` made the connection's current one, where the URL allows it.
+// `text` with every byte but letters and digits percent-encoded, for a URL's query.
+std::string percent_encoded(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// `url` with `schema` made the connection's current one, where the URL allows it: in front of
+// the default search_path, quoted, as Flyway sets it (extensions in public stay visible).
 std::string with_default_schema(const std::string& url, const std::string& schema,
                                 std::vector<std::string>& ignored) {
   ConnectionUrl parsed = parse_connection_url(url);
@@ -76,8 +90,11 @@ std::string with_default_schema(const std::string& url, const std::string& schem
     ignored.push_back("flyway.schemas/defaultSchema (the URL sets options already)");
     return url;
   }
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-         schema;
+  std::string quoted = "\"";
+  for (char c : schema) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  quoted += "\"";
+  return url + (url.find('?') == std::string::npos ? "?" : "&") +
+         "options=" + percent_encoded("-csearch_path=" + quoted + ",\"$user\",public");
 }
 
 }  // namespace
@@ -86,11 +103,15 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& given, Outpu
   MigrateCliOptions o = given;
   std::optional<migrate::FlywayProjectConfig> flyway = read_flyway_project_config();
   std::vector<std::string> from_file;  // placeholders given by the file, added below
+  std::optional<std::string> schema;   // the one the file makes current
   if (flyway) {
     std::vector<std::string> ignored = flyway->ignored_keys;
     if (o.url.empty() && flyway->url) {
       o.url = *flyway->url;
-      if (flyway->schema) o.url = with_default_schema(o.url, *flyway->schema, ignored);
+      if (flyway->schema) {
+        o.url = with_default_schema(o.url, *flyway->schema, ignored);
+        schema = flyway->schema;
+      }
     } else if (flyway->schema) {
       ignored.push_back("flyway.schemas/defaultSchema (the URL is given on the command line)");
     }
@@ -118,6 +139,7 @@ migrate::MigrateOptions to_migrate_options(const MigrateCliOptions& given, Outpu
     options.placeholders.insert(migrate::parse_placeholder_assignment(assignment));  // CLI wins
   }
   if (flyway && flyway->execute_in_transaction == false) options.execute_in_transaction = false;
+  options.schema = schema;
   if (flyway && flyway->baseline_on_migrate) {
     const std::string version = flyway->baseline_version.value_or("1");
     try {
@@ -185,6 +207,7 @@ MigrateSession open_migrate_session(const MigrateCliOptions& o, Output* warnings
     // info, validate and repair on one node see what another node's migrate just did.
     session.connection->execute("SET SESSION wsrep_sync_wait = 1");
   }
+  migrate::require_schema(*session.connection, session.options);
   migrate::HistoryTable history(*session.connection, session.options.history_table);
   history.refuse_unadopted_flyway_history();
   if (history.exists()) history.check_columns();

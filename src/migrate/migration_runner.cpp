@@ -300,6 +300,21 @@ void announce_takeover(Output& output, const coord::SessionTakeover& takeover) {
 
 }  // namespace
 
+void require_schema(db::Connection& connection, const MigrateOptions& options) {
+  if (!options.schema || connection.server().flavor != db::Flavor::kPostgres) return;
+  if (!connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {*options.schema})
+           .empty()) {
+    return;
+  }
+  throw_bad_input(
+      fmt::format("schema {} (flyway.schemas / flyway.defaultSchema) does not exist in database "
+                  "{}",
+                  *options.schema, connection.server().database),
+      fmt::format("create it first (CREATE SCHEMA \"{}\"; Flyway's createSchemas is not done by "
+                  "cutover), or name an existing one; nothing has been created or applied",
+                  *options.schema));
+}
+
 bool after_migrate_owed(const std::optional<coord::LeaseState>& lease) {
   return lease && lease->script == kAfterMigrateOwed;
 }
@@ -402,6 +417,7 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
   // Flyway's built-in placeholders come from the session, and a repeatable script's checksum
   // from its text with placeholders replaced: read the files once those are known.
   MigrateOptions options = given_options;
+  require_schema(*connection, options);
   options.placeholders =
       with_builtin_placeholders(options.placeholders, *connection, options.history_table);
   std::vector<MigrationScript> scripts = load_migrations(options.dir, options.placeholders);

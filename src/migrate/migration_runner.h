@@ -40,7 +40,14 @@ struct MigrateOptions {
   // database is migrated from the first file.
   std::optional<Version> baseline_on_migrate;
   std::string baseline_description{"<< Flyway Baseline >>"};
+  // PostgreSQL: the schema flyway.conf puts first in the search_path (flyway.schemas,
+  // defaultSchema), which must exist.
+  std::optional<std::string> schema;
 };
+
+// Throws Error(kBadInput) naming it when options.schema does not exist (PostgreSQL): the
+// search_path would fall through to public, and the tables go there.
+void require_schema(db::Connection& connection, const MigrateOptions& options);
 
 // What `migrate` would do now: the plan, and its pending scripts prepared.
 struct ReadyPlan {

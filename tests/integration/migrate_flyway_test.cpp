@@ -394,6 +394,36 @@ TEST_P(MigrateFlyway, AnOlderReleaseStartsAfterANewerOneAddedARepeatable) {
   EXPECT_EQ(validated.exit_code, 0) << describe(validated);
 }
 
+// flyway.schemas=shop puts shop in front of the default search_path, as Flyway does: what public
+// holds (an extension's types and functions) stays visible; the search_path was shop alone, and
+// a file using citext failed. A shop that does not exist is refused, not fallen through.
+TEST_P(MigrateFlywayOnPostgres, FlywaySchemasPutsTheSchemaFirstAndPublicStaysVisible) {
+  const std::string url = scratch_.url();  // postgres://user@host:port/db
+  const auto at = url.find('@');
+  const std::string user = url.substr(std::string("postgres://").size(), at - 11);
+  std::string host_db = url.substr(at + 1);
+  host_db = host_db.substr(0, host_db.find('?'));
+  Folder project;
+  project.write("sql/V1__customers.sql",
+                "CREATE TABLE customers (id int DEFAULT app_default());\n");
+  project.write("flyway.conf", "flyway.url=jdbc:postgresql://" + host_db + "\nflyway.user=" + user +
+                                   "\nflyway.locations=filesystem:sql\nflyway.schemas=shop\n");
+  ProcessResult missing = run({}, {}, {}, false, project.path(), /*with_url=*/false);
+  EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+  expect_in(missing.err, "schema shop (flyway.schemas / flyway.defaultSchema) does not exist",
+            missing);
+  connect()->execute("CREATE FUNCTION public.app_default() RETURNS int LANGUAGE sql AS 'SELECT 7'");
+  connect()->execute("CREATE SCHEMA shop");
+  ProcessResult r = run({}, {}, {}, false, project.path(), /*with_url=*/false);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(connect()
+                ->query("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                        "'shop' AND table_name IN ('customers', 'flyway_schema_history')")
+                .scalar()
+                .as_int(),
+            2);
+}
+
 // `--json migrate info` is one JSON document on stdout, warnings on stderr: a warning (an
 // ignored flyway.conf key) came first as a {"event":"log"} line, and the document did not parse.
 TEST_P(MigrateFlyway, JsonInfoIsOneDocumentWhateverIsWarned) {
