@@ -264,14 +264,16 @@ TEST_P(MigrateCallbacks, AFailingBeforeMigrateStopsTheRunAndAfterMigrateErrorRun
   EXPECT_EQ(count("SELECT count(*) FROM migrate_errors"), 1);
 }
 
+// An afterMigrate callback that fails until the table `gate` exists, and records its run.
+constexpr const char* kGateCallback =
+    "CREATE TABLE IF NOT EXISTS after_runs (n int);\n"
+    "INSERT INTO after_runs (n) SELECT n FROM gate;\n";
+
 // An afterMigrate that fails after the last migration committed runs again on the next
 // migrate, though nothing is pending then (it used to run nothing: the callback never ran).
 TEST_P(MigrateCallbacks, AFailedAfterMigrateRunsAgainOnTheNextMigrate) {
   FolderCopy folder(kProject);
-  // The last afterMigrate callback fails until the table `gate` exists.
-  folder.write("sql/callbacks/afterMigrate__zz_gate.sql",
-               "CREATE TABLE IF NOT EXISTS after_runs (n int);\n"
-               "INSERT INTO after_runs (n) SELECT n FROM gate;\n");
+  folder.write("sql/callbacks/afterMigrate__zz_gate.sql", kGateCallback);
   auto failed = migrate(folder.path(), {"--placeholder", "owner=app"});
   ASSERT_EQ(failed.exit_code, 1) << describe(failed);
   EXPECT_NE(failed.err.find("afterMigrate__zz_gate.sql"), std::string::npos) << describe(failed);
@@ -301,9 +303,7 @@ TEST_P(MigrateCallbacks, AFailedAfterMigrateRunsAgainOnTheNextMigrate) {
 // below the database's version) leaves them owed rather than running its own old ones.
 TEST_P(MigrateCallbacks, AnOlderReleaseLeavesTheOwedAfterMigrateToTheNewest) {
   FolderCopy folder(kProject);
-  folder.write("sql/callbacks/afterMigrate__zz_gate.sql",
-               "CREATE TABLE IF NOT EXISTS after_runs (n int);\n"
-               "INSERT INTO after_runs (n) SELECT n FROM gate;\n");
+  folder.write("sql/callbacks/afterMigrate__zz_gate.sql", kGateCallback);
   auto failed = migrate(folder.path(), {"--placeholder", "owner=app"});
   ASSERT_EQ(failed.exit_code, 1) << describe(failed);
 

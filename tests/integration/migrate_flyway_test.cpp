@@ -212,6 +212,17 @@ TEST_P(MigrateFlyway, FlywayConfInTheWorkingDirectoryIsHonoured) {
   EXPECT_FALSE(names.contains("cutover_schema_history")) << describe(r);
 }
 
+// A Flyway project of three files, V1 to V3 each creating a table, with baselineOnMigrate at
+// version 2.
+void write_baseline_on_migrate_project(const Folder& project) {
+  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
+  project.write("sql/V2__items.sql", "CREATE TABLE items (id int);\n");
+  project.write("sql/V3__notes.sql", "CREATE TABLE notes (id int);\n");
+  project.write("flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.baselineOnMigrate=true\n"
+                "flyway.baselineVersion=2\n");
+}
+
 // flyway.baselineOnMigrate: a database with tables and no history is baselined at
 // flyway.baselineVersion, and only the files above it run; an empty one is migrated from V1.
 // (It was refused, and so was `migrate baseline` from the same folder.) Four instances at
@@ -219,12 +230,7 @@ TEST_P(MigrateFlyway, FlywayConfInTheWorkingDirectoryIsHonoured) {
 // (it was cutover_schema_history).
 TEST_P(MigrateFlyway, BaselineOnMigrateAdoptsADatabaseWithTablesAsFlywayDoes) {
   Folder project;
-  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
-  project.write("sql/V2__items.sql", "CREATE TABLE items (id int);\n");
-  project.write("sql/V3__notes.sql", "CREATE TABLE notes (id int);\n");
-  project.write("flyway.conf",
-                "flyway.locations=filesystem:sql\nflyway.baselineOnMigrate=true\n"
-                "flyway.baselineVersion=2\n");
+  write_baseline_on_migrate_project(project);
   // `cutover migrate [command] URL`, run in the project's folder.
   auto in_project = [&](const std::string& url, const std::string& command = "") {
     std::vector<std::string> argv = {
@@ -319,12 +325,7 @@ TEST_P(MigrateFlyway, BaselineNeedsNoMigrationsFolder) {
 // tables for a database to baseline (which would have skipped V2 for good).
 TEST_P(MigrateFlyway, BaselineOnMigrateDoesNotBaselineOverAPartlyAppliedFile) {
   Folder project;
-  project.write("sql/V1__orders.sql", "CREATE TABLE orders (id int);\n");
-  project.write("sql/V2__items.sql", "CREATE TABLE items (id int);\n");
-  project.write("sql/V3__notes.sql", "CREATE TABLE notes (id int);\n");
-  project.write("flyway.conf",
-                "flyway.locations=filesystem:sql\nflyway.baselineOnMigrate=true\n"
-                "flyway.baselineVersion=2\n");
+  write_baseline_on_migrate_project(project);
   {
     auto connection = connect();
     connection->execute("CREATE TABLE orders (id int)");  // what the dead leader's V1 did
