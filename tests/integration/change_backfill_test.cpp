@@ -132,6 +132,20 @@ class ChangeBackfillTest : public testing::TestWithParam<Backend> {
     return progress;
   }
 
+  // PostgreSQL: the update of row 1 sleeps 1.5 s, against the 1 s lock timeout of the options
+  // returned (batches of 200).
+  BackfillOptions options_with_a_slow_first_row() {
+    exec(
+        "CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.id = 1 THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$");
+    exec(
+        "CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
+        "items_slow()");
+    BackfillOptions opts = options(200);
+    opts.retry.lock_timeout = std::chrono::milliseconds(1000);
+    return opts;
+  }
+
   std::int64_t unfilled() {
     return count("SELECT count(*) FROM items WHERE b IS NULL OR b <> a * 2");
   }
@@ -487,14 +501,7 @@ TEST_P(ChangeBackfillPostgresTest, BatchWaitsOutALockConflictAndGoesOn) {
 // wide: the slow row sleeps 1.5 s against a 1 s lock timeout; the others take microseconds.
 TEST_P(ChangeBackfillPostgresTest, ABatchHoldingItsRowsPastTheLockTimeoutMakesTheNextOnesSmaller) {
   create_items(2000);
-  exec(
-      "CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "IF NEW.id = 1 THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$");
-  exec(
-      "CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
-      "items_slow()");
-  BackfillOptions opts = options(200);
-  opts.retry.lock_timeout = std::chrono::milliseconds(1000);
+  BackfillOptions opts = options_with_a_slow_first_row();
   BackfillProgress progress = backfill(opts);
   EXPECT_EQ(progress.rows_done, 2000);
   EXPECT_EQ(unfilled(), 0);
@@ -520,14 +527,7 @@ TEST_P(ChangeBackfillPostgresTest, ABatchHoldingItsRowsPastTheLockTimeoutMakesTh
 // With --json the slow batch is an event with its figures, for scripts to act on.
 TEST_P(ChangeBackfillPostgresTest, ASlowBatchIsAJsonEventWithItsFigures) {
   create_items(400);
-  exec(
-      "CREATE FUNCTION items_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "IF NEW.id = 1 THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$");
-  exec(
-      "CREATE TRIGGER items_slow BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION "
-      "items_slow()");
-  BackfillOptions opts = options(200);
-  opts.retry.lock_timeout = std::chrono::milliseconds(1000);
+  BackfillOptions opts = options_with_a_slow_first_row();
   std::ostringstream json_out, json_err;
   Output json_output(json_out, json_err, true, false);
   EXPECT_EQ(backfill(opts, true, {}, &json_output).rows_done, 400);
