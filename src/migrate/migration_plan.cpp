@@ -203,11 +203,13 @@ class Planner {
       return MigrationState::kFuture;
     }
     if (row.type != kHistoryTypeSql) {
-      // A Java migration: no file could ever be put back.
+      // A Java migration (JDBC, SPRING_JDBC) or another kind: no file could be put back.
+      const bool java = row.type.find("JDBC") != std::string::npos;
       add(ProblemKind::kMissing,
-          fmt::format("version {} ({}) was applied{} by Flyway as a migration of type {} (Java), "
+          fmt::format("version {} ({}) was applied{} by Flyway as a migration of type {}{}, "
                       "which cutover cannot run or check: it runs SQL files only",
-                      row.version.value_or(""), row.script, applied_on(row), row.type),
+                      row.version.value_or(""), row.script, applied_on(row), row.type,
+                      java ? " (Java)" : ""),
           "the database keeps what it did. To go on without it, record it as Flyway 9's repair "
           "records a migration that is gone (a history row of type DELETE with its version and "
           "script): migrate then counts it as deleted and applies the files after it");
