@@ -391,10 +391,16 @@ TEST_P(ChangeKillNine, StatusExplainsTheKilledBackfillAndASecondStartResumesIt) 
   EXPECT_EQ(events.back().value("phase", ""), "started") << resumed.out;
 
   // The resumed backfill touched (or for the split on PostgreSQL, copied) only the rows after
-  // the last key saved, each of them.
+  // the last key saved, each of them. A batch that committed before its progress was saved
+  // (the kill can fall between the two) is done again: add_column's UPDATE touches its rows
+  // again; the split on PostgreSQL finds their child rows and inserts none of them again.
   auto c = scratch_.connect();
   EXPECT_GT(scalar_int(*c, "SELECT min(id) FROM touch_log"), last_key);
-  EXPECT_EQ(scalar_int(*c, "SELECT count(DISTINCT id) FROM touch_log"), kUsers - last_key);
+  const bool inserts_children =
+      is_postgres(backend()) && variant().table == std::string("addresses");
+  EXPECT_EQ(scalar_int(*c, "SELECT count(DISTINCT id) FROM touch_log"),
+            inserts_children ? kUsers - filled_rows : kUsers - last_key)
+      << "filled before the resume: " << filled_rows << ", last key saved: " << last_key;
 
   EXPECT_EQ(unfilled_up_to(kUsers), 0) << "every row has its new shape";
   json after = status_json(url());
