@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "db/cancel_on_interrupt.h"
 #include "db/lock_holders.h"
 #include "db/transaction.h"
 
@@ -675,8 +676,7 @@ void run_backfill(db::Connection& connection, const ChangeContext& context,
     bool split = false;
     try {
       // A signal cancels the batch: its transaction rolls back, the last checkpoint stands.
-      std::shared_ptr<db::Canceller> canceller = connection.canceller();
-      OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
+      db::CancelOnInterrupt cancel(connection);
       try {
         batch = backfill.run_batch(range, size);
       } catch (const Error& e) {

@@ -64,19 +64,6 @@ std::optional<migrate::FlywayProjectConfig> read_flyway_project_config() {
   return migrate::parse_flyway_project_config(found.front(), text, ".");
 }
 
-// `text` with every byte but letters and digits percent-encoded, for a URL's query.
-std::string percent_encoded(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // `url` with `schema` made the connection's current one, where the URL allows it: in front of
 // the default search_path, quoted, as Flyway sets it (extensions in public stay visible).
 std::string with_default_schema(const std::string& url, const std::string& schema,
@@ -94,7 +81,7 @@ std::string with_default_schema(const std::string& url, const std::string& schem
   for (char c : schema) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   quoted += "\"";
   return url + (url.find('?') == std::string::npos ? "?" : "&") +
-         "options=" + percent_encoded("-csearch_path=" + quoted + ",\"$user\",public");
+         "options=" + percent_encode("-csearch_path=" + quoted + ",\"$user\",public");
 }
 
 }  // namespace

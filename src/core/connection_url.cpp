@@ -26,19 +26,6 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_encode(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 std::string keyword_quote(std::string_view value) {
   std::string out = "'";
   for (char c : value) {
@@ -278,6 +265,19 @@ ConnectionUrl parse_connection_url(std::string_view text) {
   }
   if (text.find('=') != std::string_view::npos) return parse_keyword_string(text);
   throw_bad_input("'" + redact(text) + "' is not a connection string", kFormsHint);
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
 }
 
 std::string compose_connection_url(const ConnectionUrl& url, bool keep_password) {

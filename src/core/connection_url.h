@@ -45,4 +45,7 @@ std::string redact(std::string_view text);
 
 const char* scheme_name(Scheme scheme);
 
+// `text` with every byte but letters, digits and - . _ ~ percent-encoded, for a URL's parts.
+std::string percent_encode(std::string_view text);
+
 }  // namespace cutover

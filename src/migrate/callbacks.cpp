@@ -7,11 +7,12 @@
 #include <array>
 #include <cctype>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "db/cancel_on_interrupt.h"
 #include "migrate/migration_file.h"
 
 namespace cutover::migrate {
@@ -211,14 +212,13 @@ void CallbackRunner::execute(const Prepared& prepared) {
       if (in_transaction) connection_.begin();
       try {
         for (index = step.first; index < step.end; ++index) {
-          if (!stoppable) {
-            connection_.execute(script.statement(index).text);
-            continue;
-          }
-          if (interrupted()) throw Error(ErrorCode::kOperationFailed, "interrupted before it ran");
           // SIGTERM/SIGINT cancel the statement, as they cancel a migration's.
-          std::shared_ptr<db::Canceller> canceller = connection_.canceller();
-          OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
+          std::optional<db::CancelOnInterrupt> cancel;
+          if (stoppable) {
+            if (interrupted())
+              throw Error(ErrorCode::kOperationFailed, "interrupted before it ran");
+            cancel.emplace(connection_);
+          }
           connection_.execute(script.statement(index).text);
         }
         if (in_transaction) connection_.commit();

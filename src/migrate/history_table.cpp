@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/connection_url.h"
 #include "core/error.h"
 #include "db/error_kind.h"
 
@@ -138,12 +139,7 @@ namespace {
 // "make app the connection's schema, e.g. in the URL: ..." for a history found in `schema`;
 // the URL's options= holds the name percent-encoded.
 std::string search_path_hint(const std::string& schema) {
-  std::string in_url;
-  for (const char c : schema) {
-    const auto byte = static_cast<unsigned char>(c);
-    in_url +=
-        std::isalnum(byte) != 0 || c == '_' ? std::string(1, c) : fmt::format("%{:02X}", byte);
-  }
+  const std::string in_url = percent_encode(schema);
   return fmt::format(
       "make {0} the connection's schema, e.g. in the URL: ?options=-csearch_path%3D{1} (or "
       "ALTER ROLE ... SET search_path = {0})",

@@ -463,9 +463,9 @@ MigrateOutcome run_migrate(const MigrateOptions& given_options, Output& output) 
     if (interrupted()) stop_interrupted(output, outcome, waiting);
     // Cheap enough to poll: the scripts were checked above, and are again by the leader.
     MigrationPlan plan = plan_migrations(scripts, history.read(), options.plan);
-    // The owed callbacks are the newest release's: an older release's instance leaves them.
-    const bool owed = !plan.older_release && after_migrate_owed(lease.current());
-    if (plan.pending.empty() && !owed) {
+    // Done, unless callbacks are owed; those are the newest release's: an older release's
+    // instance leaves them.
+    if (plan.pending.empty() && (plan.older_release || !after_migrate_owed(lease.current()))) {
       if (plan.current) outcome.current = plan.current->to_string();
       return outcome;
     }

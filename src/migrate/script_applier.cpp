@@ -10,6 +10,7 @@
 #include "core/duration.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "db/cancel_on_interrupt.h"
 #include "db/error_kind.h"
 #include "db/lock_holders.h"
 #include "db/lock_retry.h"
@@ -116,8 +117,7 @@ void ScriptApplier::execute(const PreparedScript& script, int index) {
   running_ = index;
   if (interrupted()) throw Error(ErrorCode::kOperationFailed, "interrupted before it ran");
   {
-    std::shared_ptr<db::Canceller> canceller = connection_.canceller();
-    OnInterrupt cancel([&canceller] { canceller->cancel(); }, /*repeat=*/true);
+    db::CancelOnInterrupt cancel(connection_);
     connection_.execute(script.statement(index).text);
   }
   script.release_through(index);
@@ -204,14 +204,19 @@ bool ScriptApplier::skip_or_clean_concurrent_index(const ScriptStatement& statem
                                                    bool resuming) {
   const auto& index = statement.traits.concurrent_index;
   if (!index) return false;
-  if (index->name.empty() && unnamed_index_statement_ != &statement) {
-    unnamed_index_statement_ = &statement;  // its first attempt here: what is there before it
-    indexes_before_.clear();
-    for (const auto& entry : table_indexes(connection_, *index))
-      indexes_before_.insert(entry.first);
-    return false;
+  if (index->name.empty()) {
+    if (unnamed_index_statement_ != &statement) {
+      unnamed_index_statement_ = &statement;  // its first attempt here: what is there before it
+      indexes_before_.clear();
+      for (const auto& entry : table_indexes(connection_, *index)) {
+        indexes_before_.insert(entry.first);
+      }
+      return false;
+    }
+  } else if (const std::optional<bool> valid = index_is_valid(connection_, *index);
+             valid != false) {
+    return valid.has_value() && resuming;  // none yet; or valid: built, when resuming at it
   }
-  if (!index->name.empty() && index_is_valid(connection_, *index) == true) return resuming;
   for (const std::string& name : invalid_indexes_left(statement)) {
     output_.info(
         fmt::format("index {} is INVALID, left by an interrupted build: dropping it to "
