@@ -183,7 +183,16 @@ bool Lease::table_exists() {
   const std::string& table = key_.table;
   switch (connection_.server().flavor) {
     case Flavor::kPostgres:
-      // to_regclass follows the search_path, as the unqualified CREATE TABLE does.
+      if (key_.schema.empty()) {
+        // In the current schema, where CREATE TABLE puts it, beside the history: one further
+        // along the search_path (public's, with flyway.schemas=shop) is another project's.
+        return !connection_
+                    .query(
+                        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = current_schema() AND c.relname = $1",
+                        {table})
+                    .empty();
+      }
       return !connection_.query("SELECT to_regclass($1)::text", {quoted_table_}).scalar().is_null();
     case Flavor::kMariaDb:
     case Flavor::kMySql:

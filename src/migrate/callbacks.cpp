@@ -231,16 +231,17 @@ void CallbackRunner::execute(const Prepared& prepared) {
     if (stoppable && interrupted()) {
       throw_interrupted(fmt::format("while SQL callback {} ran, at {}", script.script.file_name,
                                     script.where(index)),
-                        script.atomic() ? "its transaction was rolled back; run migrate again"
-                                        : "it ran in steps: check what it changed, then run "
-                                          "migrate again");
+                        transactions && script.atomic()
+                            ? "its transaction was rolled back; run migrate again"
+                            : "it ran in steps: check what it changed, then run "
+                              "migrate again");
     }
     Error error(ErrorCode::kOperationFailed,
                 fmt::format("SQL callback {} failed at {}: {}", script.script.file_name,
                             script.where(index), e.message()),
                 fmt::format("fix the callback; it ran in {}",
-                            script.atomic() ? "one transaction, rolled back"
-                                            : "steps: check what it changed"));
+                            transactions && script.atomic() ? "one transaction, rolled back"
+                                                            : "steps: check what it changed"));
     error.with_sqlstate(e.sqlstate())
         .with_vendor_code(e.vendor_code())
         .with_db_failure(e.db_failure());

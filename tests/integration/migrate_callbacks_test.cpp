@@ -260,6 +260,9 @@ TEST_P(MigrateCallbacks, AFailingBeforeMigrateStopsTheRunAndAfterMigrateErrorRun
   auto r = migrate(folder.path(), {"--placeholder", "owner=app"});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_NE(r.err.find("beforeMigrate.sql"), std::string::npos) << describe(r);
+  // MariaDB commits each statement of a callback: nothing was rolled back there.
+  EXPECT_EQ(r.err.find("rolled back") == std::string::npos, GetParam() == Backend::kMariaDb)
+      << describe(r);
   EXPECT_EQ(tables().count("items"), 0u) << "V1 ran after a failed beforeMigrate";
   EXPECT_EQ(count("SELECT count(*) FROM migrate_errors"), 1);
 }

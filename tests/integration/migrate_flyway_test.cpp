@@ -425,6 +425,39 @@ TEST_P(MigrateFlywayOnPostgres, FlywaySchemasPutsTheSchemaFirstAndPublicStaysVis
             2);
 }
 
+// Two projects in one database, one in public and one in shop, whose search_path goes on to
+// public (as flyway.schemas=shop sets it): each has its own lease beside its history. The shop
+// project found public's lease table, ran its own afterMigrate to pay what public's run owed,
+// and was refused because of public's partly applied file.
+TEST_P(MigrateFlywayOnPostgres, ProjectsInTwoSchemasKeepTheirLeasesApart) {
+  Folder pub, shop;
+  pub.write("V1__pt.sql", "CREATE TABLE pt (id int);\n");
+  pub.write("afterMigrate.sql", "INSERT INTO pt SELECT id FROM gate;\n");  // fails: no gate
+  shop.write("V1__st.sql", "CREATE TABLE st (id int);\n");
+  shop.write("afterMigrate.sql", "INSERT INTO st VALUES (1);\n");
+  connect()->execute("CREATE SCHEMA shop");
+  ProcessResult owed = run({}, pub.path());
+  ASSERT_EQ(owed.exit_code, 1) << describe(owed);
+  const std::string shop_url = scratch_.url() +
+                               (scratch_.url().find('?') == std::string::npos ? "?" : "&") +
+                               "options=-csearch_path%3Dshop,public";
+  ProcessResult r =
+      test::run_process({CUTOVER_BINARY, "migrate", shop_url, "--dir", shop.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.err.find("running them now"), std::string::npos) << describe(r);
+  EXPECT_EQ(connect()->query("SELECT count(*) FROM shop.st").scalar().as_int(), 1)
+      << "shop's afterMigrate ran once, for its own run";
+  EXPECT_EQ(connect()
+                ->query("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                        "'cutover_schema_history_lease' AND table_schema IN ('public', 'shop')")
+                .scalar()
+                .as_int(),
+            2);
+  ProcessResult info = run({"info"}, pub.path());
+  EXPECT_NE(info.out.find("owed:"), std::string::npos) << "public's debt is still public's\n"
+                                                       << describe(info);
+}
+
 // `--json migrate info` is one JSON document on stdout, warnings on stderr: a warning (an
 // ignored flyway.conf key) came first as a {"event":"log"} line, and the document did not parse.
 TEST_P(MigrateFlyway, JsonInfoIsOneDocumentWhateverIsWarned) {
