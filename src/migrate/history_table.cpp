@@ -217,9 +217,10 @@ void HistoryTable::refuse_flyway_history_elsewhere() {
   if (conn_.server().flavor != Flavor::kPostgres || exists()) return;
   // Only a connection left in public, the default: a schema per tenant sets its search_path,
   // and a new tenant starts its own history there.
+  // Not the current schema's: another instance may have created it there since exists().
   db::Result found = conn_.query(
       "SELECT table_schema FROM information_schema.tables WHERE table_name = $1 AND "
-      "current_schema() = 'public' ORDER BY 1",
+      "current_schema() = 'public' AND table_schema <> current_schema() ORDER BY 1",
       {name_});
   if (found.empty()) return;
   const std::string schema = found.rows[0][0].text();
